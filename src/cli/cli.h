@@ -1,0 +1,44 @@
+/* The dirgate program: one file per subcommand (after git's builtin/), each
+ * exposing int dg_cmd_NAME(int argc, char **argv) that returns the exit
+ * code.  Shared conventions live here. */
+#ifndef DG_CLI_H
+#define DG_CLI_H
+
+#include "../core/output.h"
+#include "../core/strbuf.h"
+
+#include <stdio.h>
+
+/* Exit codes (DESIGN.md "Command line"). */
+enum {
+	DG_EXIT_OK = 0,
+	DG_EXIT_FAILURE = 1,   /* could not do the job: I/O, network, protocol, internal */
+	DG_EXIT_CHANGES = 2,   /* plan --detailed-exitcode: changes pending */
+	DG_EXIT_FINDINGS = 3,  /* the check found errors */
+	DG_EXIT_USAGE = 64,
+};
+
+int dg_cmd_check(int argc, char **argv);
+int dg_cmd_preview(int argc, char **argv);
+int dg_cmd_uri(int argc, char **argv);
+int dg_cmd_filter(int argc, char **argv);
+
+/* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
+ * stderr; returns DG_EXIT_USAGE. */
+int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prints "dirgate: message" to stderr; returns DG_EXIT_FAILURE. */
+int dg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses --format values; `allowed` is a NULL-terminated list such as
+ * {"text","json",NULL}.  Returns -1 (after a usage message) when not allowed. */
+int dg_cli_parse_format(const char *cmd, const char *value, const char *const *allowed);
+
+/* Colour only when fp is a terminal and NO_COLOR is unset or empty. */
+int dg_cli_color(FILE *fp);
+
+/* Writes sb to `path` (or stdout when NULL or "-"). Returns 0 or prints the
+ * error and returns DG_EXIT_FAILURE. */
+int dg_cli_write(const char *path, const dg_strbuf *sb);
+
+#endif

@@ -1,0 +1,35 @@
+/* One interface for every directory back end (after SSSD's providers):
+ * given a profile, produce dg_dir_user records for the mapping engine.
+ * Connectors never print; problems become findings, failures dg_errors. */
+#ifndef DG_CONNECTOR_H
+#define DG_CONNECTOR_H
+
+#include "../core/error.h"
+#include "../core/findings.h"
+#include "../core/mapping.h"
+#include "../core/profile.h"
+
+typedef struct dg_fetch_result {
+	dg_dir_user_list users;
+	size_t entries_read;     /* entries looked at, users or not */
+	char *source_detail;     /* e.g. the snapshot path, for reports */
+	dg_findings findings;    /* e.g. LDIF problems, incomplete results */
+} dg_fetch_result;
+
+typedef struct dg_connector {
+	const char *name;        /* "ldap-snapshot", ... */
+	/* Fetches users.  DG_OK with findings for input problems; an error
+	 * code only when nothing useful could be produced. */
+	dg_code (*fetch)(const dg_profile *p, dg_fetch_result *out, dg_error *err);
+} dg_connector;
+
+/* The connector that serves this profile (snapshot or live), or NULL with
+ * err set (e.g. live fetching for a type that has no live connector yet). */
+const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err);
+
+void dg_fetch_result_release(dg_fetch_result *r);
+
+/* Mapping options as this profile selects them. */
+void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *opts);
+
+#endif

@@ -1,0 +1,40 @@
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *dg_strerror(dg_code code)
+{
+	switch (code) {
+	case DG_OK: return "no error";
+	case DG_E_IO: return "input/output error";
+	case DG_E_PARSE: return "parse error";
+	case DG_E_INVALID: return "invalid input";
+	case DG_E_USAGE: return "usage error";
+	case DG_E_NETWORK: return "network error";
+	case DG_E_PROTOCOL: return "protocol error";
+	case DG_E_UNSUPPORTED: return "not supported";
+	case DG_E_INTERNAL: return "internal error";
+	}
+	return "unknown error";
+}
+
+dg_code dg_error_set(dg_error *err, dg_code code, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void dg_error_clear(dg_error *err)
+{
+	if (err) {
+		err->code = DG_OK;
+		err->message[0] = '\0';
+	}
+}

@@ -1,0 +1,94 @@
+/* LDAP search filters (RFC 4515): a parser that reports the column of the
+ * first error, a printer, and an evaluator over dg_entry values that the
+ * snapshot connector uses to answer a filter the way a server would. */
+#ifndef DG_FILTER_H
+#define DG_FILTER_H
+
+#include "entry.h"
+#include "findings.h"
+#include "strbuf.h"
+
+#include <stddef.h>
+
+typedef enum dg_filter_type {
+	DG_F_AND, DG_F_OR, DG_F_NOT,
+	DG_F_EQUAL, DG_F_APPROX, DG_F_GE, DG_F_LE,
+	DG_F_PRESENT, DG_F_SUBSTRING, DG_F_EXTENSIBLE,
+} dg_filter_type;
+
+/* The matching rules Active Directory adds (MS-ADTS 3.1.1.3.4.4). */
+#define DG_OID_BIT_AND  "1.2.840.113556.1.4.803"
+#define DG_OID_BIT_OR   "1.2.840.113556.1.4.804"
+#define DG_OID_IN_CHAIN "1.2.840.113556.1.4.1941"
+
+typedef struct dg_filter dg_filter;
+struct dg_filter {
+	dg_filter_type type;
+	/* AND/OR: children; NOT: one child */
+	dg_filter **children;
+	size_t nchildren;
+	/* items */
+	char *attr;          /* NULL only for extensible match without attribute */
+	dg_value value;      /* unescaped assertion value (EQUAL/APPROX/GE/LE/EXTENSIBLE) */
+	/* SUBSTRING: initial / any[] / final, unescaped; NULL when absent */
+	dg_value *initial, *final;
+	dg_value *any;
+	size_t nany;
+	/* EXTENSIBLE */
+	char *rule;          /* matching rule OID or name, may be NULL */
+	int dn_attrs;        /* ":dn" given */
+	int column;          /* 1-based column where this item starts */
+};
+
+typedef struct dg_filter_error {
+	int column;          /* 1-based column of the offending character */
+	char message[256];   /* e.g. "expected ')' to close the filter opened at column 1" */
+} dg_filter_error;
+
+/* Parses a whole filter string.  A filter without outer parentheses, like
+ * "uid=alice", is accepted as ldapsearch does.  Returns NULL and fills err
+ * on failure. */
+dg_filter *dg_filter_parse(const char *text, dg_filter_error *err);
+void dg_filter_free(dg_filter *f);
+
+/* Writes the filter back in RFC 4515 form (values escaped). */
+void dg_filter_print(const dg_filter *f, dg_strbuf *out);
+
+/* Renders "  (&(uid=a)(mail=*)\n       ^" style diagnostics: the filter text on
+ * one line, a caret under err->column on the next (no trailing newline). */
+void dg_filter_caret(const char *text, const dg_filter_error *err, dg_strbuf *out);
+
+/* Calls fn for each attribute name used in the filter (for schema checks). */
+void dg_filter_walk_attrs(const dg_filter *f, void (*fn)(const char *attr, void *ctx), void *ctx);
+
+/* Evaluation.  Comparison is case-insensitive (caseIgnoreMatch), which is what
+ * both AD and the usual OpenLDAP schema use for the attributes MailStore reads.
+ * Hooks let a connector answer what only a directory can: */
+typedef struct dg_filter_hooks {
+	/* AD resolves objectCategory=person to the category DN; return 1 when
+	 * `value` of `attr` in `e` matches `assertion` by such a rule, 0 when
+	 * not, -1 to fall back to plain comparison.  May be NULL. */
+	int (*match_value)(void *ctx, const dg_entry *e, const char *attr,
+			   const dg_value *value, const dg_value *assertion);
+	/* LDAP_MATCHING_RULE_IN_CHAIN: is `e` linked to `dn` through `attr`
+	 * transitively (e.g. memberOf chains)?  1 yes, 0 no.  May be NULL, in
+	 * which case IN_CHAIN is evaluated as plain DN equality. */
+	int (*in_chain)(void *ctx, const dg_entry *e, const char *attr, const char *dn);
+	void *ctx;
+} dg_filter_hooks;
+
+/* Returns 1 when e matches, 0 when not.  Undefined (e.g. unknown matching
+ * rule) counts as no match, as in RFC 4511 §4.5.1.7. */
+int dg_filter_match(const dg_filter *f, const dg_entry *e, const dg_filter_hooks *hooks);
+
+/* RFC 4515 escaping of a value for splicing into a filter ({member}
+ * substitution).  Uses libldap's ldap_bv2escaped_filter_value. */
+void dg_filter_escape_value(const char *val, size_t len, dg_strbuf *out);
+
+/* Lints a filter that a profile field holds: on a parse error adds a
+ * FILTERxxx finding at `path` whose message names the column and whose hint
+ * shows the filter with a caret; also flags suspicious but valid filters
+ * (warnings).  `file` may be NULL.  Returns the number of errors added. */
+int dg_filter_lint(const char *text, const char *path, dg_findings *out);
+
+#endif

@@ -1,0 +1,128 @@
+#include "findings.h"
+
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const dg_code_info code_table[] = {
+#define DG_CODE(code, sev, title) { #code, DG_SEV_##sev, title },
+#include "codes.def"
+#undef DG_CODE
+};
+
+const dg_code_info *dg_code_table(size_t *count)
+{
+	*count = sizeof(code_table) / sizeof(code_table[0]);
+	return code_table;
+}
+
+const dg_code_info *dg_code_lookup(const char *code)
+{
+	for (size_t i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
+		if (!strcmp(code_table[i].code, code))
+			return &code_table[i];
+	return NULL;
+}
+
+const char *dg_severity_name(dg_severity sev)
+{
+	switch (sev) {
+	case DG_SEV_ERROR: return "error";
+	case DG_SEV_WARNING: return "warning";
+	default: return "info";
+	}
+}
+
+dg_finding *dg_findings_add(dg_findings *f, const char *code, dg_severity sev,
+			    const char *path, const char *fmt, ...)
+{
+	dg_finding *fd;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	va_list ap;
+
+	DG_ALLOC_GROW(f->items, f->nr + 1, f->alloc);
+	fd = &f->items[f->nr++];
+	memset(fd, 0, sizeof(*fd));
+	strncpy(fd->code, code, sizeof(fd->code) - 1);
+	fd->severity = sev;
+	fd->path = dg_xstrdup(path ? path : "");
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fd->message = dg_strbuf_detach(&sb);
+	return fd;
+}
+
+void dg_finding_hint(dg_finding *fd, const char *fmt, ...)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(fd->hint);
+	fd->hint = dg_strbuf_detach(&sb);
+}
+
+void dg_finding_locate(dg_finding *fd, const char *file, int line, int column)
+{
+	free(fd->file);
+	fd->file = file ? dg_xstrdup(file) : NULL;
+	fd->line = line;
+	fd->column = column;
+}
+
+size_t dg_findings_count(const dg_findings *f, dg_severity sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->nr; i++)
+		if (f->items[i].severity == sev)
+			n++;
+	return n;
+}
+
+void dg_findings_move(dg_findings *dst, dg_findings *src)
+{
+	DG_ALLOC_GROW(dst->items, dst->nr + src->nr, dst->alloc);
+	if (src->nr)
+		memcpy(dst->items + dst->nr, src->items, src->nr * sizeof(*src->items));
+	dst->nr += src->nr;
+	free(src->items);
+	src->items = NULL;
+	src->nr = src->alloc = 0;
+}
+
+/* Insertion sort keeps equal elements in insertion order; finding lists are short. */
+void dg_findings_sort(dg_findings *f)
+{
+	for (size_t i = 1; i < f->nr; i++) {
+		dg_finding key = f->items[i];
+		size_t j = i;
+		while (j > 0) {
+			const dg_finding *prev = &f->items[j - 1];
+			int c = strcmp(prev->path, key.path);
+			if (c == 0)
+				c = strcmp(prev->code, key.code);
+			if (c <= 0)
+				break;
+			f->items[j] = f->items[j - 1];
+			j--;
+		}
+		f->items[j] = key;
+	}
+}
+
+void dg_findings_clear(dg_findings *f)
+{
+	for (size_t i = 0; i < f->nr; i++) {
+		free(f->items[i].path);
+		free(f->items[i].message);
+		free(f->items[i].hint);
+		free(f->items[i].file);
+	}
+	free(f->items);
+	f->items = NULL;
+	f->nr = f->alloc = 0;
+}

@@ -1,0 +1,62 @@
+/* Findings: problems found in the input (profile, filter, URI, LDIF, key
+ * files...).  Each has a stable code from codes.def, a severity, the JSON
+ * pointer of the profile field it concerns (or "" for none), a message that
+ * says what is wrong and a hint that says how to fix it.  Optional
+ * file/line/column for findings about a file's text. */
+#ifndef DG_FINDINGS_H
+#define DG_FINDINGS_H
+
+#include <stddef.h>
+
+typedef enum dg_severity {
+	DG_SEV_INFO = 0,
+	DG_SEV_WARNING = 1,
+	DG_SEV_ERROR = 2,
+} dg_severity;
+
+typedef struct dg_finding {
+	char code[16];
+	dg_severity severity;
+	char *path;     /* JSON pointer into the profile; "" when not about a field */
+	char *message;
+	char *hint;     /* may be NULL */
+	char *file;     /* may be NULL */
+	int line, column; /* 1-based; 0 when unknown */
+} dg_finding;
+
+typedef struct dg_findings {
+	dg_finding *items;
+	size_t nr, alloc;
+} dg_findings;
+
+#define DG_FINDINGS_INIT { NULL, 0, 0 }
+
+/* Adds a finding and returns it so a hint or location can be attached.
+ * `code` must be listed in codes.def (a unit test enforces it). */
+dg_finding *dg_findings_add(dg_findings *f, const char *code, dg_severity sev,
+			    const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void dg_finding_hint(dg_finding *fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void dg_finding_locate(dg_finding *fd, const char *file, int line, int column);
+
+size_t dg_findings_count(const dg_findings *f, dg_severity sev);
+/* Moves every finding of src to the end of dst; src is left empty. */
+void dg_findings_move(dg_findings *dst, dg_findings *src);
+/* Stable order for output: by path, then code (keeps insertion order otherwise). */
+void dg_findings_sort(dg_findings *f);
+void dg_findings_clear(dg_findings *f);
+
+const char *dg_severity_name(dg_severity sev); /* "error", "warning", "info" */
+
+/* The registry of codes (codes.def): title and default severity. */
+typedef struct dg_code_info {
+	const char *code;
+	dg_severity severity;
+	const char *title;
+} dg_code_info;
+
+const dg_code_info *dg_code_lookup(const char *code);
+const dg_code_info *dg_code_table(size_t *count);
+
+#endif

@@ -1,0 +1,94 @@
+/* The mapping engine: directory users (whatever connector produced them) ->
+ * the MailStore users that synchronisation will create, the entries it
+ * skips and why, and the conflicts between them.  One engine for every
+ * connector, so AD, LDAP, Microsoft 365 and Google follow the same rules. */
+#ifndef DG_MAPPING_H
+#define DG_MAPPING_H
+
+#include "findings.h"
+#include "strbuf.h"
+
+/* What a connector knows about one directory user, before MailStore's rules. */
+typedef struct dg_dir_user {
+	char *entry;          /* DN, or the provider's object id: shown in skipped/conflicts */
+	char *dn;             /* may be NULL (cloud directories) */
+	char *name_value;     /* user-name attribute value as stored (e.g. UPN), may be NULL */
+	char *full_name;      /* may be NULL */
+	dg_strlist mails;     /* raw e-mail values in directory order; a value may hold
+	                         several addresses separated by commas */
+	dg_strlist proxy_addresses; /* raw "SMTP:a@b" / "smtp:" / "X500:" values */
+	int disabled;         /* 1 disabled / suspended, 0 enabled, -1 unknown */
+	int hidden;           /* 1 hidden from address lists, 0 visible, -1 unknown */
+	int exchange;         /* 1 Exchange user / licensed mailbox, 0 not, -1 unknown */
+	int archived;         /* Google: 1 archived user */
+	int in_groups;        /* 1 qualifies through the group selection (or no selection), 0 not */
+	dg_strlist groups;    /* the selected groups it qualified through */
+} dg_dir_user;
+
+typedef struct dg_dir_user_list {
+	dg_dir_user *items;
+	size_t nr, alloc;
+} dg_dir_user_list;
+
+#define DG_DIR_USER_LIST_INIT { NULL, 0, 0 }
+dg_dir_user *dg_dir_user_list_add(dg_dir_user_list *l, const char *entry);
+void dg_dir_user_list_clear(dg_dir_user_list *l);
+
+/* MailStore's rules as the profile selects them. */
+typedef struct dg_mapping_opts {
+	int local_part_only;     /* user name = part before '@' (UPN local part, localPartOnly) */
+	int enabled_only;        /* skip disabled users */
+	int exchange_only;       /* skip users without Exchange address / licence */
+	int visible_only;        /* skip users hidden from address lists */
+	int skip_archived;       /* Google: archived users are skipped with enabled_only */
+} dg_mapping_opts;
+
+typedef struct dg_ms_user {
+	char *user_name;         /* lower-cased, as MailStore stores it */
+	char *full_name;         /* "" when none */
+	dg_strlist emails;       /* primary first, duplicates removed case-insensitively */
+	char *dn;                /* may be NULL */
+	char *entry;
+	dg_strlist groups;
+} dg_ms_user;
+
+typedef struct dg_skipped {
+	char *entry;
+	char *reason;            /* "disabled", "no-email", "hidden", "not-in-group",
+	                            "empty-user-name", "archived" */
+	char *detail;            /* human detail, may be NULL */
+} dg_skipped;
+
+typedef struct dg_conflict {
+	char *user_name;         /* or the e-mail address for duplicate-email */
+	dg_strlist entries;
+	char *reason;            /* "same-user-name", "case-only", "duplicate-email" */
+} dg_conflict;
+
+typedef struct dg_preview {
+	char *profile_name;
+	char *source_type;       /* "snapshot" or "live" */
+	char *source_detail;     /* snapshot path or server */
+	char *directory_type;    /* "active-directory", ... */
+	size_t entries_read;     /* entries the connector looked at */
+	dg_ms_user *users; size_t nusers, users_alloc;
+	dg_skipped *skipped; size_t nskipped, skipped_alloc;
+	dg_conflict *conflicts; size_t nconflicts, conflicts_alloc;
+	dg_findings findings;
+} dg_preview;
+
+/* Runs the rules over `in` and fills `out` (users sorted by user name). */
+void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
+void dg_preview_release(dg_preview *p);
+
+/* Helpers the rules are built from, exposed for unit tests. */
+/* Lower-cases ASCII and, for UTF-8, the Latin-1/Latin Extended-A/Greek/Cyrillic
+ * letters MailStore's .NET ToLowerInvariant would change. */
+char *dg_mapping_lower(const char *s);
+/* Normalises e-mail addresses: proxyAddresses SMTP: first, smtp: after,
+ * other types dropped; comma-separated values split; duplicates removed
+ * case-insensitively; `mails` values come before secondary proxy addresses
+ * unless a SMTP: primary exists. */
+void dg_mapping_emails(const dg_strlist *mails, const dg_strlist *proxy, dg_strlist *out);
+
+#endif

@@ -1,0 +1,218 @@
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static char dg_strbuf_empty[1];
+
+static void die_oom(void)
+{
+	fputs("dirgate: out of memory\n", stderr);
+	abort();
+}
+
+void *dg_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *dg_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		die_oom();
+	return p;
+}
+
+void *dg_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		die_oom();
+	return q;
+}
+
+char *dg_xstrdup(const char *s)
+{
+	return dg_xstrndup(s, strlen(s));
+}
+
+char *dg_xstrndup(const char *s, size_t n)
+{
+	char *p = dg_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *dg_xasprintf(const char *fmt, ...)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return dg_strbuf_detach(&sb);
+}
+
+void dg_strbuf_init(dg_strbuf *sb)
+{
+	sb->buf = dg_strbuf_empty;
+	sb->len = sb->alloc = 0;
+}
+
+void dg_strbuf_release(dg_strbuf *sb)
+{
+	if (sb->alloc)
+		free(sb->buf);
+	dg_strbuf_init(sb);
+}
+
+void dg_strbuf_reset(dg_strbuf *sb)
+{
+	dg_strbuf_setlen(sb, 0);
+}
+
+char *dg_strbuf_detach(dg_strbuf *sb)
+{
+	char *res;
+	if (!sb->alloc)
+		return dg_xstrdup("");
+	res = sb->buf;
+	dg_strbuf_init(sb);
+	return res;
+}
+
+void dg_strbuf_grow(dg_strbuf *sb, size_t extra)
+{
+	size_t want = sb->len + extra + 1;
+	if (!sb->buf)
+		dg_strbuf_init(sb);
+	if (want <= sb->alloc)
+		return;
+	if (!sb->alloc)
+		sb->buf = NULL;
+	DG_ALLOC_GROW(sb->buf, want, sb->alloc);
+	if (sb->len == 0)
+		sb->buf[0] = '\0';
+}
+
+void dg_strbuf_setlen(dg_strbuf *sb, size_t len)
+{
+	if (!sb->alloc) {
+		if (!sb->buf)
+			dg_strbuf_init(sb);
+		return;
+	}
+	if (len < sb->len)
+		sb->len = len;
+	sb->buf[sb->len] = '\0';
+}
+
+void dg_strbuf_add(dg_strbuf *sb, const void *data, size_t len)
+{
+	if (!len) {
+		if (!sb->buf)
+			dg_strbuf_init(sb);
+		return;
+	}
+	dg_strbuf_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void dg_strbuf_adds(dg_strbuf *sb, const char *s)
+{
+	dg_strbuf_add(sb, s, strlen(s));
+}
+
+void dg_strbuf_addch(dg_strbuf *sb, int c)
+{
+	char ch = (char)c;
+	dg_strbuf_add(sb, &ch, 1);
+}
+
+void dg_strbuf_addrepeat(dg_strbuf *sb, int c, size_t n)
+{
+	dg_strbuf_grow(sb, n);
+	memset(sb->buf + sb->len, c, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void dg_strbuf_vaddf(dg_strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	dg_strbuf_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void dg_strbuf_addf(dg_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void dg_strbuf_add_json_str(dg_strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	dg_strbuf_addch(sb, '"');
+	for (; *p; p++) {
+		switch (*p) {
+		case '"': dg_strbuf_adds(sb, "\\\""); break;
+		case '\\': dg_strbuf_adds(sb, "\\\\"); break;
+		case '\n': dg_strbuf_adds(sb, "\\n"); break;
+		case '\r': dg_strbuf_adds(sb, "\\r"); break;
+		case '\t': dg_strbuf_adds(sb, "\\t"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				dg_strbuf_addf(sb, "\\u%04x", *p);
+			else
+				dg_strbuf_addch(sb, *p);
+		}
+	}
+	dg_strbuf_addch(sb, '"');
+}
+
+void dg_strlist_push(dg_strlist *l, const char *s)
+{
+	dg_strlist_push_owned(l, dg_xstrdup(s));
+}
+
+void dg_strlist_push_owned(dg_strlist *l, char *s)
+{
+	DG_ALLOC_GROW(l->items, l->nr + 1, l->alloc);
+	l->items[l->nr++] = s;
+}
+
+int dg_strlist_contains_ci(const dg_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		if (!strcasecmp(l->items[i], s))
+			return 1;
+	return 0;
+}
+
+void dg_strlist_clear(dg_strlist *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->nr = l->alloc = 0;
+}

@@ -1,0 +1,67 @@
+/* strbuf: a growable, always NUL-terminated byte buffer (after git's strbuf).
+ * Every string the library builds goes through one of these instead of
+ * ad-hoc snprintf/realloc juggling.  Allocation failure aborts: a CLI tool
+ * has nothing better to do, and it keeps every caller free of OOM paths. */
+#ifndef DG_STRBUF_H
+#define DG_STRBUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct dg_strbuf {
+	char *buf;    /* never NULL after init: points at "" when empty */
+	size_t len;
+	size_t alloc;
+} dg_strbuf;
+
+#define DG_STRBUF_INIT { NULL, 0, 0 }
+
+void dg_strbuf_init(dg_strbuf *sb);
+void dg_strbuf_release(dg_strbuf *sb);          /* frees, back to INIT state */
+void dg_strbuf_reset(dg_strbuf *sb);            /* len = 0, keeps memory */
+char *dg_strbuf_detach(dg_strbuf *sb);          /* caller owns the result */
+void dg_strbuf_grow(dg_strbuf *sb, size_t extra);
+void dg_strbuf_add(dg_strbuf *sb, const void *data, size_t len);
+void dg_strbuf_adds(dg_strbuf *sb, const char *s);
+void dg_strbuf_addch(dg_strbuf *sb, int c);
+void dg_strbuf_addf(dg_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void dg_strbuf_vaddf(dg_strbuf *sb, const char *fmt, va_list ap);
+void dg_strbuf_addrepeat(dg_strbuf *sb, int c, size_t n);
+void dg_strbuf_setlen(dg_strbuf *sb, size_t len); /* truncate */
+/* Appends s as a JSON string literal, quotes included. */
+void dg_strbuf_add_json_str(dg_strbuf *sb, const char *s);
+
+/* Small allocation helpers that never return NULL. */
+void *dg_xmalloc(size_t n);
+void *dg_xcalloc(size_t n, size_t size);
+void *dg_xrealloc(void *p, size_t n);
+char *dg_xstrdup(const char *s);
+char *dg_xstrndup(const char *s, size_t n);
+char *dg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grows an array (ptr, nr, alloc) to hold at least `want` elements. */
+#define DG_ALLOC_GROW(ptr, want, alloc)                                        \
+	do {                                                                   \
+		if ((size_t)(want) > (alloc)) {                                \
+			size_t dg_n_ = (alloc) ? (alloc) * 2 : 8;              \
+			if (dg_n_ < (size_t)(want))                            \
+				dg_n_ = (size_t)(want);                        \
+			(ptr) = dg_xrealloc((ptr), dg_n_ * sizeof(*(ptr)));    \
+			(alloc) = dg_n_;                                       \
+		}                                                              \
+	} while (0)
+
+/* A list of owned C strings. */
+typedef struct dg_strlist {
+	char **items;
+	size_t nr, alloc;
+} dg_strlist;
+
+#define DG_STRLIST_INIT { NULL, 0, 0 }
+void dg_strlist_push(dg_strlist *l, const char *s);       /* copies s */
+void dg_strlist_push_owned(dg_strlist *l, char *s);       /* takes s */
+int dg_strlist_contains_ci(const dg_strlist *l, const char *s);
+void dg_strlist_clear(dg_strlist *l);
+
+#endif

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Golden tests for the dirgate command line.
+
+Each case is tests/golden/<name>.args: one line of arguments (shell quoting),
+run from the source root with NO_COLOR set.  Expectations beside it:
+  <name>.out   exact stdout            <name>.exit  exit code (default 0)
+  <name>.err   exact stderr (optional)
+Set DG_UPDATE_GOLDEN=1 to (re)write .out/.err/.exit from the current binary
+after reviewing the change.  Prints TAP.
+"""
+import os
+import shlex
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(os.path.dirname(here))
+binary = os.path.abspath(sys.argv[1])
+update = os.environ.get("DG_UPDATE_GOLDEN") == "1"
+
+cases = sorted(f[:-5] for f in os.listdir(here) if f.endswith(".args"))
+failed = 0
+env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8")
+for n, name in enumerate(cases, 1):
+    base = os.path.join(here, name)
+    with open(base + ".args", encoding="utf-8") as f:
+        args = shlex.split(f.read().strip())
+    p = subprocess.run([binary] + args, cwd=root, env=env, capture_output=True, timeout=60)
+    problems = []
+    if update:
+        with open(base + ".out", "wb") as f:
+            f.write(p.stdout)
+        with open(base + ".exit", "w") as f:
+            f.write("%d\n" % p.returncode)
+        if os.path.exists(base + ".err"):
+            with open(base + ".err", "wb") as f:
+                f.write(p.stderr)
+    want_exit = 0
+    if os.path.exists(base + ".exit"):
+        want_exit = int(open(base + ".exit").read().strip())
+    if p.returncode != want_exit:
+        problems.append("exit %d, want %d" % (p.returncode, want_exit))
+    if os.path.exists(base + ".out"):
+        want = open(base + ".out", "rb").read()
+        if p.stdout != want:
+            problems.append("stdout differs:\n" + p.stdout.decode("utf-8", "replace"))
+    if os.path.exists(base + ".err"):
+        want = open(base + ".err", "rb").read()
+        if p.stderr != want:
+            problems.append("stderr differs:\n" + p.stderr.decode("utf-8", "replace"))
+    if b"AddressSanitizer" in p.stderr or b"runtime error:" in p.stderr:
+        problems.append("sanitizer report:\n" + p.stderr.decode("utf-8", "replace"))
+    if problems:
+        failed += 1
+        print("not ok %d - %s" % (n, name))
+        for line in "\n".join(problems).splitlines():
+            print("#   " + line)
+    else:
+        print("ok %d - %s" % (n, name))
+print("1..%d" % len(cases))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,64 @@
+#include "core/strbuf.h"
+#include "test.h"
+
+static void test_add_and_format(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_adds(&sb, "abc");
+	dg_strbuf_addf(&sb, "-%d-%s", 42, "x");
+	CHECK_STR(sb.buf, "abc-42-x");
+	CHECK_INT(sb.len, 8);
+	dg_strbuf_setlen(&sb, 2);
+	CHECK_STR(sb.buf, "ab");
+	dg_strbuf_release(&sb);
+	CHECK(sb.len == 0);
+}
+
+static void test_empty_is_string(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_init(&sb);
+	CHECK_STR(sb.buf, "");
+	char *s = dg_strbuf_detach(&sb);
+	CHECK_STR(s, "");
+	free(s);
+}
+
+static void test_json_escape(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_add_json_str(&sb, "a\"b\\c\n\x01é");
+	CHECK_STR(sb.buf, "\"a\\\"b\\\\c\\n\\u0001é\"");
+	dg_strbuf_release(&sb);
+}
+
+static void test_grow_large(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (int i = 0; i < 10000; i++)
+		dg_strbuf_addch(&sb, 'a' + i % 26);
+	CHECK_INT(sb.len, 10000);
+	CHECK(sb.buf[9999] == 'a' + 9999 % 26);
+	CHECK(sb.buf[10000] == '\0');
+	dg_strbuf_release(&sb);
+}
+
+static void test_strlist(void)
+{
+	dg_strlist l = DG_STRLIST_INIT;
+	dg_strlist_push(&l, "Alice@Example.com");
+	CHECK(dg_strlist_contains_ci(&l, "alice@example.COM"));
+	CHECK(!dg_strlist_contains_ci(&l, "bob@example.com"));
+	dg_strlist_clear(&l);
+	CHECK_INT(l.nr, 0);
+}
+
+int main(void)
+{
+	RUN(test_add_and_format);
+	RUN(test_empty_is_string);
+	RUN(test_json_escape);
+	RUN(test_grow_large);
+	RUN(test_strlist);
+	return dg_t_done();
+}
