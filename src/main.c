@@ -1,1 +1,47 @@
-int main(void){return 0;}
+/* dirgate: the program.  Dispatches to one file per subcommand (src/cli). */
+#include "cli/cli.h"
+
+#include <locale.h>
+#include <string.h>
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "check", dg_cmd_check, "check a profile: offline rules (and, later, live probes)" },
+	{ "preview", dg_cmd_preview, "list the MailStore users a directory would produce" },
+	{ "uri", dg_cmd_uri, "check one OpenID Connect redirect URI" },
+	{ "filter", dg_cmd_filter, "lint one LDAP search filter" },
+};
+
+static void usage(FILE *fp)
+{
+	fputs("usage: dirgate COMMAND [ARGS]\n\ncommands:\n", fp);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'dirgate COMMAND --help' describes a command; see also dirgate(1).\n", fp);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_CTYPE, "");
+	if (argc < 2) {
+		usage(stderr);
+		return DG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return DG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("dirgate " DG_VERSION);
+		return DG_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "dirgate: '%s' is not a dirgate command\n", argv[1]);
+	usage(stderr);
+	return DG_EXIT_USAGE;
+}

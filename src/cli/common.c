@@ -1,1 +1,76 @@
-/* placeholder: being written */
+/* Conventions every subcommand shares: usage errors, formats, colour, output. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "dirgate %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nsee 'dirgate %s --help'\n", cmd);
+	return DG_EXIT_USAGE;
+}
+
+int dg_cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("dirgate: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return DG_EXIT_FAILURE;
+}
+
+int dg_cli_parse_format(const char *cmd, const char *value, const char *const *allowed)
+{
+	static const char *const names[] = { "text", "json", "table", "csv", "html" };
+	dg_strbuf list = DG_STRBUF_INIT;
+	for (size_t i = 0; allowed[i]; i++) {
+		if (!strcmp(value, allowed[i])) {
+			for (int f = 0; f < (int)(sizeof(names) / sizeof(names[0])); f++)
+				if (!strcmp(value, names[f]))
+					return f;
+		}
+		dg_strbuf_addf(&list, "%s%s", i ? ", " : "", allowed[i]);
+	}
+	dg_cli_usage_error(cmd, "unknown format '%s' (use one of: %s)", value, list.buf);
+	dg_strbuf_release(&list);
+	return -1;
+}
+
+int dg_cli_color(FILE *fp)
+{
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return 0;
+	return isatty(fileno(fp));
+}
+
+int dg_cli_write(const char *path, const dg_strbuf *sb)
+{
+	FILE *fp;
+	if (!path || !strcmp(path, "-")) {
+		if (fwrite(sb->buf, 1, sb->len, stdout) != sb->len || fflush(stdout))
+			return dg_cli_fail("cannot write to standard output: %s", strerror(errno));
+		return 0;
+	}
+	fp = fopen(path, "w");
+	if (!fp)
+		return dg_cli_fail("cannot write %s: %s", path, strerror(errno));
+	if (fwrite(sb->buf, 1, sb->len, fp) != sb->len) {
+		int e = errno;
+		fclose(fp);
+		return dg_cli_fail("cannot write %s: %s", path, strerror(e));
+	}
+	if (fclose(fp))
+		return dg_cli_fail("cannot write %s: %s", path, strerror(errno));
+	return 0;
+}

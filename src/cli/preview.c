@@ -1,1 +1,142 @@
-/* placeholder: being written */
+/* dirgate preview PROFILE [--format table|json|csv|html] [--output FILE] */
+#include "cli.h"
+
+#include "../connectors/connector.h"
+#include "../core/error.h"
+#include "../core/profile.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
+	"\n"
+	"Lists the MailStore users that synchronisation will produce from the\n"
+	"profile's directory (or its snapshot), the entries it skips and why, and\n"
+	"conflicts: two entries with one user name, case-only collisions, one\n"
+	"e-mail address on two users.  Users are sorted by user name.\n"
+	"\n"
+	"  --format FORMAT  table (default), json, csv or html\n"
+	"  -o, --output FILE  write there instead of standard output\n"
+	"  -h, --help       show this help\n"
+	"\n"
+	"Exit status: 0 preview produced, 3 the profile or snapshot has errors (a\n"
+	"preview of a broken snapshot is still written, with its findings),\n"
+	"1 the directory could not be read, 64 usage error.\n";
+
+/* Paths under the working directory are shown relative to it so reports
+ * and golden files do not depend on where the tree lives. */
+static char *display_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	size_t n;
+	if (!path)
+		return NULL;
+	if (getcwd(cwd, sizeof(cwd))) {
+		n = strlen(cwd);
+		if (!strncmp(path, cwd, n) && path[n] == '/')
+			return dg_xstrdup(path + n + 1);
+	}
+	return dg_xstrdup(path);
+}
+
+static void print_profile_errors(const dg_findings *f)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
+	fputs(sb.buf, stderr);
+	fputs("dirgate preview: the profile has errors; fix them first (see 'dirgate check')\n",
+	      stderr);
+	dg_strbuf_release(&sb);
+}
+
+static void render(dg_strbuf *out, const dg_preview *pv, int fmt, int color)
+{
+	switch (fmt) {
+	case DG_FMT_JSON: dg_output_preview_json(out, pv); break;
+	case DG_FMT_CSV: dg_output_preview_csv(out, pv); break;
+	case DG_FMT_HTML: dg_output_preview_html(out, pv); break;
+	default: dg_output_preview_table(out, pv, color); break;
+	}
+}
+
+static int run_preview(const dg_profile *p, int fmt, const char *output)
+{
+	const dg_connector *conn;
+	dg_fetch_result res = { 0 };
+	dg_mapping_opts mopts;
+	dg_preview pv = { 0 };
+	dg_error err = { 0 };
+	dg_strbuf out = DG_STRBUF_INIT;
+	int rc;
+
+	if (!(conn = dg_connector_for(p, &err)))
+		return dg_cli_fail("%s", err.message);
+	if (conn->fetch(p, &res, &err) != DG_OK) {
+		dg_fetch_result_release(&res);
+		return dg_cli_fail("%s", err.message);
+	}
+	dg_connector_mapping_opts(p, &mopts);
+	dg_mapping_run(&res.users, &mopts, &pv);
+	pv.profile_name = dg_xstrdup(p->name ? p->name : "");
+	pv.source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
+	pv.source_detail = display_path(res.source_detail ? res.source_detail : p->directory.snapshot);
+	pv.directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
+	pv.entries_read = res.entries_read;
+	dg_findings_move(&pv.findings, &res.findings);
+	render(&out, &pv, fmt, !output && dg_cli_color(stdout));
+	rc = dg_cli_write(output, &out);
+	if (!rc && dg_findings_count(&pv.findings, DG_SEV_ERROR))
+		rc = DG_EXIT_FINDINGS;
+	dg_strbuf_release(&out);
+	dg_preview_release(&pv);
+	dg_fetch_result_release(&res);
+	return rc;
+}
+
+int dg_cmd_preview(int argc, char **argv)
+{
+	static const char *const formats[] = { "table", "json", "csv", "html", NULL };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int fmt = DG_FMT_TABLE, c, rc;
+	const char *output = NULL;
+	dg_findings findings = DG_FINDINGS_INIT;
+	dg_error err = { 0 };
+	dg_profile *p;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
+		case 'o': output = optarg; break;
+		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
+		default: return dg_cli_usage_error("preview", "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return dg_cli_usage_error("preview", argc == optind ? "a PROFILE is required"
+								   : "only one PROFILE at a time");
+	p = dg_profile_load(argv[optind], &findings, &err);
+	if (!p)
+		return dg_cli_fail("%s", err.message);
+	if (dg_findings_count(&findings, DG_SEV_ERROR)) {
+		print_profile_errors(&findings);
+		rc = DG_EXIT_FINDINGS;
+	} else {
+		rc = run_preview(p, fmt, output);
+	}
+	dg_findings_clear(&findings);
+	dg_profile_free(p);
+	return rc;
+}

@@ -1,1 +1,66 @@
-/* placeholder: being written */
+/* Picks the connector for a profile and translates the profile's options
+ * into the mapping engine's terms.  Live connectors arrive with their own
+ * issues; until then a profile without a snapshot says so plainly. */
+#include "connector.h"
+
+#include <stdlib.h>
+
+extern const dg_connector dg_connector_ldap_snapshot;
+
+const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
+{
+	dg_dir_type t = p->directory.type;
+	if (p->directory.snapshot) {
+		if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
+			return &dg_connector_ldap_snapshot;
+		dg_error_set(err, DG_E_UNSUPPORTED,
+			     "%s snapshots (saved JSON pages) cannot be previewed by this version of "
+			     "dirgate yet", dg_dir_type_name(t));
+		return NULL;
+	}
+	dg_error_set(err, DG_E_UNSUPPORTED,
+		     "live preview of %s directories is not available in this version of dirgate; "
+		     "set /directory/snapshot to an export (e.g. an ldapsearch or ldifde LDIF) to "
+		     "preview offline", dg_dir_type_name(t));
+	return NULL;
+}
+
+void dg_fetch_result_release(dg_fetch_result *r)
+{
+	dg_dir_user_list_clear(&r->users);
+	free(r->source_detail);
+	r->source_detail = NULL;
+	dg_findings_clear(&r->findings);
+}
+
+static int on(int v)
+{
+	return v == 1;
+}
+
+void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *o)
+{
+	const dg_directory *d = &p->directory;
+	*o = (dg_mapping_opts){ 0 };
+	switch (d->type) {
+	case DG_DIR_ACTIVE_DIRECTORY:
+		o->local_part_only = dg_profile_user_name_format(p) == DG_UNF_UPN_LOCAL;
+		o->enabled_only = on(d->ad.enabled_users_only);
+		o->exchange_only = on(d->ad.exchange_users_only);
+		o->visible_only = on(d->ad.visible_in_address_lists_only);
+		break;
+	case DG_DIR_LDAP:
+		o->local_part_only = on(d->ldap.local_part_only);
+		break;
+	case DG_DIR_M365:
+		o->enabled_only = on(d->m365.enabled_users_only);
+		o->exchange_only = on(d->m365.exchange_users_only);
+		break;
+	case DG_DIR_GOOGLE:
+		o->enabled_only = on(d->google.enabled_users_only);
+		o->skip_archived = 1;
+		break;
+	case DG_DIR_NONE:
+		break;
+	}
+}

@@ -1,1 +1,468 @@
-/* placeholder: being written */
+/* Rendering for people (text, table, HTML) and scripts (JSON, CSV).
+ * JSON shapes are the contracts of DESIGN.md "Machine-readable contracts". */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define ANSI_RESET "\033[0m"
+#define ANSI_BOLD "\033[1m"
+
+static const char *sev_color(dg_severity s)
+{
+	switch (s) {
+	case DG_SEV_ERROR: return "\033[1;31m";
+	case DG_SEV_WARNING: return "\033[1;33m";
+	default: return "\033[1;36m";
+	}
+}
+
+size_t dg_output_width(const char *s)
+{
+	mbstate_t st;
+	size_t w = 0, n = strlen(s);
+	memset(&st, 0, sizeof(st));
+	while (n) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, n, &st);
+		int cw;
+		if (k == (size_t)-1 || k == (size_t)-2) {
+			/* Not decodable in this locale: count UTF-8 lead bytes. */
+			memset(&st, 0, sizeof(st));
+			if (((unsigned char)*s & 0xC0) != 0x80)
+				w++;
+			s++, n--;
+			continue;
+		}
+		if (k == 0)
+			break;
+		cw = wcwidth(wc);
+		w += cw < 0 ? 1 : (size_t)cw;
+		s += k, n -= k;
+	}
+	return w;
+}
+
+static void finding_line(dg_strbuf *out, const dg_finding *fd, int color)
+{
+	if (fd->file && fd->line)
+		dg_strbuf_addf(out, "%s:%d:%d: ", fd->file, fd->line, fd->column);
+	else if (fd->file)
+		dg_strbuf_addf(out, "%s: ", fd->file);
+	if (color)
+		dg_strbuf_addf(out, "%s%s" ANSI_RESET " " ANSI_BOLD "%s" ANSI_RESET,
+			       sev_color(fd->severity), dg_severity_name(fd->severity), fd->code);
+	else
+		dg_strbuf_addf(out, "%s %s", dg_severity_name(fd->severity), fd->code);
+	if (fd->path && *fd->path)
+		dg_strbuf_addf(out, " %s", fd->path);
+	dg_strbuf_addf(out, ": %s\n", fd->message);
+	if (fd->hint && *fd->hint) {
+		/* Multi-line hints (e.g. a filter with a caret) stay indented. */
+		const char *p = fd->hint;
+		dg_strbuf_adds(out, "  hint: ");
+		for (; *p; p++) {
+			dg_strbuf_addch(out, *p);
+			if (*p == '\n' && p[1])
+				dg_strbuf_adds(out, "        ");
+		}
+		dg_strbuf_addch(out, '\n');
+	}
+}
+
+static void plural(dg_strbuf *out, size_t n, const char *one, const char *many)
+{
+	dg_strbuf_addf(out, "%zu %s", n, n == 1 ? one : many);
+}
+
+void dg_output_findings_text(dg_strbuf *out, const dg_findings *f, int color)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		finding_line(out, &f->items[i], color);
+	plural(out, dg_findings_count(f, DG_SEV_ERROR), "error", "errors");
+	dg_strbuf_adds(out, ", ");
+	plural(out, dg_findings_count(f, DG_SEV_WARNING), "warning", "warnings");
+	dg_strbuf_adds(out, ", ");
+	plural(out, dg_findings_count(f, DG_SEV_INFO), "note", "notes");
+	dg_strbuf_addch(out, '\n');
+}
+
+static void json_key_str(dg_strbuf *out, const char *key, const char *val, int comma)
+{
+	if (comma)
+		dg_strbuf_addch(out, ',');
+	dg_strbuf_add_json_str(out, key);
+	dg_strbuf_addch(out, ':');
+	if (val)
+		dg_strbuf_add_json_str(out, val);
+	else
+		dg_strbuf_adds(out, "null");
+}
+
+void dg_output_finding_json(dg_strbuf *out, const dg_finding *fd)
+{
+	dg_strbuf_addch(out, '{');
+	json_key_str(out, "code", fd->code, 0);
+	json_key_str(out, "severity", dg_severity_name(fd->severity), 1);
+	json_key_str(out, "path", fd->path ? fd->path : "", 1);
+	json_key_str(out, "message", fd->message, 1);
+	json_key_str(out, "hint", fd->hint, 1);
+	if (fd->file) {
+		json_key_str(out, "file", fd->file, 1);
+		if (fd->line)
+			dg_strbuf_addf(out, ",\"line\":%d,\"column\":%d", fd->line, fd->column);
+	}
+	dg_strbuf_addch(out, '}');
+}
+
+void dg_output_findings_json_array(dg_strbuf *out, const dg_findings *f)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < f->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		dg_output_finding_json(out, &f->items[i]);
+	}
+	dg_strbuf_addch(out, ']');
+}
+
+void dg_output_check_json(dg_strbuf *out, const char *profile_name, const dg_findings *f)
+{
+	dg_strbuf_addch(out, '{');
+	json_key_str(out, "profile", profile_name, 0);
+	dg_strbuf_adds(out, ",\"findings\":");
+	dg_output_findings_json_array(out, f);
+	dg_strbuf_addf(out, ",\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"info\":%zu}}\n",
+		       dg_findings_count(f, DG_SEV_ERROR), dg_findings_count(f, DG_SEV_WARNING),
+		       dg_findings_count(f, DG_SEV_INFO));
+}
+
+/* ---- preview: JSON ---- */
+
+static void json_strlist(dg_strbuf *out, const dg_strlist *l)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		dg_strbuf_add_json_str(out, l->items[i]);
+	}
+	dg_strbuf_addch(out, ']');
+}
+
+static void json_user(dg_strbuf *out, const dg_ms_user *u)
+{
+	dg_strbuf_addch(out, '{');
+	json_key_str(out, "userName", u->user_name, 0);
+	json_key_str(out, "fullName", u->full_name, 1);
+	dg_strbuf_adds(out, ",\"emailAddresses\":");
+	json_strlist(out, &u->emails);
+	json_key_str(out, "distinguishedName", u->dn, 1);
+	dg_strbuf_adds(out, ",\"groups\":");
+	json_strlist(out, &u->groups);
+	dg_strbuf_addch(out, '}');
+}
+
+void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
+{
+	dg_strbuf_addch(out, '{');
+	json_key_str(out, "profile", p->profile_name, 0);
+	dg_strbuf_adds(out, ",\"source\":{");
+	json_key_str(out, "type", p->source_type, 0);
+	json_key_str(out, "directoryType", p->directory_type, 1);
+	json_key_str(out, "detail", p->source_detail, 1);
+	dg_strbuf_addf(out, ",\"entriesRead\":%zu}", p->entries_read);
+	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu}",
+		       p->nusers, p->nskipped, p->nconflicts);
+	dg_strbuf_adds(out, ",\"users\":[");
+	for (size_t i = 0; i < p->nusers; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		json_user(out, &p->users[i]);
+	}
+	dg_strbuf_adds(out, "],\"skipped\":[");
+	for (size_t i = 0; i < p->nskipped; i++) {
+		dg_strbuf_adds(out, i ? ",{" : "{");
+		json_key_str(out, "entry", p->skipped[i].entry, 0);
+		json_key_str(out, "reason", p->skipped[i].reason, 1);
+		json_key_str(out, "detail", p->skipped[i].detail, 1);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_adds(out, "],\"conflicts\":[");
+	for (size_t i = 0; i < p->nconflicts; i++) {
+		dg_strbuf_adds(out, i ? ",{" : "{");
+		json_key_str(out, "userName", p->conflicts[i].user_name, 0);
+		dg_strbuf_adds(out, ",\"entries\":");
+		json_strlist(out, &p->conflicts[i].entries);
+		json_key_str(out, "reason", p->conflicts[i].reason, 1);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_adds(out, "],\"findings\":");
+	dg_output_findings_json_array(out, &p->findings);
+	dg_strbuf_adds(out, "}\n");
+}
+
+/* ---- preview: CSV (RFC 4180: CRLF, quotes doubled) ---- */
+
+static void csv_field(dg_strbuf *out, const char *s, int comma)
+{
+	if (comma)
+		dg_strbuf_addch(out, ',');
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+		dg_strbuf_adds(out, s);
+		return;
+	}
+	dg_strbuf_addch(out, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			dg_strbuf_addch(out, '"');
+		dg_strbuf_addch(out, *s);
+	}
+	dg_strbuf_addch(out, '"');
+}
+
+static char *join(const dg_strlist *l, const char *sep)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_adds(&sb, sep);
+		dg_strbuf_adds(&sb, l->items[i]);
+	}
+	return dg_strbuf_detach(&sb);
+}
+
+void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p)
+{
+	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups\r\n");
+	for (size_t i = 0; i < p->nusers; i++) {
+		const dg_ms_user *u = &p->users[i];
+		char *mails = join(&u->emails, ";"), *groups = join(&u->groups, ";");
+		csv_field(out, u->user_name, 0);
+		csv_field(out, u->full_name, 1);
+		csv_field(out, mails, 1);
+		csv_field(out, u->dn, 1);
+		csv_field(out, groups, 1);
+		dg_strbuf_adds(out, "\r\n");
+		free(mails);
+		free(groups);
+	}
+}
+
+/* ---- preview: table ---- */
+
+/* Appends s cut to `width` columns ("…" marks a cut) and padded. */
+static void cell(dg_strbuf *out, const char *s, size_t width, int last)
+{
+	size_t w = dg_output_width(s);
+	if (w <= width) {
+		dg_strbuf_adds(out, s);
+		if (!last)
+			dg_strbuf_addrepeat(out, ' ', width - w + 2);
+		return;
+	}
+	/* Copy whole UTF-8 characters up to width-1 columns, then the ellipsis. */
+	size_t used = 0;
+	const char *p = s;
+	while (*p) {
+		const char *q = p + 1;
+		while ((*q & 0xC0) == 0x80)
+			q++;
+		char tmp[8] = { 0 };
+		memcpy(tmp, p, (size_t)(q - p) < sizeof(tmp) ? (size_t)(q - p) : sizeof(tmp) - 1);
+		size_t cw = dg_output_width(tmp);
+		if (used + cw > width - 1)
+			break;
+		dg_strbuf_add(out, p, (size_t)(q - p));
+		used += cw;
+		p = q;
+	}
+	dg_strbuf_adds(out, "…");
+	used++;
+	if (!last)
+		dg_strbuf_addrepeat(out, ' ', width - used + 2);
+}
+
+typedef struct column {
+	const char *title;
+	size_t max;   /* widest a column may get before values are cut */
+	size_t width; /* computed */
+} column;
+
+static void fit(column *c, const char *s)
+{
+	size_t w = dg_output_width(s);
+	if (w > c->width)
+		c->width = w > c->max ? c->max : w;
+}
+
+static void heading(dg_strbuf *out, const char *title, size_t n, int color)
+{
+	if (color)
+		dg_strbuf_addf(out, ANSI_BOLD "%s (%zu)" ANSI_RESET "\n", title, n);
+	else
+		dg_strbuf_addf(out, "%s (%zu)\n", title, n);
+}
+
+static void user_rows(dg_strbuf *out, const dg_preview *p, int color)
+{
+	column c[4] = { { "USER NAME", 28, 0 }, { "FULL NAME", 28, 0 },
+			{ "E-MAIL ADDRESSES", 48, 0 }, { "GROUPS", 30, 0 } };
+	char **mails = dg_xcalloc(p->nusers, sizeof(char *));
+	char **groups = dg_xcalloc(p->nusers, sizeof(char *));
+	for (int k = 0; k < 4; k++)
+		fit(&c[k], c[k].title);
+	for (size_t i = 0; i < p->nusers; i++) {
+		mails[i] = join(&p->users[i].emails, ", ");
+		groups[i] = join(&p->users[i].groups, ", ");
+		fit(&c[0], p->users[i].user_name);
+		fit(&c[1], p->users[i].full_name);
+		fit(&c[2], mails[i]);
+		fit(&c[3], groups[i]);
+	}
+	heading(out, "Users", p->nusers, color);
+	for (int k = 0; k < 4; k++)
+		cell(out, c[k].title, c[k].width, k == 3);
+	dg_strbuf_addch(out, '\n');
+	for (size_t i = 0; i < p->nusers; i++) {
+		cell(out, p->users[i].user_name, c[0].width, 0);
+		cell(out, p->users[i].full_name, c[1].width, 0);
+		cell(out, mails[i], c[2].width, 0);
+		cell(out, groups[i], c[3].width, 1);
+		dg_strbuf_addch(out, '\n');
+		free(mails[i]);
+		free(groups[i]);
+	}
+	free(mails);
+	free(groups);
+}
+
+static void skipped_rows(dg_strbuf *out, const dg_preview *p, int color)
+{
+	column c[3] = { { "ENTRY", 60, 0 }, { "REASON", 16, 0 }, { "DETAIL", 60, 0 } };
+	if (!p->nskipped)
+		return;
+	for (int k = 0; k < 3; k++)
+		fit(&c[k], c[k].title);
+	for (size_t i = 0; i < p->nskipped; i++) {
+		fit(&c[0], p->skipped[i].entry);
+		fit(&c[1], p->skipped[i].reason);
+		fit(&c[2], p->skipped[i].detail ? p->skipped[i].detail : "");
+	}
+	dg_strbuf_addch(out, '\n');
+	heading(out, "Skipped", p->nskipped, color);
+	for (int k = 0; k < 3; k++)
+		cell(out, c[k].title, c[k].width, k == 2);
+	dg_strbuf_addch(out, '\n');
+	for (size_t i = 0; i < p->nskipped; i++) {
+		cell(out, p->skipped[i].entry, c[0].width, 0);
+		cell(out, p->skipped[i].reason, c[1].width, 0);
+		cell(out, p->skipped[i].detail ? p->skipped[i].detail : "", c[2].width, 1);
+		dg_strbuf_addch(out, '\n');
+	}
+}
+
+static void conflict_rows(dg_strbuf *out, const dg_preview *p, int color)
+{
+	if (!p->nconflicts)
+		return;
+	dg_strbuf_addch(out, '\n');
+	heading(out, "Conflicts", p->nconflicts, color);
+	for (size_t i = 0; i < p->nconflicts; i++) {
+		const dg_conflict *c = &p->conflicts[i];
+		dg_strbuf_addf(out, "%s  %s\n", c->reason, c->user_name);
+		for (size_t j = 0; j < c->entries.nr; j++)
+			dg_strbuf_addf(out, "    %s\n", c->entries.items[j]);
+	}
+}
+
+void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
+{
+	user_rows(out, p, color);
+	skipped_rows(out, p, color);
+	conflict_rows(out, p, color);
+	if (p->findings.nr) {
+		dg_strbuf_addch(out, '\n');
+		heading(out, "Findings", p->findings.nr, color);
+		for (size_t i = 0; i < p->findings.nr; i++)
+			finding_line(out, &p->findings.items[i], color);
+	}
+	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts\n",
+		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+}
+
+/* ---- preview: HTML (one self-contained page for a change ticket) ---- */
+
+static void html_text(dg_strbuf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': dg_strbuf_adds(out, "&lt;"); break;
+		case '>': dg_strbuf_adds(out, "&gt;"); break;
+		case '&': dg_strbuf_adds(out, "&amp;"); break;
+		case '"': dg_strbuf_adds(out, "&quot;"); break;
+		case '\'': dg_strbuf_adds(out, "&#39;"); break;
+		default: dg_strbuf_addch(out, *s);
+		}
+	}
+}
+
+static void html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag)
+{
+	dg_strbuf_adds(out, "<tr>");
+	for (int i = 0; i < n; i++) {
+		dg_strbuf_addf(out, "<%s>", tag);
+		html_text(out, cells[i]);
+		dg_strbuf_addf(out, "</%s>", tag);
+	}
+	dg_strbuf_adds(out, "</tr>\n");
+}
+
+void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
+{
+	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
+					  "Distinguished name", "Groups" };
+	static const char *const sh[] = { "Entry", "Reason", "Detail" };
+	dg_strbuf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			    "<title>dirgate preview: ");
+	html_text(out, p->profile_name);
+	dg_strbuf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
+			    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+			    "</style></head><body>\n<h1>Preview of ");
+	html_text(out, p->profile_name);
+	dg_strbuf_addf(out, "</h1>\n<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
+		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+	dg_strbuf_adds(out, "<h2>Users</h2><table>\n");
+	html_row(out, uh, 5, "th");
+	for (size_t i = 0; i < p->nusers; i++) {
+		const dg_ms_user *u = &p->users[i];
+		char *m = join(&u->emails, ", "), *g = join(&u->groups, ", ");
+		const char *cells[] = { u->user_name, u->full_name, m, u->dn ? u->dn : "", g };
+		html_row(out, cells, 5, "td");
+		free(m);
+		free(g);
+	}
+	dg_strbuf_adds(out, "</table>\n<h2>Skipped</h2><table>\n");
+	html_row(out, sh, 3, "th");
+	for (size_t i = 0; i < p->nskipped; i++) {
+		const char *cells[] = { p->skipped[i].entry, p->skipped[i].reason,
+					p->skipped[i].detail ? p->skipped[i].detail : "" };
+		html_row(out, cells, 3, "td");
+	}
+	dg_strbuf_adds(out, "</table>\n<h2>Conflicts</h2><ul>\n");
+	for (size_t i = 0; i < p->nconflicts; i++) {
+		char *e = join(&p->conflicts[i].entries, "; ");
+		dg_strbuf_adds(out, "<li>");
+		html_text(out, p->conflicts[i].reason);
+		dg_strbuf_adds(out, ": ");
+		html_text(out, p->conflicts[i].user_name);
+		dg_strbuf_adds(out, " — ");
+		html_text(out, e);
+		dg_strbuf_adds(out, "</li>\n");
+		free(e);
+	}
+	dg_strbuf_adds(out, "</ul>\n</body></html>\n");
+}

@@ -1,0 +1,95 @@
+/* The finding-code registry: well-formed, unique, and every code explained
+ * in docs/findings.md (codes are a public contract). */
+#include "core/findings.h"
+#include "core/strbuf.h"
+#include "test.h"
+
+#include <ctype.h>
+
+static const char *areas[] = { "PROF", "SECRET", "URI", "FILTER", "LDAP", "AD", "ADFS",
+			       "M365", "GOOGLE", "TLS", "CERT", "AUTH", "SNAP", "API",
+			       "GUARD", "MAP", NULL };
+
+static int well_formed(const char *code)
+{
+	size_t n = strlen(code);
+	if (n < 4)
+		return 0;
+	for (int i = 0; areas[i]; i++) {
+		size_t a = strlen(areas[i]);
+		if (n == a + 3 && !strncmp(code, areas[i], a) && isdigit((unsigned char)code[a]) &&
+		    isdigit((unsigned char)code[a + 1]) && isdigit((unsigned char)code[a + 2]))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_codes_well_formed_and_unique(void)
+{
+	size_t n;
+	const dg_code_info *t = dg_code_table(&n);
+	CHECK(n > 10);
+	for (size_t i = 0; i < n; i++) {
+		if (!well_formed(t[i].code))
+			printf("# malformed code %s\n", t[i].code);
+		CHECK(well_formed(t[i].code));
+		CHECK(t[i].title && *t[i].title);
+		for (size_t j = i + 1; j < n; j++)
+			if (!strcmp(t[i].code, t[j].code)) {
+				printf("# duplicate code %s\n", t[i].code);
+				CHECK(0);
+			}
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	char buf[4096];
+	size_t k;
+	if (!fp)
+		return NULL;
+	while ((k = fread(buf, 1, sizeof(buf), fp)) > 0)
+		dg_strbuf_add(&sb, buf, k);
+	fclose(fp);
+	return dg_strbuf_detach(&sb);
+}
+
+static void test_every_code_documented(void)
+{
+	const char *root = getenv("DG_SOURCE_ROOT");
+	char path[4096];
+	size_t n;
+	const dg_code_info *t = dg_code_table(&n);
+	snprintf(path, sizeof(path), "%s/docs/findings.md", root ? root : ".");
+	char *doc = slurp(path);
+	CHECK(doc != NULL);
+	if (!doc)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char heading[64];
+		snprintf(heading, sizeof(heading), "## %s ", t[i].code);
+		if (!strstr(doc, heading)) {
+			printf("# %s is not documented in docs/findings.md\n", t[i].code);
+			CHECK(0);
+		}
+	}
+	free(doc);
+}
+
+static void test_lookup(void)
+{
+	const dg_code_info *c = dg_code_lookup("PROF002");
+	CHECK(c != NULL);
+	CHECK(c && c->severity == DG_SEV_ERROR);
+	CHECK(dg_code_lookup("NOPE999") == NULL);
+}
+
+int main(void)
+{
+	RUN(test_codes_well_formed_and_unique);
+	RUN(test_every_code_documented);
+	RUN(test_lookup);
+	return dg_t_done();
+}

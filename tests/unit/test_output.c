@@ -1,0 +1,138 @@
+#include "core/output.h"
+#include "test.h"
+
+#include <locale.h>
+
+static void test_findings_text(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd = dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/directory/serer",
+					 "unknown key 'serer'");
+	dg_finding_hint(fd, "did you mean 'server'?");
+	dg_finding_locate(fd, "p.json", 4, 5);
+	fd = dg_findings_add(&f, "SECRET001", DG_SEV_WARNING, "/target/password", "literal");
+	dg_finding_hint(fd, "line one\nline two");
+	dg_output_findings_text(&sb, &f, 0);
+	CHECK_STR(sb.buf, "p.json:4:5: error PROF002 /directory/serer: unknown key 'serer'\n"
+			  "  hint: did you mean 'server'?\n"
+			  "warning SECRET001 /target/password: literal\n"
+			  "  hint: line one\n"
+			  "        line two\n"
+			  "1 error, 1 warning, 0 notes\n");
+	dg_strbuf_release(&sb);
+	dg_findings_clear(&f);
+}
+
+static void test_check_json(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_findings_add(&f, "PROF005", DG_SEV_ERROR, "/name", "missing \"name\"");
+	dg_output_check_json(&sb, "t", &f);
+	CHECK_STR(sb.buf, "{\"profile\":\"t\",\"findings\":[{\"code\":\"PROF005\",\"severity\":"
+			  "\"error\",\"path\":\"/name\",\"message\":\"missing \\\"name\\\"\","
+			  "\"hint\":null}],\"summary\":{\"errors\":1,\"warnings\":0,\"info\":0}}\n");
+	dg_strbuf_release(&sb);
+	dg_findings_clear(&f);
+}
+
+static void fill_preview(dg_preview *p)
+{
+	p->profile_name = dg_xstrdup("demo");
+	p->source_type = dg_xstrdup("snapshot");
+	p->directory_type = dg_xstrdup("ldap");
+	p->source_detail = dg_xstrdup("x.ldif");
+	p->entries_read = 3;
+	p->users = dg_xcalloc(2, sizeof(dg_ms_user));
+	p->nusers = p->users_alloc = 2;
+	p->users[0].user_name = dg_xstrdup("ann");
+	p->users[0].full_name = dg_xstrdup("Ann \"Q\", Jr.");
+	dg_strlist_push(&p->users[0].emails, "ann@x.com");
+	dg_strlist_push(&p->users[0].emails, "a@x.com");
+	p->users[0].dn = dg_xstrdup("cn=Ann\\, Jr.,dc=x");
+	p->users[0].entry = dg_xstrdup("cn=Ann\\, Jr.,dc=x");
+	p->users[1].user_name = dg_xstrdup("zoë");
+	p->users[1].full_name = dg_xstrdup("Zoë Ångström-Averylongsurname-Thatneedscutting");
+	p->users[1].entry = dg_xstrdup("cn=z");
+	p->skipped = dg_xcalloc(1, sizeof(dg_skipped));
+	p->nskipped = p->skipped_alloc = 1;
+	p->skipped[0].entry = dg_xstrdup("cn=off");
+	p->skipped[0].reason = dg_xstrdup("disabled");
+}
+
+static void test_preview_csv(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	dg_output_preview_csv(&sb, &p);
+	CHECK_STR(sb.buf, "userName,fullName,emailAddresses,distinguishedName,groups\r\n"
+			  "ann,\"Ann \"\"Q\"\", Jr.\",ann@x.com;a@x.com,\"cn=Ann\\, Jr.,dc=x\",\r\n"
+			  "zoë,Zoë Ångström-Averylongsurname-Thatneedscutting,,,\r\n");
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+static void test_preview_json(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0}") != NULL);
+	CHECK(strstr(sb.buf, "{\"userName\":\"ann\",\"fullName\":\"Ann \\\"Q\\\", Jr.\","
+			     "\"emailAddresses\":[\"ann@x.com\",\"a@x.com\"],"
+			     "\"distinguishedName\":\"cn=Ann\\\\, Jr.,dc=x\",\"groups\":[]}") != NULL);
+	CHECK(strstr(sb.buf, "\"distinguishedName\":null") != NULL);
+	CHECK(strstr(sb.buf, "\"skipped\":[{\"entry\":\"cn=off\",\"reason\":\"disabled\","
+			     "\"detail\":null}]") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+static void test_preview_table_truncates_visibly(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	dg_output_preview_table(&sb, &p, 0);
+	CHECK(strstr(sb.buf, "Zoë Ångström-Averylongsurna…") != NULL);
+	CHECK(strstr(sb.buf, "Users (2)\nUSER NAME  FULL NAME") != NULL);
+	CHECK(strstr(sb.buf, "3 entries read: 2 users, 1 skipped, 0 conflicts\n") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+static void test_preview_html_escapes(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].full_name);
+	p.users[0].full_name = dg_xstrdup("<script>alert(1)</script>");
+	dg_output_preview_html(&sb, &p);
+	CHECK(strstr(sb.buf, "<script>") == NULL);
+	CHECK(strstr(sb.buf, "&lt;script&gt;") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+static void test_width(void)
+{
+	CHECK_INT(dg_output_width("abc"), 3);
+	CHECK_INT(dg_output_width("Zoë"), 3);
+}
+
+int main(void)
+{
+	setlocale(LC_CTYPE, "C.UTF-8");
+	RUN(test_findings_text);
+	RUN(test_check_json);
+	RUN(test_preview_csv);
+	RUN(test_preview_json);
+	RUN(test_preview_table_truncates_visibly);
+	RUN(test_preview_html_escapes);
+	RUN(test_width);
+	return dg_t_done();
+}
