@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs what dirgate needs on Debian 12: `--build` (default) for building
+# and running it, `--test` adds what the test suite and fuzzers need.
+# Packages already present are not fetched again, so re-running is cheap.
+set -eu
+
+build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev libcjson-dev
+ libssl-dev libjwt-dev libpsl-dev publicsuffix python3 ca-certificates"
+test_pkgs="python3-jsonschema clang libclang-rt-14-dev"
+
+want="$build_pkgs"
+case "${1:---build}" in
+--build) ;;
+--test) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 [--build|--test]" >&2; exit 64 ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing:$missing" >&2
+$SUDO apt-get update -q >/dev/null
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Installs what the tests need, builds twice (plain and ASan/UBSan), runs
+# every test in both, fuzzes each parser briefly, and ends with the line
+# "N passed, N failed".  FUZZ_SECONDS (default 20) sets the time per fuzzer.
+set -u
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh --test || exit 1
+
+logs=""
+run_suite() { # build-dir, meson setup options...
+	dir=$1; shift
+	if [ ! -d "$dir" ]; then
+		meson setup "$dir" "$@" >/dev/null || return 1
+	fi
+	ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
+	meson test -C "$dir" --print-errorlogs --num-processes 2 >"$dir/test-summary.txt" 2>&1
+	tail -12 "$dir/test-summary.txt"
+	logs="$logs $dir/meson-logs/testlog.json"
+}
+
+echo "== plain build"
+run_suite build || exit 1
+echo "== ASan/UBSan build"
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+
+echo "== fuzzing (${FUZZ_SECONDS:-20}s per parser)"
+fuzzlog=build-fuzz/fuzz-results.txt
+if [ ! -d build-fuzz ]; then
+	CC=clang meson setup build-fuzz -Dfuzzers=true -Db_sanitize=address,undefined \
+		-Db_lundef=false >/dev/null || exit 1
+fi
+ninja -C build-fuzz >/dev/null || exit 1
+: >"$fuzzlog"
+for t in profile filter uri ldif; do
+	[ -x "build-fuzz/tests/fuzz_$t" ] || continue
+	work=$(mktemp -d)
+	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
+	if "build-fuzz/tests/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="build-fuzz/crash-$t-" "$work" \
+		>"build-fuzz/fuzz_$t.log" 2>&1; then
+		echo "ok fuzz_$t" | tee -a "$fuzzlog"
+	else
+		echo "not ok fuzz_$t (see build-fuzz/fuzz_$t.log)" | tee -a "$fuzzlog"
+		tail -20 "build-fuzz/fuzz_$t.log"
+	fi
+	rm -rf "$work"
+done
+
+# shellcheck disable=SC2086
+python3 scripts/tap-summary.py $logs "$fuzzlog"
