@@ -1,0 +1,65 @@
+#include "core/findings.h"
+#include "test.h"
+
+static void test_add_hint_locate(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_finding *fd = dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "bad %s %d", "x", 7);
+	dg_finding_hint(fd, "use %s", "y");
+	dg_finding_locate(fd, "p.json", 3, 9);
+	CHECK_STR(f.items[0].message, "bad x 7");
+	CHECK_STR(f.items[0].hint, "use y");
+	CHECK_STR(f.items[0].file, "p.json");
+	CHECK_INT(f.items[0].line, 3);
+	CHECK_INT(dg_findings_count(&f, DG_SEV_ERROR), 1);
+	CHECK_INT(dg_findings_count(&f, DG_SEV_WARNING), 0);
+	dg_findings_clear(&f);
+	CHECK_INT(f.nr, 0);
+}
+
+static void test_null_path_is_empty(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_findings_add(&f, "PROF001", DG_SEV_ERROR, NULL, "x");
+	CHECK_STR(f.items[0].path, "");
+	CHECK(f.items[0].hint == NULL);
+	dg_findings_clear(&f);
+}
+
+static void test_sort_is_stable(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_findings_add(&f, "PROF003", DG_SEV_ERROR, "/b", "1");
+	dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "2");
+	dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "3");
+	dg_findings_add(&f, "PROF001", DG_SEV_ERROR, "/a", "4");
+	dg_findings_sort(&f);
+	CHECK_STR(f.items[0].message, "4");
+	CHECK_STR(f.items[1].message, "2");
+	CHECK_STR(f.items[2].message, "3");
+	CHECK_STR(f.items[3].message, "1");
+	dg_findings_clear(&f);
+}
+
+static void test_move(void)
+{
+	dg_findings a = DG_FINDINGS_INIT, b = DG_FINDINGS_INIT;
+	dg_findings_add(&a, "PROF001", DG_SEV_ERROR, "", "a");
+	dg_findings_add(&b, "PROF002", DG_SEV_WARNING, "", "b1");
+	dg_findings_add(&b, "PROF003", DG_SEV_INFO, "", "b2");
+	dg_findings_move(&a, &b);
+	CHECK_INT(a.nr, 3);
+	CHECK_INT(b.nr, 0);
+	CHECK_STR(a.items[2].message, "b2");
+	dg_findings_clear(&a);
+	dg_findings_clear(&b);
+}
+
+int main(void)
+{
+	RUN(test_add_hint_locate);
+	RUN(test_null_path_is_empty);
+	RUN(test_sort_is_stable);
+	RUN(test_move);
+	return dg_t_done();
+}
