@@ -35,9 +35,11 @@ int dg_cli_parse_format(const char *cmd, const char *value, const char *const *a
 	dg_strbuf list = DG_STRBUF_INIT;
 	for (size_t i = 0; allowed[i]; i++) {
 		if (!strcmp(value, allowed[i])) {
+			dg_strbuf_release(&list);
 			for (int f = 0; f < (int)(sizeof(names) / sizeof(names[0])); f++)
 				if (!strcmp(value, names[f]))
 					return f;
+			return -1;
 		}
 		dg_strbuf_addf(&list, "%s%s", i ? ", " : "", allowed[i]);
 	}

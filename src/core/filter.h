@@ -40,10 +40,19 @@ struct dg_filter {
 	int column;          /* 1-based column where this item starts */
 };
 
+/* Columns count characters (UTF-8 code points; a byte that is not valid
+ * UTF-8 counts as one), so a caret drawn under the text lines up. */
 typedef struct dg_filter_error {
 	int column;          /* 1-based column of the offending character */
 	char message[256];   /* e.g. "expected ')' to close the filter opened at column 1" */
+	const char *code;    /* finding code of this class of error, e.g. "FILTER002" */
+	char hint[256];      /* one line on how to fix it */
+	size_t offset;       /* byte offset of the offending character */
 } dg_filter_error;
+
+/* Nesting deeper than this is refused (FILTER009), so hostile input cannot
+ * exhaust the stack of the parser, printer or evaluator. */
+#define DG_FILTER_MAX_DEPTH 512
 
 /* Parses a whole filter string.  A filter without outer parentheses, like
  * "uid=alice", is accepted as ldapsearch does.  Returns NULL and fills err
@@ -78,7 +87,16 @@ typedef struct dg_filter_hooks {
 } dg_filter_hooks;
 
 /* Returns 1 when e matches, 0 when not.  Undefined (e.g. unknown matching
- * rule) counts as no match, as in RFC 4511 §4.5.1.7. */
+ * rule) counts as no match, as in RFC 4511 §4.5.1.7, and stays undefined
+ * under '!'.  Details: >= and <= compare as integers when both sides are
+ * integers, else as case-insensitive text; ~= is case-insensitive
+ * equality; a filter attribute without options also matches the entry's
+ * attributes with options ("cn" matches "cn;lang-de"); BIT_AND/BIT_OR take
+ * decimal assertion values and compare 32-bit values signed or unsigned
+ * alike (groupType -2147483646 has bit 2147483648); known rules are
+ * caseIgnoreMatch, caseExactMatch, octetStringMatch, distinguishedNameMatch,
+ * integerMatch, the IA5 variants and the three AD rules; ":dn" also
+ * matches the attribute values in the entry's DN. */
 int dg_filter_match(const dg_filter *f, const dg_entry *e, const dg_filter_hooks *hooks);
 
 /* RFC 4515 escaping of a value for splicing into a filter ({member}
@@ -88,7 +106,8 @@ void dg_filter_escape_value(const char *val, size_t len, dg_strbuf *out);
 /* Lints a filter that a profile field holds: on a parse error adds a
  * FILTERxxx finding at `path` whose message names the column and whose hint
  * shows the filter with a caret; also flags suspicious but valid filters
- * (warnings).  `file` may be NULL.  Returns the number of errors added. */
+ * (warnings).  Returns the number of errors added.  Every hint has the same
+ * shape: one line of advice, then the two lines of dg_filter_caret(). */
 int dg_filter_lint(const char *text, const char *path, dg_findings *out);
 
 #endif

@@ -149,14 +149,22 @@ void dg_strbuf_addrepeat(dg_strbuf *sb, int c, size_t n)
 void dg_strbuf_vaddf(dg_strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t avail;
 	int n;
+	/* Format into the spare room first; most strings fit in one go. */
+	dg_strbuf_grow(sb, 64);
+	avail = sb->alloc - sb->len;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(sb->buf + sb->len, avail, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		sb->buf[sb->len] = '\0';
 		return;
-	dg_strbuf_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= avail) {
+		dg_strbuf_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 
