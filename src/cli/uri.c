@@ -1,1 +1,148 @@
-/* placeholder: being written */
+/* dirgate uri URI [--provider entra|google|adfs] [--instance ID]
+ *                 [--format text|json]
+ * Checks one OpenID Connect redirect URI against MailStore's pattern and the
+ * rules of the identity provider it is registered at. */
+#include "cli.h"
+
+#include "../core/uri.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: dirgate uri URI [--provider entra|google|adfs] [--instance ID]\n"
+	"                       [--format text|json]\n"
+	"\n"
+	"Checks one redirect URI the way the profile checks do: MailStore's pattern\n"
+	"https://<fqdn>[:port]/oidc/signin (SPE: https://<fqdn>[:port]/<instanceid>/oidc/signin)\n"
+	"and, with --provider, the registration rules of Microsoft Entra ID, Google\n"
+	"or AD FS.  The URI is compared case-sensitively, so every finding's hint\n"
+	"shows the corrected URI when it can be derived.\n"
+	"\n"
+	"options:\n"
+	"  --provider NAME      also apply the rules of entra, google or adfs\n"
+	"  --instance ID        MailStore SPE: the path must be /ID/oidc/signin\n"
+	"  --format text|json   output format (default: text)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status: 0 no errors (warnings allowed), 3 the URI has errors, 64 usage error\n";
+
+struct uri_args {
+	const char *uri;
+	int provider;
+	const char *instance;
+	int format;
+};
+
+static void render_json(dg_strbuf *out, const struct uri_args *a, const dg_findings *fs)
+{
+	const char *prov = dg_uri_provider_name((dg_uri_provider)a->provider);
+	dg_strbuf shown = DG_STRBUF_INIT;
+	dg_uri_add_display(&shown, a->uri);
+	dg_strbuf_adds(out, "{\"uri\": ");
+	dg_strbuf_add_json_str(out, shown.buf);
+	dg_strbuf_adds(out, ", \"provider\": ");
+	if (prov)
+		dg_strbuf_add_json_str(out, prov);
+	else
+		dg_strbuf_adds(out, "null");
+	if (a->instance) {
+		dg_strbuf_adds(out, ", \"instance\": ");
+		dg_strbuf_add_json_str(out, a->instance);
+	}
+	dg_strbuf_addf(out, ", \"valid\": %s, \"findings\": ",
+		       dg_findings_count(fs, DG_SEV_ERROR) ? "false" : "true");
+	dg_output_findings_json_array(out, fs);
+	dg_strbuf_adds(out, "}\n");
+	dg_strbuf_release(&shown);
+}
+
+static void render_text(dg_strbuf *out, const struct uri_args *a, const dg_findings *fs)
+{
+	if (fs->nr) {
+		dg_output_findings_text(out, fs, dg_cli_color(stdout));
+		return;
+	}
+	dg_strbuf_adds(out, "ok: ");
+	dg_uri_add_display(out, a->uri);
+	dg_strbuf_addch(out, '\n');
+}
+
+/* Returns -1 when the arguments are fine, else the exit code. */
+static int parse_args(int argc, char **argv, struct uri_args *a)
+{
+	static const struct option longopts[] = {
+		{ "provider", required_argument, NULL, 'p' },
+		{ "instance", required_argument, NULL, 'i' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const formats[] = { "text", "json", NULL };
+	int c;
+
+	optind = 0; /* glibc: start afresh, argv[0] is the command name */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if ((a->provider = dg_uri_provider_parse(optarg)) < 0)
+				return dg_cli_usage_error("uri", "unknown provider '%s' (use one "
+							  "of: entra, google, adfs)", optarg);
+			break;
+		case 'i':
+			if (!*optarg || optarg[strcspn(optarg, "/?#\\ \t\r\n")])
+				return dg_cli_usage_error("uri", "--instance needs an SPE instance "
+							  "id (one path segment)");
+			a->instance = optarg;
+			break;
+		case 'f':
+			if ((a->format = dg_cli_parse_format("uri", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return DG_EXIT_OK;
+		case ':':
+			return dg_cli_usage_error("uri", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("uri", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return dg_cli_usage_error("uri", "missing the redirect URI to check");
+	if (argc - optind > 1)
+		return dg_cli_usage_error("uri", "expected one URI, got %d arguments",
+					  argc - optind);
+	a->uri = argv[optind];
+	return -1;
+}
+
+int dg_cmd_uri(int argc, char **argv)
+{
+	struct uri_args a = { NULL, DG_URI_PROVIDER_NONE, NULL, DG_FMT_TEXT };
+	dg_findings fs = DG_FINDINGS_INIT;
+	dg_strbuf out = DG_STRBUF_INIT;
+	dg_uri_opts opts;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+
+	opts.provider = (dg_uri_provider)a.provider;
+	opts.spe = a.instance != NULL;
+	opts.instance_id = a.instance;
+	opts.path = "";
+	dg_uri_check(a.uri, &opts, &fs);
+	dg_findings_sort(&fs);
+	if (a.format == DG_FMT_JSON)
+		render_json(&out, &a, &fs);
+	else
+		render_text(&out, &a, &fs);
+	rc = dg_cli_write(NULL, &out);
+	if (!rc && dg_findings_count(&fs, DG_SEV_ERROR))
+		rc = DG_EXIT_FINDINGS;
+	dg_findings_clear(&fs);
+	dg_strbuf_release(&out);
+	return rc;
+}

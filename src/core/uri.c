@@ -1,1 +1,1488 @@
-/* placeholder: being written */
+/* Redirect URI rules: MailStore's pattern (https://<fqdn>[:port]/oidc/signin,
+ * SPE: /<instanceid>/oidc/signin) plus the registration rules of Entra ID,
+ * Google and AD FS (reference identity-protocols.md §A).
+ *
+ * The URI is looked at three ways:
+ *  - the raw string, for what a parser would hide: whitespace, control
+ *    bytes, backslashes, percent-encoding, traversal in any encoding, empty
+ *    '?' or '#', ':' without a port;
+ *  - an RFC 3986 split of a cleaned copy, which keeps every part exactly as
+ *    written (MailStore and the identity providers compare the string);
+ *  - curl's URL API, which decides whether the URL parses at all and what
+ *    host it names (percent-decoded, numeric IPv4 forms normalised).
+ * Findings are only added after all three are known, so every hint can show
+ * one corrected URI. */
+#include "uri.h"
+
+#include "strbuf.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <libpsl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SIGNIN "/oidc/signin"
+#define ENTRA_MAX_CHARS 256
+#define ENTRA_SPECIALS "!$'(),;"
+/* RFC 3986 never allows these unencoded (space and controls are URI016). */
+#define NOT_IN_URI "\\\"<>^`{|}"
+
+/* ---------------------------------------------------------------- bytes */
+
+static int is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+static int is_space_or_ctl(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f;
+}
+
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int hexval(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = (unsigned char)lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			return 1;
+	return 0;
+}
+
+static int has_non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+static char *ascii_lower_dup(const char *s)
+{
+	char *r = dg_xstrdup(s);
+	for (char *p = r; *p; p++)
+		*p = (char)lower((unsigned char)*p);
+	return r;
+}
+
+/* Length of the UTF-8 sequence at s, or 0 when it is not valid UTF-8
+ * (overlong forms, surrogates and values above U+10FFFF included);
+ * *cp gets the code point. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t v, min;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2, v = s[0] & 0x1f, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3, v = s[0] & 0x0f, min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4, v = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+static int utf8_valid(const char *s)
+{
+	uint32_t cp;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p, &cp);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* Characters as Entra ID counts them: code points, bad bytes one each. */
+static size_t utf8_chars(const char *s)
+{
+	size_t count = 0;
+	uint32_t cp;
+	for (const unsigned char *p = (const unsigned char *)s; *p; count++) {
+		size_t n = utf8_seq(p, &cp);
+		p += n ? n : 1;
+	}
+	return count;
+}
+
+/* Appends s[0..n) for a message: controls, space-like bytes and invalid
+ * UTF-8 become \xNN so that a finding never carries raw control bytes. */
+static void add_shown(dg_strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		uint32_t cp;
+		size_t k = *p ? utf8_seq(p, &cp) : 0;
+		if (!k || p + k > end || is_ctl(*p)) {
+			dg_strbuf_addf(sb, "\\x%02X", *p);
+			p++;
+			continue;
+		}
+		dg_strbuf_add(sb, p, k);
+		p += k;
+	}
+}
+
+/* --------------------------------------------------- percent-decoding */
+
+/* Folds the overlong two-byte UTF-8 forms old decoders accepted (C0 AE
+ * '.', C0 AF '/', C1 9C '\', C0 80 NUL) into their ASCII byte, in place;
+ * returns the new length. */
+static size_t fold_overlong(char *r, size_t len)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char a = (unsigned char)r[i];
+		unsigned char b = i + 1 < len ? (unsigned char)r[i + 1] : 0;
+		if ((a == 0xc0 || a == 0xc1) && (b & 0xc0) == 0x80) {
+			r[w++] = (char)(((a & 0x1f) << 6) | (b & 0x3f));
+			i++;
+		} else {
+			r[w++] = (char)a;
+		}
+	}
+	r[w] = '\0';
+	return w;
+}
+
+/* One round of percent-decoding (invalid escapes are kept as written) and
+ * overlong folding, so that "%c0%ae%c0%ae" counts as "..".  The result can
+ * hold NUL bytes: *outlen is its length. */
+static char *decode_round(const char *s, size_t len, size_t *outlen)
+{
+	char *r = dg_xmalloc(len + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < len &&
+		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			r[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			r[o++] = s[i];
+		}
+	}
+	*outlen = fold_overlong(r, o);
+	return r;
+}
+
+/* Decodes until nothing changes (double encoding, "%252e"), at most four
+ * rounds; calls fn on every stage, the raw string first.  Stops early when
+ * fn returns non-zero and returns that value. */
+static int each_decoding(const char *s, int (*fn)(const char *, size_t, void *),
+			 void *arg)
+{
+	char *cur = dg_xstrdup(s);
+	size_t len = strlen(s);
+	int rc = 0;
+	for (int round = 0; round < 5 && !rc; round++) {
+		size_t nlen;
+		char *next;
+		rc = fn(cur, len, arg);
+		if (rc || round == 4)
+			break;
+		next = decode_round(cur, len, &nlen);
+		if (nlen == len && !memcmp(next, cur, len)) {
+			free(next);
+			break;
+		}
+		free(cur);
+		cur = next;
+		len = nlen;
+	}
+	free(cur);
+	return rc;
+}
+
+/* Simple percent-decoding for comparing a path with its expected form;
+ * NULL when the path has no valid escape or decodes to a NUL. */
+static char *percent_decoded(const char *s)
+{
+	size_t len = strlen(s), n;
+	char *r;
+	if (!strchr(s, '%'))
+		return NULL;
+	r = dg_xmalloc(len + 1);
+	n = 0;
+	for (size_t i = 0; i < len; i++) {
+		int hi = -1, lo = -1;
+		if (s[i] == '%' && i + 2 < len) {
+			hi = hexval((unsigned char)s[i + 1]);
+			lo = hexval((unsigned char)s[i + 2]);
+		}
+		if (hi >= 0 && lo >= 0 && (hi || lo)) {
+			r[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			r[n++] = s[i];
+		}
+	}
+	r[n] = '\0';
+	if (!strcmp(r, s)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------ punycode */
+
+/* RFC 3492 punycode of one label's code points (the part after "xn--").
+ * Returns -1 on overflow. */
+static int punycode_encode(const uint32_t *cp, size_t n, dg_strbuf *out)
+{
+	enum { BASE = 36, TMIN = 1, TMAX = 26, SKEW = 38, DAMP = 700 };
+	uint32_t next = 128, delta = 0, bias = 72, h, b = 0;
+	for (size_t i = 0; i < n; i++)
+		if (cp[i] < 0x80) {
+			dg_strbuf_addch(out, (int)cp[i]);
+			b++;
+		}
+	if (b)
+		dg_strbuf_addch(out, '-');
+	for (h = b; h < n;) {
+		uint32_t m = UINT32_MAX;
+		for (size_t i = 0; i < n; i++)
+			if (cp[i] >= next && cp[i] < m)
+				m = cp[i];
+		if ((uint64_t)(m - next) * (h + 1) + delta > UINT32_MAX)
+			return -1;
+		delta += (m - next) * (h + 1);
+		next = m;
+		for (size_t i = 0; i < n; i++) {
+			if (cp[i] < next && ++delta == 0)
+				return -1;
+			if (cp[i] != next)
+				continue;
+			uint32_t q = delta;
+			for (uint32_t k = BASE;; k += BASE) {
+				uint32_t t = k <= bias ? TMIN : k >= bias + TMAX ? TMAX : k - bias;
+				if (q < t)
+					break;
+				uint32_t d = t + (q - t) % (BASE - t);
+				dg_strbuf_addch(out, d < 26 ? 'a' + (int)d : '0' + (int)d - 26);
+				q = (q - t) / (BASE - t);
+			}
+			dg_strbuf_addch(out, q < 26 ? 'a' + (int)q : '0' + (int)q - 26);
+			/* bias adaptation (RFC 3492 §6.1) */
+			uint32_t dl = h == b ? delta / DAMP : delta / 2, k = 0;
+			dl += dl / (h + 1);
+			while (dl > ((BASE - TMIN) * TMAX) / 2) {
+				dl /= BASE - TMIN;
+				k += BASE;
+			}
+			bias = k + (BASE - TMIN + 1) * dl / (dl + SKEW);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		next++;
+	}
+	return 0;
+}
+
+/* A host in its ASCII (ACE) form: labels with non-ASCII characters become
+ * "xn--" + punycode.  The host must be lower case already (libpsl's
+ * psl_str_to_utf8lower does the Unicode part).  NULL for invalid UTF-8. */
+static char *host_to_ace(const char *host)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	const char *p = host;
+	if (!utf8_valid(host))
+		return NULL;
+	dg_strbuf_init(&sb);
+	while (1) {
+		size_t len = strcspn(p, ".");
+		uint32_t *cps = dg_xcalloc(len + 1, sizeof(*cps));
+		size_t n = 0, i = 0;
+		int ascii = 1;
+		while (i < len) {
+			size_t k = utf8_seq((const unsigned char *)p + i, &cps[n]);
+			ascii &= cps[n] < 0x80;
+			i += k;
+			n++;
+		}
+		if (ascii) {
+			dg_strbuf_add(&sb, p, len);
+		} else {
+			dg_strbuf_adds(&sb, "xn--");
+			if (punycode_encode(cps, n, &sb) < 0) {
+				free(cps);
+				dg_strbuf_release(&sb);
+				return NULL;
+			}
+		}
+		free(cps);
+		if (!p[len])
+			break;
+		dg_strbuf_addch(&sb, '.');
+		p += len + 1;
+	}
+	return dg_strbuf_detach(&sb);
+}
+
+/* Lower case for a host that may be an IDN: libpsl lowercases Unicode
+ * (and applies NFKC); ASCII is done here when that is not possible. */
+static char *host_lower(const char *host)
+{
+	char *l = NULL, *r;
+	if (has_non_ascii(host) && utf8_valid(host) &&
+	    psl_str_to_utf8lower(host, "utf-8", NULL, &l) == PSL_SUCCESS && l) {
+		r = dg_xstrdup(l);
+		psl_free_string(l);
+		return r;
+	}
+	psl_free_string(l);
+	return ascii_lower_dup(host);
+}
+
+/* ----------------------------------------------------------------- PSL */
+
+static const psl_ctx_t *psl_ctx;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+/* Loaded once for the process; onboard runs checks on several threads. */
+static void psl_load(void)
+{
+	psl_ctx = psl_latest(NULL);
+	if (!psl_ctx)
+		psl_ctx = psl_builtin();
+}
+
+/* The label after the first dot of name, NULL when it is the last one. */
+static const char *next_label(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	return dot ? dot + 1 : NULL;
+}
+
+dg_psl_status dg_uri_psl_check(const char *host, int listed_only, char **registrable)
+{
+	int type = PSL_TYPE_ANY | (listed_only ? PSL_TYPE_NO_STAR_RULE : 0);
+	dg_psl_status st = DG_PSL_UNLISTED;
+	const char *label, *prev = NULL;
+	char *name;
+	if (registrable)
+		*registrable = NULL;
+	if (!host || !*host || !utf8_valid(host))
+		return DG_PSL_INVALID;
+	pthread_once(&psl_once, psl_load);
+	if (!psl_ctx)
+		return DG_PSL_UNAVAILABLE;
+	name = host_lower(host);
+	if (name[0] == '.' || strstr(name, "..") || name[strlen(name) - 1] == '.') {
+		free(name);
+		return DG_PSL_INVALID;
+	}
+	/* The leftmost suffix that is public is the host's public suffix:
+	 * every longer one has that same rule prevailing, so is not public. */
+	for (label = name; label; prev = label, label = next_label(label)) {
+		if (!psl_is_public_suffix2(psl_ctx, label, type))
+			continue;
+		st = prev ? DG_PSL_OK : DG_PSL_IS_SUFFIX;
+		if (prev && registrable)
+			*registrable = dg_xstrdup(prev);
+		break;
+	}
+	free(name);
+	return st;
+}
+
+/* ------------------------------------------------------------ the split */
+
+/* The parts of the (cleaned) URI exactly as written. */
+struct parts {
+	char *scheme;    /* NULL when there is none */
+	char *userinfo;  /* NULL when absent */
+	char *host;      /* raw, brackets kept; "" when the authority is empty */
+	char *port;      /* text after ':', NULL when there is no ':' */
+	char *path;
+	char *query;     /* NULL when there is no '?' */
+	char *fragment;  /* NULL when there is no '#' */
+};
+
+static void parts_free(struct parts *p)
+{
+	free(p->scheme);
+	free(p->userinfo);
+	free(p->host);
+	free(p->port);
+	free(p->path);
+	free(p->query);
+	free(p->fragment);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Length of the scheme before ':', 0 when s has none.  "host:8462/" and
+ * "name.example.com:..." are a host without a scheme, not a scheme; but
+ * whatever comes before "://" is meant as one, valid or not ("ht%tp"). */
+static size_t scheme_len(const char *s)
+{
+	size_t i = 0, j;
+	const char *sep = strstr(s, "://");
+	if (sep && sep > s && sep - s + 1 == (ptrdiff_t)strcspn(s, "/?#"))
+		return (size_t)(sep - s);
+	if (!is_alpha((unsigned char)s[0]))
+		return 0;
+	while (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) ||
+	       s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	if (s[i] != ':' || memchr(s, '.', i))
+		return 0;
+	for (j = i + 1; is_digit((unsigned char)s[j]); j++)
+		;
+	if (j > i + 1 && (s[j] == '/' || s[j] == '\0' || s[j] == '?' || s[j] == '#'))
+		return 0;
+	return i;
+}
+
+static void split_authority(const char *a, size_t len, struct parts *p)
+{
+	const char *at = NULL, *host, *end = a + len, *colon;
+	for (const char *q = a; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at)
+		p->userinfo = dg_xstrndup(a, (size_t)(at - a));
+	host = at ? at + 1 : a;
+	if (*host == '[') {
+		const char *rb = memchr(host, ']', (size_t)(end - host));
+		colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		if (rb && !colon)
+			colon = end;  /* junk after ']' stays in the host */
+		if (!rb)
+			colon = end;
+		if (colon < end && *colon != ':')
+			colon = end;
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		if (!colon)
+			colon = end;
+	}
+	p->host = dg_xstrndup(host, (size_t)(colon - host));
+	if (colon < end)
+		p->port = dg_xstrndup(colon + 1, (size_t)(end - colon - 1));
+}
+
+/* Splits s (scheme "://" authority path ["?" query] ["#" fragment]).
+ * Returns 0, or -1 when there is no "//" authority. */
+static int split_uri(const char *s, struct parts *p)
+{
+	size_t n = scheme_len(s), alen, plen;
+	const char *q;
+	memset(p, 0, sizeof(*p));
+	if (n)
+		p->scheme = dg_xstrndup(s, n);
+	s += n + (n ? 1 : 0);
+	if (strncmp(s, "//", 2))
+		return -1;
+	s += 2;
+	alen = strcspn(s, "/?#");
+	split_authority(s, alen, p);
+	s += alen;
+	plen = strcspn(s, "?#");
+	p->path = dg_xstrndup(s, plen);
+	s += plen;
+	if (*s == '?') {
+		q = s + 1;
+		s = q + strcspn(q, "#");
+		p->query = dg_xstrndup(q, (size_t)(s - q));
+	}
+	if (*s == '#')
+		p->fragment = dg_xstrdup(s + 1);
+	return 0;
+}
+
+/* ------------------------------------------------------- the checking */
+
+enum host_kind {
+	HOST_NONE,       /* no host could be found */
+	HOST_IP,         /* IPv4 (any form curl accepts) or an [IPv6] literal */
+	HOST_LOCALHOST,  /* localhost or *.localhost */
+	HOST_NAME,       /* a name made of valid DNS labels */
+	HOST_BAD,        /* something else: see host_bad */
+};
+
+struct ctx {
+	const char *raw;
+	const dg_uri_opts *opts;
+	dg_findings *out;
+	int errors;
+
+	char *clean;          /* raw without whitespace/controls, '\' as '/' */
+	char *fixed;          /* clean with a missing "https://" or "//" added */
+	int no_scheme;        /* "archive.example.com/oidc/signin" */
+	int no_slashes;       /* "https:/host/..." */
+	int no_authority;     /* "urn:...", "mailto:..." */
+	struct parts p;
+
+	enum host_kind kind;
+	char *host;           /* curl's host: decoded, lower case, no trailing dot */
+	char *ace;            /* host with IDN labels in punycode */
+	const char *host_bad; /* why the host is not a DNS name */
+	int single_label, trailing_dot, host_encoded, loopback;
+	int curl_rc;          /* curl_url_set on the whole URI */
+	const char *curl_err;
+
+	long port;            /* -1: none or unusable */
+	int usable_host;      /* host can go into the corrected URI */
+	char *want_path;      /* the path the URI should have */
+	char want_port[8];    /* ":8462", "" for none or 443 */
+	char *sugg;           /* the corrected URI, NULL when not derivable */
+	char *templ;          /* the pattern with placeholders for what is missing */
+};
+
+static dg_finding *add(struct ctx *c, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static dg_finding *add(struct ctx *c, const char *code, const char *fmt, ...)
+{
+	const dg_code_info *info = dg_code_lookup(code);
+	dg_severity sev = info ? info->severity : DG_SEV_ERROR;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd;
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fd = dg_findings_add(c->out, code, sev, c->opts->path ? c->opts->path : "",
+			     "%s", sb.buf);
+	dg_strbuf_release(&sb);
+	if (sev == DG_SEV_ERROR)
+		c->errors++;
+	return fd;
+}
+
+/* "use <corrected URI>" when one can be derived, else the pattern. */
+static void hint_use(struct ctx *c, dg_finding *fd)
+{
+	if (c->sugg)
+		dg_finding_hint(fd, "use %s", c->sugg);
+	else
+		dg_finding_hint(fd, "use the pattern %s", c->templ);
+}
+
+/* A quoted, display-safe copy of a piece of the URI for a message. */
+static const char *shown(dg_strbuf *sb, const char *s)
+{
+	dg_strbuf_reset(sb);
+	dg_strbuf_addch(sb, '"');
+	add_shown(sb, s, strlen(s));
+	dg_strbuf_addch(sb, '"');
+	return sb->buf;
+}
+
+/* "?query" or "#fragment" for a message, shortened when long. */
+static const char *shown_part(dg_strbuf *sb, char lead, const char *s)
+{
+	size_t n = strlen(s);
+	dg_strbuf_reset(sb);
+	dg_strbuf_addf(sb, "\"%c", lead);
+	add_shown(sb, s, n > 40 ? 40 : n);
+	dg_strbuf_adds(sb, n > 40 ? "...\"" : "\"");
+	return sb->buf;
+}
+
+static const char *provider_label(const struct ctx *c)
+{
+	switch (c->opts->provider) {
+	case DG_URI_PROVIDER_ENTRA: return "Entra ID";
+	case DG_URI_PROVIDER_GOOGLE: return "Google";
+	case DG_URI_PROVIDER_ADFS: return "AD FS";
+	default: return NULL;
+	}
+}
+
+/* --- preparing: clean, split, ask curl */
+
+static void make_clean(struct ctx *c)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_init(&sb);
+	for (const unsigned char *p = (const unsigned char *)c->raw; *p; p++) {
+		if (is_space_or_ctl(*p))
+			continue;
+		dg_strbuf_addch(&sb, *p == '\\' ? '/' : *p);
+	}
+	c->clean = dg_strbuf_detach(&sb);
+}
+
+/* Adds what a browser would assume: "https://" in front of a bare host,
+ * "//" after "https:".  The URI001 finding says so. */
+static void make_fixed(struct ctx *c)
+{
+	size_t n = scheme_len(c->clean);
+	const char *rest = c->clean + n + (n ? 1 : 0);
+	if (!n) {
+		c->no_scheme = 1;
+		c->fixed = dg_xasprintf("https%s%s", !strncmp(c->clean, "://", 3) ? "" :
+					!strncmp(c->clean, "//", 2) ? ":" : "://", c->clean);
+		return;
+	}
+	if (!strncmp(rest, "//", 2)) {
+		c->fixed = dg_xstrdup(c->clean);
+		return;
+	}
+	if ((n == 4 || n == 5) && !strncasecmp(c->clean, "https", n)) {
+		c->no_slashes = 1;
+		while (*rest == '/')
+			rest++;
+		c->fixed = dg_xasprintf("%.*s://%s", (int)n, c->clean, rest);
+		return;
+	}
+	c->no_authority = 1;
+	c->fixed = dg_xstrdup(c->clean);
+}
+
+static int is_localhost(const char *h)
+{
+	size_t n = strlen(h);
+	return !strcmp(h, "localhost") ||
+	       (n > 10 && !strcmp(h + n - 10, ".localhost"));
+}
+
+/* Label syntax of an ACE host name (RFC 1123 letters, digits, hyphens);
+ * NULL when fine, else the reason.  A single label is not an error here. */
+static const char *dns_syntax(const char *ace)
+{
+	size_t total = strlen(ace), label = 0;
+	const char *start = ace;
+	int tld_digits = 1;
+	if (total > 253)
+		return "is longer than 253 characters";
+	for (const char *p = ace;; p++) {
+		if (*p == '.' || !*p) {
+			if (!label)
+				return "has an empty label (\"..\" or a leading dot)";
+			if (label > 63)
+				return "has a label longer than 63 characters";
+			if (*start == '-' || p[-1] == '-')
+				return "has a label that starts or ends with a hyphen";
+			if (!*p)
+				break;
+			label = 0;
+			start = p + 1;
+			tld_digits = 1;
+			continue;
+		}
+		if (*p == '_')
+			return "contains an underscore, which host names cannot have";
+		if (!(is_alpha((unsigned char)*p) || is_digit((unsigned char)*p) || *p == '-'))
+			return "contains characters that host names cannot have";
+		tld_digits &= is_digit((unsigned char)*p);
+		label++;
+	}
+	if (tld_digits)
+		return "ends with an all-numeric label";
+	return NULL;
+}
+
+static void classify_name(struct ctx *c)
+{
+	size_t n = strlen(c->host);
+	if (n && c->host[n - 1] == '.') {
+		c->trailing_dot = 1;
+		c->host[n - 1] = '\0';
+	}
+	if (is_localhost(c->host)) {
+		c->kind = HOST_LOCALHOST;
+		return;
+	}
+	/* punycode is quadratic in the label length: no need for huge names */
+	if (n > 1024) {
+		c->kind = HOST_BAD;
+		c->host_bad = "is longer than 253 characters";
+		return;
+	}
+	c->ace = host_to_ace(c->host);
+	if (!c->ace) {
+		c->kind = HOST_BAD;
+		c->host_bad = "is not valid UTF-8 or not a valid international name";
+		return;
+	}
+	c->host_bad = dns_syntax(c->ace);
+	c->kind = c->host_bad ? HOST_BAD : HOST_NAME;
+	c->single_label = !c->host_bad && !strchr(c->ace, '.');
+}
+
+static int is_ip(struct ctx *c, const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char buf[64];
+	if (h[0] == '[') {
+		size_t n = strcspn(h + 1, "]");
+		if (n >= sizeof(buf))
+			return 1;
+		memcpy(buf, h + 1, n);
+		buf[n] = '\0';
+		c->loopback = inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+		return 1;
+	}
+	if (inet_pton(AF_INET, h, &a4) == 1) {
+		c->loopback = (ntohl(a4.s_addr) >> 24) == 127;
+		return 1;
+	}
+	return 0;
+}
+
+/* The host as curl sees it: curl decodes %XX and normalises numeric IPv4
+ * ("2130706433" is 127.0.0.1), which is what a browser would connect to. */
+static void parse_host(struct ctx *c)
+{
+	CURLU *u;
+	char *url, *h = NULL;
+	if (!c->p.host || !*c->p.host) {
+		c->kind = HOST_NONE;
+		return;
+	}
+	c->host_encoded = strchr(c->p.host, '%') && c->p.host[0] != '[';
+	u = curl_url();
+	url = dg_xasprintf("https://%s/", c->p.host);
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || !h) {
+		c->kind = HOST_BAD;
+		c->host_bad = strchr(c->p.host, '*') ?
+			"contains a wildcard '*'" : "is not a valid host name";
+	} else if (is_ip(c, h)) {
+		c->kind = HOST_IP;
+		c->host = dg_xstrdup(h);
+	} else {
+		c->host = host_lower(h);
+		classify_name(c);
+	}
+	curl_free(h);
+	free(url);
+	curl_url_cleanup(u);
+}
+
+/* Port as written; -1 when absent or unusable. */
+static long port_value(const char *port)
+{
+	long v = 0;
+	size_t n = strlen(port);
+	if (!n || n > 5 || strspn(port, "0123456789") != n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (port[i] - '0');
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+/* curl's verdict on the whole URI (with the flags that keep it from
+ * rewriting the path or refusing unknown schemes). */
+static void parse_curl(struct ctx *c)
+{
+	CURLU *u = curl_url();
+	unsigned flags = CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE;
+	if (!u) {
+		c->curl_rc = CURLUE_OUT_OF_MEMORY;
+		return;
+	}
+	c->curl_rc = curl_url_set(u, CURLUPART_URL, c->fixed, flags);
+	c->curl_err = curl_url_strerror((CURLUcode)c->curl_rc);
+	curl_url_cleanup(u);
+}
+
+/* The SPE instance id to show in a corrected URI (display-safe). */
+static char *spe_segment(const struct ctx *c)
+{
+	const char *path = c->p.path, *id = c->opts->instance_id;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	size_t n;
+	dg_strbuf_init(&sb);
+	if (id && *id)
+		add_shown(&sb, id, strlen(id));
+	else if (path && path[0] == '/' && (n = strcspn(path + 1, "/")) > 0 &&
+		 !strncasecmp(path + 1 + n, SIGNIN, strlen(SIGNIN)))
+		add_shown(&sb, path + 1, n);
+	else
+		dg_strbuf_adds(&sb, "<instanceid>");
+	return dg_strbuf_detach(&sb);
+}
+
+static void make_suggestion(struct ctx *c)
+{
+	char *seg = c->opts->spe ? spe_segment(c) : NULL;
+	dg_strbuf path = DG_STRBUF_INIT, port = DG_STRBUF_INIT;
+	dg_strbuf_init(&path);
+	dg_strbuf_init(&port);
+	if (seg)
+		dg_strbuf_addf(&path, "/%s", seg);
+	dg_strbuf_adds(&path, SIGNIN);
+	/* keep the port as written when it is usable; "[:port]" when unknown */
+	if (c->port > 0 && c->port != 443) {
+		dg_strbuf_addf(&port, ":%ld", c->port);
+		memcpy(c->want_port, port.buf, port.len + 1);
+	} else if (!c->p.host || (c->port < 0 && c->p.port && *c->p.port))
+		dg_strbuf_adds(&port, "[:port]");
+	c->usable_host = c->kind == HOST_NAME && !c->single_label;
+	if (c->usable_host && !strchr(port.buf, '['))
+		c->sugg = dg_xasprintf("https://%s%s%s", c->host, port.buf, path.buf);
+	if (c->kind == HOST_NAME && c->single_label)
+		c->templ = dg_xasprintf("https://%s.<DNS domain>%s%s", c->host, port.buf,
+					path.buf);
+	else
+		c->templ = dg_xasprintf("https://<server FQDN>%s%s", port.buf, path.buf);
+	free(seg);
+	c->want_path = dg_strbuf_detach(&path);
+	dg_strbuf_release(&port);
+}
+
+/* --- raw-string rules (any provider) */
+
+static void check_whitespace(struct ctx *c)
+{
+	const unsigned char *r = (const unsigned char *)c->raw;
+	size_t len = strlen(c->raw), first = len, count = 0;
+	dg_finding *fd;
+	for (size_t i = 0; i < len; i++)
+		if (is_space_or_ctl(r[i])) {
+			if (first == len)
+				first = i;
+			count++;
+		}
+	if (!count)
+		return;
+	if (count == 1 && r[first] == ' ' && (first == 0 || first == len - 1))
+		fd = add(c, "URI016", "the URI has a %s space (copied with the text around it?)",
+			 first ? "trailing" : "leading");
+	else if (is_space_or_ctl(r[0]) || is_space_or_ctl(r[len - 1]))
+		fd = add(c, "URI016", "the URI has leading or trailing whitespace or control "
+			 "characters (%zu in all); the redirect URI is compared as a string", count);
+	else
+		fd = add(c, "URI016", "the URI contains %s (byte 0x%02X at position %zu%s); "
+			 "whitespace and non-printable characters are not allowed",
+			 r[first] == ' ' ? "a space" : "a non-printable character",
+			 r[first], first + 1, count > 1 ? ", and more" : "");
+	hint_use(c, fd);
+}
+
+static int find_encoded_ctl(const char *s, size_t len, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i + 2 < len; i++) {
+		int hi = hexval((unsigned char)s[i + 1]), lo = hexval((unsigned char)s[i + 2]);
+		if (s[i] == '%' && hi >= 0 && lo >= 0 && (hi << 4 | lo) != 0 &&
+		    is_ctl((unsigned char)(hi << 4 | lo)))
+			return 1;
+	}
+	return 0;
+}
+
+static void check_encoded_ctl(struct ctx *c)
+{
+	if (each_decoding(c->raw, find_encoded_ctl, NULL))
+		hint_use(c, add(c, "URI016", "the URI contains a percent-encoded control "
+				"character (such as %%0A or %%0D)"));
+}
+
+static void check_not_in_uri(struct ctx *c)
+{
+	dg_strbuf chars = DG_STRBUF_INIT;
+	dg_finding *fd;
+	int non_ascii = 0;
+	dg_strbuf_init(&chars);
+	for (const char *p = NOT_IN_URI; *p; p++)
+		if (strchr(c->raw, *p))
+			dg_strbuf_addf(&chars, "%s'%c'", chars.len ? " " : "", *p);
+	/* Non-ASCII belongs only in an IDN host; anywhere else it must be
+	 * percent-encoded. */
+	if (c->p.path)
+		non_ascii = has_non_ascii(c->p.path) ||
+			    (c->p.query && has_non_ascii(c->p.query)) ||
+			    (c->p.fragment && has_non_ascii(c->p.fragment)) ||
+			    (c->p.userinfo && has_non_ascii(c->p.userinfo));
+	if (non_ascii)
+		dg_strbuf_addf(&chars, "%snon-ASCII characters outside the host",
+			       chars.len ? " and " : "");
+	if (chars.len) {
+		fd = add(c, "URI017", "the URI contains %s, which a URI cannot contain "
+			 "unencoded%s", chars.buf,
+			 strchr(c->raw, '\\') ? " (browsers turn '\\' into '/')" : "");
+		hint_use(c, fd);
+	}
+	dg_strbuf_release(&chars);
+}
+
+static void check_percent(struct ctx *c)
+{
+	const char *r = c->raw;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (size_t i = 0; r[i]; i++) {
+		if (r[i] != '%')
+			continue;
+		if (hexval((unsigned char)r[i + 1]) >= 0 && hexval((unsigned char)r[i + 2]) >= 0)
+			continue;
+		dg_strbuf_addch(&sb, '"');
+		add_shown(&sb, r + i, strnlen(r + i, 3));
+		dg_strbuf_addch(&sb, '"');
+		dg_finding_hint(add(c, "URI018", "invalid percent-encoding %s at position %zu: "
+				    "'%%' must be followed by two hexadecimal digits",
+				    sb.buf, i + 1),
+				"write a literal '%%' as %%25, or remove it");
+		break;
+	}
+	dg_strbuf_release(&sb);
+}
+
+static int find_null(const char *s, size_t len, void *arg)
+{
+	(void)arg;
+	if (memchr(s, '\0', len))
+		return 1;
+	for (size_t i = 0; i + 5 < len; i++)
+		if (!strncasecmp(s + i, "%c0%80", 6))
+			return 1;
+	return 0;
+}
+
+static void check_null(struct ctx *c)
+{
+	if (each_decoding(c->raw, find_null, NULL))
+		hint_use(c, add(c, "URI019", "the URI contains an encoded null character "
+				"(%%00 or %%C0%%80)"));
+}
+
+/* --- MailStore's pattern */
+
+static void check_form(struct ctx *c)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (c->no_scheme)
+		hint_use(c, add(c, "URI001", "%s is not an absolute URI: the scheme "
+				"\"https://\" is missing", shown(&sb, c->clean)));
+	else if (c->no_slashes)
+		hint_use(c, add(c, "URI001", "\"//\" must follow \"%s:\"", c->p.scheme));
+	else if (c->no_authority)
+		hint_use(c, add(c, "URI001", "%s has no \"//host\" part; a redirect URI is "
+				"https://<fqdn>[:port]/oidc/signin", shown(&sb, c->clean)));
+	else if (c->kind == HOST_NONE)
+		hint_use(c, add(c, "URI001", "the URI has no host"));
+	dg_strbuf_release(&sb);
+}
+
+/* curl refusing a URI in which no rule found an error means the split above
+ * missed something: say what curl says.  Otherwise the errors already
+ * reported explain curl's refusal. */
+static void check_curl_verdict(struct ctx *c)
+{
+	if (c->curl_rc != CURLUE_OK && !c->errors && !c->no_authority)
+		hint_use(c, add(c, "URI001", "the URI cannot be parsed: %s", c->curl_err));
+}
+
+static void check_scheme(struct ctx *c)
+{
+	const char *s = c->p.scheme;
+	const char *why = "";
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!s || !strcasecmp(s, "https"))
+		return;
+	if (!strcasecmp(s, "http") && (c->kind == HOST_LOCALHOST || c->loopback)) {
+		if (c->opts->provider == DG_URI_PROVIDER_ENTRA && c->kind == HOST_LOCALHOST)
+			why = ", even for localhost (Entra ID alone would accept http there)";
+		else if (c->opts->provider == DG_URI_PROVIDER_GOOGLE)
+			why = ", even for localhost (Google alone would accept http there)";
+	}
+	hint_use(c, add(c, "URI002", "the scheme is %s; MailStore requires https%s",
+			shown(&sb, s), why));
+	dg_strbuf_release(&sb);
+}
+
+static void check_host(struct ctx *c)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	const char *raw = c->p.host;
+	switch (c->kind) {
+	case HOST_IP:
+		hint_use(c, add(c, "URI003", "the host %s is an IP address; MailStore needs the "
+				"server's fully qualified DNS name (and the certificate is issued "
+				"for that name)", shown(&sb, raw)));
+		break;
+	case HOST_LOCALHOST:
+		dg_finding_hint(add(c, "URI005", "the host %s is only reachable from a browser "
+				    "on the MailStore server itself", shown(&sb, raw)),
+				"use the server's fully qualified DNS name that every client "
+				"resolves: %s", c->templ);
+		break;
+	case HOST_BAD:
+		hint_use(c, add(c, "URI004", "the host %s %s", shown(&sb, raw), c->host_bad));
+		break;
+	case HOST_NAME:
+		if (c->single_label)
+			dg_finding_hint(add(c, "URI004", "the host %s is not fully qualified; "
+					    "MailStore needs machine name and DNS domain, such as "
+					    "mailstore.example.com", shown(&sb, raw)),
+					"use the pattern %s", c->templ);
+		else if (c->host_encoded)
+			hint_use(c, add(c, "URI004", "the host %s is percent-encoded (it means "
+					"\"%s\")", shown(&sb, raw), c->host));
+		else if (c->trailing_dot)
+			hint_use(c, add(c, "URI004", "the host %s ends with a dot",
+					shown(&sb, raw)));
+		break;
+	default:
+		break;
+	}
+	dg_strbuf_release(&sb);
+}
+
+static void check_case(struct ctx *c)
+{
+	int s = c->p.scheme && has_upper(c->p.scheme);
+	int h = c->p.host && has_upper(c->p.host) && c->kind != HOST_BAD;
+	const char *what = s && h ? "scheme and host have" : s ? "scheme has" : "host has";
+	if (!s && !h)
+		return;
+	hint_use(c, add(c, "URI020", "the %s upper-case letters; the redirect URI is "
+			"compared as a string, so write it in lower case and enter exactly "
+			"the same text at the identity provider and in MailStore", what));
+}
+
+static void check_idn(struct ctx *c)
+{
+	if (c->kind != HOST_NAME || !c->host || !has_non_ascii(c->host))
+		return;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd = add(c, "URI021", "the host %s is an internationalised domain "
+			     "name; its ASCII form is %s", shown(&sb, c->host), c->ace);
+	if (c->sugg) {
+		char *at = strstr(c->sugg, c->host);
+		if (at)
+			dg_finding_hint(fd, "register and configure the same form at the identity "
+					"provider and in MailStore; the ASCII form is the safer: "
+					"https://%s%s", c->ace, at + strlen(c->host));
+	}
+	dg_strbuf_release(&sb);
+}
+
+static void check_port(struct ctx *c)
+{
+	const char *p = c->p.port;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!p)
+		return;
+	if (!*p)
+		hint_use(c, add(c, "URI006", "':' after the host is not followed by a port"));
+	else if (c->port < 0)
+		dg_finding_hint(add(c, "URI007", "the port %s is not a number from 1 to 65535",
+				    shown(&sb, p)),
+				"use the MailStore Web Access HTTPS port (default 8462), e.g. "
+				"https://%s:8462%s", c->usable_host ? c->host : "<server FQDN>",
+				c->want_path);
+	else if (c->port == 443)
+		hint_use(c, add(c, "URI006", "the port %s is the https default; MailStore's "
+				"pattern gives the port only when it is not 443", shown(&sb, p)));
+	else if (p[0] == '0')
+		hint_use(c, add(c, "URI006", "the port %s has leading zeros", shown(&sb, p)));
+	if (c->port == (c->opts->spe ? 8474 : 8463))
+		dg_finding_hint(add(c, "URI022", "port %ld is the MailStore%s Administration API "
+				    "port, not the Web Access port users sign in on", c->port,
+				    c->opts->spe ? " SPE" : ""),
+				"use the MailStore Web Access HTTPS port (default 8462)");
+	dg_strbuf_release(&sb);
+}
+
+static void check_userinfo(struct ctx *c)
+{
+	if (c->p.userinfo)
+		hint_use(c, add(c, "URI015", "the URI contains user information (\"...@\" before "
+				"the host)"));
+}
+
+static void check_query_fragment(struct ctx *c)
+{
+	const char *prov = provider_label(c);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (c->p.query)
+		hint_use(c, add(c, "URI013", "the URI has a query string %s; MailStore's "
+				"redirect URI has none", shown_part(&sb, '?', c->p.query)));
+	if (c->p.fragment)
+		hint_use(c, add(c, "URI014", "the URI has a fragment %s; a redirect URI "
+				"cannot have one (RFC 6749 §3.1.2%s%s%s)",
+				shown_part(&sb, '#', c->p.fragment), prov ? "; " : "",
+				prov ? prov : "", prov ? " rejects it" : ""));
+	dg_strbuf_release(&sb);
+}
+
+/* --- the path: /oidc/signin or /<instanceid>/oidc/signin, case-sensitive */
+
+/* Is there a "." or ".." segment (also percent-encoded)? */
+static int has_dot_segment(const char *path)
+{
+	char *d = percent_decoded(path);
+	const char *s = d ? d : path;
+	int found = 0;
+	for (const char *p = s; *p && !found; p++) {
+		if (*p != '/')
+			continue;
+		size_t n = strcspn(p + 1, "/");
+		found = (n == 1 && p[1] == '.') || (n == 2 && p[1] == '.' && p[2] == '.');
+	}
+	free(d);
+	return found;
+}
+
+/* Checks the instance id segment (SPE) of "/<seg>/oidc/signin". */
+static void check_instance(struct ctx *c, const char *seg, size_t n)
+{
+	const char *want = c->opts->instance_id;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!want || !*want || (strlen(want) == n && !memcmp(seg, want, n)))
+		return;
+	dg_strbuf_addch(&sb, '"');
+	add_shown(&sb, seg, n);
+	dg_strbuf_adds(&sb, "\", not \"");
+	add_shown(&sb, want, strlen(want));
+	dg_strbuf_addch(&sb, '"');
+	hint_use(c, add(c, "URI012", "the instance id in the path is %s%s", sb.buf,
+			strlen(want) == n && !strncasecmp(seg, want, n) ?
+			" (it differs in letter case, and the URI is compared case-sensitively)" : ""));
+	dg_strbuf_release(&sb);
+}
+
+/* Compares the path without trailing slashes and percent-encoding. */
+static void check_path_shape(struct ctx *c, const char *path)
+{
+	const size_t sl = strlen(SIGNIN);
+	size_t n = strlen(path), segs = 0;
+	const char *tail = n >= sl ? path + n - sl : NULL;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (const char *p = path; *p; p++)
+		segs += *p == '/';
+	if (tail && (!strcmp(tail, SIGNIN) || !strcasecmp(tail, SIGNIN)) && segs <= 3) {
+		if (strcmp(tail, SIGNIN))
+			hint_use(c, add(c, "URI010", "the path %s does not end with /oidc/signin in "
+					"exactly this letter case; the redirect URI is compared "
+					"case-sensitively", shown(&sb, c->p.path)));
+		if (c->opts->spe && (segs == 2 || n == sl + 1))
+			hint_use(c, add(c, "URI011", "MailStore SPE needs the instance id in the "
+					"path: /<instanceid>/oidc/signin"));
+		else if (segs == 3 && !c->opts->spe)
+			hint_use(c, add(c, "URI008", "the path %s has an extra segment before "
+					"/oidc/signin; that is the SPE form (/<instanceid>/oidc/signin), "
+					"MailStore Server expects /oidc/signin (give the instance id to "
+					"check an SPE URI)", shown(&sb, c->p.path)));
+		else if (segs == 3)
+			check_instance(c, path + 1, n - sl - 1);
+	} else {
+		hint_use(c, add(c, "URI008", "the path is %s; MailStore expects \"%s\"",
+				shown(&sb, c->p.path),
+				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
+	}
+	dg_strbuf_release(&sb);
+}
+
+static void check_path(struct ctx *c)
+{
+	const char *raw = c->p.path;
+	char *t, *d;
+	size_t n;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!raw)
+		return;
+	if (!*raw || !strcmp(raw, "/")) {
+		hint_use(c, add(c, "URI008", "the path is missing; the URI must end with %s",
+				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
+		return;
+	}
+	if (has_dot_segment(raw)) {
+		hint_use(c, add(c, "URI008", "the path %s has \".\" or \"..\" segments; MailStore "
+				"compares the path exactly", shown(&sb, raw)));
+		dg_strbuf_release(&sb);
+		return;
+	}
+	t = dg_xstrdup(raw);
+	n = strlen(t);
+	if (n > 1 && t[n - 1] == '/') {
+		while (n > 1 && t[n - 1] == '/')
+			t[--n] = '\0';
+		hint_use(c, add(c, "URI009", "the path %s has a trailing '/'; the redirect URI "
+				"must end with /oidc/signin exactly", shown(&sb, raw)));
+	}
+	d = percent_decoded(t);
+	if (d && (!strcmp(d, SIGNIN) || strstr(d, SIGNIN)))
+		hint_use(c, add(c, "URI008", "the path %s is percent-encoded; write it as plain "
+				"text", shown(&sb, raw)));
+	check_path_shape(c, d ? d : t);
+	free(d);
+	free(t);
+	dg_strbuf_release(&sb);
+}
+
+/* --- Entra ID */
+
+static void check_entra(struct ctx *c)
+{
+	size_t chars = utf8_chars(c->raw);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (chars > ENTRA_MAX_CHARS)
+		dg_finding_hint(add(c, "URI023", "the URI has %zu characters; Entra ID allows at "
+				    "most %d", chars, ENTRA_MAX_CHARS),
+				"use a shorter host name (or SPE instance id)");
+	for (const char *p = ENTRA_SPECIALS; *p; p++)
+		if (strchr(c->raw, *p))
+			dg_strbuf_addf(&sb, "%s'%c'", sb.len ? " " : "", *p);
+	if (sb.len)
+		hint_use(c, add(c, "URI024", "the URI contains %s; Entra ID redirect URIs do not "
+				"support the characters ! $ ' ( ) , ;", sb.buf));
+	dg_strbuf_release(&sb);
+}
+
+static void check_wildcard(struct ctx *c)
+{
+	if (strchr(c->raw, '*'))
+		dg_finding_hint(add(c, "URI025", "the URI contains a wildcard '*'; %s needs the "
+				    "exact redirect URI", provider_label(c)),
+				"register the exact URI, for example %s",
+				c->sugg ? c->sugg : c->templ);
+}
+
+/* --- Google */
+
+static const char *const url_shorteners[] = {
+	"goo.gl", "bit.ly", "bitly.com", "tinyurl.com", "t.co", "ow.ly", "is.gd",
+	"v.gd", "buff.ly", "rebrand.ly", "cutt.ly", "tiny.cc", "shorturl.at",
+	"rb.gy", "t.ly", "s.id", "lnkd.in", "db.tt", "qr.ae", "adf.ly", NULL,
+};
+
+/* host equals domain or is a subdomain of it */
+static int under_domain(const char *host, const char *domain)
+{
+	size_t h = strlen(host), d = strlen(domain);
+	return h >= d && !strcmp(host + h - d, domain) && (h == d || host[h - d - 1] == '.');
+}
+
+static void check_google_psl(struct ctx *c)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	switch (dg_uri_psl_check(c->ace, 1, NULL)) {
+	case DG_PSL_UNLISTED:
+		dg_finding_hint(add(c, "URI026", "the host %s does not end with a suffix on the "
+				    "Public Suffix List; Google requires one (names such as .local, "
+				    ".lan, .corp, .internal and single labels are rejected)",
+				    shown(&sb, c->host)),
+				"use a DNS name in a public domain your organisation owns (it need "
+				"not be reachable from the Internet), e.g. https://%.*s.<your "
+				"domain>%s%s", (int)strcspn(c->host, "."), c->host,
+				c->want_port, c->want_path);
+		break;
+	case DG_PSL_IS_SUFFIX:
+		dg_finding_hint(add(c, "URI027", "the host %s is itself a public suffix; Google "
+				    "needs a name below one", shown(&sb, c->host)),
+				"use a host name inside your own domain");
+		break;
+	case DG_PSL_UNAVAILABLE:
+		dg_finding_hint(add(c, "URI031", "no Public Suffix List data is available; "
+				    "Google's public-suffix rule was not checked"),
+				"install the publicsuffix package (or a libpsl with built-in data)");
+		break;
+	default:
+		break;
+	}
+	dg_strbuf_release(&sb);
+}
+
+static void check_google_host(struct ctx *c)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (c->kind != HOST_NAME || !c->ace)
+		return;
+	check_google_psl(c);
+	if (under_domain(c->ace, "googleusercontent.com"))
+		dg_finding_hint(add(c, "URI028", "the host %s is under googleusercontent.com, which "
+				    "Google does not accept for redirect URIs", shown(&sb, c->host)),
+				"use the MailStore server's own DNS name");
+	for (size_t i = 0; url_shorteners[i]; i++)
+		if (under_domain(c->ace, url_shorteners[i])) {
+			dg_finding_hint(add(c, "URI029", "the host %s is a URL shortener domain; "
+					    "Google accepts those only from their owner and only with "
+					    "/google-callback/ in the path, which MailStore's "
+					    "/oidc/signin is not", shown(&sb, c->host)),
+					"use the MailStore server's own DNS name");
+			break;
+		}
+	dg_strbuf_release(&sb);
+}
+
+static int find_traversal(const char *s, size_t len, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i + 2 < len; i++)
+		if ((s[i] == '/' || s[i] == '\\') && s[i + 1] == '.' && s[i + 2] == '.')
+			return 1;
+	return 0;
+}
+
+static void check_google(struct ctx *c)
+{
+	check_google_host(c);
+	check_wildcard(c);
+	if (each_decoding(c->raw, find_traversal, NULL))
+		hint_use(c, add(c, "URI030", "the URI contains a path traversal (\"/..\" or "
+				"\"\\..\", possibly percent-encoded); Google rejects it"));
+}
+
+/* ---------------------------------------------------------- the entry */
+
+static void prepare(struct ctx *c)
+{
+	make_clean(c);
+	make_fixed(c);
+	c->port = -1;
+	if (c->no_authority) {
+		c->p.scheme = dg_xstrndup(c->clean, scheme_len(c->clean));
+		c->kind = HOST_NONE;
+	} else if (split_uri(c->fixed, &c->p) == 0) {
+		parse_host(c);
+		if (c->p.port)
+			c->port = port_value(c->p.port);
+		parse_curl(c);
+	}
+	make_suggestion(c);
+}
+
+static void run_checks(struct ctx *c)
+{
+	check_whitespace(c);
+	check_not_in_uri(c);
+	check_percent(c);
+	check_null(c);
+	check_encoded_ctl(c);
+	check_form(c);
+	check_scheme(c);
+	check_userinfo(c);
+	check_host(c);
+	check_case(c);
+	check_idn(c);
+	check_port(c);
+	check_path(c);
+	check_query_fragment(c);
+	check_curl_verdict(c);
+	switch (c->opts->provider) {
+	case DG_URI_PROVIDER_ENTRA:
+		check_entra(c);
+		check_wildcard(c);
+		break;
+	case DG_URI_PROVIDER_GOOGLE:
+		check_google(c);
+		break;
+	default:
+		/* AD FS: absolute https without a fragment, which MailStore's
+		 * pattern already demands. */
+		break;
+	}
+}
+
+int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
+{
+	static const dg_uri_opts defaults = { DG_URI_PROVIDER_NONE, 0, NULL, "" };
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.raw = uri ? uri : "";
+	c.opts = opts ? opts : &defaults;
+	c.out = out;
+	if (!*c.raw) {
+		dg_finding_hint(add(&c, "URI001", "the redirect URI is empty"),
+				"use the pattern https://<server FQDN>[:port]/oidc/signin");
+		return c.errors;
+	}
+	prepare(&c);
+	run_checks(&c);
+	parts_free(&c.p);
+	free(c.clean);
+	free(c.fixed);
+	free(c.host);
+	free(c.ace);
+	free(c.sugg);
+	free(c.templ);
+	free(c.want_path);
+	return c.errors;
+}
+
+int dg_uri_provider_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	if (!strcasecmp(name, "entra"))
+		return DG_URI_PROVIDER_ENTRA;
+	if (!strcasecmp(name, "google"))
+		return DG_URI_PROVIDER_GOOGLE;
+	if (!strcasecmp(name, "adfs"))
+		return DG_URI_PROVIDER_ADFS;
+	return -1;
+}
+
+const char *dg_uri_provider_name(dg_uri_provider p)
+{
+	switch (p) {
+	case DG_URI_PROVIDER_ENTRA: return "entra";
+	case DG_URI_PROVIDER_GOOGLE: return "google";
+	case DG_URI_PROVIDER_ADFS: return "adfs";
+	default: return NULL;
+	}
+}
+
+void dg_uri_add_display(dg_strbuf *sb, const char *uri)
+{
+	const char *auth = strstr(uri, "://"), *end, *at = NULL, *colon;
+	if (!auth) {
+		add_shown(sb, uri, strlen(uri));
+		return;
+	}
+	auth += 3;
+	end = auth + strcspn(auth, "/?#\\");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon) {
+		add_shown(sb, uri, strlen(uri));
+		return;
+	}
+	add_shown(sb, uri, (size_t)(colon - uri) + 1);
+	dg_strbuf_adds(sb, "***");
+	add_shown(sb, at, strlen(at));
+}

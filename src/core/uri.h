@@ -5,6 +5,7 @@
 #define DG_URI_H
 
 #include "findings.h"
+#include "strbuf.h"
 
 typedef enum dg_uri_provider {
 	DG_URI_PROVIDER_NONE = 0,  /* MailStore's pattern only */
@@ -21,10 +22,36 @@ typedef struct dg_uri_opts {
 } dg_uri_opts;
 
 /* Appends a finding for every rule the URI breaks (URIxxx codes).
- * Returns the number of error findings added. */
+ * Returns the number of error findings added.  opts may be NULL (MailStore
+ * pattern only, no SPE, path ""). */
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out);
 
-/* "entra" / "google" / "adfs" -> provider; -1 when unknown. */
+/* "entra" / "google" / "adfs" (any case) -> provider; -1 when unknown. */
 int dg_uri_provider_parse(const char *name);
+/* The reverse: "entra" / "google" / "adfs"; NULL for DG_URI_PROVIDER_NONE. */
+const char *dg_uri_provider_name(dg_uri_provider p);
+
+/* Appends uri for display: control bytes and invalid UTF-8 as \xNN, and a
+ * password in the userinfo part replaced by "***" (secrets never appear in
+ * output). */
+void dg_uri_add_display(dg_strbuf *sb, const char *uri);
+
+/* Public Suffix List view of a host name (libpsl: the newest of the system
+ * list and libpsl's built-in one). */
+typedef enum dg_psl_status {
+	DG_PSL_OK = 0,        /* host is below a public suffix */
+	DG_PSL_IS_SUFFIX,     /* host is itself a public suffix ("co.uk") */
+	DG_PSL_UNLISTED,      /* no listed suffix matches (".local", single label) */
+	DG_PSL_INVALID,       /* empty label, leading/trailing dot, bad UTF-8 */
+	DG_PSL_UNAVAILABLE,   /* libpsl has no list */
+} dg_psl_status;
+
+/* Classifies host (ASCII, punycode or UTF-8; any case).  With listed_only
+ * the PSL's implicit "*" rule does not apply (Google: "host TLDs must belong
+ * to the public suffix list"), so unlisted TLDs give DG_PSL_UNLISTED;
+ * without it the plain PSL algorithm runs (as publicsuffix's test_psl.txt
+ * expects).  On DG_PSL_OK *registrable (when not NULL) gets the lower-case
+ * registrable domain, which the caller frees; otherwise NULL. */
+dg_psl_status dg_uri_psl_check(const char *host, int listed_only, char **registrable);
 
 #endif
