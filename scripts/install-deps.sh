@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev libcjson-dev
- libssl-dev libjwt-dev libpsl-dev publicsuffix python3 ca-certificates"
+ libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
 test_pkgs="python3-jsonschema clang libclang-rt-14-dev"
 
 want="$build_pkgs"

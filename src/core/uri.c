@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -268,100 +269,23 @@ static char *percent_decoded(const char *s)
 	return r;
 }
 
-/* ------------------------------------------------------------ punycode */
+/* ------------------------------------------------------------ IDNA */
 
-/* RFC 3492 punycode of one label's code points (the part after "xn--").
- * Returns -1 on overflow. */
-static int punycode_encode(const uint32_t *cp, size_t n, dg_strbuf *out)
-{
-	enum { BASE = 36, TMIN = 1, TMAX = 26, SKEW = 38, DAMP = 700 };
-	uint32_t next = 128, delta = 0, bias = 72, h, b = 0;
-	for (size_t i = 0; i < n; i++)
-		if (cp[i] < 0x80) {
-			dg_strbuf_addch(out, (int)cp[i]);
-			b++;
-		}
-	if (b)
-		dg_strbuf_addch(out, '-');
-	for (h = b; h < n;) {
-		uint32_t m = UINT32_MAX;
-		for (size_t i = 0; i < n; i++)
-			if (cp[i] >= next && cp[i] < m)
-				m = cp[i];
-		if ((uint64_t)(m - next) * (h + 1) + delta > UINT32_MAX)
-			return -1;
-		delta += (m - next) * (h + 1);
-		next = m;
-		for (size_t i = 0; i < n; i++) {
-			if (cp[i] < next && ++delta == 0)
-				return -1;
-			if (cp[i] != next)
-				continue;
-			uint32_t q = delta;
-			for (uint32_t k = BASE;; k += BASE) {
-				uint32_t t = k <= bias ? TMIN : k >= bias + TMAX ? TMAX : k - bias;
-				if (q < t)
-					break;
-				uint32_t d = t + (q - t) % (BASE - t);
-				dg_strbuf_addch(out, d < 26 ? 'a' + (int)d : '0' + (int)d - 26);
-				q = (q - t) / (BASE - t);
-			}
-			dg_strbuf_addch(out, q < 26 ? 'a' + (int)q : '0' + (int)q - 26);
-			/* bias adaptation (RFC 3492 §6.1) */
-			uint32_t dl = h == b ? delta / DAMP : delta / 2, k = 0;
-			dl += dl / (h + 1);
-			while (dl > ((BASE - TMIN) * TMAX) / 2) {
-				dl /= BASE - TMIN;
-				k += BASE;
-			}
-			bias = k + (BASE - TMIN + 1) * dl / (dl + SKEW);
-			delta = 0;
-			h++;
-		}
-		delta++;
-		next++;
-	}
-	return 0;
-}
-
-/* A host in its ASCII (ACE) form: labels with non-ASCII characters become
- * "xn--" + punycode.  The host must be lower case already (libpsl's
- * psl_str_to_utf8lower does the Unicode part).  NULL for invalid UTF-8. */
+/* A host in its ASCII (ACE) form, as libidn2 computes it (IDNA2008 with
+ * UTS #46 non-transitional mapping, what browsers send).  NULL when the
+ * host is not valid UTF-8 or not a valid IDN. */
 static char *host_to_ace(const char *host)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
-	const char *p = host;
+	char *ace = NULL, *r;
 	if (!utf8_valid(host))
 		return NULL;
-	dg_strbuf_init(&sb);
-	while (1) {
-		size_t len = strcspn(p, ".");
-		uint32_t *cps = dg_xcalloc(len + 1, sizeof(*cps));
-		size_t n = 0, i = 0;
-		int ascii = 1;
-		while (i < len) {
-			size_t k = utf8_seq((const unsigned char *)p + i, &cps[n]);
-			ascii &= cps[n] < 0x80;
-			i += k;
-			n++;
-		}
-		if (ascii) {
-			dg_strbuf_add(&sb, p, len);
-		} else {
-			dg_strbuf_adds(&sb, "xn--");
-			if (punycode_encode(cps, n, &sb) < 0) {
-				free(cps);
-				dg_strbuf_release(&sb);
-				return NULL;
-			}
-		}
-		free(cps);
-		if (!p[len])
-			break;
-		dg_strbuf_addch(&sb, '.');
-		p += len + 1;
+	if (idn2_to_ascii_8z(host, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
+		idn2_free(ace);
+		return NULL;
 	}
-	return dg_strbuf_detach(&sb);
+	r = dg_xstrdup(ace);
+	idn2_free(ace);
+	return r;
 }
 
 /* Lower case for a host that may be an IDN: libpsl lowercases Unicode
