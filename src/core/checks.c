@@ -1517,6 +1517,28 @@ static void check_guards(const dg_profile *p, dg_findings *out)
 	}
 }
 
+/* "none" and "admin" are whole privilege sets of their own in the
+ * Administration API (reference §2.4.3); combined with others the server
+ * refuses the call. */
+static void check_privileges(const dg_profile *p, dg_findings *out)
+{
+	const dg_strarr *pr = &p->sync.default_privileges;
+	dg_finding *fd;
+
+	if (pr->nr < 2)
+		return;
+	for (size_t i = 0; i < pr->nr; i++) {
+		if (strcmp(pr->items[i], "none") && strcmp(pr->items[i], "admin"))
+			continue;
+		fd = dg_findings_add(out, "API008", DG_SEV_ERROR, "/sync/defaultPrivileges",
+				     "privilege \"%s\" must stand alone, but %zu privileges are listed",
+				     pr->items[i], pr->nr);
+		dg_finding_hint(fd, "Use [\"%s\"] on its own, or drop it and list the privileges "
+				"users should have, e.g. [\"login\"].", pr->items[i]);
+		return;
+	}
+}
+
 /* ===== secrets ============================================================ */
 
 static void check_secrets(const dg_profile *p, dg_findings *out)
@@ -1542,5 +1564,6 @@ void dg_check_offline(const dg_profile *p, dg_findings *out)
 	check_key_material(p, out);
 	check_target(p, out);
 	check_guards(p, out);
+	check_privileges(p, out);
 	check_secrets(p, out);
 }

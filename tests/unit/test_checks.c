@@ -1135,6 +1135,27 @@ static void test_guards(void)
 	dg_findings_clear(&f);
 }
 
+static void test_privileges(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+	char *both[] = { "login", "admin" }, *one[] = { "admin" }, *two[] = { "login", "archive" };
+
+	ad_profile(&p);
+	p.sync.default_privileges = (dg_strarr){ both, 2 };
+	run(&p, &f);
+	EXPECT(&f, "API008", DG_SEV_ERROR, "/sync/defaultPrivileges");
+	dg_findings_clear(&f);
+	p.sync.default_privileges = (dg_strarr){ one, 1 };
+	run(&p, &f);
+	EXPECT_NONE(&f, "API008");
+	dg_findings_clear(&f);
+	p.sync.default_privileges = (dg_strarr){ two, 2 };
+	run(&p, &f);
+	EXPECT_NONE(&f, "API008");
+	dg_findings_clear(&f);
+}
+
 static void test_secrets(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
@@ -1189,6 +1210,7 @@ int main(void)
 	RUN(test_target_url);
 	RUN(test_target_instance_user);
 	RUN(test_guards);
+	RUN(test_privileges);
 	RUN(test_secrets);
 	EVP_PKEY_free(test_key);
 	rm_tree(tmpdir);
