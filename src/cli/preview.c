@@ -6,10 +6,8 @@
 #include "../core/profile.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
@@ -26,22 +24,6 @@ static const char usage_text[] =
 	"Exit status: 0 preview produced, 3 the profile or snapshot has errors (a\n"
 	"preview of a broken snapshot is still written, with its findings),\n"
 	"1 the directory could not be read, 64 usage error.\n";
-
-/* Paths under the working directory are shown relative to it so reports
- * and golden files do not depend on where the tree lives. */
-static char *display_path(const char *path)
-{
-	char cwd[PATH_MAX];
-	size_t n;
-	if (!path)
-		return NULL;
-	if (getcwd(cwd, sizeof(cwd))) {
-		n = strlen(cwd);
-		if (!strncmp(path, cwd, n) && path[n] == '/')
-			return dg_xstrdup(path + n + 1);
-	}
-	return dg_xstrdup(path);
-}
 
 static void print_profile_errors(const dg_findings *f)
 {
@@ -83,7 +65,7 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 	dg_mapping_run(&res.users, &mopts, &pv);
 	pv.profile_name = dg_xstrdup(p->name ? p->name : "");
 	pv.source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
-	pv.source_detail = display_path(res.source_detail ? res.source_detail : p->directory.snapshot);
+	pv.source_detail = dg_xstrdup(res.source_detail ? res.source_detail : p->directory.snapshot);
 	pv.directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
 	pv.entries_read = res.entries_read;
 	dg_findings_move(&pv.findings, &res.findings);

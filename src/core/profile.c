@@ -802,7 +802,25 @@ static char *path_clean(const char *s)
 	return dg_strbuf_detach(&sb);
 }
 
-/* Absolute path for a profile-relative one. */
+/* Shortens an absolute path to one relative to the working directory when
+ * it lies below it: still usable for open(), and what every message shows,
+ * so an administrator sees "examples/keys/ca.pem", not a machine's layout. */
+static char *relative_to_cwd(char *abs)
+{
+	char cwd[4096];
+	size_t n;
+	char *rel;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return abs;
+	n = strlen(cwd);
+	if (n == 1 || strncmp(abs, cwd, n) || abs[n] != '/' || !abs[n + 1])
+		return abs;
+	rel = dg_xstrdup(abs + n + 1);
+	free(abs);
+	return rel;
+}
+
+/* Path for a profile-relative one (see relative_to_cwd). */
 static char *resolve_path(const dg_profile *p, const char *s)
 {
 	char *joined, *res;
@@ -811,7 +829,7 @@ static char *resolve_path(const dg_profile *p, const char *s)
 	joined = dg_xasprintf("%s/%s", p->dir, s);
 	res = path_clean(joined);
 	free(joined);
-	return res;
+	return relative_to_cwd(res);
 }
 
 static const struct enumval *enum_lookup(const struct enumspec *en, const char *s)

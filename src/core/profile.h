@@ -8,6 +8,10 @@
  * as the input allows even when findings were raised, so later checks can
  * still run on the parts that are right.
  *
+ * Paths given relative to the profile file are resolved against its
+ * directory; a result below the working directory is kept relative to it
+ * (usable as is, and what messages show), anything else is absolute.
+ *
  * Strings are owned by the profile; NULL means "not given".  Tri-state
  * booleans use -1 for "not given" so defaults stay visible to checks. */
 #ifndef DG_PROFILE_H
@@ -26,7 +30,7 @@ typedef enum dg_secret_kind {
 
 typedef struct dg_secret_ref {
 	dg_secret_kind kind;
-	char *ref;     /* env name, absolute file path, or the literal value */
+	char *ref;     /* env name, file path (see "Paths" above), or the literal value */
 	char *path;    /* JSON pointer of the field, e.g. "/directory/bind/password" */
 } dg_secret_ref;
 
@@ -53,7 +57,7 @@ typedef enum dg_username_format {
 } dg_username_format;
 
 typedef struct dg_tls_opts {
-	char *ca_file;                 /* absolute path */
+	char *ca_file;                 /* resolved path */
 	int accept_all_certificates;   /* -1 not given */
 } dg_tls_opts;
 
@@ -95,14 +99,14 @@ typedef struct dg_dir_ldap {
 typedef struct dg_dir_m365 {
 	char *tenant_id, *client_id;
 	char *cloud;                   /* "global" (default) or a national cloud name */
-	char *cert_file, *key_file;    /* absolute paths */
+	char *cert_file, *key_file;    /* resolved paths */
 	dg_secret_ref key_password;
 	int exchange_users_only, enabled_users_only; /* -1 not given */
 	dg_strarr groups;
 } dg_dir_m365;
 
 typedef struct dg_dir_google {
-	char *service_account_key_file; /* absolute path */
+	char *service_account_key_file; /* resolved path */
 	char *admin_user;               /* admin e-mail for domain-wide delegation */
 	char *domain;                   /* optional: restrict to one domain */
 	int enabled_users_only;         /* -1 not given: skip suspended/archived */
@@ -111,7 +115,7 @@ typedef struct dg_dir_google {
 
 typedef struct dg_directory {
 	dg_dir_type type;
-	char *snapshot;                 /* absolute path of a snapshot, or NULL */
+	char *snapshot;                 /* resolved path of a snapshot, or NULL */
 	dg_dir_active_directory ad;
 	dg_dir_ldap ldap;
 	dg_dir_m365 m365;
@@ -160,7 +164,7 @@ typedef struct dg_target {
 	char *instance_id;
 	char *user;
 	dg_secret_ref password;
-	char *ca_file;                  /* absolute path */
+	char *ca_file;                  /* resolved path */
 	char *pin_sha256;
 	int insecure;                   /* -1 not given */
 } dg_target;

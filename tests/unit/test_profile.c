@@ -105,8 +105,7 @@ static void test_example_active_directory(void)
 	CHECK_INT(ad->bind_password.kind, DG_SECRET_ENV);
 	CHECK_STR(ad->bind_password.ref, "CONTOSO_LDAP_PASSWORD");
 	CHECK_STR(ad->bind_password.path, "/directory/bind/password");
-	CHECK(ad->tls.ca_file && ad->tls.ca_file[0] == '/');
-	CHECK(ends_with(ad->tls.ca_file, "/examples/keys/example-ca.pem"));
+	CHECK(ad->tls.ca_file && ends_with(ad->tls.ca_file, "examples/keys/example-ca.pem"));
 	CHECK(access(ad->tls.ca_file, R_OK) == 0);
 	CHECK_INT(ad->tls.accept_all_certificates, 0);
 	CHECK_INT(ad->exchange_users_only, 1);
@@ -712,13 +711,10 @@ static void test_paths_resolved(void)
 	CHECK_STR(p->dir, want);
 	free(want);
 	CHECK_STR(p->file, "conf/tenants/a.json");
-	want = dg_xasprintf("%s/conf/tenants/snaps/graph.json", cwd);
-	CHECK_STR(p->directory.snapshot, want);
-	free(want);
+	/* below the working directory: kept relative to it (what messages show) */
+	CHECK_STR(p->directory.snapshot, "conf/tenants/snaps/graph.json");
 	CHECK_STR(p->directory.m365.cert_file, "/etc/dg/app.crt");
-	want = dg_xasprintf("%s/conf/tenants/keys/app.key", cwd);
-	CHECK_STR(p->directory.m365.key_file, want);
-	free(want);
+	CHECK_STR(p->directory.m365.key_file, "conf/tenants/keys/app.key");
 	dg_profile_free(p);
 
 	/* a bare file name lives in the current directory */
