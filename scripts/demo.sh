@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 echo "== dirgate check --offline examples/demo/profile.json"
-./build/dirgate check --offline examples/demo/profile.json || [ $? -eq 3 ]
+./build/src/dirgate check --offline examples/demo/profile.json || [ $? -eq 3 ]
 echo
 echo "== dirgate preview examples/demo/profile.json"
-./build/dirgate preview examples/demo/profile.json
+./build/src/dirgate preview examples/demo/profile.json

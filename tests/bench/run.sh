@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 command -v /usr/bin/time >/dev/null || { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo;
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q time >/dev/null; }
 [ -d build-bench ] || meson setup build-bench --buildtype=release >/dev/null
-ninja -C build-bench dirgate >/dev/null
+ninja -C build-bench src/dirgate >/dev/null
 
 users=${USERS:-100000}
 runs=${RUNS:-3}
@@ -37,7 +37,7 @@ best=""
 for i in $(seq "$runs"); do
 	# taskset pins to one core: the target is per core.
 	taskset -c 0 /usr/bin/time -f "%e %M" -o "$out/time.txt" \
-		./build-bench/dirgate preview --format json --output "$out/preview.json" \
+		./build-bench/src/dirgate preview --format json --output "$out/preview.json" \
 		"$out/profile.json" || [ $? -eq 3 ]
 	read -r secs rss_kb <"$out/time.txt"
 	echo "run $i: ${secs}s, peak RSS $((rss_kb / 1024)) MB"
