@@ -1,1 +1,2149 @@
-/* placeholder: being written */
+/* The LDIF snapshot connector: answers, from an export, the questions
+ * MailStore's Active Directory and generic LDAP synchronisation would ask
+ * the live directory.
+ *
+ * The snapshot is streamed (ldif.c): only the attributes the connector
+ * reads are decoded, and each entry arrives as a borrowed view that is
+ * decided at once: out of scope, a group (kept: names and members), a user
+ * (turned into a dg_dir_user at once, only its DN kept), or neither
+ * (forgotten).  Only what group resolution needs survives the read, so a
+ * 100,000-user export does not sit in memory as 100,000 entries.  Two
+ * cases copy entries to keep them past the read: a filter using
+ * LDAP_MATCHING_RULE_IN_CHAIN (it needs the whole group graph) and a
+ * generic-LDAP member search filter (it searches users and groups; only
+ * the attributes the filter reads are copied).
+ *
+ * Group membership is a graph over canonical DNs: an edge P -> X for every
+ * "member: X" of P and every "memberOf: P" of X (AD), or, for generic LDAP,
+ * for every member value of P resolved as a DN or through the member
+ * search filter.  A selected group's users are the user nodes reachable
+ * from it; the walk is iterative, visits each node once per selected group
+ * and reports each cycle once. */
+#include "snapshot_ldap.h"
+
+#include "../core/filter.h"
+#include "../core/ldif.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SNAP_PATH "/directory/snapshot"
+#define MAX_REPEAT 20 /* connector findings of one code listed per snapshot */
+
+/* ---------------------------------------------------------------------- */
+/* DNs                                                                    */
+
+static int is_alpha(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_val(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int lower_ascii(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static const char *skip_sp(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+/* One backslash escape at p ("\\," or "\2c") into *o.  RFC 4514 allows
+ * only the specials after a backslash; any printable character is taken,
+ * because older tools escape more than they must.  NULL on error. */
+static const char *unescape(const char *p, const char *end, char **o)
+{
+	p++;
+	if (p >= end || (unsigned char)*p < 0x20)
+		return NULL;
+	if (p + 1 < end && hex_val(p[0]) >= 0 && hex_val(p[1]) >= 0) {
+		*(*o)++ = (char)(hex_val(p[0]) << 4 | hex_val(p[1]));
+		return p + 2;
+	}
+	*(*o)++ = *p;
+	return p + 1;
+}
+
+/* Bytes that are more than plain characters: in a DN value while parsing
+ * (DN_STOP), and in a canonical value (DN_ESC: written as \xx). */
+enum { DN_STOP = 1, DN_ESC = 2 };
+static unsigned char dn_class[256];
+
+static void init_dn_class(void)
+{
+	if (dn_class[','])
+		return;
+	for (int c = 0; c < 0x20; c++)
+		dn_class[c] = DN_ESC;
+	dn_class[0x7f] = DN_ESC;
+	for (const char *p = ",+\"\\<>;=#"; *p; p++)
+		dn_class[(unsigned char)*p] = DN_ESC;
+	for (const char *p = ",;+\\ "; *p; p++)
+		dn_class[(unsigned char)*p] |= DN_STOP;
+	dn_class[0] |= DN_STOP;
+}
+
+/* An attribute value (string or RFC 2253 "quoted"), unescaped into v, with
+ * unescaped leading/trailing spaces dropped.  Returns where it stopped (at
+ * a separator or the end), or NULL when the value is malformed. */
+static const char *parse_value(const char *p, const char *end, char *v, size_t *vlen)
+{
+	char *o = v, *keep = v;
+	if (p < end && *p == '"') {
+		for (p++; p < end && *p != '"';) {
+			if (*p == '\\') {
+				if (!(p = unescape(p, end, &o)))
+					return NULL;
+			} else {
+				*o++ = *p++;
+			}
+		}
+		if (p >= end)
+			return NULL;
+		*vlen = (size_t)(o - v);
+		return skip_sp(p + 1, end);
+	}
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (!dn_class[c]) { /* the usual case: a plain character */
+			*o++ = *p++;
+			keep = o;
+			continue;
+		}
+		if (c == ',' || c == ';' || c == '+')
+			break;
+		if (c == '\\') {
+			if (!(p = unescape(p, end, &o)))
+				return NULL;
+			keep = o;
+			continue;
+		}
+		if (!c)
+			return NULL;
+		*o++ = *p++; /* a space: kept unless trailing */
+	}
+	/* '"', '<', '>' should be escaped, but only , + ; \ change the
+	 * meaning; they are taken as written */
+	*vlen = (size_t)(keep - v);
+	return p;
+}
+
+/* Lower case of a code point from the two-byte UTF-8 range: Latin-1,
+ * Latin Extended-A, Greek, Cyrillic.  AD compares DNs case-insensitively
+ * in every script; the result stays two bytes, so folding is in place.
+ * (Only DNs compared with each other use it, so it only has to be
+ * consistent, not identical to the mapping's user-name rules.) */
+static unsigned fold2(unsigned c)
+{
+	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) || (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+		return (c & 1) ? c + 1 : c;
+	if (c == 0x178)
+		return 0xff;
+	if (c == 0x386)
+		return 0x3ac;
+	if (c >= 0x388 && c <= 0x38a)
+		return c + 37;
+	if (c == 0x38c)
+		return 0x3cc;
+	if (c == 0x38e || c == 0x38f)
+		return c + 63;
+	return c;
+}
+
+static void fold_utf8(char *v, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned char a = (unsigned char)v[i], b = (unsigned char)v[i + 1];
+		unsigned c, f;
+		if ((a & 0xe0) != 0xc0 || (b & 0xc0) != 0x80)
+			continue;
+		c = (unsigned)(a & 0x1f) << 6 | (b & 0x3f);
+		if (c >= 0x80 && (f = fold2(c)) != c && f < 0x800) {
+			v[i] = (char)(0xc0 | f >> 6);
+			v[i + 1] = (char)(0x80 | (f & 0x3f));
+		}
+		i++;
+	}
+}
+
+/* Writes value v lower-cased and re-escaped at *o (room: 3 bytes per byte). */
+static void canon_value(char *v, size_t n, char **o)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *w = *o;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] >= 0x80) {
+			fold_utf8(v, n);
+			break;
+		}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if ((dn_class[c] & DN_ESC) || (c == ' ' && (i == 0 || i == n - 1))) {
+			*w++ = '\\';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		} else {
+			*w++ = (char)lower_ascii(c);
+		}
+	}
+	*o = w;
+}
+
+/* attributeType: descr or numericoid (an "OID." prefix is tolerated) */
+static const char *canon_type(const char *p, const char *end, char **o)
+{
+	const char *start;
+	if (end - p > 4 && !strncasecmp(p, "oid.", 4) && is_digit(p[4]))
+		p += 4;
+	start = p;
+	if (p < end && is_alpha(*p)) {
+		while (p < end && (is_alpha(*p) || is_digit(*p) || *p == '-'))
+			p++;
+	} else {
+		while (p < end && (is_digit(*p) || *p == '.'))
+			p++;
+	}
+	if (p == start)
+		return NULL;
+	for (const char *q = start; q < p; q++)
+		*(*o)++ = (char)lower_ascii(*q);
+	return p;
+}
+
+/* #hexstring: kept as lower-case hex (a BER encoding, not text). */
+static const char *canon_hexstring(const char *p, const char *end, char **o)
+{
+	size_t pairs = 0;
+	*(*o)++ = '#';
+	for (p++; p + 1 < end && hex_val(p[0]) >= 0 && hex_val(p[1]) >= 0; p += 2, pairs++) {
+		*(*o)++ = (char)lower_ascii(p[0]);
+		*(*o)++ = (char)lower_ascii(p[1]);
+	}
+	return pairs ? skip_sp(p, end) : NULL;
+}
+
+static const char *canon_ava(const char *p, const char *end, char **o, char *vbuf)
+{
+	size_t vlen;
+	p = skip_sp(p, end);
+	if (!(p = canon_type(p, end, o)))
+		return NULL;
+	p = skip_sp(p, end);
+	if (p >= end || *p != '=')
+		return NULL;
+	*(*o)++ = '=';
+	p = skip_sp(p + 1, end);
+	if (p < end && *p == '#')
+		return canon_hexstring(p, end, o);
+	if (!(p = parse_value(p, end, vbuf, &vlen)))
+		return NULL;
+	canon_value(vbuf, vlen, o);
+	return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Multi-valued RDN: the AVAs in [start, end) sorted, written back in place
+ * ('+' inside values is escaped as \2b, so it only separates AVAs). */
+static void sort_rdn(char *start, char *end)
+{
+	size_t n = (size_t)(end - start), k = 0, navas = 1;
+	char *copy = dg_xstrndup(start, n), **avas, *w = start;
+	for (size_t i = 0; i < n; i++)
+		navas += copy[i] == '+';
+	avas = dg_xmalloc(navas * sizeof(*avas));
+	avas[k++] = copy;
+	for (size_t i = 0; i < n; i++)
+		if (copy[i] == '+') {
+			copy[i] = '\0';
+			avas[k++] = copy + i + 1;
+		}
+	qsort(avas, navas, sizeof(*avas), cmp_str);
+	for (size_t i = 0; i < navas; i++) {
+		size_t len = strlen(avas[i]);
+		if (i)
+			*w++ = '+';
+		memcpy(w, avas[i], len);
+		w += len;
+	}
+	free(avas);
+	free(copy);
+}
+
+int dg_dn_canonical(const char *dn, size_t len, dg_strbuf *out)
+{
+	const char *p = dn, *end = dn + len;
+	char stack[512], *vbuf = len < sizeof(stack) ? stack : dg_xmalloc(len + 1), *o;
+	int rc = 0;
+	init_dn_class();
+	dg_strbuf_reset(out);
+	dg_strbuf_grow(out, 3 * len + 1); /* every input byte yields at most 3 */
+	o = out->buf;
+	p = skip_sp(p, end);
+	while (p < end) {
+		char *rdn = o;
+		int multi = 0;
+		while ((p = canon_ava(p, end, &o, vbuf)) && p < end && *p == '+') {
+			p++;
+			multi = 1;
+			*o++ = '+';
+		}
+		if (!p) {
+			rc = -1;
+			break;
+		}
+		if (multi)
+			sort_rdn(rdn, o);
+		if (p >= end)
+			break;
+		p = skip_sp(p + 1, end); /* ',' or the obsolete ';' */
+		if (p >= end) {
+			rc = -1; /* a separator must be followed by an RDN */
+			break;
+		}
+		*o++ = ',';
+	}
+	out->len = rc ? 0 : (size_t)(o - out->buf); /* grown above: setlen only truncates */
+	out->buf[out->len] = '\0';
+	if (vbuf != stack)
+		free(vbuf);
+	return rc;
+}
+
+int dg_dn_is_under(const char *dn, size_t len, const char *base, size_t base_len)
+{
+	if (!base_len)
+		return 1;
+	if (len < base_len || memcmp(dn + len - base_len, base, base_len))
+		return 0;
+	return len == base_len || dn[len - base_len - 1] == ',';
+}
+
+/* RFC 4514 escaping of a plain value, to build "CN=<name>". */
+static void dn_escape(const char *v, dg_strbuf *out)
+{
+	size_t n = strlen(v);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (strchr(",+\"\\<>;=#", c) || (c == ' ' && (i == 0 || i == n - 1)))
+			dg_strbuf_addch(out, '\\');
+		dg_strbuf_addch(out, c);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* The DN graph                                                           */
+
+typedef struct node {
+	size_t key;          /* offset of the canonical DN in snap.arena */
+	uint32_t keylen, hash;
+	int32_t user;        /* index in out->users, or -1 */
+	int32_t group;       /* index in snap.groups, or -1 */
+	int32_t kept;        /* index in snap.kept, or -1 */
+	int present;         /* an entry with this DN was read (in scope) */
+	size_t orig;         /* offset + 1 in arena of the DN as first referenced, or 0 */
+	uint32_t *kids;      /* DN graph: members, and entries naming it in memberOf */
+	uint32_t nkids, kalloc;
+} node;
+
+typedef struct group {
+	uint32_t node;
+	char *dn;            /* as written */
+	int line;
+	dg_strlist names;    /* cn/name/sAMAccountName (AD), nameAttribute (LDAP) */
+	dg_strlist members;  /* LDAP: membersAttribute values, resolved lazily */
+	uint32_t *kids;      /* LDAP: the resolved members */
+	size_t nkids, kalloc;
+	int resolved;
+	size_t unresolved;   /* member values that matched nothing */
+	char *first_unresolved;
+} group;
+
+typedef struct idlist {
+	uint32_t *ids;
+	size_t nr, alloc;
+} idlist;
+
+/* Attributes the connector reads, by index.  Fixed slots first (both
+ * modes), then AD's fixed list or generic LDAP's profile-given names. */
+typedef struct wattr {
+	char *name;          /* base name, no options, in lower case */
+	char *spelling;      /* as registered, e.g. "sAMAccountName" */
+	size_t len;
+	int on;              /* read from the file */
+	int keep;            /* kept on entries saved for the member search */
+} wattr;
+
+enum { W_MEMBER, W_MEMBEROF, W_OBJECTCLASS,
+       W_OBJECTCATEGORY, W_UAC, W_SAM, W_UPN, W_DISPLAYNAME, W_MAIL, W_PROXY, W_HIDE,
+       W_CN, W_NAME };
+
+#define DN_CACHE 64
+
+/* memberOf values repeat from user to user: raw DN -> node, direct-mapped */
+typedef struct dn_cache_slot {
+	char *raw;
+	size_t len;
+	uint32_t node;
+} dn_cache_slot;
+
+typedef struct snap {
+	const dg_profile *p;
+	int ad;
+	dg_fetch_result *out;
+	const char *file;
+
+	/* scope */
+	dg_strbuf base;
+	int has_base;
+	size_t in_scope, out_of_scope;
+	char *first_outside;
+
+	/* what makes a user or a group */
+	dg_filter *user_filter, *group_filter;
+	int user_filter_bad;
+	dg_filter_hooks hooks;
+	const char *name_attr, *full_attr, *mail_attr, *gname_attr, *members_attr;
+	int w_name, w_full, w_mail, w_gname, w_members;  /* generic LDAP */
+	wattr *wants;
+	size_t nwants, wants_alloc;
+	int16_t whead[64];    /* want_index buckets: index + 1 */
+	int16_t *wnext;
+	int32_t *aidx;        /* per want: index of that attribute in the entry, -1 */
+	unsigned char *amulti; /* per want: more than one (options, ranges) */
+	dn_cache_slot dn_cache[DN_CACHE];
+
+	/* the graph */
+	dg_strbuf arena;
+	node *nodes;
+	size_t nnodes, nodes_alloc;
+	uint32_t *slots;      /* node index + 1 */
+	size_t nslots;
+	int graph_edges;      /* record member/memberOf edges while reading */
+
+	group *groups;
+	size_t ngroups, groups_alloc;
+
+	/* entries kept past the read */
+	int deferred;         /* a filter needs IN_CHAIN: classify after reading */
+	int keep_members;     /* generic LDAP member search filter */
+	dg_entry_list kept;
+	uint32_t *kept_node;
+	size_t kept_node_alloc;
+
+	/* member search: template and an index on its {member} attributes */
+	char *member_tmpl;
+	int member_tmpl_bad;
+	dg_strlist index_attrs;
+	struct { size_t key; uint32_t keylen, hash; uint32_t attr; uint32_t head; } *ix;
+	size_t nix, ix_alloc;
+	uint32_t *ix_slots;
+	size_t ix_nslots;
+	struct { uint32_t entry, next; } *postings;
+	size_t npostings, postings_alloc;
+	idlist *always;       /* per index attribute: entries with non-ASCII values */
+	dg_strbuf ix_arena;
+
+	/* walks */
+	uint32_t *mark;       /* generation stamps per node */
+	uint32_t *onstack;    /* stack position + 1 per node */
+	uint32_t gen;
+	size_t marks_alloc;
+	dg_strlist cycles;    /* keys of cycles already reported */
+	uint32_t chain_from;  /* IN_CHAIN cache: descendants of this node + 1 */
+	uint32_t chain_gen;
+
+	/* findings */
+	unsigned repeat[64];
+	size_t no_category;
+	dg_strbuf canon, tmp, tmp2;
+} snap;
+
+/* FNV-1a with murmur3's finaliser: FNV alone leaves the low bits (the
+ * ones a power-of-two table uses) poorly mixed for DNs that differ only
+ * in a few digits. */
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static const char *node_key(const snap *s, const node *nd)
+{
+	return s->arena.buf + nd->key;
+}
+
+static void map_grow(snap *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024;
+	free(s->slots);
+	s->slots = dg_xcalloc(n, sizeof(*s->slots));
+	s->nslots = n;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		size_t j = s->nodes[i].hash & (n - 1);
+		while (s->slots[j])
+			j = (j + 1) & (n - 1);
+		s->slots[j] = (uint32_t)i + 1;
+	}
+}
+
+/* Index of the node for canonical DN `k`, or -1 (create == 0) */
+static long node_find(snap *s, const char *k, size_t n, int create)
+{
+	uint32_t h = hash_bytes(k, n);
+	size_t j;
+	node *nd;
+	if (!s->nslots || (s->nnodes + 1) * 2 > s->nslots) {
+		if (!create && !s->nslots)
+			return -1;
+		if (create)
+			map_grow(s);
+	}
+	for (j = h & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1)) {
+		nd = &s->nodes[s->slots[j] - 1];
+		if (nd->hash == h && nd->keylen == n && !memcmp(node_key(s, nd), k, n))
+			return (long)s->slots[j] - 1;
+	}
+	if (!create)
+		return -1;
+	DG_ALLOC_GROW(s->nodes, s->nnodes + 1, s->nodes_alloc);
+	nd = &s->nodes[s->nnodes];
+	memset(nd, 0, sizeof(*nd));
+	nd->key = s->arena.len;
+	nd->keylen = (uint32_t)n;
+	nd->hash = h;
+	nd->user = nd->group = nd->kept = -1;
+	dg_strbuf_add(&s->arena, k, n);
+	dg_strbuf_addch(&s->arena, '\0');
+	s->slots[j] = (uint32_t)++s->nnodes;
+	return (long)s->nnodes - 1;
+}
+
+/* Node for a DN as written; -1 when it is not a valid DN (or, without
+ * create, not known).  A node first created from a reference (member,
+ * memberOf) remembers the DN as written, for messages about entries that
+ * never turn up. */
+static long node_for_dn(snap *s, const char *dn, size_t n, int create)
+{
+	size_t before = s->nnodes;
+	long id;
+	if (dg_dn_canonical(dn, n, &s->tmp))
+		return -1;
+	id = node_find(s, s->tmp.buf, s->tmp.len, create);
+	if (id >= 0 && s->nnodes > before) {
+		s->nodes[id].orig = s->arena.len + 1;
+		dg_strbuf_add(&s->arena, dn, n);
+		dg_strbuf_addch(&s->arena, '\0');
+	}
+	return id;
+}
+
+static void add_kid(snap *s, uint32_t parent, uint32_t kid)
+{
+	node *nd = &s->nodes[parent];
+	DG_ALLOC_GROW(nd->kids, nd->nkids + 1, nd->kalloc);
+	nd->kids[nd->nkids++] = kid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers                                                          */
+
+/* A finding from the connector itself, at most MAX_REPEAT per code. */
+static dg_finding *finding(snap *s, const char *code, dg_severity sev, const char *path,
+			   int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static dg_finding *finding(snap *s, const char *code, dg_severity sev, const char *path,
+			   int line, const char *fmt, ...)
+{
+	int idx = atoi(code + 4) & 63;
+	dg_strbuf msg = DG_STRBUF_INIT;
+	dg_finding *fd;
+	va_list ap;
+	if (s->repeat[idx]++ >= MAX_REPEAT)
+		return NULL;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	fd = dg_findings_add(&s->out->findings, code, sev, path, "%s", msg.buf);
+	dg_strbuf_release(&msg);
+	if (line)
+		dg_finding_locate(fd, s->file, line, 0);
+	return fd;
+}
+
+static void hint(dg_finding *fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hint(dg_finding *fd, const char *fmt, ...)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	va_list ap;
+	if (!fd)
+		return;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	dg_finding_hint(fd, "%s", sb.buf);
+	dg_strbuf_release(&sb);
+}
+
+/* Does attribute description `desc` (options allowed) name attribute `base`? */
+static int attr_is(const char *desc, const char *base)
+{
+	size_t n = strlen(base);
+	return !strncasecmp(desc, base, n) && (desc[n] == '\0' || desc[n] == ';');
+}
+
+/* The next attribute from *i on named `name`, options included
+ * ("member;range=0-1499" is member). */
+static const dg_attr *attr_next(const dg_entry *e, const char *name, size_t *i)
+{
+	for (; *i < e->nattrs; (*i)++)
+		if (attr_is(e->attrs[*i].name, name))
+			return &e->attrs[(*i)++];
+	return NULL;
+}
+
+static const char *first_value(const dg_entry *e, const char *name)
+{
+	size_t i = 0;
+	const dg_attr *a;
+	while ((a = attr_next(e, name, &i)))
+		if (a->nvals)
+			return a->vals[0].val;
+	return NULL;
+}
+
+static int has_value(const dg_entry *e, const char *name, const char *want)
+{
+	size_t i = 0;
+	const dg_attr *a;
+	while ((a = attr_next(e, name, &i)))
+		for (size_t j = 0; j < a->nvals; j++)
+			if (!strcasecmp(a->vals[j].val, want))
+				return 1;
+	return 0;
+}
+
+static void push_values(const dg_entry *e, const char *name, dg_strlist *out)
+{
+	size_t i = 0;
+	const dg_attr *a;
+	while ((a = attr_next(e, name, &i)))
+		for (size_t j = 0; j < a->nvals; j++)
+			dg_strlist_push(out, a->vals[j].val);
+}
+
+static char *dup_or_null(const char *v)
+{
+	return v ? dg_xstrdup(v) : NULL;
+}
+
+static size_t base_len(const char *name, size_t len)
+{
+	size_t n = 0;
+	while (n < len && name[n] != ';')
+		n++;
+	return n;
+}
+
+/* lower: lower-case ASCII of length n; s any case */
+static inline int ci_equal(const char *lower, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lower[i] != lower_ascii((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static unsigned want_bucket(const char *name, size_t len)
+{
+	return (unsigned)(len * 7 + (unsigned)lower_ascii((unsigned char)name[0]) * 3 +
+			  (unsigned)lower_ascii((unsigned char)name[len - 1])) & 63;
+}
+
+/* Index of attribute type name[0..len) (no options) in the want table, or
+ * -1.  Called for every line of the file, hence the buckets (built by
+ * setup(); a plain scan before that) and the exact comparison first:
+ * exports spell attribute names the way the schema does. */
+static int type_index(const snap *s, const char *name, size_t len)
+{
+	if (!len)
+		return -1;
+	if (s->wnext) {
+		for (int i = s->whead[want_bucket(name, len)] - 1; i >= 0; i = s->wnext[i] - 1)
+			if (s->wants[i].len == len && (!memcmp(s->wants[i].spelling, name, len) ||
+						       ci_equal(s->wants[i].name, name, len)))
+				return i;
+		return -1;
+	}
+	for (size_t i = 0; i < s->nwants; i++) {
+		const wattr *w = &s->wants[i];
+		if (w->len == len && !strncasecmp(w->name, name, len))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The same for an attribute description, options allowed. */
+static int want_index(const snap *s, const char *name, size_t len)
+{
+	return type_index(s, name, base_len(name, len));
+}
+
+static void build_want_buckets(snap *s)
+{
+	s->wnext = dg_xcalloc(s->nwants ? s->nwants : 1, sizeof(*s->wnext));
+	for (size_t i = 0; i < s->nwants; i++) {
+		unsigned b = want_bucket(s->wants[i].name, s->wants[i].len);
+		s->wnext[i] = s->whead[b];
+		s->whead[b] = (int16_t)(i + 1);
+	}
+}
+
+/* Registers attribute `attr` (read from the file when `on`); returns its index. */
+static int reg(snap *s, const char *attr, int on)
+{
+	size_t len = base_len(attr, strlen(attr));
+	int i = want_index(s, attr, len);
+	if (i < 0) {
+		DG_ALLOC_GROW(s->wants, s->nwants + 1, s->wants_alloc);
+		i = (int)s->nwants++;
+		s->wants[i] = (wattr){ dg_xstrndup(attr, len), dg_xstrndup(attr, len), len, 0, 0 };
+		for (size_t k = 0; k < len; k++)
+			s->wants[i].name[k] = (char)lower_ascii((unsigned char)attr[k]);
+	}
+	s->wants[i].on |= on;
+	return i;
+}
+
+static int want(snap *s, const char *attr)
+{
+	return reg(s, attr, 1);
+}
+
+static void want_filter_attr(const char *attr, void *ctx)
+{
+	want(ctx, attr);
+}
+
+static void keep_filter_attr(const char *attr, void *ctx)
+{
+	snap *s = ctx;
+	s->wants[want(s, attr)].keep = 1;
+}
+
+static int want_attr(void *ctx, const char *type, size_t len)
+{
+	const snap *s = ctx;
+	int i = type_index(s, type, len);
+	return i >= 0 && s->wants[i].on;
+}
+
+/* Maps the entry's attributes onto the want table once, so the rest of
+ * the connector finds an attribute without comparing names again. */
+static void index_entry(snap *s, const dg_entry *e)
+{
+	memset(s->aidx, 0xff, s->nwants * sizeof(*s->aidx));
+	memset(s->amulti, 0, s->nwants);
+	for (size_t i = 0; i < e->nattrs; i++) {
+		int w = want_index(s, e->attrs[i].name, strlen(e->attrs[i].name));
+		if (w < 0)
+			continue;
+		if (s->aidx[w] < 0)
+			s->aidx[w] = (int32_t)i;
+		else
+			s->amulti[w] = 1;
+	}
+}
+
+/* The attribute of index w in the indexed entry, or NULL.  When several
+ * attributes answer w (options), callers fall back to attr_next(). */
+static const dg_attr *wget(const snap *s, const dg_entry *e, int w)
+{
+	return (w >= 0 && s->aidx[w] >= 0) ? &e->attrs[s->aidx[w]] : NULL;
+}
+
+static const char *wfirst(const snap *s, const dg_entry *e, int w)
+{
+	const dg_attr *a = wget(s, e, w);
+	if (a && s->amulti[w])
+		return first_value(e, s->wants[w].name);
+	return (a && a->nvals) ? a->vals[0].val : NULL;
+}
+
+static int whas(const snap *s, const dg_entry *e, int w, const char *value)
+{
+	const dg_attr *a = wget(s, e, w);
+	if (a && s->amulti[w])
+		return has_value(e, s->wants[w].name, value);
+	for (size_t j = 0; a && j < a->nvals; j++)
+		if (!strcasecmp(a->vals[j].val, value))
+			return 1;
+	return 0;
+}
+
+/* Copies the values of w into `out`, sized exactly (a strlist grows to
+ * eight slots, which adds up over 100,000 users); `keep` may filter. */
+static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
+		  int (*keep)(const dg_value *v))
+{
+	const dg_attr *a = wget(s, e, w);
+	size_t n = 0;
+	if (a && s->amulti[w]) {
+		size_t i = 0;
+		while ((a = attr_next(e, s->wants[w].name, &i)))
+			for (size_t j = 0; j < a->nvals; j++)
+				if (!keep || keep(&a->vals[j]))
+					dg_strlist_push(out, a->vals[j].val);
+		return;
+	}
+	for (size_t j = 0; a && j < a->nvals; j++)
+		n += !keep || keep(&a->vals[j]);
+	if (!n)
+		return;
+	out->items = dg_xmalloc(n * sizeof(*out->items));
+	out->alloc = n;
+	for (size_t j = 0; j < a->nvals; j++)
+		if (!keep || keep(&a->vals[j]))
+			out->items[out->nr++] = dg_xstrndup(a->vals[j].val, a->vals[j].len);
+}
+
+static int uses_in_chain(const dg_filter *f)
+{
+	if (!f)
+		return 0;
+	if (f->type == DG_F_EXTENSIBLE && f->rule && !strcmp(f->rule, DG_OID_IN_CHAIN))
+		return 1;
+	for (size_t i = 0; i < f->nchildren; i++)
+		if (uses_in_chain(f->children[i]))
+			return 1;
+	return 0;
+}
+
+static int ascii_only(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Filter hooks: what only a directory server knows                       */
+
+static int is_dn_syntax(const char *attr)
+{
+	static const struct { const char *name; size_t len; } dn_attrs[] = {
+#define DN_ATTR(s) { s, sizeof(s) - 1 }
+		DN_ATTR("member"), DN_ATTR("memberOf"), DN_ATTR("uniqueMember"),
+		DN_ATTR("manager"), DN_ATTR("distinguishedName"), DN_ATTR("objectCategory"),
+		DN_ATTR("owner"), DN_ATTR("directReports"), DN_ATTR("secretary"),
+		DN_ATTR("seeAlso"),
+#undef DN_ATTR
+	};
+	size_t n = strlen(attr);
+	/* called for every value the filter compares: lengths first */
+	for (size_t i = 0; i < sizeof(dn_attrs) / sizeof(dn_attrs[0]); i++)
+		if (dn_attrs[i].len == n && !strcasecmp(attr, dn_attrs[i].name))
+			return 1;
+	return 0;
+}
+
+/* AD answers objectCategory=<class> with the class's default category:
+ * user, contact and inetOrgPerson all live under CN=Person. */
+static const char *category_of(const char *cls)
+{
+	static const char *const person[] = { "person", "user", "contact", "inetOrgPerson",
+					      "organizationalPerson", NULL };
+	for (int i = 0; person[i]; i++)
+		if (!strcasecmp(cls, person[i]))
+			return "person";
+	return cls;
+}
+
+/* Is the first RDN's value of DN `v` equal to `want` (case-insensitively)? */
+static int first_rdn_is(const char *v, size_t n, const char *want)
+{
+	const char *eq = memchr(v, '=', n);
+	char stack[256], *buf;
+	size_t len;
+	int eqv;
+	if (!eq)
+		return 0;
+	init_dn_class();
+	buf = n < sizeof(stack) ? stack : dg_xmalloc(n + 1);
+	eqv = parse_value(eq + 1, v + n, buf, &len) && len == strlen(want) &&
+	      !strncasecmp(buf, want, len);
+	if (buf != stack)
+		free(buf);
+	return eqv;
+}
+
+static int dn_equal(snap *s, const dg_value *a, const dg_value *b)
+{
+	if (dg_dn_canonical(a->val, a->len, &s->tmp))
+		return -1;
+	if (dg_dn_canonical(b->val, b->len, &s->tmp2))
+		return -1;
+	return s->tmp.len == s->tmp2.len && !memcmp(s->tmp.buf, s->tmp2.buf, s->tmp.len);
+}
+
+static int hook_match_value(void *ctx, const dg_entry *e, const char *attr,
+			    const dg_value *value, const dg_value *assertion)
+{
+	snap *s = ctx;
+	(void)e;
+	if (s->ad && !strcasecmp(attr, "objectCategory") &&
+	    !memchr(assertion->val, '=', assertion->len))
+		return first_rdn_is(value->val, value->len, category_of(assertion->val));
+	if (is_dn_syntax(attr))
+		return dn_equal(s, value, assertion);
+	/* Plain ASCII on both sides: caseIgnoreMatch is strcasecmp, answered
+	 * here without the evaluator folding every value into a buffer. */
+	if (value->len != assertion->len)
+		return ascii_only(value->val, value->len) &&
+		       ascii_only(assertion->val, assertion->len) ? 0 : -1;
+	if (ascii_only(value->val, value->len) && ascii_only(assertion->val, assertion->len) &&
+	    !memchr(value->val, '\0', value->len) && !memchr(assertion->val, '\0', assertion->len))
+		return !strcasecmp(value->val, assertion->val);
+	return -1;
+}
+
+static void ensure_marks(snap *s)
+{
+	if (s->marks_alloc >= s->nnodes)
+		return;
+	s->mark = dg_xrealloc(s->mark, s->nnodes * sizeof(*s->mark));
+	s->onstack = dg_xrealloc(s->onstack, s->nnodes * sizeof(*s->onstack));
+	memset(s->mark + s->marks_alloc, 0, (s->nnodes - s->marks_alloc) * sizeof(*s->mark));
+	memset(s->onstack + s->marks_alloc, 0,
+	       (s->nnodes - s->marks_alloc) * sizeof(*s->onstack));
+	s->marks_alloc = s->nnodes;
+}
+
+/* Marks every node reachable from `from` (itself included) with a fresh
+ * generation, which it returns. */
+static uint32_t mark_reachable(snap *s, uint32_t from)
+{
+	idlist st = { 0 };
+	uint32_t gen;
+	ensure_marks(s);
+	gen = ++s->gen;
+	s->mark[from] = gen;
+	DG_ALLOC_GROW(st.ids, 1, st.alloc);
+	st.ids[st.nr++] = from;
+	while (st.nr) {
+		node *nd = &s->nodes[st.ids[--st.nr]];
+		for (uint32_t i = 0; i < nd->nkids; i++) {
+			uint32_t k = nd->kids[i];
+			if (s->mark[k] == gen)
+				continue;
+			s->mark[k] = gen;
+			DG_ALLOC_GROW(st.ids, st.nr + 1, st.alloc);
+			st.ids[st.nr++] = k;
+		}
+	}
+	free(st.ids);
+	return gen;
+}
+
+/* LDAP_MATCHING_RULE_IN_CHAIN over the snapshot's member/memberOf graph.
+ * memberOf:…1941:=G asks "is e below G"; member:…1941:=X "is X below e".
+ * Evaluated after the whole file is read (filters using it are deferred);
+ * the set below one group is computed once and reused for every entry. */
+static int hook_in_chain(void *ctx, const dg_entry *e, const char *attr, const char *dn)
+{
+	snap *s = ctx;
+	long a = node_for_dn(s, e->dn, strlen(e->dn), 0);
+	long b = node_for_dn(s, dn, strlen(dn), 0);
+	if (a < 0 || b < 0)
+		return 0;
+	if (!strcasecmp(attr, "memberOf")) {
+		if (s->chain_from != (uint32_t)b + 1) {
+			s->chain_gen = mark_reachable(s, (uint32_t)b);
+			s->chain_from = (uint32_t)b + 1;
+		}
+		return a != b && s->mark[a] == s->chain_gen;
+	}
+	if (!strcasecmp(attr, "member")) {
+		uint32_t gen = mark_reachable(s, (uint32_t)a);
+		s->chain_from = 0; /* the cache's marks are gone */
+		return a != b && s->mark[b] == gen;
+	}
+	return a == b;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Users and groups                                                       */
+
+static long parse_long(const char *v, int *ok)
+{
+	char *end;
+	long long n;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	*ok = !errno && end != v && !*end;
+	return (long)n;
+}
+
+static char *wdup(const snap *s, const dg_entry *e, int w)
+{
+	return dup_or_null(wfirst(s, e, w));
+}
+
+/* Only SMTP addresses matter to MailStore; the mapping drops X500:, SIP:
+ * and the rest anyway, and they are the longest values a user has. */
+static int is_smtp(const dg_value *v)
+{
+	return v->len > 5 && !strncasecmp(v->val, "smtp:", 5);
+}
+
+static void ad_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
+{
+	const char *uac = wfirst(s, e, W_UAC);
+	const char *hide = wfirst(s, e, W_HIDE);
+	dg_username_format unf = dg_profile_user_name_format(s->p);
+
+	u->name_value = wdup(s, e, unf == DG_UNF_SAM ? W_SAM : W_UPN);
+	u->full_name = wdup(s, e, W_DISPLAYNAME);
+	wcopy(s, e, W_MAIL, &u->mails, NULL);
+	wcopy(s, e, W_PROXY, &u->proxy_addresses, is_smtp);
+	u->exchange = (u->mails.nr || wget(s, e, W_PROXY)) ? 1 : 0;
+	u->hidden = (hide && !strcasecmp(hide, "TRUE")) ? 1 : 0;
+	u->disabled = -1;
+	if (uac) {
+		int ok;
+		long v = parse_long(uac, &ok);
+		if (ok) {
+			u->disabled = (v & 2) ? 1 : 0;
+		} else {
+			dg_finding *fd;
+			fd = finding(s, "SNAP018", DG_SEV_WARNING, SNAP_PATH, e->line,
+				     "userAccountControl of %s is \"%s\", not a number; whether "
+				     "the account is disabled is unknown", e->dn, uac);
+			hint(fd, "AD writes userAccountControl as a decimal number (512 enabled, "
+				 "514 disabled). Export the attribute unchanged.");
+		}
+	}
+}
+
+static void ldap_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
+{
+	u->name_value = wdup(s, e, s->w_name);
+	u->full_name = wdup(s, e, s->w_full);
+	wcopy(s, e, s->w_mail, &u->mails, NULL);
+	/* disabled / hidden / exchange stay -1: generic LDAP has no such notion */
+}
+
+static void add_user(snap *s, uint32_t id, const dg_entry *e)
+{
+	dg_dir_user *u = dg_dir_user_list_add(&s->out->users, e->dn);
+	u->dn = dg_xstrdup(e->dn);
+	if (s->ad)
+		ad_fill_user(s, e, u);
+	else
+		ldap_fill_user(s, e, u);
+	/* with a group selection, membership decides later */
+	u->in_groups = (s->ad ? s->p->directory.ad.groups.nr : s->p->directory.ldap.group_names.nr)
+			       ? 0 : 1;
+	s->nodes[id].user = (int32_t)(s->out->users.nr - 1);
+}
+
+static int ad_is_user(snap *s, const dg_entry *e)
+{
+	if (whas(s, e, W_OBJECTCLASS, "computer"))
+		return 0; /* computers are users to AD's objectClass, not to MailStore */
+	if (!wfirst(s, e, W_OBJECTCATEGORY)) {
+		/* An export that left objectCategory out: the server would still
+		 * have matched, so judge by objectClass and say so. */
+		if (!whas(s, e, W_OBJECTCLASS, "user"))
+			return 0;
+		s->no_category++;
+		return 1;
+	}
+	return dg_filter_match(s->user_filter, e, &s->hooks);
+}
+
+static int is_user(snap *s, const dg_entry *e)
+{
+	if (s->user_filter_bad)
+		return 0;
+	if (s->ad)
+		return ad_is_user(s, e);
+	return dg_filter_match(s->user_filter, e, &s->hooks);
+}
+
+static int is_group(snap *s, const dg_entry *e)
+{
+	if (s->ad)
+		return whas(s, e, W_OBJECTCLASS, "group");
+	return s->group_filter && dg_filter_match(s->group_filter, e, &s->hooks);
+}
+
+static void add_group(snap *s, uint32_t id, const dg_entry *e)
+{
+	group *g;
+	DG_ALLOC_GROW(s->groups, s->ngroups + 1, s->groups_alloc);
+	g = &s->groups[s->ngroups];
+	memset(g, 0, sizeof(*g));
+	g->node = id;
+	g->dn = dg_xstrdup(e->dn);
+	g->line = e->line;
+	if (s->ad) {
+		push_values(e, "cn", &g->names);
+		push_values(e, "name", &g->names);
+		push_values(e, "sAMAccountName", &g->names);
+	} else {
+		push_values(e, s->gname_attr, &g->names);
+		wcopy(s, e, s->w_members, &g->members, NULL);
+	}
+	s->nodes[id].group = (int32_t)s->ngroups++;
+}
+
+/* Node of a memberOf value: the same few group DNs come back on user
+ * after user, so they are looked up by their raw text first. */
+static long memberof_node(snap *s, const dg_value *v)
+{
+	dn_cache_slot *c = &s->dn_cache[hash_bytes(v->val, v->len) % DN_CACHE];
+	long k;
+	if (c->raw && c->len == v->len && !memcmp(c->raw, v->val, v->len))
+		return c->node;
+	k = node_for_dn(s, v->val, v->len, 1);
+	if (k >= 0) {
+		free(c->raw);
+		c->raw = dg_xstrndup(v->val, v->len);
+		c->len = v->len;
+		c->node = (uint32_t)k;
+	}
+	return k;
+}
+
+/* member -> kid, memberOf -> parent (AD semantics; used by AD group
+ * selection and by IN_CHAIN). */
+static void add_edges(snap *s, uint32_t id, const dg_entry *e)
+{
+	size_t i = 0;
+	const dg_attr *a;
+	if (!wget(s, e, W_MEMBER) && !wget(s, e, W_MEMBEROF))
+		return; /* most entries: nothing to scan for */
+	while ((a = attr_next(e, "member", &i)))
+		for (size_t j = 0; j < a->nvals; j++) {
+			long k = node_for_dn(s, a->vals[j].val, a->vals[j].len, 1);
+			if (k >= 0)
+				add_kid(s, id, (uint32_t)k);
+		}
+	i = 0;
+	while ((a = attr_next(e, "memberOf", &i)))
+		for (size_t j = 0; j < a->nvals; j++) {
+			long k = memberof_node(s, &a->vals[j]);
+			if (k >= 0)
+				add_kid(s, (uint32_t)k, id);
+		}
+}
+
+/* AD's ranged retrieval ("member;range=0-1499") in an export means the
+ * rest of the values were never fetched. */
+static void check_ranged(snap *s, const dg_entry *e)
+{
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const char *r = strchr(e->attrs[i].name, ';');
+		if (r)
+			r = strcasestr(r, ";range=");
+		size_t n;
+		dg_finding *fd;
+		if (!r)
+			continue;
+		n = strlen(r);
+		if (n >= 2 && r[n - 2] == '-' && r[n - 1] == '*')
+			continue;
+		fd = finding(s, "SNAP016", DG_SEV_WARNING, SNAP_PATH, e->line,
+			     "%s holds only \"%s\": the export stopped after part of the values, "
+			     "so group membership from this snapshot is incomplete",
+			     e->dn, e->attrs[i].name);
+		hint(fd, "The export tool did not follow AD's ranged retrieval. ldifde and "
+			 "\"dirgate snapshot\" fetch every range; with ldapsearch, read the "
+			 "group's member;range=N-* until the answer ends in -*.");
+	}
+}
+
+/* Saves a copy of e (entries arrive borrowed from the reader).  With
+ * `pruned`, only the attributes the member search filter reads are kept:
+ * the rest is memory for nothing. */
+static void keep_entry(snap *s, uint32_t id, const dg_entry *e, int pruned)
+{
+	dg_entry *c;
+	size_t n = 0;
+	DG_ALLOC_GROW(s->kept.items, s->kept.nr + 1, s->kept.alloc);
+	DG_ALLOC_GROW(s->kept_node, s->kept.nr + 1, s->kept_node_alloc);
+	c = &s->kept.items[s->kept.nr];
+	memset(c, 0, sizeof(*c));
+	c->dn = dg_xstrdup(e->dn);
+	c->line = e->line;
+	c->attrs = dg_xcalloc(e->nattrs ? e->nattrs : 1, sizeof(*c->attrs));
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const dg_attr *a = &e->attrs[i];
+		int w = want_index(s, a->name, strlen(a->name));
+		dg_attr *d;
+		if (pruned && (w < 0 || !s->wants[w].keep))
+			continue;
+		d = &c->attrs[n++];
+		d->name = dg_xstrdup(a->name);
+		d->vals = dg_xmalloc((a->nvals ? a->nvals : 1) * sizeof(*d->vals));
+		d->nvals = d->alloc = a->nvals;
+		for (size_t j = 0; j < a->nvals; j++) {
+			d->vals[j].val = dg_xstrndup(a->vals[j].val, a->vals[j].len);
+			d->vals[j].len = a->vals[j].len;
+		}
+	}
+	c->nattrs = c->alloc = n;
+	s->kept_node[s->kept.nr] = id;
+	s->nodes[id].kept = (int32_t)s->kept.nr++;
+}
+
+/* Users and groups are decided here, during the read or (deferred) after it. */
+static void classify(snap *s, uint32_t id, const dg_entry *e)
+{
+	int grp = is_group(s, e), usr = is_user(s, e);
+	if (grp)
+		add_group(s, id, e);
+	if (usr)
+		add_user(s, id, e);
+	if (s->keep_members && (grp || usr) && s->nodes[id].kept < 0)
+		keep_entry(s, id, e, 1);
+}
+
+static void note_outside(snap *s, const dg_entry *e)
+{
+	s->out_of_scope++;
+	if (!s->first_outside)
+		s->first_outside = dg_xstrdup(e->dn);
+}
+
+static int on_entry(void *ctx, dg_entry *e)
+{
+	snap *s = ctx;
+	long id;
+	dg_finding *fd;
+
+	s->out->entries_read++;
+	if (dg_dn_canonical(e->dn, strlen(e->dn), &s->canon)) {
+		fd = finding(s, "SNAP008", DG_SEV_ERROR, SNAP_PATH, e->line,
+			     "\"%s\" is not a valid DN; the entry is skipped", e->dn);
+		hint(fd, "A DN is a list of attribute=value pairs separated by commas, with "
+			 "',', '+', '\"', '\\\\', '<', '>' and ';' in values escaped by a "
+			 "backslash (RFC 4514), e.g. CN=Doe\\, John,OU=Sales,DC=contoso,DC=com.");
+		return 0;
+	}
+	if (s->has_base && !dg_dn_is_under(s->canon.buf, s->canon.len, s->base.buf, s->base.len)) {
+		note_outside(s, e);
+		return 0;
+	}
+	s->in_scope++;
+	id = node_find(s, s->canon.buf, s->canon.len, 1);
+	if (s->nodes[id].present) {
+		fd = finding(s, "SNAP009", DG_SEV_WARNING, SNAP_PATH, e->line,
+			     "%s appears more than once; only its first record is used", e->dn);
+		hint(fd, "Two exports were probably concatenated. Export once, or remove the "
+			 "duplicate records.");
+		return 0;
+	}
+	s->nodes[id].present = 1;
+	index_entry(s, e);
+	check_ranged(s, e);
+	if (s->graph_edges)
+		add_edges(s, (uint32_t)id, e);
+	if (s->deferred)
+		keep_entry(s, (uint32_t)id, e, 0);
+	else
+		classify(s, (uint32_t)id, e);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Generic LDAP member search: {member} filled in, answered from an index */
+
+#define MEMBER_TOKEN "dgmember7x4q"
+
+static void ix_key(const char *v, size_t n, dg_strbuf *out)
+{
+	/* caseIgnoreMatch for ASCII: lower case, spaces trimmed and collapsed */
+	int space = 0;
+	dg_strbuf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == ' ') {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			dg_strbuf_addch(out, ' ');
+		space = 0;
+		dg_strbuf_addch(out, lower_ascii((unsigned char)v[i]));
+	}
+}
+
+
+static long ix_find(snap *s, uint32_t attr, const char *k, size_t n, int create)
+{
+	uint32_t h = hash_bytes(k, n) ^ (attr * 0x9e3779b9u);
+	size_t j;
+	if (create && (s->nix + 1) * 2 > s->ix_nslots) {
+		size_t ns = s->ix_nslots ? s->ix_nslots * 2 : 1024;
+		free(s->ix_slots);
+		s->ix_slots = dg_xcalloc(ns, sizeof(*s->ix_slots));
+		s->ix_nslots = ns;
+		for (size_t i = 0; i < s->nix; i++) {
+			j = s->ix[i].hash & (ns - 1);
+			while (s->ix_slots[j])
+				j = (j + 1) & (ns - 1);
+			s->ix_slots[j] = (uint32_t)i + 1;
+		}
+	}
+	if (!s->ix_nslots)
+		return -1;
+	for (j = h & (s->ix_nslots - 1); s->ix_slots[j]; j = (j + 1) & (s->ix_nslots - 1)) {
+		size_t i = s->ix_slots[j] - 1;
+		if (s->ix[i].hash == h && s->ix[i].attr == attr && s->ix[i].keylen == n &&
+		    !memcmp(s->ix_arena.buf + s->ix[i].key, k, n))
+			return (long)i;
+	}
+	if (!create)
+		return -1;
+	DG_ALLOC_GROW(s->ix, s->nix + 1, s->ix_alloc);
+	s->ix[s->nix].key = s->ix_arena.len;
+	s->ix[s->nix].keylen = (uint32_t)n;
+	s->ix[s->nix].hash = h;
+	s->ix[s->nix].attr = attr;
+	s->ix[s->nix].head = 0;
+	dg_strbuf_add(&s->ix_arena, k, n);
+	s->ix_slots[j] = (uint32_t)++s->nix;
+	return (long)s->nix - 1;
+}
+
+static void idlist_push(idlist *l, uint32_t id)
+{
+	DG_ALLOC_GROW(l->ids, l->nr + 1, l->alloc);
+	l->ids[l->nr++] = id;
+}
+
+static void index_value(snap *s, uint32_t attr, uint32_t k, const dg_value *v)
+{
+	long x;
+	if (!ascii_only(v->val, v->len)) {
+		/* other scripts fold differently: always a candidate */
+		idlist_push(&s->always[attr], k);
+		return;
+	}
+	ix_key(v->val, v->len, &s->tmp);
+	x = ix_find(s, attr, s->tmp.buf, s->tmp.len, 1);
+	DG_ALLOC_GROW(s->postings, s->npostings + 1, s->postings_alloc);
+	s->postings[s->npostings].entry = k;
+	s->postings[s->npostings].next = s->ix[x].head;
+	s->ix[x].head = (uint32_t)++s->npostings;
+}
+
+static void build_index(snap *s)
+{
+	s->always = dg_xcalloc(s->index_attrs.nr ? s->index_attrs.nr : 1, sizeof(*s->always));
+	for (size_t k = 0; k < s->kept.nr; k++) {
+		const dg_entry *e = &s->kept.items[k];
+		for (uint32_t a = 0; a < s->index_attrs.nr; a++) {
+			size_t ai = 0;
+			const dg_attr *at;
+			/* options are subtypes to the evaluator: uid also finds uid;x */
+			while ((at = attr_next(e, s->index_attrs.items[a], &ai)))
+				for (size_t j = 0; j < at->nvals; j++)
+					index_value(s, a, (uint32_t)k, &at->vals[j]);
+		}
+	}
+}
+
+static void find_index_attrs(const dg_filter *f, dg_strlist *out)
+{
+	/* attributes with options ("uid;x") are left to the full scan */
+	if (f->type == DG_F_EQUAL && f->attr && !strchr(f->attr, ';') && f->value.val &&
+	    strstr(f->value.val, MEMBER_TOKEN) && !dg_strlist_contains_ci(out, f->attr))
+		dg_strlist_push(out, f->attr);
+	for (size_t i = 0; i < f->nchildren; i++)
+		find_index_attrs(f->children[i], out);
+}
+
+static long index_attr_no(const snap *s, const char *attr)
+{
+	for (size_t i = 0; i < s->index_attrs.nr; i++)
+		if (!strcasecmp(s->index_attrs.items[i], attr))
+			return (long)i;
+	return -1;
+}
+
+/* Candidates for `f` from the index: 1 with `out` filled (a superset of
+ * the matches), 0 when the index cannot narrow it down. */
+static int plan(snap *s, const dg_filter *f, idlist *out)
+{
+	long a;
+	switch (f->type) {
+	case DG_F_EQUAL:
+		if (!f->attr || (a = index_attr_no(s, f->attr)) < 0)
+			return 0;
+		if (ascii_only(f->value.val, f->value.len)) {
+			long x;
+			ix_key(f->value.val, f->value.len, &s->tmp);
+			x = ix_find(s, (uint32_t)a, s->tmp.buf, s->tmp.len, 0);
+			uint32_t p = x >= 0 ? s->ix[x].head : 0;
+			for (; p; p = s->postings[p - 1].next)
+				idlist_push(out, s->postings[p - 1].entry);
+		} else {
+			/* a non-ASCII assertion may fold onto any value */
+			return 0;
+		}
+		for (size_t i = 0; i < s->always[a].nr; i++)
+			idlist_push(out, s->always[a].ids[i]);
+		return 1;
+	case DG_F_AND: {
+		/* any narrowed child will do; take the smallest */
+		idlist best = { 0 };
+		int found = 0;
+		for (size_t i = 0; i < f->nchildren; i++) {
+			idlist c = { 0 };
+			if (plan(s, f->children[i], &c) && (!found || c.nr < best.nr)) {
+				free(best.ids);
+				best = c;
+				found = 1;
+				continue;
+			}
+			free(c.ids);
+		}
+		for (size_t i = 0; i < best.nr; i++)
+			idlist_push(out, best.ids[i]);
+		free(best.ids);
+		return found;
+	}
+	case DG_F_OR:
+		for (size_t i = 0; i < f->nchildren; i++)
+			if (!plan(s, f->children[i], out))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void fill_template(const char *tmpl, const char *v, size_t n, dg_strbuf *out)
+{
+	dg_strbuf esc = DG_STRBUF_INIT;
+	const char *p = tmpl, *hit;
+	dg_filter_escape_value(v, n, &esc);
+	dg_strbuf_reset(out);
+	while ((hit = strstr(p, "{member}"))) {
+		dg_strbuf_add(out, p, (size_t)(hit - p));
+		dg_strbuf_add(out, esc.buf, esc.len);
+		p = hit + 8;
+	}
+	dg_strbuf_adds(out, p);
+	dg_strbuf_release(&esc);
+}
+
+static void group_kid(group *g, uint32_t k)
+{
+	DG_ALLOC_GROW(g->kids, g->nkids + 1, g->kalloc);
+	g->kids[g->nkids++] = k;
+}
+
+static void note_unresolved(group *g, const char *v)
+{
+	if (!g->unresolved++)
+		g->first_unresolved = dg_xstrdup(v);
+}
+
+/* Every kept entry the filled-in filter matches becomes a member. */
+static void search_member(snap *s, group *g, const char *v, size_t n, uint32_t *seen,
+			  uint32_t stamp)
+{
+	dg_filter_error ferr;
+	dg_filter *f;
+	idlist cand = { 0 };
+	size_t matched = 0;
+	int narrowed;
+
+	fill_template(s->member_tmpl, v, n, &s->tmp2);
+	f = dg_filter_parse(s->tmp2.buf, &ferr);
+	if (!f) {
+		if (!s->member_tmpl_bad++) {
+			dg_finding *fd = finding(s, "SNAP010", DG_SEV_ERROR,
+						 "/directory/groups/memberSearchFilter", 0,
+						 "the member search filter cannot be evaluated "
+						 "with \"%s\" filled in: %s (column %d)",
+						 v, ferr.message, ferr.column);
+			hint(fd, "Check the filter with \"dirgate filter\"; group members are not "
+				 "resolved while it fails.");
+		}
+		return;
+	}
+	narrowed = plan(s, f, &cand);
+	size_t total = narrowed ? cand.nr : s->kept.nr;
+	for (size_t i = 0; i < total; i++) {
+		uint32_t k = narrowed ? cand.ids[i] : (uint32_t)i;
+		if (seen[k] == stamp)
+			continue; /* listed twice by the OR branches */
+		seen[k] = stamp;
+		if (dg_filter_match(f, &s->kept.items[k], &s->hooks)) {
+			group_kid(g, s->kept_node[k]);
+			matched++;
+		}
+	}
+	if (!matched)
+		note_unresolved(g, v);
+	free(cand.ids);
+	dg_filter_free(f);
+}
+
+static void resolve_members(snap *s, group *g)
+{
+	uint32_t *seen = NULL;
+	if (g->resolved)
+		return;
+	g->resolved = 1;
+	if (s->member_tmpl) {
+		if (s->member_tmpl_bad)
+			return;
+		seen = dg_xcalloc(s->kept.nr ? s->kept.nr : 1, sizeof(*seen));
+	}
+	for (size_t i = 0; i < g->members.nr; i++) {
+		const char *v = g->members.items[i];
+		if (seen) {
+			search_member(s, g, v, strlen(v), seen, (uint32_t)i + 1);
+			if (s->member_tmpl_bad)
+				break;
+			continue;
+		}
+		long k = node_for_dn(s, v, strlen(v), 0);
+		if (k >= 0 && s->nodes[k].present)
+			group_kid(g, (uint32_t)k);
+		else
+			note_unresolved(g, v);
+	}
+	free(seen);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Group selection                                                        */
+
+static const char *node_label(const snap *s, uint32_t id)
+{
+	const node *nd = &s->nodes[id];
+	if (nd->group >= 0)
+		return s->groups[nd->group].dn;
+	if (nd->user >= 0)
+		return s->out->users.items[nd->user].entry;
+	if (nd->orig)
+		return s->arena.buf + nd->orig - 1;
+	return node_key(s, nd);
+}
+
+/* Children in the walk: AD follows the member/memberOf graph; generic LDAP
+ * follows its group definitions (only groups have members there). */
+static void kids_of(snap *s, uint32_t id, const uint32_t **kids, size_t *n)
+{
+	node *nd = &s->nodes[id];
+	if (s->ad) {
+		*kids = nd->kids;
+		*n = nd->nkids;
+		return;
+	}
+	*kids = NULL;
+	*n = 0;
+	if (nd->group < 0)
+		return;
+	resolve_members(s, &s->groups[nd->group]);
+	*kids = s->groups[nd->group].kids;
+	*n = s->groups[nd->group].nkids;
+}
+
+typedef struct frame {
+	uint32_t node;
+	size_t next;
+} frame;
+
+static void report_cycle(snap *s, const frame *st, size_t from, size_t top)
+{
+	dg_strlist names = DG_STRLIST_INIT;
+	dg_strbuf key = DG_STRBUF_INIT, path = DG_STRBUF_INIT;
+	dg_finding *fd;
+	for (size_t i = from; i <= top; i++)
+		dg_strlist_push(&names, node_key(s, &s->nodes[st[i].node]));
+	qsort(names.items, names.nr, sizeof(*names.items), cmp_str);
+	for (size_t i = 0; i < names.nr; i++) {
+		dg_strbuf_adds(&key, names.items[i]);
+		dg_strbuf_addch(&key, '\n');
+	}
+	if (!dg_strlist_contains_ci(&s->cycles, key.buf)) {
+		dg_strlist_push(&s->cycles, key.buf);
+		for (size_t i = from; i <= top; i++) {
+			dg_strbuf_adds(&path, node_label(s, st[i].node));
+			dg_strbuf_adds(&path, " -> ");
+		}
+		dg_strbuf_adds(&path, node_label(s, st[from].node));
+		fd = finding(s, "SNAP013", DG_SEV_WARNING,
+			     s->ad ? "/directory/filters/groups" : "/directory/groups/names", 0,
+			     "nested groups form a cycle: %s", path.buf);
+		hint(fd, "Members of these groups are each counted once, but AD and LDAP tools "
+			 "behave unpredictably with circular nesting. Remove one of the "
+			 "memberships.");
+	}
+	dg_strlist_clear(&names);
+	dg_strbuf_release(&key);
+	dg_strbuf_release(&path);
+}
+
+typedef struct walk_stats {
+	size_t missing;
+	uint32_t first_missing;
+} walk_stats;
+
+/* Marks every user reachable from `roots` as qualifying through `label`. */
+static void expand(snap *s, const char *label, const uint32_t *roots, size_t nroots,
+		   walk_stats *ws)
+{
+	frame *st = NULL;
+	size_t sp = 0, alloc = 0;
+	uint32_t gen;
+	ensure_marks(s);
+	gen = ++s->gen;
+	s->chain_from = 0;
+	for (size_t r = 0; r < nroots; r++) {
+		if (s->mark[roots[r]] == gen)
+			continue;
+		s->mark[roots[r]] = gen;
+		DG_ALLOC_GROW(st, sp + 1, alloc);
+		st[sp++] = (frame){ roots[r], 0 };
+		s->onstack[roots[r]] = (uint32_t)sp;
+		while (sp) {
+			frame *top = &st[sp - 1];
+			const uint32_t *kids;
+			size_t nk;
+			uint32_t k;
+			kids_of(s, top->node, &kids, &nk);
+			if (top->next >= nk) {
+				s->onstack[top->node] = 0;
+				sp--;
+				continue;
+			}
+			k = kids[top->next++];
+			if (s->onstack[k]) {
+				report_cycle(s, st, s->onstack[k] - 1, sp - 1);
+				continue;
+			}
+			if (s->mark[k] == gen)
+				continue;
+			s->mark[k] = gen;
+			if (s->nodes[k].user >= 0) {
+				dg_dir_user *u = &s->out->users.items[s->nodes[k].user];
+				u->in_groups = 1;
+				if (!dg_strlist_contains_ci(&u->groups, label))
+					dg_strlist_push(&u->groups, label);
+			} else if (!s->nodes[k].present && !s->nodes[k].nkids) {
+				if (!ws->missing++)
+					ws->first_missing = k;
+			}
+			DG_ALLOC_GROW(st, sp + 1, alloc);
+			st[sp++] = (frame){ k, 0 };
+			s->onstack[k] = (uint32_t)sp;
+		}
+	}
+	free(st);
+}
+
+static int looks_like_dn(const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec)
+		return 0;
+	for (const char *p = spec; p < eq; p++)
+		if (!(is_alpha(*p) || is_digit(*p) || *p == '-' || *p == '.' || *p == ' '))
+			return 0;
+	return 1;
+}
+
+/* A selected group given by DN. */
+static void roots_by_dn(snap *s, const char *spec, const char *path, idlist *roots)
+{
+	long k = node_for_dn(s, spec, strlen(spec), 0);
+	dg_finding *fd;
+	if (k >= 0 && s->nodes[k].group >= 0) {
+		idlist_push(roots, (uint32_t)k);
+		return;
+	}
+	if (k >= 0 && s->ad && s->nodes[k].nkids) {
+		/* no group entry, but users name it in memberOf */
+		idlist_push(roots, (uint32_t)k);
+		fd = finding(s, "SNAP011", DG_SEV_WARNING, path, 0,
+			     "the group %s is not in the snapshot; its members are taken from the "
+			     "memberOf values of the entries that are", spec);
+		hint(fd, "Export the group entries too (for ldifde, a base DN that contains the "
+			 "groups) so nested groups are followed.");
+		return;
+	}
+	fd = finding(s, "SNAP011", DG_SEV_ERROR, path, 0,
+		     "the selected group %s is not in the snapshot, and no entry names it in "
+		     "memberOf: nobody qualifies through it", spec);
+	hint(fd, "Check the DN against the directory, and that the export's base DN includes "
+		 "the group.");
+}
+
+/* AD without the group entries: DNs named in memberOf whose first RDN is
+ * CN=<name>. */
+static void roots_by_memberof_name(snap *s, const char *name, idlist *roots)
+{
+	dg_strbuf cn = DG_STRBUF_INIT;
+	dg_strbuf_adds(&cn, "CN=");
+	dn_escape(name, &cn);
+	if (!dg_dn_canonical(cn.buf, cn.len, &s->tmp2)) {
+		dg_strbuf_addch(&s->tmp2, ',');
+		for (size_t i = 0; i < s->nnodes; i++) {
+			const node *nd = &s->nodes[i];
+			if (!nd->present && nd->nkids && nd->keylen > s->tmp2.len &&
+			    !memcmp(node_key(s, nd), s->tmp2.buf, s->tmp2.len))
+				idlist_push(roots, (uint32_t)i);
+		}
+	}
+	dg_strbuf_release(&cn);
+}
+
+static void roots_by_name(snap *s, const char *spec, const char *path, idlist *roots)
+{
+	dg_finding *fd;
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (dg_strlist_contains_ci(&s->groups[i].names, spec))
+			idlist_push(roots, s->groups[i].node);
+	if (roots->nr > 1) {
+		dg_strbuf list = DG_STRBUF_INIT;
+		for (size_t i = 0; i < roots->nr; i++) {
+			dg_strbuf_adds(&list, i ? "; " : "");
+			dg_strbuf_adds(&list, node_label(s, roots->ids[i]));
+		}
+		fd = finding(s, "SNAP012", DG_SEV_WARNING, path, 0,
+			     "\"%s\" names %zu groups (%s); members of all of them are counted",
+			     spec, roots->nr, list.buf);
+		hint(fd, "Give the group's distinguished name instead of its name to select "
+			 "exactly one.");
+		dg_strbuf_release(&list);
+		return;
+	}
+	if (roots->nr)
+		return;
+	if (s->ad)
+		roots_by_memberof_name(s, spec, roots);
+	if (roots->nr) {
+		fd = finding(s, "SNAP011", DG_SEV_WARNING, path, 0,
+			     "no group named \"%s\" is in the snapshot; its members are taken "
+			     "from memberOf values naming %s", spec, node_label(s, roots->ids[0]));
+		hint(fd, "Export the group entries too so nested groups are followed.");
+		return;
+	}
+	fd = finding(s, "SNAP011", DG_SEV_ERROR, path, 0,
+		     "no group named \"%s\" is in the snapshot: nobody qualifies through it",
+		     spec);
+	hint(fd, "Group names are matched against %s, case-insensitively. Check the spelling, "
+		 "or give the group's DN.", s->ad ? "cn, name and sAMAccountName"
+						  : "the groups' name attribute");
+}
+
+static void select_groups(snap *s)
+{
+	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
+				     : &s->p->directory.ldap.group_names;
+	const char *path = s->ad ? "/directory/filters/groups" : "/directory/groups/names";
+	for (size_t i = 0; i < sel->nr; i++) {
+		const char *spec = sel->items[i];
+		idlist roots = { 0 };
+		walk_stats ws = { 0, 0 };
+		char ipath[64];
+		snprintf(ipath, sizeof(ipath), "%s/%zu", path, i);
+		if (looks_like_dn(spec))
+			roots_by_dn(s, spec, ipath, &roots);
+		else
+			roots_by_name(s, spec, ipath, &roots);
+		expand(s, spec, roots.ids, roots.nr, &ws);
+		if (ws.missing) {
+			dg_finding *fd = finding(s, "SNAP019", DG_SEV_INFO, ipath, 0,
+						 "%zu member%s of \"%s\" (nested groups included) "
+						 "%s not in the snapshot, e.g. %s", ws.missing,
+						 ws.missing == 1 ? "" : "s", spec,
+						 ws.missing == 1 ? "is" : "are",
+						 node_label(s, ws.first_missing));
+			hint(fd, "They are outside the base DN or were not exported (e.g. foreign "
+				 "security principals). They cannot be synchronised from here.");
+		}
+		free(roots.ids);
+	}
+}
+
+/* Generic LDAP: member values that matched no entry, per group reached. */
+static void report_ldap_unresolved(snap *s)
+{
+	for (size_t i = 0; i < s->ngroups; i++) {
+		group *g = &s->groups[i];
+		dg_finding *fd;
+		if (!g->unresolved)
+			continue;
+		fd = finding(s, "SNAP019", DG_SEV_INFO, "/directory/groups/membersAttribute",
+			     g->line, "%zu of the %zu members of %s match%s no entry in the "
+			     "snapshot, e.g. \"%s\"", g->unresolved, g->members.nr, g->dn,
+			     g->unresolved == 1 ? "es" : "", g->first_unresolved);
+		hint(fd, s->member_tmpl
+			 ? "Check that the member search filter finds the users these values name, "
+			   "and that they are under the base DN."
+			 : "Member values are read as DNs; if they are plain user names "
+			   "(posixGroup memberUid) set /directory/groups/memberSearchFilter.");
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Setup                                                                  */
+
+static dg_filter *parse_profile_filter(snap *s, const char *text, const char *path,
+				       const char *what)
+{
+	dg_filter_error ferr;
+	dg_filter *f = dg_filter_parse(text, &ferr);
+	if (!f) {
+		dg_finding *fd = finding(s, "SNAP010", DG_SEV_ERROR, path, 0,
+					 "the %s \"%s\" cannot be evaluated on the snapshot: %s "
+					 "(column %d)", what, text, ferr.message, ferr.column);
+		hint(fd, "Fix the filter (\"dirgate filter '%s'\" shows where it breaks); no %s "
+			 "are taken from the snapshot until then.", text,
+			 !strcmp(what, "user filter") ? "users" : "groups");
+	}
+	return f;
+}
+
+static void setup_base(snap *s)
+{
+	const dg_directory *d = &s->p->directory;
+	const char *base = s->ad ? d->ad.base_dn : d->ldap.base_dn;
+	dg_strbuf derived = DG_STRBUF_INIT;
+	if ((!base || !*base) && s->ad && d->ad.domain && *d->ad.domain) {
+		/* MailStore derives the base DN from the domain: contoso.com ->
+		 * DC=contoso,DC=com (what RootDSE would also say). */
+		const char *p = d->ad.domain;
+		while (*p) {
+			const char *dot = strchr(p, '.');
+			size_t n = dot ? (size_t)(dot - p) : strlen(p);
+			dg_strbuf_adds(&derived, derived.len ? ",DC=" : "DC=");
+			dg_strbuf_add(&derived, p, n);
+			p += n + (dot ? 1 : 0);
+		}
+		base = derived.buf;
+	}
+	if (base && *base) {
+		if (dg_dn_canonical(base, strlen(base), &s->base)) {
+			dg_finding *fd = finding(s, "SNAP008", DG_SEV_ERROR, "/directory/baseDn", 0,
+						 "the base DN \"%s\" is not a valid DN; the whole "
+						 "snapshot is read", base);
+			hint(fd, "Write it as e.g. DC=contoso,DC=com.");
+		} else {
+			s->has_base = s->base.len > 0;
+		}
+	}
+	dg_strbuf_release(&derived);
+}
+
+static void setup_ad(snap *s)
+{
+	/* in the order of the W_ constants after W_OBJECTCLASS */
+	static const char *const attrs[] = {
+		"objectCategory", "userAccountControl", "sAMAccountName", "userPrincipalName",
+		"displayName", "mail", "proxyAddresses", "msExchHideFromAddressLists", "cn", "name",
+		NULL
+	};
+	dg_filter_error ferr;
+	for (int i = 0; attrs[i]; i++)
+		if (want(s, attrs[i]) != W_OBJECTCATEGORY + i)
+			abort(); /* the table and the enum disagree: a bug */
+	s->user_filter = dg_filter_parse("(&(objectCategory=person)(objectClass=user))", &ferr);
+	if (!s->user_filter)
+		s->user_filter_bad = 1; /* only if the filter parser itself is broken */
+	s->graph_edges = s->p->directory.ad.groups.nr > 0;
+}
+
+static void setup_member_search(snap *s)
+{
+	dg_strbuf probe = DG_STRBUF_INIT;
+	dg_filter_error ferr;
+	dg_filter *f;
+	const char *tmpl = s->p->directory.ldap.member_search_filter;
+	s->member_tmpl = dg_xstrdup(tmpl);
+	s->keep_members = 1;
+	fill_template(tmpl, MEMBER_TOKEN, strlen(MEMBER_TOKEN), &probe);
+	f = dg_filter_parse(probe.buf, &ferr);
+	if (!f) {
+		s->member_tmpl_bad = 1;
+		dg_finding *fd;
+		fd = finding(s, "SNAP010", DG_SEV_ERROR, "/directory/groups/memberSearchFilter", 0,
+			     "the member search filter \"%s\" cannot be evaluated on the "
+			     "snapshot: %s (column %d)", tmpl, ferr.message, ferr.column);
+		hint(fd, "Fix the filter; group members are not resolved until then.");
+	} else {
+		dg_filter_walk_attrs(f, keep_filter_attr, s);
+		find_index_attrs(f, &s->index_attrs);
+		dg_filter_free(f);
+	}
+	dg_strbuf_release(&probe);
+}
+
+static void setup_ldap(snap *s)
+{
+	const dg_dir_ldap *l = &s->p->directory.ldap;
+	const char *uf = l->user_filter ? l->user_filter : "(objectClass=inetOrgPerson)";
+	const char *gf = l->group_filter;
+	s->name_attr = l->user_name_attr ? l->user_name_attr : "uid";
+	s->full_attr = l->full_name_attr ? l->full_name_attr : "cn";
+	s->mail_attr = l->email_attr ? l->email_attr : "mail";
+	s->gname_attr = l->group_name_attr ? l->group_name_attr : "cn";
+	s->members_attr = l->members_attr ? l->members_attr : "member";
+	s->w_name = want(s, s->name_attr);
+	s->w_full = want(s, s->full_attr);
+	s->w_mail = want(s, s->mail_attr);
+	s->w_gname = want(s, s->gname_attr);
+	s->w_members = want(s, s->members_attr);
+	s->user_filter = parse_profile_filter(s, uf, "/directory/users/filter", "user filter");
+	s->user_filter_bad = !s->user_filter;
+	if (s->user_filter)
+		dg_filter_walk_attrs(s->user_filter, want_filter_attr, s);
+	if (!gf && l->group_names.nr)
+		/* the checks report LDAP008; still find the usual group classes */
+		gf = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)"
+		     "(objectClass=posixGroup)(objectClass=group))";
+	if (gf) {
+		s->group_filter = parse_profile_filter(s, gf, "/directory/groups/filter",
+						       "group filter");
+		if (s->group_filter)
+			dg_filter_walk_attrs(s->group_filter, want_filter_attr, s);
+	}
+	if (l->group_names.nr && l->member_search_filter && *l->member_search_filter)
+		setup_member_search(s);
+}
+
+static void setup(snap *s)
+{
+	s->hooks.match_value = hook_match_value;
+	s->hooks.in_chain = hook_in_chain;
+	s->hooks.ctx = s;
+	setup_base(s);
+	reg(s, "member", 0);        /* W_MEMBER, read only when needed */
+	reg(s, "memberOf", 0);      /* W_MEMBEROF */
+	want(s, "objectClass");     /* W_OBJECTCLASS */
+	if (s->ad)
+		setup_ad(s);
+	else
+		setup_ldap(s);
+	if (uses_in_chain(s->user_filter) || uses_in_chain(s->group_filter)) {
+		s->deferred = 1;
+		s->graph_edges = 1;
+	}
+	if (s->graph_edges) {
+		want(s, "member");
+		want(s, "memberOf");
+	}
+	s->aidx = dg_xmalloc(s->nwants * sizeof(*s->aidx));
+	s->amulti = dg_xmalloc(s->nwants);
+	build_want_buckets(s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* After the read                                                         */
+
+static void classify_deferred(snap *s)
+{
+	dg_entry_list all = s->kept;
+	uint32_t *ids = s->kept_node;
+	s->kept = (dg_entry_list)DG_ENTRY_LIST_INIT;
+	s->kept_node = NULL;
+	s->kept_node_alloc = 0;
+	s->deferred = 0;
+	for (size_t i = 0; i < s->nnodes; i++)
+		s->nodes[i].kept = -1;
+	for (size_t i = 0; i < all.nr; i++) {
+		index_entry(s, &all.items[i]);
+		classify(s, ids[i], &all.items[i]);
+	}
+	dg_entry_list_clear(&all);
+	free(ids);
+}
+
+static void scope_findings(snap *s)
+{
+	dg_finding *fd;
+	const char *path = "/directory/baseDn";
+	if (!s->out_of_scope)
+		return;
+	if (!s->in_scope) {
+		fd = finding(s, "SNAP014", DG_SEV_WARNING, path, 0,
+			     "none of the %zu entries in the snapshot is under the base DN %s "
+			     "(the first is %s)", s->out_of_scope, s->base.buf, s->first_outside);
+		hint(fd, "Set /directory/baseDn to the naming context the export was made from "
+			 "(for Active Directory an empty baseDn means the domain's, derived from "
+			 "/directory/domain).");
+		return;
+	}
+	fd = finding(s, "SNAP015", DG_SEV_INFO, path, 0,
+		     "%zu entries of the snapshot are outside the base DN %s and were ignored "
+		     "(e.g. %s)", s->out_of_scope, s->base.buf, s->first_outside);
+	hint(fd, "MailStore only looks below the base DN; this is expected when the export "
+		 "covers more than the base DN.");
+}
+
+static void finish(snap *s)
+{
+	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
+				     : &s->p->directory.ldap.group_names;
+	if (s->deferred)
+		classify_deferred(s);
+	if (s->keep_members && !s->member_tmpl_bad)
+		build_index(s);
+	if (sel->nr)
+		select_groups(s);
+	if (!s->ad)
+		report_ldap_unresolved(s);
+	scope_findings(s);
+	if (s->no_category) {
+		dg_finding *fd = finding(s, "SNAP017", DG_SEV_WARNING, SNAP_PATH, 0,
+					 "%zu user entries have no objectCategory; they were taken "
+					 "as persons because their objectClass is user",
+					 s->no_category);
+		hint(fd, "Export objectCategory too (ldifde exports it by default; with "
+			 "ldapsearch, list it among the attributes), so that entries are judged "
+			 "exactly as MailStore's filter (&(objectCategory=person)"
+			 "(objectClass=user)) would.");
+	}
+}
+
+static void snap_release(snap *s)
+{
+	dg_strbuf_release(&s->base);
+	free(s->first_outside);
+	dg_filter_free(s->user_filter);
+	dg_filter_free(s->group_filter);
+	for (size_t i = 0; i < s->nwants; i++) {
+		free(s->wants[i].name);
+		free(s->wants[i].spelling);
+	}
+	free(s->wants);
+	free(s->wnext);
+	free(s->aidx);
+	free(s->amulti);
+	for (int i = 0; i < DN_CACHE; i++)
+		free(s->dn_cache[i].raw);
+	dg_strbuf_release(&s->arena);
+	for (size_t i = 0; i < s->nnodes; i++)
+		free(s->nodes[i].kids);
+	free(s->nodes);
+	free(s->slots);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		group *g = &s->groups[i];
+		free(g->dn);
+		dg_strlist_clear(&g->names);
+		dg_strlist_clear(&g->members);
+		free(g->kids);
+		free(g->first_unresolved);
+	}
+	free(s->groups);
+	dg_entry_list_clear(&s->kept);
+	free(s->kept_node);
+	free(s->member_tmpl);
+	if (s->always) /* one list per index attribute: before index_attrs goes */
+		for (size_t i = 0; i < (s->index_attrs.nr ? s->index_attrs.nr : 1); i++)
+			free(s->always[i].ids);
+	free(s->always);
+	dg_strlist_clear(&s->index_attrs);
+	free(s->ix);
+	free(s->ix_slots);
+	free(s->postings);
+	dg_strbuf_release(&s->ix_arena);
+	free(s->mark);
+	free(s->onstack);
+	dg_strlist_clear(&s->cycles);
+	dg_strbuf_release(&s->canon);
+	dg_strbuf_release(&s->tmp);
+	dg_strbuf_release(&s->tmp2);
+}
+
+static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
+{
+	snap s;
+	dg_ldif_opts o;
+	dg_code rc;
+	const char *path = p->directory.snapshot;
+
+	if (!path)
+		return dg_error_set(err, DG_E_INVALID, "the profile names no snapshot");
+	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY && p->directory.type != DG_DIR_LDAP)
+		return dg_error_set(err, DG_E_UNSUPPORTED, "LDIF snapshots are for "
+				    "active-directory and ldap profiles, not %s",
+				    dg_dir_type_name(p->directory.type));
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
+	s.out = out;
+	s.file = path;
+	dg_strbuf_init(&s.base);
+	dg_strbuf_init(&s.arena);
+	dg_strbuf_init(&s.ix_arena);
+	dg_strbuf_init(&s.canon);
+	dg_strbuf_init(&s.tmp);
+	dg_strbuf_init(&s.tmp2);
+	free(out->source_detail);
+	out->source_detail = dg_xstrdup(path);
+	setup(&s);
+
+	memset(&o, 0, sizeof(o));
+	o.json_path = SNAP_PATH;
+	o.want_attr = want_attr;
+	o.on_entry = on_entry;
+	o.ctx = &s;
+	o.borrow = 1;
+	rc = dg_ldif_stream_file(path, &o, &out->findings, err);
+	if (rc == DG_OK)
+		finish(&s);
+	snap_release(&s);
+	return rc;
+}
+
+const dg_connector dg_connector_ldap_snapshot = { "ldap-snapshot", snapshot_fetch };
