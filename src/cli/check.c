@@ -40,7 +40,7 @@ int dg_cmd_check(int argc, char **argv)
 	dg_profile *p;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': offline = 1; break;
 		case 'f':

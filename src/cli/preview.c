@@ -95,7 +95,7 @@ int dg_cmd_preview(int argc, char **argv)
 	dg_profile *p;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)

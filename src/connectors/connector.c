@@ -3,9 +3,9 @@
  * issues; until then a profile without a snapshot says so plainly. */
 #include "connector.h"
 
-#include <stdlib.h>
+#include "snapshot_ldap.h"
 
-extern const dg_connector dg_connector_ldap_snapshot;
+#include <stdlib.h>
 
 const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 {

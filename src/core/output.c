@@ -46,8 +46,10 @@ size_t dg_output_width(const char *s)
 
 static void finding_line(dg_strbuf *out, const dg_finding *fd, int color)
 {
-	if (fd->file && fd->line)
+	if (fd->file && fd->line && fd->column)
 		dg_strbuf_addf(out, "%s:%d:%d: ", fd->file, fd->line, fd->column);
+	else if (fd->file && fd->line)
+		dg_strbuf_addf(out, "%s:%d: ", fd->file, fd->line);
 	else if (fd->file)
 		dg_strbuf_addf(out, "%s: ", fd->file);
 	if (color)
@@ -111,7 +113,9 @@ void dg_output_finding_json(dg_strbuf *out, const dg_finding *fd)
 	if (fd->file) {
 		json_key_str(out, "file", fd->file, 1);
 		if (fd->line)
-			dg_strbuf_addf(out, ",\"line\":%d,\"column\":%d", fd->line, fd->column);
+			dg_strbuf_addf(out, ",\"line\":%d", fd->line);
+		if (fd->line && fd->column)
+			dg_strbuf_addf(out, ",\"column\":%d", fd->column);
 	}
 	dg_strbuf_addch(out, '}');
 }
