@@ -398,7 +398,8 @@ static void find_duplicate_emails(dg_preview *out)
 			refs[n].lower = dg_mapping_lower(out->users[i].emails.items[j]);
 			refs[n++].user = i;
 		}
-	qsort(refs, n, sizeof(*refs), cmp_addr);
+	if (n) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(refs, n, sizeof(*refs), cmp_addr);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && !strcmp(refs[j].lower, refs[i].lower))
