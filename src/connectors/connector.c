@@ -18,10 +18,15 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 			     "dirgate yet", dg_dir_type_name(t));
 		return NULL;
 	}
-	dg_error_set(err, DG_E_UNSUPPORTED,
-		     "live preview of %s directories is not available in this version of dirgate; "
-		     "set /directory/snapshot to an export (e.g. an ldapsearch or ldifde LDIF) to "
-		     "preview offline", dg_dir_type_name(t));
+	if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
+		dg_error_set(err, DG_E_UNSUPPORTED,
+			     "live preview of %s directories is not available in this version of "
+			     "dirgate; set /directory/snapshot to an LDIF export (ldapsearch -LLL or "
+			     "ldifde) to preview offline", dg_dir_type_name(t));
+	else
+		dg_error_set(err, DG_E_UNSUPPORTED,
+			     "previewing %s directories (live or from saved JSON pages) is not "
+			     "available in this version of dirgate", dg_dir_type_name(t));
 	return NULL;
 }
 
