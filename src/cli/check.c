@@ -39,8 +39,9 @@ int dg_cmd_check(int argc, char **argv)
 	dg_strbuf out = DG_STRBUF_INIT;
 	dg_profile *p;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	optind = 0; /* glibc: start afresh, argv[0] is the command name */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': offline = 1; break;
 		case 'f':
@@ -48,7 +49,11 @@ int dg_cmd_check(int argc, char **argv)
 				return DG_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		default: return dg_cli_usage_error("check", "unknown option");
+		case ':':
+			return dg_cli_usage_error("check", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

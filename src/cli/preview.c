@@ -62,20 +62,22 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 		return dg_cli_fail("%s", err.message);
 	}
 	dg_connector_mapping_opts(p, &mopts);
-	dg_mapping_run(&res.users, &mopts, &pv);
+	/* the mapping takes the connector's records apart as it reads them:
+	 * the directory is not held twice while the preview is rendered */
+	dg_mapping_run_take(&res.users, &mopts, &pv);
 	pv.profile_name = dg_xstrdup(p->name ? p->name : "");
 	pv.source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
 	pv.source_detail = dg_xstrdup(res.source_detail ? res.source_detail : p->directory.snapshot);
 	pv.directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
 	pv.entries_read = res.entries_read;
 	dg_findings_move(&pv.findings, &res.findings);
+	dg_fetch_result_release(&res);
 	render(&out, &pv, fmt, !output && dg_cli_color(stdout));
 	rc = dg_cli_write(output, &out);
 	if (!rc && dg_findings_count(&pv.findings, DG_SEV_ERROR))
 		rc = DG_EXIT_FINDINGS;
 	dg_strbuf_release(&out);
 	dg_preview_release(&pv);
-	dg_fetch_result_release(&res);
 	return rc;
 }
 
@@ -94,8 +96,9 @@ int dg_cmd_preview(int argc, char **argv)
 	dg_error err = { 0 };
 	dg_profile *p;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	optind = 0; /* glibc: start afresh, argv[0] is the command name */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)
@@ -103,7 +106,11 @@ int dg_cmd_preview(int argc, char **argv)
 			break;
 		case 'o': output = optarg; break;
 		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		default: return dg_cli_usage_error("preview", "unknown option");
+		case ':':
+			return dg_cli_usage_error("preview", "option '%s' needs a value",
+						  argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("preview", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
