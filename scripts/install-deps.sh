@@ -6,7 +6,7 @@ set -eu
 
 build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev libcjson-dev
  libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
-test_pkgs="python3-jsonschema clang libclang-rt-14-dev"
+test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils"
 
 want="$build_pkgs"
 case "${1:---build}" in
@@ -24,6 +24,8 @@ done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "installing:$missing" >&2
+# slapd: no system database and no service; the tests run private instances.
+echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
