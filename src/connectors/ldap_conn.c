@@ -1,1 +1,958 @@
-/* placeholder: being written */
+/* The live LDAP connection layer (ldap_conn.h): libldap per-handle setup,
+ * bind with explained failures, RootDSE, paged search into dg_entry_list,
+ * and the equivalent ldapsearch command line.
+ *
+ * Certificate failures: libldap with GnuTLS reports only "Can't contact LDAP
+ * server" (LDAPS) or "Connect error" (StartTLS) when verification fails.
+ * To say *why*, a second handle with REQUIRE_CERT never completes the
+ * handshake (no bind, nothing secret is sent), takes the server's
+ * certificate (LDAP_OPT_X_TLS_PEERCERT) and OpenSSL checks it against the
+ * same CA file, the clock and the host name. */
+#include "ldap_conn.h"
+
+#include "../core/secret.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <lber.h>
+#include <ldap.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define DG_OID_AD_CAP "1.2.840.113556.1.4.800"
+#define DG_OID_PAGED "1.2.840.113556.1.4.319"
+
+struct dg_ldap_conn {
+	LDAP *ld;
+	char *uri;
+	char *host;
+	int port;
+	dg_ldap_protocol proto;
+	char *bind_dn;         /* NULL: anonymous */
+	char *ca_file;         /* NULL: system default */
+	int accept_all;
+	int paging;            /* -1 unknown, 0 no, 1 yes */
+	dg_ldap_options opts;
+	const char *server_path; /* JSON pointer for server problems */
+};
+
+/* What the profile says, for either directory type. */
+typedef struct target {
+	const char *server, *domain;
+	const char *bind;             /* DN or AD user, NULL for anonymous */
+	const char *bind_path;
+	const dg_secret_ref *password;
+	const dg_tls_opts *tls;
+	int is_ad;
+} target;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static struct timeval ms_tv(int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	return tv;
+}
+
+/* The server's diagnostic message (may be NULL); caller frees with free(). */
+static char *diag_message(LDAP *ld)
+{
+	char *m = NULL, *copy = NULL;
+	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &m) == LDAP_OPT_SUCCESS && m) {
+		if (*m)
+			copy = dg_xstrdup(m);
+		ldap_memfree(m);
+	}
+	return copy;
+}
+
+static int result_code(LDAP *ld)
+{
+	int rc = LDAP_OTHER;
+	ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+	return rc;
+}
+
+static const char *tls_path(const dg_ldap_conn *c)
+{
+	return c->ca_file ? "/directory/tls/caFile" : "/directory/tls";
+}
+
+/* ---- AD domain controller discovery ------------------------------------- */
+
+static unsigned get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* The best DC from DNS SRV _ldap._tcp.dc._msdcs.<domain> (lowest priority,
+ * then highest weight), or NULL.  The answer is parsed by hand with
+ * dn_skipname/dn_expand (in glibc's libc) so no libresolv is needed. */
+static char *srv_lookup(const char *domain)
+{
+	unsigned char ans[8192];
+	char name[NS_MAXDNAME], best[NS_MAXDNAME] = "";
+	unsigned best_prio = 0x10000;
+	int best_weight = -1, n, k;
+	const unsigned char *p, *end;
+	unsigned qd, an;
+
+	if (snprintf(name, sizeof(name), "_ldap._tcp.dc._msdcs.%s", domain) >= (int)sizeof(name))
+		return NULL;
+	n = res_query(name, ns_c_in, ns_t_srv, ans, sizeof(ans));
+	if (n < NS_HFIXEDSZ || n > (int)sizeof(ans))
+		return NULL;
+	end = ans + n;
+	qd = get16(ans + 4);
+	an = get16(ans + 6);
+	p = ans + NS_HFIXEDSZ;
+	for (unsigned i = 0; i < qd; i++) {
+		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_QFIXEDSZ > end)
+			return NULL;
+		p += k + NS_QFIXEDSZ;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		unsigned type, rdlen, prio;
+		int weight;
+		char target_name[NS_MAXDNAME];
+		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_RRFIXEDSZ > end)
+			return NULL;
+		p += k;
+		type = get16(p);
+		rdlen = get16(p + 8);
+		p += NS_RRFIXEDSZ;
+		if (p + rdlen > end)
+			return NULL;
+		if (type == ns_t_srv && rdlen >= 7 &&
+		    dn_expand(ans, end, p + 6, target_name, sizeof(target_name)) >= 0 &&
+		    strcmp(target_name, ".") && *target_name) {
+			prio = get16(p);
+			weight = (int)get16(p + 2);
+			if (prio < best_prio || (prio == best_prio && weight > best_weight)) {
+				best_prio = prio;
+				best_weight = weight;
+				snprintf(best, sizeof(best), "%s", target_name);
+			}
+		}
+		p += rdlen;
+	}
+	return *best ? dg_xstrdup(best) : NULL;
+}
+
+static int resolves(const char *host)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	freeaddrinfo(res);
+	return 1;
+}
+
+/* ---- handle setup ------------------------------------------------------- */
+
+/* A fresh handle with every option set on it (never on the global one).
+ * Returns an LDAP result code; *out is set on success. */
+static int new_handle(const dg_ldap_conn *c, int reqcert, LDAP **out)
+{
+	LDAP *ld = NULL;
+	int v3 = LDAP_VERSION3, zero = 0, rc;
+	struct timeval nt = ms_tv(c->opts.network_timeout_ms), ot = ms_tv(c->opts.op_timeout_ms);
+
+	*out = NULL;
+	rc = ldap_initialize(&ld, c->uri);
+	if (rc != LDAP_SUCCESS)
+		return rc;
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &nt) != LDAP_OPT_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &ot) != LDAP_OPT_SUCCESS)
+		goto fail;
+	if (c->proto == DG_PROTO_LDAP_TLS || c->proto == DG_PROTO_LDAP_SSL) {
+		if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &reqcert) != LDAP_OPT_SUCCESS)
+			goto fail;
+		if (c->ca_file &&
+		    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca_file) != LDAP_OPT_SUCCESS)
+			goto fail;
+		/* Per-handle TLS settings only take effect with a new context. */
+		if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+			ldap_unbind_ext_s(ld, NULL, NULL);
+			return LDAP_PARAM_ERROR;
+		}
+	}
+	*out = ld;
+	return LDAP_SUCCESS;
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return LDAP_OTHER;
+}
+
+/* Opens the connection: TCP, then TLS (LDAPS) or StartTLS (LDAP-TLS). */
+static int open_conn(const dg_ldap_conn *c, LDAP *ld)
+{
+	if (c->proto == DG_PROTO_LDAP_TLS)
+		return ldap_start_tls_s(ld, NULL, NULL);
+	return ldap_connect(ld);
+}
+
+/* ---- certificate diagnosis ---------------------------------------------- */
+
+static void add_time(dg_strbuf *sb, const ASN1_TIME *t)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	if (!b)
+		return;
+	ASN1_TIME_print(b, t);
+	n = BIO_get_mem_data(b, &p);
+	if (n > 0)
+		dg_strbuf_add(sb, p, (size_t)n);
+	BIO_free(b);
+}
+
+static void name_line(X509_NAME *nm, char *buf, size_t len)
+{
+	X509_NAME_oneline(nm, buf, (int)len);
+}
+
+/* Connects once more without verification, takes the certificate and says
+ * what is wrong with it.  Returns how many findings were added (0: the
+ * handshake did not complete, or OpenSSL finds nothing wrong). */
+static int diagnose_certificate(const dg_ldap_conn *c, dg_findings *f)
+{
+	LDAP *ld = NULL;
+	struct berval der = { 0, NULL };
+	const unsigned char *p;
+	X509 *x = NULL;
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	char subj[256], issuer[256];
+	int added = 0;
+	dg_finding *fd;
+
+	if (new_handle(c, LDAP_OPT_X_TLS_NEVER, &ld) != LDAP_SUCCESS)
+		return 0;
+	if (open_conn(c, ld) != LDAP_SUCCESS ||
+	    ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &der) != LDAP_OPT_SUCCESS || !der.bv_val)
+		goto out;
+	p = (const unsigned char *)der.bv_val;
+	x = d2i_X509(NULL, &p, (long)der.bv_len);
+	if (!x)
+		goto out;
+	name_line(X509_get_subject_name(x), subj, sizeof(subj));
+	name_line(X509_get_issuer_name(x), issuer, sizeof(issuer));
+
+	/* 1. chain of trust, the clock left out (that is check 2) */
+	store = X509_STORE_new();
+	ctx = X509_STORE_CTX_new();
+	if (store && ctx) {
+		int loaded = c->ca_file ? X509_STORE_load_file(store, c->ca_file)
+					: X509_STORE_set_default_paths(store);
+		if (loaded == 1 && X509_STORE_CTX_init(ctx, store, x, NULL) == 1) {
+			X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+						    X509_V_FLAG_NO_CHECK_TIME);
+			if (X509_verify_cert(ctx) != 1) {
+				int e = X509_STORE_CTX_get_error(ctx);
+				fd = dg_findings_add(
+					f, "LDAP011", DG_SEV_ERROR, tls_path(c),
+					"the certificate of %s (subject %s, issued by %s) is not "
+					"trusted: %s",
+					c->uri, subj, issuer, X509_verify_cert_error_string(e));
+				if (c->ca_file)
+					dg_finding_hint(fd, "put the certificate of the CA that issued "
+							    "the server certificate (%s) into %s",
+							issuer, c->ca_file);
+				else
+					dg_finding_hint(fd, "set /directory/tls/caFile to a PEM file "
+							    "with the CA that issued the server "
+							    "certificate (%s)",
+							issuer);
+				added++;
+			}
+		}
+	}
+
+	/* 2. validity period */
+	{
+		const ASN1_TIME *na = X509_get0_notAfter(x), *nb = X509_get0_notBefore(x);
+		int expired = X509_cmp_current_time(na) < 0;
+		int early = X509_cmp_current_time(nb) > 0;
+		if (expired || early) {
+			dg_strbuf when = DG_STRBUF_INIT;
+			add_time(&when, expired ? na : nb);
+			fd = dg_findings_add(f, "LDAP013", DG_SEV_ERROR, c->server_path,
+					     "the certificate of %s (subject %s) %s %s", c->uri,
+					     subj, expired ? "expired on" : "is valid only from",
+					     when.buf);
+			dg_finding_hint(fd, "renew the server certificate on the directory server "
+					    "(or correct its clock, or this machine's)");
+			dg_strbuf_release(&when);
+			added++;
+		}
+	}
+
+	/* 3. host name (libldap checks the name in the URI) */
+	{
+		unsigned char addr[16];
+		int is_ip = inet_pton(AF_INET, c->host, addr) == 1 ||
+			    inet_pton(AF_INET6, c->host, addr) == 1;
+		int ok = is_ip ? X509_check_ip_asc(x, c->host, 0) == 1
+			       : X509_check_host(x, c->host, 0, 0, NULL) == 1;
+		if (!ok) {
+			fd = dg_findings_add(f, "LDAP012", DG_SEV_ERROR, c->server_path,
+					     "the certificate of %s (subject %s) is not issued for "
+					     "\"%s\"",
+					     c->uri, subj, c->host);
+			dg_finding_hint(fd, "use the host name the certificate names (its subject "
+					    "alternative names) as /directory/server, or issue a "
+					    "certificate that includes \"%s\"%s",
+					c->host,
+					!strcmp(c->host, "localhost")
+						? " (libldap checks \"localhost\" against this "
+						  "machine's host name; use 127.0.0.1 with an IP "
+						  "SAN)"
+						: "");
+			added++;
+		}
+	}
+out:
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	X509_free(x);
+	if (der.bv_val)
+		ldap_memfree(der.bv_val);
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return added;
+}
+
+/* ---- failure reporting -------------------------------------------------- */
+
+/* rc from a connect/StartTLS/bind/search that failed for transport reasons. */
+static int is_transport_error(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT;
+}
+
+static dg_code report_transport(const dg_ldap_conn *c, int rc, double elapsed_ms, int in_tls,
+				dg_findings *f, dg_error *err)
+{
+	dg_finding *fd;
+	int timed_out = rc == LDAP_TIMEOUT ||
+			(rc == LDAP_SERVER_DOWN && elapsed_ms >= c->opts.network_timeout_ms * 0.9);
+
+	if (timed_out) {
+		fd = dg_findings_add(f, "LDAP010", DG_SEV_ERROR, c->server_path,
+				     "%s did not answer within %.1f s", c->uri,
+				     (rc == LDAP_TIMEOUT ? c->opts.op_timeout_ms
+							 : c->opts.network_timeout_ms) / 1000.0);
+		dg_finding_hint(fd, "check that %s:%d is the directory server and that no "
+				    "firewall drops the traffic; a server that accepts the "
+				    "connection but never answers is often the wrong service on "
+				    "that port (e.g. LDAPS on 389)",
+				c->host, c->port);
+		return dg_error_set(err, DG_E_NETWORK, "%s: timed out", c->uri);
+	}
+	if (in_tls && (c->proto == DG_PROTO_LDAP_SSL || c->proto == DG_PROTO_LDAP_TLS)) {
+		/* Reached the server but TLS failed?  Find out why. */
+		if (diagnose_certificate(c, f) > 0)
+			return dg_error_set(err, DG_E_NETWORK,
+					    "%s: the server certificate was rejected", c->uri);
+		if (rc == LDAP_CONNECT_ERROR) {
+			fd = dg_findings_add(f, "LDAP014", DG_SEV_ERROR, tls_path(c),
+					     "TLS with %s failed (%s)", c->uri,
+					     ldap_err2string(rc));
+			dg_finding_hint(fd, "check that the server offers %s on port %d and that "
+					    "/directory/tls/caFile is a readable PEM file",
+					c->proto == DG_PROTO_LDAP_TLS ? "StartTLS" : "LDAPS",
+					c->port);
+			return dg_error_set(err, DG_E_NETWORK, "%s: TLS failed", c->uri);
+		}
+	}
+	if (!resolves(c->host)) {
+		fd = dg_findings_add(f, "LDAP009", DG_SEV_ERROR, c->server_path,
+				     "the host name \"%s\" does not resolve", c->host);
+		dg_finding_hint(fd, "check the spelling of the server name and this machine's DNS");
+	} else {
+		fd = dg_findings_add(f, "LDAP009", DG_SEV_ERROR, c->server_path,
+				     "cannot connect to %s (%s)", c->uri, ldap_err2string(rc));
+		dg_finding_hint(fd, "check the server name and port (LDAP and StartTLS use 389, "
+				    "LDAPS 636), that the directory service runs and that no "
+				    "firewall blocks the port");
+	}
+	return dg_error_set(err, DG_E_NETWORK, "%s: %s", c->uri, ldap_err2string(rc));
+}
+
+/* AD's "AcceptSecurityContext error, data 52e, v893": the data code, or -1. */
+static long ad_data_code(const char *diag)
+{
+	const char *d = diag ? strstr(diag, "data ") : NULL;
+	char *end;
+	long v;
+	if (!d)
+		return -1;
+	d += 5;
+	if (!isxdigit((unsigned char)*d))
+		return -1;
+	v = strtol(d, &end, 16);
+	if (end == d || (*end && *end != ',' && !isspace((unsigned char)*end)))
+		return -1;
+	return v;
+}
+
+static const struct ad_bind_code {
+	long data;
+	const char *code;
+	int about_password; /* else about the user */
+	const char *what, *fix;
+} ad_bind_codes[] = {
+	{ 0x525, "AD004", 0, "the bind user does not exist",
+	  "check /directory/bind/user: a user principal name (user@domain), DOMAIN\\user or "
+	  "the user's DN" },
+	{ 0x52e, "AD005", 1, "the user exists but the password is wrong",
+	  "set the secret behind /directory/bind/password to the account's current password" },
+	{ 0x530, "AD006", 0, "the account may not log on at this time (logon hours)",
+	  "allow logons at all hours for the service account (Account > Logon Hours)" },
+	{ 0x531, "AD007", 0, "the account may not log on from this computer",
+	  "remove the workstation restriction of the service account (Account > Log On To)" },
+	{ 0x532, "AD008", 1, "the account's password has expired",
+	  "set a new password and, for a service account, \"Password never expires\"" },
+	{ 0x533, "AD009", 0, "the account is disabled",
+	  "enable the account in Active Directory Users and Computers" },
+	{ 0x701, "AD010", 0, "the account has expired",
+	  "extend the account's expiry date (Account > Account expires)" },
+	{ 0x773, "AD011", 1, "the user must change the password before logging on",
+	  "log on once and set a new password, or clear \"User must change password at next "
+	  "logon\"" },
+	{ 0x775, "AD012", 0, "the account is locked out",
+	  "unlock the account and look for whatever keeps using an old password" },
+};
+
+static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target *t,
+			   dg_findings *f, dg_error *err)
+{
+	char *diag = diag_message(ld);
+	const char *pw_path = t->password && t->password->path ? t->password->path
+							      : "/directory/bind/password";
+	const char *who = c->bind_dn ? c->bind_dn : "(anonymous)";
+	dg_finding *fd;
+	dg_code ret;
+
+	if (rc == LDAP_INVALID_CREDENTIALS) {
+		long data = ad_data_code(diag);
+		const struct ad_bind_code *ac = NULL;
+		for (size_t i = 0; i < sizeof(ad_bind_codes) / sizeof(*ad_bind_codes); i++)
+			if (ad_bind_codes[i].data == data)
+				ac = &ad_bind_codes[i];
+		if (ac) {
+			fd = dg_findings_add(f, ac->code, DG_SEV_ERROR,
+					     ac->about_password ? pw_path : t->bind_path,
+					     "bind as %s rejected: %s (AD data %lx)", who, ac->what,
+					     data);
+			dg_finding_hint(fd, "%s", ac->fix);
+		} else {
+			fd = dg_findings_add(f, "LDAP015", DG_SEV_ERROR, pw_path,
+					     "bind as %s rejected: invalid credentials%s%s%s", who,
+					     diag ? " (" : "", diag ? diag : "", diag ? ")" : "");
+			dg_finding_hint(fd, "check the bind %s in %s and the password behind %s",
+					t->is_ad ? "user" : "DN", t->bind_path, pw_path);
+		}
+		ret = dg_error_set(err, DG_E_INVALID, "%s: bind as %s: invalid credentials",
+				   c->uri, who);
+	} else if (rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED) {
+		/* AD and Samba answer 8, OpenLDAP (security simple_bind=N) 13. */
+		fd = dg_findings_add(f, "LDAP016", DG_SEV_ERROR, "/directory/protocol",
+				     "%s refuses a simple bind over an unencrypted connection "
+				     "(result %d, %s)",
+				     c->uri, rc, ldap_err2string(rc));
+		dg_finding_hint(fd, "set /directory/protocol to %s so the password travels "
+				    "encrypted",
+				t->is_ad ? "\"ldaps\"" : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
+		ret = dg_error_set(err, DG_E_INVALID, "%s: strong authentication required",
+				   c->uri);
+	} else {
+		fd = dg_findings_add(f, "LDAP017", DG_SEV_ERROR, t->bind_path,
+				     "bind as %s rejected: %s (result %d)%s%s%s", who,
+				     ldap_err2string(rc), rc, diag ? ": " : "", diag ? diag : "", "");
+		dg_finding_hint(fd, "%s",
+				c->bind_dn ? "check the bind settings and that the server "
+					     "allows this account to bind"
+					   : "this server does not allow anonymous access; set a "
+					     "bind DN and password");
+		ret = dg_error_set(err, DG_E_INVALID, "%s: bind as %s: %s", c->uri, who,
+				   ldap_err2string(rc));
+	}
+	free(diag);
+	return ret;
+}
+
+/* ---- connect ------------------------------------------------------------ */
+
+static void target_from_profile(const dg_profile *p, target *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY) {
+		const dg_dir_active_directory *ad = &p->directory.ad;
+		t->is_ad = 1;
+		t->server = ad->server && *ad->server ? ad->server : NULL;
+		t->domain = ad->domain;
+		t->bind = ad->bind_user && *ad->bind_user ? ad->bind_user : NULL;
+		t->bind_path = "/directory/bind/user";
+		t->password = &ad->bind_password;
+		t->tls = &ad->tls;
+	} else {
+		const dg_dir_ldap *l = &p->directory.ldap;
+		t->server = l->server && *l->server ? l->server : NULL;
+		t->bind = l->bind_dn && *l->bind_dn ? l->bind_dn : NULL;
+		t->bind_path = "/directory/bind/dn";
+		t->password = &l->bind_password;
+		t->tls = &l->tls;
+	}
+}
+
+dg_code dg_ldap_connect(const dg_profile *p, dg_ldap_conn **out, dg_findings *f, dg_error *err)
+{
+	return dg_ldap_connect_ex(p, NULL, out, f, err);
+}
+
+dg_code dg_ldap_connect_ex(const dg_profile *p, const dg_ldap_options *opts, dg_ldap_conn **out,
+			   dg_findings *f, dg_error *err)
+{
+	dg_ldap_conn *c;
+	target t;
+	char *secret = NULL;
+	struct berval cred = { 0, NULL };
+	LDAP *ld = NULL;
+	double t0;
+	int rc;
+	dg_code code;
+
+	*out = NULL;
+	if (p->directory.type != DG_DIR_LDAP && p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
+		return dg_error_set(err, DG_E_UNSUPPORTED, "the profile's directory is not LDAP");
+	target_from_profile(p, &t);
+
+	c = dg_xcalloc(1, sizeof(*c));
+	c->paging = -1;
+	if (opts)
+		c->opts = *opts;
+	if (c->opts.network_timeout_ms <= 0)
+		c->opts.network_timeout_ms = 10000;
+	if (c->opts.op_timeout_ms <= 0)
+		c->opts.op_timeout_ms = 120000;
+	if (c->opts.page_size <= 0)
+		c->opts.page_size = 1000;
+	c->proto = dg_profile_ldap_protocol(p);
+	c->port = dg_profile_ldap_port(p);
+	c->accept_all = t.tls->accept_all_certificates > 0;
+	c->ca_file = t.tls->ca_file ? dg_xstrdup(t.tls->ca_file) : NULL;
+	c->bind_dn = t.bind ? dg_xstrdup(t.bind) : NULL;
+	c->server_path = "/directory/server";
+
+	if (t.server) {
+		c->host = dg_xstrdup(t.server);
+	} else if (t.is_ad && t.domain && *t.domain) {
+		c->server_path = "/directory/domain";
+		c->host = srv_lookup(t.domain);
+		if (!c->host && resolves(t.domain))
+			c->host = dg_xstrdup(t.domain); /* the domain name points at its DCs */
+		if (!c->host) {
+			dg_finding *fd = dg_findings_add(
+				f, "AD013", DG_SEV_ERROR, "/directory/domain",
+				"no domain controller found for %s: neither DNS SRV "
+				"_ldap._tcp.dc._msdcs.%s nor the domain name itself resolves",
+				t.domain, t.domain);
+			dg_finding_hint(fd, "use a DNS server that serves the AD domain, or name a "
+					    "domain controller in /directory/server");
+			code = dg_error_set(err, DG_E_NETWORK, "no domain controller for %s",
+					    t.domain);
+			dg_ldap_close(c);
+			return code;
+		}
+	} else {
+		dg_ldap_close(c);
+		return dg_error_set(err, DG_E_INVALID, "the profile names no directory server");
+	}
+	c->uri = dg_xasprintf("%s://%s%s%s:%d", c->proto == DG_PROTO_LDAP_SSL ? "ldaps" : "ldap",
+			      strchr(c->host, ':') ? "[" : "", c->host,
+			      strchr(c->host, ':') ? "]" : "", c->port);
+
+	rc = new_handle(c, c->accept_all ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND, &ld);
+	if (rc != LDAP_SUCCESS) {
+		dg_finding *fd = dg_findings_add(
+			f, "LDAP014", DG_SEV_ERROR, tls_path(c),
+			"cannot set up the connection to %s: %s", c->uri, ldap_err2string(rc));
+		dg_finding_hint(fd, "check that /directory/tls/caFile is a readable PEM file");
+		code = dg_error_set(err, DG_E_INVALID, "%s: %s", c->uri, ldap_err2string(rc));
+		dg_ldap_close(c);
+		return code;
+	}
+	c->ld = ld;
+
+	t0 = now_ms();
+	rc = open_conn(c, ld);
+	if (rc != LDAP_SUCCESS) {
+		if (c->proto == DG_PROTO_LDAP_TLS && !is_transport_error(rc)) {
+			/* The server answered the StartTLS request with a refusal. */
+			char *diag = diag_message(ld);
+			dg_finding *fd = dg_findings_add(
+				f, "LDAP014", DG_SEV_ERROR, "/directory/protocol",
+				"%s refused StartTLS: %s%s%s", c->uri, ldap_err2string(rc),
+				diag ? ": " : "", diag ? diag : "");
+			dg_finding_hint(fd, "enable TLS on the server, or use \"ldap-ssl\" if it "
+					    "offers LDAPS on port 636");
+			free(diag);
+			code = dg_error_set(err, DG_E_NETWORK, "%s: StartTLS refused", c->uri);
+		} else {
+			code = report_transport(c, rc, now_ms() - t0, 1, f, err);
+		}
+		dg_ldap_close(c);
+		return code;
+	}
+
+	if (c->bind_dn) {
+		if (t.password->kind == DG_SECRET_NONE) {
+			dg_finding *fd = dg_findings_add(
+				f, "LDAP017", DG_SEV_ERROR, "/directory/bind/password",
+				"a bind %s is given but no password", t.is_ad ? "user" : "DN");
+			dg_finding_hint(fd, "add /directory/bind/password (e.g. {\"env\": "
+					    "\"LDAP_PASSWORD\"}), or remove the bind %s for an "
+					    "anonymous bind",
+					t.is_ad ? "user" : "DN");
+			code = dg_error_set(err, DG_E_INVALID, "no bind password");
+			dg_ldap_close(c);
+			return code;
+		}
+		code = dg_secret_resolve(t.password, &secret, err);
+		if (code != DG_OK) {
+			dg_ldap_close(c);
+			return code;
+		}
+		cred.bv_val = secret;
+		cred.bv_len = strlen(secret);
+	}
+	t0 = now_ms();
+	rc = ldap_sasl_bind_s(ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+	dg_secret_free(secret);
+	if (rc != LDAP_SUCCESS) {
+		if (is_transport_error(rc))
+			code = report_transport(c, rc, now_ms() - t0, 0, f, err);
+		else
+			code = report_bind(c, ld, rc, &t, f, err);
+		dg_ldap_close(c);
+		return code;
+	}
+	*out = c;
+	return DG_OK;
+}
+
+void dg_ldap_close(dg_ldap_conn *c)
+{
+	if (!c)
+		return;
+	if (c->ld)
+		ldap_unbind_ext_s(c->ld, NULL, NULL);
+	free(c->uri);
+	free(c->host);
+	free(c->bind_dn);
+	free(c->ca_file);
+	free(c);
+}
+
+const char *dg_ldap_uri(const dg_ldap_conn *c)
+{
+	return c->uri;
+}
+
+/* ---- reading entries ---------------------------------------------------- */
+
+static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
+{
+	char *dn = ldap_get_dn(ld, msg);
+	dg_entry *e = dg_entry_list_add(out, dn ? dn : "");
+	BerElement *ber = NULL;
+	ldap_memfree(dn);
+	for (char *a = ldap_first_attribute(ld, msg, &ber); a;
+	     a = ldap_next_attribute(ld, msg, ber)) {
+		struct berval **vals = ldap_get_values_len(ld, msg, a);
+		for (size_t i = 0; vals && vals[i]; i++)
+			dg_entry_add_value(e, a, vals[i]->bv_val, vals[i]->bv_len);
+		ldap_value_free_len(vals);
+		ldap_memfree(a);
+	}
+	if (ber)
+		ber_free(ber, 0);
+}
+
+static const char *const rootdse_attrs[] = {
+	"defaultNamingContext", "namingContexts", "supportedCapabilities",
+	"supportedControl", "supportedLDAPVersion", "subschemaSubentry",
+	"dnsHostName", "vendorName", "vendorVersion", NULL,
+};
+
+static int has_value(const dg_entry *e, const char *attr, const char *val)
+{
+	const dg_attr *a = dg_entry_attr(e, attr);
+	for (size_t i = 0; a && i < a->nvals; i++)
+		if (!strcmp(a->vals[i].val, val))
+			return 1;
+	return 0;
+}
+
+int dg_ldap_rootdse_is_ad(const dg_entry *rootdse)
+{
+	return has_value(rootdse, "supportedCapabilities", DG_OID_AD_CAP);
+}
+
+dg_code dg_ldap_rootdse(dg_ldap_conn *c, dg_entry *out, dg_error *err)
+{
+	LDAPMessage *res = NULL, *m;
+	struct timeval tv = ms_tv(c->opts.op_timeout_ms);
+	dg_entry_list l = DG_ENTRY_LIST_INIT;
+	int rc = ldap_search_ext_s(c->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+				   (char **)rootdse_attrs, 0, NULL, NULL, &tv, 0, &res);
+	dg_entry_release(out);
+	if (rc != LDAP_SUCCESS) {
+		ldap_msgfree(res);
+		return dg_error_set(err, is_transport_error(rc) ? DG_E_NETWORK : DG_E_PROTOCOL,
+				    "%s: cannot read the RootDSE: %s", c->uri, ldap_err2string(rc));
+	}
+	m = ldap_first_entry(c->ld, res);
+	if (!m) {
+		ldap_msgfree(res);
+		return dg_error_set(err, DG_E_PROTOCOL, "%s: the server returned no RootDSE",
+				    c->uri);
+	}
+	read_entry(c->ld, m, &l);
+	ldap_msgfree(res);
+	*out = l.items[0]; /* take the entry over */
+	free(l.items);
+	c->paging = has_value(out, "supportedControl", DG_OID_PAGED);
+	return DG_OK;
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+static dg_code search_failed(dg_ldap_conn *c, int rc, const char *base, const char *filter,
+			     const char *diag, const char *matched, dg_findings *f, dg_error *err)
+{
+	dg_finding *fd;
+	if (is_transport_error(rc))
+		return report_transport(c, rc, 0, 0, f, err);
+	if (rc == LDAP_NO_SUCH_OBJECT) {
+		fd = dg_findings_add(f, "LDAP019", DG_SEV_ERROR, "/directory/baseDn",
+				     "the base DN \"%s\" does not exist on %s%s%s%s", base,
+				     c->uri, matched && *matched ? " (the server knows \"" : "",
+				     matched && *matched ? matched : "",
+				     matched && *matched ? "\")" : "");
+		dg_finding_hint(fd, "check /directory/baseDn against the server's naming "
+				    "contexts (RootDSE namingContexts)");
+		return dg_error_set(err, DG_E_PROTOCOL, "%s: no such object: %s", c->uri, base);
+	}
+	fd = dg_findings_add(f, "LDAP020", DG_SEV_ERROR, "", "search %s below \"%s\" on %s failed: "
+			     "%s (result %d)%s%s",
+			     filter, base, c->uri, ldap_err2string(rc), rc, diag && *diag ? ": " : "",
+			     diag && *diag ? diag : "");
+	dg_finding_hint(fd, "repeat the search with the ldapsearch command dirgate shows and "
+			    "check the filter and the bind account's access rights");
+	return dg_error_set(err, DG_E_PROTOCOL, "%s: search failed: %s", c->uri,
+			    ldap_err2string(rc));
+}
+
+static const char *limit_name(int rc)
+{
+	switch (rc) {
+	case LDAP_SIZELIMIT_EXCEEDED: return "size limit exceeded";
+	case LDAP_TIMELIMIT_EXCEEDED: return "time limit exceeded";
+	default: return "administrative limit exceeded";
+	}
+}
+
+dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
+			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
+			   dg_error *err)
+{
+	struct berval cookie = { 0, NULL };
+	size_t first = out->nr;
+	dg_code code = DG_OK;
+	int done = 0;
+
+	if (c->paging < 0) {
+		dg_entry dse = { 0 };
+		if (dg_ldap_rootdse(c, &dse, NULL) != DG_OK)
+			c->paging = 0;
+		dg_entry_release(&dse);
+	}
+	while (!done) {
+		LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL };
+		int msgid, rc;
+
+		if (c->paging) {
+			rc = ldap_create_page_control(c->ld, c->opts.page_size, &cookie, 0, &page);
+			if (rc != LDAP_SUCCESS) {
+				code = search_failed(c, rc, base, filter, NULL, NULL, f, err);
+				break;
+			}
+			sctrls[0] = page;
+		}
+		rc = ldap_search_ext(c->ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)attrs, 0,
+				     page ? sctrls : NULL, NULL, NULL, LDAP_NO_LIMIT, &msgid);
+		ldap_control_free(page);
+		if (rc != LDAP_SUCCESS) {
+			char *diag = diag_message(c->ld);
+			code = search_failed(c, rc, base, filter, diag, NULL, f, err);
+			free(diag);
+			break;
+		}
+		for (;;) {
+			LDAPMessage *msg = NULL;
+			struct timeval tv = ms_tv(c->opts.op_timeout_ms);
+			rc = ldap_result(c->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+			if (rc == 0) {
+				ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+				code = report_transport(c, LDAP_TIMEOUT, 0, 0, f, err);
+				done = 1;
+				break;
+			}
+			if (rc < 0) {
+				code = search_failed(c, result_code(c->ld), base, filter, NULL,
+						     NULL, f, err);
+				done = 1;
+				break;
+			}
+			if (rc == LDAP_RES_SEARCH_ENTRY) {
+				read_entry(c->ld, msg, out);
+				ldap_msgfree(msg);
+				continue;
+			}
+			if (rc != LDAP_RES_SEARCH_RESULT) { /* references: skipped */
+				ldap_msgfree(msg);
+				continue;
+			}
+			/* the final result of this page */
+			int res = LDAP_OTHER;
+			char *matched = NULL, *diag = NULL;
+			LDAPControl **rctrls = NULL;
+			rc = ldap_parse_result(c->ld, msg, &res, &matched, &diag, NULL, &rctrls, 1);
+			if (rc != LDAP_SUCCESS)
+				res = rc;
+			if (res == LDAP_SUCCESS) {
+				LDAPControl *pc = rctrls ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
+									    rctrls, NULL)
+							 : NULL;
+				ber_int_t estimate;
+				if (cookie.bv_val)
+					ber_memfree(cookie.bv_val);
+				cookie.bv_val = NULL;
+				cookie.bv_len = 0;
+				if (!pc || ldap_parse_pageresponse_control(c->ld, pc, &estimate,
+									   &cookie) != LDAP_SUCCESS ||
+				    !cookie.bv_len)
+					done = 1;
+			} else if (res == LDAP_SIZELIMIT_EXCEEDED || res == LDAP_TIMELIMIT_EXCEEDED ||
+				   res == LDAP_ADMINLIMIT_EXCEEDED) {
+				dg_finding *fd = dg_findings_add(
+					f, "LDAP018", DG_SEV_ERROR, "",
+					"the list is INCOMPLETE: the server stopped the search %s "
+					"below \"%s\" after %zu entries (result %d, %s)%s%s",
+					filter, base, out->nr - first, res, limit_name(res),
+					diag && *diag ? ": " : "", diag && *diag ? diag : "");
+				dg_finding_hint(
+					fd, "%s",
+					res == LDAP_TIMELIMIT_EXCEEDED
+						? "narrow the filter or raise the server's time limit "
+						  "for the bind account (AD: MaxQueryDuration; "
+						  "OpenLDAP: timelimit / limits)"
+						: "raise the server's size limit for the bind account "
+						  "(OpenLDAP: limits dn.exact=\"<bind DN>\" "
+						  "size=unlimited; AD: MaxPageSize applies per page, "
+						  "MaxResultSetSize per search) or bind as an account "
+						  "without the limit");
+				done = 1;
+			} else {
+				code = search_failed(c, res, base, filter, diag, matched, f, err);
+				done = 1;
+			}
+			ldap_memfree(matched);
+			ldap_memfree(diag);
+			ldap_controls_free(rctrls);
+			break;
+		}
+	}
+	if (cookie.bv_val)
+		ber_memfree(cookie.bv_val);
+	return code;
+}
+
+/* ---- the ldapsearch command --------------------------------------------- */
+
+static void add_quoted(dg_strbuf *sb, const char *s)
+{
+	int plain = *s != '\0';
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_@%+=:,./-", *p))
+			plain = 0;
+	if (plain) {
+		dg_strbuf_adds(sb, s);
+		return;
+	}
+	dg_strbuf_addch(sb, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			dg_strbuf_adds(sb, "'\\''");
+		else
+			dg_strbuf_addch(sb, *p);
+	}
+	dg_strbuf_addch(sb, '\'');
+}
+
+void dg_ldap_search_command(const dg_ldap_conn *c, const char *base, const char *filter,
+			    const char *const *attrs, dg_strbuf *out)
+{
+	int tls = c->proto == DG_PROTO_LDAP_TLS || c->proto == DG_PROTO_LDAP_SSL;
+	if (tls && c->ca_file) {
+		dg_strbuf_adds(out, "LDAPTLS_CACERT=");
+		add_quoted(out, c->ca_file);
+		dg_strbuf_addch(out, ' ');
+	}
+	if (tls && c->accept_all)
+		dg_strbuf_adds(out, "LDAPTLS_REQCERT=never ");
+	dg_strbuf_adds(out, "ldapsearch -H ");
+	add_quoted(out, c->uri);
+	dg_strbuf_adds(out, " -x");
+	if (c->proto == DG_PROTO_LDAP_TLS)
+		dg_strbuf_adds(out, " -ZZ");
+	if (c->bind_dn) {
+		dg_strbuf_adds(out, " -D ");
+		add_quoted(out, c->bind_dn);
+		dg_strbuf_adds(out, " -W");
+	}
+	dg_strbuf_adds(out, " -b ");
+	add_quoted(out, base ? base : "");
+	dg_strbuf_adds(out, " -s sub");
+	if (c->paging != 0)
+		dg_strbuf_addf(out, " -E pr=%d/noprompt", c->opts.page_size);
+	dg_strbuf_addch(out, ' ');
+	add_quoted(out, filter ? filter : "(objectClass=*)");
+	for (size_t i = 0; attrs && attrs[i]; i++) {
+		dg_strbuf_addch(out, ' ');
+		add_quoted(out, attrs[i]);
+	}
+}
