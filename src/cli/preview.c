@@ -35,6 +35,36 @@ static void print_profile_errors(const dg_findings *f)
 	dg_strbuf_release(&sb);
 }
 
+static size_t strlist_chars(const dg_strlist *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->nr; i++)
+		n += strlen(l->items[i]) + 4; /* quotes, comma, slack */
+	return n;
+}
+
+/* Roughly how big the rendered preview will be: the text of every record
+ * plus what the formats put around it.  Reserving it up front spares the
+ * buffer's grow-and-copy steps (and the memory of the old copy while the
+ * new one is filled) for a document of tens of megabytes.  Only a hint:
+ * a larger document still grows. */
+static size_t estimate_size(const dg_preview *pv)
+{
+	size_t n = 4096 + 512 * pv->findings.nr;
+	for (size_t i = 0; i < pv->nusers; i++) {
+		const dg_ms_user *u = &pv->users[i];
+		n += 96 + strlen(u->user_name) + strlen(u->full_name) + (u->dn ? strlen(u->dn) : 4) +
+		     strlist_chars(&u->emails) + strlist_chars(&u->groups);
+	}
+	for (size_t i = 0; i < pv->nskipped; i++)
+		n += 48 + strlen(pv->skipped[i].entry) + strlen(pv->skipped[i].reason) +
+		     (pv->skipped[i].detail ? strlen(pv->skipped[i].detail) : 4);
+	for (size_t i = 0; i < pv->nconflicts; i++)
+		n += 64 + strlen(pv->conflicts[i].user_name) +
+		     strlist_chars(&pv->conflicts[i].entries);
+	return n;
+}
+
 static void render(dg_strbuf *out, const dg_preview *pv, int fmt, int color)
 {
 	switch (fmt) {
@@ -72,6 +102,7 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 	pv.entries_read = res.entries_read;
 	dg_findings_move(&pv.findings, &res.findings);
 	dg_fetch_result_release(&res);
+	dg_strbuf_grow(&out, estimate_size(&pv));
 	render(&out, &pv, fmt, !output && dg_cli_color(stdout));
 	rc = dg_cli_write(output, &out);
 	if (!rc && dg_findings_count(&pv.findings, DG_SEV_ERROR))

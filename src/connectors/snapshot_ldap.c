@@ -450,7 +450,9 @@ typedef struct snap {
 	dg_strbuf arena;
 	node *nodes;
 	size_t nnodes, nodes_alloc;
-	uint32_t *slots;      /* node index + 1 */
+	/* node index + 1, and that node's hash: a probe compares hashes
+	 * without touching the node (a cache miss per probe otherwise) */
+	struct slot { uint32_t id, hash; } *slots;
 	size_t nslots;
 	int graph_edges;      /* record member/memberOf edges while reading */
 
@@ -490,22 +492,34 @@ typedef struct snap {
 	unsigned repeat[64];
 	size_t no_category;
 	dg_strbuf canon, tmp, tmp2;
+
+	/* member values of the entry being read, canonical, before lookup */
+	dg_strbuf batch;
+	struct pending { size_t off, val; uint32_t len, hash; } *pend;
+	size_t pend_alloc;
 } snap;
 
-/* FNV-1a with murmur3's finaliser: FNV alone leaves the low bits (the
- * ones a power-of-two table uses) poorly mixed for DNs that differ only
- * in a few digits. */
+/* Eight bytes a step (a DN is 50-100 bytes and every entry's DN and
+ * member values are hashed), then murmur3's 64-bit finaliser so that the
+ * low bits a power-of-two table uses depend on every byte.  Only table
+ * placement depends on it, never the output. */
 static uint32_t hash_bytes(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 29;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static const char *node_key(const snap *s, const node *nd)
@@ -521,16 +535,16 @@ static void map_grow(snap *s)
 	s->nslots = n;
 	for (size_t i = 0; i < s->nnodes; i++) {
 		size_t j = s->nodes[i].hash & (n - 1);
-		while (s->slots[j])
+		while (s->slots[j].id)
 			j = (j + 1) & (n - 1);
-		s->slots[j] = (uint32_t)i + 1;
+		s->slots[j].id = (uint32_t)i + 1;
+		s->slots[j].hash = s->nodes[i].hash;
 	}
 }
 
-/* Index of the node for canonical DN `k`, or -1 (create == 0) */
-static long node_find(snap *s, const char *k, size_t n, int create)
+/* Index of the node for canonical DN `k` with hash h, or -1 (create == 0) */
+static long node_find_hashed(snap *s, const char *k, size_t n, uint32_t h, int create)
 {
-	uint32_t h = hash_bytes(k, n);
 	size_t j;
 	node *nd;
 	if (!s->nslots || (s->nnodes + 1) * 2 > s->nslots) {
@@ -539,10 +553,12 @@ static long node_find(snap *s, const char *k, size_t n, int create)
 		if (create)
 			map_grow(s);
 	}
-	for (j = h & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1)) {
-		nd = &s->nodes[s->slots[j] - 1];
-		if (nd->hash == h && nd->keylen == n && !memcmp(node_key(s, nd), k, n))
-			return (long)s->slots[j] - 1;
+	for (j = h & (s->nslots - 1); s->slots[j].id; j = (j + 1) & (s->nslots - 1)) {
+		if (s->slots[j].hash != h)
+			continue;
+		nd = &s->nodes[s->slots[j].id - 1];
+		if (nd->keylen == n && !memcmp(node_key(s, nd), k, n))
+			return (long)s->slots[j].id - 1;
 	}
 	if (!create)
 		return -1;
@@ -555,8 +571,14 @@ static long node_find(snap *s, const char *k, size_t n, int create)
 	nd->user = nd->group = nd->kept = -1;
 	dg_strbuf_add(&s->arena, k, n);
 	dg_strbuf_addch(&s->arena, '\0');
-	s->slots[j] = (uint32_t)++s->nnodes;
+	s->slots[j].id = (uint32_t)++s->nnodes;
+	s->slots[j].hash = h;
 	return (long)s->nnodes - 1;
+}
+
+static long node_find(snap *s, const char *k, size_t n, int create)
+{
+	return node_find_hashed(s, k, n, hash_bytes(k, n), create);
 }
 
 /* Node for a DN as written; -1 when it is not a valid DN (or, without
@@ -1156,6 +1178,42 @@ static long memberof_node(snap *s, const dg_value *v)
 	return k;
 }
 
+/* The member values of one attribute as kids of `id`.  A group lists
+ * thousands of members, and each lookup waits on a cache miss in the slot
+ * table; so all values are canonicalised and their slots prefetched first,
+ * and the lookups that follow find the slots in the cache. */
+static void add_member_edges(snap *s, uint32_t id, const dg_attr *a)
+{
+	size_t np = 0;
+	DG_ALLOC_GROW(s->pend, a->nvals, s->pend_alloc);
+	dg_strbuf_reset(&s->batch);
+	for (size_t j = 0; j < a->nvals; j++) {
+		struct pending *pd = &s->pend[np];
+		if (dg_dn_canonical(a->vals[j].val, a->vals[j].len, &s->tmp))
+			continue; /* not a DN: no edge, as node_for_dn() would say */
+		pd->off = s->batch.len;
+		pd->len = (uint32_t)s->tmp.len;
+		pd->hash = hash_bytes(s->tmp.buf, s->tmp.len);
+		dg_strbuf_add(&s->batch, s->tmp.buf, s->tmp.len);
+		if (s->nslots)
+			__builtin_prefetch(&s->slots[pd->hash & (s->nslots - 1)]);
+		pd->val = j;
+		np++;
+	}
+	for (size_t i = 0; i < np; i++) {
+		const struct pending *pd = &s->pend[i];
+		const dg_value *v = &a->vals[pd->val];
+		size_t before = s->nnodes;
+		long k = node_find_hashed(s, s->batch.buf + pd->off, pd->len, pd->hash, 1);
+		if (s->nnodes > before) { /* first reference: remember it as written */
+			s->nodes[k].orig = s->arena.len + 1;
+			dg_strbuf_add(&s->arena, v->val, v->len);
+			dg_strbuf_addch(&s->arena, '\0');
+		}
+		add_kid(s, id, (uint32_t)k);
+	}
+}
+
 /* member -> kid, memberOf -> parent (AD semantics; used by AD group
  * selection and by IN_CHAIN). */
 static void add_edges(snap *s, uint32_t id, const dg_entry *e)
@@ -1165,11 +1223,7 @@ static void add_edges(snap *s, uint32_t id, const dg_entry *e)
 	if (!wget(s, e, W_MEMBER) && !wget(s, e, W_MEMBEROF))
 		return; /* most entries: nothing to scan for */
 	while ((a = attr_next(e, "member", &i)))
-		for (size_t j = 0; j < a->nvals; j++) {
-			long k = node_for_dn(s, a->vals[j].val, a->vals[j].len, 1);
-			if (k >= 0)
-				add_kid(s, id, (uint32_t)k);
-		}
+		add_member_edges(s, id, a);
 	i = 0;
 	while ((a = attr_next(e, "memberOf", &i)))
 		for (size_t j = 0; j < a->nvals; j++) {
@@ -1676,6 +1730,12 @@ static void expand(snap *s, const char *label, const uint32_t *roots, size_t nro
 			if (s->nodes[k].user >= 0) {
 				dg_dir_user *u = &s->out->users.items[s->nodes[k].user];
 				u->in_groups = 1;
+				if (!u->groups.alloc) {
+					/* most users qualify through one group: one
+					 * slot, not the eight a strlist starts with */
+					u->groups.items = dg_xmalloc(sizeof(*u->groups.items));
+					u->groups.alloc = 1;
+				}
 				if (!dg_strlist_contains_ci(&u->groups, label))
 					dg_strlist_push(&u->groups, label);
 			} else if (!s->nodes[k].present && !s->nodes[k].nkids) {
@@ -2103,6 +2163,8 @@ static void snap_release(snap *s)
 	dg_strbuf_release(&s->canon);
 	dg_strbuf_release(&s->tmp);
 	dg_strbuf_release(&s->tmp2);
+	dg_strbuf_release(&s->batch);
+	free(s->pend);
 }
 
 static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
@@ -2129,6 +2191,7 @@ static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_erro
 	dg_strbuf_init(&s.canon);
 	dg_strbuf_init(&s.tmp);
 	dg_strbuf_init(&s.tmp2);
+	dg_strbuf_init(&s.batch);
 	free(out->source_detail);
 	out->source_detail = dg_xstrdup(path);
 	setup(&s);

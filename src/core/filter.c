@@ -1014,24 +1014,56 @@ static uint32_t fold_cp(uint32_t c)
 	return c;
 }
 
-static void fold_into(dg_strbuf *sb, const char *s, size_t len)
+/* Writes the folding of s[0..len) to dst: exactly len bytes, since every
+ * mapping keeps the UTF-8 length. */
+static void fold_buf(char *dst, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	dg_strbuf_reset(sb);
+	unsigned char *o = (unsigned char *)dst;
 	while (p < end) {
-		size_t n = utf8_len(p, (size_t)(end - p));
+		size_t n = *p < 0x80 ? 1 : utf8_len(p, (size_t)(end - p));
 		if (n != 2) {
 			/* ASCII folds in place; longer sequences and stray bytes stay */
-			unsigned char c = *p;
-			dg_strbuf_addch(sb, (c >= 'A' && c <= 'Z') ? c + 32 : c);
-			p++;
+			unsigned char c = *p++;
+			*o++ = (c >= 'A' && c <= 'Z') ? c + 32 : c;
 			continue;
 		}
 		uint32_t c = fold_cp(utf8_decode(p, 2));
-		dg_strbuf_addch(sb, 0xc0 | (c >> 6));
-		dg_strbuf_addch(sb, 0x80 | (c & 0x3f));
+		*o++ = (unsigned char)(0xc0 | (c >> 6));
+		*o++ = (unsigned char)(0x80 | (c & 0x3f));
 		p += 2;
 	}
+}
+
+static void fold_into(dg_strbuf *sb, const char *s, size_t len)
+{
+	dg_strbuf_reset(sb);
+	dg_strbuf_grow(sb, len);
+	fold_buf(sb->buf, s, len);
+	sb->len = len; /* grown above: setlen only truncates */
+	sb->buf[len] = '\0';
+}
+
+/* A folded copy on the stack when it is short (the usual case): matching
+ * runs for every entry of a snapshot and should not allocate. */
+typedef struct folded {
+	char *p;
+	size_t len;
+	char stack[128];
+} folded;
+
+static void fold_set(folded *fd, const char *s, size_t len)
+{
+	fd->p = len <= sizeof(fd->stack) ? fd->stack : dg_xmalloc(len);
+	fd->len = len;
+	fold_buf(fd->p, s, len);
+}
+
+static void fold_done(folded *fd)
+{
+	if (fd->p != fd->stack)
+		free(fd->p);
+	fd->p = NULL;
 }
 
 static int fold_equal(const char *a, size_t alen, const char *b, size_t blen)
@@ -1313,7 +1345,8 @@ typedef struct match_ctx {
 	rule_kind kind;
 	uint64_t bits;     /* BIT_AND / BIT_OR assertion */
 	int bits32;
-	dg_strbuf fa, fv;  /* folded assertion, folded value (scratch) */
+	folded fa;         /* folded assertion, made on first use (fa.p) */
+	dg_strbuf fv;      /* folded value (scratch for substrings) */
 } match_ctx;
 
 /* Equality with the connector's hook first (objectCategory=person). */
@@ -1325,8 +1358,16 @@ static int eq_value(const char *attr, const dg_value *v, void *vctx)
 		if (r >= 0)
 			return r;
 	}
-	fold_into(&m->fv, v->val, v->len);
-	return m->fv.len == m->fa.len && !memcmp(m->fv.buf, m->fa.buf, m->fa.len);
+	/* folding keeps lengths: values of another length cannot match */
+	if (v->len != m->f->value.len)
+		return 0;
+	if (!m->fa.p)
+		fold_set(&m->fa, m->f->value.val ? m->f->value.val : "", m->f->value.len);
+	folded fv;
+	fold_set(&fv, v->val, v->len);
+	int eq = !memcmp(fv.p, m->fa.p, m->fa.len);
+	fold_done(&fv);
+	return eq;
 }
 
 static int order_value(const char *attr, const dg_value *v, void *vctx)
@@ -1441,9 +1482,9 @@ static int has_attr(const dg_entry *e, const char *attr)
 
 static int match_item(const dg_filter *f, const dg_entry *e, const dg_filter_hooks *hooks)
 {
-	match_ctx m = { f, e, hooks, R_CASE_IGNORE, 0, 0, DG_STRBUF_INIT, DG_STRBUF_INIT };
+	match_ctx m = { .f = f, .e = e, .hooks = hooks, .kind = R_CASE_IGNORE,
+			.fv = DG_STRBUF_INIT };
 	int r = M_FALSE;
-	fold_into(&m.fa, f->value.val ? f->value.val : "", f->value.len);
 	switch (f->type) {
 	case DG_F_PRESENT:
 		r = has_attr(e, f->attr);
@@ -1465,7 +1506,8 @@ static int match_item(const dg_filter *f, const dg_entry *e, const dg_filter_hoo
 	default:
 		break;
 	}
-	dg_strbuf_release(&m.fa);
+	if (m.fa.p)
+		fold_done(&m.fa);
 	dg_strbuf_release(&m.fv);
 	return r;
 }

@@ -129,41 +129,76 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 	return 0;
 }
 
-static void utf8_encode(dg_strbuf *sb, uint32_t c)
+static size_t utf8_len(uint32_t c)
+{
+	return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* Writes c as UTF-8 at p; returns the length. */
+static size_t utf8_put(unsigned char *p, uint32_t c)
 {
 	if (c < 0x80) {
-		dg_strbuf_addch(sb, (int)c);
-	} else if (c < 0x800) {
-		dg_strbuf_addch(sb, 0xC0 | (int)(c >> 6));
-		dg_strbuf_addch(sb, 0x80 | (int)(c & 0x3F));
-	} else if (c < 0x10000) {
-		dg_strbuf_addch(sb, 0xE0 | (int)(c >> 12));
-		dg_strbuf_addch(sb, 0x80 | (int)((c >> 6) & 0x3F));
-		dg_strbuf_addch(sb, 0x80 | (int)(c & 0x3F));
-	} else {
-		dg_strbuf_addch(sb, 0xF0 | (int)(c >> 18));
-		dg_strbuf_addch(sb, 0x80 | (int)((c >> 12) & 0x3F));
-		dg_strbuf_addch(sb, 0x80 | (int)((c >> 6) & 0x3F));
-		dg_strbuf_addch(sb, 0x80 | (int)(c & 0x3F));
+		p[0] = (unsigned char)c;
+		return 1;
 	}
+	if (c < 0x800) {
+		p[0] = (unsigned char)(0xC0 | (c >> 6));
+		p[1] = (unsigned char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		p[0] = (unsigned char)(0xE0 | (c >> 12));
+		p[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+		p[2] = (unsigned char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	p[0] = (unsigned char)(0xF0 | (c >> 18));
+	p[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+	p[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+	p[3] = (unsigned char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* Lower-cases the NUL-terminated s in place.  lower_cp() maps every code
+ * point to one of the same UTF-8 length, so the result fits exactly. */
+static void lower_in_place(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		size_t n;
+		if (*p < 0x80) { /* the usual case */
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 32;
+			p++;
+			continue;
+		}
+		n = utf8_decode(p, &cp);
+		if (!n) { /* invalid UTF-8: keep the byte, the connector reports it */
+			p++;
+			continue;
+		}
+		cp = lower_cp(cp);
+		if (utf8_len(cp) == n) /* always, by lower_cp's table; checked anyway */
+			utf8_put(p, cp);
+		p += n;
+	}
+}
+
+/* Does lower-casing leave s as it is?  (ASCII without capitals.) */
+static int already_lower(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || *p >= 0x80)
+			return 0;
+	return 1;
 }
 
 char *dg_mapping_lower(const char *s)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	dg_strbuf_grow(&sb, strlen(s));
-	while (*p) {
-		uint32_t cp;
-		size_t n = utf8_decode(p, &cp);
-		if (!n) { /* invalid UTF-8: keep the byte, the connector reports it */
-			dg_strbuf_addch(&sb, *p++);
-			continue;
-		}
-		utf8_encode(&sb, lower_cp(cp));
-		p += n;
-	}
-	return dg_strbuf_detach(&sb);
+	char *low = dg_xstrdup(s);
+	lower_in_place(low);
+	return low;
 }
 
 /* ---- e-mail addresses ---- */
@@ -209,33 +244,77 @@ static int smtp_kind(const char *v)
 	return 0;
 }
 
-void dg_mapping_emails(const dg_strlist *mails, const dg_strlist *proxy, dg_strlist *out)
+/* The address in *slot after `skip` bytes, trimmed, as an owned string.
+ * With `take` it is *slot itself, trimmed in place and moved out (*slot
+ * becomes NULL): no allocation for the run that may take its input. */
+static char *address(char **slot, size_t skip, int take)
 {
-	const char *primary = NULL;
+	const char *s = *slot + skip;
+	size_t n = strlen(s);
+	char *own;
+	if (!take)
+		return trimmed(s, n);
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	own = *slot;
+	*slot = NULL;
+	memmove(own, s, n);
+	own[n] = '\0';
+	return own;
+}
+
+static void emails(dg_strlist *mails, dg_strlist *proxy, dg_strlist *out, int take)
+{
+	char **primary = NULL;
+	/* room for the usual case, one address per value */
+	DG_ALLOC_GROW(out->items, out->nr + mails->nr + proxy->nr, out->alloc);
 	/* Exchange: if several carry upper-case SMTP:, the last one is primary. */
 	for (size_t i = 0; i < proxy->nr; i++)
 		if (smtp_kind(proxy->items[i]) == 1)
-			primary = proxy->items[i] + 5;
+			primary = &proxy->items[i];
 	if (primary)
-		push_unique(out, trimmed(primary, strlen(primary)));
-	for (size_t i = 0; i < mails->nr; i++)
-		push_split(out, mails->items[i]);
-	for (size_t i = 0; i < proxy->nr; i++) {
-		int k = smtp_kind(proxy->items[i]);
-		if (k)
-			push_unique(out, trimmed(proxy->items[i] + 5, strlen(proxy->items[i] + 5)));
+		push_unique(out, address(primary, 5, take));
+	for (size_t i = 0; i < mails->nr; i++) {
+		if (take && !strchr(mails->items[i], ','))
+			push_unique(out, address(&mails->items[i], 0, 1));
+		else
+			push_split(out, mails->items[i]);
 	}
+	for (size_t i = 0; i < proxy->nr; i++) {
+		/* NULL: the primary, moved above (it would be a duplicate here) */
+		if (proxy->items[i] && smtp_kind(proxy->items[i]))
+			push_unique(out, address(&proxy->items[i], 5, take));
+	}
+}
+
+void dg_mapping_emails(const dg_strlist *mails, const dg_strlist *proxy, dg_strlist *out)
+{
+	/* take == 0 never writes to the lists */
+	emails((dg_strlist *)mails, (dg_strlist *)proxy, out, 0);
 }
 
 /* ---- the rules ---- */
 
-static void add_skipped(dg_preview *out, const dg_dir_user *u, const char *reason,
+/* Moves *s out of a record the run may take (leaving NULL), or copies it. */
+static char *take_str(char **s, int take)
+{
+	char *v = *s;
+	if (take) {
+		*s = NULL;
+		return v;
+	}
+	return v ? dg_xstrdup(v) : NULL;
+}
+
+static void add_skipped(dg_preview *out, dg_dir_user *u, int take, const char *reason,
 			const char *detail)
 {
 	dg_skipped *s;
 	DG_ALLOC_GROW(out->skipped, out->nskipped + 1, out->skipped_alloc);
 	s = &out->skipped[out->nskipped++];
-	s->entry = dg_xstrdup(u->entry);
+	s->entry = take_str(&u->entry, take);
 	s->reason = dg_xstrdup(reason);
 	s->detail = detail ? dg_xstrdup(detail) : NULL;
 }
@@ -272,7 +351,7 @@ static char *derive_user_name(const dg_dir_user *u, const dg_mapping_opts *o)
 {
 	const char *v = u->name_value;
 	size_t n;
-	char *raw, *low;
+	char *name;
 	if (!v)
 		return NULL;
 	n = strlen(v);
@@ -281,46 +360,53 @@ static char *derive_user_name(const dg_dir_user *u, const dg_mapping_opts *o)
 		if (at)
 			n = (size_t)(at - v);
 	}
-	raw = trimmed(v, n);
-	if (!*raw) {
-		free(raw);
+	name = trimmed(v, n);
+	if (!*name) {
+		free(name);
 		return NULL;
 	}
-	low = dg_mapping_lower(raw);
-	free(raw);
-	return low;
+	lower_in_place(name);
+	return name;
 }
 
-static void add_user(dg_preview *out, const dg_dir_user *u, char *name)
+static void add_user(dg_preview *out, dg_dir_user *u, int take, char *name)
 {
 	dg_ms_user *m;
 	DG_ALLOC_GROW(out->users, out->nusers + 1, out->users_alloc);
 	m = &out->users[out->nusers++];
 	memset(m, 0, sizeof(*m));
 	m->user_name = name;
-	m->full_name = dg_xstrdup(u->full_name ? u->full_name : "");
-	m->dn = u->dn ? dg_xstrdup(u->dn) : NULL;
-	m->entry = dg_xstrdup(u->entry);
-	dg_mapping_emails(&u->mails, &u->proxy_addresses, &m->emails);
-	for (size_t i = 0; i < u->groups.nr; i++)
-		dg_strlist_push(&m->groups, u->groups.items[i]);
+	m->full_name = take_str(&u->full_name, take);
+	if (!m->full_name)
+		m->full_name = dg_xstrdup("");
+	m->dn = take_str(&u->dn, take);
+	m->entry = take_str(&u->entry, take);
+	emails(&u->mails, &u->proxy_addresses, &m->emails, take);
+	if (take) {
+		m->groups = u->groups;
+		memset(&u->groups, 0, sizeof(u->groups));
+	} else {
+		for (size_t i = 0; i < u->groups.nr; i++)
+			dg_strlist_push(&m->groups, u->groups.items[i]);
+	}
 }
 
 /* Sorting by (user name, input order) keeps the first directory entry of a
- * collision as the user MailStore keeps, and makes the output stable. */
+ * collision as the user MailStore keeps, and makes the output stable.  The
+ * sort moves these small records, not the users; users are added in input
+ * order, so their index is the input order. */
 typedef struct ranked {
-	dg_ms_user user;
-	size_t order;
-	const char *raw;  /* name as the directory holds it, for case-only detection */
+	const char *name;
+	size_t user;      /* index in out->users as added */
 } ranked;
 
 static int cmp_ranked(const void *a, const void *b)
 {
 	const ranked *x = a, *y = b;
-	int c = strcmp(x->user.user_name, y->user.user_name);
+	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
+	return x->user < y->user ? -1 : x->user > y->user;
 }
 
 static dg_conflict *add_conflict(dg_preview *out, const char *name, const char *reason)
@@ -344,38 +430,74 @@ static void release_ms_user(dg_ms_user *u)
 	dg_strlist_clear(&u->groups);
 }
 
-/* Collapses runs of one user name into the first entry and reports them:
- * "case-only" when the directory values differ only in letter case,
- * "same-user-name" otherwise (e.g. two UPNs with the same local part). */
-static void collapse_names(dg_preview *out, ranked *r, size_t n)
+/* Reorders users[0..n) in place so that users[k] becomes the old
+ * users[perm[k]] (perm a permutation of 0..n-1): following each cycle
+ * needs one spare record, not a second array of every user. */
+static void permute_users(dg_ms_user *users, size_t n, const size_t *perm)
 {
-	size_t w = 0;
-	out->nusers = 0;
+	unsigned char *done = dg_xcalloc(n ? n : 1, 1);
+	for (size_t k = 0; k < n; k++) {
+		dg_ms_user tmp;
+		size_t j = k;
+		if (done[k])
+			continue;
+		tmp = users[k];
+		for (;;) {
+			size_t from = perm[j];
+			done[j] = 1;
+			if (from == k) {
+				users[j] = tmp;
+				break;
+			}
+			users[j] = users[from];
+			j = from;
+		}
+	}
+	free(done);
+}
+
+/* Puts the users in sorted order, collapsing runs of one user name into
+ * the first entry and reporting them: "case-only" when the directory
+ * values differ only in letter case (raw[] holds them, by user index),
+ * "same-user-name" otherwise (e.g. two UPNs with the same local part). */
+static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
+			   char *const *raw)
+{
+	size_t *perm = dg_xmalloc((n ? n : 1) * sizeof(*perm));
+	size_t w = 0, tail = n;
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		while (j < n && !strcmp(r[j].user.user_name, r[i].user.user_name))
+		while (j < n && !strcmp(r[j].name, r[i].name))
 			j++;
 		if (j - i > 1) {
+			const char *first = raw[r[i].user - base];
 			int case_only = 1;
 			for (size_t k = i + 1; k < j; k++)
-				if (strcmp(r[k].raw, r[i].raw) == 0 || strcasecmp(r[k].raw, r[i].raw))
+				if (strcmp(raw[r[k].user - base], first) == 0 ||
+				    strcasecmp(raw[r[k].user - base], first))
 					case_only = 0;
-			dg_conflict *c = add_conflict(out, r[i].user.user_name,
+			dg_conflict *c = add_conflict(out, r[i].name,
 						      case_only ? "case-only" : "same-user-name");
 			for (size_t k = i; k < j; k++)
-				dg_strlist_push(&c->entries, r[k].user.entry);
-			for (size_t k = i + 1; k < j; k++)
-				release_ms_user(&r[k].user);
+				dg_strlist_push(&c->entries, out->users[r[k].user].entry);
+			for (size_t k = i + 1; k < j; k++) {
+				/* released now, moved past the end below */
+				release_ms_user(&out->users[r[k].user]);
+				perm[--tail] = r[k].user - base;
+			}
 		}
-		out->users[w++] = r[i].user;
+		perm[w++] = r[i].user - base;
 		i = j;
 	}
-	out->nusers = w;
+	permute_users(out->users + base, n, perm);
+	out->nusers = base + w;
+	free(perm);
 }
 
 typedef struct addr_ref {
-	char *lower;
-	size_t user;
+	char *lower;      /* the address itself when it is already lower case */
+	uint32_t user;
+	uint32_t owned;
 } addr_ref;
 
 static int cmp_addr(const void *a, const void *b)
@@ -387,62 +509,150 @@ static int cmp_addr(const void *a, const void *b)
 	return x->user < y->user ? -1 : x->user > y->user;
 }
 
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	h ^= h >> 16; /* FNV leaves the low bits a table uses poorly mixed */
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+/* Marks dup[i] for every ref whose address another ref also has.  A hash
+ * table instead of sorting every address: duplicates are rare, so only
+ * they are sorted afterwards. */
+static size_t mark_duplicates(const addr_ref *refs, size_t n, unsigned char *dup)
+{
+	size_t size = 16, ndup = 0;
+	uint32_t *slots; /* ref index + 1 */
+	while (size < 2 * n)
+		size *= 2;
+	slots = dg_xcalloc(size, sizeof(*slots));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = hash_str(refs[i].lower) & (size - 1);
+		for (; slots[j]; j = (j + 1) & (size - 1)) {
+			uint32_t o = slots[j] - 1;
+			if (strcmp(refs[o].lower, refs[i].lower))
+				continue;
+			ndup += !dup[o] + 1;
+			dup[o] = dup[i] = 1;
+			break;
+		}
+		if (!slots[j])
+			slots[j] = (uint32_t)i + 1;
+	}
+	free(slots);
+	return ndup;
+}
+
 /* One address on two MailStore users: mail would be archived for both. */
 static void find_duplicate_emails(dg_preview *out)
 {
-	size_t n = 0, alloc = 0;
-	addr_ref *refs = NULL;
+	size_t n = 0, ndup, k = 0;
+	addr_ref *refs, *dups;
+	unsigned char *dup;
+	for (size_t i = 0; i < out->nusers; i++)
+		n += out->users[i].emails.nr;
+	refs = dg_xmalloc((n ? n : 1) * sizeof(*refs));
+	n = 0;
 	for (size_t i = 0; i < out->nusers; i++)
 		for (size_t j = 0; j < out->users[i].emails.nr; j++) {
-			DG_ALLOC_GROW(refs, n + 1, alloc);
-			refs[n].lower = dg_mapping_lower(out->users[i].emails.items[j]);
-			refs[n++].user = i;
+			char *addr = out->users[i].emails.items[j];
+			/* most addresses are lower case already: no copy for them */
+			refs[n].owned = !already_lower(addr);
+			refs[n].lower = refs[n].owned ? dg_mapping_lower(addr) : addr;
+			refs[n++].user = (uint32_t)i;
 		}
-	if (n) /* qsort(NULL, 0) is undefined behaviour */
-		qsort(refs, n, sizeof(*refs), cmp_addr);
-	for (size_t i = 0; i < n;) {
+	dup = dg_xcalloc(n ? n : 1, 1);
+	ndup = mark_duplicates(refs, n, dup);
+	dups = dg_xmalloc((ndup ? ndup : 1) * sizeof(*dups));
+	for (size_t i = 0; i < n; i++)
+		if (dup[i])
+			dups[k++] = refs[i];
+	/* conflicts in address order, entries in user order, as a full sort would */
+	qsort(dups, ndup, sizeof(*dups), cmp_addr);
+	for (size_t i = 0; i < ndup;) {
 		size_t j = i + 1;
-		while (j < n && !strcmp(refs[j].lower, refs[i].lower))
+		while (j < ndup && !strcmp(dups[j].lower, dups[i].lower))
 			j++;
-		if (j - i > 1) {
-			dg_conflict *c = add_conflict(out, refs[i].lower, "duplicate-email");
-			for (size_t k = i; k < j; k++)
-				dg_strlist_push(&c->entries, out->users[refs[k].user].entry);
-		}
+		dg_conflict *c = add_conflict(out, dups[i].lower, "duplicate-email");
+		for (size_t m = i; m < j; m++)
+			dg_strlist_push(&c->entries, out->users[dups[m].user].entry);
 		i = j;
 	}
 	for (size_t i = 0; i < n; i++)
-		free(refs[i].lower);
+		if (refs[i].owned)
+			free(refs[i].lower);
+	free(dups);
+	free(dup);
 	free(refs);
+}
+
+/* One record through the rules; returns 1 when it became a user (r filled). */
+static int map_one(dg_dir_user *u, int take, const dg_mapping_opts *opts, dg_preview *out,
+		   ranked *r, char **raw)
+{
+	const char *detail, *reason = skip_reason(u, opts, &detail);
+	char *name;
+	if (reason) {
+		add_skipped(out, u, take, reason, detail);
+		return 0;
+	}
+	name = derive_user_name(u, opts);
+	if (!name) {
+		add_skipped(out, u, take, "empty-user-name",
+			    u->name_value ? "user-name attribute is empty after MailStore's rules"
+					  : "entry has no value for the user-name attribute");
+		return 0;
+	}
+	add_user(out, u, take, name);
+	r->name = name;
+	r->user = out->nusers - 1;
+	*raw = take ? take_str(&u->name_value, take) : u->name_value;
+	return 1;
+}
+
+/* The one implementation behind both entry points.  With `take`, strings
+ * move from the records into the preview and each record is freed as soon
+ * as it has been read, so the directory is never held twice. */
+static void run(dg_dir_user *items, size_t nr, int take, const dg_mapping_opts *opts,
+		dg_preview *out)
+{
+	ranked *r;
+	char **raw; /* user-name values as the directory holds them, by user */
+	size_t n = 0, base;
+	/* at most one user per record: no grow-and-copy steps */
+	DG_ALLOC_GROW(out->users, out->nusers + nr, out->users_alloc);
+	base = out->nusers; /* 0 but for a caller that adds to a preview */
+	r = dg_xmalloc((nr ? nr : 1) * sizeof(*r));
+	raw = dg_xmalloc((nr ? nr : 1) * sizeof(*raw));
+	for (size_t i = 0; i < nr; i++) {
+		n += map_one(&items[i], take, opts, out, &r[n], &raw[out->nusers - base]);
+		if (take)
+			dir_user_release(&items[i]);
+	}
+	qsort(r, n, sizeof(*r), cmp_ranked);
+	collapse_names(out, base, r, n, raw);
+	if (take)
+		for (size_t i = 0; i < n; i++)
+			free(raw[i]);
+	free(raw);
+	free(r);
+	find_duplicate_emails(out);
 }
 
 void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
 {
-	ranked *r = dg_xcalloc(in->nr ? in->nr : 1, sizeof(*r));
-	size_t n = 0;
-	for (size_t i = 0; i < in->nr; i++) {
-		const dg_dir_user *u = &in->items[i];
-		const char *detail, *reason = skip_reason(u, opts, &detail);
-		char *name;
-		if (reason) {
-			add_skipped(out, u, reason, detail);
-			continue;
-		}
-		name = derive_user_name(u, opts);
-		if (!name) {
-			add_skipped(out, u, "empty-user-name",
-				    u->name_value ? "user-name attribute is empty after MailStore's rules"
-						  : "entry has no value for the user-name attribute");
-			continue;
-		}
-		add_user(out, u, name);
-		r[n].user = out->users[out->nusers - 1];
-		r[n].order = i;
-		r[n].raw = u->name_value;
-		n++;
-	}
-	qsort(r, n, sizeof(*r), cmp_ranked);
-	collapse_names(out, r, n);
-	free(r);
-	find_duplicate_emails(out);
+	/* take == 0 never writes to the records */
+	run((dg_dir_user *)in->items, in->nr, 0, opts, out);
+}
+
+void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
+{
+	run(in->items, in->nr, 1, opts, out);
+	free(in->items);
+	in->items = NULL;
+	in->nr = in->alloc = 0;
 }

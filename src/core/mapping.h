@@ -79,6 +79,10 @@ typedef struct dg_preview {
 
 /* Runs the rules over `in` and fills `out` (users sorted by user name). */
 void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
+/* The same result, taking `in` apart on the way: strings move into `out`
+ * and each record is freed once read, so a large directory is not held
+ * twice.  `in` is left empty. */
+void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
 void dg_preview_release(dg_preview *p);
 
 /* Helpers the rules are built from, exposed for unit tests. */

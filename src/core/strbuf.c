@@ -1,9 +1,11 @@
 #include "strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 static char dg_strbuf_empty[1];
 
@@ -13,11 +15,34 @@ static void die_oom(void)
 	abort();
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)4 << 20)
+
+/* A large block (the record arrays of a 100,000-user directory, a
+ * rendered preview) is otherwise faulted in 4 KiB at a time, and on a
+ * virtual machine every fault and TLB miss is dear.  Ask for transparent
+ * huge pages on the 2 MiB-aligned part of it: with THP in "madvise" mode
+ * (the usual default) that is 512 times fewer faults for the pages not
+ * touched yet.  Advice only; where THP is off it changes nothing. */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+	if (n >= HUGE_MIN && end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 void *dg_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
 		die_oom();
+	advise_huge(p, n);
 	return p;
 }
 
@@ -26,6 +51,8 @@ void *dg_xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
 		die_oom();
+	/* n * size did not overflow: calloc checked it */
+	advise_huge(p, n * size);
 	return p;
 }
 
@@ -34,6 +61,7 @@ void *dg_xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
 		die_oom();
+	advise_huge(q, n);
 	return q;
 }
 
@@ -121,7 +149,9 @@ void dg_strbuf_add(dg_strbuf *sb, const void *data, size_t len)
 			dg_strbuf_init(sb);
 		return;
 	}
-	dg_strbuf_grow(sb, len);
+	/* room already there (the usual case): no call to grow */
+	if (sb->len + len >= sb->alloc)
+		dg_strbuf_grow(sb, len);
 	memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
@@ -134,8 +164,11 @@ void dg_strbuf_adds(dg_strbuf *sb, const char *s)
 
 void dg_strbuf_addch(dg_strbuf *sb, int c)
 {
-	char ch = (char)c;
-	dg_strbuf_add(sb, &ch, 1);
+	/* called per byte by the renderers: store directly when there is room */
+	if (sb->len + 1 >= sb->alloc)
+		dg_strbuf_grow(sb, 1);
+	sb->buf[sb->len++] = (char)c;
+	sb->buf[sb->len] = '\0';
 }
 
 void dg_strbuf_addrepeat(dg_strbuf *sb, int c, size_t n)
@@ -176,23 +209,34 @@ void dg_strbuf_addf(dg_strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Bytes a JSON string literal must escape: '"', '\\', controls and DEL. */
+static int json_special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
 void dg_strbuf_add_json_str(dg_strbuf *sb, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	dg_strbuf_addch(sb, '"');
-	for (; *p; p++) {
+	for (;;) {
+		/* copy runs of plain bytes at once: nearly every string is one run */
+		const unsigned char *run = p;
+		while (*p && !json_special(*p))
+			p++;
+		if (p > run)
+			dg_strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
-		case '"': dg_strbuf_adds(sb, "\\\""); break;
-		case '\\': dg_strbuf_adds(sb, "\\\\"); break;
-		case '\n': dg_strbuf_adds(sb, "\\n"); break;
-		case '\r': dg_strbuf_adds(sb, "\\r"); break;
-		case '\t': dg_strbuf_adds(sb, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				dg_strbuf_addf(sb, "\\u%04x", *p);
-			else
-				dg_strbuf_addch(sb, *p);
+		case '"': dg_strbuf_add(sb, "\\\"", 2); break;
+		case '\\': dg_strbuf_add(sb, "\\\\", 2); break;
+		case '\n': dg_strbuf_add(sb, "\\n", 2); break;
+		case '\r': dg_strbuf_add(sb, "\\r", 2); break;
+		case '\t': dg_strbuf_add(sb, "\\t", 2); break;
+		default: dg_strbuf_addf(sb, "\\u%04x", *p); break;
 		}
+		p++;
 	}
 	dg_strbuf_addch(sb, '"');
 }

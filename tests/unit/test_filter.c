@@ -485,6 +485,30 @@ static void test_match_bitwise(void)
 	dg_entry_list_clear(&l);
 }
 
+/* Values and assertions longer than the evaluator's stack buffers fold
+ * the same way (a heap copy instead); lengths decide early. */
+static void test_match_long_values(void)
+{
+	dg_entry_list l = DG_ENTRY_LIST_INIT;
+	dg_entry *e = dg_entry_list_add(&l, "CN=Long,DC=example,DC=com");
+	dg_strbuf v = DG_STRBUF_INIT, f = DG_STRBUF_INIT;
+	for (int i = 0; i < 100; i++)
+		dg_strbuf_adds(&v, "M\xc3\xbcller"); /* 700 bytes */
+	dg_entry_add_value(e, "description", v.buf, v.len);
+	dg_strbuf_adds(&f, "(description=");
+	for (int i = 0; i < 100; i++)
+		dg_strbuf_adds(&f, "m\xc3\x9cLLER");
+	dg_strbuf_addch(&f, ')');
+	CHECK_INT(matches(f.buf, e, NULL), 1);
+	dg_strbuf_setlen(&f, f.len - 2); /* one byte shorter: no match */
+	dg_strbuf_addch(&f, ')');
+	CHECK_INT(matches(f.buf, e, NULL), 0);
+	CHECK_INT(matches("(description=m\xc3\xbcller)", e, NULL), 0);
+	dg_strbuf_release(&v);
+	dg_strbuf_release(&f);
+	dg_entry_list_clear(&l);
+}
+
 static void test_match_basic(void)
 {
 	dg_entry_list l = DG_ENTRY_LIST_INIT;
@@ -692,6 +716,7 @@ int main(void)
 	RUN(test_lint_warnings);
 	RUN(test_match_bitwise);
 	RUN(test_match_basic);
+	RUN(test_match_long_values);
 	RUN(test_match_in_chain);
 	RUN(test_walk);
 	RUN(test_escape);

@@ -184,6 +184,107 @@ static void test_many_users_stay_sorted(void)
 	dg_dir_user_list_clear(&l);
 }
 
+/* A directory with every case the rules distinguish, built twice. */
+static void varied(dg_dir_user_list *l)
+{
+	dg_dir_user *u;
+	u = user(l, "cn=a", "Alice@X.com", " Alice@X.com ");
+	dg_strlist_push(&u->proxy_addresses, "smtp: second@x.com");
+	dg_strlist_push(&u->proxy_addresses, "SMTP:Primary@X.com\t");
+	dg_strlist_push(&u->proxy_addresses, "X500:/o=x/cn=a");
+	dg_strlist_push(&u->groups, "Staff");
+	u->full_name = dg_xstrdup("Alice");
+	u = user(l, "cn=a2", "alice@y.com", "one@x.com, Two@x.com,,");
+	u = user(l, "cn=b", "BOB", "shared@x.com");
+	u = user(l, "cn=b2", "bob", "b2@x.com");
+	u = user(l, "cn=c", "Ｃarol", "ÄÖ@x.com");
+	dg_strlist_push(&u->mails, "äö@x.com");
+	u = user(l, "cn=skip", "skip", "s@x.com");
+	u->in_groups = 0;
+	u = user(l, "cn=empty", "  @x.com", NULL);
+	u = user(l, "cn=none", NULL, NULL);
+	u = user(l, "cn=cloud", "cloud", "SHARED@x.com");
+	free(u->dn);
+	u->dn = NULL;
+}
+
+static void check_same_strlist(const dg_strlist *a, const dg_strlist *b)
+{
+	CHECK_INT(a->nr, b->nr);
+	for (size_t i = 0; i < a->nr && i < b->nr; i++)
+		CHECK_STR(a->items[i], b->items[i]);
+}
+
+static int same_opt(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* dg_mapping_run_take gives what dg_mapping_run gives, and empties its input. */
+static void test_take_matches_copy(void)
+{
+	dg_dir_user_list l1 = DG_DIR_USER_LIST_INIT, l2 = DG_DIR_USER_LIST_INIT;
+	dg_mapping_opts o = { .local_part_only = 1, .exchange_only = 1 };
+	dg_preview p1 = { 0 }, p2 = { 0 };
+	varied(&l1);
+	varied(&l2);
+	dg_mapping_run(&l1, &o, &p1);
+	dg_mapping_run_take(&l2, &o, &p2);
+	CHECK_INT(l1.nr, 9);
+	CHECK_INT(l2.nr, 0);
+	CHECK(l2.items == NULL);
+	CHECK_INT(p1.nusers, p2.nusers);
+	for (size_t i = 0; i < p1.nusers && i < p2.nusers; i++) {
+		const dg_ms_user *a = &p1.users[i], *b = &p2.users[i];
+		CHECK_STR(a->user_name, b->user_name);
+		CHECK_STR(a->full_name, b->full_name);
+		CHECK(same_opt(a->dn, b->dn));
+		CHECK_STR(a->entry, b->entry);
+		check_same_strlist(&a->emails, &b->emails);
+		check_same_strlist(&a->groups, &b->groups);
+	}
+	CHECK_INT(p1.nskipped, p2.nskipped);
+	for (size_t i = 0; i < p1.nskipped && i < p2.nskipped; i++) {
+		CHECK_STR(p1.skipped[i].entry, p2.skipped[i].entry);
+		CHECK_STR(p1.skipped[i].reason, p2.skipped[i].reason);
+		CHECK(same_opt(p1.skipped[i].detail, p2.skipped[i].detail));
+	}
+	CHECK_INT(p1.nconflicts, p2.nconflicts);
+	for (size_t i = 0; i < p1.nconflicts && i < p2.nconflicts; i++) {
+		CHECK_STR(p1.conflicts[i].user_name, p2.conflicts[i].user_name);
+		CHECK_STR(p1.conflicts[i].reason, p2.conflicts[i].reason);
+		check_same_strlist(&p1.conflicts[i].entries, &p2.conflicts[i].entries);
+	}
+	/* and the expected answers, so both cannot be wrong alike */
+	const dg_ms_user *a = find(&p1, "alice");
+	CHECK(a != NULL);
+	if (a && a->emails.nr == 3) {
+		CHECK_STR(a->emails.items[0], "Primary@X.com");
+		CHECK_STR(a->emails.items[1], "Alice@X.com");
+		CHECK_STR(a->emails.items[2], "second@x.com");
+	} else {
+		CHECK(0);
+	}
+	int same_name = 0, case_only = 0, dup_shared = 0, dup_umlaut = 0;
+	for (size_t i = 0; i < p1.nconflicts; i++) {
+		const dg_conflict *c = &p1.conflicts[i];
+		same_name += !strcmp(c->reason, "same-user-name") && !strcmp(c->user_name, "alice");
+		case_only += !strcmp(c->reason, "case-only") && !strcmp(c->user_name, "bob");
+		dup_shared += !strcmp(c->reason, "duplicate-email") &&
+			      !strcmp(c->user_name, "shared@x.com") && c->entries.nr == 2;
+		dup_umlaut += !strcmp(c->reason, "duplicate-email") &&
+			      !strcmp(c->user_name, "äö@x.com");
+	}
+	CHECK_INT(same_name, 1);
+	CHECK_INT(case_only, 1);
+	CHECK_INT(dup_shared, 1);
+	CHECK_INT(dup_umlaut, 1);
+	dg_preview_release(&p1);
+	dg_preview_release(&p2);
+	dg_dir_user_list_clear(&l1);
+	dg_dir_user_list_clear(&l2);
+}
+
 int main(void)
 {
 	RUN(test_lower);
@@ -194,5 +295,6 @@ int main(void)
 	RUN(test_local_part_and_sorting);
 	RUN(test_conflicts);
 	RUN(test_many_users_stay_sorted);
+	RUN(test_take_matches_copy);
 	return dg_t_done();
 }
