@@ -6,7 +6,8 @@ set -eu
 
 build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev libcjson-dev
  libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
-test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils"
+test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils samba samba-ad-dc
+ samba-ad-provision iproute2"
 
 want="$build_pkgs"
 case "${1:---build}" in
@@ -26,6 +27,16 @@ SUDO=""
 echo "installing:$missing" >&2
 # slapd: no system database and no service; the tests run private instances.
 echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
+# No package may start its system service (slapd, smbd, nmbd — nmbd would
+# broadcast on the LAN): the tests run private instances on loopback only.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	made_policy=1
+	trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null

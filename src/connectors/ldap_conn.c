@@ -400,21 +400,26 @@ static dg_code report_transport(const dg_ldap_conn *c, int rc, double elapsed_ms
 	return dg_error_set(err, DG_E_NETWORK, "%s: %s", c->uri, ldap_err2string(rc));
 }
 
-/* AD's "AcceptSecurityContext error, data 52e, v893": the data code, or -1. */
+/* The data code of AD's (and Samba's) diagnostic message for a failed bind,
+ * "80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error,
+ * data 52e, v1db1": the hex number after the word "data" (not inside a word
+ * such as "metadata"), or -1. */
 static long ad_data_code(const char *diag)
 {
-	const char *d = diag ? strstr(diag, "data ") : NULL;
-	char *end;
-	long v;
-	if (!d)
-		return -1;
-	d += 5;
-	if (!isxdigit((unsigned char)*d))
-		return -1;
-	v = strtol(d, &end, 16);
-	if (end == d || (*end && *end != ',' && !isspace((unsigned char)*end)))
-		return -1;
-	return v;
+	for (const char *d = diag; d && (d = strstr(d, "data ")) != NULL; d += 5) {
+		const char *v = d + 5;
+		char *end;
+		long n;
+		if (d != diag && !isspace((unsigned char)d[-1]) && d[-1] != ',')
+			continue;
+		if (!isxdigit((unsigned char)*v))
+			continue;
+		n = strtol(v, &end, 16);
+		if (end - v > 8 || (*end && *end != ',' && !isspace((unsigned char)*end)))
+			continue;
+		return n;
+	}
+	return -1;
 }
 
 static const struct ad_bind_code {
@@ -423,11 +428,15 @@ static const struct ad_bind_code {
 	int about_password; /* else about the user */
 	const char *what, *fix;
 } ad_bind_codes[] = {
-	{ 0x525, "AD004", 0, "the bind user does not exist",
-	  "check /directory/bind/user: a user principal name (user@domain), DOMAIN\\user or "
-	  "the user's DN" },
-	{ 0x52e, "AD005", 1, "the user exists but the password is wrong",
-	  "set the secret behind /directory/bind/password to the account's current password" },
+	/* fix NULL: report_bind says how to write the bind user (525, 52e). */
+	{ 0x525, "AD004", 0, "the bind user does not exist", NULL },
+	/* Samba (nt_status_squash) and, in practice, AD too answer 52e for a user
+	 * that does not exist, so this cannot say which of the two is wrong.
+	 * Seen against Samba 4.17: an unknown user, and a wrong password for a
+	 * disabled or must-change account, all give 52e. */
+	{ 0x52e, "AD005", 1, "the password is wrong or the user does not exist (AD gives "
+			     "one answer for both)",
+	  NULL },
 	{ 0x530, "AD006", 0, "the account may not log on at this time (logon hours)",
 	  "allow logons at all hours for the service account (Account > Logon Hours)" },
 	{ 0x531, "AD007", 0, "the account may not log on from this computer",
@@ -466,7 +475,18 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 					     ac->about_password ? pw_path : t->bind_path,
 					     "bind as %s rejected: %s (AD data %lx)", who, ac->what,
 					     data);
-			dg_finding_hint(fd, "%s", ac->fix);
+			if (ac->fix)
+				dg_finding_hint(fd, "%s", ac->fix);
+			else /* 525, 52e: the user name may be what is wrong */
+				dg_finding_hint(fd, "%s%s%scheck that %s names an existing account: "
+						    "a user principal name (user@domain), "
+						    "DOMAIN\\user or the user's DN",
+						ac->about_password ? "set the secret behind " : "",
+						ac->about_password ? pw_path : "",
+						ac->about_password ? " to the account's current "
+								     "password, and "
+								   : "",
+						t->bind_path);
 		} else {
 			fd = dg_findings_add(f, "LDAP015", DG_SEV_ERROR, pw_path,
 					     "bind as %s rejected: invalid credentials%s%s%s", who,
@@ -480,8 +500,9 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 		/* AD and Samba answer 8, OpenLDAP (security simple_bind=N) 13. */
 		fd = dg_findings_add(f, "LDAP016", DG_SEV_ERROR, "/directory/protocol",
 				     "%s refuses a simple bind over an unencrypted connection "
-				     "(result %d, %s)",
-				     c->uri, rc, ldap_err2string(rc));
+				     "(result %d, %s%s%s)",
+				     c->uri, rc, ldap_err2string(rc), diag ? ": " : "",
+				     diag ? diag : "");
 		dg_finding_hint(fd, "set /directory/protocol to %s so the password travels "
 				    "encrypted",
 				t->is_ad ? "\"ldaps\"" : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
