@@ -1,6 +1,7 @@
 /* dirgate check PROFILE [--offline] [--format text|json] */
 #include "cli.h"
 
+#include "../connectors/ldap_probe.h"
 #include "../core/checks.h"
 #include "../core/error.h"
 #include "../core/profile.h"
@@ -16,13 +17,36 @@ static const char usage_text[] =
 	"files, certificates, option combinations).  Each finding has a stable code,\n"
 	"the profile path it is about, what is wrong and how to fix it.\n"
 	"\n"
-	"  --offline        only rules that need no network (live probes of the\n"
-	"                   directory and MailStore come in a later version)\n"
+	"  --offline        only rules that need no network; without it, ldap and\n"
+	"                   active-directory profiles are also probed live: connect\n"
+	"                   and bind, RootDSE, base DN, what the user filter selects\n"
 	"  --format FORMAT  text (default) or json\n"
 	"  -h, --help       show this help\n"
 	"\n"
 	"Exit status: 0 no errors (warnings allowed), 3 errors found, 1 the profile\n"
 	"could not be read, 64 usage error.\n";
+
+/* Live probes run only on a profile whose offline rules found no error:
+ * probing with a known-broken profile only adds noise. */
+static void run_live_probes(const dg_profile *p, dg_findings *findings)
+{
+	dg_dir_type t = p->directory.type;
+	if (dg_findings_count(findings, DG_SEV_ERROR)) {
+		fputs("dirgate check: live probes skipped: fix the errors above first\n", stderr);
+		return;
+	}
+	if (p->directory.snapshot) {
+		fputs("dirgate check: live probes skipped: the profile reads a snapshot\n", stderr);
+		return;
+	}
+	if (t != DG_DIR_LDAP && t != DG_DIR_ACTIVE_DIRECTORY) {
+		fprintf(stderr, "dirgate check: live probes of %s directories are not part of "
+				"this version; only offline rules were checked\n",
+			dg_dir_type_name(t));
+		return;
+	}
+	dg_ldap_probe(p, findings);
+}
 
 int dg_cmd_check(int argc, char **argv)
 {
@@ -64,8 +88,7 @@ int dg_cmd_check(int argc, char **argv)
 		return dg_cli_fail("%s", err.message);
 	dg_check_offline(p, &findings);
 	if (!offline)
-		fputs("dirgate check: live probes are not part of this version; "
-		      "only offline rules were checked (pass --offline to say so)\n", stderr);
+		run_live_probes(p, &findings);
 	if (fmt == DG_FMT_JSON)
 		dg_output_check_json(&out, p->name, &findings);
 	else

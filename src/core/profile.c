@@ -1608,6 +1608,20 @@ int dg_profile_ldap_port(const dg_profile *p)
 	return dg_profile_ldap_protocol(p) == DG_PROTO_LDAP_SSL ? 636 : 389;
 }
 
+const char *dg_profile_user_filter(const dg_profile *p)
+{
+	switch (p->directory.type) {
+	case DG_DIR_ACTIVE_DIRECTORY:
+		/* Users, not computers or contacts (MailStore's own filter). */
+		return "(&(objectCategory=person)(objectClass=user))";
+	case DG_DIR_LDAP:
+		return p->directory.ldap.user_filter ? p->directory.ldap.user_filter
+						     : "(objectClass=inetOrgPerson)";
+	default:
+		return NULL;
+	}
+}
+
 dg_username_format dg_profile_user_name_format(const dg_profile *p)
 {
 	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY)

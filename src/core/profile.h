@@ -199,5 +199,9 @@ const char *dg_auth_method_name(dg_auth_method m);   /* "adfs", ... */
 dg_ldap_protocol dg_profile_ldap_protocol(const dg_profile *p);
 int dg_profile_ldap_port(const dg_profile *p);
 dg_username_format dg_profile_user_name_format(const dg_profile *p);
+/* The LDAP filter that selects user entries: MailStore's fixed AD filter,
+ * or /directory/users/filter (default "(objectClass=inetOrgPerson)");
+ * NULL for cloud directories. */
+const char *dg_profile_user_filter(const dg_profile *p);
 
 #endif

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""`dirgate check` with live probes against private slapd servers
+(tests/integration/slapd.py): connect and bind, RootDSE, base DN, the user
+filter's count (equal to what ldapsearch finds), per-clause counts when the
+filter selects no one, bind failures, an LDAP server posing as AD, and the
+printed ldapsearch command repeated by hand.  Prints TAP.
+
+usage: test_check_live.py DIRGATE"""
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
+import slapd  # noqa: E402
+from tap import Tap  # noqa: E402
+
+t = Tap()
+binary = os.path.abspath(sys.argv[1])
+if not shutil.which("ldapsearch") or not (shutil.which("slapd") or
+                                           os.path.exists("/usr/sbin/slapd")):
+    print("1..0 # SKIP slapd or ldap-utils not installed (scripts/install-deps.sh --test)")
+    sys.exit(0)
+
+
+def check(tmp, directory, env_extra=None):
+    prof = {"name": "live", "directory": directory}
+    path = os.path.join(tmp, "p.json")
+    with open(path, "w") as f:
+        json.dump(prof, f)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
+    env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_IT_PW=slapd.ROOT_PW)
+    env.update(env_extra or {})
+    p = subprocess.run([binary, "check", "--format", "json", path], env=env,
+                       capture_output=True, timeout=120)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        doc = {"findings": []}
+    return p, doc
+
+
+def codes(doc):
+    return [f["code"] for f in doc["findings"]]
+
+
+def find(doc, code):
+    return next((f for f in doc["findings"] if f["code"] == code), None)
+
+
+def ldapsearch_count(port, filt, pwfile, extra=()):
+    args = ["ldapsearch", "-x", "-LLL", "-H", "ldap://127.0.0.1:%d" % port, "-D",
+            slapd.ROOT_DN, "-y", pwfile, "-b", slapd.SUFFIX, "-E", "pr=1000/noprompt",
+            *extra, filt, "1.1"]
+    out = subprocess.run(args, capture_output=True, timeout=60).stdout.decode()
+    return sum(1 for line in out.splitlines() if line.startswith("dn:"))
+
+
+slapd.install_signal_handlers(lambda: None)
+tmp = tempfile.mkdtemp(prefix="dg-check-live-")
+try:
+    with slapd.SlapdSet(n_bulk=1200) as s:
+        pwfile = os.path.join(tmp, "pw")
+        with open(pwfile, "w") as f:
+            f.write(slapd.ROOT_PW)
+        os.chmod(pwfile, 0o600)
+        base = {"type": "ldap", "server": "127.0.0.1", "port": s.main.ldap_port,
+                "protocol": "ldap", "baseDn": slapd.SUFFIX,
+                "bind": {"dn": slapd.ROOT_DN, "password": {"env": "DG_IT_PW"}}}
+
+        # 1. a working profile: bound, and the count equals ldapsearch's
+        users = {"filter": "(objectClass=inetOrgPerson)"}
+        p, doc = check(tmp, dict(base, users=users))
+        want = ldapsearch_count(s.main.ldap_port, users["filter"], pwfile)
+        t.check(p.returncode == 0, "working profile: exit 0", p.stdout.decode()[-1500:])
+        t.check("LDAP021" in codes(doc), "connected and bound (LDAP021)", codes(doc))
+        f23 = find(doc, "LDAP023")
+        t.check(f23 and " %d entries " % want in f23["message"] and want > 1000,
+                "user filter count equals ldapsearch (%d)" % want, f23)
+
+        # 2. the printed ldapsearch command, repeated by hand, finds the same
+        if f23:
+            cmd = f23["hint"].split("repeat by hand: ", 1)[1].splitlines()[0]
+            argv = shlex.split(cmd)
+            envs = {}
+            while argv and "=" in argv[0] and not argv[0].startswith("-"):
+                k, v = argv.pop(0).split("=", 1)
+                envs[k] = v
+            argv = [("-y" if a == "-W" else a) for a in argv]
+            if "-y" in argv:
+                argv.insert(argv.index("-y") + 1, pwfile)
+            out = subprocess.run(argv, capture_output=True, timeout=60,
+                                 env=dict(os.environ, **envs)).stdout.decode()
+            n = sum(1 for line in out.splitlines() if line.startswith("dn:"))
+            t.check(n == want, "the printed ldapsearch command finds the same %d" % want,
+                    "%s -> %d" % (cmd, n))
+
+        # 3. a filter that selects no one: per-clause counts say which clause
+        users0 = {"filter": "(&(objectClass=inetOrgPerson)(description=nobody-has-this))"}
+        p, doc = check(tmp, dict(base, users=users0))
+        f22 = find(doc, "LDAP022")
+        t.check(p.returncode == 3 and f22 and f22["path"] == "/directory/users/filter",
+                "empty result is an error at /directory/users/filter", doc)
+        t.check(f22 and "(description=nobody-has-this): 0" in f22["hint"] and
+                "(objectClass=inetOrgPerson): %d" % want in f22["hint"],
+                "per-clause counts show the clause that removes everyone",
+                f22 and f22["hint"])
+
+        # 4. StartTLS with the CA file
+        tls = dict(base, protocol="ldap-tls", users=users, tls={"caFile": s.ca_file})
+        p, doc = check(tmp, tls)
+        t.check(p.returncode == 0 and "LDAP023" in codes(doc), "StartTLS with caFile",
+                codes(doc))
+        f23 = find(doc, "LDAP023")
+        t.check(f23 and "-ZZ" in f23["hint"] and "LDAPTLS_CACERT=" in f23["hint"],
+                "ldapsearch command carries -ZZ and the CA file", f23 and f23["hint"])
+
+        # 5. wrong password: its own finding, exit 3
+        p, doc = check(tmp, dict(base, users=users), {"DG_IT_PW": "wrong-Canary-77"})
+        t.check(p.returncode == 3 and "LDAP015" in codes(doc), "wrong password -> LDAP015",
+                codes(doc))
+        t.check(b"wrong-Canary-77" not in p.stdout + p.stderr,
+                "the wrong password is not echoed")
+
+        # 6. an LDAP server posing as AD: not AD, and no base DN to take
+        ad = {"type": "active-directory", "server": "127.0.0.1", "protocol": "ldap",
+              "port": s.main.ldap_port, "baseDn": "",
+              "bind": {"user": slapd.ROOT_DN, "password": {"env": "DG_IT_PW"}}}
+        p, doc = check(tmp, ad)
+        t.check("AD014" in codes(doc) and "AD016" in codes(doc) and p.returncode == 3,
+                "slapd as AD: AD014 warning and AD016 (no defaultNamingContext)",
+                codes(doc))
+
+        # 7. nothing printed ever holds the bind password
+        outs = b""
+        for d in (dict(base, users=users), dict(base, users=users0), tls, ad):
+            p, _ = check(tmp, d)
+            outs += p.stdout + p.stderr
+        t.check(slapd.ROOT_PW.encode() not in outs, "bind password never printed")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+t.done()
