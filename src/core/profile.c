@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "jsonpos.h"
+#include "suggest.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -543,63 +544,6 @@ static void path_pop(walker *w, size_t mark)
 
 /* ---- did-you-mean ---------------------------------------------------------- */
 
-/* Optimal string alignment distance (Damerau-Levenshtein where each
- * substring is edited once), case-insensitive: a wrong case is the most
- * common typo in hand-written JSON. */
-static size_t osa_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), d;
-	size_t *prev2 = dg_xcalloc(lb + 1, sizeof(size_t));
-	size_t *prev = dg_xcalloc(lb + 1, sizeof(size_t));
-	size_t *cur = dg_xcalloc(lb + 1, sizeof(size_t));
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-			size_t cost = ca != cb, v = prev[j - 1] + cost;
-			if (prev[j] + 1 < v)
-				v = prev[j] + 1;
-			if (cur[j - 1] + 1 < v)
-				v = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < v)
-				v = prev2[j - 2] + 1;
-			cur[j] = v;
-		}
-		size_t *t = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = t;
-	}
-	d = prev[lb];
-	free(prev2);
-	free(prev);
-	free(cur);
-	return d;
-}
-
-/* The candidate closest to `word`, or NULL when none is close enough. */
-static const char *closest(const char *word, const char *const *cands, size_t n)
-{
-	size_t wl = strlen(word), limit = wl <= 4 ? 1 : wl <= 8 ? 2 : 3, best_d = (size_t)-1;
-	const char *best = NULL;
-	if (wl > 64)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t cl = strlen(cands[i]), d;
-		if ((cl > wl ? cl - wl : wl - cl) > limit)
-			continue;
-		d = osa_distance(word, cands[i]);
-		if (d <= limit && d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	return best;
-}
-
 /* ---- helpers about the tables ------------------------------------------- */
 
 static const struct field *find_field(const struct objspec *spec, const char *key)
@@ -719,7 +663,7 @@ static const char *suggest_key(const walker *w, const struct objspec *spec,
 		return NULL;
 	for (size_t i = 0; i < spec->nr && n < N(cands); i++)
 		cands[n++] = spec->fields[i].key;
-	if ((s = closest(key, cands, n)))
+	if ((s = dg_suggest_closest(key, cands, n)))
 		return s;
 	if (!w->in_dir)
 		return NULL;
@@ -730,7 +674,7 @@ static const char *suggest_key(const walker *w, const struct objspec *spec,
 			cands[n++] = o->fields[i].key;
 	}
 	*other_type = 1;
-	return closest(key, cands, n);
+	return dg_suggest_closest(key, cands, n);
 }
 
 static void unknown_key(walker *w, const struct objspec *spec, const char *key)
@@ -863,7 +807,7 @@ static const char *suggest_enum(const walker *w, const struct enumspec *en, cons
 	for (size_t i = 0; i < en->nr && n < N(cands); i++)
 		if (enum_allowed(w, &en->vals[i]))
 			cands[n++] = en->vals[i].name;
-	return closest(s, cands, n);
+	return dg_suggest_closest(s, cands, n);
 }
 
 static void bad_enum(walker *w, const struct field *f, const char *what, const char *s,
