@@ -742,31 +742,39 @@ int dg_ldap_rootdse_is_ad(const dg_entry *rootdse)
 	return has_value(rootdse, "supportedCapabilities", DG_OID_AD_CAP);
 }
 
-dg_code dg_ldap_rootdse(dg_ldap_conn *c, dg_entry *out, dg_error *err)
+dg_code dg_ldap_read_entry(dg_ldap_conn *c, const char *dn, const char *filter,
+			   const char *const *attrs, dg_entry *out, dg_error *err)
 {
 	LDAPMessage *res = NULL, *m;
 	struct timeval tv = ms_tv(c->opts.op_timeout_ms);
 	dg_entry_list l = DG_ENTRY_LIST_INIT;
-	int rc = ldap_search_ext_s(c->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-				   (char **)rootdse_attrs, 0, NULL, NULL, &tv, 0, &res);
+	int rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, filter, (char **)attrs, 0, NULL,
+				   NULL, &tv, 0, &res);
 	dg_entry_release(out);
 	if (rc != LDAP_SUCCESS) {
 		ldap_msgfree(res);
 		return dg_error_set(err, is_transport_error(rc) ? DG_E_NETWORK : DG_E_PROTOCOL,
-				    "%s: cannot read the RootDSE: %s", c->uri, ldap_err2string(rc));
+				    "%s: cannot read \"%s\": %s", c->uri, dn, ldap_err2string(rc));
 	}
 	m = ldap_first_entry(c->ld, res);
 	if (!m) {
 		ldap_msgfree(res);
-		return dg_error_set(err, DG_E_PROTOCOL, "%s: the server returned no RootDSE",
-				    c->uri);
+		return dg_error_set(err, DG_E_PROTOCOL, "%s: the server returned no entry for \"%s\"",
+				    c->uri, dn);
 	}
 	read_entry(c->ld, m, &l);
 	ldap_msgfree(res);
 	*out = l.items[0]; /* take the entry over */
 	free(l.items);
-	c->paging = has_value(out, "supportedControl", DG_OID_PAGED);
 	return DG_OK;
+}
+
+dg_code dg_ldap_rootdse(dg_ldap_conn *c, dg_entry *out, dg_error *err)
+{
+	dg_code rc = dg_ldap_read_entry(c, "", "(objectClass=*)", rootdse_attrs, out, err);
+	if (rc == DG_OK)
+		c->paging = has_value(out, "supportedControl", DG_OID_PAGED);
+	return rc;
 }
 
 /* ---- search ------------------------------------------------------------- */

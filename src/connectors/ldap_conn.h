@@ -58,6 +58,11 @@ const char *dg_ldap_uri(const dg_ldap_conn *c);
  * whether the server supports paging. */
 dg_code dg_ldap_rootdse(dg_ldap_conn *c, dg_entry *out, dg_error *err);
 
+/* Reads one entry with a base-scope search (how subschema subentries must
+ * be read: subtree searches do not return them). */
+dg_code dg_ldap_read_entry(dg_ldap_conn *c, const char *dn, const char *filter,
+			   const char *const *attrs, dg_entry *out, dg_error *err);
+
 /* Does this RootDSE belong to Active Directory (supportedCapabilities
  * 1.2.840.113556.1.4.800; Samba AD says so too)? */
 int dg_ldap_rootdse_is_ad(const dg_entry *rootdse);

@@ -3,9 +3,12 @@
 
 #include "../core/filter.h"
 #include "../core/strbuf.h"
+#include "../core/suggest.h"
 #include "ldap_conn.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 /* Only DNs are needed to count: "1.1" asks for no attributes (RFC 4511). */
 static const char *const no_attrs[] = { "1.1", NULL };
@@ -128,6 +131,168 @@ static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *
 	dg_strbuf_release(&hint);
 }
 
+/* ---- schema: every attribute the profile names must exist ---- */
+
+/* Attribute names (all NAMEs and the OID) from the subschema's
+ * attributeTypes values: "( 2.5.4.3 NAME ( 'cn' 'commonName' ) ... )". */
+static void schema_names(const dg_attr *types, dg_strlist *names)
+{
+	for (size_t i = 0; types && i < types->nvals; i++) {
+		const char *v = types->vals[i].val, *p = v, *q;
+		while (*p == ' ' || *p == '(')
+			p++;
+		q = p + strcspn(p, " )");
+		if (q > p)
+			dg_strlist_push_owned(names, dg_xstrndup(p, (size_t)(q - p)));
+		p = strstr(v, " NAME ");
+		if (!p)
+			continue;
+		p += 6;
+		for (;;) {
+			while (*p == ' ' || *p == '(')
+				p++;
+			if (*p != '\'')
+				break;
+			q = strchr(p + 1, '\'');
+			if (!q)
+				break;
+			dg_strlist_push_owned(names, dg_xstrndup(p + 1, (size_t)(q - p - 1)));
+			p = q + 1;
+		}
+	}
+}
+
+/* Reads the server's attribute names; 0 on success, -1 (with a finding) not. */
+static int read_schema(dg_ldap_conn *c, const dg_entry *rootdse, dg_strlist *names,
+		       dg_findings *out)
+{
+	static const char *const attrs[] = { "attributeTypes", NULL };
+	const char *sub = dg_entry_first(rootdse, "subschemaSubentry");
+	dg_entry schema = { 0 };
+	dg_error err = { 0 };
+	dg_finding *fd;
+	if (sub && dg_ldap_read_entry(c, sub, "(objectClass=*)", attrs, &schema, &err) == DG_OK)
+		schema_names(dg_entry_attr(&schema, "attributeTypes"), names);
+	dg_entry_release(&schema);
+	if (names->nr)
+		return 0;
+	fd = dg_findings_add(out, "LDAP025", DG_SEV_WARNING, "/directory",
+			     "the server's schema could not be read%s%s: attribute names were "
+			     "not checked", sub ? " from " : " (the RootDSE names no subschema)",
+			     sub ? sub : "");
+	dg_finding_hint(fd, "Give the bind account read access to the subschema entry, or check "
+			"the attribute names by hand.");
+	return -1;
+}
+
+typedef struct attr_check {
+	const dg_strlist *schema;
+	const char *path;
+	dg_findings *out;
+} attr_check;
+
+/* "mail;lang-de" names the attribute "mail". */
+static char *attr_base(const char *name)
+{
+	return dg_xstrndup(name, strcspn(name, ";"));
+}
+
+static void check_attr(const char *name, void *ctx)
+{
+	const attr_check *ac = ctx;
+	char *base = attr_base(name);
+	const char *near;
+	dg_finding *fd;
+	if (!*base || dg_strlist_contains_ci(ac->schema, base)) {
+		free(base);
+		return;
+	}
+	near = dg_suggest_closest(base, (const char *const *)ac->schema->items, ac->schema->nr);
+	fd = dg_findings_add(ac->out, "LDAP024", DG_SEV_ERROR, ac->path,
+			     "attribute \"%s\" is not in the server's schema%s%s%s", base,
+			     near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+	dg_finding_hint(fd, "Use the attribute's LDAP name as the server's schema defines it; "
+			"a filter or mapping on an unknown attribute matches nothing.");
+	free(base);
+}
+
+static void check_attr_field(const char *name, const char *path, const dg_strlist *schema,
+			     dg_findings *out)
+{
+	attr_check ac = { schema, path, out };
+	if (name)
+		check_attr(name, &ac);
+}
+
+static void check_filter_attrs(const char *filter, const char *path, const dg_strlist *schema,
+			       dg_findings *out)
+{
+	attr_check ac = { schema, path, out };
+	dg_filter_error ferr;
+	dg_filter *f;
+	if (!filter)
+		return;
+	/* {member} is a placeholder, not part of the filter's syntax. */
+	dg_strbuf text = DG_STRBUF_INIT;
+	for (const char *p = filter; *p;) {
+		if (!strncmp(p, "{member}", 8)) {
+			dg_strbuf_adds(&text, "x");
+			p += 8;
+		} else {
+			dg_strbuf_addch(&text, *p++);
+		}
+	}
+	f = dg_filter_parse(text.buf, &ferr);
+	if (f)
+		dg_filter_walk_attrs(f, check_attr, &ac);
+	dg_filter_free(f);
+	dg_strbuf_release(&text);
+}
+
+static void check_ldap_schema(const dg_dir_ldap *l, const dg_strlist *s, dg_findings *out)
+{
+	check_filter_attrs(l->user_filter, "/directory/users/filter", s, out);
+	check_attr_field(l->user_name_attr, "/directory/users/userNameAttribute", s, out);
+	check_attr_field(l->full_name_attr, "/directory/users/fullNameAttribute", s, out);
+	check_attr_field(l->email_attr, "/directory/users/emailAttribute", s, out);
+	check_filter_attrs(l->group_filter, "/directory/groups/filter", s, out);
+	check_attr_field(l->group_name_attr, "/directory/groups/nameAttribute", s, out);
+	check_attr_field(l->group_description_attr, "/directory/groups/descriptionAttribute", s,
+			 out);
+	check_attr_field(l->members_attr, "/directory/groups/membersAttribute", s, out);
+	check_filter_attrs(l->member_search_filter, "/directory/groups/memberSearchFilter", s, out);
+}
+
+/* Without Exchange's schema extension there is no msExchHideFromAddressLists:
+ * "visible in address lists only" would then keep everyone. */
+static void check_ad_schema(const dg_dir_active_directory *ad, const dg_strlist *s,
+			    dg_findings *out)
+{
+	dg_finding *fd;
+	if (ad->visible_in_address_lists_only != 1 ||
+	    dg_strlist_contains_ci(s, "msExchHideFromAddressLists"))
+		return;
+	fd = dg_findings_add(out, "AD017", DG_SEV_WARNING,
+			     "/directory/filters/visibleInAddressListsOnly",
+			     "msExchHideFromAddressLists is not in this domain's schema (Exchange "
+			     "never extended it): no user can be hidden, the option has no effect");
+	dg_finding_hint(fd, "Turn visibleInAddressListsOnly off, or check that the profile points "
+			"at the domain where Exchange is installed.");
+}
+
+static void probe_schema(const dg_profile *p, dg_ldap_conn *c, const dg_entry *rootdse,
+			 dg_findings *out)
+{
+	dg_strlist names = DG_STRLIST_INIT;
+	if (read_schema(c, rootdse, &names, out) == 0) {
+		if (p->directory.type == DG_DIR_LDAP)
+			check_ldap_schema(&p->directory.ldap, &names, out);
+		else
+			check_ad_schema(&p->directory.ad, &names, out);
+	}
+	dg_strlist_clear(&names);
+}
+
 int dg_ldap_probe(const dg_profile *p, dg_findings *out)
 {
 	dg_ldap_conn *c = NULL;
@@ -148,6 +313,7 @@ int dg_ldap_probe(const dg_profile *p, dg_findings *out)
 		goto done;
 	}
 	check_is_ad(p, c, &rootdse, out);
+	probe_schema(p, c, &rootdse, out);
 	base = settle_base(p, &rootdse, out);
 	if (base) {
 		probe_user_filter(p, c, base, out);

@@ -136,7 +136,22 @@ try:
                 "slapd as AD: AD014 warning and AD016 (no defaultNamingContext)",
                 codes(doc))
 
-        # 7. nothing printed ever holds the bind password
+        # 7. the server's schema: unknown attributes, with a did-you-mean
+        bad = {"filter": "(&(objectClass=inetOrgPerson)(mial=*))", "emailAttribute": "mial",
+               "fullNameAttribute": "displayName"}
+        p, doc = check(tmp, dict(base, users=bad))
+        f24 = [f for f in doc["findings"] if f["code"] == "LDAP024"]
+        paths = sorted(f["path"] for f in f24)
+        t.check(paths == ["/directory/users/emailAttribute", "/directory/users/filter"],
+                "unknown attribute in filter and mapping (LDAP024)", paths)
+        t.check(all('did you mean "mail"' in f["message"] for f in f24),
+                "did-you-mean names the schema's attribute", [f["message"] for f in f24])
+        p, doc = check(tmp, dict(ad, filters={"exchangeUsersOnly": True,
+                                              "visibleInAddressListsOnly": True}))
+        t.check("AD017" in codes(doc), "no Exchange schema: visibleInAddressListsOnly is void",
+                codes(doc))
+
+        # 8. nothing printed ever holds the bind password
         outs = b""
         for d in (dict(base, users=users), dict(base, users=users0), tls, ad):
             p, _ = check(tmp, d)
