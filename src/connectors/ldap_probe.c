@@ -6,6 +6,8 @@
 #include "../core/suggest.h"
 #include "ldap_conn.h"
 
+#include <ldap.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -293,6 +295,102 @@ static void probe_schema(const dg_profile *p, dg_ldap_conn *c, const dg_entry *r
 	dg_strlist_clear(&names);
 }
 
+/* ---- groups: each selected group must exist exactly once ---- */
+
+static int looks_like_dn(const char *v)
+{
+	LDAPDN dn = NULL;
+	int ok = strchr(v, '=') && ldap_str2dn(v, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS;
+	ldap_dnfree(dn);
+	return ok;
+}
+
+/* (&GROUPFILTER(|(attr=value)...)) with the value escaped, so a group
+ * named "R&D (EMEA)*" cannot change the filter. */
+static char *group_query(const dg_profile *p, const char *name)
+{
+	static const char *const ad_attrs[] = { "cn", "name", "sAMAccountName", NULL };
+	const char *ldap_attrs[] = { p->directory.ldap.group_name_attr ?
+				     p->directory.ldap.group_name_attr : "cn", NULL };
+	const char *const *attrs = p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? ad_attrs
+										 : ldap_attrs;
+	const char *gf = dg_profile_group_filter(p);
+	dg_strbuf q = DG_STRBUF_INIT, esc = DG_STRBUF_INIT;
+	dg_filter_escape_value(name, strlen(name), &esc);
+	dg_strbuf_addf(&q, "(&%s%s(|", gf[0] == '(' ? "" : "(", gf);
+	if (gf[0] != '(')
+		dg_strbuf_addch(&q, ')');
+	for (size_t i = 0; attrs[i]; i++)
+		dg_strbuf_addf(&q, "(%s=%s)", attrs[i], esc.buf);
+	dg_strbuf_adds(&q, "))");
+	dg_strbuf_release(&esc);
+	return dg_strbuf_detach(&q);
+}
+
+static void report_group(const char *path, const char *name, const dg_entry_list *hits,
+			 dg_findings *out)
+{
+	dg_finding *fd;
+	dg_strbuf dns = DG_STRBUF_INIT;
+	if (hits->nr == 1) {
+		dg_findings_add(out, "LDAP028", DG_SEV_INFO, path, "group \"%s\" is %s", name,
+				hits->items[0].dn);
+		return;
+	}
+	if (!hits->nr) {
+		fd = dg_findings_add(out, "LDAP026", DG_SEV_ERROR, path,
+				     "no group named \"%s\" below the base DN: nobody can qualify "
+				     "through it", name);
+		dg_finding_hint(fd, "Check the spelling, the group filter and the base DN, or give "
+				"the group's DN.");
+		return;
+	}
+	for (size_t i = 0; i < hits->nr && i < 5; i++)
+		dg_strbuf_addf(&dns, "%s%s", i ? "; " : "", hits->items[i].dn);
+	fd = dg_findings_add(out, "LDAP027", DG_SEV_ERROR, path,
+			     "\"%s\" names %zu groups: %s%s", name, hits->nr, dns.buf,
+			     hits->nr > 5 ? "; ..." : "");
+	dg_finding_hint(fd, "Give the DN of the group you mean instead of its name.");
+	dg_strbuf_release(&dns);
+}
+
+static void probe_group(const dg_profile *p, dg_ldap_conn *c, const char *base,
+			const char *name, const char *path, dg_findings *out)
+{
+	dg_entry_list hits = DG_ENTRY_LIST_INIT;
+	dg_error err = { 0 };
+	char *q = NULL;
+	if (looks_like_dn(name)) {
+		dg_entry e = { 0 };
+		if (dg_ldap_read_entry(c, name, dg_profile_group_filter(p), no_attrs, &e,
+				       &err) == DG_OK)
+			dg_entry_list_add(&hits, e.dn);
+		dg_entry_release(&e);
+	} else {
+		q = group_query(p, name);
+		if (dg_ldap_search_all(c, base, q, no_attrs, &hits, out, &err) != DG_OK)
+			goto done;
+	}
+	report_group(path, name, &hits, out);
+done:
+	free(q);
+	dg_entry_list_clear(&hits);
+}
+
+static void probe_groups(const dg_profile *p, dg_ldap_conn *c, const char *base,
+			 dg_findings *out)
+{
+	const dg_strarr *g = p->directory.type == DG_DIR_LDAP ? &p->directory.ldap.group_names
+							      : &p->directory.ad.groups;
+	const char *prefix = p->directory.type == DG_DIR_LDAP ? "/directory/groups/names"
+							      : "/directory/filters/groups";
+	for (size_t i = 0; i < g->nr; i++) {
+		char path[96];
+		snprintf(path, sizeof(path), "%s/%zu", prefix, i);
+		probe_group(p, c, base, g->items[i], path, out);
+	}
+}
+
 int dg_ldap_probe(const dg_profile *p, dg_findings *out)
 {
 	dg_ldap_conn *c = NULL;
@@ -317,6 +415,7 @@ int dg_ldap_probe(const dg_profile *p, dg_findings *out)
 	base = settle_base(p, &rootdse, out);
 	if (base) {
 		probe_user_filter(p, c, base, out);
+		probe_groups(p, c, base, out);
 		rc = 0;
 	}
 done:

@@ -1566,6 +1566,21 @@ const char *dg_profile_user_filter(const dg_profile *p)
 	}
 }
 
+const char *dg_profile_group_filter(const dg_profile *p)
+{
+	switch (p->directory.type) {
+	case DG_DIR_ACTIVE_DIRECTORY:
+		return "(objectCategory=group)";
+	case DG_DIR_LDAP:
+		return p->directory.ldap.group_filter
+			       ? p->directory.ldap.group_filter
+			       : "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)"
+				 "(objectClass=posixGroup)(objectClass=group))";
+	default:
+		return NULL;
+	}
+}
+
 dg_username_format dg_profile_user_name_format(const dg_profile *p)
 {
 	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY)

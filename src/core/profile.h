@@ -203,5 +203,8 @@ dg_username_format dg_profile_user_name_format(const dg_profile *p);
  * or /directory/users/filter (default "(objectClass=inetOrgPerson)");
  * NULL for cloud directories. */
 const char *dg_profile_user_filter(const dg_profile *p);
+/* The filter that selects group entries: AD groups, or
+ * /directory/groups/filter, or (no filter given) the usual group classes. */
+const char *dg_profile_group_filter(const dg_profile *p);
 
 #endif

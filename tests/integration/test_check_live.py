@@ -151,7 +151,29 @@ try:
         t.check("AD017" in codes(doc), "no Exchange schema: visibleInAddressListsOnly is void",
                 codes(doc))
 
-        # 8. nothing printed ever holds the bind password
+        # 8. selected groups: found once, by name or DN; a crafted name stays a value
+        grp = lambda names: dict(base, users=users, groups={"filter": "(objectClass=groupOfNames)",
+                                                            "names": names})
+        dn = "cn=engineering,ou=groups," + slapd.SUFFIX
+        p, doc = check(tmp, grp(["engineering", dn, "nope*)(cn=*"]))
+        by_path = {f["path"]: f["code"] for f in doc["findings"]
+                   if f["path"].startswith("/directory/groups/names/")}
+        t.check(by_path == {"/directory/groups/names/0": "LDAP028",
+                            "/directory/groups/names/1": "LDAP028",
+                            "/directory/groups/names/2": "LDAP026"},
+                "groups by name and DN found; crafted name finds nothing", by_path)
+        subprocess.run(["ldapadd", "-x", "-H", "ldap://127.0.0.1:%d" % s.main.ldap_port,
+                        "-D", slapd.ROOT_DN, "-y", pwfile],
+                       input=("dn: cn=engineering,ou=bulk,%s\nobjectClass: groupOfNames\n"
+                              "cn: engineering\nmember: %s\n" % (slapd.SUFFIX, slapd.ROOT_DN)
+                              ).encode(), capture_output=True, timeout=60,
+                       env={k: v for k, v in os.environ.items() if not k.startswith("LDAP")})
+        p, doc = check(tmp, grp(["engineering"]))
+        f27 = find(doc, "LDAP027")
+        t.check(p.returncode == 3 and f27 and "2 groups" in f27["message"],
+                "a name that matches two groups is an error", f27)
+
+        # 9. nothing printed ever holds the bind password
         outs = b""
         for d in (dict(base, users=users), dict(base, users=users0), tls, ad):
             p, _ = check(tmp, d)
