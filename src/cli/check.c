@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate check PROFILE [--offline] [--format text|json]\n"
+	"usage: dirgate check PROFILE [--offline] [--test-user NAME] [--format text|json]\n"
 	"\n"
 	"Checks a profile: the file itself (syntax, keys, types), then every rule\n"
 	"that needs no network (redirect URIs, LDAP filters, DNs, identifiers, key\n"
@@ -20,6 +20,10 @@ static const char usage_text[] =
 	"  --offline        only rules that need no network; without it, ldap and\n"
 	"                   active-directory profiles are also probed live: connect\n"
 	"                   and bind, RootDSE, base DN, what the user filter selects\n"
+	"  --test-user NAME also log this user on (live), as MailStore's \"Test\n"
+	"                   authentication\" does; the password comes from\n"
+	"                   /authentication/testPassword or is prompted for\n"
+	"                   (default: /authentication/testUser)\n"
 	"  --format FORMAT  text (default) or json\n"
 	"  -h, --help       show this help\n"
 	"\n"
@@ -28,7 +32,7 @@ static const char usage_text[] =
 
 /* Live probes run only on a profile whose offline rules found no error:
  * probing with a known-broken profile only adds noise. */
-static void run_live_probes(const dg_profile *p, dg_findings *findings)
+static void run_live_probes(const dg_profile *p, const char *test_user, dg_findings *findings)
 {
 	dg_dir_type t = p->directory.type;
 	if (dg_findings_count(findings, DG_SEV_ERROR)) {
@@ -45,7 +49,7 @@ static void run_live_probes(const dg_profile *p, dg_findings *findings)
 			dg_dir_type_name(t));
 		return;
 	}
-	dg_ldap_probe(p, findings);
+	dg_ldap_probe(p, test_user ? test_user : p->auth.test_user, findings);
 }
 
 int dg_cmd_check(int argc, char **argv)
@@ -53,11 +57,13 @@ int dg_cmd_check(int argc, char **argv)
 	static const char *const formats[] = { "text", "json", NULL };
 	static const struct option opts[] = {
 		{ "offline", no_argument, NULL, 'o' },
+		{ "test-user", required_argument, NULL, 'u' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int fmt = DG_FMT_TEXT, offline = 0, c, rc;
+	const char *test_user = NULL;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
 	dg_strbuf out = DG_STRBUF_INIT;
@@ -68,6 +74,7 @@ int dg_cmd_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': offline = 1; break;
+		case 'u': test_user = optarg; break;
 		case 'f':
 			if ((fmt = dg_cli_parse_format("check", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
@@ -88,7 +95,7 @@ int dg_cmd_check(int argc, char **argv)
 		return dg_cli_fail("%s", err.message);
 	dg_check_offline(p, &findings);
 	if (!offline)
-		run_live_probes(p, &findings);
+		run_live_probes(p, test_user, &findings);
 	if (fmt == DG_FMT_JSON)
 		dg_output_check_json(&out, p->name, &findings);
 	else

@@ -553,8 +553,25 @@ dg_code dg_ldap_connect(const dg_profile *p, dg_ldap_conn **out, dg_findings *f,
 	return dg_ldap_connect_ex(p, NULL, out, f, err);
 }
 
+static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
+			      const dg_ldap_identity *who, dg_ldap_conn **out, dg_findings *f,
+			      dg_error *err);
+
 dg_code dg_ldap_connect_ex(const dg_profile *p, const dg_ldap_options *opts, dg_ldap_conn **out,
 			   dg_findings *f, dg_error *err)
+{
+	return connect_target(p, opts, NULL, out, f, err);
+}
+
+dg_code dg_ldap_connect_as(const dg_profile *p, const dg_ldap_identity *who,
+			   dg_ldap_conn **out, dg_findings *f, dg_error *err)
+{
+	return connect_target(p, NULL, who, out, f, err);
+}
+
+static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
+			      const dg_ldap_identity *who, dg_ldap_conn **out, dg_findings *f,
+			      dg_error *err)
 {
 	dg_ldap_conn *c;
 	target t;
@@ -569,6 +586,11 @@ dg_code dg_ldap_connect_ex(const dg_profile *p, const dg_ldap_options *opts, dg_
 	if (p->directory.type != DG_DIR_LDAP && p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
 		return dg_error_set(err, DG_E_UNSUPPORTED, "the profile's directory is not LDAP");
 	target_from_profile(p, &t);
+	if (who) { /* e.g. a test user instead of the service account */
+		t.bind = who->name;
+		t.bind_path = who->name_path;
+		t.password = who->password;
+	}
 
 	c = dg_xcalloc(1, sizeof(*c));
 	c->paging = -1;

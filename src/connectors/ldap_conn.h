@@ -46,6 +46,19 @@ dg_code dg_ldap_connect(const dg_profile *p, dg_ldap_conn **out, dg_findings *f,
 /* The same with explicit timeouts / page size; `opts` may be NULL. */
 dg_code dg_ldap_connect_ex(const dg_profile *p, const dg_ldap_options *opts, dg_ldap_conn **out,
 			   dg_findings *f, dg_error *err);
+/* Someone to bind as instead of the profile's service account — how
+ * MailStore's "Test authentication" logs a user on.  Findings about the
+ * bind point at name_path and at the password's own path. */
+typedef struct dg_ldap_identity {
+	const char *name;               /* DN, user@domain or DOMAIN\\user */
+	const char *name_path;          /* JSON pointer for findings about the name */
+	const dg_secret_ref *password;
+} dg_ldap_identity;
+
+/* Connects like dg_ldap_connect and binds as `who`. */
+dg_code dg_ldap_connect_as(const dg_profile *p, const dg_ldap_identity *who,
+			   dg_ldap_conn **out, dg_findings *f, dg_error *err);
+
 void dg_ldap_close(dg_ldap_conn *c);
 
 /* The URI connected to, e.g. "ldaps://dc01.contoso.com:636". */

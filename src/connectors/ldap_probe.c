@@ -391,7 +391,78 @@ static void probe_groups(const dg_profile *p, dg_ldap_conn *c, const char *base,
 	}
 }
 
-int dg_ldap_probe(const dg_profile *p, dg_findings *out)
+/* ---- test authentication: log one user on ---- */
+
+/* AD logs users on by user principal name; a bare name gets the domain. */
+static char *ad_login_name(const dg_profile *p, const char *user)
+{
+	const char *domain = p->directory.ad.domain;
+	if (strpbrk(user, "@\\=") || !domain || !*domain)
+		return dg_xstrdup(user);
+	return dg_xasprintf("%s@%s", user, domain);
+}
+
+/* Generic LDAP: the user's DN, found like MailStore finds it (user filter
+ * and user-name attribute); NULL with a finding when not exactly one. */
+static char *ldap_login_dn(const dg_profile *p, dg_ldap_conn *c, const char *base,
+			   const char *user, dg_findings *out)
+{
+	const dg_dir_ldap *l = &p->directory.ldap;
+	dg_strbuf q = DG_STRBUF_INIT, esc = DG_STRBUF_INIT;
+	dg_entry_list hits = DG_ENTRY_LIST_INIT;
+	dg_error err = { 0 };
+	dg_finding *fd;
+	char *dn = NULL;
+	if (looks_like_dn(user))
+		return dg_xstrdup(user);
+	dg_filter_escape_value(user, strlen(user), &esc);
+	dg_strbuf_addf(&q, "(&%s(%s=%s))", dg_profile_user_filter(p),
+		       l->user_name_attr ? l->user_name_attr : "uid", esc.buf);
+	if (dg_ldap_search_all(c, base, q.buf, no_attrs, &hits, out, &err) == DG_OK) {
+		if (hits.nr == 1) {
+			dn = dg_xstrdup(hits.items[0].dn);
+		} else {
+			if (hits.nr)
+				fd = dg_findings_add(out, "LDAP030", DG_SEV_ERROR,
+						     "/authentication/testUser",
+						     "test user \"%s\" matches %zu entries (%s)", user,
+						     hits.nr, q.buf);
+			else
+				fd = dg_findings_add(out, "LDAP029", DG_SEV_ERROR,
+						     "/authentication/testUser",
+						     "test user \"%s\" not found (%s)", user, q.buf);
+			dg_finding_hint(fd, "Give a user name the user filter selects exactly once, "
+					"or the user's DN.");
+		}
+	}
+	dg_entry_list_clear(&hits);
+	dg_strbuf_release(&q);
+	dg_strbuf_release(&esc);
+	return dn;
+}
+
+static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
+			const char *user, dg_findings *out)
+{
+	dg_secret_ref prompt = { DG_SECRET_PROMPT, NULL, "/authentication/testPassword" };
+	const dg_secret_ref *pw = p->auth.test_password.kind != DG_SECRET_NONE
+					  ? &p->auth.test_password : &prompt;
+	dg_ldap_identity who = { NULL, "/authentication/testUser", pw };
+	dg_ldap_conn *tc = NULL;
+	dg_error err = { 0 };
+	char *name = p->directory.type == DG_DIR_ACTIVE_DIRECTORY
+			     ? ad_login_name(p, user) : ldap_login_dn(p, c, base, user, out);
+	if (!name)
+		return;
+	who.name = name;
+	if (dg_ldap_connect_as(p, &who, &tc, out, &err) == DG_OK)
+		dg_findings_add(out, "LDAP031", DG_SEV_INFO, "/authentication/testUser",
+				"test user %s logged on (bound as %s)", user, name);
+	dg_ldap_close(tc);
+	free(name);
+}
+
+int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 {
 	dg_ldap_conn *c = NULL;
 	dg_entry rootdse = { 0 };
@@ -416,6 +487,8 @@ int dg_ldap_probe(const dg_profile *p, dg_findings *out)
 	if (base) {
 		probe_user_filter(p, c, base, out);
 		probe_groups(p, c, base, out);
+		if (test_user)
+			probe_login(p, c, base, test_user, out);
 		rc = 0;
 	}
 done:

@@ -8,8 +8,11 @@
 #include "../core/findings.h"
 #include "../core/profile.h"
 
-/* Appends the probes' findings to `out`.  Returns 0 when every probe ran,
- * -1 when one could not (the findings say why, e.g. the bind failed). */
-int dg_ldap_probe(const dg_profile *p, dg_findings *out);
+/* Appends the probes' findings to `out`.  With `test_user` (a user name as
+ * users log in to MailStore, or a DN), also logs that user on with the
+ * password behind /authentication/testPassword (prompted for when the
+ * profile has none), as MailStore's "Test authentication" does.  Returns 0
+ * when every probe ran, -1 when one could not (the findings say why). */
+int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out);
 
 #endif

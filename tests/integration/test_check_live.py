@@ -28,15 +28,17 @@ if not shutil.which("ldapsearch") or not (shutil.which("slapd") or
     sys.exit(0)
 
 
-def check(tmp, directory, env_extra=None):
+def check(tmp, directory, env_extra=None, auth=None, args=()):
     prof = {"name": "live", "directory": directory}
+    if auth:
+        prof["authentication"] = auth
     path = os.path.join(tmp, "p.json")
     with open(path, "w") as f:
         json.dump(prof, f)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
     env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_IT_PW=slapd.ROOT_PW)
     env.update(env_extra or {})
-    p = subprocess.run([binary, "check", "--format", "json", path], env=env,
+    p = subprocess.run([binary, "check", "--format", "json", *args, path], env=env,
                        capture_output=True, timeout=120)
     try:
         doc = json.loads(p.stdout)
@@ -173,7 +175,24 @@ try:
         t.check(p.returncode == 3 and f27 and "2 groups" in f27["message"],
                 "a name that matches two groups is an error", f27)
 
-        # 9. nothing printed ever holds the bind password
+        # 9. test authentication: log a user on as MailStore would
+        login = {"method": "standard", "testUser": "alice",
+                 "testPassword": {"env": "DG_IT_TESTPW"}}
+        p, doc = check(tmp, dict(base, users=users), {"DG_IT_TESTPW": "alicepass"}, login)
+        f31 = find(doc, "LDAP031")
+        t.check(p.returncode == 0 and f31 and "uid=alice,ou=people" in f31["message"],
+                "test user alice logs on by her uid (LDAP031)", codes(doc))
+        p, doc = check(tmp, dict(base, users=users), {"DG_IT_TESTPW": "Canary-Test-55"}, login)
+        f15 = find(doc, "LDAP015")
+        t.check(p.returncode == 3 and f15 and f15["path"] == "/authentication/testPassword",
+                "wrong test password: LDAP015 at /authentication/testPassword", doc["findings"])
+        t.check(b"Canary-Test-55" not in p.stdout + p.stderr, "test password never printed")
+        p, doc = check(tmp, dict(base, users=users), {"DG_IT_TESTPW": "x"}, login,
+                       ("--test-user", "nobody*)(uid=*"))
+        t.check("LDAP029" in codes(doc), "--test-user overrides; a crafted name finds no one",
+                codes(doc))
+
+        # 10. nothing printed ever holds the bind password
         outs = b""
         for d in (dict(base, users=users), dict(base, users=users0), tls, ad):
             p, _ = check(tmp, d)
