@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""`dirgate check` with live probes against a private Samba AD DC
+(samba.py, in a network namespace of its own): the base DN from the
+RootDSE, the user count equal to ldapsearch's, a nested group found by
+name, a user logged on by UPN, and strong authentication required on plain
+LDAP.  Skips only when Samba or a namespace cannot be had.  Prints TAP.
+
+usage: test_check_ad.py DIRGATE"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
+import samba  # noqa: E402
+import slapd  # noqa: E402
+from tap import Tap  # noqa: E402
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    why = samba.enter_netns()   # re-executes this script inside unshare --net
+    if why:
+        print("1..0 # SKIP no Samba AD DC: %s" % why)
+        return 0
+    t = Tap()
+    slapd.install_signal_handlers(lambda: None)
+    tmp = tempfile.mkdtemp(prefix="dg-check-ad-")
+    with samba.SambaDC() as dc:
+        persons = sum(1 for line in dc.ldapsearch(
+            samba.BASE, "(&(objectCategory=person)(objectClass=user))").splitlines()
+            if line.startswith(("dn: ", "dn:: ")))
+
+        def check(protocol, extra_env=None):
+            prof = {"name": "samdom", "directory": {
+                "type": "active-directory", "server": "127.0.0.1", "protocol": protocol,
+                "domain": samba.REALM.lower(), "baseDn": "",
+                "bind": {"user": samba.ADMIN_UPN, "password": {"env": "DG_AD_PW"}},
+                "tls": {"caFile": dc.ca_file},
+                "filters": {"groups": ["allstaff"]}},
+                "authentication": {"method": "standard", "testUser": "alice",
+                                   "testPassword": {"env": "DG_AD_TEST_PW"}}}
+            path = os.path.join(tmp, "p.json")
+            with open(path, "w") as f:
+                json.dump(prof, f)
+            env = samba._clean_env()
+            env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_AD_PW=samba.ADMIN_PW,
+                       DG_AD_TEST_PW=samba.USER_PW)
+            env.update(extra_env or {})
+            p = subprocess.run([binary, "check", "--format", "json", path], env=env,
+                               capture_output=True, timeout=120)
+            try:
+                return p, json.loads(p.stdout)
+            except ValueError:
+                return p, {"findings": []}
+
+        def find(doc, code):
+            return next((f for f in doc["findings"] if f["code"] == code), None)
+
+        p, doc = check("ldaps")
+        codes = [f["code"] for f in doc["findings"]]
+        t.check(p.returncode == 0 and "LDAP021" in codes, "LDAPS: connected and bound",
+                doc["findings"])
+        f15 = find(doc, "AD015")
+        t.check(f15 and samba.BASE in f15["message"], "empty baseDn taken from the RootDSE",
+                f15)
+        f23 = find(doc, "LDAP023")
+        t.check(f23 and " %d entr" % persons in f23["message"],
+                "user count equals ldapsearch's (%d)" % persons, f23)
+        f28 = find(doc, "LDAP028")
+        t.check(f28 and "CN=allstaff" in f28["message"], "group allstaff found by name", f28)
+        f31 = find(doc, "LDAP031")
+        t.check(f31 and "alice@" + samba.REALM.lower() in f31["message"],
+                "test user alice logged on by UPN", f31)
+        t.check("AD014" not in codes, "Samba is recognised as Active Directory", codes)
+
+        p, doc = check("ldaps", {"DG_AD_TEST_PW": "Canary-Wrong-31"})
+        f5 = find(doc, "AD005")
+        t.check(p.returncode == 3 and f5 and f5["path"] == "/authentication/testPassword",
+                "wrong test password: AD005 (data 52e) at the test password", doc["findings"])
+
+        p, doc = check("ldap")
+        t.check(p.returncode == 3 and find(doc, "LDAP016"),
+                "plain LDAP: strong authentication required (LDAP016)", doc["findings"])
+
+        out = b""
+        for proto in ("ldaps", "ldap"):
+            p, _ = check(proto)
+            out += p.stdout + p.stderr
+        t.check(samba.ADMIN_PW.encode() not in out and samba.USER_PW.encode() not in out,
+                "no password printed")
+    t.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
