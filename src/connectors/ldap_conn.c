@@ -836,6 +836,119 @@ static const char *limit_name(int rc)
 	}
 }
 
+/* ---- ranged retrieval (AD: groups over MaxValRange, 1500, members) ----- */
+
+/* "member;range=0-1499" -> base length 6, next low 1500, *last 0;
+ * "member;range=1500-*" -> *last 1.  Returns 0 when `name` is not ranged. */
+static int parse_range(const char *name, size_t *base_len, unsigned long *next, int *last)
+{
+	const char *r = strstr(name, ";range=");
+	const char *dash;
+	char *end;
+	if (!r || !(dash = strchr(r + 7, '-')))
+		return 0;
+	*base_len = (size_t)(r - name);
+	*last = !strcmp(dash + 1, "*");
+	if (!*last) {
+		unsigned long high = strtoul(dash + 1, &end, 10);
+		if (*end)
+			return 0;
+		*next = high + 1;
+	}
+	return 1;
+}
+
+static void remove_attr(dg_entry *e, size_t i)
+{
+	for (size_t j = 0; j < e->attrs[i].nvals; j++)
+		free(e->attrs[i].vals[j].val);
+	free(e->attrs[i].vals);
+	free(e->attrs[i].name);
+	memmove(&e->attrs[i], &e->attrs[i + 1], (e->nattrs - i - 1) * sizeof(*e->attrs));
+	e->nattrs--;
+}
+
+/* Moves the values of ranged attribute i into its base attribute. */
+static void merge_range(dg_entry *e, size_t i, const char *base)
+{
+	dg_attr *a = &e->attrs[i];
+	for (size_t j = 0; j < a->nvals; j++) {
+		dg_entry_add_value(e, base, a->vals[j].val, a->vals[j].len);
+		a = &e->attrs[i]; /* adding may have moved the array */
+	}
+	remove_attr(e, i);
+}
+
+/* Reads the remaining ranges of one attribute; 0, or -1 when incomplete. */
+static int fetch_ranges(dg_ldap_conn *c, dg_entry *e, const char *base, unsigned long low)
+{
+	/* Bounded: each round trip must advance, and no attribute in any
+	 * directory has a million ranges. */
+	for (int round = 0; round < 1000000; round++) {
+		char want[128];
+		const char *attrs[2] = { want, NULL };
+		dg_entry part = { 0 };
+		dg_error err = { 0 };
+		size_t blen;
+		unsigned long next = 0;
+		int last = 0, found = 0;
+		snprintf(want, sizeof(want), "%s;range=%lu-*", base, low);
+		if (dg_ldap_read_entry(c, e->dn, "(objectClass=*)", attrs, &part, &err) != DG_OK)
+			return -1;
+		for (size_t i = 0; i < part.nattrs; i++) {
+			if (!parse_range(part.attrs[i].name, &blen, &next, &last) ||
+			    strncasecmp(part.attrs[i].name, base, blen) || base[blen])
+				continue;
+			for (size_t j = 0; j < part.attrs[i].nvals; j++)
+				dg_entry_add_value(e, base, part.attrs[i].vals[j].val,
+						   part.attrs[i].vals[j].len);
+			found = 1;
+		}
+		dg_entry_release(&part);
+		if (!found || (!last && next <= low))
+			return -1;
+		if (last)
+			return 0;
+		low = next;
+	}
+	return -1;
+}
+
+/* AD hands out at most MaxValRange values of a multi-valued attribute and
+ * names the part it sent "member;range=0-1499"; fetch the rest so that no
+ * large group comes back silently short.  Incomplete ones are findings. */
+static dg_code complete_ranges(dg_ldap_conn *c, dg_entry_list *l, size_t first, dg_findings *f,
+			       dg_error *err)
+{
+	(void)err;
+	for (size_t k = first; k < l->nr; k++) {
+		dg_entry *e = &l->items[k];
+		for (size_t i = 0; i < e->nattrs;) {
+			size_t blen;
+			unsigned long next = 0;
+			int last = 0;
+			char *base;
+			if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
+				i++;
+				continue;
+			}
+			base = dg_xstrndup(e->attrs[i].name, blen);
+			merge_range(e, i, base);
+			if (!last && fetch_ranges(c, e, base, next) < 0) {
+				dg_finding *fd = dg_findings_add(
+					f, "LDAP018", DG_SEV_ERROR, "",
+					"the values of %s of %s could not all be read (ranged "
+					"retrieval stopped): the result is INCOMPLETE", base, e->dn);
+				dg_finding_hint(fd, "Check the bind account's read access to the entry, "
+						"then run the check again.");
+			}
+			free(base);
+			/* merge_range removed attribute i; what follows moved down */
+		}
+	}
+	return DG_OK;
+}
+
 dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
 			   dg_error *err)
@@ -949,6 +1062,8 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 	}
 	if (cookie.bv_val)
 		ber_memfree(cookie.bv_val);
+	if (code == DG_OK)
+		code = complete_ranges(c, out, first, f, err);
 	return code;
 }
 

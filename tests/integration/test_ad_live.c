@@ -387,6 +387,33 @@ static void test_in_chain_nested_groups(void)
 	dg_ldap_close(c);
 }
 
+/* Ranged retrieval: asking for "member;range=0-0" makes the server send
+ * one value as "member;range=0-0"; the rest must be fetched and merged
+ * into "member", as for an AD group over MaxValRange members. */
+static void test_ranged_retrieval(void)
+{
+	dg_ldap_conn *c = connect_admin(0);
+	dg_entry_list l = DG_ENTRY_LIST_INIT;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_error err = { 0 };
+	const dg_attr *m;
+	if (!c)
+		return;
+	CHECK_INT(dg_ldap_search_all(c, env("DG_AD_GROUP"), "(objectClass=group)",
+				     (const char *const[]){ "member;range=0-0", NULL }, &l, &f, &err),
+		  DG_OK);
+	CHECK_INT(l.nr, 1);
+	CHECK_INT(f.nr, 0);
+	m = l.nr ? dg_entry_attr(&l.items[0], "member") : NULL;
+	CHECK(m != NULL);
+	CHECK_INT(m ? m->nvals : 0, 2); /* engineering and Carol Chen */
+	for (size_t i = 0; l.nr && i < l.items[0].nattrs; i++)
+		CHECK(strstr(l.items[0].attrs[i].name, ";range=") == NULL);
+	dg_entry_list_clear(&l);
+	dg_findings_clear(&f);
+	dg_ldap_close(c);
+}
+
 /* The AD connector's filter clauses, as Samba evaluates them. */
 static void test_ad_filter_clauses(void)
 {
@@ -503,6 +530,7 @@ int main(void)
 	RUN(test_rootdse_is_ad);
 	RUN(test_paged_search_at_domain_root);
 	RUN(test_in_chain_nested_groups);
+	RUN(test_ranged_retrieval);
 	RUN(test_ad_filter_clauses);
 	RUN(test_search_command_runs);
 	RUN(test_canary_never_said);
