@@ -693,11 +693,6 @@ static void push_values(const dg_entry *e, const char *name, dg_strlist *out)
 			dg_strlist_push(out, a->vals[j].val);
 }
 
-static char *dup_or_null(const char *v)
-{
-	return v ? dg_xstrdup(v) : NULL;
-}
-
 static size_t base_len(const char *name, size_t len)
 {
 	size_t n = 0;
@@ -843,9 +838,10 @@ static int whas(const snap *s, const dg_entry *e, int w, const char *value)
 }
 
 /* Copies the values of w into `out`, sized exactly (a strlist grows to
- * eight slots, which adds up over 100,000 users); `keep` may filter. */
+ * eight slots, which adds up over 100,000 users); `keep` may filter.
+ * The strings go into arena `ar`, or are malloc'd when it is NULL. */
 static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
-		  int (*keep)(const dg_value *v))
+		  int (*keep)(const dg_value *v), dg_arena *ar)
 {
 	const dg_attr *a = wget(s, e, w);
 	size_t n = 0;
@@ -853,8 +849,13 @@ static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
 		size_t i = 0;
 		while ((a = attr_next(e, s->wants[w].name, &i)))
 			for (size_t j = 0; j < a->nvals; j++)
-				if (!keep || keep(&a->vals[j]))
-					dg_strlist_push(out, a->vals[j].val);
+				if (!keep || keep(&a->vals[j])) {
+					if (ar)
+						dg_strlist_push_arena(out, ar, a->vals[j].val,
+								      a->vals[j].len);
+					else
+						dg_strlist_push(out, a->vals[j].val);
+				}
 		return;
 	}
 	for (size_t j = 0; a && j < a->nvals; j++)
@@ -865,7 +866,8 @@ static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
 	out->alloc = n;
 	for (size_t j = 0; j < a->nvals; j++)
 		if (!keep || keep(&a->vals[j]))
-			out->items[out->nr++] = dg_xstrndup(a->vals[j].val, a->vals[j].len);
+			out->items[out->nr++] = ar ? dg_arena_strndup(ar, a->vals[j].val, a->vals[j].len)
+						   : dg_xstrndup(a->vals[j].val, a->vals[j].len);
 }
 
 static int uses_in_chain(const dg_filter *f)
@@ -1046,9 +1048,17 @@ static long parse_long(const char *v, int *ok)
 	return (long)n;
 }
 
+/* A string for a user record: in the list's arena (see connector.h). */
+static char *ustr(const snap *s, const char *v)
+{
+	dg_arena *a = s->out->users.arena;
+	return a ? dg_arena_strdup(a, v) : dg_xstrdup(v);
+}
+
 static char *wdup(const snap *s, const dg_entry *e, int w)
 {
-	return dup_or_null(wfirst(s, e, w));
+	const char *v = wfirst(s, e, w);
+	return v ? ustr(s, v) : NULL;
 }
 
 /* Only SMTP addresses matter to MailStore; the mapping drops X500:, SIP:
@@ -1066,8 +1076,8 @@ static void ad_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
 
 	u->name_value = wdup(s, e, unf == DG_UNF_SAM ? W_SAM : W_UPN);
 	u->full_name = wdup(s, e, W_DISPLAYNAME);
-	wcopy(s, e, W_MAIL, &u->mails, NULL);
-	wcopy(s, e, W_PROXY, &u->proxy_addresses, is_smtp);
+	wcopy(s, e, W_MAIL, &u->mails, NULL, s->out->users.arena);
+	wcopy(s, e, W_PROXY, &u->proxy_addresses, is_smtp, s->out->users.arena);
 	u->exchange = (u->mails.nr || wget(s, e, W_PROXY)) ? 1 : 0;
 	u->hidden = (hide && !strcasecmp(hide, "TRUE")) ? 1 : 0;
 	u->disabled = -1;
@@ -1091,14 +1101,14 @@ static void ldap_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
 {
 	u->name_value = wdup(s, e, s->w_name);
 	u->full_name = wdup(s, e, s->w_full);
-	wcopy(s, e, s->w_mail, &u->mails, NULL);
+	wcopy(s, e, s->w_mail, &u->mails, NULL, s->out->users.arena);
 	/* disabled / hidden / exchange stay -1: generic LDAP has no such notion */
 }
 
 static void add_user(snap *s, uint32_t id, const dg_entry *e)
 {
 	dg_dir_user *u = dg_dir_user_list_add(&s->out->users, e->dn);
-	u->dn = dg_xstrdup(e->dn);
+	u->dn = ustr(s, e->dn);
 	if (s->ad)
 		ad_fill_user(s, e, u);
 	else
@@ -1155,7 +1165,7 @@ static void add_group(snap *s, uint32_t id, const dg_entry *e)
 		push_values(e, "sAMAccountName", &g->names);
 	} else {
 		push_values(e, s->gname_attr, &g->names);
-		wcopy(s, e, s->w_members, &g->members, NULL);
+		wcopy(s, e, s->w_members, &g->members, NULL, NULL);
 	}
 	s->nodes[id].group = (int32_t)s->ngroups++;
 }
@@ -1737,7 +1747,7 @@ static void expand(snap *s, const char *label, const uint32_t *roots, size_t nro
 					u->groups.alloc = 1;
 				}
 				if (!dg_strlist_contains_ci(&u->groups, label))
-					dg_strlist_push(&u->groups, label);
+					dg_strlist_push_owned(&u->groups, ustr(s, label));
 			} else if (!s->nodes[k].present && !s->nodes[k].nkids) {
 				if (!ws->missing++)
 					ws->first_missing = k;
@@ -2194,6 +2204,10 @@ static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_erro
 	dg_strbuf_init(&s.batch);
 	free(out->source_detail);
 	out->source_detail = dg_xstrdup(path);
+	/* every string of the users' records goes into the list's arena
+	 * (connector.h); a list that has records without one keeps malloc */
+	if (!out->users.arena && !out->users.nr)
+		out->users.arena = dg_arena_new();
 	setup(&s);
 
 	memset(&o, 0, sizeof(o));

@@ -18,14 +18,22 @@ dg_dir_user *dg_dir_user_list_add(dg_dir_user_list *l, const char *entry)
 	DG_ALLOC_GROW(l->items, l->nr + 1, l->alloc);
 	u = &l->items[l->nr++];
 	memset(u, 0, sizeof(*u));
-	u->entry = dg_xstrdup(entry ? entry : "");
+	entry = entry ? entry : "";
+	u->entry = l->arena ? dg_arena_strdup(l->arena, entry) : dg_xstrdup(entry);
 	u->disabled = u->hidden = u->exchange = -1;
 	u->in_groups = 1;
 	return u;
 }
 
-static void dir_user_release(dg_dir_user *u)
+/* Strings in an arena (`in_arena`) are the arena's: only the arrays go. */
+static void dir_user_release(dg_dir_user *u, int in_arena)
 {
+	if (in_arena) {
+		dg_strlist_clear_arena(&u->mails);
+		dg_strlist_clear_arena(&u->proxy_addresses);
+		dg_strlist_clear_arena(&u->groups);
+		return;
+	}
 	free(u->entry);
 	free(u->dn);
 	free(u->name_value);
@@ -38,24 +46,35 @@ static void dir_user_release(dg_dir_user *u)
 void dg_dir_user_list_clear(dg_dir_user_list *l)
 {
 	for (size_t i = 0; i < l->nr; i++)
-		dir_user_release(&l->items[i]);
+		dir_user_release(&l->items[i], l->arena != NULL);
 	free(l->items);
 	l->items = NULL;
 	l->nr = l->alloc = 0;
+	dg_arena_free(l->arena);
+	l->arena = NULL;
+}
+
+/* A user's strings belong to the arena when there is one (see dg_preview). */
+static void release_ms_user(dg_ms_user *u, dg_arena *a)
+{
+	if (a) {
+		dg_strlist_clear_arena(&u->emails);
+		dg_strlist_clear_arena(&u->groups);
+		return;
+	}
+	free(u->user_name);
+	free(u->full_name);
+	free(u->dn);
+	free(u->entry);
+	dg_strlist_clear(&u->emails);
+	dg_strlist_clear(&u->groups);
 }
 
 void dg_preview_release(dg_preview *p)
 {
-	for (size_t i = 0; i < p->nusers; i++) {
-		dg_ms_user *u = &p->users[i];
-		free(u->user_name);
-		free(u->full_name);
-		free(u->dn);
-		free(u->entry);
-		dg_strlist_clear(&u->emails);
-		dg_strlist_clear(&u->groups);
-	}
-	for (size_t i = 0; i < p->nskipped; i++) {
+	for (size_t i = 0; i < p->nusers; i++)
+		release_ms_user(&p->users[i], p->arena);
+	for (size_t i = 0; p->arena == NULL && i < p->nskipped; i++) {
 		free(p->skipped[i].entry);
 		free(p->skipped[i].reason);
 		free(p->skipped[i].detail);
@@ -73,6 +92,7 @@ void dg_preview_release(dg_preview *p)
 	free(p->source_detail);
 	free(p->directory_type);
 	dg_findings_clear(&p->findings);
+	dg_arena_free(p->arena);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -201,33 +221,46 @@ char *dg_mapping_lower(const char *s)
 	return low;
 }
 
+/* ---- strings: in the preview's arena `a`, or malloc'd when it is NULL ---- */
+
+static char *sdup(dg_arena *a, const char *s, size_t n)
+{
+	return a ? dg_arena_strndup(a, s, n) : dg_xstrndup(s, n);
+}
+
+static void sfree(dg_arena *a, char *s)
+{
+	if (!a)
+		free(s);
+}
+
 /* ---- e-mail addresses ---- */
 
-static char *trimmed(const char *s, size_t n)
+static char *trimmed(dg_arena *a, const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '\t'))
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
-	return dg_xstrndup(s, n);
+	return sdup(a, s, n);
 }
 
-static void push_unique(dg_strlist *out, char *addr)
+static void push_unique(dg_arena *a, dg_strlist *out, char *addr)
 {
 	if (!*addr || dg_strlist_contains_ci(out, addr))
-		free(addr);
+		sfree(a, addr);
 	else
 		dg_strlist_push_owned(out, addr);
 }
 
 /* A mail value may hold "a@x, b@x" (MailStore splits at commas). */
-static void push_split(dg_strlist *out, const char *value)
+static void push_split(dg_arena *a, dg_strlist *out, const char *value)
 {
 	const char *p = value;
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		push_unique(out, trimmed(p, n));
+		push_unique(a, out, trimmed(a, p, n));
 		if (!comma)
 			break;
 		p = comma + 1;
@@ -247,13 +280,13 @@ static int smtp_kind(const char *v)
 /* The address in *slot after `skip` bytes, trimmed, as an owned string.
  * With `take` it is *slot itself, trimmed in place and moved out (*slot
  * becomes NULL): no allocation for the run that may take its input. */
-static char *address(char **slot, size_t skip, int take)
+static char *address(dg_arena *a, char **slot, size_t skip, int take)
 {
 	const char *s = *slot + skip;
 	size_t n = strlen(s);
 	char *own;
 	if (!take)
-		return trimmed(s, n);
+		return trimmed(a, s, n);
 	while (n && (*s == ' ' || *s == '\t'))
 		s++, n--;
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
@@ -265,7 +298,7 @@ static char *address(char **slot, size_t skip, int take)
 	return own;
 }
 
-static void emails(dg_strlist *mails, dg_strlist *proxy, dg_strlist *out, int take)
+static void emails(dg_arena *a, dg_strlist *mails, dg_strlist *proxy, dg_strlist *out, int take)
 {
 	char **primary = NULL;
 	/* room for the usual case, one address per value */
@@ -275,48 +308,48 @@ static void emails(dg_strlist *mails, dg_strlist *proxy, dg_strlist *out, int ta
 		if (smtp_kind(proxy->items[i]) == 1)
 			primary = &proxy->items[i];
 	if (primary)
-		push_unique(out, address(primary, 5, take));
+		push_unique(a, out, address(a, primary, 5, take));
 	for (size_t i = 0; i < mails->nr; i++) {
 		if (take && !strchr(mails->items[i], ','))
-			push_unique(out, address(&mails->items[i], 0, 1));
+			push_unique(a, out, address(a, &mails->items[i], 0, 1));
 		else
-			push_split(out, mails->items[i]);
+			push_split(a, out, mails->items[i]);
 	}
 	for (size_t i = 0; i < proxy->nr; i++) {
 		/* NULL: the primary, moved above (it would be a duplicate here) */
 		if (proxy->items[i] && smtp_kind(proxy->items[i]))
-			push_unique(out, address(&proxy->items[i], 5, take));
+			push_unique(a, out, address(a, &proxy->items[i], 5, take));
 	}
 }
 
 void dg_mapping_emails(const dg_strlist *mails, const dg_strlist *proxy, dg_strlist *out)
 {
 	/* take == 0 never writes to the lists */
-	emails((dg_strlist *)mails, (dg_strlist *)proxy, out, 0);
+	emails(NULL, (dg_strlist *)mails, (dg_strlist *)proxy, out, 0);
 }
 
 /* ---- the rules ---- */
 
 /* Moves *s out of a record the run may take (leaving NULL), or copies it. */
-static char *take_str(char **s, int take)
+static char *take_str(dg_arena *a, char **s, int take)
 {
 	char *v = *s;
 	if (take) {
 		*s = NULL;
 		return v;
 	}
-	return v ? dg_xstrdup(v) : NULL;
+	return v ? sdup(a, v, strlen(v)) : NULL;
 }
 
-static void add_skipped(dg_preview *out, dg_dir_user *u, int take, const char *reason,
-			const char *detail)
+static void add_skipped(dg_preview *out, dg_arena *a, dg_dir_user *u, int take,
+			const char *reason, const char *detail)
 {
 	dg_skipped *s;
 	DG_ALLOC_GROW(out->skipped, out->nskipped + 1, out->skipped_alloc);
 	s = &out->skipped[out->nskipped++];
-	s->entry = take_str(&u->entry, take);
-	s->reason = dg_xstrdup(reason);
-	s->detail = detail ? dg_xstrdup(detail) : NULL;
+	s->entry = take_str(a, &u->entry, take);
+	s->reason = sdup(a, reason, strlen(reason));
+	s->detail = detail ? sdup(a, detail, strlen(detail)) : NULL;
 }
 
 /* Returns the skip reason for u, or NULL when MailStore would keep it. */
@@ -347,7 +380,7 @@ static const char *skip_reason(const dg_dir_user *u, const dg_mapping_opts *o, c
 }
 
 /* The user name MailStore derives, lower-cased; NULL when it would be empty. */
-static char *derive_user_name(const dg_dir_user *u, const dg_mapping_opts *o)
+static char *derive_user_name(dg_arena *a, const dg_dir_user *u, const dg_mapping_opts *o)
 {
 	const char *v = u->name_value;
 	size_t n;
@@ -360,34 +393,35 @@ static char *derive_user_name(const dg_dir_user *u, const dg_mapping_opts *o)
 		if (at)
 			n = (size_t)(at - v);
 	}
-	name = trimmed(v, n);
+	name = trimmed(a, v, n);
 	if (!*name) {
-		free(name);
+		sfree(a, name);
 		return NULL;
 	}
 	lower_in_place(name);
 	return name;
 }
 
-static void add_user(dg_preview *out, dg_dir_user *u, int take, char *name)
+static void add_user(dg_preview *out, dg_arena *a, dg_dir_user *u, int take, char *name)
 {
 	dg_ms_user *m;
 	DG_ALLOC_GROW(out->users, out->nusers + 1, out->users_alloc);
 	m = &out->users[out->nusers++];
 	memset(m, 0, sizeof(*m));
 	m->user_name = name;
-	m->full_name = take_str(&u->full_name, take);
+	m->full_name = take_str(a, &u->full_name, take);
 	if (!m->full_name)
-		m->full_name = dg_xstrdup("");
-	m->dn = take_str(&u->dn, take);
-	m->entry = take_str(&u->entry, take);
-	emails(&u->mails, &u->proxy_addresses, &m->emails, take);
+		m->full_name = sdup(a, "", 0);
+	m->dn = take_str(a, &u->dn, take);
+	m->entry = take_str(a, &u->entry, take);
+	emails(a, &u->mails, &u->proxy_addresses, &m->emails, take);
 	if (take) {
 		m->groups = u->groups;
 		memset(&u->groups, 0, sizeof(u->groups));
 	} else {
 		for (size_t i = 0; i < u->groups.nr; i++)
-			dg_strlist_push(&m->groups, u->groups.items[i]);
+			dg_strlist_push_owned(&m->groups, sdup(a, u->groups.items[i],
+								 strlen(u->groups.items[i])));
 	}
 }
 
@@ -418,16 +452,6 @@ static dg_conflict *add_conflict(dg_preview *out, const char *name, const char *
 	c->user_name = dg_xstrdup(name);
 	c->reason = dg_xstrdup(reason);
 	return c;
-}
-
-static void release_ms_user(dg_ms_user *u)
-{
-	free(u->user_name);
-	free(u->full_name);
-	free(u->dn);
-	free(u->entry);
-	dg_strlist_clear(&u->emails);
-	dg_strlist_clear(&u->groups);
 }
 
 /* Reorders users[0..n) in place so that users[k] becomes the old
@@ -482,7 +506,7 @@ static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t
 				dg_strlist_push(&c->entries, out->users[r[k].user].entry);
 			for (size_t k = i + 1; k < j; k++) {
 				/* released now, moved past the end below */
-				release_ms_user(&out->users[r[k].user]);
+				release_ms_user(&out->users[r[k].user], out->arena);
 				perm[--tail] = r[k].user - base;
 			}
 		}
@@ -595,30 +619,33 @@ static int map_one(dg_dir_user *u, int take, const dg_mapping_opts *opts, dg_pre
 		   ranked *r, char **raw)
 {
 	const char *detail, *reason = skip_reason(u, opts, &detail);
+	dg_arena *a = out->arena;
 	char *name;
 	if (reason) {
-		add_skipped(out, u, take, reason, detail);
+		add_skipped(out, a, u, take, reason, detail);
 		return 0;
 	}
-	name = derive_user_name(u, opts);
+	name = derive_user_name(a, u, opts);
 	if (!name) {
-		add_skipped(out, u, take, "empty-user-name",
+		add_skipped(out, a, u, take, "empty-user-name",
 			    u->name_value ? "user-name attribute is empty after MailStore's rules"
 					  : "entry has no value for the user-name attribute");
 		return 0;
 	}
-	add_user(out, u, take, name);
+	add_user(out, a, u, take, name);
 	r->name = name;
 	r->user = out->nusers - 1;
-	*raw = take ? take_str(&u->name_value, take) : u->name_value;
+	*raw = take ? take_str(a, &u->name_value, take) : u->name_value;
 	return 1;
 }
 
 /* The one implementation behind both entry points.  With `take`, strings
  * move from the records into the preview and each record is freed as soon
- * as it has been read, so the directory is never held twice. */
-static void run(dg_dir_user *items, size_t nr, int take, const dg_mapping_opts *opts,
-		dg_preview *out)
+ * as it has been read, so the directory is never held twice (`in_arena`:
+ * the records' strings are an arena's, not theirs).  Strings the preview
+ * gets are allocated in out->arena, or malloc'd without one. */
+static void run(dg_dir_user *items, size_t nr, int take, int in_arena,
+		const dg_mapping_opts *opts, dg_preview *out)
 {
 	ranked *r;
 	char **raw; /* user-name values as the directory holds them, by user */
@@ -631,27 +658,52 @@ static void run(dg_dir_user *items, size_t nr, int take, const dg_mapping_opts *
 	for (size_t i = 0; i < nr; i++) {
 		n += map_one(&items[i], take, opts, out, &r[n], &raw[out->nusers - base]);
 		if (take)
-			dir_user_release(&items[i]);
+			dir_user_release(&items[i], in_arena);
 	}
 	qsort(r, n, sizeof(*r), cmp_ranked);
 	collapse_names(out, base, r, n, raw);
 	if (take)
 		for (size_t i = 0; i < n; i++)
-			free(raw[i]);
+			sfree(out->arena, raw[i]);
 	free(raw);
 	free(r);
 	find_duplicate_emails(out);
 }
 
+/* A preview nobody has filled yet may get an arena; one with malloc'd
+ * records must stay without (see dg_preview.arena). */
+static int preview_empty(const dg_preview *out)
+{
+	return !out->arena && !out->nusers && !out->nskipped;
+}
+
 void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
 {
+	if (preview_empty(out))
+		out->arena = dg_arena_new();
 	/* take == 0 never writes to the records */
-	run((dg_dir_user *)in->items, in->nr, 0, opts, out);
+	run((dg_dir_user *)in->items, in->nr, 0, 0, opts, out);
 }
 
 void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
 {
-	run(in->items, in->nr, 1, opts, out);
+	if (in->arena && (out->arena || preview_empty(out))) {
+		/* the strings stay where they are; the preview owns their arena */
+		if (out->arena) {
+			dg_arena_adopt(out->arena, in->arena);
+		} else {
+			out->arena = in->arena;
+		}
+		in->arena = NULL;
+		run(in->items, in->nr, 1, 1, opts, out);
+	} else if (!in->arena && !out->arena) {
+		run(in->items, in->nr, 1, 0, opts, out); /* malloc'd strings move */
+	} else {
+		/* mixed ownership (rare): copy, then free the input */
+		run(in->items, in->nr, 0, 0, opts, out);
+		dg_dir_user_list_clear(in);
+		return;
+	}
 	free(in->items);
 	in->items = NULL;
 	in->nr = in->alloc = 0;

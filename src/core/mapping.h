@@ -25,12 +25,22 @@ typedef struct dg_dir_user {
 	dg_strlist groups;    /* the selected groups it qualified through */
 } dg_dir_user;
 
+/* Ownership of the records' strings (entry, dn, name_value, full_name and
+ * the items of mails, proxy_addresses, groups):
+ *  - arena == NULL: each string is malloc'd and owned by its record;
+ *  - arena != NULL: every one of them lives in `arena`, which the list owns
+ *    (a connector sets it before adding records and copies its strings in
+ *    with dg_arena_strndup / dg_strlist_push_arena).  The strlists' item
+ *    arrays are malloc'd either way.
+ * dg_dir_user_list_clear frees accordingly. */
 typedef struct dg_dir_user_list {
 	dg_dir_user *items;
 	size_t nr, alloc;
+	dg_arena *arena;
 } dg_dir_user_list;
 
-#define DG_DIR_USER_LIST_INIT { NULL, 0, 0 }
+#define DG_DIR_USER_LIST_INIT { NULL, 0, 0, NULL }
+/* New record; `entry` is copied (into l->arena when there is one). */
 dg_dir_user *dg_dir_user_list_add(dg_dir_user_list *l, const char *entry);
 void dg_dir_user_list_clear(dg_dir_user_list *l);
 
@@ -75,13 +85,24 @@ typedef struct dg_preview {
 	dg_skipped *skipped; size_t nskipped, skipped_alloc;
 	dg_conflict *conflicts; size_t nconflicts, conflicts_alloc;
 	dg_findings findings;
+	/* NULL: every string of users[] and skipped[] (their strlist items
+	 * included) is malloc'd and owned by its record, as when a caller
+	 * fills a preview by hand.  Otherwise they all live in `arena`, which
+	 * the preview owns: the mapping allocates there, and
+	 * dg_mapping_run_take adopts the arena of its input list instead of
+	 * moving strings one by one.  Item arrays, conflicts[] and the fields
+	 * above are malloc'd either way.  dg_preview_release frees accordingly. */
+	dg_arena *arena;
 } dg_preview;
 
-/* Runs the rules over `in` and fills `out` (users sorted by user name). */
+/* Runs the rules over `in` and fills `out` (users sorted by user name).
+ * `in` is only read; its strings are copied (into out->arena, which is
+ * created when `out` is empty). */
 void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
 /* The same result, taking `in` apart on the way: strings move into `out`
  * and each record is freed once read, so a large directory is not held
- * twice.  `in` is left empty. */
+ * twice; a list with an arena hands the arena itself to `out` (see
+ * dg_preview.arena).  `in` is left empty, without an arena. */
 void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
 void dg_preview_release(dg_preview *p);
 

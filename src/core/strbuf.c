@@ -268,3 +268,156 @@ void dg_strlist_clear(dg_strlist *l)
 	l->items = NULL;
 	l->nr = l->alloc = 0;
 }
+
+/* ---- arena ---- */
+
+/* 4 MiB blocks, 2 MiB-aligned: every block is two transparent huge pages
+ * where THP is in "madvise" mode.  Under AddressSanitizer the blocks come
+ * from malloc instead, so that LeakSanitizer still sees a leaked arena. */
+#define ARENA_BLOCK ((size_t)4 << 20)
+#define ARENA_BIG (ARENA_BLOCK / 8) /* bigger strings get a block of their own */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DG_ARENA_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DG_ARENA_MALLOC 1
+#endif
+#endif
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t size;                /* of the whole block, header included */
+} arena_block;
+
+struct dg_arena {
+	arena_block *head;          /* newest first; head is the one bumped */
+	char *cur, *end;
+};
+
+static arena_block *block_new(size_t size)
+{
+	arena_block *b;
+#ifdef DG_ARENA_MALLOC
+	b = dg_xmalloc(size);
+#else
+	/* map twice the alignment and trim, so the block is 2 MiB-aligned */
+	size_t map = size + HUGE_PAGE;
+	char *p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start;
+	if (p == MAP_FAILED)
+		die_oom();
+	start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + map > start + size)
+		munmap((void *)(start + size), (uintptr_t)p + map - (start + size));
+	b = (arena_block *)start;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(b, size, MADV_HUGEPAGE);
+#endif
+#endif
+	b->size = size;
+	b->next = NULL;
+	return b;
+}
+
+static void block_free(arena_block *b)
+{
+#ifdef DG_ARENA_MALLOC
+	free(b);
+#else
+	munmap(b, b->size);
+#endif
+}
+
+dg_arena *dg_arena_new(void)
+{
+	return dg_xcalloc(1, sizeof(dg_arena));
+}
+
+void dg_arena_free(dg_arena *a)
+{
+	if (!a)
+		return;
+	while (a->head) {
+		arena_block *b = a->head;
+		a->head = b->next;
+		block_free(b);
+	}
+	free(a);
+}
+
+void dg_arena_adopt(dg_arena *into, dg_arena *from)
+{
+	arena_block **tail;
+	if (!from)
+		return;
+	/* behind into's head, so that into keeps bumping its own block */
+	tail = into->head ? &into->head->next : &into->head;
+	if (!into->head) {
+		into->cur = from->cur;
+		into->end = from->end;
+	}
+	if (from->head) {
+		arena_block *last = from->head;
+		while (last->next)
+			last = last->next;
+		last->next = *tail;
+		*tail = from->head;
+	}
+	free(from);
+}
+
+static char *arena_alloc(dg_arena *a, size_t n)
+{
+	char *p;
+	if ((size_t)(a->end - a->cur) < n) {
+		size_t hdr = sizeof(arena_block);
+		if (n > ARENA_BIG) {
+			/* a block of its own, behind the one being bumped */
+			size_t size = (hdr + n + 4095) & ~(size_t)4095;
+			arena_block *b = block_new(size);
+			if (a->head) {
+				b->next = a->head->next;
+				a->head->next = b;
+			} else {
+				a->head = b;
+			}
+			return (char *)b + hdr;
+		}
+		arena_block *b = block_new(ARENA_BLOCK);
+		b->next = a->head;
+		a->head = b;
+		a->cur = (char *)b + hdr;
+		a->end = (char *)b + ARENA_BLOCK;
+	}
+	p = a->cur;
+	a->cur += n;
+	return p;
+}
+
+char *dg_arena_strndup(dg_arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *dg_arena_strdup(dg_arena *a, const char *s)
+{
+	return dg_arena_strndup(a, s, strlen(s));
+}
+
+void dg_strlist_push_arena(dg_strlist *l, dg_arena *a, const char *s, size_t n)
+{
+	dg_strlist_push_owned(l, dg_arena_strndup(a, s, n));
+}
+
+void dg_strlist_clear_arena(dg_strlist *l)
+{
+	free(l->items);
+	l->items = NULL;
+	l->nr = l->alloc = 0;
+}

@@ -220,19 +220,57 @@ static int same_opt(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* dg_mapping_run_take gives what dg_mapping_run gives, and empties its input. */
-static void test_take_matches_copy(void)
+/* Moves a list's strings into an arena the list owns, as the snapshot
+ * connector builds its records. */
+static char *into(dg_arena *a, char *s)
+{
+	char *c = s ? dg_arena_strdup(a, s) : NULL;
+	free(s);
+	return c;
+}
+
+static void strlist_into(dg_arena *a, dg_strlist *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		l->items[i] = into(a, l->items[i]);
+}
+
+static void to_arena(dg_dir_user_list *l)
+{
+	l->arena = dg_arena_new();
+	for (size_t i = 0; i < l->nr; i++) {
+		dg_dir_user *u = &l->items[i];
+		u->entry = into(l->arena, u->entry);
+		u->dn = into(l->arena, u->dn);
+		u->name_value = into(l->arena, u->name_value);
+		u->full_name = into(l->arena, u->full_name);
+		strlist_into(l->arena, &u->mails);
+		strlist_into(l->arena, &u->proxy_addresses);
+		strlist_into(l->arena, &u->groups);
+	}
+}
+
+/* dg_mapping_run_take gives what dg_mapping_run gives, and empties its
+ * input: with malloc'd strings (moved one by one) and with strings in an
+ * arena (the preview adopts it), into an empty preview or one that has an
+ * arena already. */
+static void take_matches_copy(int arena, int preview_arena)
 {
 	dg_dir_user_list l1 = DG_DIR_USER_LIST_INIT, l2 = DG_DIR_USER_LIST_INIT;
 	dg_mapping_opts o = { .local_part_only = 1, .exchange_only = 1 };
 	dg_preview p1 = { 0 }, p2 = { 0 };
 	varied(&l1);
 	varied(&l2);
+	if (arena)
+		to_arena(&l2);
+	if (preview_arena)
+		p2.arena = dg_arena_new();
 	dg_mapping_run(&l1, &o, &p1);
 	dg_mapping_run_take(&l2, &o, &p2);
 	CHECK_INT(l1.nr, 9);
 	CHECK_INT(l2.nr, 0);
 	CHECK(l2.items == NULL);
+	CHECK(l2.arena == NULL);
 	CHECK_INT(p1.nusers, p2.nusers);
 	for (size_t i = 0; i < p1.nusers && i < p2.nusers; i++) {
 		const dg_ms_user *a = &p1.users[i], *b = &p2.users[i];
@@ -285,6 +323,18 @@ static void test_take_matches_copy(void)
 	dg_dir_user_list_clear(&l2);
 }
 
+static void test_take_matches_copy(void)
+{
+	take_matches_copy(0, 0);
+}
+
+static void test_take_from_arena(void)
+{
+	take_matches_copy(1, 0);
+	take_matches_copy(1, 1);
+	take_matches_copy(0, 1);
+}
+
 int main(void)
 {
 	RUN(test_lower);
@@ -296,5 +346,6 @@ int main(void)
 	RUN(test_conflicts);
 	RUN(test_many_users_stay_sorted);
 	RUN(test_take_matches_copy);
+	RUN(test_take_from_arena);
 	return dg_t_done();
 }

@@ -53,6 +53,34 @@ static void test_strlist(void)
 	CHECK_INT(l.nr, 0);
 }
 
+/* Arena strings: copied, NUL-terminated, bigger-than-a-block ones too, and
+ * freed all at once (ASan builds check that nothing leaks). */
+static void test_arena(void)
+{
+	dg_arena *a = dg_arena_new(), *b = dg_arena_new();
+	dg_strlist l = DG_STRLIST_INIT;
+	size_t big = (size_t)5 << 20;
+	char *s = dg_xmalloc(big + 1), *c;
+	memset(s, 'x', big);
+	s[big] = '\0';
+	CHECK_STR(dg_arena_strndup(a, "hello world", 5), "hello");
+	for (int i = 0; i < 100000; i++)
+		dg_strlist_push_arena(&l, a, "some@example.com", 16);
+	CHECK_INT(l.nr, 100000);
+	CHECK_STR(l.items[99999], "some@example.com");
+	c = dg_arena_strdup(b, s);
+	CHECK(c != s && strlen(c) == big);
+	CHECK_STR(dg_arena_strdup(b, "after"), "after");
+	dg_arena_adopt(a, b); /* b is gone; its strings live as long as a */
+	CHECK(strlen(c) == big);
+	CHECK_STR(dg_arena_strdup(a, "more"), "more");
+	dg_strlist_clear_arena(&l);
+	CHECK_INT(l.nr, 0);
+	dg_arena_free(a);
+	dg_arena_free(NULL);
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_add_and_format);
@@ -60,5 +88,6 @@ int main(void)
 	RUN(test_json_escape);
 	RUN(test_grow_large);
 	RUN(test_strlist);
+	RUN(test_arena);
 	return dg_t_done();
 }
