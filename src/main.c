@@ -10,8 +10,9 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "check", dg_cmd_check, "check a profile: offline rules (and, later, live probes)" },
+	{ "check", dg_cmd_check, "check a profile: offline rules, then live probes" },
 	{ "preview", dg_cmd_preview, "list the MailStore users a directory would produce" },
+	{ "snapshot", dg_cmd_snapshot, "save a live LDAP/AD directory as an LDIF snapshot" },
 	{ "uri", dg_cmd_uri, "check one OpenID Connect redirect URI" },
 	{ "filter", dg_cmd_filter, "lint one LDAP search filter" },
 };

@@ -1,8 +1,10 @@
 /* Picks the connector for a profile and translates the profile's options
- * into the mapping engine's terms.  Live connectors arrive with their own
- * issues; until then a profile without a snapshot says so plainly. */
+ * into the mapping engine's terms.  ldap and active-directory directories
+ * are read live or from an LDIF snapshot; the cloud directories' connectors
+ * arrive with their own issue, and until then the tool says so plainly. */
 #include "connector.h"
 
+#include "ldap_live.h"
 #include "snapshot_ldap.h"
 
 #include <stdlib.h>
@@ -19,14 +21,10 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 		return NULL;
 	}
 	if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
-		dg_error_set(err, DG_E_UNSUPPORTED,
-			     "live preview of %s directories is not available in this version of "
-			     "dirgate; set /directory/snapshot to an LDIF export (ldapsearch -LLL or "
-			     "ldifde) to preview offline", dg_dir_type_name(t));
-	else
-		dg_error_set(err, DG_E_UNSUPPORTED,
-			     "previewing %s directories (live or from saved JSON pages) is not "
-			     "available in this version of dirgate", dg_dir_type_name(t));
+		return &dg_connector_ldap_live;
+	dg_error_set(err, DG_E_UNSUPPORTED,
+		     "previewing %s directories (live or from saved JSON pages) is not "
+		     "available in this version of dirgate", dg_dir_type_name(t));
 	return NULL;
 }
 

@@ -836,6 +836,35 @@ static const char *limit_name(int rc)
 	}
 }
 
+/* ---- base DN ------------------------------------------------------------ */
+
+/* AD with an empty base DN searches the domain's naming context, as
+ * MailStore does; returns NULL (with a finding) when it cannot be known. */
+const char *dg_ldap_search_base(const dg_profile *p, const dg_entry *rootdse, dg_findings *out)
+{
+	const char *base, *nc;
+	dg_finding *fd;
+
+	if (p->directory.type == DG_DIR_LDAP)
+		return p->directory.ldap.base_dn;
+	base = p->directory.ad.base_dn;
+	if (base && *base)
+		return base;
+	nc = dg_entry_first(rootdse, "defaultNamingContext");
+	if (!nc) {
+		fd = dg_findings_add(out, "AD016", DG_SEV_ERROR, "/directory/baseDn",
+				     "baseDn is empty and the server's RootDSE has no "
+				     "defaultNamingContext to take it from");
+		dg_finding_hint(fd, "Set \"baseDn\" to the domain's DN, e.g. \"DC=contoso,DC=com\".");
+		return NULL;
+	}
+	fd = dg_findings_add(out, "AD015", DG_SEV_INFO, "/directory/baseDn",
+			     "baseDn is empty: searching the domain naming context %s from the "
+			     "RootDSE", nc);
+	dg_finding_hint(fd, "That is what MailStore does too; set \"baseDn\" to narrow the search.");
+	return nc;
+}
+
 /* ---- ranged retrieval (AD: groups over MaxValRange, 1500, members) ----- */
 
 /* "member;range=0-1499" -> base length 6, next low 1500, *last 0;

@@ -76,6 +76,12 @@ dg_code dg_ldap_rootdse(dg_ldap_conn *c, dg_entry *out, dg_error *err);
 dg_code dg_ldap_read_entry(dg_ldap_conn *c, const char *dn, const char *filter,
 			   const char *const *attrs, dg_entry *out, dg_error *err);
 
+/* Where searches start: /directory/baseDn, or for Active Directory with an
+ * empty one the RootDSE's defaultNamingContext (AD015), as MailStore does.
+ * NULL with a finding (AD016) when neither is there.  The result points
+ * into the profile or the RootDSE entry. */
+const char *dg_ldap_search_base(const dg_profile *p, const dg_entry *rootdse, dg_findings *out);
+
 /* Does this RootDSE belong to Active Directory (supportedCapabilities
  * 1.2.840.113556.1.4.800; Samba AD says so too)? */
 int dg_ldap_rootdse_is_ad(const dg_entry *rootdse);

@@ -22,33 +22,6 @@ static const char *bind_name(const dg_profile *p)
 	return who && *who ? who : "anonymous";
 }
 
-/* AD with an empty base DN searches the domain's naming context, as
- * MailStore does; returns NULL (with a finding) when it cannot be known. */
-static const char *settle_base(const dg_profile *p, const dg_entry *rootdse, dg_findings *out)
-{
-	const char *base, *nc;
-	dg_finding *fd;
-
-	if (p->directory.type == DG_DIR_LDAP)
-		return p->directory.ldap.base_dn;
-	base = p->directory.ad.base_dn;
-	if (base && *base)
-		return base;
-	nc = dg_entry_first(rootdse, "defaultNamingContext");
-	if (!nc) {
-		fd = dg_findings_add(out, "AD016", DG_SEV_ERROR, "/directory/baseDn",
-				     "baseDn is empty and the server's RootDSE has no "
-				     "defaultNamingContext to take it from");
-		dg_finding_hint(fd, "Set \"baseDn\" to the domain's DN, e.g. \"DC=contoso,DC=com\".");
-		return NULL;
-	}
-	fd = dg_findings_add(out, "AD015", DG_SEV_INFO, "/directory/baseDn",
-			     "baseDn is empty: searching the domain naming context %s from the "
-			     "RootDSE", nc);
-	dg_finding_hint(fd, "That is what MailStore does too; set \"baseDn\" to narrow the search.");
-	return nc;
-}
-
 static void check_is_ad(const dg_profile *p, const dg_ldap_conn *c, const dg_entry *rootdse,
 			dg_findings *out)
 {
@@ -483,7 +456,7 @@ int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 	}
 	check_is_ad(p, c, &rootdse, out);
 	probe_schema(p, c, &rootdse, out);
-	base = settle_base(p, &rootdse, out);
+	base = dg_ldap_search_base(p, &rootdse, out);
 	if (base) {
 		probe_user_filter(p, c, base, out);
 		probe_groups(p, c, base, out);

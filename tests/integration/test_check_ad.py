@@ -86,6 +86,38 @@ def main():
         t.check(p.returncode == 3 and find(doc, "LDAP016"),
                 "plain LDAP: strong authentication required (LDAP016)", doc["findings"])
 
+        # live preview: nested group selection, and snapshot == live
+        def run(args, prof):
+            path = os.path.join(tmp, "pv.json")
+            with open(path, "w") as f:
+                json.dump(prof, f)
+            env = samba._clean_env()
+            env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_AD_PW=samba.ADMIN_PW)
+            return subprocess.run([binary] + args + [path], env=env, capture_output=True,
+                                  timeout=120)
+
+        prof = {"name": "samdom", "directory": {
+            "type": "active-directory", "server": "127.0.0.1", "protocol": "ldaps",
+            "domain": samba.REALM.lower(), "baseDn": "", "tls": {"caFile": dc.ca_file},
+            "bind": {"user": samba.ADMIN_UPN, "password": {"env": "DG_AD_PW"}},
+            "filters": {"groups": ["allstaff"], "enabledUsersOnly": True},
+            "userNameFormat": "sAMAccountName"}}
+        p = run(["preview", "--format", "json"], prof)
+        live = json.loads(p.stdout) if p.returncode == 0 else None
+        names = [u["userName"] for u in live["users"]] if live else None
+        t.check(names == ["alice", "bob", "carol"], "live AD preview: allstaff ⊃ engineering",
+                names or p.stderr.decode()[-1500:])
+        snap = os.path.join(tmp, "ad.ldif")
+        p = run(["snapshot", "--output", snap], prof)
+        off = dict(prof, directory=dict(prof["directory"], snapshot=snap))
+        p2 = run(["preview", "--format", "json"], off)
+        offline = json.loads(p2.stdout) if p2.returncode == 0 else None
+        keys = ("summary", "users", "skipped", "conflicts")
+        t.check(p.returncode == 0 and live and offline and
+                {k: live[k] for k in keys} == {k: offline[k] for k in keys},
+                "AD snapshot previewed offline equals the live preview",
+                (p.stderr + p2.stderr).decode()[-1500:])
+
         out = b""
         for proto in ("ldaps", "ldap"):
             p, _ = check(proto)
