@@ -5,6 +5,7 @@
 #include "../core/strbuf.h"
 #include "../core/suggest.h"
 #include "ldap_conn.h"
+#include "ldap_live.h"
 
 #include <ldap.h>
 #include <stdio.h>
@@ -435,6 +436,47 @@ static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
 	free(name);
 }
 
+/* ---- samples: what MailStore would make of the first users ---- */
+
+/* Runs the whole live pipeline (fetch, MailStore's rules) and shows five
+ * users as MailStore would name them, so a wrong name format is seen
+ * before anyone's archive is orphaned. */
+static void probe_samples(const dg_profile *p, dg_findings *out)
+{
+	dg_fetch_result res = { 0 };
+	dg_mapping_opts mopts;
+	dg_preview pv = { 0 };
+	dg_error err = { 0 };
+	dg_strbuf list = DG_STRBUF_INIT;
+	dg_finding *fd;
+	size_t n;
+
+	if (dg_connector_ldap_live.fetch(p, &res, &err) != DG_OK) {
+		dg_fetch_result_release(&res);
+		return; /* the probes above already said why */
+	}
+	dg_connector_mapping_opts(p, &mopts);
+	dg_mapping_run_take(&res.users, &mopts, &pv);
+	n = pv.nusers < 5 ? pv.nusers : 5;
+	for (size_t i = 0; i < n; i++) {
+		const dg_ms_user *u = &pv.users[i];
+		dg_strbuf_addf(&list, "\n  %s", u->user_name);
+		if (*u->full_name)
+			dg_strbuf_addf(&list, " (%s)", u->full_name);
+		if (u->emails.nr)
+			dg_strbuf_addf(&list, " <%s>", u->emails.items[0]);
+	}
+	fd = dg_findings_add(out, "LDAP032", DG_SEV_INFO, "/directory",
+			     "synchronisation would produce %zu users, skip %zu entries and find %zu "
+			     "conflicts%s", pv.nusers, pv.nskipped, pv.nconflicts,
+			     n ? "; the first by user name:" : "");
+	if (n)
+		dg_finding_hint(fd, "%s\n(dirgate preview lists them all)", list.buf + 1);
+	dg_strbuf_release(&list);
+	dg_preview_release(&pv);
+	dg_fetch_result_release(&res);
+}
+
 int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 {
 	dg_ldap_conn *c = NULL;
@@ -467,5 +509,7 @@ int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 done:
 	dg_entry_release(&rootdse);
 	dg_ldap_close(c);
+	if (rc == 0)
+		probe_samples(p, out);
 	return rc;
 }

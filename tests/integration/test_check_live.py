@@ -85,6 +85,11 @@ try:
         t.check(f23 and " %d entries " % want in f23["message"] and want > 1000,
                 "user filter count equals ldapsearch (%d)" % want, f23)
 
+        f32 = find(doc, "LDAP032")
+        t.check(f32 and "would produce %d users" % want in f32["message"] and
+                f32["hint"].startswith("  alice (Alice Anders) <alice@example.com>\n  bob "),
+                "five sample users as MailStore would name them (LDAP032)", f32)
+
         # 2. the printed ldapsearch command, repeated by hand, finds the same
         if f23:
             cmd = f23["hint"].split("repeat by hand: ", 1)[1].splitlines()[0]
