@@ -302,13 +302,15 @@ static char *group_query(const dg_profile *p, const char *name)
 }
 
 static void report_group(const char *path, const char *name, const dg_entry_list *hits,
-			 dg_findings *out)
+			 const char *cmd, dg_findings *out)
 {
 	dg_finding *fd;
 	dg_strbuf dns = DG_STRBUF_INIT;
 	if (hits->nr == 1) {
-		dg_findings_add(out, "LDAP028", DG_SEV_INFO, path, "group \"%s\" is %s", name,
-				hits->items[0].dn);
+		fd = dg_findings_add(out, "LDAP028", DG_SEV_INFO, path, "group \"%s\" is %s", name,
+				     hits->items[0].dn);
+		if (*cmd)
+			dg_finding_hint(fd, "repeat by hand: %s", cmd);
 		return;
 	}
 	if (!hits->nr) {
@@ -316,7 +318,7 @@ static void report_group(const char *path, const char *name, const dg_entry_list
 				     "no group named \"%s\" below the base DN: nobody can qualify "
 				     "through it", name);
 		dg_finding_hint(fd, "Check the spelling, the group filter and the base DN, or give "
-				"the group's DN.");
+				"the group's DN.%s%s", *cmd ? "\nrepeat by hand: " : "", cmd);
 		return;
 	}
 	for (size_t i = 0; i < hits->nr && i < 5; i++)
@@ -332,6 +334,7 @@ static void probe_group(const dg_profile *p, dg_ldap_conn *c, const char *base,
 			const char *name, const char *path, dg_findings *out)
 {
 	dg_entry_list hits = DG_ENTRY_LIST_INIT;
+	dg_strbuf cmd = DG_STRBUF_INIT;
 	dg_error err = { 0 };
 	char *q = NULL;
 	if (looks_like_dn(name)) {
@@ -344,9 +347,11 @@ static void probe_group(const dg_profile *p, dg_ldap_conn *c, const char *base,
 		q = group_query(p, name);
 		if (dg_ldap_search_all(c, base, q, no_attrs, &hits, out, &err) != DG_OK)
 			goto done;
+		dg_ldap_search_command(c, base, q, no_attrs, &cmd);
 	}
-	report_group(path, name, &hits, out);
+	report_group(path, name, &hits, cmd.buf, out);
 done:
+	dg_strbuf_release(&cmd);
 	free(q);
 	dg_entry_list_clear(&hits);
 }

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 
-static char dg_strbuf_empty[1];
+char dg_strbuf_slopbuf[1];
 
 static void die_oom(void)
 {
@@ -90,7 +90,7 @@ char *dg_xasprintf(const char *fmt, ...)
 
 void dg_strbuf_init(dg_strbuf *sb)
 {
-	sb->buf = dg_strbuf_empty;
+	sb->buf = dg_strbuf_slopbuf;
 	sb->len = sb->alloc = 0;
 }
 

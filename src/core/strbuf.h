@@ -9,12 +9,15 @@
 #include <stddef.h>
 
 typedef struct dg_strbuf {
-	char *buf;    /* never NULL after init: points at "" when empty */
+	char *buf;    /* never NULL: points at "" (dg_strbuf_slopbuf) when empty */
 	size_t len;
 	size_t alloc;
 } dg_strbuf;
 
-#define DG_STRBUF_INIT { NULL, 0, 0 }
+/* An initialised strbuf is always a valid C string, "" when empty (git's
+ * slopbuf): it points at a shared empty buffer until it first grows. */
+extern char dg_strbuf_slopbuf[];
+#define DG_STRBUF_INIT { dg_strbuf_slopbuf, 0, 0 }
 
 void dg_strbuf_init(dg_strbuf *sb);
 void dg_strbuf_release(dg_strbuf *sb);          /* frees, back to INIT state */
