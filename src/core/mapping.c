@@ -550,22 +550,27 @@ static uint32_t hash_str(const char *s)
 static size_t mark_duplicates(const addr_ref *refs, size_t n, unsigned char *dup)
 {
 	size_t size = 16, ndup = 0;
-	uint32_t *slots; /* ref index + 1 */
+	/* ref index + 1, and that address's hash: a probe that passes a
+	 * different address compares hashes, not strings (two cache misses) */
+	struct { uint32_t ref, hash; } *slots;
 	while (size < 2 * n)
 		size *= 2;
 	slots = dg_xcalloc(size, sizeof(*slots));
 	for (size_t i = 0; i < n; i++) {
-		size_t j = hash_str(refs[i].lower) & (size - 1);
-		for (; slots[j]; j = (j + 1) & (size - 1)) {
-			uint32_t o = slots[j] - 1;
-			if (strcmp(refs[o].lower, refs[i].lower))
+		uint32_t h = hash_str(refs[i].lower);
+		size_t j = h & (size - 1);
+		for (; slots[j].ref; j = (j + 1) & (size - 1)) {
+			uint32_t o = slots[j].ref - 1;
+			if (slots[j].hash != h || strcmp(refs[o].lower, refs[i].lower))
 				continue;
 			ndup += !dup[o] + 1;
 			dup[o] = dup[i] = 1;
 			break;
 		}
-		if (!slots[j])
-			slots[j] = (uint32_t)i + 1;
+		if (!slots[j].ref) {
+			slots[j].ref = (uint32_t)i + 1;
+			slots[j].hash = h;
+		}
 	}
 	free(slots);
 	return ndup;
