@@ -521,7 +521,7 @@ static void check_psl(const char *host, int listed_only, dg_psl_status want,
 	char *reg = (char *)"untouched";
 	dg_psl_status st = dg_uri_psl_check(host, listed_only, &reg);
 	if (st != want)
-		printf("# %s (listed_only %d)\n", host, listed_only);
+		printf("# %s (listed_only %d)\n", host ? host : "(null)", listed_only);
 	CHECK_INT(st, want);
 	if (want_reg)
 		CHECK_STR(reg, want_reg);
