@@ -18,15 +18,17 @@ run_suite() { # build-dir, meson setup options...
 	logs="$logs $dir/meson-logs/testlog.json"
 }
 
+# -Dwerror: the tree builds warning-free (-Wall -Wextra) with gcc and clang,
+# and a new warning fails the run rather than scrolling past.
 echo "== plain build"
-run_suite build || exit 1
+run_suite build -Dwerror=true || exit 1
 echo "== ASan/UBSan build"
-run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+run_suite build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 
 echo "== fuzzing (${FUZZ_SECONDS:-20}s per parser)"
 fuzzlog=build-fuzz/fuzz-results.txt
 if [ ! -d build-fuzz ]; then
-	CC=clang meson setup build-fuzz -Dfuzzers=true -Db_sanitize=address,undefined \
+	CC=clang meson setup build-fuzz -Dwerror=true -Dfuzzers=true -Db_sanitize=address,undefined \
 		-Db_lundef=false >/dev/null || exit 1
 fi
 ninja -C build-fuzz >/dev/null || exit 1

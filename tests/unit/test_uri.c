@@ -442,7 +442,7 @@ static void test_idn_punycode(void)
 static void test_message_safety(void)
 {
 	static const char *const nasty[] = {
-		"https://user:s3cr3t@ex\x01" "ample.com/oidc/signin",
+		("https://user:s3cr3t@ex\x01" "ample.com/oidc/signin"),
 		"\x1b[31mhttps://evil.example.com/\x1b[0m",
 		"https://ex\xff\xfe.com/o\xc0\xaf",
 		"https://[::1\x01]/",
