@@ -1968,7 +1968,7 @@ static void setup_ad(snap *s)
 	for (int i = 0; attrs[i]; i++)
 		if (want(s, attrs[i]) != W_OBJECTCATEGORY + i)
 			abort(); /* the table and the enum disagree: a bug */
-	s->user_filter = dg_filter_parse("(&(objectCategory=person)(objectClass=user))", &ferr);
+	s->user_filter = dg_filter_parse(dg_profile_user_filter(s->p), &ferr);
 	if (!s->user_filter)
 		s->user_filter_bad = 1; /* only if the filter parser itself is broken */
 	s->graph_edges = s->p->directory.ad.groups.nr > 0;
@@ -2002,7 +2002,7 @@ static void setup_member_search(snap *s)
 static void setup_ldap(snap *s)
 {
 	const dg_dir_ldap *l = &s->p->directory.ldap;
-	const char *uf = l->user_filter ? l->user_filter : "(objectClass=inetOrgPerson)";
+	const char *uf = dg_profile_user_filter(s->p);
 	const char *gf = l->group_filter;
 	s->name_attr = l->user_name_attr ? l->user_name_attr : "uid";
 	s->full_attr = l->full_name_attr ? l->full_name_attr : "cn";
@@ -2020,8 +2020,7 @@ static void setup_ldap(snap *s)
 		dg_filter_walk_attrs(s->user_filter, want_filter_attr, s);
 	if (!gf && l->group_names.nr)
 		/* the checks report LDAP008; still find the usual group classes */
-		gf = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)"
-		     "(objectClass=posixGroup)(objectClass=group))";
+		gf = dg_profile_group_filter(s->p);
 	if (gf) {
 		s->group_filter = parse_profile_filter(s, gf, "/directory/groups/filter",
 						       "group filter");
