@@ -20,6 +20,7 @@
  * from it; the walk is iterative, visits each node once per selected group
  * and reports each cycle once. */
 #include "snapshot_ldap.h"
+#include "../core/ascii.h"
 
 #include "../core/filter.h"
 #include "../core/ldif.h"
@@ -49,17 +50,6 @@ static int is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_val(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int lower_ascii(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -80,8 +70,8 @@ static const char *unescape(const char *p, const char *end, char **o)
 	p++;
 	if (p >= end || (unsigned char)*p < 0x20)
 		return NULL;
-	if (p + 1 < end && hex_val(p[0]) >= 0 && hex_val(p[1]) >= 0) {
-		*(*o)++ = (char)(hex_val(p[0]) << 4 | hex_val(p[1]));
+	if (p + 1 < end && dg_hex_value(p[0]) >= 0 && dg_hex_value(p[1]) >= 0) {
+		*(*o)++ = (char)(dg_hex_value(p[0]) << 4 | dg_hex_value(p[1]));
 		return p + 2;
 	}
 	*(*o)++ = *p;
@@ -246,7 +236,7 @@ static const char *canon_hexstring(const char *p, const char *end, char **o)
 {
 	size_t pairs = 0;
 	*(*o)++ = '#';
-	for (p++; p + 1 < end && hex_val(p[0]) >= 0 && hex_val(p[1]) >= 0; p += 2, pairs++) {
+	for (p++; p + 1 < end && dg_hex_value(p[0]) >= 0 && dg_hex_value(p[1]) >= 0; p += 2, pairs++) {
 		*(*o)++ = (char)lower_ascii(p[0]);
 		*(*o)++ = (char)lower_ascii(p[1]);
 	}

@@ -9,6 +9,7 @@
  * as warnings, because MailStore talks to the directory through other
  * client libraries. */
 #include "filter.h"
+#include "ascii.h"
 
 #include <ldap.h>
 #include <stdarg.h>
@@ -242,17 +243,6 @@ static int is_keychar(int c)
 	return is_alpha(c) || is_digit(c) || c == '-';
 }
 
-static int hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static dg_filter *new_node(dg_filter_type type, int column)
 {
 	dg_filter *f = dg_xcalloc(1, sizeof(*f));
@@ -412,7 +402,7 @@ static void unbalanced_open(parser *ps, const char *open)
 static int parse_escape(parser *ps, dg_strbuf *sb)
 {
 	const char *p = ps->p;
-	int hi = hexval((unsigned char)p[1]), lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+	int hi = dg_hex_value((unsigned char)p[1]), lo = hi < 0 ? -1 : dg_hex_value((unsigned char)p[2]);
 	char seq[64], hint[128];
 	size_t n;
 	if (hi >= 0 && lo >= 0) {
@@ -1199,8 +1189,8 @@ static int dn_next(const char **pp, dg_strbuf *type, dg_strbuf *val)
 	while (*p == ' ')
 		p++;
 	while (*p && *p != ',' && *p != '+' && *p != ';') {
-		if (*p == '\\' && hexval((unsigned char)p[1]) >= 0 && hexval((unsigned char)p[2]) >= 0) {
-			dg_strbuf_addch(val, hexval((unsigned char)p[1]) * 16 + hexval((unsigned char)p[2]));
+		if (*p == '\\' && dg_hex_value((unsigned char)p[1]) >= 0 && dg_hex_value((unsigned char)p[2]) >= 0) {
+			dg_strbuf_addch(val, dg_hex_value((unsigned char)p[1]) * 16 + dg_hex_value((unsigned char)p[2]));
 			p += 3;
 			keep = val->len;
 		} else if (*p == '\\' && p[1]) {

@@ -1,4 +1,5 @@
 #include "jsonpos.h"
+#include "ascii.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -153,23 +154,12 @@ static int fail_at(scan *sc, int line, int col, size_t off, const char *fmt, ...
 
 /* ---- strings ----------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the 4 hex digits after "\u"; sc->i is on the first digit. */
 static long read_hex4(scan *sc)
 {
 	long v = 0;
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(peek(sc));
+		int h = dg_hex_value(peek(sc));
 		if (h < 0)
 			return fail(sc, "expected 4 hex digits after \\u, found");
 		v = v * 16 + h;

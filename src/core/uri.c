@@ -13,6 +13,7 @@
  * Findings are only added after all three are known, so every hint can show
  * one corrected URI. */
 #include "uri.h"
+#include "ascii.h"
 
 #include "strbuf.h"
 
@@ -59,14 +60,6 @@ static int is_digit(unsigned char c)
 static int lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int hexval(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = (unsigned char)lower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 static int has_upper(const char *s)
@@ -198,8 +191,8 @@ static char *decode_round(const char *s, size_t len, size_t *outlen)
 	for (size_t i = 0; i < len; i++) {
 		int hi, lo;
 		if (s[i] == '%' && i + 2 < len &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = dg_hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = dg_hex_value((unsigned char)s[i + 2])) >= 0) {
 			r[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
@@ -251,8 +244,8 @@ static char *percent_decoded(const char *s)
 	for (size_t i = 0; i < len; i++) {
 		int hi = -1, lo = -1;
 		if (s[i] == '%' && i + 2 < len) {
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = dg_hex_value((unsigned char)s[i + 1]);
+			lo = dg_hex_value((unsigned char)s[i + 2]);
 		}
 		if (hi >= 0 && lo >= 0 && (hi || lo)) {
 			r[n++] = (char)(hi << 4 | lo);
@@ -828,7 +821,7 @@ static int find_encoded_ctl(const char *s, size_t len, void *arg)
 {
 	(void)arg;
 	for (size_t i = 0; i + 2 < len; i++) {
-		int hi = hexval((unsigned char)s[i + 1]), lo = hexval((unsigned char)s[i + 2]);
+		int hi = dg_hex_value((unsigned char)s[i + 1]), lo = dg_hex_value((unsigned char)s[i + 2]);
 		if (s[i] == '%' && hi >= 0 && lo >= 0 && (hi << 4 | lo) != 0 &&
 		    is_ctl((unsigned char)(hi << 4 | lo)))
 			return 1;
@@ -878,7 +871,7 @@ static void check_percent(struct ctx *c)
 	for (size_t i = 0; r[i]; i++) {
 		if (r[i] != '%')
 			continue;
-		if (hexval((unsigned char)r[i + 1]) >= 0 && hexval((unsigned char)r[i + 2]) >= 0)
+		if (dg_hex_value((unsigned char)r[i + 1]) >= 0 && dg_hex_value((unsigned char)r[i + 2]) >= 0)
 			continue;
 		dg_strbuf_addch(&sb, '"');
 		add_shown(&sb, r + i, strnlen(r + i, 3));
