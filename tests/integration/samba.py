@@ -35,7 +35,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import slapd  # noqa: E402  (Certs, install_signal_handlers)
+import slapd  # noqa: E402  (Certs, install_signal_handlers, stop_process)
 
 REALM = "SAMDOM.EXAMPLE.COM"
 DOMAIN = "SAMDOM"
@@ -353,14 +353,8 @@ class SambaDC:
                            stderr=subprocess.DEVNULL, env=self.ldap_env(), timeout=30)
 
     def stop(self):
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
+        slapd.stop_process(self.proc, grace=15)
+        self.proc = None
         if self.log:
             self.log.close()
             self.log = None

@@ -214,17 +214,24 @@ class Slapd:
         return p
 
     def stop(self):
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
+        stop_process(self.proc, grace=10)
+        self.proc = None
         if self.log:
             self.log.close()
             self.log = None
+
+
+def stop_process(p, grace):
+    """Terminates a server we started and waits for it; kills it if it has
+    not gone after `grace` seconds.  Safe on None and on exited processes."""
+    if p is None or p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait(timeout=10)
 
 
 def _ldap_env():
