@@ -77,31 +77,15 @@ static void render(dg_strbuf *out, const dg_preview *pv, int fmt, int color)
 
 static int run_preview(const dg_profile *p, int fmt, const char *output)
 {
-	const dg_connector *conn;
-	dg_fetch_result res = { 0 };
-	dg_mapping_opts mopts;
 	dg_preview pv = { 0 };
 	dg_error err = { 0 };
 	dg_strbuf out = DG_STRBUF_INIT;
 	int rc;
 
-	if (!(conn = dg_connector_for(p, &err)))
-		return dg_cli_fail("%s", err.message);
-	if (conn->fetch(p, &res, &err) != DG_OK) {
-		dg_fetch_result_release(&res);
+	if (dg_connector_preview(p, &pv, &err) != DG_OK) {
+		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}
-	dg_connector_mapping_opts(p, &mopts);
-	/* the mapping takes the connector's records apart as it reads them:
-	 * the directory is not held twice while the preview is rendered */
-	dg_mapping_run_take(&res.users, &mopts, &pv);
-	pv.profile_name = dg_xstrdup(p->name ? p->name : "");
-	pv.source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
-	pv.source_detail = dg_xstrdup(res.source_detail ? res.source_detail : p->directory.snapshot);
-	pv.directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
-	pv.entries_read = res.entries_read;
-	dg_findings_move(&pv.findings, &res.findings);
-	dg_fetch_result_release(&res);
 	dg_strbuf_grow(&out, estimate_size(&pv));
 	render(&out, &pv, fmt, !output && dg_cli_color(stdout));
 	rc = dg_cli_write(output, &out);

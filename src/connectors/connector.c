@@ -36,6 +36,32 @@ void dg_fetch_result_release(dg_fetch_result *r)
 	dg_findings_clear(&r->findings);
 }
 
+dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err)
+{
+	const dg_connector *conn = dg_connector_for(p, err);
+	dg_fetch_result res = { 0 };
+	dg_mapping_opts mopts;
+	dg_code code;
+
+	if (!conn)
+		return err ? err->code : DG_E_UNSUPPORTED;
+	if ((code = conn->fetch(p, &res, err)) != DG_OK) {
+		dg_fetch_result_release(&res);
+		return code;
+	}
+	dg_connector_mapping_opts(p, &mopts);
+	dg_mapping_run_take(&res.users, &mopts, pv);
+	pv->profile_name = dg_xstrdup(p->name ? p->name : "");
+	pv->source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
+	pv->source_detail = dg_xstrdup(res.source_detail ? res.source_detail
+							 : p->directory.snapshot);
+	pv->directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
+	pv->entries_read = res.entries_read;
+	dg_findings_move(&pv->findings, &res.findings);
+	dg_fetch_result_release(&res);
+	return DG_OK;
+}
+
 static int on(int v)
 {
 	return v == 1;

@@ -32,6 +32,12 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err);
 
 void dg_fetch_result_release(dg_fetch_result *r);
 
+/* The whole pipeline for one profile: its connector fetches, MailStore's
+ * rules map (taking the records apart as they go, so the directory is not
+ * held twice), and `pv` gets the users, skipped entries, conflicts, the
+ * fetch's findings and where it all came from.  On failure pv is empty. */
+dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err);
+
 /* Mapping options as this profile selects them. */
 void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *opts);
 

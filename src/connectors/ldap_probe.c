@@ -5,7 +5,7 @@
 #include "../core/strbuf.h"
 #include "../core/suggest.h"
 #include "ldap_conn.h"
-#include "ldap_live.h"
+#include "connector.h"
 
 #include <ldap.h>
 #include <stdio.h>
@@ -448,20 +448,16 @@ static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
  * before anyone's archive is orphaned. */
 static void probe_samples(const dg_profile *p, dg_findings *out)
 {
-	dg_fetch_result res = { 0 };
-	dg_mapping_opts mopts;
 	dg_preview pv = { 0 };
 	dg_error err = { 0 };
 	dg_strbuf list = DG_STRBUF_INIT;
 	dg_finding *fd;
 	size_t n;
 
-	if (dg_connector_ldap_live.fetch(p, &res, &err) != DG_OK) {
-		dg_fetch_result_release(&res);
+	if (dg_connector_preview(p, &pv, &err) != DG_OK) {
+		dg_preview_release(&pv);
 		return; /* the probes above already said why */
 	}
-	dg_connector_mapping_opts(p, &mopts);
-	dg_mapping_run_take(&res.users, &mopts, &pv);
 	n = pv.nusers < 5 ? pv.nusers : 5;
 	for (size_t i = 0; i < n; i++) {
 		const dg_ms_user *u = &pv.users[i];
@@ -479,7 +475,6 @@ static void probe_samples(const dg_profile *p, dg_findings *out)
 		dg_finding_hint(fd, "%s\n(dirgate preview lists them all)", list.buf + 1);
 	dg_strbuf_release(&list);
 	dg_preview_release(&pv);
-	dg_fetch_result_release(&res);
 }
 
 int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
