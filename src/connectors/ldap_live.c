@@ -120,6 +120,7 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char
 	dg_entry_list entries = DG_ENTRY_LIST_INIT;
 	dg_strlist attrs = DG_STRLIST_INIT;
 	const char *b;
+	const char **attr_list = NULL;
 	char *filter = NULL;
 	dg_code code;
 
@@ -138,10 +139,10 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char
 			dg_strlist_push(&attrs, ad_attrs[i]);
 	else
 		ldap_attrs(p, &attrs);
-	dg_strlist_push_owned(&attrs, NULL); /* NULL-terminated for libldap */
-	attrs.nr--;
 	filter = fetch_filter(p);
-	code = dg_ldap_search_all(c, b, filter, (const char *const *)attrs.items, &entries, f, err);
+	attr_list = dg_xcalloc(attrs.nr + 1, sizeof(*attr_list)); /* NULL-terminated */
+	memcpy(attr_list, attrs.items, attrs.nr * sizeof(*attr_list));
+	code = dg_ldap_search_all(c, b, filter, attr_list, &entries, f, err);
 	if (code != DG_OK)
 		goto done;
 	*base = dg_xstrdup(b);
@@ -150,6 +151,7 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char
 		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	*count = entries.nr;
 done:
+	free(attr_list);
 	free(filter);
 	dg_strlist_clear(&attrs);
 	dg_entry_list_clear(&entries);
