@@ -1,6 +1,7 @@
 /* dirgate check PROFILE [--offline] [--format text|json] */
 #include "cli.h"
 
+#include "../connectors/google.h"
 #include "../connectors/ldap_probe.h"
 #include "../core/checks.h"
 #include "../core/error.h"
@@ -19,7 +20,9 @@ static const char usage_text[] =
 	"\n"
 	"  --offline        only rules that need no network; without it, ldap and\n"
 	"                   active-directory profiles are also probed live: connect\n"
-	"                   and bind, RootDSE, base DN, what the user filter selects\n"
+	"                   and bind, RootDSE, base DN, what the user filter selects;\n"
+	"                   google-workspace profiles: token by domain-wide\n"
+	"                   delegation, Directory API, the selected groups\n"
 	"  --test-user NAME also log this user on (live), as MailStore's \"Test\n"
 	"                   authentication\" does; the password comes from\n"
 	"                   /authentication/testPassword or is prompted for\n"
@@ -41,6 +44,10 @@ static void run_live_probes(const dg_profile *p, const char *test_user, dg_findi
 	}
 	if (p->directory.snapshot) {
 		fputs("dirgate check: live probes skipped: the profile reads a snapshot\n", stderr);
+		return;
+	}
+	if (t == DG_DIR_GOOGLE) {
+		dg_google_probe(p, findings);
 		return;
 	}
 	if (t != DG_DIR_LDAP && t != DG_DIR_ACTIVE_DIRECTORY) {

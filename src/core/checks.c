@@ -621,8 +621,33 @@ static void check_ids_m365(const dg_dir_m365 *m, dg_findings *out)
 		check_m365_client_id(m->client_id, out);
 }
 
+#define GOOGLE_API_URL "https://admin.googleapis.com"
+
+static void check_google_api_url(const char *url, dg_findings *out)
+{
+	dg_finding *fd;
+	size_t n = strlen(GOOGLE_API_URL);
+
+	if (!strncmp(url, GOOGLE_API_URL, n) && (!url[n] || !strcmp(url + n, "/")))
+		return;
+	if (dg_keys_local_https(url)) {
+		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, "/directory/apiUrl",
+				     "apiUrl \"%s\" is an endpoint on this computer (a test "
+				     "emulator), not Google", url);
+		dg_finding_hint(fd, "For production remove apiUrl (default " GOOGLE_API_URL ").");
+		return;
+	}
+	fd = dg_findings_add(out, "GOOGLE014", DG_SEV_ERROR, "/directory/apiUrl",
+			     "apiUrl \"%s\" is neither Google's Directory API nor an https "
+			     "endpoint on this computer", url);
+	dg_finding_hint(fd, "Remove apiUrl to use " GOOGLE_API_URL "; it exists only to point "
+			"tests at a local emulator.");
+}
+
 static void check_ids_google(const dg_dir_google *g, dg_findings *out)
 {
+	if (g->api_url)
+		check_google_api_url(g->api_url, out);
 	if (g->admin_user)
 		check_email(g->admin_user, "/directory/adminUser", "GOOGLE001", "adminUser", out);
 	if (g->domain)
@@ -891,6 +916,7 @@ static const dg_tls_opts *directory_tls(const dg_profile *p)
 	switch (p->directory.type) {
 	case DG_DIR_ACTIVE_DIRECTORY: return &p->directory.ad.tls;
 	case DG_DIR_LDAP: return &p->directory.ldap.tls;
+	case DG_DIR_GOOGLE: return &p->directory.google.tls;
 	default: return NULL;
 	}
 }
@@ -931,8 +957,9 @@ static void check_directory_tls(const dg_profile *p, dg_findings *out)
 
 	if (!tls)
 		return;
-	plain = dg_profile_ldap_protocol(p) == DG_PROTO_LDAP ||
-		dg_profile_ldap_protocol(p) == DG_PROTO_DEFAULT;
+	plain = p->directory.type != DG_DIR_GOOGLE && /* Google is always https */
+		(dg_profile_ldap_protocol(p) == DG_PROTO_LDAP ||
+		 dg_profile_ldap_protocol(p) == DG_PROTO_DEFAULT);
 	if (tls->accept_all_certificates == 1)
 		check_accept_all(p, plain, out);
 	if (tls->ca_file && plain) {

@@ -12,6 +12,8 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include <curl/curl.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -595,6 +597,24 @@ static void check_google_identity(const cJSON *root, const char *file, const cha
 	}
 }
 
+int dg_keys_local_https(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int local = 0;
+
+	if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		local = !strcmp(scheme, "https") &&
+			(!strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") ||
+			 !strcmp(host, "[::1]"));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return local;
+}
+
 static void check_google_token_uri(const cJSON *root, const char *file, const char *path,
 				   dg_findings *out)
 {
@@ -608,6 +628,14 @@ static void check_google_token_uri(const cJSON *root, const char *file, const ch
 				     "token_uri in %s is the older endpoint %s", file, uri);
 		dg_finding_hint(fd, "Set \"token_uri\": \"" GOOGLE_TOKEN_URI "\" in the key file, "
 				"or download a new key.");
+		return;
+	}
+	if (dg_keys_local_https(uri)) {
+		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, path,
+				     "token_uri in %s is \"%s\", an endpoint on this computer "
+				     "(a test emulator), not Google", file, uri);
+		dg_finding_hint(fd, "For production use a key file downloaded from Google "
+				"(token_uri \"" GOOGLE_TOKEN_URI "\").");
 		return;
 	}
 	fd = dg_findings_add(out, "GOOGLE009", DG_SEV_ERROR, path,

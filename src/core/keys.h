@@ -48,6 +48,11 @@ void dg_keys_check_entra(const char *cert_file, const char *key_file,
  * ("/directory/serviceAccountKeyFile"). */
 void dg_keys_check_google(const char *key_file, const char *path, dg_findings *out);
 
+/* Is `url` an https URL on this computer (localhost, 127.0.0.1, ::1)?
+ * That is where tests run their Google emulator; anywhere else but Google
+ * is refused (GOOGLE009, GOOGLE014). */
+int dg_keys_local_https(const char *url);
+
 /* A CA bundle: one or more PEM certificates.  Findings at `path`
  * ("/directory/tls/caFile", "/target/tls/caFile"). */
 void dg_keys_check_ca(const char *ca_file, const char *path, dg_findings *out);

@@ -380,6 +380,8 @@ static const struct field google_fields[] = {
 	  .example = "\"adminUser\": \"admin@example.com\"" },
 	{ .key = "domain", .kind = K_STRING, .flags = F_NULL | F_NONEMPTY, .off = GW(domain) },
 	{ .key = "filters", .kind = K_OBJECT, .sub = &google_filter_spec },
+	{ .key = "apiUrl", .kind = K_STRING, .flags = F_NULL | F_NONEMPTY, .off = GW(api_url) },
+	{ .key = "tls", .kind = K_OBJECT, .off = GW(tls), .sub = &tls_spec },
 };
 static const struct objspec google_spec = SPEC(google_fields, NULL);
 
@@ -1252,6 +1254,7 @@ static void profile_init(dg_profile *p)
 	p->directory.m365.exchange_users_only = -1;
 	p->directory.m365.enabled_users_only = -1;
 	p->directory.google.enabled_users_only = -1;
+	p->directory.google.tls.accept_all_certificates = -1;
 	p->sync.delete_users = -1;
 	p->sync.min_users = -1;
 	p->sync.max_deletes = -1;
@@ -1454,7 +1457,7 @@ static void profile_release(dg_profile *p)
 		&d->ldap.group_description_attr, &d->ldap.members_attr, &d->ldap.member_search_filter,
 		&d->m365.tenant_id, &d->m365.client_id, &d->m365.cloud, &d->m365.cert_file,
 		&d->m365.key_file, &d->google.service_account_key_file, &d->google.admin_user,
-		&d->google.domain, &p->auth.adfs_url, &p->auth.client_id, &p->auth.redirect_uri,
+		&d->google.domain, &d->google.api_url, &d->google.tls.ca_file, &p->auth.adfs_url, &p->auth.client_id, &p->auth.redirect_uri,
 		&p->auth.test_user, &p->target.url, &p->target.instance_id, &p->target.user,
 		&p->target.ca_file, &p->target.pin_sha256,
 	};

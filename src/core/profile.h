@@ -111,6 +111,8 @@ typedef struct dg_dir_google {
 	char *domain;                   /* optional: restrict to one domain */
 	int enabled_users_only;         /* -1 not given: skip suspended/archived */
 	dg_strarr groups;
+	char *api_url;                  /* Directory API base URL; NULL: Google's */
+	dg_tls_opts tls;                /* CA file for the token and API endpoints */
 } dg_dir_google;
 
 typedef struct dg_directory {

@@ -354,7 +354,7 @@ static void test_prof002_hint_lists_keys(void)
 	const dg_finding *fd = find(&f, "PROF002", "/directory/x");
 	CHECK(fd != NULL);
 	if (fd)
-		CHECK_STR(fd->hint, "keys allowed here: type, snapshot, serviceAccountKeyFile, adminUser, domain, filters");
+		CHECK_STR(fd->hint, "keys allowed here: type, snapshot, serviceAccountKeyFile, adminUser, domain, filters, apiUrl, tls");
 	dg_findings_clear(&f);
 	dg_profile_free(p);
 }

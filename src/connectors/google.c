@@ -1,0 +1,728 @@
+/* The google-workspace connector (see google.h). */
+#include "google.h"
+
+#include "../core/strbuf.h"
+#include "google_auth.h"
+#include "google_pages.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GOOGLE_API "https://admin.googleapis.com"
+#define DIR_PATH "/admin/directory/v1"
+#define SNAPSHOT_MAGIC "google-workspace-snapshot"
+#define MAX_PAGES 200000       /* 100 million users: a chain longer than that never ends */
+#define MAX_EMPTY_PAGES 10     /* empty pages in a row that still promise more */
+#define MAX_RENEWALS 3         /* token renewals in a row without a good answer */
+#define MAX_BACKOFFS 5         /* 403 rate-limit answers in a row */
+#define BACKOFF_FIRST_MS 500   /* doubled each time: 0.5 + 1 + 2 + 4 + 8 s at most */
+
+/* Partial responses: exactly the fields the mapping reads. */
+#define USER_FIELDS "nextPageToken,users(id,primaryEmail,name/fullName,name/givenName," \
+		    "name/familyName,suspended,archived,aliases)"
+#define MEMBER_FIELDS "nextPageToken,members(id,email,type,status)"
+#define GROUP_FIELDS "nextPageToken,groups(id,email,name,aliases)"
+
+/* What a live run keeps: the HTTP client, the credentials, the snapshot
+ * being written (or NULL) and where findings go. */
+typedef struct live {
+	const dg_profile *p;
+	const dg_dir_google *g;
+	const char *api;
+	dg_http *http;
+	dg_google_key key;
+	dg_google_token tok;
+	FILE *snap;
+	dg_findings *f;
+	dg_google_feed feed;
+	size_t requests;
+} live;
+
+enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
+static const char *const kind_names[] = { "lookup", "members", "users" };
+
+/* ===== requests ============================================================ */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static dg_code renew_token(live *l, dg_error *err)
+{
+	dg_google_token_free(&l->tok);
+	return dg_google_token_get(l->http, &l->key, l->g->admin_user, &l->tok, l->f, err);
+}
+
+/* The fix for a Directory API refusal, by Google's reason. */
+static void api_refusal_hint(dg_finding *fd, long status, const char *reason, const live *l)
+{
+	if (!strcmp(reason, "insufficientPermissions") || status == 401)
+		dg_finding_hint(fd, "Domain-wide delegation for client ID %s must include the "
+				"read-only directory scopes (users, groups, group members).",
+				l->key.client_id);
+	else if (!strcmp(reason, "accessNotConfigured") || !strcmp(reason, "SERVICE_DISABLED"))
+		dg_finding_hint(fd, "Enable the Admin SDK API in the Google Cloud project of "
+				"service account %s (APIs & Services > Library).",
+				l->key.client_email);
+	else if (status == 403)
+		dg_finding_hint(fd, "The admin user %s needs an admin role that may read users "
+				"and groups (Admin console > Account > Admin roles).",
+				l->g->admin_user);
+	else
+		dg_finding_hint(fd, "Run 'dirgate check' for the token and API probes; retry "
+				"later if Google reports an outage.");
+}
+
+static dg_code refused(live *l, const char *what, const dg_http_response *res, dg_error *err)
+{
+	dg_strbuf reason = DG_STRBUF_INIT, msg = DG_STRBUF_INIT;
+	char *url = dg_http_safe_url(l->api);
+	dg_finding *fd;
+
+	dg_google_api_error(res->body.buf, res->body.len, &reason, &msg);
+	fd = dg_findings_add(l->f, "GOOGLE022", DG_SEV_ERROR, "/directory/adminUser",
+			     "the Directory API (%s) refused %s: HTTP %ld%s%s%s%.200s", url, what,
+			     res->status, reason.len ? " " : "", reason.buf, msg.len ? ": " : "",
+			     msg.buf);
+	api_refusal_hint(fd, res->status, reason.buf, l);
+	dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE022]; %s", fd->message, fd->hint);
+	dg_strbuf_release(&reason);
+	dg_strbuf_release(&msg);
+	free(url);
+	return DG_E_PROTOCOL;
+}
+
+static int rate_limited(const dg_http_response *res)
+{
+	dg_strbuf reason = DG_STRBUF_INIT, msg = DG_STRBUF_INIT;
+	int yes = res->status == 403 &&
+		  !dg_google_api_error(res->body.buf, res->body.len, &reason, &msg) &&
+		  (!strcmp(reason.buf, "rateLimitExceeded") ||
+		   !strcmp(reason.buf, "userRateLimitExceeded") ||
+		   !strcmp(reason.buf, "quotaExceeded"));
+	dg_strbuf_release(&reason);
+	dg_strbuf_release(&msg);
+	return yes;
+}
+
+static dg_code gave_up_backing_off(live *l, const char *what, dg_error *err)
+{
+	dg_finding *fd = dg_findings_add(l->f, "GOOGLE030", DG_SEV_ERROR, "/directory",
+					 "Google kept answering %s with 403 rate limit exceeded "
+					 "(%d attempts with backoff)", what, MAX_BACKOFFS + 1);
+	dg_finding_hint(fd, "Another program may be using the project's Admin SDK quota "
+			"(2,400 queries per minute per user by default): run again later or "
+			"raise the quota in the Google Cloud console.");
+	return dg_error_set(err, DG_E_NETWORK, "%s [GOOGLE030]; %s", fd->message, fd->hint);
+}
+
+/* GET url; the body on HTTP 200 (and 404 when allowed, status in *status).
+ * Backs off on rate limits, renews an expired token, and turns every other
+ * failure into a finding plus err. */
+static dg_code api_get(live *l, const char *url, const char *what, int allow_404,
+		       dg_http_response *res, dg_error *err)
+{
+	int renewals = 0, backoffs = 0;
+	dg_code code;
+
+	for (;;) {
+		dg_http_request req = { .method = "GET", .url = url,
+					.bearer = l->tok.access_token, .retry_safe = 1 };
+		dg_http_response_release(res);
+		l->requests++;
+		if ((code = dg_http_send(l->http, &req, res, err)) != DG_OK) {
+			dg_error e = *err;
+			dg_finding *fd = dg_google_transport_finding(res, "the Directory API", url,
+								     &e, l->f);
+			return dg_error_set(err, code, "%s [GOOGLE023]; %s", fd->message, fd->hint);
+		}
+		if (res->status == 200 || (allow_404 && res->status == 404))
+			return DG_OK;
+		if (res->status == 401 && renewals++ < MAX_RENEWALS) {
+			if ((code = renew_token(l, err)) != DG_OK)
+				return code;
+			continue;
+		}
+		if (rate_limited(res)) {
+			if (backoffs == MAX_BACKOFFS)
+				return gave_up_backing_off(l, what, err);
+			sleep_ms(BACKOFF_FIRST_MS << backoffs++);
+			continue;
+		}
+		return refused(l, what, res, err);
+	}
+}
+
+/* ===== snapshot lines ====================================================== */
+
+/* One line per page: the body exactly as received, its line breaks (only
+ * ever whitespace in JSON) turned into spaces. */
+static int write_page(FILE *fp, enum page_kind kind, const char *sel, const dg_strbuf *body)
+{
+	dg_strbuf line = DG_STRBUF_INIT;
+	int bad;
+	dg_strbuf_addf(&line, "{\"%s\":", kind_names[kind]);
+	if (kind == PAGE_USERS) {
+		dg_strbuf_adds(&line, "null");
+	} else {
+		dg_strbuf_add_json_str(&line, sel);
+	}
+	dg_strbuf_adds(&line, ",\"page\":");
+	for (size_t i = 0; i < body->len; i++) {
+		char c = body->buf[i];
+		dg_strbuf_addch(&line, c == '\n' || c == '\r' ? ' ' : c);
+	}
+	dg_strbuf_adds(&line, "}\n");
+	bad = fwrite(line.buf, 1, line.len, fp) != line.len;
+	dg_strbuf_release(&line);
+	return bad ? -1 : 0;
+}
+
+static void write_header(FILE *fp, const dg_profile *p)
+{
+	const dg_dir_google *g = &p->directory.google;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_adds(&sb, "{\"dirgate\":\"" SNAPSHOT_MAGIC "\",\"version\":1,\"adminUser\":");
+	dg_strbuf_add_json_str(&sb, g->admin_user ? g->admin_user : "");
+	dg_strbuf_adds(&sb, ",\"domain\":");
+	if (g->domain)
+		dg_strbuf_add_json_str(&sb, g->domain);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_adds(&sb, ",\"groups\":[");
+	for (size_t i = 0; i < g->groups.nr; i++) {
+		if (i)
+			dg_strbuf_addch(&sb, ',');
+		dg_strbuf_add_json_str(&sb, g->groups.items[i]);
+	}
+	dg_strbuf_adds(&sb, "]}\n");
+	fwrite(sb.buf, 1, sb.len, fp);
+	dg_strbuf_release(&sb);
+}
+
+/* ===== the live run ======================================================== */
+
+static dg_code feed_page(live *l, enum page_kind kind, size_t sel, const dg_http_response *res,
+			 char **next, const char *what, dg_error *err)
+{
+	dg_strbuf why = DG_STRBUF_INIT;
+	cJSON *page = dg_google_parse_object(res->body.buf, res->body.len, &why);
+	int rc = -1;
+
+	if (page) {
+		if (kind == PAGE_LOOKUP)
+			rc = dg_google_feed_lookup(&l->feed, sel, page, next, &why);
+		else if (kind == PAGE_MEMBERS)
+			rc = dg_google_feed_members(&l->feed, sel, page, next, &why);
+		else
+			rc = dg_google_feed_users(&l->feed, page, next, &why);
+		cJSON_Delete(page);
+	}
+	if (rc == 0 && l->snap && write_page(l->snap, kind, sel < l->feed.ngroups
+					     ? l->feed.groups[sel].selection : NULL, &res->body)) {
+		dg_strbuf_release(&why);
+		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
+	}
+	if (rc < 0) {
+		dg_finding *fd = dg_findings_add(l->f, "GOOGLE028", DG_SEV_ERROR, "/directory",
+						 "the Directory API's answer to %s is unusable: %s",
+						 what, why.buf);
+		dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
+				"rewrites answers); run again, and report it if it persists.");
+		dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE028]", fd->message);
+	}
+	dg_strbuf_release(&why);
+	return rc < 0 ? DG_E_PROTOCOL : DG_OK;
+}
+
+static dg_code endless(live *l, const char *what, size_t pages, dg_error *err)
+{
+	dg_finding *fd = dg_findings_add(l->f, "GOOGLE029", DG_SEV_ERROR, "/directory",
+					 "the page chain of %s does not end (stopped after %zu pages)",
+					 what, pages);
+	dg_finding_hint(fd, "The API kept sending a nextPageToken that repeats or leads to "
+			"empty pages; run again later, and report it if it persists.");
+	return dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE029]", fd->message);
+}
+
+/* How many entries the feed holds for this kind of page, to spot pages
+ * that promise more but bring nothing. */
+static size_t fed(const live *l, enum page_kind kind, size_t sel)
+{
+	if (kind == PAGE_USERS)
+		return l->feed.entries_read;
+	if (kind == PAGE_MEMBERS)
+		return l->feed.nmembers;
+	return l->feed.groups[sel].matches;
+}
+
+/* Fetches `base` page by page (pageToken appended), feeding each page. */
+static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char *base,
+			   const char *what, dg_error *err)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_strbuf url = DG_STRBUF_INIT;
+	char *token = NULL, *next = NULL;
+	size_t pages = 0, empty = 0, before;
+	dg_code code = DG_OK;
+
+	for (;;) {
+		dg_strbuf_reset(&url);
+		dg_strbuf_adds(&url, base);
+		if (token) {
+			dg_strbuf_adds(&url, "&pageToken=");
+			dg_http_add_escaped(&url, token);
+		}
+		before = fed(l, kind, sel);
+		if ((code = api_get(l, url.buf, what, 0, &res, err)) != DG_OK ||
+		    (code = feed_page(l, kind, sel, &res, &next, what, err)) != DG_OK)
+			break;
+		pages++;
+		if (!next)
+			break;
+		empty = fed(l, kind, sel) == before ? empty + 1 : 0;
+		if ((token && !strcmp(token, next)) || empty >= MAX_EMPTY_PAGES ||
+		    pages >= MAX_PAGES) {
+			code = endless(l, what, pages, err);
+			break;
+		}
+		free(token);
+		token = next;
+		next = NULL;
+	}
+	free(token);
+	free(next);
+	dg_strbuf_release(&url);
+	dg_http_response_release(&res);
+	return code;
+}
+
+static void add_path_segment(dg_strbuf *sb, const char *s)
+{
+	dg_http_add_escaped(sb, s); /* '@' and '/' escaped: one path segment */
+}
+
+/* A group named by e-mail: groups.get (404 = not found); by name:
+ * groups.list with query name='...' (quotes and backslashes escaped). */
+static dg_code lookup_group(live *l, size_t sel, dg_error *err)
+{
+	const char *name = l->feed.groups[sel].selection;
+	dg_strbuf url = DG_STRBUF_INIT, q = DG_STRBUF_INIT, what = DG_STRBUF_INIT;
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_code code;
+
+	dg_strbuf_addf(&what, "the lookup of group \"%s\"", name);
+	if (strchr(name, '@')) {
+		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups/", l->api);
+		add_path_segment(&url, name);
+		dg_strbuf_adds(&url, "?fields=id,email,name,aliases");
+		code = api_get(l, url.buf, what.buf, 1, &res, err);
+		if (code == DG_OK && res.status == 200)
+			code = feed_page(l, PAGE_LOOKUP, sel, &res, NULL, what.buf, err);
+	} else {
+		dg_strbuf_adds(&q, "name='");
+		for (const char *s = name; *s; s++) {
+			if (*s == '\'' || *s == '\\')
+				dg_strbuf_addch(&q, '\\');
+			dg_strbuf_addch(&q, *s);
+		}
+		dg_strbuf_addch(&q, '\'');
+		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups?customer=my_customer&maxResults=200"
+			       "&fields=" GROUP_FIELDS "&query=", l->api);
+		dg_http_add_escaped(&url, q.buf);
+		code = fetch_pages(l, PAGE_LOOKUP, sel, url.buf, what.buf, err);
+	}
+	dg_http_response_release(&res);
+	dg_strbuf_release(&url);
+	dg_strbuf_release(&q);
+	dg_strbuf_release(&what);
+	return code;
+}
+
+static dg_code fetch_members(live *l, size_t sel, dg_error *err)
+{
+	const dg_google_group *g = &l->feed.groups[sel];
+	dg_strbuf url = DG_STRBUF_INIT, what = DG_STRBUF_INIT;
+	dg_code code;
+
+	dg_strbuf_addf(&what, "the members of group %s", g->email);
+	dg_strbuf_addf(&url, "%s" DIR_PATH "/groups/", l->api);
+	add_path_segment(&url, g->email);
+	dg_strbuf_adds(&url, "/members?includeDerivedMembership=true&maxResults=200&fields="
+		       MEMBER_FIELDS);
+	code = fetch_pages(l, PAGE_MEMBERS, sel, url.buf, what.buf, err);
+	dg_strbuf_release(&url);
+	dg_strbuf_release(&what);
+	return code;
+}
+
+static dg_code fetch_users(live *l, dg_error *err)
+{
+	dg_strbuf url = DG_STRBUF_INIT;
+	dg_code code;
+
+	dg_strbuf_addf(&url, "%s" DIR_PATH "/users?customer=my_customer", l->api);
+	if (l->g->domain) {
+		dg_strbuf_adds(&url, "&domain=");
+		dg_http_add_escaped(&url, l->g->domain);
+	}
+	dg_strbuf_adds(&url, "&maxResults=500&projection=basic&fields=" USER_FIELDS);
+	code = fetch_pages(l, PAGE_USERS, 0, url.buf, "the user list", err);
+	dg_strbuf_release(&url);
+	return code;
+}
+
+static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error *err)
+{
+	dg_http_opts o = { 0 };
+
+	memset(l, 0, sizeof(*l));
+	l->p = p;
+	l->g = &p->directory.google;
+	l->api = l->g->api_url ? l->g->api_url : GOOGLE_API;
+	l->f = f;
+	if (!l->g->service_account_key_file || !l->g->admin_user)
+		return dg_error_set(err, DG_E_INVALID, "the profile names no service account key "
+				    "file or admin user (see 'dirgate check')");
+	o.ca_file = l->g->tls.ca_file;
+	o.insecure = l->g->tls.accept_all_certificates == 1;
+	o.max_retries = 4; /* 429 and 503, honouring Retry-After */
+	if (!(l->http = dg_http_new(&o)))
+		return dg_error_set(err, DG_E_INTERNAL, "cannot set up HTTPS (libcurl)");
+	if (dg_google_key_load(l->g->service_account_key_file, &l->key, err) != DG_OK)
+		return err->code;
+	return renew_token(l, err);
+}
+
+static void live_close(live *l)
+{
+	dg_google_token_free(&l->tok);
+	dg_google_key_free(&l->key);
+	dg_google_feed_release(&l->feed);
+	dg_http_free(l->http);
+	l->http = NULL;
+}
+
+static dg_code live_groups(live *l, dg_error *err)
+{
+	dg_code code = DG_OK;
+	for (size_t i = 0; i < l->feed.ngroups && code == DG_OK; i++) {
+		code = lookup_group(l, i, err);
+		if (code == DG_OK && l->feed.groups[i].matches == 1)
+			code = fetch_members(l, i, err);
+	}
+	return code;
+}
+
+static char *live_source(const live *l)
+{
+	char *api = dg_http_safe_url(l->api);
+	char *s = dg_xasprintf("%s as %s", api, l->g->admin_user);
+	free(api);
+	return s;
+}
+
+static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, dg_findings *f)
+{
+	dg_finding *fd;
+	if (g->enabled_users_only == 1 || (!feed->suspended && !feed->archived))
+		return;
+	fd = dg_findings_add(f, "GOOGLE031", DG_SEV_INFO, "/directory/filters/enabledUsersOnly",
+			     "%zu suspended and %zu archived users are synchronised like active "
+			     "users", feed->suspended, feed->archived);
+	dg_finding_hint(fd, "Set \"enabledUsersOnly\": true to skip them (MailStore: Sync "
+			"only enabled users).");
+}
+
+/* The whole live run; users land in `users`, the snapshot (if fp) in fp. */
+static dg_code live_run(const dg_profile *p, FILE *fp, dg_dir_user_list *users, size_t *count,
+			char **source, dg_findings *f, dg_error *err)
+{
+	live l;
+	dg_code code = live_open(&l, p, f, err);
+
+	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
+	l.snap = fp;
+	if (code == DG_OK && fp)
+		write_header(fp, p);
+	if (code == DG_OK)
+		code = live_groups(&l, err);
+	if (code == DG_OK) {
+		dg_google_group_findings(&l.feed, "/directory/filters/groups", f);
+		code = fetch_users(&l, err);
+	}
+	if (code == DG_OK) {
+		status_findings(&l.feed, l.g, f);
+		*count = l.feed.entries_read;
+		*source = live_source(&l);
+	}
+	live_close(&l);
+	return code;
+}
+
+dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char **source,
+				dg_findings *f, dg_error *err)
+{
+	dg_dir_user_list users = DG_DIR_USER_LIST_INIT;
+	dg_code code;
+	users.arena = dg_arena_new();
+	code = live_run(p, fp, &users, count, source, f, err);
+	if (code == DG_OK && fflush(fp))
+		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
+	dg_dir_user_list_clear(&users);
+	return code;
+}
+
+static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
+{
+	out->users.arena = dg_arena_new();
+	return live_run(p, NULL, &out->users, &out->entries_read, &out->source_detail,
+			&out->findings, err);
+}
+
+const dg_connector dg_connector_google_live = { "google-live", live_fetch };
+
+/* ===== the snapshot ======================================================== */
+
+typedef struct snap_reader {
+	const dg_profile *p;
+	const char *name;
+	size_t line;
+	int seen_header, seen_users;
+	dg_google_feed feed;
+} snap_reader;
+
+static dg_code snap_fail(snap_reader *r, dg_error *err, const char *fmt, const char *detail)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_addf(&sb, fmt, detail);
+	dg_error_set(err, DG_E_PARSE, "%s:%zu: %s; take a new snapshot with 'dirgate snapshot'",
+		     r->name, r->line, sb.buf);
+	dg_strbuf_release(&sb);
+	return DG_E_PARSE;
+}
+
+static int same_selection(const cJSON *groups, const dg_strarr *sel)
+{
+	size_t i = 0;
+	const cJSON *it;
+	if (!cJSON_IsArray(groups) || (size_t)cJSON_GetArraySize(groups) != sel->nr)
+		return 0;
+	cJSON_ArrayForEach(it, groups)
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, sel->items[i++]))
+			return 0;
+	return 1;
+}
+
+static dg_code snap_header(snap_reader *r, const cJSON *line, dg_error *err)
+{
+	const dg_dir_google *g = &r->p->directory.google;
+	const cJSON *magic = cJSON_GetObjectItemCaseSensitive(line, "dirgate");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(line, "version");
+	const cJSON *dom = cJSON_GetObjectItemCaseSensitive(line, "domain");
+
+	if (!cJSON_IsString(magic) || strcmp(magic->valuestring, SNAPSHOT_MAGIC))
+		return snap_fail(r, err, "not a Google Workspace snapshot%s (the first line "
+				 "must be dirgate's header)", "");
+	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
+		return snap_fail(r, err, "snapshot format version %s is not supported", "");
+	if (!same_selection(cJSON_GetObjectItemCaseSensitive(line, "groups"), &g->groups))
+		return snap_fail(r, err, "the snapshot was taken for another group selection than "
+				 "/directory/filters/groups%s", "");
+	if (!(g->domain ? cJSON_IsString(dom) && !strcasecmp(dom->valuestring, g->domain)
+			: !dom || cJSON_IsNull(dom)))
+		return snap_fail(r, err, "the snapshot was taken for another /directory/domain%s",
+				 "");
+	r->seen_header = 1;
+	return DG_OK;
+}
+
+static size_t selection_index(const snap_reader *r, const cJSON *sel)
+{
+	if (!cJSON_IsString(sel))
+		return (size_t)-1;
+	for (size_t i = 0; i < r->feed.ngroups; i++)
+		if (!strcmp(r->feed.groups[i].selection, sel->valuestring))
+			return i;
+	return (size_t)-1;
+}
+
+static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
+{
+	const cJSON *page = cJSON_GetObjectItemCaseSensitive(line, "page");
+	const cJSON *lookup = cJSON_GetObjectItemCaseSensitive(line, "lookup");
+	const cJSON *members = cJSON_GetObjectItemCaseSensitive(line, "members");
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_code code = DG_OK;
+	int rc;
+
+	if (!r->seen_header)
+		return snap_header(r, line, err);
+	if (!cJSON_IsObject(page))
+		return snap_fail(r, err, "a line without a \"page\" object%s", "");
+	if (lookup || members) {
+		size_t sel = selection_index(r, lookup ? lookup : members);
+		if (r->seen_users)
+			return snap_fail(r, err, "group pages after the user pages%s", "");
+		if (sel == (size_t)-1)
+			return snap_fail(r, err, "a page for a group the profile does not "
+					 "select%s", "");
+		rc = lookup ? dg_google_feed_lookup(&r->feed, sel, page, NULL, &why)
+			    : dg_google_feed_members(&r->feed, sel, page, NULL, &why);
+	} else if (cJSON_GetObjectItemCaseSensitive(line, "users")) {
+		r->seen_users = 1;
+		rc = dg_google_feed_users(&r->feed, page, NULL, &why);
+	} else {
+		return snap_fail(r, err, "a line that is neither a lookup, members nor users "
+				 "page%s", "");
+	}
+	if (rc < 0)
+		code = snap_fail(r, err, "%s", why.buf);
+	dg_strbuf_release(&why);
+	return code;
+}
+
+static dg_code snap_text_line(snap_reader *r, const char *s, size_t n, dg_error *err)
+{
+	dg_strbuf why = DG_STRBUF_INIT;
+	cJSON *line;
+	dg_code code;
+
+	r->line++;
+	while (n && (s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	if (!n) {
+		dg_strbuf_release(&why);
+		return DG_OK;
+	}
+	if (!(line = dg_google_parse_object(s, n, &why))) {
+		code = snap_fail(r, err, "%s", why.buf);
+	} else {
+		code = snap_line(r, line, err);
+		cJSON_Delete(line);
+	}
+	dg_strbuf_release(&why);
+	return code;
+}
+
+static dg_code snap_finish(snap_reader *r, dg_fetch_result *out, dg_error *err)
+{
+	if (!r->seen_header)
+		return snap_fail(r, err, "the snapshot is empty%s", "");
+	dg_google_group_findings(&r->feed, "/directory/filters/groups", &out->findings);
+	status_findings(&r->feed, &r->p->directory.google, &out->findings);
+	out->entries_read = r->feed.entries_read;
+	return DG_OK;
+}
+
+dg_code dg_google_snapshot_read_mem(const dg_profile *p, const char *text, size_t len,
+				    const char *name, dg_fetch_result *out, dg_error *err)
+{
+	snap_reader r = { .p = p, .name = name };
+	dg_code code = DG_OK;
+	size_t start = 0;
+
+	if (!out->users.arena)
+		out->users.arena = dg_arena_new();
+	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
+	for (size_t i = 0; i <= len && code == DG_OK; i++) {
+		if (i == len || text[i] == '\n') {
+			code = snap_text_line(&r, text + start, i - start, err);
+			start = i + 1;
+		}
+	}
+	if (code == DG_OK)
+		code = snap_finish(&r, out, err);
+	dg_google_feed_release(&r.feed);
+	return code;
+}
+
+static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
+{
+	const char *path = p->directory.snapshot;
+	snap_reader r = { .p = p, .name = path };
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	dg_code code = DG_OK;
+
+	if (!fp)
+		return dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", path,
+				    strerror(errno));
+	out->users.arena = dg_arena_new();
+	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
+	while (code == DG_OK && (n = getline(&buf, &cap, fp)) >= 0)
+		code = snap_text_line(&r, buf, n && buf[n - 1] == '\n' ? (size_t)n - 1
+								      : (size_t)n, err);
+	if (code == DG_OK && ferror(fp))
+		code = dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", path,
+				    strerror(errno));
+	if (code == DG_OK)
+		code = snap_finish(&r, out, err);
+	free(buf);
+	fclose(fp);
+	dg_google_feed_release(&r.feed);
+	if (code == DG_OK)
+		out->source_detail = dg_xstrdup(path);
+	return code;
+}
+
+const dg_connector dg_connector_google_snapshot = { "google-snapshot", snap_fetch };
+
+/* ===== check probes ======================================================== */
+
+static dg_code probe_api(live *l, dg_error *err)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_strbuf url = DG_STRBUF_INIT;
+	char *api = dg_http_safe_url(l->api);
+	dg_code code;
+
+	dg_strbuf_addf(&url, "%s" DIR_PATH "/users?customer=my_customer", l->api);
+	if (l->g->domain) {
+		dg_strbuf_adds(&url, "&domain=");
+		dg_http_add_escaped(&url, l->g->domain);
+	}
+	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
+	code = api_get(l, url.buf, "a one-user listing", 0, &res, err);
+	if (code == DG_OK)
+		dg_findings_add(l->f, "GOOGLE024", DG_SEV_INFO, "/directory",
+				"the Directory API at %s answers and lists users for %s", api,
+				l->g->admin_user);
+	free(api);
+	dg_strbuf_release(&url);
+	dg_http_response_release(&res);
+	return code;
+}
+
+int dg_google_probe(const dg_profile *p, dg_findings *out)
+{
+	dg_error err = { 0 };
+	live l;
+	dg_code code = live_open(&l, p, out, &err);
+	dg_dir_user_list none = DG_DIR_USER_LIST_INIT;
+
+	dg_google_feed_init(&l.feed, &p->directory.google.groups, &none);
+	if (code == DG_OK) {
+		dg_findings_add(out, "GOOGLE021", DG_SEV_INFO, "/directory/adminUser",
+				"got an access token for %s through service account %s (client "
+				"ID %s)", l.g->admin_user, l.key.client_email, l.key.client_id);
+		code = probe_api(&l, &err);
+	}
+	for (size_t i = 0; code == DG_OK && i < l.feed.ngroups; i++)
+		code = lookup_group(&l, i, &err);
+	if (code == DG_OK)
+		dg_google_group_findings(&l.feed, "/directory/filters/groups", out);
+	else if (!out->nr || dg_findings_count(out, DG_SEV_ERROR) == 0)
+		dg_findings_add(out, "GOOGLE020", DG_SEV_ERROR, "/directory", "%s", err.message);
+	live_close(&l);
+	dg_dir_user_list_clear(&none);
+	return code == DG_OK ? 0 : -1;
+}

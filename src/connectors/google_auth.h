@@ -1,0 +1,69 @@
+/* Google service-account authentication: the JSON key file, the JWT bearer
+ * grant of RFC 7523 with domain-wide delegation (sub = the admin user), and
+ * Google's token-endpoint errors turned into findings that say what to fix.
+ *
+ * The private key and access tokens are secrets: they live only in these
+ * structs, are wiped when freed, and never appear in messages. */
+#ifndef DG_GOOGLE_AUTH_H
+#define DG_GOOGLE_AUTH_H
+
+#include "../core/error.h"
+#include "../core/findings.h"
+#include "../net/http.h"
+
+/* The scopes dirgate asks for: read users, groups and group members. */
+#define DG_GOOGLE_SCOPES                                                       \
+	"https://www.googleapis.com/auth/admin.directory.user.readonly "       \
+	"https://www.googleapis.com/auth/admin.directory.group.readonly "      \
+	"https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+
+typedef struct dg_google_key {
+	char *client_email, *client_id, *private_key_id, *token_uri;
+	char *private_key;        /* PEM; wiped by dg_google_key_free */
+	size_t private_key_len;
+} dg_google_key;
+
+/* Reads the key file.  The deep checks (key type, token_uri) are offline
+ * findings (core/keys.c); this only refuses what cannot work: unreadable,
+ * not JSON, a field missing, a token_uri that is not https. */
+dg_code dg_google_key_load(const char *file, dg_google_key *k, dg_error *err);
+void dg_google_key_free(dg_google_key *k);
+
+/* The signed assertion (RS256, kid = private_key_id): iss = client_email,
+ * aud = token_uri, sub, scope, iat = now, exp = now + 3000 s (under
+ * Google's hour, with room for clock skew).  Caller frees; NULL with err. */
+char *dg_google_assertion(const dg_google_key *k, const char *sub, const char *scope,
+			  long now, dg_error *err);
+
+typedef struct dg_google_token {
+	char *access_token;       /* wiped by dg_google_token_free */
+	long expires_in;          /* seconds */
+} dg_google_token;
+
+void dg_google_token_free(dg_google_token *t);
+
+/* An answer of the token endpoint, taken apart.  Returns 0 with tok set
+ * on success; otherwise -1 with error/description filled in (error is
+ * "unparseable" when the body is not Google's shape). */
+int dg_google_parse_token_answer(long status, const char *body, size_t len,
+				 dg_google_token *tok, dg_strbuf *error, dg_strbuf *description);
+
+/* The finding for a refused token request: the code that names the cause
+ * (GOOGLE016 delegation, GOOGLE017 scopes, GOOGLE018 unknown admin,
+ * GOOGLE019 clock, GOOGLE020 anything else) with the fix.  `path` is the
+ * profile path to blame.  Returns the finding. */
+dg_finding *dg_google_token_finding(const char *error, const char *description,
+				    const dg_google_key *k, const char *admin, dg_findings *out);
+
+/* GOOGLE023 for a request that got no HTTP answer (DNS, connect, TLS). */
+dg_finding *dg_google_transport_finding(const dg_http_response *res, const char *what,
+					const char *url, const dg_error *e, dg_findings *out);
+
+/* Asks the token endpoint for an access token for `admin`.  DG_OK with tok;
+ * otherwise a finding in `out` (when the endpoint refused) and err set
+ * (message = the finding's message and fix, so callers without findings
+ * still say why). */
+dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
+			    dg_google_token *tok, dg_findings *out, dg_error *err);
+
+#endif
