@@ -227,9 +227,9 @@ def google_error(code, reason, message, domain="global", status=None, location=N
 
 
 class ApiError(Exception):
-    def __init__(self, code, reason, message, **kw):
+    def __init__(self, code, reason, message, headers=None, **kw):
         super().__init__(message)
-        self.answer = google_error(code, reason, message, **kw)
+        self.answer = google_error(code, reason, message, **kw) + (headers,)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -280,11 +280,13 @@ class GoogleEmulator:
         self.delegation = "ok"        # "ok" | "missing" | "email" (registered with the e-mail)
         self.authorized_scopes = {SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER}
         self.token_lifetime = 3599
+        self.clock_offset = 0         # seconds added to the emulator's idea of now
         self.faults = {}
         self.log = []
         self.requests = []            # (method, path, query dict) of every request
         self.tokens = {}              # access token -> (expiry, scopes)
         self.token_requests = 0
+        self.issued = []              # every access token handed out (canary checks)
         self.page_cache = {}
         self.lock = threading.Lock()
         self.ca_file, crt, key = make_ca_and_cert(workdir)
@@ -404,6 +406,7 @@ class GoogleEmulator:
         tok = "ya29.emu-" + secrets.token_urlsafe(32)
         with self.lock:
             self.tokens[tok] = (time.time() + self.token_lifetime, set(scopes))
+            self.issued.append(tok)
         h._send(200, {"access_token": tok, "expires_in": self.token_lifetime,
                       "token_type": "Bearer"})
 
@@ -432,7 +435,7 @@ class GoogleEmulator:
             return None, (400, "invalid_grant",
                           "Invalid JWT: Failed audience check. The right audience is "
                           + self.token_uri)
-        iat, exp, now = claims.get("iat"), claims.get("exp"), time.time()
+        iat, exp, now = claims.get("iat"), claims.get("exp"), time.time() + self.clock_offset
         if not isinstance(iat, int) or not isinstance(exp, int) or exp < iat \
                 or exp - iat > 3600 or iat > now + 60 or exp < now:
             return None, (400, "invalid_grant",
@@ -470,8 +473,13 @@ class GoogleEmulator:
         if self.take_fault("user_rate_limit"):
             raise ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
                            domain="usageLimits")
+        if self.take_fault("forbidden"):
+            raise ApiError(403, "forbidden", "Not Authorized to access this resource/api")
         if self.take_fault("unavailable"):
             raise ApiError(503, "backendError", "Service unavailable. Try again later.")
+        if self.take_fault("too_many"):
+            raise ApiError(429, "rateLimitExceeded", "Too many requests",
+                           headers={"Retry-After": "1"})
 
     def api(self, h, path, query):
         prefix = "/admin/directory/v1/"
