@@ -33,7 +33,7 @@ if [ ! -d build-fuzz ]; then
 fi
 ninja -C build-fuzz >/dev/null || exit 1
 : >"$fuzzlog"
-for t in profile filter uri ldif; do
+for t in profile filter uri ldif google; do
 	[ -x "build-fuzz/tests/fuzz_$t" ] || continue
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null

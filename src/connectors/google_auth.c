@@ -189,7 +189,7 @@ int dg_google_parse_token_answer(long status, const char *body, size_t len,
 						  ex->valuedouble < 86400 * 365
 					  ? (long)ex->valuedouble : 3600;
 		rc = 0;
-	} else if (cJSON_IsString(e)) {
+	} else if (cJSON_IsString(e) && *e->valuestring) {
 		add_clean(error, e->valuestring);
 		if (cJSON_IsString(d))
 			add_clean(description, d->valuestring);
