@@ -235,6 +235,9 @@ class ApiError(Exception):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ESF"
+    # Headers and body go out in separate writes: with Nagle on, the body
+    # waits for the client's delayed ACK (40 ms a page), which Google doesn't.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet; the emulator keeps its own log
         self.server.emu.log.append(fmt % args)
@@ -710,8 +713,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True)
     ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--latency-ms", type=float, default=0,
+                    help="answer every request this much later (a remote API's time)")
     args = ap.parse_args()
     emu = GoogleEmulator(args.dir, users=make_users(args.users, suspended_every=50))
+    emu.faults["slow"] = args.latency_ms / 1000.0
     with open(os.path.join(args.dir, "emulator.json"), "w") as f:
         json.dump({"port": emu.port, "api_url": emu.api_url, "token_uri": emu.token_uri,
                    "key_file": emu.key_file, "ca_file": emu.ca_file,
