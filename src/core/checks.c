@@ -944,7 +944,8 @@ static void check_accept_all(const dg_profile *p, int plain, dg_findings *out)
 	fd = dg_findings_add(out, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
 			     "acceptAllCertificates is true: ANY server certificate is accepted, "
 			     "so anyone who can intercept the connection (man-in-the-middle) can "
-			     "read the bind password and the directory data");
+			     "read the %s and the directory data",
+			     p->directory.type == DG_DIR_GOOGLE ? "access token" : "bind password");
 	dg_finding_hint(fd, "Set \"acceptAllCertificates\": false and put the certificate of the "
 			"CA that issued the server's certificate into \"/directory/tls/caFile\".");
 }

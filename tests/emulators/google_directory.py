@@ -686,7 +686,7 @@ class GoogleEmulator:
         limit = self.max_results(query, 200, 200)
         tree = self.fields(query, {"kind", "etag", "nextPageToken", "members"}, "members",
                            MEMBER_FIELDS)
-        by_mail = {u["primaryEmail"].lower(): u for u in self.users}
+        by_mail = {u.get("primaryEmail", "").lower(): u for u in self.users}
         seen, members = {email}, []
         uniq = set()
         for typ, m in self.expand(email, derived == "true", seen):
