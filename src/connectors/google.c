@@ -1,6 +1,7 @@
 /* The google-workspace connector (see google.h). */
 #include "google.h"
 
+#include "../core/jsonpos.h"
 #include "../core/strbuf.h"
 #include "google_auth.h"
 #include "google_pages.h"
@@ -621,17 +622,79 @@ static dg_code snap_finish(snap_reader *r, dg_fetch_result *out, dg_error *err)
 	return DG_OK;
 }
 
+/* Is this first line dirgate's header (JSON Lines), rather than the start
+ * of pages saved by hand? */
+static int is_header_line(const char *s, size_t n)
+{
+	cJSON *line = cJSON_ParseWithLength(s, n);
+	int yes = cJSON_IsObject(line) && cJSON_GetObjectItemCaseSensitive(line, "dirgate");
+	cJSON_Delete(line);
+	return yes;
+}
+
+/* Pages saved by hand (API Explorer, curl): one users.list page, or a JSON
+ * array of them.  They hold no group members, so a group selection cannot
+ * be evaluated from them. */
+static dg_code plain_pages(snap_reader *r, const char *text, size_t len, dg_error *err)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0), *page;
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_code code = DG_OK;
+	int line, col;
+
+	while (root && end < text + len && strchr(" \t\r\n", *end))
+		end++;
+	if (root && end < text + len) { /* a second JSON text: not one saved answer */
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	r->line = 1;
+	if (!root) {
+		dg_jsonpos_error_at(text, len, end && end < text + len ? end : cJSON_GetErrorPtr(),
+				    &line, &col);
+		r->line = (size_t)line;
+		return snap_fail(r, err, "neither dirgate's snapshot nor saved Admin SDK pages: "
+				 "not valid JSON%s", "");
+	}
+	if (r->feed.ngroups) {
+		code = snap_fail(r, err, "saved users.list pages hold no group members, so "
+				 "/directory/filters/groups cannot be evaluated from them%s", "");
+	} else if (cJSON_IsObject(root)) {
+		if (dg_google_feed_users(&r->feed, root, NULL, &why) < 0)
+			code = snap_fail(r, err, "users.list page: %s", why.buf);
+	} else if (cJSON_IsArray(root)) {
+		cJSON_ArrayForEach(page, root) {
+			if (dg_google_feed_users(&r->feed, page, NULL, &why) < 0) {
+				code = snap_fail(r, err, "users.list page: %s", why.buf);
+				break;
+			}
+		}
+	} else {
+		code = snap_fail(r, err, "saved Admin SDK pages must be a users.list page or an "
+				 "array of them%s", "");
+	}
+	r->seen_header = code == DG_OK;
+	cJSON_Delete(root);
+	dg_strbuf_release(&why);
+	return code;
+}
+
 dg_code dg_google_snapshot_read_mem(const dg_profile *p, const char *text, size_t len,
 				    const char *name, dg_fetch_result *out, dg_error *err)
 {
 	snap_reader r = { .p = p, .name = name };
+	const char *nl = len ? memchr(text, '\n', len) : NULL;
+	int plain = len && !is_header_line(text, nl ? (size_t)(nl - text) : len);
 	dg_code code = DG_OK;
 	size_t start = 0;
 
 	if (!out->users.arena)
 		out->users.arena = dg_arena_new();
 	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
-	for (size_t i = 0; i <= len && code == DG_OK; i++) {
+	if (plain)
+		code = plain_pages(&r, text, len, err);
+	for (size_t i = 0; i <= len && code == DG_OK && !plain; i++) {
 		if (i == len || text[i] == '\n') {
 			code = snap_text_line(&r, text + start, i - start, err);
 			start = i + 1;
@@ -643,13 +706,32 @@ dg_code dg_google_snapshot_read_mem(const dg_profile *p, const char *text, size_
 	return code;
 }
 
+/* The rest of a file saved by hand, read whole (such files are small: one
+ * page or a few). */
+static dg_code snap_plain_file(snap_reader *r, FILE *fp, dg_error *err)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	dg_code code;
+
+	rewind(fp);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		dg_strbuf_add(&sb, buf, n);
+	code = ferror(fp) ? dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", r->name,
+					 strerror(errno))
+			  : plain_pages(r, sb.buf, sb.len, err);
+	dg_strbuf_release(&sb);
+	return code;
+}
+
 static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	const char *path = p->directory.snapshot;
 	snap_reader r = { .p = p, .name = path };
 	FILE *fp = fopen(path, "rb");
 	char *buf = NULL;
-	size_t cap = 0;
+	size_t cap = 0, len;
 	ssize_t n;
 	dg_code code = DG_OK;
 
@@ -658,9 +740,14 @@ static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 				    strerror(errno));
 	out->users.arena = dg_arena_new();
 	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
-	while (code == DG_OK && (n = getline(&buf, &cap, fp)) >= 0)
-		code = snap_text_line(&r, buf, n && buf[n - 1] == '\n' ? (size_t)n - 1
-								      : (size_t)n, err);
+	for (int first = 1; code == DG_OK && (n = getline(&buf, &cap, fp)) >= 0; first = 0) {
+		len = n && buf[n - 1] == '\n' ? (size_t)n - 1 : (size_t)n;
+		if (first && !is_header_line(buf, len)) {
+			code = snap_plain_file(&r, fp, err);
+			break;
+		}
+		code = snap_text_line(&r, buf, len, err);
+	}
 	if (code == DG_OK && ferror(fp))
 		code = dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", path,
 				    strerror(errno));

@@ -411,8 +411,12 @@ static void test_snapshot_reader(void)
 	CHECK_INT(read_snap(p, "", &r, &err), DG_E_PARSE);
 	CHECK(strstr(err.message, "empty") != NULL);
 	dg_fetch_result_release(&r);
-	CHECK_INT(read_snap(p, "{\"users\":null}\n", &r, &err), DG_E_PARSE);
+	CHECK_INT(read_snap(p, "{\"dirgate\":\"other\"}\n", &r, &err), DG_E_PARSE);
 	CHECK(strstr(err.message, "s.jsonl:1: not a Google Workspace snapshot") != NULL);
+	dg_fetch_result_release(&r);
+	/* page lines without dirgate's header are not one saved answer */
+	CHECK_INT(read_snap(p, "{\"users\":null}\n{\"users\":null}\n", &r, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "s.jsonl:2: neither dirgate's snapshot") != NULL);
 	dg_fetch_result_release(&r);
 	dg_profile_free(p);
 
@@ -424,6 +428,35 @@ static void test_snapshot_reader(void)
 	free(good);
 	free(late);
 	free(other);
+}
+
+static void test_plain_pages(void)
+{
+	dg_profile *p = google_profile("[]");
+	dg_fetch_result r;
+	dg_error err = { 0 };
+
+	CHECK_INT(read_snap(p, "{\n \"kind\": \"admin#directory#users\",\n \"users\": "
+			    "[{\"primaryEmail\": \"a@example.com\"}]\n}\n", &r, &err), DG_OK);
+	CHECK_INT(r.users.nr, 1);
+	dg_fetch_result_release(&r);
+	CHECK_INT(read_snap(p, "[{\"users\": [{\"primaryEmail\": \"a@example.com\"}], "
+			    "\"nextPageToken\": \"x\"}, {\"users\": [{\"primaryEmail\": "
+			    "\"b@example.com\"}]}]", &r, &err), DG_OK);
+	CHECK_INT(r.users.nr, 2);
+	dg_fetch_result_release(&r);
+	CHECK_INT(read_snap(p, "{\"users\": [\n{\"primaryEmail\": }]}", &r, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "s.jsonl:2: neither dirgate's snapshot") != NULL);
+	dg_fetch_result_release(&r);
+	CHECK_INT(read_snap(p, "[1]", &r, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "users.list page: the page is not a JSON object") != NULL);
+	dg_fetch_result_release(&r);
+	dg_profile_free(p);
+	p = google_profile("[\"Staff\"]");
+	CHECK_INT(read_snap(p, "{\"users\": []}", &r, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "hold no group members") != NULL);
+	dg_fetch_result_release(&r);
+	dg_profile_free(p);
 }
 
 int main(void)
@@ -438,5 +471,6 @@ int main(void)
 	RUN(test_assertion);
 	RUN(test_key_load_errors);
 	RUN(test_snapshot_reader);
+	RUN(test_plain_pages);
 	return dg_t_done();
 }
