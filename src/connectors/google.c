@@ -35,7 +35,7 @@ typedef struct live {
 	const char *api;
 	dg_http *http;
 	dg_google_key key;
-	dg_google_token tok;
+	dg_oauth_token tok;
 	FILE *snap;
 	dg_findings *f;
 	dg_google_feed feed;
@@ -56,7 +56,7 @@ static void sleep_ms(long ms)
 
 static dg_code renew_token(live *l, dg_error *err)
 {
-	dg_google_token_free(&l->tok);
+	dg_oauth_token_release(&l->tok);
 	return dg_google_token_get(l->http, &l->key, l->g->admin_user, &l->tok, l->f, err);
 }
 
@@ -133,8 +133,12 @@ static dg_code api_get(live *l, const char *url, const char *what, int allow_404
 	dg_code code;
 
 	for (;;) {
-		dg_http_request req = { .method = "GET", .url = url,
-					.bearer = l->tok.access_token, .retry_safe = 1 };
+		dg_http_request req = { .method = "GET", .url = url, .retry_safe = 1 };
+		/* renewed a minute early: a long run outlives Google's hour */
+		if (dg_oauth_token_expiring(&l->tok, time(NULL), 60) &&
+		    (code = renew_token(l, err)) != DG_OK)
+			return code;
+		req.bearer = l->tok.access_token;
 		dg_http_response_release(res);
 		l->requests++;
 		if ((code = dg_http_send(l->http, &req, res, err)) != DG_OK) {
@@ -403,7 +407,7 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 
 static void live_close(live *l)
 {
-	dg_google_token_free(&l->tok);
+	dg_oauth_token_release(&l->tok);
 	dg_google_key_free(&l->key);
 	dg_google_feed_release(&l->feed);
 	dg_http_free(l->http);

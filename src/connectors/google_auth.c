@@ -1,13 +1,11 @@
-/* Google service-account authentication (see google_auth.h).  The token
- * endpoint call lives here because src/net/ has no OAuth helper yet; it is
- * small and uses only net/http.h. */
+/* Google service-account authentication (see google_auth.h). */
 #include "google_auth.h"
 
+#include "../core/secret.h"
 #include "../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <jwt.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,41 +122,27 @@ dg_code dg_google_key_load(const char *file, dg_google_key *k, dg_error *err)
 char *dg_google_assertion(const dg_google_key *k, const char *sub, const char *scope,
 			  long now, dg_error *err)
 {
-	jwt_t *jwt = NULL;
-	char *enc = NULL, *out = NULL;
-	int rc;
+	const char *const header[] = { "kid", k->private_key_id, NULL };
+	cJSON *claims = cJSON_CreateObject();
+	char *json, *jwt = NULL;
 
-	if (jwt_new(&jwt)) {
-		dg_error_set(err, DG_E_INTERNAL, "cannot create a JWT (out of memory)");
-		return NULL;
-	}
-	rc = jwt_add_grant(jwt, "iss", k->client_email) ||
-	     jwt_add_grant(jwt, "aud", k->token_uri) || jwt_add_grant(jwt, "sub", sub) ||
-	     jwt_add_grant(jwt, "scope", scope) || jwt_add_grant_int(jwt, "iat", now) ||
-	     jwt_add_grant_int(jwt, "exp", now + ASSERTION_LIFETIME) ||
-	     (k->private_key_id && jwt_add_header(jwt, "kid", k->private_key_id)) ||
-	     jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)k->private_key,
-			 (int)k->private_key_len);
-	if (!rc)
-		enc = jwt_encode_str(jwt);
-	jwt_free(jwt); /* libjwt wipes its copy of the key */
-	if (!enc) {
+	cJSON_AddStringToObject(claims, "iss", k->client_email);
+	cJSON_AddStringToObject(claims, "aud", k->token_uri);
+	cJSON_AddStringToObject(claims, "sub", sub);
+	cJSON_AddStringToObject(claims, "scope", scope);
+	cJSON_AddNumberToObject(claims, "iat", (double)now);
+	cJSON_AddNumberToObject(claims, "exp", (double)(now + ASSERTION_LIFETIME));
+	json = cJSON_PrintUnformatted(claims);
+	cJSON_Delete(claims);
+	if (!json)
+		abort(); /* out of memory, as dg_xmalloc would */
+	if (dg_oauth_sign_rs256(k->private_key, k->private_key_len,
+				k->private_key_id ? header : NULL, json, &jwt, err) != DG_OK)
 		dg_error_set(err, DG_E_INVALID, "cannot sign the token request with the service "
 			     "account's private_key (is it an RSA key in PEM form? run 'dirgate "
 			     "check --offline')");
-		return NULL;
-	}
-	out = dg_xstrdup(enc);
-	OPENSSL_cleanse(enc, strlen(enc));
-	free(enc);
-	return out;
-}
-
-void dg_google_token_free(dg_google_token *t)
-{
-	if (t->access_token)
-		wipe_free(t->access_token, strlen(t->access_token));
-	memset(t, 0, sizeof(*t));
+	cJSON_free(json);
+	return jwt;
 }
 
 /* Google's words, bounded and without control characters. */
@@ -166,42 +150,6 @@ static void add_clean(dg_strbuf *sb, const char *s)
 {
 	for (size_t i = 0; s && s[i] && i < 300; i++)
 		dg_strbuf_addch(sb, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
-}
-
-int dg_google_parse_token_answer(long status, const char *body, size_t len,
-				 dg_google_token *tok, dg_strbuf *error, dg_strbuf *description)
-{
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-	const cJSON *ty = cJSON_GetObjectItemCaseSensitive(root, "token_type");
-	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "error_description");
-	int rc = -1;
-
-	memset(tok, 0, sizeof(*tok));
-	dg_strbuf_reset(error);
-	dg_strbuf_reset(description);
-	if (status == 200 && cJSON_IsString(at) && *at->valuestring &&
-	    (!ty || (cJSON_IsString(ty) && !strcasecmp(ty->valuestring, "Bearer")))) {
-		tok->access_token = dg_xstrdup(at->valuestring);
-		tok->expires_in = cJSON_IsNumber(ex) && ex->valuedouble > 0 &&
-						  ex->valuedouble < 86400 * 365
-					  ? (long)ex->valuedouble : 3600;
-		rc = 0;
-	} else if (cJSON_IsString(e) && *e->valuestring) {
-		add_clean(error, e->valuestring);
-		if (cJSON_IsString(d))
-			add_clean(description, d->valuestring);
-	} else {
-		dg_strbuf_adds(error, "unparseable");
-		dg_strbuf_addf(description, "HTTP %ld with %s", status,
-			       status == 200 ? "no access_token" : "no OAuth error in the body");
-	}
-	if (cJSON_IsString(at)) /* the tree held a copy of the token */
-		OPENSSL_cleanse(at->valuestring, strlen(at->valuestring));
-	cJSON_Delete(root);
-	return rc;
 }
 
 static int has(const char *s, const char *needle)
@@ -242,8 +190,8 @@ static dg_finding *invalid_grant(const char *desc, const dg_google_key *k, const
 	return fd;
 }
 
-dg_finding *dg_google_token_finding(const char *error, const char *desc, const dg_google_key *k,
-				    const char *admin, dg_findings *out)
+static dg_finding *token_finding(const char *error, const char *desc, const dg_google_key *k,
+				 const char *admin, dg_findings *out)
 {
 	dg_finding *fd;
 	if (!strcmp(error, "unauthorized_client")) {
@@ -271,6 +219,19 @@ dg_finding *dg_google_token_finding(const char *error, const char *desc, const d
 				"for %s; admin_policy_enforced: a Workspace policy blocks the scopes.",
 				k->client_email);
 	}
+	return fd;
+}
+
+dg_finding *dg_google_token_finding(const char *error, const char *desc, const dg_google_key *k,
+				    const char *admin, dg_findings *out)
+{
+	dg_strbuf e = DG_STRBUF_INIT, d = DG_STRBUF_INIT;
+	dg_finding *fd;
+	add_clean(&e, error && *error ? error : "unnamed error");
+	add_clean(&d, desc ? desc : "");
+	fd = token_finding(e.buf, d.buf, k, admin, out);
+	dg_strbuf_release(&e);
+	dg_strbuf_release(&d);
 	return fd;
 }
 
@@ -304,45 +265,39 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
 }
 
 dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
-			    dg_google_token *tok, dg_findings *out, dg_error *err)
+			    dg_oauth_token *tok, dg_findings *out, dg_error *err)
 {
-	static const char *const headers[] = {
-		"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL,
-	};
-	dg_strbuf form = DG_STRBUF_INIT, error = DG_STRBUF_INIT, desc = DG_STRBUF_INIT;
-	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	dg_http_request req = { .method = "POST", .url = k->token_uri, .headers = headers,
-				.retry_safe = 1 };
+	dg_strbuf form = DG_STRBUF_INIT;
+	dg_oauth_error oerr = { 0 };
+	dg_http_failure failure = DG_HTTP_OK;
 	dg_findings local = DG_FINDINGS_INIT;
 	dg_findings *f = out ? out : &local;
 	char *jwt = dg_google_assertion(k, admin, DG_GOOGLE_SCOPES, (long)time(NULL), err);
-	dg_code code = DG_OK;
+	dg_code code;
 
 	if (!jwt)
 		return err ? err->code : DG_E_INVALID;
 	dg_http_form_add(&form, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
 	dg_http_form_add(&form, "assertion", jwt);
-	wipe_free(jwt, strlen(jwt));
-	req.body = form.buf;
-	req.body_len = form.len;
-	code = dg_http_send(h, &req, &res, err);
+	dg_secret_free(jwt);
+	code = dg_oauth_request_token(h, k->token_uri, &form, tok, &oerr, &failure, err);
 	OPENSSL_cleanse(form.buf, form.alloc);
-	if (code != DG_OK) {
+	if (code == DG_E_NETWORK) {
+		dg_http_response res = DG_HTTP_RESPONSE_INIT;
 		dg_error e = *err;
+		res.failure = failure;
 		finding_to_error(dg_google_transport_finding(&res, "the token endpoint",
 							     k->token_uri, &e, f), code, err);
-	} else if (dg_google_parse_token_answer(res.status, res.body.buf, res.body.len, tok,
-						&error, &desc) < 0) {
-		code = res.status >= 500 || !strcmp(error.buf, "unparseable") ? DG_E_PROTOCOL
-									       : DG_E_INVALID;
-		finding_to_error(dg_google_token_finding(error.buf, desc.buf, k, admin, f), code, err);
+	} else if (code == DG_E_INVALID) {
+		finding_to_error(dg_google_token_finding(oerr.error, oerr.description, k, admin, f),
+				 code, err);
+	} else if (code != DG_OK) { /* neither a token nor an OAuth error */
+		dg_error e = *err;
+		finding_to_error(dg_google_token_finding("unparseable", e.message, k, admin, f),
+				 code, err);
 	}
-	if (res.body.alloc)
-		OPENSSL_cleanse(res.body.buf, res.body.alloc);
-	dg_http_response_release(&res);
+	dg_oauth_error_release(&oerr);
 	dg_strbuf_release(&form);
-	dg_strbuf_release(&error);
-	dg_strbuf_release(&desc);
 	dg_findings_clear(&local);
 	return code;
 }

@@ -2,6 +2,8 @@
  * grant of RFC 7523 with domain-wide delegation (sub = the admin user), and
  * Google's token-endpoint errors turned into findings that say what to fix.
  *
+ * Signing and the token-endpoint call are net/oauth.h's; this adds the key
+ * file and what each of Google's refusals means for the administrator.
  * The private key and access tokens are secrets: they live only in these
  * structs, are wiped when freed, and never appear in messages. */
 #ifndef DG_GOOGLE_AUTH_H
@@ -10,6 +12,7 @@
 #include "../core/error.h"
 #include "../core/findings.h"
 #include "../net/http.h"
+#include "../net/oauth.h"
 
 /* The scopes dirgate asks for: read users, groups and group members. */
 #define DG_GOOGLE_SCOPES                                                       \
@@ -31,22 +34,10 @@ void dg_google_key_free(dg_google_key *k);
 
 /* The signed assertion (RS256, kid = private_key_id): iss = client_email,
  * aud = token_uri, sub, scope, iat = now, exp = now + 3000 s (under
- * Google's hour, with room for clock skew).  Caller frees; NULL with err. */
+ * Google's hour, with room for clock skew).  Caller frees it with
+ * dg_secret_free; NULL with err. */
 char *dg_google_assertion(const dg_google_key *k, const char *sub, const char *scope,
 			  long now, dg_error *err);
-
-typedef struct dg_google_token {
-	char *access_token;       /* wiped by dg_google_token_free */
-	long expires_in;          /* seconds */
-} dg_google_token;
-
-void dg_google_token_free(dg_google_token *t);
-
-/* An answer of the token endpoint, taken apart.  Returns 0 with tok set
- * on success; otherwise -1 with error/description filled in (error is
- * "unparseable" when the body is not Google's shape). */
-int dg_google_parse_token_answer(long status, const char *body, size_t len,
-				 dg_google_token *tok, dg_strbuf *error, dg_strbuf *description);
 
 /* The finding for a refused token request: the code that names the cause
  * (GOOGLE016 delegation, GOOGLE017 scopes, GOOGLE018 unknown admin,
@@ -64,6 +55,6 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
  * (message = the finding's message and fix, so callers without findings
  * still say why). */
 dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
-			    dg_google_token *tok, dg_findings *out, dg_error *err);
+			    dg_oauth_token *tok, dg_findings *out, dg_error *err);
 
 #endif

@@ -268,6 +268,17 @@ def test_faults(g, tmp):
     t.check(g.token_requests == before + 2, "token renewed exactly once",
             g.token_requests - before)
 
+    # a token about to expire is renewed before the request, not after a 401
+    g.token_lifetime = 30
+    before, api_before = g.token_requests, len(g.requests)
+    p, doc = preview(path)
+    g.token_lifetime = 3599
+    api = len(g.requests) - api_before - (g.token_requests - before)
+    t.check(p.returncode == 0 and doc and comparable(doc) == comparable(ref) and
+            g.token_requests - before == api + 1,
+            "short-lived token: renewed before each request (%d tokens, %d API calls)"
+            % (g.token_requests - before, api), p.stderr[-800:])
+
     g.faults["rate_limit"] = 100
     start = time.monotonic()
     p = run(["preview", path])
