@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -478,7 +479,7 @@ dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, ch
 	dg_code code;
 	users.arena = dg_arena_new();
 	code = live_run(p, fp, &users, count, source, f, err);
-	if (code == DG_OK && fflush(fp))
+	if (code == DG_OK && (fflush(fp) || ferror(fp)))
 		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	dg_dir_user_list_clear(&users);
 	return code;
@@ -503,10 +504,17 @@ typedef struct snap_reader {
 	dg_google_feed feed;
 } snap_reader;
 
-static dg_code snap_fail(snap_reader *r, dg_error *err, const char *fmt, const char *detail)
+static dg_code snap_fail(snap_reader *r, dg_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "FILE:LINE: what; take a new snapshot" as err. */
+static dg_code snap_fail(snap_reader *r, dg_error *err, const char *fmt, ...)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_strbuf_addf(&sb, fmt, detail);
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
 	dg_error_set(err, DG_E_PARSE, "%s:%zu: %s; take a new snapshot with 'dirgate snapshot'",
 		     r->name, r->line, sb.buf);
 	dg_strbuf_release(&sb);
@@ -533,17 +541,17 @@ static dg_code snap_header(snap_reader *r, const cJSON *line, dg_error *err)
 	const cJSON *dom = cJSON_GetObjectItemCaseSensitive(line, "domain");
 
 	if (!cJSON_IsString(magic) || strcmp(magic->valuestring, SNAPSHOT_MAGIC))
-		return snap_fail(r, err, "not a Google Workspace snapshot%s (the first line "
-				 "must be dirgate's header)", "");
+		return snap_fail(r, err, "not a Google Workspace snapshot (the first line "
+				 "must be dirgate's header)");
 	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1)
-		return snap_fail(r, err, "snapshot format version %s is not supported", "");
+		return snap_fail(r, err, "this snapshot format version is not supported (this "
+				 "dirgate reads version 1)");
 	if (!same_selection(cJSON_GetObjectItemCaseSensitive(line, "groups"), &g->groups))
 		return snap_fail(r, err, "the snapshot was taken for another group selection than "
-				 "/directory/filters/groups%s", "");
+				 "/directory/filters/groups");
 	if (!(g->domain ? cJSON_IsString(dom) && !strcasecmp(dom->valuestring, g->domain)
 			: !dom || cJSON_IsNull(dom)))
-		return snap_fail(r, err, "the snapshot was taken for another /directory/domain%s",
-				 "");
+		return snap_fail(r, err, "the snapshot was taken for another /directory/domain");
 	r->seen_header = 1;
 	return DG_OK;
 }
@@ -570,14 +578,14 @@ static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
 	if (!r->seen_header)
 		return snap_header(r, line, err);
 	if (!cJSON_IsObject(page))
-		return snap_fail(r, err, "a line without a \"page\" object%s", "");
+		return snap_fail(r, err, "a line without a \"page\" object");
 	if (lookup || members) {
 		size_t sel = selection_index(r, lookup ? lookup : members);
 		if (r->seen_users)
-			return snap_fail(r, err, "group pages after the user pages%s", "");
+			return snap_fail(r, err, "group pages after the user pages");
 		if (sel == (size_t)-1)
 			return snap_fail(r, err, "a page for a group the profile does not "
-					 "select%s", "");
+					 "select");
 		rc = lookup ? dg_google_feed_lookup(&r->feed, sel, page, NULL, &why)
 			    : dg_google_feed_members(&r->feed, sel, page, NULL, &why);
 	} else if (cJSON_GetObjectItemCaseSensitive(line, "users")) {
@@ -585,7 +593,7 @@ static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
 		rc = dg_google_feed_users(&r->feed, page, NULL, &why);
 	} else {
 		return snap_fail(r, err, "a line that is neither a lookup, members nor users "
-				 "page%s", "");
+				 "page");
 	}
 	if (rc < 0)
 		code = snap_fail(r, err, "%s", why.buf);
@@ -619,7 +627,7 @@ static dg_code snap_text_line(snap_reader *r, const char *s, size_t n, dg_error 
 static dg_code snap_finish(snap_reader *r, dg_fetch_result *out, dg_error *err)
 {
 	if (!r->seen_header)
-		return snap_fail(r, err, "the snapshot is empty%s", "");
+		return snap_fail(r, err, "the snapshot is empty");
 	dg_google_group_findings(&r->feed, "/directory/filters/groups", &out->findings);
 	status_findings(&r->feed, &r->p->directory.google, &out->findings);
 	out->entries_read = r->feed.entries_read;
@@ -659,11 +667,11 @@ static dg_code plain_pages(snap_reader *r, const char *text, size_t len, dg_erro
 				    &line, &col);
 		r->line = (size_t)line;
 		return snap_fail(r, err, "neither dirgate's snapshot nor saved Admin SDK pages: "
-				 "not valid JSON%s", "");
+				 "not valid JSON");
 	}
 	if (r->feed.ngroups) {
 		code = snap_fail(r, err, "saved users.list pages hold no group members, so "
-				 "/directory/filters/groups cannot be evaluated from them%s", "");
+				 "/directory/filters/groups cannot be evaluated from them");
 	} else if (cJSON_IsObject(root)) {
 		if (dg_google_feed_users(&r->feed, root, NULL, &why) < 0)
 			code = snap_fail(r, err, "users.list page: %s", why.buf);
@@ -676,7 +684,7 @@ static dg_code plain_pages(snap_reader *r, const char *text, size_t len, dg_erro
 		}
 	} else {
 		code = snap_fail(r, err, "saved Admin SDK pages must be a users.list page or an "
-				 "array of them%s", "");
+				 "array of them");
 	}
 	r->seen_header = code == DG_OK;
 	cJSON_Delete(root);
