@@ -434,16 +434,33 @@ static char *live_source(const live *l)
 	return s;
 }
 
+static void add_names(dg_strbuf *sb, size_t n, const dg_strlist *names)
+{
+	if (!n)
+		return;
+	dg_strbuf_adds(sb, " (");
+	for (size_t i = 0; i < names->nr; i++)
+		dg_strbuf_addf(sb, "%s%s", i ? ", " : "", names->items[i]);
+	dg_strbuf_adds(sb, n > names->nr ? ", ...)" : ")");
+}
+
+/* Without enabledUsersOnly, suspended and archived users become MailStore
+ * users like any other: say so, naming a few. */
 static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, dg_findings *f)
 {
+	dg_strbuf s = DG_STRBUF_INIT, a = DG_STRBUF_INIT;
 	dg_finding *fd;
 	if (g->enabled_users_only == 1 || (!feed->suspended && !feed->archived))
 		return;
+	add_names(&s, feed->suspended, &feed->suspended_names);
+	add_names(&a, feed->archived, &feed->archived_names);
 	fd = dg_findings_add(f, "GOOGLE031", DG_SEV_INFO, "/directory/filters/enabledUsersOnly",
-			     "%zu suspended and %zu archived users are synchronised like active "
-			     "users", feed->suspended, feed->archived);
+			     "%zu suspended%s and %zu archived%s users are synchronised like "
+			     "active users", feed->suspended, s.buf, feed->archived, a.buf);
 	dg_finding_hint(fd, "Set \"enabledUsersOnly\": true to skip them (MailStore: Sync "
 			"only enabled users).");
+	dg_strbuf_release(&s);
+	dg_strbuf_release(&a);
 }
 
 /* The whole live run; users land in `users`, the snapshot (if fp) in fp. */

@@ -28,6 +28,8 @@ void dg_google_feed_release(dg_google_feed *f)
 	for (size_t i = 0; i < f->nmembers; i++)
 		free(f->members[i].key);
 	free(f->members);
+	dg_strlist_clear(&f->suspended_names);
+	dg_strlist_clear(&f->archived_names);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -348,6 +350,10 @@ static int feed_user(dg_google_feed *f, const cJSON *user, size_t i, dg_strbuf *
 	u->archived = archived;
 	f->suspended += suspended;
 	f->archived += archived;
+	if (suspended && f->suspended_names.nr < DG_GOOGLE_NAMES_SHOWN)
+		dg_strlist_push(&f->suspended_names, u->entry);
+	if (archived && f->archived_names.nr < DG_GOOGLE_NAMES_SHOWN)
+		dg_strlist_push(&f->archived_names, u->entry);
 	select_groups(f, u, id, mail);
 	f->entries_read++;
 	return 0;

@@ -33,6 +33,9 @@ typedef struct dg_google_member {
 	size_t group;            /* index into groups[] */
 } dg_google_member;
 
+/* How many suspended / archived users a message names before "...". */
+#define DG_GOOGLE_NAMES_SHOWN 5
+
 typedef struct dg_google_feed {
 	dg_dir_user_list *users; /* records go here (its arena when it has one) */
 	dg_google_group *groups;
@@ -42,6 +45,7 @@ typedef struct dg_google_feed {
 	int members_sorted;
 	size_t entries_read;     /* user records read */
 	size_t suspended, archived;
+	dg_strlist suspended_names, archived_names; /* the first few, for messages */
 	size_t user_pages;
 } dg_google_feed;
 
