@@ -472,6 +472,10 @@ static dg_code live_run(const dg_profile *p, FILE *fp, dg_dir_user_list *users, 
 
 	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
 	l.snap = fp;
+	if (l.g->tls.accept_all_certificates == 1) /* said by every run, not only check */
+		dg_findings_add(f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
+				"certificates are not verified: anyone in the middle can read the "
+				"access token and the directory data");
 	if (code == DG_OK && fp)
 		write_header(fp, p);
 	if (code == DG_OK)

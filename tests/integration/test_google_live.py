@@ -253,8 +253,9 @@ def test_faults(g, tmp):
         took = time.monotonic() - start
         t.check(p.returncode == 0 and doc and comparable(doc) == comparable(ref),
                 "fault %s: same result" % label, p.stderr[-1500:])
-        t.check(not any(g.faults.get(k) for k in faults),
-                "fault %s: actually injected" % label, g.faults)
+        if faults:
+            t.check(not any(g.faults.get(k) for k in faults),
+                    "fault %s: actually injected" % label, g.faults)
         return took
 
     took = same("403 rateLimitExceeded x2 (backoff)", rate_limit=2)
@@ -263,6 +264,11 @@ def test_faults(g, tmp):
     same("503 x2 (retried)", unavailable=2)
     same("429 with Retry-After", too_many=1)
     same("dropped connection", drop=1)
+    g.faults["slow"] = 0.05
+    calls = len(g.requests)
+    took = same("slow answers (50 ms each)")
+    g.faults["slow"] = 0
+    t.check(took >= 0.05 * (len(g.requests) - calls), "slow answers: really slow", took)
     before = g.token_requests
     same("token expired mid-paging (401, renewed)", expire_token=1)
     t.check(g.token_requests == before + 2, "token renewed exactly once",
@@ -316,6 +322,14 @@ def test_tls(g, tmp):
             "untrusted certificate: GOOGLE023 (verified by default)", p.stdout[-1500:])
 
 
+def test_insecure(g, tmp):
+    p, doc = preview(profile(g, tmp, "insecure.json",
+                             tls={"caFile": None, "acceptAllCertificates": True}))
+    t.check(p.returncode == 0 and doc and "TLS002" in codes(doc),
+            "acceptAllCertificates: works, and the preview warns (TLS002)",
+            p.stderr[-800:])
+
+
 def test_canaries(g):
     with open(g.key_file) as f:
         pem = json.load(f)["private_key"]
@@ -338,6 +352,7 @@ def main():
             test_token_errors(g, tmp)
             test_faults(g, tmp)
             test_tls(g, tmp)
+            test_insecure(g, tmp)
             test_canaries(g)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
