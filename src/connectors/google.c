@@ -7,7 +7,6 @@
 #include "google_pages.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,7 @@
 #define SNAPSHOT_MAGIC "google-workspace-snapshot"
 #define MAX_PAGES 200000       /* 100 million users: a chain longer than that never ends */
 #define MAX_EMPTY_PAGES 10     /* empty pages in a row that still promise more */
-#define MAX_RENEWALS 3         /* token renewals in a row without a good answer */
+#define MAX_RENEWALS 3         /* token renewals for one request answered 401 */
 #define MAX_BACKOFFS 5         /* 403 rate-limit answers in a row */
 #define BACKOFF_FIRST_MS 500   /* doubled each time: 0.5 + 1 + 2 + 4 + 8 s at most */
 
@@ -40,7 +39,6 @@ typedef struct live {
 	FILE *snap;
 	dg_findings *f;
 	dg_google_feed feed;
-	size_t requests;
 } live;
 
 enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
@@ -141,7 +139,6 @@ static dg_code api_get(live *l, const char *url, const char *what, int allow_404
 			return code;
 		req.bearer = l->tok.access_token;
 		dg_http_response_release(res);
-		l->requests++;
 		if ((code = dg_http_send(l->http, &req, res, err)) != DG_OK) {
 			dg_error e = *err;
 			dg_finding *fd = dg_google_transport_finding(res, "the Directory API", url,
