@@ -2,6 +2,7 @@
 #include "google.h"
 
 #include "../core/jsonpos.h"
+#include "../core/keys.h"
 #include "../core/strbuf.h"
 #include "google_auth.h"
 #include "google_pages.h"
@@ -400,6 +401,15 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 		return dg_error_set(err, DG_E_INTERNAL, "cannot set up HTTPS (libcurl)");
 	if (dg_google_key_load(l->g->service_account_key_file, &l->key, err) != DG_OK)
 		return err->code;
+	/* A signed assertion is good at Google for 50 minutes and a token for an
+	 * hour: neither goes anywhere but Google (or a local test emulator). */
+	if (!dg_keys_google_token_uri_ok(l->key.token_uri))
+		return dg_error_set(err, DG_E_INVALID, "token_uri in %s is not Google's token "
+				    "endpoint; dirgate sends no signed credential there [GOOGLE009]",
+				    l->g->service_account_key_file);
+	if (!dg_keys_google_api_url_ok(l->api))
+		return dg_error_set(err, DG_E_INVALID, "/directory/apiUrl is not Google's "
+				    "Directory API; dirgate sends no access token there [GOOGLE014]");
 	return renew_token(l, err);
 }
 

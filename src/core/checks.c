@@ -626,10 +626,9 @@ static void check_ids_m365(const dg_dir_m365 *m, dg_findings *out)
 static void check_google_api_url(const char *url, dg_findings *out)
 {
 	dg_finding *fd;
-	size_t n = strlen(GOOGLE_API_URL);
 
-	if (!strncmp(url, GOOGLE_API_URL, n) && (!url[n] || !strcmp(url + n, "/")))
-		return;
+	if (!dg_keys_local_https(url) && dg_keys_google_api_url_ok(url))
+		return; /* Google's own */
 	if (dg_keys_local_https(url)) {
 		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, "/directory/apiUrl",
 				     "apiUrl \"%s\" is an endpoint on this computer (a test "

@@ -615,6 +615,20 @@ int dg_keys_local_https(const char *url)
 	return local;
 }
 
+int dg_keys_google_token_uri_ok(const char *uri)
+{
+	return !strcmp(uri, GOOGLE_TOKEN_URI) || !strcmp(uri, GOOGLE_OLD_TOKEN_URI) ||
+	       dg_keys_local_https(uri);
+}
+
+int dg_keys_google_api_url_ok(const char *url)
+{
+	static const char api[] = "https://admin.googleapis.com";
+	size_t n = sizeof(api) - 1;
+	return (!strncmp(url, api, n) && (!url[n] || !strcmp(url + n, "/"))) ||
+	       dg_keys_local_https(url);
+}
+
 static void check_google_token_uri(const cJSON *root, const char *file, const char *path,
 				   dg_findings *out)
 {

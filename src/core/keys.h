@@ -53,6 +53,12 @@ void dg_keys_check_google(const char *key_file, const char *path, dg_findings *o
  * is refused (GOOGLE009, GOOGLE014). */
 int dg_keys_local_https(const char *url);
 
+/* Where dirgate may send Google credentials: a token_uri that is Google's
+ * token endpoint (current or older) or local https; a Directory API base
+ * URL that is https://admin.googleapis.com or local https.  1 when fine. */
+int dg_keys_google_token_uri_ok(const char *uri);
+int dg_keys_google_api_url_ok(const char *url);
+
 /* A CA bundle: one or more PEM certificates.  Findings at `path`
  * ("/directory/tls/caFile", "/target/tls/caFile"). */
 void dg_keys_check_ca(const char *ca_file, const char *path, dg_findings *out);

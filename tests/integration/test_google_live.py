@@ -330,6 +330,24 @@ def test_insecure(g, tmp):
             p.stderr[-800:])
 
 
+def test_foreign_endpoints(g, tmp):
+    """A key file or apiUrl naming another host gets neither the signed
+    assertion nor the token, even when preview is run without check."""
+    with open(g.key_file) as f:
+        key = json.load(f)
+    key["token_uri"] = "https://oauth2.example.net/token"
+    other = os.path.join(tmp, "foreign-key.json")
+    with open(other, "w") as f:
+        json.dump(key, f)
+    before = g.token_requests
+    p = run(["preview", profile(g, tmp, "foreign.json", serviceAccountKeyFile=other)])
+    t.check(p.returncode == 1 and b"GOOGLE009" in p.stderr and g.token_requests == before,
+            "token_uri elsewhere: refused before any request", p.stderr[-600:])
+    p = run(["preview", profile(g, tmp, "foreign-api.json", apiUrl="https://api.example.net")])
+    t.check(p.returncode == 1 and b"GOOGLE014" in p.stderr and g.token_requests == before,
+            "apiUrl elsewhere: refused before any request", p.stderr[-600:])
+
+
 def test_canaries(g):
     with open(g.key_file) as f:
         pem = json.load(f)["private_key"]
@@ -353,6 +371,7 @@ def main():
             test_faults(g, tmp)
             test_tls(g, tmp)
             test_insecure(g, tmp)
+            test_foreign_endpoints(g, tmp)
             test_canaries(g)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
