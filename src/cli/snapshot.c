@@ -48,7 +48,7 @@ static int take_snapshot(const dg_profile *p, const char *output)
 
 	if (!fp)
 		return dg_cli_fail("cannot write %s: %s", output, strerror(errno));
-	code = dg_ldap_live_snapshot(p, fp, &count, &base, &uri, &f, &err);
+	code = dg_ldap_live_snapshot(p, fp, NULL, &count, &base, &uri, &f, &err);
 	if (!to_stdout && fclose(fp) && code == DG_OK)
 		code = dg_error_set(&err, DG_E_IO, "cannot write %s: %s", output, strerror(errno));
 	rc = report(&f) ? DG_EXIT_FINDINGS : DG_EXIT_OK;

@@ -726,11 +726,12 @@ const char *dg_ldap_uri(const dg_ldap_conn *c)
 
 /* ---- reading entries ---------------------------------------------------- */
 
-static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
+/* Fills the empty entry e from a search entry message. */
+static void read_entry_into(LDAP *ld, LDAPMessage *msg, dg_entry *e)
 {
 	char *dn = ldap_get_dn(ld, msg);
-	dg_entry *e = dg_entry_list_add(out, dn ? dn : "");
 	BerElement *ber = NULL;
+	e->dn = dg_xstrdup(dn ? dn : "");
 	ldap_memfree(dn);
 	for (char *a = ldap_first_attribute(ld, msg, &ber); a;
 	     a = ldap_next_attribute(ld, msg, ber)) {
@@ -742,6 +743,14 @@ static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
 	}
 	if (ber)
 		ber_free(ber, 0);
+}
+
+static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
+{
+	dg_entry *e = dg_entry_list_add(out, "");
+	free(e->dn);
+	e->dn = NULL;
+	read_entry_into(ld, msg, e);
 }
 
 static const char *const rootdse_attrs[] = {
@@ -946,44 +955,73 @@ static int fetch_ranges(dg_ldap_conn *c, dg_entry *e, const char *base, unsigned
 /* AD hands out at most MaxValRange values of a multi-valued attribute and
  * names the part it sent "member;range=0-1499"; fetch the rest so that no
  * large group comes back silently short.  Incomplete ones are findings. */
-static dg_code complete_ranges(dg_ldap_conn *c, dg_entry_list *l, size_t first, dg_findings *f,
-			       dg_error *err)
+static void complete_ranges(dg_ldap_conn *c, dg_entry *e, dg_findings *f)
 {
-	(void)err;
-	for (size_t k = first; k < l->nr; k++) {
-		dg_entry *e = &l->items[k];
-		for (size_t i = 0; i < e->nattrs;) {
-			size_t blen;
-			unsigned long next = 0;
-			int last = 0;
-			char *base;
-			if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
-				i++;
-				continue;
-			}
-			base = dg_xstrndup(e->attrs[i].name, blen);
-			merge_range(e, i, base);
-			if (!last && fetch_ranges(c, e, base, next) < 0) {
-				dg_finding *fd = dg_findings_add(
-					f, "LDAP018", DG_SEV_ERROR, "",
-					"the values of %s of %s could not all be read (ranged "
-					"retrieval stopped): the result is INCOMPLETE", base, e->dn);
-				dg_finding_hint(fd, "Check the bind account's read access to the entry, "
-						"then run the check again.");
-			}
-			free(base);
-			/* merge_range removed attribute i; what follows moved down */
+	for (size_t i = 0; i < e->nattrs;) {
+		size_t blen;
+		unsigned long next = 0;
+		int last = 0;
+		char *base;
+		if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
+			i++;
+			continue;
 		}
+		base = dg_xstrndup(e->attrs[i].name, blen);
+		merge_range(e, i, base);
+		if (!last && fetch_ranges(c, e, base, next) < 0) {
+			dg_finding *fd = dg_findings_add(
+				f, "LDAP018", DG_SEV_ERROR, "",
+				"the values of %s of %s could not all be read (ranged "
+				"retrieval stopped): the result is INCOMPLETE", base, e->dn);
+			dg_finding_hint(fd, "Check the bind account's read access to the entry, "
+					"then run the check again.");
+		}
+		free(base);
+		/* merge_range removed attribute i; what follows moved down */
 	}
-	return DG_OK;
+}
+
+typedef struct append_ctx {
+	dg_entry_list *out;
+} append_ctx;
+
+static int append_entry(void *ctx, dg_entry *e)
+{
+	dg_entry_list *l = ((append_ctx *)ctx)->out;
+	dg_entry *slot = dg_entry_list_add(l, "");
+	free(slot->dn);
+	*slot = *e; /* take it over */
+	memset(e, 0, sizeof(*e));
+	return 0;
 }
 
 dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
 			   dg_error *err)
 {
+	append_ctx a = { out };
+	return dg_ldap_search_each(c, base, filter, attrs, append_entry, &a, f, err);
+}
+
+/* One search entry: ranges completed, then handed to the callback. */
+static int deliver(dg_ldap_conn *c, LDAPMessage *msg, dg_ldap_entry_fn fn, void *ctx,
+		   dg_findings *f)
+{
+	dg_entry e = { 0 };
+	int stop;
+	read_entry_into(c->ld, msg, &e);
+	complete_ranges(c, &e, f);
+	stop = fn(ctx, &e);
+	dg_entry_release(&e);
+	return stop;
+}
+
+dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
+			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
+			    dg_findings *f, dg_error *err)
+{
 	struct berval cookie = { 0, NULL };
-	size_t first = out->nr;
+	size_t count = 0;
 	dg_code code = DG_OK;
 	int done = 0;
 
@@ -1031,7 +1069,13 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 				break;
 			}
 			if (rc == LDAP_RES_SEARCH_ENTRY) {
-				read_entry(c->ld, msg, out);
+				count++;
+				if (deliver(c, msg, fn, ctx, f)) {
+					ldap_msgfree(msg);
+					ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+					done = 1;
+					break;
+				}
 				ldap_msgfree(msg);
 				continue;
 			}
@@ -1065,7 +1109,7 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 					f, "LDAP018", DG_SEV_ERROR, "",
 					"the list is INCOMPLETE: the server stopped the search %s "
 					"below \"%s\" after %zu entries (result %d, %s)%s%s",
-					filter, base, out->nr - first, res, limit_name(res),
+					filter, base, count, res, limit_name(res),
 					diag && *diag ? ": " : "", diag && *diag ? diag : "");
 				dg_finding_hint(
 					fd, "%s",
@@ -1091,8 +1135,6 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 	}
 	if (cookie.bv_val)
 		ber_memfree(cookie.bv_val);
-	if (code == DG_OK)
-		code = complete_ranges(c, out, first, f, err);
 	return code;
 }
 

@@ -98,6 +98,16 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
 			   dg_error *err);
 
+/* The same search, each entry handed to fn as it arrives instead of being
+ * collected (memory stays one entry, however big the directory).  fn may
+ * take the entry over (copy the struct, then memset *e to 0); otherwise it
+ * is freed after the call.  fn returns non-zero to stop the search early
+ * (it is abandoned; the result is DG_OK with the entries delivered so far). */
+typedef int (*dg_ldap_entry_fn)(void *ctx, dg_entry *e);
+dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
+			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
+			    dg_findings *f, dg_error *err);
+
 /* Appends to `out` the ldapsearch command line an administrator can run to
  * repeat this search by hand: -H URI, -x, -ZZ for StartTLS, -D DN -W (the
  * password is prompted for, never written), -E pr=1000/noprompt, with

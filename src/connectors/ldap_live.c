@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* What the AD rules read (snapshot_ldap.c): classes and category, account
  * flags, names, addresses, the Exchange flag, and group links both ways. */
@@ -93,121 +92,162 @@ static char *fetch_filter(const dg_profile *p)
 	return dg_strbuf_detach(&q);
 }
 
-static int write_ldif(FILE *fp, const dg_entry_list *l, const char *uri, const char *base)
+/* One live read: connected, the base known, the search set up. */
+typedef struct live {
+	dg_ldap_conn *c;
+	dg_entry rootdse;
+	const char *base;          /* into the profile or rootdse */
+	char *filter;
+	dg_strlist attrs;
+	const char **attr_list;    /* NULL-terminated view of attrs */
+	const dg_progress *progress;
+	size_t count;
+} live;
+
+static dg_code live_open(const dg_profile *p, live *l, dg_findings *f, dg_error *err)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
-	int bad = 0;
-	dg_ldif_write_header(&sb);
-	dg_strbuf_addf(&sb, "# dirgate snapshot of %s, base %s\n\n", uri, base);
-	for (size_t i = 0; i < l->nr && !bad; i++) {
-		dg_ldif_write_entry(&sb, &l->items[i]);
-		if (sb.len > (1u << 20)) {
-			bad = fwrite(sb.buf, 1, sb.len, fp) != sb.len;
-			dg_strbuf_reset(&sb);
-		}
-	}
-	if (!bad && fwrite(sb.buf, 1, sb.len, fp) != sb.len)
-		bad = 1;
-	dg_strbuf_release(&sb);
-	return bad || fflush(fp) ? -1 : 0;
+	dg_code code;
+	memset(l, 0, sizeof(*l)); /* attrs: an all-zero strlist is an empty one */
+	if ((code = dg_ldap_connect(p, &l->c, f, err)) != DG_OK)
+		return code;
+	if ((code = dg_ldap_rootdse(l->c, &l->rootdse, err)) != DG_OK)
+		return code;
+	if (!(l->base = dg_ldap_search_base(p, &l->rootdse, f)))
+		return dg_error_set(err, DG_E_INVALID, "no base DN to search (see the findings)");
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+		for (size_t i = 0; ad_attrs[i]; i++)
+			dg_strlist_push(&l->attrs, ad_attrs[i]);
+	else
+		ldap_attrs(p, &l->attrs);
+	l->filter = fetch_filter(p);
+	l->attr_list = dg_xcalloc(l->attrs.nr + 1, sizeof(*l->attr_list)); /* NULL-terminated */
+	memcpy(l->attr_list, l->attrs.items, l->attrs.nr * sizeof(*l->attr_list));
+	return DG_OK;
 }
 
-dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char **base,
-			      char **uri, dg_findings *f, dg_error *err)
+static void live_close(live *l)
 {
-	dg_ldap_conn *c = NULL;
-	dg_entry rootdse = { 0 };
-	dg_entry_list entries = DG_ENTRY_LIST_INIT;
-	dg_strlist attrs = DG_STRLIST_INIT;
-	const char *b;
-	const char **attr_list = NULL;
-	char *filter = NULL;
+	free(l->attr_list);
+	free(l->filter);
+	dg_strlist_clear(&l->attrs);
+	dg_entry_release(&l->rootdse);
+	dg_ldap_close(l->c);
+}
+
+/* Called for every entry; tells the watcher every 1024th. */
+static void live_count(live *l)
+{
+	if (++l->count % 1024 == 0 && l->progress)
+		l->progress->fn(l->progress->ctx, l->count, 0);
+}
+
+static void live_done(live *l)
+{
+	if (l->progress)
+		l->progress->fn(l->progress->ctx, l->count, 1);
+}
+
+/* ---- dirgate snapshot: each entry written as it arrives --------------- */
+
+typedef struct writer {
+	live *l;
+	FILE *fp;
+	dg_strbuf sb;
+	int bad;
+} writer;
+
+static int write_one(void *ctx, dg_entry *e)
+{
+	writer *w = ctx;
+	live_count(w->l);
+	dg_ldif_write_entry(&w->sb, e);
+	if (w->sb.len > (1u << 20)) {
+		w->bad |= fwrite(w->sb.buf, 1, w->sb.len, w->fp) != w->sb.len;
+		dg_strbuf_reset(&w->sb);
+	}
+	return w->bad; /* a full disk stops the search */
+}
+
+dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			      size_t *count, char **base, char **uri, dg_findings *f,
+			      dg_error *err)
+{
+	live l;
+	writer w = { &l, fp, DG_STRBUF_INIT, 0 };
 	dg_code code;
 
 	*count = 0;
 	*base = *uri = NULL;
-	if ((code = dg_ldap_connect(p, &c, f, err)) != DG_OK)
-		return code;
-	if ((code = dg_ldap_rootdse(c, &rootdse, err)) != DG_OK)
-		goto done;
-	if (!(b = dg_ldap_search_base(p, &rootdse, f))) {
-		code = dg_error_set(err, DG_E_INVALID, "no base DN to search (see the findings)");
-		goto done;
+	code = live_open(p, &l, f, err);
+	l.progress = progress;
+	if (code == DG_OK) {
+		dg_ldif_write_header(&w.sb);
+		dg_strbuf_addf(&w.sb, "# dirgate snapshot of %s, base %s\n\n", dg_ldap_uri(l.c),
+			       l.base);
+		code = dg_ldap_search_each(l.c, l.base, l.filter, l.attr_list, write_one, &w, f,
+					   err);
+		live_done(&l);
 	}
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
-		for (size_t i = 0; ad_attrs[i]; i++)
-			dg_strlist_push(&attrs, ad_attrs[i]);
-	else
-		ldap_attrs(p, &attrs);
-	filter = fetch_filter(p);
-	attr_list = dg_xcalloc(attrs.nr + 1, sizeof(*attr_list)); /* NULL-terminated */
-	memcpy(attr_list, attrs.items, attrs.nr * sizeof(*attr_list));
-	code = dg_ldap_search_all(c, b, filter, attr_list, &entries, f, err);
-	if (code != DG_OK)
-		goto done;
-	*base = dg_xstrdup(b);
-	*uri = dg_xstrdup(dg_ldap_uri(c));
-	if (write_ldif(fp, &entries, *uri, b) < 0)
-		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
-	*count = entries.nr;
-done:
-	free(attr_list);
-	free(filter);
-	dg_strlist_clear(&attrs);
-	dg_entry_list_clear(&entries);
-	dg_entry_release(&rootdse);
-	dg_ldap_close(c);
+	if (code == DG_OK) {
+		if (!w.bad && fwrite(w.sb.buf, 1, w.sb.len, fp) != w.sb.len)
+			w.bad = 1;
+		if (w.bad || fflush(fp))
+			code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s",
+					    strerror(errno));
+		*base = dg_xstrdup(l.base);
+		*uri = dg_xstrdup(dg_ldap_uri(l.c));
+		*count = l.count;
+	}
+	dg_strbuf_release(&w.sb);
+	live_close(&l);
 	return code;
 }
 
-/* file:line of a temporary file that is gone helps nobody. */
-static void forget_temp_locations(dg_findings *f, const char *path)
+/* ---- live preview: each entry fed to the snapshot engine --------------- */
+
+typedef struct feeder {
+	live *l;
+	dg_snapshot_feed *feed;
+} feeder;
+
+static int feed_one(void *ctx, dg_entry *e)
 {
-	for (size_t i = 0; i < f->nr; i++) {
-		if (f->items[i].file && !strcmp(f->items[i].file, path)) {
-			free(f->items[i].file);
-			f->items[i].file = NULL;
-			f->items[i].line = f->items[i].column = 0;
-		}
-	}
+	feeder *fd = ctx;
+	live_count(fd->l);
+	dg_snapshot_feed_entry(fd->feed, e);
+	return 0;
 }
 
-/* Live preview: snapshot into a private temporary file, then the snapshot
- * connector over it, with the base DN the live search used. */
+/* Live preview: the search streams through the snapshot engine, with the
+ * base DN the live search used — the same engine and the same entries as
+ * an offline preview of `dirgate snapshot`'s file, so the results agree;
+ * memory is the engine's tables, never the whole directory. */
 static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char path[4096];
-	dg_profile view = *p; /* shallow: only the snapshot and base change */
-	char *base = NULL, *uri = NULL;
-	size_t count;
-	FILE *fp;
-	int fd;
-	dg_code code;
+	dg_profile view = *p; /* shallow: only the base changes */
+	live l;
+	feeder fd = { &l, NULL };
+	dg_code code = live_open(p, &l, &out->findings, err);
 
-	snprintf(path, sizeof(path), "%s/dirgate-live-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if ((fd = mkstemp(path)) < 0 || !(fp = fdopen(fd, "w+"))) {
-		if (fd >= 0)
-			close(fd);
-		return dg_error_set(err, DG_E_IO, "cannot create a temporary file in %s: %s",
-				    tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-	}
-	code = dg_ldap_live_snapshot(p, fp, &count, &base, &uri, &out->findings, err);
-	fclose(fp);
+	l.progress = out->progress && out->progress->fn ? out->progress : NULL;
 	if (code == DG_OK) {
-		view.directory.snapshot = path;
+		/* the view is only read; the profile type has no const fields */
 		if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
-			view.directory.ad.base_dn = base;
+			view.directory.ad.base_dn = (char *)l.base;
 		else
-			view.directory.ldap.base_dn = base;
-		code = dg_connector_ldap_snapshot.fetch(&view, out, err);
-		forget_temp_locations(&out->findings, path);
-		free(out->source_detail);
-		out->source_detail = dg_xasprintf("%s (%s)", uri, base);
+			view.directory.ldap.base_dn = (char *)l.base;
+		code = dg_snapshot_feed_begin(&view, out, &fd.feed, err);
 	}
-	unlink(path);
-	free(base);
-	free(uri);
+	if (code == DG_OK) {
+		code = dg_ldap_search_each(l.c, l.base, l.filter, l.attr_list, feed_one, &fd,
+					   &out->findings, err);
+		live_done(&l);
+		out->entries_read = l.count;
+		free(out->source_detail);
+		out->source_detail = dg_xasprintf("%s (%s)", dg_ldap_uri(l.c), l.base);
+	}
+	dg_snapshot_feed_end(fd.feed, code == DG_OK);
+	live_close(&l);
 	return code;
 }
 
