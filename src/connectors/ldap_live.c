@@ -134,10 +134,10 @@ static void live_close(live *l)
 	dg_ldap_close(l->c);
 }
 
-/* Called for every entry; tells the watcher every 1024th. */
+/* Called for every entry; tells the watcher the first and every 1024th. */
 static void live_count(live *l)
 {
-	if (++l->count % 1024 == 0 && l->progress)
+	if ((++l->count % 1024 == 0 || l->count == 1) && l->progress)
 		l->progress->fn(l->progress->ctx, l->count, 0);
 }
 

@@ -2222,7 +2222,7 @@ static int on_entry_counted(void *ctx, dg_entry *e)
 {
 	snap *s = ctx;
 	on_entry(s, e);
-	if (s->progress && !(s->out->entries_read & 1023))
+	if (s->progress && (!(s->out->entries_read & 1023) || s->out->entries_read == 1))
 		s->progress->fn(s->progress->ctx, s->out->entries_read, 0);
 	return 0;
 }

@@ -15,7 +15,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
 import slapd  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, run_pty  # noqa: E402
 
 t = Tap()
 binary = os.path.abspath(sys.argv[1])
@@ -68,6 +68,14 @@ try:
             t.check(alice["fullName"] == "Alice Anders" and
                     alice["emailAddresses"] == ["alice@example.com"] and
                     alice["groups"] == ["engineering"], "alice mapped", alice)
+
+            t.check(p.stderr == b"", "no progress when stderr is not a terminal",
+                    p.stderr[:300])
+        rc, out, term = run_pty(binary, ["preview", "--format", "json", live_path], env=env)
+        t.check(rc == 0 and b"reading the directory: 1 entries" in term and
+                term.endswith(b"\r\x1b[K") and live and
+                comparable(json.loads(out)) == comparable(live),
+                "live progress on a terminal, cleared; same output", term[-300:])
 
         snap = os.path.join(tmp, "snap.ldif")
         p = run(["snapshot", live_path, "--output", snap])
