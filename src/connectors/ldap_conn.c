@@ -521,7 +521,8 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 				     diag ? diag : "");
 		dg_finding_hint(fd, "set /directory/protocol to %s so the password travels "
 				    "encrypted",
-				t->is_ad ? "\"ldaps\"" : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
+				t->is_ad ? "\"ldaps\" or \"ldap-tls\" (StartTLS)"
+					 : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
 		ret = dg_error_set(err, DG_E_INVALID, "%s: strong authentication required",
 				   c->uri);
 	} else {
@@ -1152,6 +1153,15 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 	if (cookie.bv_val)
 		ber_memfree(cookie.bv_val);
 	return code;
+}
+
+void dg_ldap_escape_filter_value(const char *v, size_t n, dg_strbuf *out)
+{
+	struct berval in = { (ber_len_t)n, (char *)v }, esc = { 0, NULL };
+	if (ldap_bv2escaped_filter_value(&in, &esc) != LDAP_SUCCESS)
+		abort(); /* its only failure is out of memory: as dg_xmalloc does */
+	dg_strbuf_add(out, esc.bv_val, esc.bv_len);
+	ldap_memfree(esc.bv_val);
 }
 
 /* ---- the ldapsearch command --------------------------------------------- */

@@ -35,7 +35,7 @@ typedef struct dg_ldap_options {
  *   ldap              server, port, protocol ldap | ldap-tls (StartTLS) | ldap-ssl
  *   active-directory  server, or else a DC found by DNS SRV
  *                     _ldap._tcp.dc._msdcs.<domain> (falling back to the
- *                     domain name itself); protocol ldap | ldaps
+ *                     domain name itself); protocol ldap | ldaps | ldap-tls (StartTLS)
  * The bind is a simple bind with the resolved secret (dg_secret_resolve),
  * anonymous when the profile names no bind DN / user.  On failure *out is
  * NULL, findings explain why (unreachable, timeout, untrusted chain, host
@@ -107,6 +107,11 @@ typedef int (*dg_ldap_entry_fn)(void *ctx, dg_entry *e);
 dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
 			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
 			    dg_findings *f, dg_error *err);
+
+/* Appends value v[0..n) to `out` escaped for an LDAP filter by libldap
+ * (ldap_bv2escaped_filter_value: "(", ")", "*", "\\", control bytes and
+ * every byte >= 0x80 as \\XX), so no value can change a filter's shape. */
+void dg_ldap_escape_filter_value(const char *v, size_t n, dg_strbuf *out);
 
 /* Appends to `out` the ldapsearch command line an administrator can run to
  * repeat this search by hand: -H URI, -x, -ZZ for StartTLS, -D DN -W (the

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* What the AD rules read (snapshot_ldap.c): classes and category, account
  * flags, names, addresses, the Exchange flag, and group links both ways. */
@@ -74,14 +75,12 @@ static void add_filter(dg_strbuf *q, const char *f)
 		dg_strbuf_addf(q, "(%s)", f); /* "uid=x" is a filter to ldapsearch too */
 }
 
-/* Users, and the groups when a group selection needs them. */
+/* Users, and the groups when a group selection needs them (generic LDAP;
+ * Active Directory fetches the two apart, see live_run). */
 static char *fetch_filter(const dg_profile *p)
 {
-	const dg_directory *d = &p->directory;
 	dg_strbuf q = DG_STRBUF_INIT;
-	int groups = d->type == DG_DIR_ACTIVE_DIRECTORY ? d->ad.groups.nr > 0
-							: d->ldap.group_names.nr > 0;
-	if (!groups) {
+	if (!p->directory.ldap.group_names.nr || p->directory.type != DG_DIR_LDAP) {
 		add_filter(&q, dg_profile_user_filter(p));
 		return dg_strbuf_detach(&q);
 	}
@@ -94,6 +93,7 @@ static char *fetch_filter(const dg_profile *p)
 
 /* One live read: connected, the base known, the search set up. */
 typedef struct live {
+	const dg_profile *p;
 	dg_ldap_conn *c;
 	dg_entry rootdse;
 	const char *base;          /* into the profile or rootdse */
@@ -102,12 +102,16 @@ typedef struct live {
 	const char **attr_list;    /* NULL-terminated view of attrs */
 	const dg_progress *progress;
 	size_t count;
+	dg_ldap_entry_fn sink;     /* where the entries go */
+	void *sink_ctx;
+	dg_strlist *chain_dns;     /* AD group pass: DNs of the selected groups */
 } live;
 
 static dg_code live_open(const dg_profile *p, live *l, dg_findings *f, dg_error *err)
 {
 	dg_code code;
 	memset(l, 0, sizeof(*l)); /* attrs: an all-zero strlist is an empty one */
+	l->p = p;
 	if ((code = dg_ldap_connect(p, &l->c, f, err)) != DG_OK)
 		return code;
 	if ((code = dg_ldap_rootdse(l->c, &l->rootdse, err)) != DG_OK)
@@ -134,23 +138,103 @@ static void live_close(live *l)
 	dg_ldap_close(l->c);
 }
 
-/* Called for every entry; tells the watcher the first and every 1024th. */
-static void live_count(live *l)
+/* Does this AD group entry carry one of the selected names (cn, name or
+ * sAMAccountName, as the snapshot engine matches them)? */
+static int is_selected_group(const dg_profile *p, const dg_entry *e)
 {
-	if ((++l->count % 1024 == 0 || l->count == 1) && l->progress)
-		l->progress->fn(l->progress->ctx, l->count, 0);
+	static const char *const name_attrs[] = { "cn", "name", "sAMAccountName" };
+	const dg_strarr *sel = &p->directory.ad.groups;
+	for (size_t k = 0; k < sizeof(name_attrs) / sizeof(*name_attrs); k++) {
+		const dg_attr *a = dg_entry_attr(e, name_attrs[k]);
+		for (size_t i = 0; a && i < a->nvals; i++)
+			for (size_t j = 0; j < sel->nr; j++)
+				if (!strcasecmp(a->vals[i].val, sel->items[j]))
+					return 1;
+	}
+	return 0;
 }
 
-static void live_done(live *l)
+/* Every entry of every search passes here: counted, shown to the
+ * progress watcher (the first and every 1024th), noted when it is a
+ * selected group, then handed to the sink. */
+static int live_entry(void *ctx, dg_entry *e)
 {
+	live *l = ctx;
+	if ((++l->count % 1024 == 0 || l->count == 1) && l->progress)
+		l->progress->fn(l->progress->ctx, l->count, 0);
+	if (l->chain_dns && is_selected_group(l->p, e))
+		dg_strlist_push(l->chain_dns, e->dn);
+	return l->sink(l->sink_ctx, e);
+}
+
+/* (&<user filter>(|(memberOf:1.2.840.113556.1.4.1941:=<group DN>)...)):
+ * LDAP_MATCHING_RULE_IN_CHAIN lets the domain controller follow nested
+ * groups, so only the members come back, however big the domain. */
+static char *in_chain_filter(const dg_profile *p, const dg_strlist *dns)
+{
+	dg_strbuf q = DG_STRBUF_INIT;
+	dg_strbuf_adds(&q, "(&");
+	add_filter(&q, dg_profile_user_filter(p));
+	dg_strbuf_adds(&q, "(|");
+	for (size_t i = 0; i < dns->nr; i++) {
+		dg_strbuf_adds(&q, "(memberOf:" DG_OID_IN_CHAIN ":=");
+		dg_ldap_escape_filter_value(dns->items[i], strlen(dns->items[i]), &q);
+		dg_strbuf_addch(&q, ')');
+	}
+	dg_strbuf_adds(&q, "))");
+	return dg_strbuf_detach(&q);
+}
+
+/* Active Directory with a group selection: the groups first (the engine
+ * needs them for the names and the nesting it reports), noting the
+ * selected ones; then only the users IN_CHAIN of those.  Groups given by
+ * DN are used as they are.  No selected group found: no user can qualify,
+ * and the engine says which group is missing. */
+static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
+{
+	const dg_strarr *sel = &l->p->directory.ad.groups;
+	dg_strlist dns = DG_STRLIST_INIT;
+	dg_strbuf gf = DG_STRBUF_INIT;
+	char *uf;
+	dg_code code;
+
+	add_filter(&gf, dg_profile_group_filter(l->p));
+	l->chain_dns = &dns;
+	code = dg_ldap_search_each(l->c, l->base, gf.buf, l->attr_list, live_entry, l, f, err);
+	l->chain_dns = NULL;
+	for (size_t i = 0; i < sel->nr; i++)
+		if (strchr(sel->items[i], '=') && !dg_strlist_contains_ci(&dns, sel->items[i]))
+			dg_strlist_push(&dns, sel->items[i]);
+	if (code == DG_OK && dns.nr) {
+		uf = in_chain_filter(l->p, &dns);
+		code = dg_ldap_search_each(l->c, l->base, uf, l->attr_list, live_entry, l, f, err);
+		free(uf);
+	}
+	dg_strbuf_release(&gf);
+	dg_strlist_clear(&dns);
+	return code;
+}
+
+/* Runs the searches of a live read, every entry to sink(ctx, entry). */
+static dg_code live_run(live *l, dg_ldap_entry_fn sink, void *ctx, dg_findings *f,
+			dg_error *err)
+{
+	dg_code code;
+	l->sink = sink;
+	l->sink_ctx = ctx;
+	if (l->p->directory.type == DG_DIR_ACTIVE_DIRECTORY && l->p->directory.ad.groups.nr)
+		code = ad_in_chain(l, f, err);
+	else
+		code = dg_ldap_search_each(l->c, l->base, l->filter, l->attr_list, live_entry, l,
+					   f, err);
 	if (l->progress)
 		l->progress->fn(l->progress->ctx, l->count, 1);
+	return code;
 }
 
 /* ---- dirgate snapshot: each entry written as it arrives --------------- */
 
 typedef struct writer {
-	live *l;
 	FILE *fp;
 	dg_strbuf sb;
 	int bad;
@@ -159,7 +243,6 @@ typedef struct writer {
 static int write_one(void *ctx, dg_entry *e)
 {
 	writer *w = ctx;
-	live_count(w->l);
 	dg_ldif_write_entry(&w->sb, e);
 	if (w->sb.len > (1u << 20)) {
 		w->bad |= fwrite(w->sb.buf, 1, w->sb.len, w->fp) != w->sb.len;
@@ -173,7 +256,7 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *
 			      dg_error *err)
 {
 	live l;
-	writer w = { &l, fp, DG_STRBUF_INIT, 0 };
+	writer w = { fp, DG_STRBUF_INIT, 0 };
 	dg_code code;
 
 	*count = 0;
@@ -184,9 +267,7 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *
 		dg_ldif_write_header(&w.sb);
 		dg_strbuf_addf(&w.sb, "# dirgate snapshot of %s, base %s\n\n", dg_ldap_uri(l.c),
 			       l.base);
-		code = dg_ldap_search_each(l.c, l.base, l.filter, l.attr_list, write_one, &w, f,
-					   err);
-		live_done(&l);
+		code = live_run(&l, write_one, &w, f, err);
 	}
 	if (code == DG_OK) {
 		if (!w.bad && fwrite(w.sb.buf, 1, w.sb.len, fp) != w.sb.len)
@@ -205,16 +286,9 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *
 
 /* ---- live preview: each entry fed to the snapshot engine --------------- */
 
-typedef struct feeder {
-	live *l;
-	dg_snapshot_feed *feed;
-} feeder;
-
 static int feed_one(void *ctx, dg_entry *e)
 {
-	feeder *fd = ctx;
-	live_count(fd->l);
-	dg_snapshot_feed_entry(fd->feed, e);
+	dg_snapshot_feed_entry(ctx, e);
 	return 0;
 }
 
@@ -226,7 +300,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 {
 	dg_profile view = *p; /* shallow: only the base changes */
 	live l;
-	feeder fd = { &l, NULL };
+	dg_snapshot_feed *feed = NULL;
 	dg_code code = live_open(p, &l, &out->findings, err);
 
 	l.progress = out->progress && out->progress->fn ? out->progress : NULL;
@@ -236,17 +310,15 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 			view.directory.ad.base_dn = (char *)l.base;
 		else
 			view.directory.ldap.base_dn = (char *)l.base;
-		code = dg_snapshot_feed_begin(&view, out, &fd.feed, err);
+		code = dg_snapshot_feed_begin(&view, out, &feed, err);
 	}
 	if (code == DG_OK) {
-		code = dg_ldap_search_each(l.c, l.base, l.filter, l.attr_list, feed_one, &fd,
-					   &out->findings, err);
-		live_done(&l);
+		code = live_run(&l, feed_one, feed, &out->findings, err);
 		out->entries_read = l.count;
 		free(out->source_detail);
 		out->source_detail = dg_xasprintf("%s (%s)", dg_ldap_uri(l.c), l.base);
 	}
-	dg_snapshot_feed_end(fd.feed, code == DG_OK);
+	dg_snapshot_feed_end(feed, code == DG_OK);
 	live_close(&l);
 	return code;
 }
