@@ -1155,15 +1155,6 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 	return code;
 }
 
-void dg_ldap_escape_filter_value(const char *v, size_t n, dg_strbuf *out)
-{
-	struct berval in = { (ber_len_t)n, (char *)v }, esc = { 0, NULL };
-	if (ldap_bv2escaped_filter_value(&in, &esc) != LDAP_SUCCESS)
-		abort(); /* its only failure is out of memory: as dg_xmalloc does */
-	dg_strbuf_add(out, esc.bv_val, esc.bv_len);
-	ldap_memfree(esc.bv_val);
-}
-
 /* ---- the ldapsearch command --------------------------------------------- */
 
 static void add_quoted(dg_strbuf *sb, const char *s)

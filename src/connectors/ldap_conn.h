@@ -108,11 +108,6 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
 			    dg_findings *f, dg_error *err);
 
-/* Appends value v[0..n) to `out` escaped for an LDAP filter by libldap
- * (ldap_bv2escaped_filter_value: "(", ")", "*", "\\", control bytes and
- * every byte >= 0x80 as \\XX), so no value can change a filter's shape. */
-void dg_ldap_escape_filter_value(const char *v, size_t n, dg_strbuf *out);
-
 /* Appends to `out` the ldapsearch command line an administrator can run to
  * repeat this search by hand: -H URI, -x, -ZZ for StartTLS, -D DN -W (the
  * password is prompted for, never written), -E pr=1000/noprompt, with

@@ -178,7 +178,7 @@ static char *in_chain_filter(const dg_profile *p, const dg_strlist *dns)
 	dg_strbuf_adds(&q, "(|");
 	for (size_t i = 0; i < dns->nr; i++) {
 		dg_strbuf_adds(&q, "(memberOf:" DG_OID_IN_CHAIN ":=");
-		dg_ldap_escape_filter_value(dns->items[i], strlen(dns->items[i]), &q);
+		dg_filter_escape_value(dns->items[i], strlen(dns->items[i]), &q); /* libldap */
 		dg_strbuf_addch(&q, ')');
 	}
 	dg_strbuf_adds(&q, "))");
