@@ -8,6 +8,7 @@
 #include "snapshot_ldap.h"
 
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,19 @@ static void push_filter_attrs(const char *filter, dg_strlist *l)
 	dg_filter_free(f);
 }
 
+/* Appends the member search filter with every {member} replaced by `esc`
+ * (already escaped). */
+static void fill_member(const char *tmpl, const char *esc, dg_strbuf *out)
+{
+	const char *hit;
+	while ((hit = strstr(tmpl, "{member}"))) {
+		dg_strbuf_add(out, tmpl, (size_t)(hit - tmpl));
+		dg_strbuf_adds(out, esc);
+		tmpl = hit + 8;
+	}
+	dg_strbuf_adds(out, tmpl);
+}
+
 /* Generic LDAP: the attributes the profile names, and those its filters
  * test (so the snapshot engine can evaluate them offline). */
 static void ldap_attrs(const dg_profile *p, dg_strlist *l)
@@ -54,14 +68,7 @@ static void ldap_attrs(const dg_profile *p, dg_strlist *l)
 	if (d->member_search_filter) {
 		/* {member} is a placeholder; any stand-in value parses the same */
 		dg_strbuf t = DG_STRBUF_INIT;
-		for (const char *s = d->member_search_filter; *s;) {
-			if (!strncmp(s, "{member}", 8)) {
-				dg_strbuf_addch(&t, 'x');
-				s += 8;
-			} else {
-				dg_strbuf_addch(&t, *s++);
-			}
-		}
+		fill_member(d->member_search_filter, "x", &t);
 		push_filter_attrs(t.buf, l);
 		dg_strbuf_release(&t);
 	}
@@ -105,6 +112,8 @@ typedef struct live {
 	dg_ldap_entry_fn sink;     /* where the entries go */
 	void *sink_ctx;
 	dg_strlist *chain_dns;     /* AD group pass: DNs of the selected groups */
+	dg_entry_list *groups;     /* generic LDAP group pass: the groups, kept */
+	void *seen_dns;            /* tsearch set: entries already delivered */
 } live;
 
 static dg_code live_open(const dg_profile *p, live *l, dg_findings *f, dg_error *err)
@@ -136,6 +145,7 @@ static void live_close(live *l)
 	dg_strlist_clear(&l->attrs);
 	dg_entry_release(&l->rootdse);
 	dg_ldap_close(l->c);
+	tdestroy(l->seen_dns, free);
 }
 
 /* Does this AD group entry carry one of the selected names (cn, name or
@@ -162,9 +172,30 @@ static int live_entry(void *ctx, dg_entry *e)
 	live *l = ctx;
 	if ((++l->count % 1024 == 0 || l->count == 1) && l->progress)
 		l->progress->fn(l->progress->ctx, l->count, 0);
+	int stop;
 	if (l->chain_dns && is_selected_group(l->p, e))
 		dg_strlist_push(l->chain_dns, e->dn);
-	return l->sink(l->sink_ctx, e);
+	stop = l->sink(l->sink_ctx, e);
+	if (l->groups && !stop) { /* take it over: the member walk reads it */
+		dg_entry *g = dg_entry_list_add(l->groups, "");
+		free(g->dn);
+		*g = *e;
+		memset(e, 0, sizeof(*e));
+	}
+	return stop;
+}
+
+/* Member searches find a user once per group it is in: deliver it once. */
+static int live_entry_once(void *ctx, dg_entry *e)
+{
+	live *l = ctx;
+	char *dn = dg_xstrdup(e->dn);
+	char **slot = tsearch(dn, &l->seen_dns, (int (*)(const void *, const void *))strcasecmp);
+	if (*slot != dn) {
+		free(dn); /* delivered before */
+		return 0;
+	}
+	return live_entry(l, e);
 }
 
 /* (&<user filter>(|(memberOf:1.2.840.113556.1.4.1941:=<group DN>)...)):
@@ -215,6 +246,154 @@ static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 	return code;
 }
 
+/* ---- generic LDAP: {member} resolved by the server -------------------- */
+
+#define MEMBER_BATCH 64 /* values per member search: one round trip, a short filter */
+
+typedef struct member_walk {
+	live *l;
+	const dg_dir_ldap *d;
+	dg_entry_list groups;      /* every group of the group filter */
+	char *queued;              /* per group: already walked */
+	size_t *queue, nqueue, qhead;
+	void *seen_values;         /* tsearch set of member values asked for */
+	dg_strbuf batch;           /* (|T(v1)T(v2)...) being built */
+	size_t nbatch;
+	dg_code code;
+} member_walk;
+
+static void walk_queue(member_walk *w, size_t g)
+{
+	if (w->queued[g])
+		return;
+	w->queued[g] = 1;
+	w->queue[w->nqueue++] = g;
+}
+
+/* The groups the profile selects: by name (the group name attribute) or
+ * by DN, compared case-insensitively as the snapshot engine does. */
+static void walk_seed(member_walk *w)
+{
+	const char *name_attr = w->d->group_name_attr ? w->d->group_name_attr : "cn";
+	for (size_t g = 0; g < w->groups.nr; g++) {
+		const dg_entry *e = &w->groups.items[g];
+		const dg_attr *a = dg_entry_attr(e, name_attr);
+		for (size_t j = 0; j < w->d->group_names.nr; j++) {
+			const char *want = w->d->group_names.items[j];
+			int hit = !strcasecmp(e->dn, want);
+			for (size_t i = 0; a && i < a->nvals && !hit; i++)
+				hit = !strcasecmp(a->vals[i].val, want);
+			if (hit)
+				walk_queue(w, g);
+		}
+	}
+}
+
+/* Sends the batch: (&<user filter>(|T(v1)...)) — the users among the
+ * members; their groups are already here. */
+static void walk_flush(member_walk *w, dg_findings *f, dg_error *err)
+{
+	dg_strbuf q = DG_STRBUF_INIT;
+	if (!w->nbatch || w->code != DG_OK)
+		return;
+	dg_strbuf_adds(&q, "(&");
+	add_filter(&q, dg_profile_user_filter(w->l->p));
+	dg_strbuf_addf(&q, "(|%s))", w->batch.buf);
+	w->code = dg_ldap_search_each(w->l->c, w->l->base, q.buf, w->l->attr_list,
+				      live_entry_once, w->l, f, err);
+	dg_strbuf_release(&q);
+	dg_strbuf_reset(&w->batch);
+	w->nbatch = 0;
+}
+
+/* One member value: asked for (batched), and every group the filled-in
+ * filter matches is walked too — nested groups, each once (cycles end). */
+static void walk_value(member_walk *w, const dg_value *v, dg_findings *f, dg_error *err)
+{
+	dg_strbuf esc = DG_STRBUF_INIT, t = DG_STRBUF_INIT;
+	dg_filter_error ferr;
+	dg_filter *flt;
+	char *key = dg_xstrdup(v->val);
+	char **slot = tsearch(key, &w->seen_values, (int (*)(const void *, const void *))strcmp);
+	if (*slot != key) {
+		free(key);
+		return;
+	}
+	dg_filter_escape_value(v->val, v->len, &esc); /* libldap: a value cannot
+							 change the filter */
+	fill_member(w->d->member_search_filter, esc.buf, &t);
+	if ((flt = dg_filter_parse(t.buf, &ferr))) {
+		for (size_t g = 0; g < w->groups.nr; g++)
+			if (!w->queued[g] && dg_filter_match(flt, &w->groups.items[g], NULL))
+				walk_queue(w, g);
+		dg_filter_free(flt);
+		dg_strbuf_add(&w->batch, t.buf, t.len);
+		if (++w->nbatch == MEMBER_BATCH)
+			walk_flush(w, f, err);
+	}
+	dg_strbuf_release(&esc);
+	dg_strbuf_release(&t);
+}
+
+/* Generic LDAP with a group selection and a member search filter, the way
+ * MailStore resolves members: the groups first (kept), then from the
+ * selected ones outwards each member value through the member search
+ * filter, filled in with the value escaped, on the server; groups found
+ * that way are walked in turn.  Only members are fetched, however big the
+ * directory; the snapshot engine then resolves the same values offline. */
+static dg_code ldap_member_walk(live *l, dg_findings *f, dg_error *err)
+{
+	member_walk w;
+	dg_strbuf gf = DG_STRBUF_INIT;
+	const char *mattr;
+	memset(&w, 0, sizeof(w));
+	w.l = l;
+	w.d = &l->p->directory.ldap;
+	add_filter(&gf, dg_profile_group_filter(l->p));
+	l->groups = &w.groups;
+	w.code = dg_ldap_search_each(l->c, l->base, gf.buf, l->attr_list, live_entry_once, l,
+				     f, err);
+	l->groups = NULL;
+	dg_strbuf_release(&gf);
+	w.queued = dg_xcalloc(w.groups.nr + 1, 1);
+	w.queue = dg_xcalloc(w.groups.nr + 1, sizeof(*w.queue));
+	walk_seed(&w);
+	mattr = w.d->members_attr ? w.d->members_attr : "member";
+	while (w.code == DG_OK && w.qhead < w.nqueue) {
+		const dg_entry *g = &w.groups.items[w.queue[w.qhead++]];
+		for (size_t i = 0; i < g->nattrs && w.code == DG_OK; i++)
+			if (!strcasecmp(g->attrs[i].name, mattr))
+				for (size_t j = 0; j < g->attrs[i].nvals && w.code == DG_OK; j++)
+					walk_value(&w, &g->attrs[i].vals[j], f, err);
+		if (w.qhead == w.nqueue)
+			walk_flush(&w, f, err); /* nested groups may queue more */
+	}
+	tdestroy(w.seen_values, free);
+	dg_strbuf_release(&w.batch);
+	free(w.queued);
+	free(w.queue);
+	dg_entry_list_clear(&w.groups);
+	return w.code;
+}
+
+/* Does this profile resolve members by search ({member}) with groups selected? */
+static int member_search_selected(const dg_profile *p)
+{
+	dg_filter_error ferr;
+	dg_strbuf t = DG_STRBUF_INIT;
+	dg_filter *f;
+	const dg_dir_ldap *d = &p->directory.ldap;
+	int ok;
+	if (p->directory.type != DG_DIR_LDAP || !d->group_names.nr || !d->member_search_filter)
+		return 0;
+	fill_member(d->member_search_filter, "x", &t);
+	f = dg_filter_parse(t.buf, &ferr); /* a broken one: the engine says so (SNAP010) */
+	ok = f != NULL;
+	dg_strbuf_release(&t);
+	dg_filter_free(f);
+	return ok;
+}
+
 /* Runs the searches of a live read, every entry to sink(ctx, entry). */
 static dg_code live_run(live *l, dg_ldap_entry_fn sink, void *ctx, dg_findings *f,
 			dg_error *err)
@@ -224,6 +403,8 @@ static dg_code live_run(live *l, dg_ldap_entry_fn sink, void *ctx, dg_findings *
 	l->sink_ctx = ctx;
 	if (l->p->directory.type == DG_DIR_ACTIVE_DIRECTORY && l->p->directory.ad.groups.nr)
 		code = ad_in_chain(l, f, err);
+	else if (member_search_selected(l->p))
+		code = ldap_member_walk(l, f, err);
 	else
 		code = dg_ldap_search_each(l->c, l->base, l->filter, l->attr_list, live_entry, l,
 					   f, err);

@@ -36,6 +36,81 @@ def comparable(doc):
     return {k: doc[k] for k in ("summary", "users", "skipped", "conflicts")}
 
 
+POSIX_GROUPS = """dn: cn=mailstore-users,ou=groups,{sfx}
+objectClass: posixGroup
+cn: mailstore-users
+gidNumber: 20001
+memberUid: alice
+memberUid: x)(uid=*
+memberUid: *
+memberUid: devs
+
+dn: cn=devs,ou=groups,{sfx}
+objectClass: posixGroup
+cn: devs
+gidNumber: 20002
+memberUid: bob
+memberUid: ops
+
+dn: cn=ops,ou=groups,{sfx}
+objectClass: posixGroup
+cn: ops
+gidNumber: 20003
+memberUid: carol
+memberUid: devs
+
+dn: cn=others,ou=groups,{sfx}
+objectClass: posixGroup
+cn: others
+gidNumber: 20004
+memberUid: dave
+"""
+
+
+def member_search_tests(s):
+    """posixGroup memberUid through the {member} search filter, live:
+    nested groups, a cycle (devs <-> ops) and crafted values ("*" would
+    select every user and group if it were not escaped)."""
+    s.main.add(POSIX_GROUPS.format(sfx=slapd.SUFFIX))
+    prof = {"name": "posix", "directory": {
+        "type": "ldap", "server": "127.0.0.1", "port": s.main.ldaps_port,
+        "protocol": "ldap-ssl", "baseDn": slapd.SUFFIX, "tls": {"caFile": s.ca_file},
+        "bind": {"dn": slapd.ROOT_DN, "password": {"env": "DG_IT_PW"}},
+        "users": {"filter": "(objectClass=posixAccount)", "userNameAttribute": "uid"},
+        "groups": {"filter": "(objectClass=posixGroup)", "membersAttribute": "memberUid",
+                   "memberSearchFilter": "(|(&(objectClass=posixAccount)(uid={member}))"
+                                         "(&(objectClass=posixGroup)(cn={member})))",
+                   "names": ["mailstore-users"]}}}
+    path = os.path.join(tmp, "posix.json")
+    with open(path, "w") as f:
+        json.dump(prof, f)
+    p = run(["preview", "--format", "json", path])
+    live = json.loads(p.stdout) if p.returncode == 0 else None
+    t.check(live and sorted(u["userName"] for u in live["users"]) == ["alice", "bob", "carol"],
+            "{member}: alice direct, bob and carol through nested groups",
+            live and live["users"] or p.stderr.decode()[-1500:])
+    # 4 groups + the 3 members: the crafted values fetched nobody more
+    t.check(live and live["source"]["entriesRead"] == 7,
+            "only the groups and the members are fetched (crafted values escaped)",
+            live and live["source"])
+    codes = {f["code"]: f["message"] for f in live["findings"]} if live else {}
+    t.check("SNAP013" in codes and "devs" in codes["SNAP013"] and "ops" in codes["SNAP013"],
+            "the devs <-> ops cycle is reported", codes)
+    t.check("SNAP019" in codes and "x)(uid=*" in codes["SNAP019"],
+            "the crafted value is reported as matching no entry", codes)
+
+    snap = os.path.join(tmp, "posix.ldif")
+    p = run(["snapshot", path, "--output", snap])
+    off = dict(prof, directory=dict(prof["directory"], snapshot=snap))
+    with open(path, "w") as f:
+        json.dump(off, f)
+    p2 = run(["preview", "--format", "json", path])
+    offline = json.loads(p2.stdout) if p2.returncode == 0 else None
+    t.check(p.returncode == 0 and live and offline and comparable(live) == comparable(offline),
+            "{member}: the snapshot previewed offline equals the live preview",
+            (p.stderr + p2.stderr).decode()[-1500:])
+
+
 slapd.install_signal_handlers(lambda: None)
 tmp = tempfile.mkdtemp(prefix="dg-preview-live-")
 try:
@@ -97,6 +172,8 @@ try:
         blob = open(snap, "rb").read() if os.path.exists(snap) else b""
         t.check(slapd.ROOT_PW.encode() not in blob and b"userPassword" not in blob,
                 "snapshot holds no password attribute or secret")
+
+        member_search_tests(s)
 
         p = run(["snapshot", live_path])
         t.check(p.returncode == 64, "snapshot without --output is a usage error")
