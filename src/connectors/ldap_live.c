@@ -225,7 +225,7 @@ static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 {
 	const dg_strarr *sel = &l->p->directory.ad.groups;
 	dg_strlist dns = DG_STRLIST_INIT;
-	dg_strbuf gf = DG_STRBUF_INIT;
+	dg_strbuf gf = DG_STRBUF_INIT, canon = DG_STRBUF_INIT;
 	char *uf;
 	dg_code code;
 
@@ -233,9 +233,14 @@ static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 	l->chain_dns = &dns;
 	code = dg_ldap_search_each(l->c, l->base, gf.buf, l->attr_list, live_entry, l, f, err);
 	l->chain_dns = NULL;
-	for (size_t i = 0; i < sel->nr; i++)
-		if (strchr(sel->items[i], '=') && !dg_strlist_contains_ci(&dns, sel->items[i]))
-			dg_strlist_push(&dns, sel->items[i]);
+	for (size_t i = 0; i < sel->nr; i++) {
+		/* a name with '=' in it is not a DN: the server would refuse it */
+		const char *spec = sel->items[i];
+		if (strchr(spec, '=') && !dg_dn_canonical(spec, strlen(spec), &canon) &&
+		    !dg_strlist_contains_ci(&dns, spec))
+			dg_strlist_push(&dns, spec);
+	}
+	dg_strbuf_release(&canon);
 	if (code == DG_OK && dns.nr) {
 		uf = in_chain_filter(l->p, &dns);
 		code = dg_ldap_search_each(l->c, l->base, uf, l->attr_list, live_entry, l, f, err);
