@@ -150,6 +150,14 @@ def main():
                 "a full export previewed offline selects the same users",
                 p.stderr.decode()[-1500:])
 
+        by_dn = dict(prof, directory=dict(prof["directory"], filters=dict(
+            prof["directory"]["filters"], groups=[samba._dn("allstaff")])))
+        p = run(["preview", "--format", "json"], by_dn)
+        dn_sel = json.loads(p.stdout) if p.returncode == 0 else None
+        t.check(live and dn_sel and [u["userName"] for u in dn_sel["users"]] == names,
+                "IN_CHAIN with the group given by DN selects the same users",
+                json.dumps(dn_sel)[:3000] if dn_sel else p.stderr.decode()[-1500:])
+
         tls = dict(prof, directory=dict(prof["directory"], protocol="ldap-tls"))
         p = run(["preview", "--format", "json"], tls)
         over_tls = json.loads(p.stdout) if p.returncode == 0 else None
