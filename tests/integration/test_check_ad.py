@@ -8,6 +8,7 @@ LDAP.  Skips only when Samba or a namespace cannot be had.  Prints TAP.
 usage: test_check_ad.py DIRGATE"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -171,6 +172,21 @@ def main():
             out += p.stdout + p.stderr
         t.check(samba.ADMIN_PW.encode() not in out and samba.USER_PW.encode() not in out,
                 "no password printed")
+
+        # Data code 532 (password expired): Samba refuses to store an old
+        # pwdLastSet ("must be 0 or -1 only"), and a fine-grained policy
+        # under a day counts as "never expires"; so the DC runs 60 days
+        # ahead (libfaketime), past the default 42-day maximum age, and
+        # answers every bind with "AcceptSecurityContext error, data 532".
+        if not shutil.which("faketime"):
+            t.check(True, "# SKIP faketime not installed (scripts/install-deps.sh --test)")
+        else:
+            dc.restart(faketime="+60d")
+            p, doc = check("ldaps")
+            f8 = find(doc, "AD008")
+            t.check(p.returncode == 3 and f8 and "532" in f8["message"] and
+                    f8["path"] == "/directory/bind/password",
+                    "password expired: AD008 (data 532) at the bind password", doc["findings"])
     t.done()
 
 
