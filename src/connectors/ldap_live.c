@@ -275,23 +275,36 @@ static void walk_queue(member_walk *w, size_t g)
 	w->queue[w->nqueue++] = g;
 }
 
-/* The groups the profile selects: by name (the group name attribute) or
- * by DN, compared case-insensitively as the snapshot engine does. */
+/* Is `spec` (a selected group given as a DN) the DN of e?  Compared in
+ * canonical form, as the snapshot engine does, so spacing and case do not
+ * leave a group's members unfetched. */
+static int same_dn(const char *spec, const dg_entry *e, dg_strbuf *a, dg_strbuf *b)
+{
+	return strchr(spec, '=') && !dg_dn_canonical(spec, strlen(spec), a) &&
+	       !dg_dn_canonical(e->dn, strlen(e->dn), b) && a->len == b->len &&
+	       !memcmp(a->buf, b->buf, a->len);
+}
+
+/* The groups the profile selects: by name (the group name attribute,
+ * case-insensitively) or by DN, as the snapshot engine matches them. */
 static void walk_seed(member_walk *w)
 {
 	const char *name_attr = w->d->group_name_attr ? w->d->group_name_attr : "cn";
+	dg_strbuf ca = DG_STRBUF_INIT, cb = DG_STRBUF_INIT;
 	for (size_t g = 0; g < w->groups.nr; g++) {
 		const dg_entry *e = &w->groups.items[g];
 		const dg_attr *a = dg_entry_attr(e, name_attr);
 		for (size_t j = 0; j < w->d->group_names.nr; j++) {
 			const char *want = w->d->group_names.items[j];
-			int hit = !strcasecmp(e->dn, want);
+			int hit = same_dn(want, e, &ca, &cb);
 			for (size_t i = 0; a && i < a->nvals && !hit; i++)
 				hit = !strcasecmp(a->vals[i].val, want);
 			if (hit)
 				walk_queue(w, g);
 		}
 	}
+	dg_strbuf_release(&ca);
+	dg_strbuf_release(&cb);
 }
 
 /* Sends the batch: (&<user filter>(|T(v1)...)) — the users among the

@@ -99,6 +99,20 @@ def member_search_tests(s):
     t.check("SNAP019" in codes and "x)(uid=*" in codes["SNAP019"],
             "the crafted value is reported as matching no entry", codes)
 
+    # the group given by DN, spaced and cased differently from the server's
+    by_dn = dict(prof, directory=dict(prof["directory"], groups=dict(
+        prof["directory"]["groups"], names=["CN=Mailstore-Users, OU=groups, " + slapd.SUFFIX])))
+    with open(path, "w") as f:
+        json.dump(by_dn, f)
+    p = run(["preview", "--format", "json", path])
+    dn_sel = json.loads(p.stdout) if p.returncode == 0 else None
+    t.check(dn_sel and sorted(u["userName"] for u in dn_sel["users"]) ==
+            ["alice", "bob", "carol"] and dn_sel["source"]["entriesRead"] == 7,
+            "{member}: the group selected by DN (any spacing and case)",
+            dn_sel and dn_sel["users"] or p.stderr.decode()[-1500:])
+    with open(path, "w") as f:
+        json.dump(prof, f)
+
     snap = os.path.join(tmp, "posix.ldif")
     p = run(["snapshot", path, "--output", snap])
     off = dict(prof, directory=dict(prof["directory"], snapshot=snap))
