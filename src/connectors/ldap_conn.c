@@ -102,29 +102,22 @@ static unsigned get16(const unsigned char *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
-/* The best DC from DNS SRV _ldap._tcp.dc._msdcs.<domain> (lowest priority,
- * then highest weight), or NULL.  The answer is parsed by hand with
- * dn_skipname/dn_expand (in glibc's libc) so no libresolv is needed. */
-static char *srv_lookup(const char *domain)
+char *dg_ldap_srv_best(const unsigned char *ans, size_t len)
 {
-	unsigned char ans[8192];
-	char name[NS_MAXDNAME], best[NS_MAXDNAME] = "";
+	char best[NS_MAXDNAME] = "";
 	unsigned best_prio = 0x10000;
-	int best_weight = -1, n, k;
+	int best_weight = -1, k;
 	const unsigned char *p, *end;
 	unsigned qd, an;
 
-	if (snprintf(name, sizeof(name), "_ldap._tcp.dc._msdcs.%s", domain) >= (int)sizeof(name))
+	if (len < NS_HFIXEDSZ || len > 65535)
 		return NULL;
-	n = res_query(name, ns_c_in, ns_t_srv, ans, sizeof(ans));
-	if (n < NS_HFIXEDSZ || n > (int)sizeof(ans))
-		return NULL;
-	end = ans + n;
+	end = ans + len;
 	qd = get16(ans + 4);
 	an = get16(ans + 6);
 	p = ans + NS_HFIXEDSZ;
 	for (unsigned i = 0; i < qd; i++) {
-		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_QFIXEDSZ > end)
+		if ((k = dn_skipname(p, end)) < 0 || k > end - p || end - p - k < NS_QFIXEDSZ)
 			return NULL;
 		p += k + NS_QFIXEDSZ;
 	}
@@ -132,16 +125,17 @@ static char *srv_lookup(const char *domain)
 		unsigned type, rdlen, prio;
 		int weight;
 		char target_name[NS_MAXDNAME];
-		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_RRFIXEDSZ > end)
+		if ((k = dn_skipname(p, end)) < 0 || k > end - p || end - p - k < NS_RRFIXEDSZ)
 			return NULL;
 		p += k;
 		type = get16(p);
 		rdlen = get16(p + 8);
 		p += NS_RRFIXEDSZ;
-		if (p + rdlen > end)
+		if (rdlen > (size_t)(end - p))
 			return NULL;
+		/* dn_expand reads the target from within the record only */
 		if (type == ns_t_srv && rdlen >= 7 &&
-		    dn_expand(ans, end, p + 6, target_name, sizeof(target_name)) >= 0 &&
+		    dn_expand(ans, p + rdlen, p + 6, target_name, sizeof(target_name)) >= 0 &&
 		    strcmp(target_name, ".") && *target_name) {
 			prio = get16(p);
 			weight = (int)get16(p + 2);
@@ -154,6 +148,21 @@ static char *srv_lookup(const char *domain)
 		p += rdlen;
 	}
 	return *best ? dg_xstrdup(best) : NULL;
+}
+
+/* The best DC from DNS SRV _ldap._tcp.dc._msdcs.<domain>, or NULL. */
+static char *srv_lookup(const char *domain)
+{
+	unsigned char ans[8192];
+	char name[NS_MAXDNAME];
+	int n;
+
+	if (snprintf(name, sizeof(name), "_ldap._tcp.dc._msdcs.%s", domain) >= (int)sizeof(name))
+		return NULL;
+	n = res_query(name, ns_c_in, ns_t_srv, ans, sizeof(ans));
+	if (n < 0 || n > (int)sizeof(ans))
+		return NULL;
+	return dg_ldap_srv_best(ans, (size_t)n);
 }
 
 static int resolves(const char *host)

@@ -61,6 +61,13 @@ dg_code dg_ldap_connect_as(const dg_profile *p, const dg_ldap_identity *who,
 
 void dg_ldap_close(dg_ldap_conn *c);
 
+/* The target of the best SRV record (lowest priority, then highest weight)
+ * in the DNS answer ans[0..len) — how a domain controller is picked from
+ * _ldap._tcp.dc._msdcs.<domain> — or NULL (caller frees).  The answer
+ * comes from the network: malformed or truncated ones give NULL.  Parsed
+ * with glibc's dn_skipname/dn_expand; exposed for the tests and fuzzer. */
+char *dg_ldap_srv_best(const unsigned char *ans, size_t len);
+
 /* The URI connected to, e.g. "ldaps://dc01.contoso.com:636". */
 const char *dg_ldap_uri(const dg_ldap_conn *c);
 
