@@ -40,6 +40,7 @@ typedef struct live {
 	FILE *snap;
 	dg_findings *f;
 	dg_google_feed feed;
+	const dg_progress *progress; /* NULL: nobody is watching */
 } live;
 
 enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
@@ -228,6 +229,8 @@ static dg_code feed_page(live *l, enum page_kind kind, size_t sel, const dg_http
 			rc = dg_google_feed_users(&l->feed, page, next, &why);
 		cJSON_Delete(page);
 	}
+	if (rc == 0 && kind == PAGE_USERS && l->progress)
+		l->progress->fn(l->progress->ctx, l->feed.entries_read, 0);
 	if (rc == 0 && l->snap && write_page(l->snap, kind, sel < l->feed.ngroups
 					     ? l->feed.groups[sel].selection : NULL, &res->body)) {
 		dg_strbuf_release(&why);
@@ -471,14 +474,16 @@ static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, 
 }
 
 /* The whole live run; users land in `users`, the snapshot (if fp) in fp. */
-static dg_code live_run(const dg_profile *p, FILE *fp, dg_dir_user_list *users, size_t *count,
-			char **source, dg_findings *f, dg_error *err)
+static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			dg_dir_user_list *users, size_t *count, char **source, dg_findings *f,
+			dg_error *err)
 {
 	live l;
 	dg_code code = live_open(&l, p, f, err);
 
 	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
 	l.snap = fp;
+	l.progress = progress && progress->fn ? progress : NULL;
 	if (l.g->tls.accept_all_certificates == 1) /* said by every run, not only check */
 		dg_findings_add(f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
 				"certificates are not verified: anyone in the middle can read the "
@@ -496,17 +501,19 @@ static dg_code live_run(const dg_profile *p, FILE *fp, dg_dir_user_list *users, 
 		*count = l.feed.entries_read;
 		*source = live_source(&l);
 	}
+	if (l.progress)
+		l.progress->fn(l.progress->ctx, l.feed.entries_read, 1);
 	live_close(&l);
 	return code;
 }
 
-dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char **source,
-				dg_findings *f, dg_error *err)
+dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progress,
+				size_t *count, char **source, dg_findings *f, dg_error *err)
 {
 	dg_dir_user_list users = DG_DIR_USER_LIST_INIT;
 	dg_code code;
 	users.arena = dg_arena_new();
-	code = live_run(p, fp, &users, count, source, f, err);
+	code = live_run(p, fp, progress, &users, count, source, f, err);
 	if (code == DG_OK && (fflush(fp) || ferror(fp)))
 		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	dg_dir_user_list_clear(&users);
@@ -516,8 +523,8 @@ dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, ch
 static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	out->users.arena = dg_arena_new();
-	return live_run(p, NULL, &out->users, &out->entries_read, &out->source_detail,
-			&out->findings, err);
+	return live_run(p, NULL, out->progress, &out->users, &out->entries_read,
+			&out->source_detail, &out->findings, err);
 }
 
 const dg_connector dg_connector_google_live = { "google-live", live_fetch };

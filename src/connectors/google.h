@@ -25,9 +25,10 @@ extern const dg_connector dg_connector_google_snapshot;
 
 /* Reads the directory live and writes the snapshot to `fp`; *count says
  * how many users, *source (caller frees) where they came from.  Findings
- * (group lookups, refused requests) go to `f`. */
-dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, size_t *count, char **source,
-				dg_findings *f, dg_error *err);
+ * (group lookups, refused requests) go to `f`; `progress` (may be NULL)
+ * hears the user count after every page. */
+dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progress,
+				size_t *count, char **source, dg_findings *f, dg_error *err);
 
 /* Live probes for `dirgate check`: token, Directory API reachable, every
  * selected group found exactly once.  Returns 0 when every probe ran. */
