@@ -537,6 +537,7 @@ typedef struct snap_reader {
 	size_t line;
 	int seen_header, seen_users;
 	dg_google_feed feed;
+	const dg_progress *progress; /* NULL: nobody is watching */
 } snap_reader;
 
 static dg_code snap_fail(snap_reader *r, dg_error *err, const char *fmt, ...)
@@ -626,6 +627,8 @@ static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
 	} else if (cJSON_GetObjectItemCaseSensitive(line, "users")) {
 		r->seen_users = 1;
 		rc = dg_google_feed_users(&r->feed, page, NULL, &why);
+		if (rc == 0 && r->progress)
+			r->progress->fn(r->progress->ctx, r->feed.entries_read, 0);
 	} else {
 		return snap_fail(r, err, "a line that is neither a lookup, members nor users "
 				 "page");
@@ -666,6 +669,8 @@ static dg_code snap_finish(snap_reader *r, dg_fetch_result *out, dg_error *err)
 	dg_google_group_findings(&r->feed, "/directory/filters/groups", &out->findings);
 	status_findings(&r->feed, &r->p->directory.google, &out->findings);
 	out->entries_read = r->feed.entries_read;
+	if (r->progress)
+		r->progress->fn(r->progress->ctx, r->feed.entries_read, 1);
 	return DG_OK;
 }
 
@@ -775,7 +780,8 @@ static dg_code snap_plain_file(snap_reader *r, FILE *fp, dg_error *err)
 static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	const char *path = p->directory.snapshot;
-	snap_reader r = { .p = p, .name = path };
+	snap_reader r = { .p = p, .name = path,
+			  .progress = out->progress && out->progress->fn ? out->progress : NULL };
 	FILE *fp = fopen(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, len;
