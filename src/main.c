@@ -15,6 +15,11 @@ static const struct command {
 	{ "snapshot", dg_cmd_snapshot, "save a live LDAP/AD directory as an LDIF snapshot" },
 	{ "uri", dg_cmd_uri, "check one OpenID Connect redirect URI" },
 	{ "filter", dg_cmd_filter, "lint one LDAP search filter" },
+	{ "pull", dg_cmd_pull, "save the server's directory-services configuration" },
+	{ "plan", dg_cmd_plan, "diff the directory against the live MailStore server" },
+	{ "push", dg_cmd_push, "set the server's directory-services configuration" },
+	{ "sync", dg_cmd_sync, "run MailStore's directory synchronisation" },
+	{ "migrate", dg_cmd_migrate, "rename MailStore users from an old=new list" },
 };
 
 static void usage(FILE *fp)
