@@ -641,13 +641,18 @@ dg_code dg_http_send_many(dg_http *h, const dg_http_request *req,
 		int running = 0;
 		curl_multi_perform(h->multi, &running);
 		collect(h, xs, next);
-		if (running)
-			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
-		else if (wait > 0)
-			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
-		done = 0;
-		for (size_t i = 0; i < n; i++)
+		done = active = 0;
+		for (size_t i = 0; i < n; i++) {
 			done += xs[i].done;
+			active += i < next && !xs[i].done;
+		}
+		/* Wait only for something: a transfer in flight or a retry
+		 * that is due later.  When the last transfer has just finished,
+		 * or a slot is free for the next one, a 200 ms poll on no
+		 * sockets would add that much to every request. */
+		if (done == n || (!running && next < n && active < (size_t)parallel))
+			continue;
+		curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
 	}
 	dg_code rc = DG_OK;
 	for (size_t i = 0; i < n && rc == DG_OK; i++)
