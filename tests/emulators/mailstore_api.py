@@ -46,6 +46,7 @@ import base64
 import json
 import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -272,6 +273,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
+    # One buffered write per answer and no Nagle: headers and body in
+    # separate segments would meet the client's delayed ACK (40 ms each).
+    wbufsize = 1 << 16
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *a):
         if self.server.state.args.verbose:
@@ -298,6 +306,7 @@ class Handler(BaseHTTPRequestHandler):
     def _drop(self):
         self.entry["status"] = "dropped"
         self.close_connection = True
+        self.wfile = open(os.devnull, "wb")   # nothing buffered may go out
         try:
             self.connection.shutdown(2)
         except OSError:
@@ -318,7 +327,7 @@ class Handler(BaseHTTPRequestHandler):
         self.entry = {"method": method, "path": path, "status": None,
                       "contentType": self.headers.get("Content-Type"),
                       "contentLength": self.headers.get("Content-Length"),
-                      "time": time.time()}
+                      "time": time.time(), "peerPort": self.client_address[1]}
         if path.startswith("/_control/"):
             return self._control(method, path[len("/_control/"):])
         with st.lock:
