@@ -5,6 +5,7 @@
 #include "../core/secret.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,9 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
 	}
 	fingerprint(st, env.result);
 	dg_ms_envelope_release(&env);
+	/* Hand the tree's many small blocks back: what comes next (the
+	 * preview's arena) is mmapped and would not reuse them.  Tuning only. */
+	malloc_trim(0);
 	return with_info ? fetch_info(c, parallel > 0 ? parallel : 8, st, err) : DG_OK;
 }
 

@@ -44,15 +44,18 @@ dg_code dg_plan_run_profile(dg_ms_session *s, int resolve, int parallel, dg_plan
 	r->profile_json = dg_profile_json(s->profile, err);
 	if (!r->profile_json)
 		return err->code;
+	/* The server first: its GetUsers answer (body and JSON tree) is the
+	 * biggest transient allocation and is gone before the preview of a
+	 * large directory is built, so the two never add up. */
+	rc = dg_srv_fetch(s->client, 1, parallel, &r->state, err);
+	if (rc)
+		return rc;
 	rc = dg_connector_preview(s->profile, &r->preview, err);
 	if (rc)
 		return rc;
 	if (dg_findings_count(&r->preview.findings, DG_SEV_ERROR))
 		return dg_error_set(err, DG_E_INVALID, "the directory preview has errors; "
 				    "'dirgate preview %s' shows them", s->profile->file);
-	rc = dg_srv_fetch(s->client, 1, parallel, &r->state, err);
-	if (rc)
-		return rc;
 	return dg_plan_build(s->profile, &r->map, r->profile_json, &r->preview, &r->state,
 			     resolve, &r->plan, &r->cfg_after, err);
 }
