@@ -25,7 +25,8 @@ static void show(const char *what, const dg_ms_envelope *env, int fmt, int *firs
 	char *res = env->result ? cJSON_Print(env->result) : NULL;
 
 	if (fmt == DG_FMT_JSON) {
-		printf("%s\"%s\":{\"status\":", *first ? "{" : ",", what);
+		printf("%s\"%s\":{\"status\":", *first ? "{" : ",",
+		       strcmp(what, "dry run") ? "sync" : "dryRun");
 		dg_strbuf sb = DG_STRBUF_INIT;
 		dg_strbuf_add_json_str(&sb, env->status_code ? env->status_code : "");
 		dg_strbuf_adds(&sb, ",\"log\":");

@@ -541,10 +541,12 @@ dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 
 	dg_strbuf_addf(&url, "invoke/%s", fn);
 	for (i = 0; i < n; i++) {
-		dg_ms_arg a = { arg, values[i] };
-		dg_strbuf u = DG_STRBUF_INIT;
 		forms[i] = (dg_strbuf)DG_STRBUF_INIT;
 		res[i] = (dg_http_response)DG_HTTP_RESPONSE_INIT;
+	}
+	for (i = 0; i < n; i++) {
+		dg_ms_arg a = { arg, values[i] };
+		dg_strbuf u = DG_STRBUF_INIT;
 		if (build_form(c, fn, &a, 1, &forms[i], err)) {
 			first = err->code;
 			goto out;

@@ -463,6 +463,8 @@ static void json_user(dg_strbuf *out, const dg_plan_item *it)
 		json_strlist(out, &it->dir->emails);
 		dg_strbuf_adds(out, ",\"distinguishedName\":");
 		json_opt(out, it->dir->dn);
+		dg_strbuf_adds(out, ",\"groups\":");
+		json_strlist(out, &it->dir->groups);
 	} else {
 		dg_strbuf_add_json_str(out, it->srv->user_name);
 		dg_strbuf_adds(out, ",\"fullName\":");

@@ -139,6 +139,8 @@ def test_pipeline():
         act = {u["userName"]: u for u in plan["users"]}
         t.check(rc == 0 and act.get(same, {}).get("action") == "unchanged",
                 "plan: unchanged user", err + out[:400])
+        t.check(act.get(same, {}).get("groups") == by_name[same]["groups"],
+                "plan users carry the preview's fields (groups)", json.dumps(act.get(same)))
         t.check(act.get(changed, {}).get("action") == "update" and
                 act[changed]["changes"]["fullName"] == {"from": "Old Name",
                                                         "to": by_name[changed]["fullName"]},
@@ -432,27 +434,60 @@ def test_metadata():
         t.check(rc == 64, "a bad --schedule is a usage error", err)
 
 
+def test_sync_output():
+    import pty
+    with emulator(sync_steps=5, sync_step_ms=80) as emu:
+        prof = write_profile("syncout", emu)
+        rc, out, err = run(["sync", prof, "--yes", "--format", "json"])
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            doc = {}
+        t.check(rc == 0 and doc.get("dryRun", {}).get("status") == "succeeded" and
+                doc.get("sync", {}).get("result", {}).get("created") and
+                "created" in (doc["sync"].get("log") or ""),
+                "sync --format json: both runs with status, log and result", out + err)
+        t.check("%" not in err, "no progress on stderr when it is not a terminal", err)
+        master, slave = pty.openpty()
+        e = dict(os.environ, NO_COLOR="1", **ENV)
+        p = subprocess.Popen([binary, "sync", prof], cwd=tmp, env=e, stdout=subprocess.PIPE,
+                             stderr=slave)
+        os.close(slave)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+        p.wait(timeout=60)
+        os.close(master)
+        text = got.decode("utf-8", "replace")
+        outputs.append(("sync pty", text))
+        t.check(p.returncode == 0 and "sync:" in text and "%" in text,
+                "progress on stderr when it is a terminal", text)
+
+
 def test_canaries():
     leaks = [name for name, text in outputs
              if API_PW in text or BIND_PW in text or
              (SERVER_SECRET in text and "include-secrets" not in name)]
     t.check(not leaks, "no secret canary in any output", leaks)
-    for f in os.listdir(tmp):
+    # every file the commands wrote (plans, backups, rename lists, listings)
+    for f in sorted(os.listdir(tmp)):
         p = os.path.join(tmp, f)
-        if not os.path.isfile(p) or f.endswith(".json") and f.startswith(("pipe", "guard",
-                                                                           "mig", "cancel",
-                                                                           "faults", "badpw",
-                                                                           "tls", "spe",
-                                                                           "meta")):
+        if not os.path.isfile(p):
             continue
         with open(p, "rb") as fh:
             data = fh.read()
-        t.check(API_PW.encode() not in data and BIND_PW.encode() not in data,
-                "no canary in written file %s" % f)
+        t.check(API_PW.encode() not in data and BIND_PW.encode() not in data and
+                SERVER_SECRET.encode() not in data, "no canary in written file %s" % f)
 
 
 for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults, test_tls,
-           test_spe, test_metadata, test_canaries):
+           test_spe, test_metadata, test_sync_output, test_canaries):
     try:
         fn()
     except Exception as e:  # a broken step is a failure, not a crash of the run
