@@ -416,7 +416,7 @@ static void send_cancel(dg_ms_client *c, const char *token)
 }
 
 /* Polls a running call until it ends (env is replaced by each new status). */
-static dg_code poll(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg_error *err)
+static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg_error *err)
 {
 	long deadline = 0;
 	char *token = dg_xstrdup(env->token);
@@ -518,7 +518,7 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 	if (!strcmp(out->status_code, "running") && out->token) {
 		free(c->last_token);
 		c->last_token = dg_xstrdup(out->token);
-		rc = poll(c, fn, out, err);
+		rc = wait_job(c, fn, out, err);
 		if (rc)
 			return rc;
 	}
@@ -561,7 +561,7 @@ dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 			   : dg_error_set(&one, DG_E_NETWORK, "%s for %s: %s", fn, values[i],
 					  dg_http_failure_str(res[i].failure));
 		if (!codes[i] && !strcmp(out[i].status_code, "running") && out[i].token)
-			codes[i] = poll(c, fn, &out[i], &one);
+			codes[i] = wait_job(c, fn, &out[i], &one);
 		if (!codes[i])
 			codes[i] = finish(c, fn, &out[i], &one);
 		if (codes[i] && !first) {

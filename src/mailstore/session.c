@@ -56,8 +56,11 @@ dg_code dg_plan_run_profile(dg_ms_session *s, int resolve, int parallel, dg_plan
 	if (dg_findings_count(&r->preview.findings, DG_SEV_ERROR))
 		return dg_error_set(err, DG_E_INVALID, "the directory preview has errors; "
 				    "'dirgate preview %s' shows them", s->profile->file);
-	return dg_plan_build(s->profile, &r->map, r->profile_json, &r->preview, &r->state,
-			     resolve, &r->plan, &r->cfg_after, err);
+	rc = dg_plan_build(s->profile, &r->map, r->profile_json, &r->preview, &r->state,
+			   resolve, &r->plan, &r->cfg_after, err);
+	/* The plan reports what the preview found too (as preview does). */
+	dg_findings_move(&r->plan.findings, &r->preview.findings);
+	return rc;
 }
 
 void dg_plan_run_release(dg_plan_run *r)
