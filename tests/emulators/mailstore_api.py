@@ -28,6 +28,8 @@ Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/fault  {"function": "GetUsers" | "*", "kind":
         "500" | "429" | "drop" | "slow" | "fail-halfway" | "expire-token",
         "count": N (default 1), "delayMs": ms, "retryAfter": s}
+  POST /_control/hide       {"function": F, "arg": A?}  an older MailStore:
+                            get-metadata omits it and calls to it are refused
   POST /_control/directory  [users...]      replace the fixture directory
   POST /_control/users      [users...]      replace the user store
   POST /_control/config     {...}           replace the DS config
@@ -230,6 +232,7 @@ class State:
             inst.status = "stopped"
             self.instances[inst.id] = inst
         self.jobs = {}
+        self.hidden = set()   # "Function" or "Function.arg": an older version
         self.faults = []
         self.log = []
         for inst in self.instances.values():
@@ -466,7 +469,10 @@ class Handler(BaseHTTPRequestHandler):
         for name, (spec, scope) in sorted(FUNCS.items()):
             if scope == "spe" and not st.spe or scope == "server" and st.spe:
                 continue
-            a = [{"name": n, "type": t, "nullable": nl} for n, t, nl in spec]
+            if name in st.hidden:
+                continue
+            a = [{"name": n, "type": t, "nullable": nl} for n, t, nl in spec
+                 if "%s.%s" % (name, n) not in st.hidden]
             if st.spe and scope == "instance":
                 a.insert(0, {"name": "instanceID", "type": S, "nullable": False})
             out.append({"name": name, "args": a})
@@ -510,10 +516,11 @@ class Handler(BaseHTTPRequestHandler):
     # -- functions ------------------------------------------------------------
     def _invoke(self, fn, args):
         st = self.server.state
-        if fn not in FUNCS or (FUNCS[fn][1] == "spe" and not st.spe) or (
+        if fn not in FUNCS or fn in st.hidden or (FUNCS[fn][1] == "spe" and not st.spe) or (
                 FUNCS[fn][1] == "server" and st.spe):
             return self._json(failed("Unknown API function %s." % fn))
         spec, scope = FUNCS[fn]
+        spec = [a for a in spec if "%s.%s" % (fn, a[0]) not in st.hidden]
         if st.spe and scope == "instance":
             spec = [("instanceID", S, False)] + spec
         fault = self._fault(fn)
@@ -766,6 +773,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.faults.append(data)
             elif what == "clear-faults":
                 st.faults = []
+            elif what == "hide":
+                st.hidden.add(data["function"] + ("." + data["arg"] if data.get("arg") else ""))
             elif what == "directory":
                 inst.directory = data
             elif what == "users":

@@ -432,6 +432,20 @@ def test_metadata():
                 "sync --schedule creates a MailStore job", out + err)
         rc, out, err = run(["sync", prof, "--schedule", "weekly:Friday@25:00"])
         t.check(rc == 64, "a bad --schedule is a usage error", err)
+        rc, out, err = run(["sync", prof, "--schedule", "weekly:friday@03:15", "--yes"])
+        jobs = emu.state()["jobs"]
+        t.check(rc == 0 and jobs[-1].get("dayOfWeek") == "Friday" and
+                jobs[-1].get("time") == "03:15", "weekly schedule", out + err)
+        emu.control("hide", {"function": "CreateJob"})
+        emu.control("hide", {"function": "SyncUsersWithDirectoryServices", "arg": "dryRun"})
+        emu.reset_log()
+        rc, out, err = run(["sync", prof, "--schedule", "every:60", "--yes"])
+        t.check(rc == 1 and "does not support CreateJob" in err and
+                "CreateJob" not in log_fns(emu),
+                "a function get-metadata does not list is refused before sending", err)
+        rc, out, err = run(["sync", prof])
+        t.check(rc == 1 and "does not support argument 'dryRun'" in err,
+                "an argument get-metadata does not list is refused before sending", err)
 
 
 def test_sync_output():
