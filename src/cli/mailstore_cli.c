@@ -48,6 +48,9 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 {
 	dg_error err = { 0 };
 	dg_code rc = dg_ms_session_open(s, profile, cancel, &err);
+	/* a profile with errors is "the check found errors"; anything else
+	 * (no target, network, credentials) is "could not do the job" */
+	int bad_profile = dg_findings_count(&s->findings, DG_SEV_ERROR) != 0;
 
 	dg_cli_print_findings(&s->findings);
 	dg_findings_clear(&s->findings);
@@ -55,8 +58,7 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 		return 0;
 	fprintf(stderr, "dirgate %s: %s\n", cmd, err.message);
 	dg_ms_session_close(s);
-	return rc == DG_E_INVALID && !strstr(err.message, "instance") ? DG_EXIT_FINDINGS
-								      : DG_EXIT_FAILURE;
+	return bad_profile ? DG_EXIT_FINDINGS : DG_EXIT_FAILURE;
 }
 
 void dg_cli_progress(void *ctx, int percent, const char *text)

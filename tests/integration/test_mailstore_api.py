@@ -448,6 +448,29 @@ def test_metadata():
                 "an argument get-metadata does not list is refused before sending", err)
 
 
+def test_profile_problems():
+    with emulator() as emu:
+        prof = write_profile("notarget", emu, target=None)
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and 'no "target" block' in err, "a profile without target: told how",
+                err)
+        prof = write_profile("badprof", emu, **{"target/usr": "x"})
+        rc, out, err = run(["push", prof, "--yes"])
+        t.check(rc == 3 and "PROF002" in err and "/target/usr" in err,
+                "a profile with errors: findings with the path, exit 3", err)
+        rc, out, err = run(["push", prof, "--yes"], env={"DG_MS_API_PW": ""})
+        t.check(rc in (1, 3), "an unset password env is refused", err)
+        prof = write_profile("nopw", emu)
+        rc, out, err = run(["pull", prof], env={"DG_MS_API_PW": ""})
+        t.check(rc == 1 and "DG_MS_API_PW" in err, "an empty password variable is named", err)
+        rc, out, err = run(["push", "nosuch.plan"])
+        t.check(rc != 0 and "nosuch.plan" in err, "a missing file is named", err)
+        with open(os.path.join(tmp, "broken.plan"), "w") as f:
+            f.write('{"dirgatePlan": 1, "profileFile": 3}')
+        rc, out, err = run(["push", "broken.plan", "--yes"])
+        t.check(rc == 1 and "profileFile" in err, "a broken plan file is named", err)
+
+
 def test_sync_output():
     import pty
     with emulator(sync_steps=5, sync_step_ms=80) as emu:
@@ -501,7 +524,7 @@ def test_canaries():
 
 
 for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults, test_tls,
-           test_spe, test_metadata, test_sync_output, test_canaries):
+           test_spe, test_metadata, test_profile_problems, test_sync_output, test_canaries):
     try:
         fn()
     except Exception as e:  # a broken step is a failure, not a crash of the run
