@@ -26,7 +26,8 @@ Integration format) that SyncUsersWithDirectoryServices applies.
 
 Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/fault  {"function": "GetUsers" | "*", "kind":
-        "500" | "429" | "drop" | "slow" | "fail-halfway" | "expire-token",
+        "500" | "429" | "503" | "401" | "drop" | "slow" | "fail-halfway" |
+        "expire-token" | "forget-key" (Set drops /server),
         "count": N (default 1), "delayMs": ms, "retryAfter": s}
   POST /_control/hide       {"function": F, "arg": A?}  an older MailStore:
                             get-metadata omits it and calls to it are refused
@@ -670,6 +671,9 @@ class Handler(BaseHTTPRequestHandler):
         cfg = args["config"]
         if not isinstance(cfg, dict):
             raise ApiError("Invalid API argument config: a JSON object is required.")
+        if fault == "forget-key":
+            # a server that silently drops a key it does not know
+            cfg = {k: v for k, v in cfg.items() if k != "server"}
         inst.config = cfg
         return None
 

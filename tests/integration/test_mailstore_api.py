@@ -363,6 +363,11 @@ def test_faults():
         n = sum(1 for e in emu.log() if e.get("function") == "SetDirectoryServicesConfiguration")
         t.check(rc == 1 and n == 1, "a write is never retried after a dropped connection",
                 "%d sends; %s" % (n, err))
+        emu.fault("SetDirectoryServicesConfiguration", "forget-key")
+        rc, out, err = run(["push", prof, "--yes", "--force", "--backup", "v.json"])
+        t.check(rc == 1 and "API010" in err and "/server" in err and
+                "--restore v.json" in err,
+                "read-back verification: a key the server did not keep is reported", err)
         emu.fault("SyncUsersWithDirectoryServices", "fail-halfway")
         rc, out, err = run(["sync", prof])
         t.check(rc == 1 and "could not be reached" in err,
