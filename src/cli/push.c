@@ -281,7 +281,7 @@ static int push_plan(const char *path, const struct push_opts *po)
 	dg_tmap_unmask(cfg, st.config);
 	rc = apply(&s, &map, st.config, cfg, po);
 out:
-	cJSON_Delete(cfg);
+	dg_json_wipe_delete(cfg);
 	dg_tmap_release(&map);
 	dg_srv_state_release(&st);
 	dg_ms_session_close(&s);

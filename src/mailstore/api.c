@@ -201,6 +201,15 @@ int dg_ms_has_arg(const dg_ms_client *c, const char *fn, const char *arg)
 
 /* ---- one request ------------------------------------------------------------ */
 
+/* Form bodies can carry a resolved secret (the config of
+ * SetDirectoryServicesConfiguration): wipe them before they are freed. */
+static void form_release(dg_strbuf *form)
+{
+	if (form->len)
+		explicit_bzero(form->buf, form->len);
+	dg_strbuf_release(form);
+}
+
 static const char *const form_headers[] = {
 	"Content-Type: application/x-www-form-urlencoded", NULL
 };
@@ -411,7 +420,7 @@ static void send_cancel(dg_ms_client *c, const char *token)
 		   &ignored);
 	dg_http_response_release(&res);
 	dg_ms_envelope_release(&env);
-	dg_strbuf_release(&form);
+	form_release(&form);
 	c->cancelled = 1;
 }
 
@@ -460,7 +469,7 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 					  fn, token);
 		}
 		dg_http_response_release(&res);
-		dg_strbuf_release(&form);
+		form_release(&form);
 		if (rc)
 			break;
 	}
@@ -511,7 +520,7 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 	if (once)
 		dg_http_free(once);
 	dg_http_response_release(&res);
-	dg_strbuf_release(&form);
+	form_release(&form);
 	dg_strbuf_release(&path);
 	if (rc)
 		return rc;
@@ -572,7 +581,7 @@ dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 out:
 	for (i = 0; i < n; i++) {
 		free((char *)rq[i].url);
-		dg_strbuf_release(&forms[i]);
+		form_release(&forms[i]);
 		dg_http_response_release(&res[i]);
 	}
 	free(rq);

@@ -70,6 +70,6 @@ void dg_plan_run_release(dg_plan_run *r)
 	dg_preview_release(&r->preview);
 	dg_tmap_release(&r->map);
 	cJSON_Delete(r->profile_json);
-	cJSON_Delete(r->cfg_after);
+	dg_json_wipe_delete(r->cfg_after);
 	memset(r, 0, sizeof(*r));
 }

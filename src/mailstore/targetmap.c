@@ -169,7 +169,7 @@ void dg_cfg_diff_release(dg_cfg_diff *d)
 		free(d->items[i].config);
 		free(d->items[i].profile);
 		cJSON_Delete(d->items[i].before);
-		cJSON_Delete(d->items[i].after);
+		dg_json_wipe_delete(d->items[i].after);
 	}
 	free(d->items);
 	memset(d, 0, sizeof(*d));
@@ -310,7 +310,7 @@ dg_code dg_tmap_apply(const dg_tmap *map, const dg_profile *p, const cJSON *prof
 					  "(target map key for %s)", e->config, e->profile);
 	}
 	if (rc) {
-		cJSON_Delete(cfg);
+		dg_json_wipe_delete(cfg);
 		return rc;
 	}
 	*out = cfg;
@@ -385,6 +385,24 @@ void dg_tmap_unmask(cJSON *cfg, const cJSON *current)
 			dg_tmap_unmask(child, cur);
 		}
 	}
+}
+
+static void wipe(cJSON *node)
+{
+	cJSON *child;
+
+	if (cJSON_IsString(node) && node->valuestring)
+		explicit_bzero(node->valuestring, strlen(node->valuestring));
+	cJSON_ArrayForEach(child, node)
+		wipe(child);
+}
+
+void dg_json_wipe_delete(cJSON *node)
+{
+	if (!node)
+		return;
+	wipe(node);
+	cJSON_Delete(node);
 }
 
 /* ---- the profile's JSON ---------------------------------------------------------------- */

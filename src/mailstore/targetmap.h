@@ -82,6 +82,10 @@ cJSON *dg_json_pointer_get(const cJSON *root, const char *ptr);
 /* Replaces or adds the value (taking ownership), creating objects on the way. */
 int dg_json_pointer_set(cJSON *root, const char *ptr, cJSON *value);
 
+/* Wipes every string in a tree and deletes it (trees that held a
+ * resolved secret). */
+void dg_json_wipe_delete(cJSON *node);
+
 /* Reads a profile file's JSON (for the map's profile pointers). */
 cJSON *dg_profile_json(const dg_profile *p, dg_error *err);
 
