@@ -4,6 +4,7 @@
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include "../connectors/connector.h"
 #include "../core/output.h"
 #include "../core/strbuf.h"
 
@@ -47,6 +48,17 @@ int dg_cli_color(FILE *fp);
  * error and returns DG_EXIT_FAILURE. */
 int dg_cli_write(const char *path, const dg_strbuf *sb);
 
+/* "WHAT: N entries, R/s" on stderr while a long read runs, only when stderr
+ * is a terminal (progress.c).  Returns the callback to hand the library, or
+ * NULL when there is no terminal to show it on. */
+typedef struct dg_cli_progress {
+	dg_progress cb;
+	const char *what;
+	double start, last;
+	int shown;
+} dg_cli_progress;
+const dg_progress *dg_cli_progress_start(dg_cli_progress *pr, const char *what);
+
 /* MailStore commands (src/cli/mailstore_cli.c). */
 #include "../mailstore/session.h"
 #include <signal.h>
@@ -60,7 +72,7 @@ void dg_cli_print_findings(const dg_findings *f);
 int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *cancel,
 		   dg_ms_session *s);
 /* dg_ms_progress_fn: "what: 42%" on stderr when it is a terminal; ctx is `what`. */
-void dg_cli_progress(void *ctx, int percent, const char *text);
+void dg_cli_ms_progress(void *ctx, int percent, const char *text);
 /* Pretty JSON to path (stdout for NULL/"-"); private_file: mode 0600. */
 int dg_cli_write_json(const char *path, const cJSON *obj, int private_file);
 /* "NAME-WHAT-20260101T000000Z.json" */

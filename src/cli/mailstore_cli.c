@@ -61,7 +61,7 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 	return bad_profile ? DG_EXIT_FINDINGS : DG_EXIT_FAILURE;
 }
 
-void dg_cli_progress(void *ctx, int percent, const char *text)
+void dg_cli_ms_progress(void *ctx, int percent, const char *text)
 {
 	const char *what = ctx;
 

@@ -189,7 +189,7 @@ int dg_cmd_sync(int argc, char **argv)
 	dg_cli_catch_sigint();
 	if ((rc = dg_cli_ms_open("sync", argv[optind], &dg_cli_interrupted, &s)))
 		return rc;
-	dg_ms_set_progress(s.client, dg_cli_progress, (void *)"sync");
+	dg_ms_set_progress(s.client, dg_cli_ms_progress, (void *)"sync");
 	if (spec) {
 		rc = schedule(&s, spec, tz, yes);
 		dg_ms_session_close(&s);
