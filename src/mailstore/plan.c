@@ -671,8 +671,10 @@ int dg_is_plan_file(const char *path)
 	dg_error err;
 	size_t len;
 	char *text = slurp(path, &len, &err);
-	int is = text && strstr(text, "\"dirgatePlan\"") != NULL;
+	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+	int is = cJSON_GetObjectItemCaseSensitive(root, "dirgatePlan") != NULL;
 
+	cJSON_Delete(root);
 	free(text);
 	return is;
 }
