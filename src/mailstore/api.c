@@ -23,7 +23,6 @@ struct dg_ms_client {
 	char *base;              /* url without trailing '/' */
 	dg_http *http;           /* aborts when the cancel flag is raised */
 	dg_http *http_nc;        /* ignores it: cancel-async and the polls after it */
-	dg_http_opts ho;         /* for one-off handles (writes) */
 	ms_func *funcs;
 	size_t nfuncs, alloc_funcs;
 	int have_metadata;
@@ -128,7 +127,6 @@ dg_ms_client *dg_ms_open(const dg_ms_opts *o, dg_error *err)
 	c->http_nc = dg_http_new(&ho);
 	ho.cancel = o->cancel;
 	c->http = dg_http_new(&ho);
-	c->ho = ho;
 	if (!c->http || !c->http_nc) {
 		dg_error_set(err, DG_E_INTERNAL, "cannot set up the HTTP client");
 		dg_ms_close(c);
@@ -501,24 +499,15 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 	dg_strbuf form = DG_STRBUF_INIT, path = DG_STRBUF_INIT;
 	dg_code rc;
 
-	dg_http *h = c->http, *once = NULL;
-
 	c->cancelled = 0;
+	/* A write is not retry-safe, so net/http also sends it over a fresh
+	 * connection: it can never be sent twice. */
 	rc = build_form(c, fn, args, nargs, &form, err);
-	if (!rc && !(flags & DG_MS_READ)) {
-		/* A write goes over a connection of its own: libcurl sends a
-		 * request again by itself when a reused connection dies before
-		 * the answer, and a write must never be sent twice. */
-		h = once = dg_http_new(&c->ho);
-		if (!h)
-			rc = dg_error_set(err, DG_E_INTERNAL, "cannot set up the HTTP client");
-	}
 	if (!rc) {
 		dg_strbuf_addf(&path, "invoke/%s", fn);
-		rc = post(c, h, path.buf, &form, (flags & DG_MS_READ) != 0, fn, &res, out, err);
+		rc = post(c, c->http, path.buf, &form, (flags & DG_MS_READ) != 0, fn, &res, out,
+			  err);
 	}
-	if (once)
-		dg_http_free(once);
 	dg_http_response_release(&res);
 	form_release(&form);
 	dg_strbuf_release(&path);
