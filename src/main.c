@@ -15,6 +15,7 @@ static const struct command {
 	{ "snapshot", dg_cmd_snapshot, "save a live LDAP/AD directory as an LDIF snapshot" },
 	{ "uri", dg_cmd_uri, "check one OpenID Connect redirect URI" },
 	{ "filter", dg_cmd_filter, "lint one LDAP search filter" },
+	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
 };
 
 static void usage(FILE *fp)

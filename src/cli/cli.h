@@ -23,6 +23,7 @@ int dg_cmd_preview(int argc, char **argv);
 int dg_cmd_uri(int argc, char **argv);
 int dg_cmd_filter(int argc, char **argv);
 int dg_cmd_snapshot(int argc, char **argv);
+int dg_cmd_cert(int argc, char **argv);
 
 /* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
  * stderr; returns DG_EXIT_USAGE. */
