@@ -54,7 +54,6 @@ typedef struct dg_http_opts {
 	long max_retry_wait_ms;     /* cap on one Retry-After / backoff wait; 0: 30 s */
 	size_t max_body;            /* 0: 256 MiB */
 	volatile sig_atomic_t *cancel; /* optional: non-zero aborts transfers */
-	int verbose;                /* 1: curl's trace on stderr, Authorization redacted */
 } dg_http_opts;
 
 typedef struct dg_http_request {
@@ -66,7 +65,9 @@ typedef struct dg_http_request {
 	const char *basic_user;     /* HTTP Basic when set */
 	const char *basic_password;
 	const char *bearer;         /* "Authorization: Bearer <token>" when set */
-	int retry_safe;             /* 1: may be repeated on 429/503/connection failure */
+	int retry_safe;             /* 1: may be repeated on 429/502/503/504 and on
+	                             * connection failures (never for writes) */
+	long timeout_ms;            /* 0: the client's; long polls ask for more */
 } dg_http_request;
 
 typedef struct dg_http_header {
@@ -92,6 +93,8 @@ void dg_http_response_release(dg_http_response *res);
 /* A client: options plus a connection pool kept between requests. */
 typedef struct dg_http dg_http;
 
+/* NULL only when opts->pin_sha256 is not 64 hex digits (check first with
+ * dg_http_pin_valid to report it as a finding). */
 dg_http *dg_http_new(const dg_http_opts *opts);
 void dg_http_free(dg_http *h);
 
@@ -116,6 +119,9 @@ dg_code dg_http_send_many(dg_http *h, const dg_http_request *req,
 void dg_http_add_escaped(dg_strbuf *sb, const char *value);
 /* Appends "name=value" to a form body, with '&' before it when needed. */
 void dg_http_form_add(dg_strbuf *form, const char *name, const char *value);
+
+/* 1 when pin is a SHA-256 fingerprint: 64 hex digits, ':' separators allowed. */
+int dg_http_pin_valid(const char *pin);
 
 /* The URL without user info, query or fragment: safe to print. */
 char *dg_http_safe_url(const char *url);

@@ -1,0 +1,352 @@
+/* The HTTP layer against the HTTPS listeners of tests/integration/
+ * http_server.py, started by test_http.py, which passes ports and paths in
+ * DG_IT_* variables.  Without them the test is skipped. */
+#include "net/http.h"
+#include "core/strbuf.h"
+#include "../unit/test.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define CANARY_PW "Canary-Http-7c41be"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v ? v : "";
+}
+
+static char *url(const char *server, const char *path)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "DG_IT_%s_PORT", server);
+	return dg_xasprintf("https://127.0.0.1:%s%s", env(name), path);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One GET with the given options; returns the failure class and fills res. */
+static dg_http_failure get(const dg_http_opts *o, const char *server, const char *path,
+			   dg_http_response *res, int retry_safe)
+{
+	dg_http *h = dg_http_new(o);
+	char *u = url(server, path);
+	dg_http_request req = { .url = u, .retry_safe = retry_safe };
+	dg_error err = { 0 };
+	dg_code rc = dg_http_send(h, &req, res, &err);
+	if ((rc == DG_OK) != (res->failure == DG_HTTP_OK))
+		printf("# rc %d but failure %d\n", rc, res->failure);
+	if (rc != DG_OK && !strstr(err.message, dg_http_failure_str(res->failure)))
+		printf("# error does not say why: %s\n", err.message);
+	if (res->detail)
+		printf("# %s: %s\n", path, res->detail);
+	free(u);
+	dg_http_free(h);
+	return res->failure;
+}
+
+static void test_verified(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "GOOD", "/echo", &res, 0), DG_HTTP_OK);
+	CHECK_INT(res.status, 200);
+	CHECK_STR(dg_http_response_header(&res, "content-type"), "application/json");
+	CHECK(strstr(res.body.buf, "\"method\": \"GET\""));
+	CHECK_INT(res.attempts, 1);
+	dg_http_response_release(&res);
+}
+
+static void test_certificate_failures(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http_opts system_store = { 0 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&system_store, "GOOD", "/echo", &res, 0), DG_HTTP_TLS_UNTRUSTED);
+	dg_http_response_release(&res);
+	CHECK_INT(get(&o, "BADCA", "/echo", &res, 0), DG_HTTP_TLS_UNTRUSTED);
+	dg_http_response_release(&res);
+	CHECK_INT(get(&o, "WRONGHOST", "/echo", &res, 0), DG_HTTP_TLS_HOSTNAME);
+	dg_http_response_release(&res);
+	CHECK_INT(get(&o, "EXPIRED", "/echo", &res, 0), DG_HTTP_TLS_EXPIRED);
+	dg_http_response_release(&res);
+}
+
+static void test_pin(void)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	/* The pin names the exact certificate: no CA, chain or host name needed. */
+	dg_http_opts o = { .pin_sha256 = env("DG_IT_BADCA_SHA256") };
+	CHECK_INT(get(&o, "BADCA", "/echo", &res, 0), DG_HTTP_OK);
+	CHECK_INT(res.status, 200);
+	dg_http_response_release(&res);
+	/* A pin with ':' separators and upper case, as certificate viewers show it. */
+	dg_strbuf colons = DG_STRBUF_INIT;
+	const char *hex = env("DG_IT_GOOD_SHA256");
+	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2)
+		dg_strbuf_addf(&colons, "%s%c%c", i ? ":" : "", toupper((unsigned char)hex[i]),
+			       toupper((unsigned char)hex[i + 1]));
+	CHECK(dg_http_pin_valid(colons.buf));
+	dg_http_opts c = { .pin_sha256 = colons.buf };
+	CHECK_INT(get(&c, "GOOD", "/echo", &res, 0), DG_HTTP_OK);
+	dg_http_response_release(&res);
+	dg_strbuf_release(&colons);
+	/* The right chain but the wrong certificate. */
+	dg_http_opts wrong = { .ca_file = env("DG_IT_CA"), .pin_sha256 = env("DG_IT_BADCA_SHA256") };
+	CHECK_INT(get(&wrong, "GOOD", "/echo", &res, 0), DG_HTTP_TLS_PIN);
+	dg_http_response_release(&res);
+	CHECK(!dg_http_pin_valid("abcd"));
+	CHECK(!dg_http_pin_valid(NULL));
+	dg_http_opts bad = { .pin_sha256 = "not-hex" };
+	CHECK(dg_http_new(&bad) == NULL);
+}
+
+static void test_insecure(void)
+{
+	dg_http_opts o = { .insecure = 1 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "EXPIRED", "/echo", &res, 0), DG_HTTP_OK);
+	dg_http_response_release(&res);
+}
+
+static void test_post_and_credentials(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http *h = dg_http_new(&o);
+	char *u = url("GOOD", "/echo");
+	dg_error err = { 0 };
+	/* An empty POST carries Content-Length: 0 (MailStore refuses it otherwise). */
+	dg_http_request empty = { .method = "POST", .url = u, .basic_user = "admin",
+				  .basic_password = CANARY_PW };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(dg_http_send(h, &empty, &res, &err), DG_OK);
+	CHECK(strstr(res.body.buf, "\"content-length\": \"0\""));
+	CHECK(strstr(res.body.buf, "\"authorization\": \"Basic "));
+	CHECK(!strstr(res.body.buf, "expect"));
+	dg_http_response_release(&res);
+
+	dg_strbuf form = DG_STRBUF_INIT;
+	dg_http_form_add(&form, "userName", "anna müller&co");
+	dg_http_form_add(&form, "flag", "true");
+	const char *hdrs[] = { "Accept: application/json", NULL };
+	dg_http_request post = { .url = u, .body = form.buf, .body_len = form.len,
+				 .headers = hdrs, .bearer = "tok-123" };
+	CHECK_INT(dg_http_send(h, &post, &res, &err), DG_OK);
+	CHECK(strstr(res.body.buf, "\"method\": \"POST\""));
+	CHECK(strstr(res.body.buf, "userName=anna%20m%C3%BCller%26co&flag=true"));
+	CHECK(strstr(res.body.buf, "\"authorization\": \"Bearer tok-123\""));
+	CHECK(strstr(res.body.buf, "\"accept\": \"application/json\""));
+	dg_http_response_release(&res);
+	dg_strbuf_release(&form);
+	free(u);
+	dg_http_free(h);
+}
+
+static void test_http_error_is_an_answer(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .max_retries = 3 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "GOOD", "/status?code=500", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.status, 500);
+	CHECK_INT(res.attempts, 1); /* 500 is not retried: the call may have run */
+	CHECK_STR(dg_http_response_header(&res, "Content-Type"), "text/plain");
+	dg_http_response_release(&res);
+}
+
+static long count(const char *key)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	char path[128];
+	snprintf(path, sizeof(path), "/count?key=%s", key);
+	get(&o, "GOOD", path, &res, 0);
+	long n = atol(res.body.buf);
+	dg_http_response_release(&res);
+	return n;
+}
+
+static void test_retry_after(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .max_retries = 3 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	double t0 = now_s();
+	CHECK_INT(get(&o, "GOOD", "/busy?key=r1&n=1&after=1", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.status, 200);
+	CHECK_INT(res.attempts, 2);
+	CHECK(now_s() - t0 >= 0.9); /* it waited as asked */
+	dg_http_response_release(&res);
+	/* 503 with an HTTP date. */
+	CHECK_INT(get(&o, "GOOD", "/busy?key=r2&n=1&after=date&code=503", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.status, 200);
+	dg_http_response_release(&res);
+	/* Not marked safe: one attempt, the 429 is the answer. */
+	CHECK_INT(get(&o, "GOOD", "/busy?key=r3&n=1", &res, 0), DG_HTTP_OK);
+	CHECK_INT(res.status, 429);
+	CHECK_INT(count("r3"), 1);
+	dg_http_response_release(&res);
+	/* Bounded: never more than max_retries + 1 attempts. */
+	CHECK_INT(get(&o, "GOOD", "/busy?key=r4&n=10&after=0", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.status, 429);
+	CHECK_INT(res.attempts, 4);
+	CHECK_INT(count("r4"), 4);
+	dg_http_response_release(&res);
+	/* A Retry-After longer than we may wait is reported, not slept through. */
+	t0 = now_s();
+	CHECK_INT(get(&o, "GOOD", "/busy?key=r5&n=1&after=3600", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.status, 429);
+	CHECK_STR(dg_http_response_header(&res, "retry-after"), "3600");
+	CHECK(now_s() - t0 < 5);
+	dg_http_response_release(&res);
+}
+
+static void test_dropped(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .max_retries = 2 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "GOOD", "/drop?key=d1&n=1", &res, 1), DG_HTTP_OK);
+	CHECK_INT(res.attempts, 2);
+	dg_http_response_release(&res);
+	CHECK_INT(get(&o, "GOOD", "/drop?key=d2&n=1", &res, 0), DG_HTTP_DROPPED);
+	CHECK_INT(count("d2"), 1);
+	dg_http_response_release(&res);
+}
+
+static void test_unreachable_and_timeout(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .connect_timeout_ms = 500,
+			   .timeout_ms = 800 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "DEAD", "/", &res, 0), DG_HTTP_CONNECT);
+	dg_http_response_release(&res);
+	/* Accepts TCP, never speaks TLS. */
+	double t0 = now_s();
+	CHECK_INT(get(&o, "BLACKHOLE", "/", &res, 0), DG_HTTP_TIMEOUT);
+	CHECK(now_s() - t0 < 5);
+	dg_http_response_release(&res);
+	/* A slow answer past the request timeout. */
+	CHECK_INT(get(&o, "GOOD", "/slow?ms=3000", &res, 0), DG_HTTP_TIMEOUT);
+	dg_http_response_release(&res);
+}
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+static void test_cancel(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .cancel = &cancel_flag };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	signal(SIGALRM, on_alarm);
+	struct itimerval it = { .it_value = { 0, 300000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	double t0 = now_s();
+	CHECK_INT(get(&o, "GOOD", "/slow?ms=5000", &res, 1), DG_HTTP_CANCELLED);
+	CHECK(now_s() - t0 < 3);
+	dg_http_response_release(&res);
+	/* Raised before anything is sent: nothing is sent. */
+	CHECK_INT(get(&o, "GOOD", "/busy?key=c2", &res, 1), DG_HTTP_CANCELLED);
+	dg_http_response_release(&res);
+	cancel_flag = 0;
+	CHECK_INT(count("c2"), 0);
+}
+
+static void test_too_large(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .max_body = 1000 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	CHECK_INT(get(&o, "GOOD", "/big?bytes=5000", &res, 0), DG_HTTP_TOO_LARGE);
+	dg_http_response_release(&res);
+	CHECK_INT(get(&o, "GOOD", "/big?bytes=1000", &res, 0), DG_HTTP_OK);
+	CHECK_INT(res.body.len, 1000);
+	dg_http_response_release(&res);
+}
+
+static void test_parallel(void)
+{
+	enum { N = 40, PARALLEL = 6 };
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http *h = dg_http_new(&o);
+	char *u = url("GOOD", "/slow?ms=100&key=par");
+	dg_http_request req[N];
+	dg_http_response res[N];
+	for (int i = 0; i < N; i++) {
+		req[i] = (dg_http_request){ .url = u };
+		res[i] = (dg_http_response)DG_HTTP_RESPONSE_INIT;
+	}
+	dg_error err = { 0 };
+	double t0 = now_s();
+	CHECK_INT(dg_http_send_many(h, req, res, N, PARALLEL, &err), DG_OK);
+	double took = now_s() - t0;
+	int ok = 0;
+	for (int i = 0; i < N; i++) {
+		ok += res[i].status == 200;
+		dg_http_response_release(&res[i]);
+	}
+	CHECK_INT(ok, N);
+	CHECK(took < N * 0.1 / 2); /* really in parallel */
+	free(u);
+	dg_http_response st = DG_HTTP_RESPONSE_INIT;
+	u = url("GOOD", "/stats?key=par");
+	dg_http_request sreq = { .url = u };
+	CHECK_INT(dg_http_send(h, &sreq, &st, &err), DG_OK);
+	const char *m = strstr(st.body.buf, "\"max_concurrent\": ");
+	int max = m ? atoi(m + 18) : -1;
+	if (!(max > 1 && max <= PARALLEL))
+		printf("# max concurrent %d: %s\n", max, st.body.buf);
+	CHECK(max > 1 && max <= PARALLEL);
+	dg_http_response_release(&st);
+	free(u);
+	dg_http_free(h);
+}
+
+static void test_error_names_no_secret(void)
+{
+	dg_http_opts o = { .connect_timeout_ms = 500 };
+	dg_http *h = dg_http_new(&o);
+	char *u = dg_xasprintf("https://admin:%s@127.0.0.1:%s/api?password=%s", CANARY_PW,
+			       env("DG_IT_DEAD_PORT"), CANARY_PW);
+	dg_http_request req = { .url = u, .basic_user = "admin", .basic_password = CANARY_PW };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_error err = { 0 };
+	CHECK_INT(dg_http_send(h, &req, &res, &err), DG_E_NETWORK);
+	CHECK(!strstr(err.message, CANARY_PW));
+	CHECK(strstr(err.message, "https://127.0.0.1:"));
+	CHECK(strstr(err.message, "connection refused"));
+	printf("# %s\n", err.message);
+	dg_http_response_release(&res);
+	free(u);
+	dg_http_free(h);
+}
+
+int main(void)
+{
+	if (!getenv("DG_IT_GOOD_PORT")) {
+		puts("1..0 # SKIP run through test_http.py");
+		return 0;
+	}
+	RUN(test_verified);
+	RUN(test_certificate_failures);
+	RUN(test_pin);
+	RUN(test_insecure);
+	RUN(test_post_and_credentials);
+	RUN(test_http_error_is_an_answer);
+	RUN(test_retry_after);
+	RUN(test_dropped);
+	RUN(test_unreachable_and_timeout);
+	RUN(test_cancel);
+	RUN(test_too_large);
+	RUN(test_parallel);
+	RUN(test_error_names_no_secret);
+	return dg_t_done();
+}
