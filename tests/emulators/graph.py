@@ -83,11 +83,13 @@ class Faults:
         self.unavailable = {}     # path -> how many 503s before answering
         self.retry_after = "1"
         self.expire_after_pages = 0   # a token dies after this many pages (0: never)
-        self.endless = False      # /users nextLink never ends
+        self.endless = False      # True: /users nextLink never ends; "repeat": links to itself
         self.malformed_page = -1  # the page index of /users that is cut-off JSON
         self.drop_page = -1       # the /users page index whose connection is dropped
         self.slow_seconds = 0.0
         self.deny = False         # 403 Authorization_RequestDenied
+        self.page_cap = 0         # serve at most this many items per page (Graph may
+                                  # send fewer than $top); 0: $top
 
 
 class Directory:
@@ -250,7 +252,7 @@ class GraphEmulator:
             k, off, extra = raw.split("|", 2)
         except (ValueError, UnicodeDecodeError):
             return None
-        if k != kind or extra != want_extra or hashlib.sha256(self.secret + raw.encode()).hexdigest()[:16] != mac:
+        if k != kind or (want_extra is not None and extra != want_extra) or hashlib.sha256(self.secret + raw.encode()).hexdigest()[:16] != mac:
             return None
         return int(off)
 
@@ -259,6 +261,10 @@ class GraphEmulator:
 
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one write (flushed per request), and
+            # without Nagle: otherwise every answer waits out a delayed ACK.
+            disable_nagle_algorithm = True
+            wbufsize = 1 << 16
 
             def log_message(self, *a):
                 pass
@@ -363,9 +369,10 @@ class GraphEmulator:
         top, err = parse_top(q.get("$top"))
         if err:
             return self.send_error(h, 400, "Request_BadRequest", err)
+        top = min(top, self.faults.page_cap or top)
         offset = 0
         if "$skiptoken" in q:
-            offset = self.parse_skiptoken("users", q["$skiptoken"])
+            offset = self.parse_skiptoken("users", q["$skiptoken"], None)
             if offset is None:
                 return self.send_error(h, 400, "Directory_ExpiredPageToken",
                                        "The specified page token value has expired and can no longer be included in your request.")
@@ -382,10 +389,14 @@ class GraphEmulator:
         body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(%s)" % ",".join(select or USER_DEFAULT),
                 "value": [project(u, select or USER_DEFAULT) for u in items]}
         nxt = offset + top
+        extra = ""
         if f.endless and nxt >= len(self.dir.users):
-            nxt = offset        # the same page over and over, as a broken service would
+            # the last page over and over under ever new links, as a broken
+            # service would; "repeat" sends the very same link instead
+            nxt = offset
+            extra = "" if f.endless == "repeat" else str(len(self.requests))
         if nxt < len(self.dir.users) or f.endless:
-            body["@odata.nextLink"] = self.next_link("/v1.0/users", q, "users", nxt)
+            body["@odata.nextLink"] = self.next_link("/v1.0/users", q, "users", nxt, extra)
         if page_index == f.malformed_page:
             raw = json.dumps(body).encode()
             return self.send_json(h, 200, None, raw=raw[:len(raw) // 2])
@@ -428,6 +439,7 @@ class GraphEmulator:
         top, err = parse_top(q.get("$top"))
         if err:
             return self.send_error(h, 400, "Request_BadRequest", err)
+        top = min(top, self.faults.page_cap or top)
         offset = 0
         if "$skiptoken" in q:
             offset = self.parse_skiptoken("members", q["$skiptoken"], gid)

@@ -136,3 +136,47 @@ def install_signal_handlers(stop):
         sys.exit(128 + signum)
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, handler)
+
+
+def _b64url(b):
+    import base64
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def sign_assertion(key, cert, client_id, aud, jti=None, now=None, ttl=300):
+    """An RS256 client assertion signed with `openssl dgst` (not dirgate's
+    code), for the tests that show oidc-provider's own refusals."""
+    import hashlib
+    import json
+    import uuid
+    now = int(time.time()) if now is None else now
+    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    head = {"alg": "RS256", "typ": "JWT", "x5t": _b64url(hashlib.sha1(der).digest())}
+    claims = {"aud": aud, "iss": client_id, "sub": client_id, "jti": jti or str(uuid.uuid4()),
+              "nbf": now, "iat": now, "exp": now + ttl}
+    signing_input = "%s.%s" % (_b64url(json.dumps(head).encode()),
+                               _b64url(json.dumps(claims).encode()))
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing_input.encode(),
+                         capture_output=True, check=True).stdout
+    return signing_input + "." + _b64url(sig)
+
+
+def token_request(op, client_id, assertion):
+    """POSTs a client credentials request; returns (status, parsed JSON)."""
+    import json
+    import ssl
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": client_id,
+        "scope": "https://graph.microsoft.com/.default",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion}).encode()
+    ctx = ssl.create_default_context(cafile=op.ca_file)
+    try:
+        with urllib.request.urlopen(op.token_endpoint, data=body, context=ctx, timeout=20) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")

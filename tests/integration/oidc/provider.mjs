@@ -116,7 +116,7 @@ provider.on('server_error', (ctx, err) => console.error('server_error', err));
 // oidc-provider's refusal reason -> the AADSTS code Entra sends for it.
 function aadsts(reason) {
   if (/^client not found/.test(reason)) return 700016;
-  if (/"(exp|nbf|iat)" claim/.test(reason)) return 700024;
+  if (/^jwt (expired|not active yet)|"(exp|nbf|iat)" claim/.test(reason)) return 700024;
   if (/signature verification failed|no applicable key/.test(reason)) return 700027;
   return 0;
 }
