@@ -33,8 +33,9 @@ if [ ! -d build-fuzz ]; then
 fi
 ninja -C build-fuzz >/dev/null || exit 1
 : >"$fuzzlog"
-for t in profile filter uri ldif; do
-	[ -x "build-fuzz/tests/fuzz_$t" ] || continue
+for exe in build-fuzz/tests/fuzz_*; do
+	[ -f "$exe" ] && [ -x "$exe" ] || continue
+	t=${exe#build-fuzz/tests/fuzz_}
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
 	if "build-fuzz/tests/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-20}" -timeout=10 \

@@ -1,0 +1,186 @@
+/* OAuth 2.0 token requests (see oauth.h). */
+#include "oauth.h"
+
+#include "../core/secret.h"
+
+#include <cjson/cJSON.h>
+#include <jwt.h>
+#include <openssl/rand.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A token endpoint answers in a few KiB; anything far bigger is not one. */
+#define MAX_TOKEN_ANSWER (1 << 20)
+
+void dg_oauth_random_id(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		abort(); /* no randomness: refusing beats a guessable jti */
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[32] = 0;
+}
+
+dg_code dg_oauth_sign_rs256(const char *key_pem, size_t key_len,
+			    const char *const *header_fields,
+			    const char *claims_json, char **out, dg_error *err)
+{
+	jwt_t *jwt = NULL;
+	dg_code rc = DG_OK;
+	*out = NULL;
+	if (jwt_new(&jwt))
+		abort();
+	if (jwt_add_grants_json(jwt, claims_json)) {
+		rc = dg_error_set(err, DG_E_INTERNAL, "JWT claims are not a JSON object");
+		goto done;
+	}
+	for (const char *const *h = header_fields; h && h[0] && h[1]; h += 2)
+		if (jwt_add_header(jwt, h[0], h[1])) {
+			rc = dg_error_set(err, DG_E_INTERNAL, "cannot set JWT header '%s'", h[0]);
+			goto done;
+		}
+	if (jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)key_pem, (int)key_len)) {
+		rc = dg_error_set(err, DG_E_INVALID, "the private key cannot sign RS256");
+		goto done;
+	}
+	char *s = jwt_encode_str(jwt);
+	if (!s) {
+		rc = dg_error_set(err, DG_E_INVALID,
+				  "signing failed: the private key is not a usable RSA key");
+		goto done;
+	}
+	*out = dg_xstrdup(s);
+	explicit_bzero(s, strlen(s));
+	free(s); /* libjwt 1.10 allocates with the default allocator */
+done:
+	jwt_free(jwt); /* libjwt wipes the key it copied */
+	return rc;
+}
+
+static char *json_str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsString(v) && v->valuestring ? dg_xstrdup(v->valuestring) : NULL;
+}
+
+/* Entra puts the AADSTS number in error_codes[] and in the description. */
+static long aadsts_of(const cJSON *root, const char *description)
+{
+	const cJSON *codes = cJSON_GetObjectItemCaseSensitive(root, "error_codes");
+	const cJSON *first = cJSON_IsArray(codes) ? cJSON_GetArrayItem(codes, 0) : NULL;
+	if (cJSON_IsNumber(first) && first->valuedouble > 0 && first->valuedouble < 1e9)
+		return (long)first->valuedouble;
+	const char *p = description ? strstr(description, "AADSTS") : NULL;
+	if (p && p[6] >= '0' && p[6] <= '9') {
+		errno = 0;
+		long n = strtol(p + 6, NULL, 10);
+		if (!errno && n > 0 && n < 1000000000L)
+			return n;
+	}
+	return 0;
+}
+
+static dg_code parse_error(const cJSON *root, long status, dg_oauth_error *oerr, dg_error *err)
+{
+	oerr->status = status;
+	oerr->error = json_str(root, "error");
+	oerr->description = json_str(root, "error_description");
+	oerr->aadsts = aadsts_of(root, oerr->description);
+	return dg_error_set(err, DG_E_INVALID, "the token endpoint refused (HTTP %ld, %s)",
+			    status, oerr->error);
+}
+
+static dg_code parse_token(const cJSON *root, time_t now, dg_oauth_token *tok, dg_error *err)
+{
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+	if (!cJSON_IsString(at) || !at->valuestring || !at->valuestring[0])
+		return dg_error_set(err, DG_E_PROTOCOL,
+				    "the token endpoint answered 200 without an access_token");
+	tok->access_token = dg_xstrdup(at->valuestring);
+	tok->token_type = json_str(root, "token_type");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
+	double secs = -1;
+	if (cJSON_IsNumber(exp))
+		secs = exp->valuedouble;
+	else if (cJSON_IsString(exp) && exp->valuestring) /* Entra v1 sends a string */
+		secs = strtod(exp->valuestring, NULL);
+	tok->expires_at = secs > 0 && secs < 86400.0 * 366 ? now + (time_t)secs : 0;
+	return DG_OK;
+}
+
+dg_code dg_oauth_parse_answer(long status, const char *body, size_t len, time_t now,
+			      dg_oauth_token *tok, dg_oauth_error *oerr, dg_error *err)
+{
+	*tok = (dg_oauth_token){ 0 };
+	*oerr = (dg_oauth_error){ 0 };
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	dg_code rc;
+	if (!cJSON_IsObject(root))
+		rc = dg_error_set(err, DG_E_PROTOCOL,
+				  "the token endpoint answered HTTP %ld without a JSON object", status);
+	else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error")))
+		rc = parse_error(root, status, oerr, err);
+	else if (status != 200)
+		rc = dg_error_set(err, DG_E_PROTOCOL,
+				  "the token endpoint answered HTTP %ld without an OAuth error", status);
+	else
+		rc = parse_token(root, now, tok, err);
+	/* The parsed tree holds the token too. */
+	if (root && rc == DG_OK) {
+		cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
+		explicit_bzero(at->valuestring, strlen(at->valuestring));
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+dg_code dg_oauth_request_token(dg_http *h, const char *token_url, const dg_strbuf *form,
+			       dg_oauth_token *tok, dg_oauth_error *oerr,
+			       dg_http_failure *failure, dg_error *err)
+{
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded",
+		"Accept: application/json", NULL,
+	};
+	dg_http_request req = { .method = "POST", .url = token_url, .headers = headers,
+				.body = form->buf, .body_len = form->len, .retry_safe = 1 };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	*tok = (dg_oauth_token){ 0 };
+	*oerr = (dg_oauth_error){ 0 };
+	dg_code rc = dg_http_send(h, &req, &res, err);
+	if (failure)
+		*failure = res.failure;
+	if (rc == DG_OK && res.body.len > MAX_TOKEN_ANSWER)
+		rc = dg_error_set(err, DG_E_PROTOCOL, "the token endpoint's answer is too large");
+	if (rc == DG_OK)
+		rc = dg_oauth_parse_answer(res.status, res.body.buf, res.body.len, time(NULL),
+					   tok, oerr, err);
+	explicit_bzero(res.body.buf, res.body.len);
+	dg_http_response_release(&res);
+	return rc;
+}
+
+int dg_oauth_token_expiring(const dg_oauth_token *tok, time_t now, long margin)
+{
+	return !tok->access_token || (tok->expires_at && tok->expires_at - margin <= now);
+}
+
+void dg_oauth_token_release(dg_oauth_token *tok)
+{
+	dg_secret_free(tok->access_token);
+	free(tok->token_type);
+	*tok = (dg_oauth_token){ 0 };
+}
+
+void dg_oauth_error_release(dg_oauth_error *e)
+{
+	free(e->error);
+	free(e->description);
+	*e = (dg_oauth_error){ 0 };
+}
