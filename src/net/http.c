@@ -641,13 +641,17 @@ dg_code dg_http_send_many(dg_http *h, const dg_http_request *req,
 		int running = 0;
 		curl_multi_perform(h->multi, &running);
 		collect(h, xs, next);
+		done = 0;
+		for (size_t i = 0; i < n; i++)
+			done += xs[i].done;
+		/* Finished: no sleep (with nothing running, the poll below
+		 * would wait the whole cap, 200 ms per request). */
+		if (done == n)
+			break;
 		if (running)
 			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
 		else if (wait > 0)
 			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
-		done = 0;
-		for (size_t i = 0; i < n; i++)
-			done += xs[i].done;
 	}
 	dg_code rc = DG_OK;
 	for (size_t i = 0; i < n && rc == DG_OK; i++)
