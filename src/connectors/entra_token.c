@@ -5,9 +5,6 @@
 #include "../core/strbuf.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
-#include <errno.h>
-#include <jwt.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -60,135 +57,52 @@ char *dg_graph_origin(dg_error *err)
 /* ---- the assertion -------------------------------------------------------- */
 
 /* A random (version 4) GUID, the form Entra's own clients use for jti. */
-static int random_guid(char out[37])
+static void random_guid(char out[37])
 {
 	unsigned char r[16];
 	if (RAND_bytes(r, sizeof r) != 1)
-		return -1;
+		abort();  /* no randomness: refusing beats a guessable jti */
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
 		 r[12], r[13], r[14], r[15]);
-	return 0;
+}
+
+char *dg_entra_assertion_claims(const char *client_id, const char *aud, const char *jti,
+				time_t now)
+{
+	char guid[37];
+	cJSON *c = cJSON_CreateObject();
+	char *out;
+
+	if (!jti) {
+		random_guid(guid);
+		jti = guid;
+	}
+	cJSON_AddStringToObject(c, "aud", aud);
+	cJSON_AddStringToObject(c, "iss", client_id);
+	cJSON_AddStringToObject(c, "sub", client_id);
+	cJSON_AddStringToObject(c, "jti", jti);
+	cJSON_AddNumberToObject(c, "nbf", (double)now);
+	cJSON_AddNumberToObject(c, "iat", (double)now);
+	cJSON_AddNumberToObject(c, "exp", (double)(now + DG_ENTRA_ASSERTION_TTL));
+	out = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	return out;
 }
 
 char *dg_entra_assertion(const char *key_pem, size_t key_len, const char *x5t,
 			 const char *client_id, const char *aud, const char *jti, time_t now,
 			 dg_error *err)
 {
-	char guid[37];
-	jwt_t *jwt = NULL;
-	char *tok = NULL;
-	int rc;
+	const char *const header[] = { "x5t", x5t, NULL };
+	char *claims = dg_entra_assertion_claims(client_id, aud, jti, now), *tok = NULL;
 
-	if (!jti) {
-		if (random_guid(guid) < 0) {
-			dg_error_set(err, DG_E_INTERNAL, "no random numbers for the assertion's jti");
-			return NULL;
-		}
-		jti = guid;
-	}
-	rc = jwt_new(&jwt);
-	rc = rc ? rc : jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)key_pem, (int)key_len);
-	rc = rc ? rc : jwt_add_header(jwt, "x5t", x5t);
-	rc = rc ? rc : jwt_add_grant(jwt, "aud", aud);
-	rc = rc ? rc : jwt_add_grant(jwt, "iss", client_id);
-	rc = rc ? rc : jwt_add_grant(jwt, "sub", client_id);
-	rc = rc ? rc : jwt_add_grant(jwt, "jti", jti);
-	rc = rc ? rc : jwt_add_grant_int(jwt, "nbf", (long)now);
-	rc = rc ? rc : jwt_add_grant_int(jwt, "iat", (long)now);
-	rc = rc ? rc : jwt_add_grant_int(jwt, "exp", (long)now + DG_ENTRA_ASSERTION_TTL);
-	if (!rc)
-		tok = jwt_encode_str(jwt);  /* libjwt 1.10: the string is free()d */
-	if (!tok)
-		dg_error_set(err, DG_E_INVALID, "the private key cannot sign an RS256 assertion "
-			     "(libjwt: %s)", strerror(rc ? rc : errno ? errno : EINVAL));
-	jwt_free(jwt);  /* wipes its copy of the key */
+	if (dg_oauth_sign_rs256(key_pem, key_len, header, claims, &tok, err) != DG_OK)
+		tok = NULL;
+	free(claims);
 	return tok;
-}
-
-/* ---- token endpoint answers ---------------------------------------------- */
-
-static void copy_line(char *dst, size_t n, const char *src)
-{
-	size_t i = 0;
-	for (; src && src[i] && src[i] != '\r' && src[i] != '\n' && i + 1 < n; i++)
-		dst[i] = src[i];
-	dst[i] = 0;
-}
-
-/* "AADSTS700027: ..." -> 700027, when error_codes is missing. */
-static long aadsts_in(const char *text)
-{
-	const char *s = text ? strstr(text, "AADSTS") : NULL;
-	long v = 0;
-	if (!s)
-		return 0;
-	for (s += 6; isdigit((unsigned char)*s) && v < 100000000; s++)
-		v = v * 10 + (*s - '0');
-	return v;
-}
-
-static void parse_oauth_error(const cJSON *root, dg_oauth_error *oe)
-{
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "error_description");
-	const cJSON *codes = cJSON_GetObjectItemCaseSensitive(root, "error_codes");
-	const cJSON *first = cJSON_IsArray(codes) ? cJSON_GetArrayItem(codes, 0) : NULL;
-
-	copy_line(oe->error, sizeof oe->error, cJSON_IsString(e) ? e->valuestring : NULL);
-	copy_line(oe->description, sizeof oe->description,
-		  cJSON_IsString(d) ? d->valuestring : NULL);
-	if (cJSON_IsNumber(first) && first->valuedouble > 0 && first->valuedouble < 1e9)
-		oe->aadsts = (long)first->valuedouble;
-	else
-		oe->aadsts = aadsts_in(oe->description);
-}
-
-int dg_entra_parse_token(long status, const char *body, size_t len, time_t now,
-			 dg_entra_token *tok, dg_oauth_error *oe)
-{
-	cJSON *root = cJSON_ParseWithLength(body ? body : "", len);
-	const cJSON *at, *exp;
-	int rc = -1;
-
-	memset(oe, 0, sizeof *oe);
-	memset(tok, 0, sizeof *tok);
-	oe->status = status;
-	if (!cJSON_IsObject(root)) {
-		snprintf(oe->description, sizeof oe->description,
-			 "HTTP %ld with a body that is not JSON", status);
-		goto out;
-	}
-	at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-	if (status == 200 && cJSON_IsString(at) && *at->valuestring) {
-		exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
-		tok->access_token = dg_xstrdup(at->valuestring);
-		tok->expires_in = cJSON_IsNumber(exp) && exp->valuedouble > 0 &&
-			exp->valuedouble < 1e7 ? (long)exp->valuedouble : 3599;
-		tok->expires_at = now + tok->expires_in;
-		explicit_bzero(at->valuestring, strlen(at->valuestring));
-		rc = 0;
-	} else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "error"))) {
-		parse_oauth_error(root, oe);
-		rc = 1;
-	} else {
-		snprintf(oe->description, sizeof oe->description,
-			 "HTTP %ld without access_token or error", status);
-	}
-out:
-	cJSON_Delete(root);
-	return rc;
-}
-
-void dg_entra_token_release(dg_entra_token *tok)
-{
-	if (tok->access_token) {
-		explicit_bzero(tok->access_token, strlen(tok->access_token));
-		free(tok->access_token);
-	}
-	memset(tok, 0, sizeof *tok);
 }
 
 /* ---- findings ------------------------------------------------------------- */
@@ -198,10 +112,20 @@ static const char *thumb(const dg_cert_prints *pr)
 	return pr && pr->sha1_hex[0] ? pr->sha1_hex : "(unknown: certFile unreadable)";
 }
 
+/* The first line of error_description: the rest is Entra's trace ids. */
+static void first_line(char *dst, size_t n, const char *src)
+{
+	size_t i = 0;
+	for (; src && src[i] && src[i] != '\r' && src[i] != '\n' && i + 1 < n; i++)
+		dst[i] = src[i];
+	dst[i] = 0;
+}
+
 dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p,
 				   const dg_cert_prints *pr, dg_findings *out)
 {
 	const dg_dir_m365 *m = &p->directory.m365;
+	char desc[512];
 	const char *cid = m->client_id ? m->client_id : "", *tid = m->tenant_id ? m->tenant_id : "";
 	dg_finding *fd;
 
@@ -249,25 +173,26 @@ dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p
 				"true); check the MailStore server's clock too");
 		return fd;
 	default:
+		first_line(desc, sizeof desc, oe->description);
 		fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory",
 				     "the token endpoint refused the request: HTTP %ld %s%s%s", oe->status,
-				     oe->error[0] ? oe->error : "(no error code)",
-				     oe->description[0] ? ": " : "", oe->description);
+				     oe->error ? oe->error : "(no error code)",
+				     desc[0] ? ": " : "", desc);
 		dg_finding_hint(fd, "check tenantId, clientId and that the certificate with SHA-1 "
 				"thumbprint %s is uploaded to the app registration", thumb(pr));
 		return fd;
 	}
 }
 
-dg_finding *dg_entra_network_finding(const dg_http_response *res, const char *url,
-				     const char *what, dg_findings *out)
+dg_finding *dg_entra_network_finding(dg_http_failure failure, const char *detail,
+				     const char *url, const char *what, dg_findings *out)
 {
 	char *safe = dg_http_safe_url(url);
 	dg_finding *fd = dg_findings_add(out, "M365013", DG_SEV_ERROR, "/directory",
 					 "%s %s cannot be reached: %s%s%s", what, safe,
-					 dg_http_failure_str(res->failure),
-					 res->detail ? " — " : "", res->detail ? res->detail : "");
-	if (res->failure >= DG_HTTP_TLS_UNTRUSTED && res->failure <= DG_HTTP_TLS_OTHER)
+					 dg_http_failure_str(failure), detail ? " — " : "",
+					 detail ? detail : "");
+	if (failure >= DG_HTTP_TLS_UNTRUSTED && failure <= DG_HTTP_TLS_OTHER)
 		dg_finding_hint(fd, "behind a TLS-inspecting proxy, set /directory/tls/caFile to "
 				"the proxy's CA certificate (PEM)");
 	else
@@ -382,75 +307,54 @@ dg_code dg_entra_client_init(dg_entra_client *c, const dg_profile *p, dg_http *h
 	return load_key(c, p, out, err);
 }
 
-static dg_code post_token(dg_entra_client *c, const char *assertion, dg_http_response *res,
-			  dg_error *err)
+static void token_form(const dg_entra_client *c, const char *assertion, dg_strbuf *form)
 {
-	static const char *const headers[] = {
-		"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL,
-	};
-	dg_strbuf form = DG_STRBUF_INIT;
-	dg_http_request req = { 0 };
-	dg_code rc;
-
-	dg_http_form_add(&form, "client_id", c->profile->directory.m365.client_id);
-	dg_http_form_add(&form, "scope", DG_GRAPH_SCOPE);
-	dg_http_form_add(&form, "client_assertion_type",
+	dg_http_form_add(form, "client_id", c->profile->directory.m365.client_id);
+	dg_http_form_add(form, "scope", DG_GRAPH_SCOPE);
+	dg_http_form_add(form, "client_assertion_type",
 			 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-	dg_http_form_add(&form, "client_assertion", assertion);
-	dg_http_form_add(&form, "grant_type", "client_credentials");
-	req.method = "POST";
-	req.url = c->token_url;
-	req.headers = headers;
-	req.body = form.buf;
-	req.body_len = form.len;
-	req.retry_safe = 0;  /* the assertion's jti is single-use */
-	rc = dg_http_send(c->http, &req, res, err);
-	explicit_bzero(form.buf, form.len);
-	dg_strbuf_release(&form);
-	return rc;
+	dg_http_form_add(form, "client_assertion", assertion);
+	dg_http_form_add(form, "grant_type", "client_credentials");
 }
 
 dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *err)
 {
-	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	dg_oauth_error oe;
-	time_t now = time(NULL);
+	dg_strbuf form = DG_STRBUF_INIT;
+	dg_oauth_error oe = { 0 };
+	dg_http_failure failure = DG_HTTP_OK;
 	char *assertion;
+	dg_finding *fd;
 	dg_code rc;
-	int parsed;
 
-	dg_entra_token_release(&c->token);
+	dg_oauth_token_release(&c->token);
 	assertion = dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t,
 				       c->profile->directory.m365.client_id, c->token_url, NULL,
-				       now, err);
+				       time(NULL), err);
 	if (!assertion)
-		return fail_with(dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH, "%s",
-						 err->message), err);
-	rc = post_token(c, assertion, &res, err);
-	explicit_bzero(assertion, strlen(assertion));
-	free(assertion);
-	if (rc != DG_OK) {
-		rc = fail_with(dg_entra_network_finding(&res, c->token_url, "the Entra ID token endpoint",
-							out), err);
-		dg_http_response_release(&res);
-		return rc;
-	}
-	parsed = dg_entra_parse_token(res.status, res.body.buf, res.body.len, now, &c->token, &oe);
-	explicit_bzero(res.body.buf, res.body.len);
-	dg_http_response_release(&res);
-	if (parsed == 0) {
+		return fail_with(dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH,
+						 "%s cannot sign the client assertion: %s",
+						 c->profile->directory.m365.key_file, err->message), err);
+	token_form(c, assertion, &form);
+	dg_secret_free(assertion);
+	rc = dg_oauth_request_token(c->http, c->token_url, &form, &c->token, &oe, &failure, err);
+	explicit_bzero(form.buf, form.len);
+	dg_strbuf_release(&form);
+	if (rc == DG_OK) {
 		c->tokens_issued++;
-		return DG_OK;
-	}
-	if (parsed < 0) {
-		dg_finding *fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory",
-						 "the token endpoint %s answered %s", c->token_url,
-						 oe.description);
+	} else if (rc == DG_E_NETWORK) {
+		rc = fail_with(dg_entra_network_finding(failure, err->message, c->token_url,
+							"the Entra ID token endpoint", out), err);
+	} else if (rc == DG_E_INVALID && oe.error) {
+		rc = fail_with(dg_entra_error_finding(&oe, c->profile, &c->prints, out), err);
+	} else {
+		fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory", "%s (%s)",
+				     err->message, c->token_url);
 		dg_finding_hint(fd, "check that login.microsoftonline.com is reached directly, "
 				"not a proxy's error page");
-		return fail_with(fd, err);
+		rc = fail_with(fd, err);
 	}
-	return fail_with(dg_entra_error_finding(&oe, c->profile, &c->prints, out), err);
+	dg_oauth_error_release(&oe);
+	return rc;
 }
 
 void dg_entra_client_release(dg_entra_client *c)
@@ -460,6 +364,6 @@ void dg_entra_client_release(dg_entra_client *c)
 		explicit_bzero(c->key_pem, c->key_len);
 		free(c->key_pem);
 	}
-	dg_entra_token_release(&c->token);
+	dg_oauth_token_release(&c->token);
 	memset(c, 0, sizeof *c);
 }

@@ -20,6 +20,7 @@
 #include "../core/keys.h"
 #include "../core/profile.h"
 #include "../net/http.h"
+#include "../net/oauth.h"
 
 #include <time.h>
 
@@ -34,32 +35,17 @@ char *dg_entra_token_url(const dg_profile *p, dg_error *err);
 /* The Graph origin without a trailing slash (malloc'd), or NULL with err. */
 char *dg_graph_origin(dg_error *err);
 
-/* Signs a client assertion with `key_pem` (an unencrypted PEM private key).
- * `jti` NULL: a random one.  Returns a malloc'd compact JWT or NULL with err. */
+/* The claims of a client assertion for `now`, as JSON (malloc'd).  `jti`
+ * NULL: a random GUID. */
+char *dg_entra_assertion_claims(const char *client_id, const char *aud, const char *jti,
+				time_t now);
+
+/* Signs a client assertion with `key_pem` (an unencrypted PEM private key)
+ * through net/oauth (libjwt, RS256, header x5t).  Returns the compact JWT
+ * (free with dg_secret_free) or NULL with err. */
 char *dg_entra_assertion(const char *key_pem, size_t key_len, const char *x5t,
 			 const char *client_id, const char *aud, const char *jti, time_t now,
 			 dg_error *err);
-
-/* What a token endpoint said. */
-typedef struct dg_oauth_error {
-	long status;
-	char error[64];           /* "invalid_client", ... ("" when absent) */
-	char description[512];    /* first line of error_description */
-	long aadsts;              /* error_codes[0], or the AADSTS number in the text; 0 */
-} dg_oauth_error;
-
-typedef struct dg_entra_token {
-	char *access_token;       /* wiped on release */
-	long expires_in;          /* seconds, as sent */
-	time_t expires_at;
-} dg_entra_token;
-
-/* Parses a token endpoint answer.  Returns 0 with *tok filled (HTTP 200 with
- * an access_token), 1 with *oe filled for an OAuth error, -1 when the answer
- * is not a token endpoint answer at all (oe->description says why). */
-int dg_entra_parse_token(long status, const char *body, size_t len, time_t now,
-			 dg_entra_token *tok, dg_oauth_error *oe);
-void dg_entra_token_release(dg_entra_token *tok);
 
 /* The finding for a refused token request, at the profile path that needs
  * changing; `prints` (may be NULL) gives the thumbprint to look for. */
@@ -74,7 +60,7 @@ typedef struct dg_entra_client {
 	char *key_pem;            /* unencrypted PEM in secure memory, wiped on release */
 	size_t key_len;
 	dg_cert_prints prints;
-	dg_entra_token token;
+	dg_oauth_token token;
 	int tokens_issued;
 } dg_entra_client;
 
@@ -91,8 +77,8 @@ void dg_entra_client_release(dg_entra_client *c);
  * bounded retries honouring Retry-After). */
 void dg_entra_http_opts(const dg_profile *p, dg_http_opts *o);
 
-/* DG_E_NETWORK failure -> M365013 finding naming the URL (safe form). */
-dg_finding *dg_entra_network_finding(const dg_http_response *res, const char *url,
-				     const char *what, dg_findings *out);
+/* A transport failure -> M365013 finding naming the URL (safe form). */
+dg_finding *dg_entra_network_finding(dg_http_failure failure, const char *detail,
+				     const char *url, const char *what, dg_findings *out);
 
 #endif

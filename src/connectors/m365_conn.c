@@ -58,8 +58,7 @@ static dg_code fail(m365_run *r, dg_finding *fd)
 
 static dg_code ensure_token(m365_run *r, int force)
 {
-	const dg_entra_token *t = &r->entra.token;
-	if (!force && t->access_token && t->expires_at - time(NULL) > TOKEN_MARGIN_S)
+	if (!force && !dg_oauth_token_expiring(&r->entra.token, time(NULL), TOKEN_MARGIN_S))
 		return DG_OK;
 	if (r->entra.tokens_issued && ++r->renewals > DG_M365_MAX_RENEWALS) {
 		dg_finding *fd = dg_findings_add(r->out, "M365015", DG_SEV_ERROR, "/directory",
@@ -138,7 +137,8 @@ static dg_code live_page(m365_run *r, const char *url, int first, dg_graph_page 
 		req.bearer = r->entra.token.access_token;
 		dg_http_response_release(&res);
 		if (dg_http_send(r->http, &req, &res, r->err) != DG_OK) {
-			rc = fail(r, dg_entra_network_finding(&res, url, "Microsoft Graph", r->out));
+			rc = fail(r, dg_entra_network_finding(res.failure, res.detail, url,
+							      "Microsoft Graph", r->out));
 			break;
 		}
 		if (!expired_token(&res))
@@ -578,7 +578,8 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 		dg_findings_add(out, "M365014", DG_SEV_INFO, "/directory/certificate",
 				"Entra ID issued a Graph token to app %s for the certificate with "
 				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
-				r.entra.prints.sha1_hex, r.entra.token.expires_in / 60);
+				r.entra.prints.sha1_hex,
+				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
 	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK)
 		dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
 				"Microsoft Graph answered GET %s/v1.0/users", r.graph);
