@@ -18,7 +18,8 @@
 //
 // Environment: PORT, TLS_DIR (server.crt, server.key), MODE, TENANT,
 // CLIENT_ID, CLIENT_CERT, TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
-// ADFS_REDIRECT_URI.  Prints "READY <issuer>" when listening; every grant
+// ADFS_REDIRECT_URI, ADFS_SCOPES (space-separated; default openid profile
+// allatclaims email).  Prints "READY <issuer>" when listening; every grant
 // error goes to stderr with oidc-provider's real reason.
 import https from 'node:https';
 import fs from 'node:fs';
@@ -66,7 +67,7 @@ function adfsConfig() {
       token_endpoint_auth_method: 'none', grant_types: ['authorization_code'],
       response_types: ['code'], redirect_uris: [process.env.ADFS_REDIRECT_URI || 'https://archive.example.com:8462/oidc/signin'],
     }],
-    scopes: ['openid', 'profile', 'allatclaims', 'email'],
+    scopes: (process.env.ADFS_SCOPES || 'openid profile allatclaims email').split(' '),
     resource: 'urn:microsoft:userinfo',
     resourceScope: 'openid profile allatclaims',
     routes: { authorization: '/oauth2/authorize/', token: '/oauth2/token/', jwks: '/discovery/keys',
