@@ -7,6 +7,7 @@
 #include "m365_graph.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,13 @@ typedef struct member {
 	const char *id;       /* in run.arena */
 	size_t group;         /* index into run.group_names */
 } member;
+
+/* One saved page: its stream and where its JSON is in the snapshot file. */
+typedef struct snap_line {
+	char *key;
+	long offset;          /* of the page object */
+	size_t len;
+} snap_line;
 
 typedef struct m365_run {
 	const dg_profile *p;
@@ -31,10 +39,12 @@ typedef struct m365_run {
 	char *graph;
 	int renewals;
 	dg_strbuf *rec;       /* snapshot being written, or NULL */
-	int rec_streams;
-	/* snapshot */
-	cJSON *snap;
-	const cJSON *streams;
+	const char *rec_key;  /* stream of the pages being recorded */
+	/* snapshot: the file, and where each stream's pages are in it */
+	FILE *snap;
+	snap_line *lines;
+	size_t nlines, lines_alloc;
+	dg_strbuf line;       /* the page being read, reused */
 	/* group selection */
 	dg_arena *arena;
 	member *members;
@@ -101,13 +111,25 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 	return fail(r, fd);
 }
 
-static void rec_page(m365_run *r, int first, const dg_strbuf *body)
+/* One line per page: {"stream": KEY, "page": <Graph's answer>}.  A line
+ * break in the answer can only be JSON whitespace; the page is written
+ * compact then, so every page stays on its line. */
+static void rec_page(m365_run *r, const dg_strbuf *body, const dg_graph_page *pg)
 {
+	char *compact = NULL;
 	if (!r->rec)
 		return;
-	if (!first)
-		dg_strbuf_addch(r->rec, ',');
-	dg_strbuf_add(r->rec, body->buf, body->len);
+	dg_strbuf_adds(r->rec, "{\"stream\": ");
+	dg_strbuf_add_json_str(r->rec, r->rec_key);
+	dg_strbuf_adds(r->rec, ", \"page\": ");
+	if (memchr(body->buf, '\n', body->len) || memchr(body->buf, '\r', body->len))
+		compact = cJSON_PrintUnformatted(pg->root);
+	if (compact)
+		dg_strbuf_adds(r->rec, compact);
+	else
+		dg_strbuf_add(r->rec, body->buf, body->len);
+	dg_strbuf_adds(r->rec, "}\n");
+	free(compact);
 }
 
 static int expired_token(const dg_http_response *res)
@@ -119,7 +141,7 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
-static dg_code live_page(m365_run *r, const char *url, int first, dg_graph_page *pg)
+static dg_code live_page(m365_run *r, const char *url, dg_graph_page *pg)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
@@ -156,7 +178,7 @@ static dg_code live_page(m365_run *r, const char *url, int first, dg_graph_page 
 		rc = fail(r, fd);
 	}
 	if (rc == DG_OK)
-		rec_page(r, first, &res.body);
+		rec_page(r, &res.body, pg);
 	dg_http_response_release(&res);
 	return rc;
 }
@@ -179,18 +201,35 @@ static dg_code snap_missing(m365_run *r, const char *key)
 	return fail(r, fd);
 }
 
+/* The idx-th saved page of stream `key`, or NULL. */
+static const snap_line *find_line(const m365_run *r, const char *key, size_t idx)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		if (!strcmp(r->lines[i].key, key) && !idx--)
+			return &r->lines[i];
+	return NULL;
+}
+
 static dg_code snap_page(m365_run *r, const char *key, size_t idx, dg_graph_page *pg)
 {
-	const cJSON *pages = cJSON_GetObjectItemCaseSensitive(r->streams, key);
-	const cJSON *page = cJSON_IsArray(pages) ? cJSON_GetArrayItem(pages, (int)idx) : NULL;
+	const snap_line *l = find_line(r, key, idx);
 	char why[256];
 	dg_finding *fd;
-	int bad;
+	int bad = 1;
 
-	if (!page)
+	if (!l)
 		return snap_missing(r, key);
-	bad = dg_graph_check_page(page, pg, why, sizeof why);
-	if (!bad && pg->next_link && idx + 1 >= (size_t)cJSON_GetArraySize(pages)) {
+	dg_strbuf_reset(&r->line);
+	dg_strbuf_grow(&r->line, l->len);
+	if (fseek(r->snap, l->offset, SEEK_SET) ||
+	    fread(r->line.buf, 1, l->len, r->snap) != l->len) {
+		snprintf(why, sizeof why, "unreadable");
+	} else {
+		r->line.len = l->len;  /* grown above; setlen only truncates */
+		r->line.buf[l->len] = '\0';
+		bad = dg_graph_parse_page(r->line.buf, r->line.len, pg, why, sizeof why);
+	}
+	if (!bad && pg->next_link && !find_line(r, key, idx + 1)) {
 		dg_graph_page_free(pg);
 		snprintf(why, sizeof why, "cut short: the last saved page links to another");
 		bad = 1;
@@ -217,22 +256,6 @@ static dg_code paging_error(m365_run *r, const char *url, const char *what)
 	return fail(r, fd);
 }
 
-static void rec_begin(m365_run *r, const char *key)
-{
-	if (!r->rec)
-		return;
-	if (r->rec_streams++)
-		dg_strbuf_adds(r->rec, ",\n");
-	dg_strbuf_adds(r->rec, "  ");
-	dg_strbuf_add_json_str(r->rec, key);
-	dg_strbuf_adds(r->rec, ": [");
-}
-
-static void rec_end(m365_run *r)
-{
-	if (r->rec)
-		dg_strbuf_addch(r->rec, ']');
-}
 
 /* Fetches every page of one stream and hands each "value" to fn. */
 static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn fn, void *ctx)
@@ -241,13 +264,13 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 	dg_graph_page pg;
 	dg_code rc = DG_OK;
 
-	rec_begin(r, key);
+	r->rec_key = key;
 	for (size_t idx = 0;; idx++) {
 		if (idx >= DG_M365_MAX_PAGES) {
 			rc = paging_error(r, first_url, "did not end after " "2000 pages");
 			break;
 		}
-		rc = r->snap ? snap_page(r, key, idx, &pg) : live_page(r, url, idx == 0, &pg);
+		rc = r->snap ? snap_page(r, key, idx, &pg) : live_page(r, url, &pg);
 		if (rc != DG_OK)
 			break;
 		if (fn(r, pg.value, ctx) < 0 || !pg.next_link) {
@@ -263,7 +286,6 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 		url = dg_xstrdup(pg.next_link);  /* verbatim: never rebuilt from a skiptoken */
 		dg_graph_page_free(&pg);
 	}
-	rec_end(r);
 	free(url);
 	return rc;
 }
@@ -459,34 +481,85 @@ static dg_code live_open(m365_run *r)
 	return rc;
 }
 
-static dg_code snap_open(m365_run *r)
-{
-	const char *file = r->p->directory.snapshot;
-	dg_strbuf data = DG_STRBUF_INIT;
-	const cJSON *fmt;
-	dg_finding *fd;
-	FILE *fp = fopen(file, "rb");
-	char buf[65536];
-	size_t n;
+#define LINE_PREFIX "{\"stream\": "
+#define PAGE_PREFIX ", \"page\": "
 
-	if (!fp)
-		return dg_error_set(r->err, DG_E_IO, "cannot read snapshot %s", file);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		dg_strbuf_add(&data, buf, n);
-	fclose(fp);
-	r->snap = cJSON_ParseWithLength(data.buf ? data.buf : "", data.len);
-	dg_strbuf_release(&data);
-	fmt = cJSON_GetObjectItemCaseSensitive(r->snap, "format");
-	r->streams = cJSON_GetObjectItemCaseSensitive(r->snap, "streams");
-	if (cJSON_IsString(fmt) && !strcmp(fmt->valuestring, DG_M365_SNAPSHOT_FORMAT) &&
-	    cJSON_IsObject(r->streams))
-		return DG_OK;
-	fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
-			     "%s is not a Microsoft Graph snapshot written by dirgate (%s)", file,
-			     !r->snap ? "not valid JSON" : "no \"format\": \""
-			     DG_M365_SNAPSHOT_FORMAT "\" with \"streams\"");
+/* Indexes one page line as rec_page writes it: the stream key, and where
+ * the page object starts and ends.  Returns 0, or -1 for another shape. */
+static int index_line(m365_run *r, const char *line, size_t len, long offset)
+{
+	size_t pre = strlen(LINE_PREFIX);
+	const char *end = NULL;
+	cJSON *key;
+	int ok;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < pre + 2 || memcmp(line, LINE_PREFIX, pre) || line[len - 1] != '}')
+		return -1;
+	key = cJSON_ParseWithLengthOpts(line + pre, len - pre, &end, 0);
+	ok = cJSON_IsString(key) && end && (size_t)(line + len - end) > strlen(PAGE_PREFIX) &&
+	     !memcmp(end, PAGE_PREFIX, strlen(PAGE_PREFIX));
+	if (ok) {
+		snap_line *l;
+		DG_ALLOC_GROW(r->lines, r->nlines + 1, r->lines_alloc);
+		l = &r->lines[r->nlines++];
+		l->key = dg_xstrdup(key->valuestring);
+		l->offset = offset + (long)(end + strlen(PAGE_PREFIX) - line);
+		l->len = (size_t)(line + len - 1 - (end + strlen(PAGE_PREFIX)));
+	}
+	cJSON_Delete(key);
+	return ok ? 0 : -1;
+}
+
+static int header_ok(const char *line, size_t len)
+{
+	cJSON *h = cJSON_ParseWithLength(line, len);
+	const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "format"));
+	int ok = fmt && !strcmp(fmt, DG_M365_SNAPSHOT_FORMAT);
+	cJSON_Delete(h);
+	return ok;
+}
+
+static dg_code snap_bad(m365_run *r, const char *what, size_t lineno)
+{
+	dg_finding *fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+					 "%s is not a Microsoft Graph snapshot written by dirgate: %s",
+					 r->p->directory.snapshot, what);
+	if (lineno)
+		dg_finding_locate(fd, r->p->directory.snapshot, (int)lineno, 1);
 	dg_finding_hint(fd, "write one with 'dirgate snapshot PROFILE --output FILE'");
 	return fail(r, fd);
+}
+
+/* Reads the header and indexes the page lines; pages are parsed one at a
+ * time when the walk asks for them, so a large snapshot is never held as
+ * one JSON tree. */
+static dg_code snap_open(m365_run *r)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	long offset = 0;
+	ssize_t n;
+	dg_code rc = DG_OK;
+
+	if (!(r->snap = fopen(r->p->directory.snapshot, "rb")))
+		return dg_error_set(r->err, DG_E_IO, "cannot read snapshot %s: %s",
+				    r->p->directory.snapshot, strerror(errno));
+	while (rc == DG_OK && (n = getline(&line, &cap, r->snap)) > 0) {
+		lineno++;
+		if (lineno == 1 && !header_ok(line, (size_t)n))
+			rc = snap_bad(r, "the first line is not {\"format\": \""
+				      DG_M365_SNAPSHOT_FORMAT "\", ...}", 1);
+		else if (lineno > 1 && strspn(line, " \t\r\n") != (size_t)n &&
+			 index_line(r, line, (size_t)n, offset) < 0)
+			rc = snap_bad(r, "a line is not {\"stream\": ..., \"page\": {...}}", lineno);
+		offset += n;
+	}
+	free(line);
+	if (rc == DG_OK && !lineno)
+		rc = snap_bad(r, "the file is empty", 0);
+	return rc;
 }
 
 static void run_release(m365_run *r)
@@ -495,7 +568,12 @@ static void run_release(m365_run *r)
 		dg_entra_client_release(&r->entra);
 	dg_http_free(r->http);
 	free(r->graph);
-	cJSON_Delete(r->snap);
+	if (r->snap)
+		fclose(r->snap);
+	for (size_t i = 0; i < r->nlines; i++)
+		free(r->lines[i].key);
+	free(r->lines);
+	dg_strbuf_release(&r->line);
 	free(r->members);
 	dg_arena_free(r->arena);
 	dg_strlist_clear(&r->group_names);
@@ -546,12 +624,11 @@ dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, size_t *users, dg_findin
 	m365_run r = { .p = p, .out = out, .err = err, .rec = &rec };
 	dg_code rc;
 
-	dg_strbuf_adds(&rec, "{\"format\": \"" DG_M365_SNAPSHOT_FORMAT "\", \"version\": 1,\n"
-		       " \"tenantId\": ");
+	dg_strbuf_adds(&rec, "{\"format\": \"" DG_M365_SNAPSHOT_FORMAT "\", \"version\": 1, "
+		       "\"tenantId\": ");
 	dg_strbuf_add_json_str(&rec, p->directory.m365.tenant_id ? p->directory.m365.tenant_id : "");
-	dg_strbuf_adds(&rec, ",\n \"streams\": {\n");
+	dg_strbuf_adds(&rec, "}\n");
 	rc = run_fetch(&r, &res, 0);
-	dg_strbuf_adds(&rec, "\n }\n}\n");
 	*users = res.users.nr;
 	if (rc == DG_OK && fwrite(rec.buf, 1, rec.len, fp) != rec.len)
 		rc = dg_error_set(err, DG_E_IO, "cannot write the snapshot");

@@ -7,12 +7,14 @@
  * 429/503 are retried by the HTTP layer honouring Retry-After (bounded); a
  * token that expires mid-run is renewed with a fresh assertion.
  *
- * Snapshot: the same Graph pages, saved by `dirgate snapshot` in one JSON
- * file, replayed through the same code, so the offline preview is exactly
- * the live one.  Format:
- *   {"format": "dirgate-microsoft-graph-snapshot", "version": 1,
- *    "tenantId": "...", "streams": {"group:NAME": [page], "members:ID": [pages...],
- *                                   "users": [pages...]}}
+ * Snapshot: the same Graph pages, saved by `dirgate snapshot`, replayed
+ * through the same code, so the offline preview is exactly the live one.
+ * JSON Lines, one page per line so a large directory is read a page at a
+ * time:
+ *   {"format": "dirgate-microsoft-graph-snapshot", "version": 1, "tenantId": "..."}
+ *   {"stream": "group:NAME", "page": {...}}
+ *   {"stream": "members:ID", "page": {...}}      (as many as Graph sent)
+ *   {"stream": "users", "page": {...}}
  * where each page is Graph's answer as received. */
 #ifndef DG_M365_CONN_H
 #define DG_M365_CONN_H
