@@ -289,6 +289,31 @@ try:
     t.check("M365013" in codes(p) and b"not trusted" in p.stdout,
             "an untrusted certificate: M365013", p.stdout[-600:])
 
+    # ---- an encrypted key with keyPassword from the environment
+    pw = "Canary-KeyPassword-51d0e7"
+    enc = os.path.join(tmp, "app-encrypted.key")
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-in", KEY, "-out", enc, "-v2", "aes-256-cbc",
+                    "-passout", "env:DG_M365_KEYPW"], env=dict(os.environ, DG_M365_KEYPW=pw),
+                   check=True)
+    os.chmod(enc, 0o600)
+    with open(prof) as f:
+        d = json.load(f)
+    d["directory"]["certificate"] = {"certFile": CERT, "keyFile": enc,
+                                     "keyPassword": {"env": "DG_M365_KEYPW"}}
+    encprof = os.path.join(tmp, "encrypted.json")
+    with open(encprof, "w") as f:
+        json.dump(d, f)
+    p, res = preview_json(encprof, dict(env, DG_M365_KEYPW=pw))
+    outputs.append(p)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6,
+            "an encrypted key is decrypted with keyPassword", p.stderr)
+    p = dirgate(["preview", encprof], dict(env, DG_M365_KEYPW=pw[::-1]))
+    outputs.append(p)
+    t.check(p.returncode == 1 and b"M365023" in p.stderr, "a wrong keyPassword: M365023", p.stderr)
+    printed_all = b"".join(x.stdout + x.stderr for x in outputs)
+    t.check(pw.encode() not in printed_all and pw[::-1].encode() not in printed_all,
+            "the key password never printed")
+
     # ---- canaries: no key material, no token anywhere
     key_lines = [ln.strip() for ln in open(KEY) if not ln.startswith("-----")]
     tokens = list(emu.verified)
