@@ -271,12 +271,15 @@ int dg_adfs_jwks_rsa_keys(const char *body, size_t len, char *why, size_t whylen
 
 /* ---- the live probe ---------------------------------------------------------- */
 
+/* A transport failure: ADFS006 for TLS, else `code` (ADFS005 discovery,
+ * ADFS010 keys). */
 static dg_finding *transport_finding(const dg_http_response *res, const char *url,
-				     const char *what, const dg_profile *p, dg_findings *out)
+				     const char *what, const char *code, const dg_profile *p,
+				     dg_findings *out)
 {
 	char *safe = dg_http_safe_url(url);
 	int tls = res->failure >= DG_HTTP_TLS_UNTRUSTED && res->failure <= DG_HTTP_TLS_OTHER;
-	dg_finding *fd = dg_findings_add(out, tls ? "ADFS006" : what[0] == 'd' ? "ADFS005" : "ADFS010",
+	dg_finding *fd = dg_findings_add(out, tls ? "ADFS006" : code,
 					 DG_SEV_ERROR, tls && p->auth.tls.ca_file ?
 					 "/authentication/tls/caFile" : URL_PATH,
 					 "%s %s: %s%s%s", what, safe, dg_http_failure_str(res->failure),
@@ -308,7 +311,7 @@ static int probe_keys(dg_http *h, const dg_profile *p, const char *jwks, dg_find
 	dg_finding *fd;
 
 	if (fetch(h, jwks, &res) < 0) {
-		transport_finding(&res, jwks, "signing keys at", p, out);
+		transport_finding(&res, jwks, "signing keys at", "ADFS010", p, out);
 	} else if (res.status != 200 ||
 		   (n = dg_adfs_jwks_rsa_keys(res.body.buf, res.body.len, why, sizeof why)) <= 0) {
 		fd = dg_findings_add(out, "ADFS010", DG_SEV_ERROR, URL_PATH,
@@ -351,7 +354,7 @@ int dg_adfs_probe(const dg_profile *p, dg_findings *out)
 	h = dg_http_new(&o);
 	url = dg_xasprintf("%s" DISCOVERY, base);
 	if (fetch(h, url, &res) < 0) {
-		transport_finding(&res, url, "discovery document", p, out);
+		transport_finding(&res, url, "discovery document", "ADFS005", p, out);
 	} else if (res.status != 200) {
 		fd = dg_findings_add(out, "ADFS005", DG_SEV_ERROR, URL_PATH,
 				     "%s answered HTTP %ld", url, res.status);

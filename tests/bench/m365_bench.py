@@ -58,12 +58,11 @@ with fixture.OidcProvider("entra", tmp, tenant=TENANT, client_id=CLIENT, client_
                                                                            op.token_endpoint))
         cfg = os.path.join(tmp, "curl.cfg")    # the token in a file, not in argv
         with open(cfg, "w") as f:
-            f.write('cacert = "%s"\nsilent\nfail\n' % op.ca_file)
-            for i, u in enumerate(pages):
+            for i, u in enumerate(pages):   # "next" resets options: repeat them
                 if i:
                     f.write("next\n")
-                f.write('header = "Authorization: Bearer %s"\nurl = "%s"\noutput = "/dev/null"\n'
-                        % (tok["access_token"], u))
+                f.write('cacert = "%s"\nsilent\nfail\nheader = "Authorization: Bearer %s"\n'
+                        'url = "%s"\noutput = "/dev/null"\n' % (op.ca_file, tok["access_token"], u))
         os.chmod(cfg, 0o600)
         best_dg, best_curl, rss_dg = None, None, 0
         for i in range(runs):
