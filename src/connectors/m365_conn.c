@@ -154,10 +154,10 @@ static dg_code live_page(m365_run *r, const char *url, dg_graph_page *pg)
 	req.headers = headers;
 	req.retry_safe = 1;
 	for (;;) {
+		dg_http_response_release(&res);
 		if ((rc = ensure_token(r, force)) != DG_OK)
 			return rc;
 		req.bearer = r->entra.token.access_token;
-		dg_http_response_release(&res);
 		if (dg_http_send(r->http, &req, &res, r->err) != DG_OK) {
 			rc = fail(r, dg_entra_network_finding(res.failure, res.detail, url,
 							      "Microsoft Graph", r->out));
