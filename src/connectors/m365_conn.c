@@ -477,7 +477,7 @@ static dg_code live_open(m365_run *r)
 	if (!r->http)
 		return dg_error_set(r->err, DG_E_INTERNAL, "cannot set up the HTTP client");
 	rc = dg_entra_client_init(&r->entra, r->p, r->http, r->out, r->err);
-	r->have_client = rc == DG_OK;
+	r->have_client = 1;  /* released even when half set up */
 	return rc;
 }
 
