@@ -63,6 +63,23 @@ static char *origin_of(const char *url)
 	return out;
 }
 
+/* The URL as libcurl parsed and normalised it, when it is https; else NULL.
+ * What is fetched is then exactly what was checked. */
+static char *https_url(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *norm = NULL, *out = NULL;
+
+	if (url && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && !strcmp(scheme, "https") &&
+	    curl_url_get(h, CURLUPART_URL, &norm, 0) == CURLUE_OK)
+		out = dg_xstrdup(norm);
+	curl_free(scheme);
+	curl_free(norm);
+	curl_url_cleanup(h);
+	return out;
+}
+
 static void check_endpoint(const cJSON *doc, const char *name, const char *issuer_origin,
 			   dg_findings *out)
 {
@@ -137,7 +154,7 @@ char *dg_adfs_check_discovery(const char *body, size_t len, const char *base,
 	static const char *const needed[] = { "issuer", "authorization_endpoint",
 					      "token_endpoint", "jwks_uri" };
 	cJSON *doc = cJSON_ParseWithLength(body ? body : "", len);
-	char *issuer_origin, *jwks_origin, *jwks = NULL;
+	char *issuer_origin, *jwks = NULL;
 	dg_finding *fd;
 
 	for (size_t i = 0; cJSON_IsObject(doc) && i < sizeof needed / sizeof *needed; i++) {
@@ -164,10 +181,7 @@ char *dg_adfs_check_discovery(const char *body, size_t len, const char *base,
 	check_endpoint(doc, "token_endpoint", issuer_origin, out);
 	check_endpoint(doc, "jwks_uri", issuer_origin, out);
 	check_scopes(doc, out);
-	jwks_origin = origin_of(str_of(doc, "jwks_uri"));
-	if (jwks_origin)  /* fetch keys only from an https URL */
-		jwks = dg_xstrdup(str_of(doc, "jwks_uri"));
-	free(jwks_origin);
+	jwks = https_url(str_of(doc, "jwks_uri"));  /* keys only from https */
 	free(issuer_origin);
 	cJSON_Delete(doc);
 	return jwks;
