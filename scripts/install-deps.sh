@@ -8,6 +8,7 @@ build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev li
  libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
 test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils samba samba-ad-dc
  samba-ad-provision iproute2"
+test_pkgs="$test_pkgs faketime" # issue 3: a Samba DC 60 days ahead (AD data code 532)
 # The oidc-provider fixture (tests/integration/oidc) runs on Node.js 20; the
 # NodeSource nodejs package on this machine ships npm with it.
 test_pkgs="$test_pkgs nodejs"

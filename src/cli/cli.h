@@ -4,6 +4,7 @@
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include "../connectors/connector.h"
 #include "../core/output.h"
 #include "../core/strbuf.h"
 
@@ -42,5 +43,16 @@ int dg_cli_color(FILE *fp);
 /* Writes sb to `path` (or stdout when NULL or "-"). Returns 0 or prints the
  * error and returns DG_EXIT_FAILURE. */
 int dg_cli_write(const char *path, const dg_strbuf *sb);
+
+/* "WHAT: N entries, R/s" on stderr while a long read runs, only when stderr
+ * is a terminal (progress.c).  Returns the callback to hand the library, or
+ * NULL when there is no terminal to show it on. */
+typedef struct dg_cli_progress {
+	dg_progress cb;
+	const char *what;
+	double start, last;
+	int shown;
+} dg_cli_progress;
+const dg_progress *dg_cli_progress_start(dg_cli_progress *pr, const char *what);
 
 #endif

@@ -80,9 +80,12 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 	dg_preview pv = { 0 };
 	dg_error err = { 0 };
 	dg_strbuf out = DG_STRBUF_INIT;
+	dg_cli_progress pr;
+	const dg_progress *cb = dg_cli_progress_start(
+		&pr, p->directory.snapshot ? "reading the snapshot" : "reading the directory");
 	int rc;
 
-	if (dg_connector_preview(p, &pv, &err) != DG_OK) {
+	if (dg_connector_preview_progress(p, cb, &pv, &err) != DG_OK) {
 		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}

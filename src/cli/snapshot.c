@@ -46,6 +46,7 @@ static int take_snapshot(const dg_profile *p, const char *output)
 	size_t count = 0;
 	int to_stdout = !strcmp(output, "-"), rc;
 	FILE *fp = to_stdout ? stdout : fopen(output, "w");
+	dg_cli_progress pr;
 	dg_code code;
 
 	if (!fp)
@@ -53,7 +54,9 @@ static int take_snapshot(const dg_profile *p, const char *output)
 	if (p->directory.type == DG_DIR_M365)
 		code = dg_m365_snapshot(p, fp, &count, &f, &err);
 	else
-		code = dg_ldap_live_snapshot(p, fp, &count, &base, &uri, &f, &err);
+		code = dg_ldap_live_snapshot(p, fp,
+					     dg_cli_progress_start(&pr, "reading the directory"),
+					     &count, &base, &uri, &f, &err);
 	if (!to_stdout && fclose(fp) && code == DG_OK)
 		code = dg_error_set(&err, DG_E_IO, "cannot write %s: %s", output, strerror(errno));
 	rc = report(&f) ? DG_EXIT_FINDINGS : DG_EXIT_OK;

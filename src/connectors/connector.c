@@ -43,11 +43,18 @@ void dg_fetch_result_release(dg_fetch_result *r)
 
 dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err)
 {
+	return dg_connector_preview_progress(p, NULL, pv, err);
+}
+
+dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *progress,
+				      dg_preview *pv, dg_error *err)
+{
 	const dg_connector *conn = dg_connector_for(p, err);
 	dg_fetch_result res = { 0 };
 	dg_mapping_opts mopts;
 	dg_code code;
 
+	res.progress = progress;
 	if (!conn)
 		return err ? err->code : DG_E_UNSUPPORTED;
 	if ((code = conn->fetch(p, &res, err)) != DG_OK) {

@@ -9,6 +9,14 @@
 #include "../core/mapping.h"
 #include "../core/profile.h"
 
+/* Progress of a long fetch: fn gets the entries read so far, often (every
+ * ~1000 entries), and once more with done = 1 at the end.  Whoever prints
+ * decides how often to show it. */
+typedef struct dg_progress {
+	void (*fn)(void *ctx, size_t entries, int done);
+	void *ctx;
+} dg_progress;
+
 typedef struct dg_fetch_result {
 	/* The records' strings live in users.arena when the connector set one
 	 * (the snapshot connector does; ownership rule in mapping.h), so
@@ -17,6 +25,7 @@ typedef struct dg_fetch_result {
 	size_t entries_read;     /* entries looked at, users or not */
 	char *source_detail;     /* e.g. the snapshot path, for reports */
 	dg_findings findings;    /* e.g. LDIF problems, incomplete results */
+	const dg_progress *progress; /* set by the caller, or NULL */
 } dg_fetch_result;
 
 typedef struct dg_connector {
@@ -37,6 +46,9 @@ void dg_fetch_result_release(dg_fetch_result *r);
  * held twice), and `pv` gets the users, skipped entries, conflicts, the
  * fetch's findings and where it all came from.  On failure pv is empty. */
 dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err);
+/* The same, reporting the fetch's progress to `progress` (may be NULL). */
+dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *progress,
+				      dg_preview *pv, dg_error *err);
 
 /* Mapping options as this profile selects them. */
 void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *opts);

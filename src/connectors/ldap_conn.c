@@ -102,29 +102,22 @@ static unsigned get16(const unsigned char *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
-/* The best DC from DNS SRV _ldap._tcp.dc._msdcs.<domain> (lowest priority,
- * then highest weight), or NULL.  The answer is parsed by hand with
- * dn_skipname/dn_expand (in glibc's libc) so no libresolv is needed. */
-static char *srv_lookup(const char *domain)
+char *dg_ldap_srv_best(const unsigned char *ans, size_t len)
 {
-	unsigned char ans[8192];
-	char name[NS_MAXDNAME], best[NS_MAXDNAME] = "";
+	char best[NS_MAXDNAME] = "";
 	unsigned best_prio = 0x10000;
-	int best_weight = -1, n, k;
+	int best_weight = -1, k;
 	const unsigned char *p, *end;
 	unsigned qd, an;
 
-	if (snprintf(name, sizeof(name), "_ldap._tcp.dc._msdcs.%s", domain) >= (int)sizeof(name))
+	if (len < NS_HFIXEDSZ || len > 65535)
 		return NULL;
-	n = res_query(name, ns_c_in, ns_t_srv, ans, sizeof(ans));
-	if (n < NS_HFIXEDSZ || n > (int)sizeof(ans))
-		return NULL;
-	end = ans + n;
+	end = ans + len;
 	qd = get16(ans + 4);
 	an = get16(ans + 6);
 	p = ans + NS_HFIXEDSZ;
 	for (unsigned i = 0; i < qd; i++) {
-		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_QFIXEDSZ > end)
+		if ((k = dn_skipname(p, end)) < 0 || k > end - p || end - p - k < NS_QFIXEDSZ)
 			return NULL;
 		p += k + NS_QFIXEDSZ;
 	}
@@ -132,16 +125,17 @@ static char *srv_lookup(const char *domain)
 		unsigned type, rdlen, prio;
 		int weight;
 		char target_name[NS_MAXDNAME];
-		if ((k = dn_skipname(p, end)) < 0 || p + k + NS_RRFIXEDSZ > end)
+		if ((k = dn_skipname(p, end)) < 0 || k > end - p || end - p - k < NS_RRFIXEDSZ)
 			return NULL;
 		p += k;
 		type = get16(p);
 		rdlen = get16(p + 8);
 		p += NS_RRFIXEDSZ;
-		if (p + rdlen > end)
+		if (rdlen > (size_t)(end - p))
 			return NULL;
+		/* dn_expand reads the target from within the record only */
 		if (type == ns_t_srv && rdlen >= 7 &&
-		    dn_expand(ans, end, p + 6, target_name, sizeof(target_name)) >= 0 &&
+		    dn_expand(ans, p + rdlen, p + 6, target_name, sizeof(target_name)) >= 0 &&
 		    strcmp(target_name, ".") && *target_name) {
 			prio = get16(p);
 			weight = (int)get16(p + 2);
@@ -154,6 +148,21 @@ static char *srv_lookup(const char *domain)
 		p += rdlen;
 	}
 	return *best ? dg_xstrdup(best) : NULL;
+}
+
+/* The best DC from DNS SRV _ldap._tcp.dc._msdcs.<domain>, or NULL. */
+static char *srv_lookup(const char *domain)
+{
+	unsigned char ans[8192];
+	char name[NS_MAXDNAME];
+	int n;
+
+	if (snprintf(name, sizeof(name), "_ldap._tcp.dc._msdcs.%s", domain) >= (int)sizeof(name))
+		return NULL;
+	n = res_query(name, ns_c_in, ns_t_srv, ans, sizeof(ans));
+	if (n < 0 || n > (int)sizeof(ans))
+		return NULL;
+	return dg_ldap_srv_best(ans, (size_t)n);
 }
 
 static int resolves(const char *host)
@@ -204,12 +213,28 @@ fail:
 	return LDAP_OTHER;
 }
 
+/* libldap reads each message with separate read()s for its tag, length and
+ * body, and polls before each: a 100,000-entry search costs 300,000 system
+ * calls.  liblber's readahead layer, put right above the TCP provider (so
+ * below TLS), reads 64 KiB at a time; libldap asks the layers whether data
+ * is buffered (LBER_SB_OPT_DATA_READY) before it polls. */
+static void add_readahead(LDAP *ld)
+{
+	Sockbuf *sb = NULL;
+	int size = 64 * 1024;
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb)
+		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER,
+				   &size);
+}
+
 /* Opens the connection: TCP, then TLS (LDAPS) or StartTLS (LDAP-TLS). */
 static int open_conn(const dg_ldap_conn *c, LDAP *ld)
 {
-	if (c->proto == DG_PROTO_LDAP_TLS)
-		return ldap_start_tls_s(ld, NULL, NULL);
-	return ldap_connect(ld);
+	int rc = c->proto == DG_PROTO_LDAP_TLS ? ldap_start_tls_s(ld, NULL, NULL)
+					       : ldap_connect(ld);
+	if (rc == LDAP_SUCCESS)
+		add_readahead(ld);
+	return rc;
 }
 
 /* ---- certificate diagnosis ---------------------------------------------- */
@@ -505,7 +530,8 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 				     diag ? diag : "");
 		dg_finding_hint(fd, "set /directory/protocol to %s so the password travels "
 				    "encrypted",
-				t->is_ad ? "\"ldaps\"" : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
+				t->is_ad ? "\"ldaps\" or \"ldap-tls\" (StartTLS)"
+					 : "\"ldap-tls\" (StartTLS) or \"ldap-ssl\"");
 		ret = dg_error_set(err, DG_E_INVALID, "%s: strong authentication required",
 				   c->uri);
 	} else {
@@ -726,11 +752,12 @@ const char *dg_ldap_uri(const dg_ldap_conn *c)
 
 /* ---- reading entries ---------------------------------------------------- */
 
-static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
+/* Fills the empty entry e from a search entry message. */
+static void read_entry_into(LDAP *ld, LDAPMessage *msg, dg_entry *e)
 {
 	char *dn = ldap_get_dn(ld, msg);
-	dg_entry *e = dg_entry_list_add(out, dn ? dn : "");
 	BerElement *ber = NULL;
+	e->dn = dg_xstrdup(dn ? dn : "");
 	ldap_memfree(dn);
 	for (char *a = ldap_first_attribute(ld, msg, &ber); a;
 	     a = ldap_next_attribute(ld, msg, ber)) {
@@ -742,6 +769,14 @@ static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
 	}
 	if (ber)
 		ber_free(ber, 0);
+}
+
+static void read_entry(LDAP *ld, LDAPMessage *msg, dg_entry_list *out)
+{
+	dg_entry *e = dg_entry_list_add(out, "");
+	free(e->dn);
+	e->dn = NULL;
+	read_entry_into(ld, msg, e);
 }
 
 static const char *const rootdse_attrs[] = {
@@ -946,44 +981,73 @@ static int fetch_ranges(dg_ldap_conn *c, dg_entry *e, const char *base, unsigned
 /* AD hands out at most MaxValRange values of a multi-valued attribute and
  * names the part it sent "member;range=0-1499"; fetch the rest so that no
  * large group comes back silently short.  Incomplete ones are findings. */
-static dg_code complete_ranges(dg_ldap_conn *c, dg_entry_list *l, size_t first, dg_findings *f,
-			       dg_error *err)
+static void complete_ranges(dg_ldap_conn *c, dg_entry *e, dg_findings *f)
 {
-	(void)err;
-	for (size_t k = first; k < l->nr; k++) {
-		dg_entry *e = &l->items[k];
-		for (size_t i = 0; i < e->nattrs;) {
-			size_t blen;
-			unsigned long next = 0;
-			int last = 0;
-			char *base;
-			if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
-				i++;
-				continue;
-			}
-			base = dg_xstrndup(e->attrs[i].name, blen);
-			merge_range(e, i, base);
-			if (!last && fetch_ranges(c, e, base, next) < 0) {
-				dg_finding *fd = dg_findings_add(
-					f, "LDAP018", DG_SEV_ERROR, "",
-					"the values of %s of %s could not all be read (ranged "
-					"retrieval stopped): the result is INCOMPLETE", base, e->dn);
-				dg_finding_hint(fd, "Check the bind account's read access to the entry, "
-						"then run the check again.");
-			}
-			free(base);
-			/* merge_range removed attribute i; what follows moved down */
+	for (size_t i = 0; i < e->nattrs;) {
+		size_t blen;
+		unsigned long next = 0;
+		int last = 0;
+		char *base;
+		if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
+			i++;
+			continue;
 		}
+		base = dg_xstrndup(e->attrs[i].name, blen);
+		merge_range(e, i, base);
+		if (!last && fetch_ranges(c, e, base, next) < 0) {
+			dg_finding *fd = dg_findings_add(
+				f, "LDAP018", DG_SEV_ERROR, "",
+				"the values of %s of %s could not all be read (ranged "
+				"retrieval stopped): the result is INCOMPLETE", base, e->dn);
+			dg_finding_hint(fd, "Check the bind account's read access to the entry, "
+					"then run the check again.");
+		}
+		free(base);
+		/* merge_range removed attribute i; what follows moved down */
 	}
-	return DG_OK;
+}
+
+typedef struct append_ctx {
+	dg_entry_list *out;
+} append_ctx;
+
+static int append_entry(void *ctx, dg_entry *e)
+{
+	dg_entry_list *l = ((append_ctx *)ctx)->out;
+	dg_entry *slot = dg_entry_list_add(l, "");
+	free(slot->dn);
+	*slot = *e; /* take it over */
+	memset(e, 0, sizeof(*e));
+	return 0;
 }
 
 dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
 			   dg_error *err)
 {
+	append_ctx a = { out };
+	return dg_ldap_search_each(c, base, filter, attrs, append_entry, &a, f, err);
+}
+
+/* One search entry: ranges completed, then handed to the callback. */
+static int deliver(dg_ldap_conn *c, LDAPMessage *msg, dg_ldap_entry_fn fn, void *ctx,
+		   dg_findings *f)
+{
+	dg_entry e = { 0 };
+	int stop;
+	read_entry_into(c->ld, msg, &e);
+	complete_ranges(c, &e, f);
+	stop = fn(ctx, &e);
+	dg_entry_release(&e);
+	return stop;
+}
+
+dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
+			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
+			    dg_findings *f, dg_error *err)
+{
 	struct berval cookie = { 0, NULL };
-	size_t first = out->nr;
+	size_t count = 0;
 	dg_code code = DG_OK;
 	int done = 0;
 
@@ -1031,7 +1095,13 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 				break;
 			}
 			if (rc == LDAP_RES_SEARCH_ENTRY) {
-				read_entry(c->ld, msg, out);
+				count++;
+				if (deliver(c, msg, fn, ctx, f)) {
+					ldap_msgfree(msg);
+					ldap_abandon_ext(c->ld, msgid, NULL, NULL);
+					done = 1;
+					break;
+				}
 				ldap_msgfree(msg);
 				continue;
 			}
@@ -1065,7 +1135,7 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 					f, "LDAP018", DG_SEV_ERROR, "",
 					"the list is INCOMPLETE: the server stopped the search %s "
 					"below \"%s\" after %zu entries (result %d, %s)%s%s",
-					filter, base, out->nr - first, res, limit_name(res),
+					filter, base, count, res, limit_name(res),
 					diag && *diag ? ": " : "", diag && *diag ? diag : "");
 				dg_finding_hint(
 					fd, "%s",
@@ -1091,8 +1161,6 @@ dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter
 	}
 	if (cookie.bv_val)
 		ber_memfree(cookie.bv_val);
-	if (code == DG_OK)
-		code = complete_ranges(c, out, first, f, err);
 	return code;
 }
 

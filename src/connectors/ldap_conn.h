@@ -35,7 +35,7 @@ typedef struct dg_ldap_options {
  *   ldap              server, port, protocol ldap | ldap-tls (StartTLS) | ldap-ssl
  *   active-directory  server, or else a DC found by DNS SRV
  *                     _ldap._tcp.dc._msdcs.<domain> (falling back to the
- *                     domain name itself); protocol ldap | ldaps
+ *                     domain name itself); protocol ldap | ldaps | ldap-tls (StartTLS)
  * The bind is a simple bind with the resolved secret (dg_secret_resolve),
  * anonymous when the profile names no bind DN / user.  On failure *out is
  * NULL, findings explain why (unreachable, timeout, untrusted chain, host
@@ -60,6 +60,13 @@ dg_code dg_ldap_connect_as(const dg_profile *p, const dg_ldap_identity *who,
 			   dg_ldap_conn **out, dg_findings *f, dg_error *err);
 
 void dg_ldap_close(dg_ldap_conn *c);
+
+/* The target of the best SRV record (lowest priority, then highest weight)
+ * in the DNS answer ans[0..len) — how a domain controller is picked from
+ * _ldap._tcp.dc._msdcs.<domain> — or NULL (caller frees).  The answer
+ * comes from the network: malformed or truncated ones give NULL.  Parsed
+ * with glibc's dn_skipname/dn_expand; exposed for the tests and fuzzer. */
+char *dg_ldap_srv_best(const unsigned char *ans, size_t len);
 
 /* The URI connected to, e.g. "ldaps://dc01.contoso.com:636". */
 const char *dg_ldap_uri(const dg_ldap_conn *c);
@@ -97,6 +104,16 @@ int dg_ldap_rootdse_is_ad(const dg_entry *rootdse);
 dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,
 			   dg_error *err);
+
+/* The same search, each entry handed to fn as it arrives instead of being
+ * collected (memory stays one entry, however big the directory).  fn may
+ * take the entry over (copy the struct, then memset *e to 0); otherwise it
+ * is freed after the call.  fn returns non-zero to stop the search early
+ * (it is abandoned; the result is DG_OK with the entries delivered so far). */
+typedef int (*dg_ldap_entry_fn)(void *ctx, dg_entry *e);
+dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
+			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
+			    dg_findings *f, dg_error *err);
 
 /* Appends to `out` the ldapsearch command line an administrator can run to
  * repeat this search by hand: -H URI, -x, -ZZ for StartTLS, -D DN -W (the

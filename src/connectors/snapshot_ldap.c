@@ -416,6 +416,7 @@ typedef struct snap {
 	int ad;
 	dg_fetch_result *out;
 	const char *file;
+	const dg_progress *progress; /* NULL: nobody is watching */
 
 	/* scope */
 	dg_strbuf base;
@@ -2185,6 +2186,47 @@ static void presize(snap *s, const char *path)
 	dg_strbuf_grow(&s->arena, (size_t)st.st_size / 8);
 }
 
+/* Everything a read needs before the first entry; `file` names the source
+ * in findings (NULL for a live directory: there is no line to point at). */
+static void snap_begin(snap *s, const dg_profile *p, const char *file, dg_fetch_result *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
+	s->out = out;
+	s->file = file;
+	dg_strbuf_init(&s->base);
+	dg_strbuf_init(&s->arena);
+	dg_strbuf_init(&s->ix_arena);
+	dg_strbuf_init(&s->canon);
+	dg_strbuf_init(&s->tmp);
+	dg_strbuf_init(&s->tmp2);
+	dg_strbuf_init(&s->batch);
+	/* every string of the users' records goes into the list's arena
+	 * (connector.h); a list that has records without one keeps malloc */
+	if (!out->users.arena && !out->users.nr)
+		out->users.arena = dg_arena_new();
+	setup(s);
+}
+
+static dg_code check_type(const dg_profile *p, dg_error *err)
+{
+	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY && p->directory.type != DG_DIR_LDAP)
+		return dg_error_set(err, DG_E_UNSUPPORTED, "LDIF snapshots are for "
+				    "active-directory and ldap profiles, not %s",
+				    dg_dir_type_name(p->directory.type));
+	return DG_OK;
+}
+
+static int on_entry_counted(void *ctx, dg_entry *e)
+{
+	snap *s = ctx;
+	on_entry(s, e);
+	if (s->progress && (!(s->out->entries_read & 1023) || s->out->entries_read == 1))
+		s->progress->fn(s->progress->ctx, s->out->entries_read, 0);
+	return 0;
+}
+
 static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	snap s;
@@ -2194,42 +2236,78 @@ static dg_code snapshot_fetch(const dg_profile *p, dg_fetch_result *out, dg_erro
 
 	if (!path)
 		return dg_error_set(err, DG_E_INVALID, "the profile names no snapshot");
-	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY && p->directory.type != DG_DIR_LDAP)
-		return dg_error_set(err, DG_E_UNSUPPORTED, "LDIF snapshots are for "
-				    "active-directory and ldap profiles, not %s",
-				    dg_dir_type_name(p->directory.type));
-	memset(&s, 0, sizeof(s));
-	s.p = p;
-	s.ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
-	s.out = out;
-	s.file = path;
-	dg_strbuf_init(&s.base);
-	dg_strbuf_init(&s.arena);
-	dg_strbuf_init(&s.ix_arena);
-	dg_strbuf_init(&s.canon);
-	dg_strbuf_init(&s.tmp);
-	dg_strbuf_init(&s.tmp2);
-	dg_strbuf_init(&s.batch);
+	if ((rc = check_type(p, err)) != DG_OK)
+		return rc;
 	free(out->source_detail);
 	out->source_detail = dg_xstrdup(path);
-	/* every string of the users' records goes into the list's arena
-	 * (connector.h); a list that has records without one keeps malloc */
-	if (!out->users.arena && !out->users.nr)
-		out->users.arena = dg_arena_new();
-	setup(&s);
+	snap_begin(&s, p, path, out);
+	s.progress = out->progress && out->progress->fn ? out->progress : NULL;
 	presize(&s, path);
 
 	memset(&o, 0, sizeof(o));
 	o.json_path = SNAP_PATH;
 	o.want_attr = want_attr;
-	o.on_entry = on_entry;
+	o.on_entry = on_entry_counted;
 	o.ctx = &s;
 	o.borrow = 1;
 	rc = dg_ldif_stream_file(path, &o, &out->findings, err);
+	if (s.progress)
+		s.progress->fn(s.progress->ctx, out->entries_read, 1);
 	if (rc == DG_OK)
 		finish(&s);
 	snap_release(&s);
 	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entries fed one at a time (the live connector)                         */
+
+struct dg_snapshot_feed {
+	snap s;
+	dg_attr *view;        /* the wanted attributes of the entry being fed */
+	size_t view_alloc;
+};
+
+dg_code dg_snapshot_feed_begin(const dg_profile *p, dg_fetch_result *out,
+			       dg_snapshot_feed **feed, dg_error *err)
+{
+	dg_code rc;
+	*feed = NULL;
+	if ((rc = check_type(p, err)) != DG_OK)
+		return rc;
+	*feed = dg_xcalloc(1, sizeof(**feed));
+	snap_begin(&(*feed)->s, p, NULL, out);
+	return DG_OK;
+}
+
+/* Only the attributes the LDIF reader would have kept (want_attr), so an
+ * entry fed here and the same entry read back from a snapshot file are
+ * judged alike.  The view borrows e's values. */
+void dg_snapshot_feed_entry(dg_snapshot_feed *feed, dg_entry *e)
+{
+	dg_entry v = *e;
+	size_t n = 0;
+	DG_ALLOC_GROW(feed->view, e->nattrs ? e->nattrs : 1, feed->view_alloc);
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const char *name = e->attrs[i].name;
+		if (want_attr(&feed->s, name, base_len(name, strlen(name))))
+			feed->view[n++] = e->attrs[i];
+	}
+	v.attrs = feed->view;
+	v.nattrs = n;
+	v.alloc = 0;
+	on_entry(&feed->s, &v);
+}
+
+void dg_snapshot_feed_end(dg_snapshot_feed *feed, int complete)
+{
+	if (!feed)
+		return;
+	if (complete)
+		finish(&feed->s);
+	snap_release(&feed->s);
+	free(feed->view);
+	free(feed);
 }
 
 const dg_connector dg_connector_ldap_snapshot = { "ldap-snapshot", snapshot_fetch };

@@ -5,11 +5,26 @@
 
 #include "connector.h"
 
+#include "../core/entry.h"
 #include "../core/strbuf.h"
 
 #include <stddef.h>
 
 extern const dg_connector dg_connector_ldap_snapshot;
+
+/* The snapshot engine fed one entry at a time instead of from a file (the
+ * live connector streams its search through it, so nothing but the
+ * engine's own tables is held).  An entry fed is judged exactly as the
+ * same entry read back from a snapshot file: only the attributes the file
+ * reader keeps are looked at.  begin fails only for a profile type that has
+ * no LDAP directory; feed_end(feed, 1) runs the group selection and the
+ * findings of a complete read into `out`, feed_end(feed, 0) just frees. */
+typedef struct dg_snapshot_feed dg_snapshot_feed;
+dg_code dg_snapshot_feed_begin(const dg_profile *p, dg_fetch_result *out,
+			       dg_snapshot_feed **feed, dg_error *err);
+/* Borrows e for the call only. */
+void dg_snapshot_feed_entry(dg_snapshot_feed *feed, dg_entry *e);
+void dg_snapshot_feed_end(dg_snapshot_feed *feed, int complete);
 
 /* Writes a canonical form of the RFC 4514 DN `dn` to `out` (replacing its
  * contents): attribute types and values lower-cased, escapes resolved,

@@ -897,7 +897,7 @@ static const dg_tls_opts *directory_tls(const dg_profile *p)
 
 static const char *encrypted_protocols(const dg_profile *p)
 {
-	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? "\"ldaps\""
+	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? "\"ldaps\" or \"ldap-tls\""
 							    : "\"ldap-tls\" or \"ldap-ssl\"";
 }
 

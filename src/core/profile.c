@@ -134,11 +134,13 @@ static const struct enumalias dirtype_aliases[] = {
 static const struct enumspec dirtype_enum = ENUM(dirtype_vals, dirtype_aliases);
 
 /* AD spells LDAPS "ldaps", MailStore's generic LDAP page "ldap-ssl"; both
- * mean TLS from the first byte on port 636. */
+ * mean TLS from the first byte on port 636.  "ldap-tls" (StartTLS on 389)
+ * is the same for both: domain controllers that require signing or
+ * channel binding accept a simple bind after StartTLS too. */
 static const struct enumval protocol_vals[] = {
 	{ "ldap", DG_PROTO_LDAP, T_AD | T_LDAP },
 	{ "ldaps", DG_PROTO_LDAP_SSL, T_AD },
-	{ "ldap-tls", DG_PROTO_LDAP_TLS, T_LDAP },
+	{ "ldap-tls", DG_PROTO_LDAP_TLS, T_AD | T_LDAP },
 	{ "ldap-ssl", DG_PROTO_LDAP_SSL, T_LDAP },
 };
 static const struct enumalias protocol_aliases[] = {
@@ -150,6 +152,8 @@ static const struct enumalias protocol_aliases[] = {
 	{ "ldap-ssl", "ldaps", T_AD },
 	{ "ssl", "ldaps", T_AD },
 	{ "tls", "ldaps", T_AD },
+	{ "starttls", "ldap-tls", T_AD },
+	{ "start-tls", "ldap-tls", T_AD },
 };
 static const struct enumspec protocol_enum = ENUM(protocol_vals, protocol_aliases);
 

@@ -24,6 +24,7 @@
 #define DEFAULT_MAX_RETRY_WAIT_MS 30000L
 #define DEFAULT_MAX_BODY ((size_t)256 << 20)
 #define BACKOFF_BASE_MS 250L
+#define POLL_CAP_MS 200L  /* how often a raised cancel flag is noticed, at worst */
 
 struct dg_http {
 	dg_http_opts o;
@@ -580,18 +581,18 @@ static void collect(dg_http *h, struct xfer *xs, size_t n)
 	}
 }
 
-/* Wakes transfers whose retry time has come; returns how long until the
- * next one is due (or `cap` when none waits). */
-static long wake_retries(struct xfer *xs, size_t n, long cap)
+/* Wakes transfers whose retry time has come; returns the milliseconds until
+ * the next one is due, or -1 when none is waiting. */
+static long wake_retries(struct xfer *xs, size_t n)
 {
-	long now = now_ms(), next = cap;
+	long now = now_ms(), next = -1;
 	for (size_t i = 0; i < n; i++) {
 		struct xfer *x = &xs[i];
 		if (x->done || x->easy || !x->retry_at_ms)
 			continue;
 		if (x->retry_at_ms <= now)
 			start(x);
-		else if (x->retry_at_ms - now < next)
+		else if (next < 0 || x->retry_at_ms - now < next)
 			next = x->retry_at_ms - now;
 	}
 	return next;
@@ -637,7 +638,7 @@ dg_code dg_http_send_many(dg_http *h, const dg_http_request *req,
 			start(&xs[next++]);
 			active++;
 		}
-		long wait = wake_retries(xs, next, 200);
+		long wait = wake_retries(xs, next);
 		int running = 0;
 		curl_multi_perform(h->multi, &running);
 		collect(h, xs, next);
@@ -648,10 +649,12 @@ dg_code dg_http_send_many(dg_http *h, const dg_http_request *req,
 		 * would wait the whole cap, 200 ms per request). */
 		if (done == n)
 			break;
-		if (running)
-			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
-		else if (wait > 0)
-			curl_multi_poll(h->multi, NULL, 0, (int)(wait < 200 ? wait : 200), NULL);
+		/* Sleep only while something is in flight or waits for its
+		 * retry; otherwise start the next requests at once. */
+		if (running || wait >= 0) {
+			long ms = wait >= 0 && wait < POLL_CAP_MS ? wait : POLL_CAP_MS;
+			curl_multi_poll(h->multi, NULL, 0, (int)ms, NULL);
+		}
 	}
 	dg_code rc = DG_OK;
 	for (size_t i = 0; i < n && rc == DG_OK; i++)

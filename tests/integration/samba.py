@@ -291,10 +291,20 @@ class SambaDC:
     def conf(self):
         return self._p("etc", "smb.conf")
 
-    def _start_samba(self):
-        self.log = open(self._p("log", "stdout.log"), "wb")
+    def restart(self, faketime=None):
+        """Stops samba and starts it again, with `faketime` (e.g. "+60d",
+        libfaketime's faketime(1)) shifting its clock: past the default
+        maximum password age (42 days) every password has expired."""
+        slapd.stop_process(self.proc, grace=15)
+        self.log.close()
+        self._start_samba(faketime)
+
+    def _start_samba(self, faketime=None):
+        self.log = open(self._p("log", "stdout.log"), "ab")
+        prefix = [_which("faketime"), "-f", faketime] if faketime else []
         self.proc = subprocess.Popen(
-            [_which("samba"), "-i", "-M", "single", "--no-process-group", "-s", self.conf],
+            prefix + [_which("samba"), "-i", "-M", "single", "--no-process-group", "-s",
+                      self.conf],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             env=_clean_env(), preexec_fn=_pdeathsig)
         deadline = time.monotonic() + START_TIMEOUT

@@ -8,6 +8,7 @@ LDAP.  Skips only when Samba or a namespace cannot be had.  Prints TAP.
 usage: test_check_ad.py DIRGATE"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,16 @@ def main():
         p, doc = check("ldap")
         t.check(p.returncode == 3 and find(doc, "LDAP016"),
                 "plain LDAP: strong authentication required (LDAP016)", doc["findings"])
+        f16 = find(doc, "LDAP016")
+        t.check(f16 and '"ldap-tls"' in f16.get("hint", ""),
+                "LDAP016 suggests StartTLS too", f16)
+
+        p, doc = check("ldap-tls")
+        codes = [f["code"] for f in doc["findings"]]
+        f23 = find(doc, "LDAP023")
+        t.check(p.returncode == 0 and "LDAP021" in codes and f23 and
+                " %d entr" % persons in f23["message"],
+                "StartTLS (ldap-tls): bound despite strong auth, same user count", doc["findings"])
 
         # live preview: nested group selection, and snapshot == live
         def run(args, prof):
@@ -118,12 +129,64 @@ def main():
                 "AD snapshot previewed offline equals the live preview",
                 (p.stderr + p2.stderr).decode()[-1500:])
 
+        # The live fetch asks the DC for the members with
+        # LDAP_MATCHING_RULE_IN_CHAIN: non-members never come back, yet a
+        # full export of every person and group, previewed offline, selects
+        # the same users (the snapshot engine nests groups itself).
+        t.check(live and not any(x["reason"] == "not-in-group" for x in live["skipped"]),
+                "IN_CHAIN: non-members are not even fetched",
+                live and live["skipped"])
+        full = os.path.join(tmp, "full.ldif")
+        with open(full, "w") as f:
+            f.write(dc.ldapsearch(samba.BASE, "(|(objectCategory=group)(&(objectCategory=person)"
+                                  "(objectClass=user)))",
+                                  ("objectClass", "objectCategory", "userAccountControl",
+                                   "sAMAccountName", "userPrincipalName", "displayName", "cn",
+                                   "name", "mail", "proxyAddresses", "member", "memberOf")))
+        p = run(["preview", "--format", "json"],
+                dict(prof, directory=dict(prof["directory"], snapshot=full)))
+        whole = json.loads(p.stdout) if p.returncode == 0 else None
+        t.check(live and whole and whole["users"] == live["users"] and
+                any(x["reason"] == "not-in-group" for x in whole["skipped"]),
+                "a full export previewed offline selects the same users",
+                p.stderr.decode()[-1500:])
+
+        by_dn = dict(prof, directory=dict(prof["directory"], filters=dict(
+            prof["directory"]["filters"], groups=[samba._dn("allstaff")])))
+        p = run(["preview", "--format", "json"], by_dn)
+        dn_sel = json.loads(p.stdout) if p.returncode == 0 else None
+        t.check(live and dn_sel and [u["userName"] for u in dn_sel["users"]] == names,
+                "IN_CHAIN with the group given by DN selects the same users",
+                json.dumps(dn_sel)[:3000] if dn_sel else p.stderr.decode()[-1500:])
+
+        tls = dict(prof, directory=dict(prof["directory"], protocol="ldap-tls"))
+        p = run(["preview", "--format", "json"], tls)
+        over_tls = json.loads(p.stdout) if p.returncode == 0 else None
+        t.check(live and over_tls and over_tls["users"] == live["users"] and
+                over_tls["source"]["detail"].startswith("ldap://127.0.0.1:389"),
+                "live preview over StartTLS equals the LDAPS one", p.stderr.decode()[-1500:])
+
         out = b""
-        for proto in ("ldaps", "ldap"):
+        for proto in ("ldaps", "ldap", "ldap-tls"):
             p, _ = check(proto)
             out += p.stdout + p.stderr
         t.check(samba.ADMIN_PW.encode() not in out and samba.USER_PW.encode() not in out,
                 "no password printed")
+
+        # Data code 532 (password expired): Samba refuses to store an old
+        # pwdLastSet ("must be 0 or -1 only"), and a fine-grained policy
+        # under a day counts as "never expires"; so the DC runs 60 days
+        # ahead (libfaketime), past the default 42-day maximum age, and
+        # answers every bind with "AcceptSecurityContext error, data 532".
+        if not shutil.which("faketime"):
+            t.check(True, "# SKIP faketime not installed (scripts/install-deps.sh --test)")
+        else:
+            dc.restart(faketime="+60d")
+            p, doc = check("ldaps")
+            f8 = find(doc, "AD008")
+            t.check(p.returncode == 3 and f8 and "532" in f8["message"] and
+                    f8["path"] == "/directory/bind/password",
+                    "password expired: AD008 (data 532) at the bind password", doc["findings"])
     t.done()
 
 

@@ -310,6 +310,37 @@ static void test_parallel(void)
 	dg_http_free(h);
 }
 
+/* A regression guard, not a speed target: an earlier version slept the
+ * whole 200 ms poll interval after each finished request. */
+static void test_no_idle_sleep(void)
+{
+	enum { N = 20 };
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http *h = dg_http_new(&o);
+	char *u = url("GOOD", "/echo");
+	dg_http_request req[N];
+	dg_http_response res[N];
+	for (int i = 0; i < N; i++) {
+		req[i] = (dg_http_request){ .url = u };
+		res[i] = (dg_http_response)DG_HTTP_RESPONSE_INIT;
+	}
+	dg_error err = { 0 };
+	double t0 = now_s();
+	CHECK_INT(dg_http_send_many(h, req, res, N, 1, &err), DG_OK);
+	for (int i = 0; i < N; i++) {
+		CHECK_INT(res[i].status, 200);
+		dg_http_response_release(&res[i]);
+	}
+	dg_http_response one = DG_HTTP_RESPONSE_INIT;
+	for (int i = 0; i < N; i++) {
+		CHECK_INT(dg_http_send(h, &req[i], &one, &err), DG_OK);
+		dg_http_response_release(&one);
+	}
+	CHECK(now_s() - t0 < 2 * N * 0.2 / 2);
+	free(u);
+	dg_http_free(h);
+}
+
 static void test_error_names_no_secret(void)
 {
 	dg_http_opts o = { .connect_timeout_ms = 500 };
@@ -347,6 +378,7 @@ int main(void)
 	RUN(test_cancel);
 	RUN(test_too_large);
 	RUN(test_parallel);
+	RUN(test_no_idle_sleep);
 	RUN(test_error_names_no_secret);
 	return dg_t_done();
 }

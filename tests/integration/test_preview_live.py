@@ -15,7 +15,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
 import slapd  # noqa: E402
-from tap import Tap  # noqa: E402
+from tap import Tap, run_pty  # noqa: E402
 
 t = Tap()
 binary = os.path.abspath(sys.argv[1])
@@ -34,6 +34,95 @@ def run(args):
 
 def comparable(doc):
     return {k: doc[k] for k in ("summary", "users", "skipped", "conflicts")}
+
+
+POSIX_GROUPS = """dn: cn=mailstore-users,ou=groups,{sfx}
+objectClass: posixGroup
+cn: mailstore-users
+gidNumber: 20001
+memberUid: alice
+memberUid: x)(uid=*
+memberUid: *
+memberUid: devs
+
+dn: cn=devs,ou=groups,{sfx}
+objectClass: posixGroup
+cn: devs
+gidNumber: 20002
+memberUid: bob
+memberUid: ops
+
+dn: cn=ops,ou=groups,{sfx}
+objectClass: posixGroup
+cn: ops
+gidNumber: 20003
+memberUid: carol
+memberUid: devs
+
+dn: cn=others,ou=groups,{sfx}
+objectClass: posixGroup
+cn: others
+gidNumber: 20004
+memberUid: dave
+"""
+
+
+def member_search_tests(s):
+    """posixGroup memberUid through the {member} search filter, live:
+    nested groups, a cycle (devs <-> ops) and crafted values ("*" would
+    select every user and group if it were not escaped)."""
+    s.main.add(POSIX_GROUPS.format(sfx=slapd.SUFFIX))
+    prof = {"name": "posix", "directory": {
+        "type": "ldap", "server": "127.0.0.1", "port": s.main.ldaps_port,
+        "protocol": "ldap-ssl", "baseDn": slapd.SUFFIX, "tls": {"caFile": s.ca_file},
+        "bind": {"dn": slapd.ROOT_DN, "password": {"env": "DG_IT_PW"}},
+        "users": {"filter": "(objectClass=posixAccount)", "userNameAttribute": "uid"},
+        "groups": {"filter": "(objectClass=posixGroup)", "membersAttribute": "memberUid",
+                   "memberSearchFilter": "(|(&(objectClass=posixAccount)(uid={member}))"
+                                         "(&(objectClass=posixGroup)(cn={member})))",
+                   "names": ["mailstore-users"]}}}
+    path = os.path.join(tmp, "posix.json")
+    with open(path, "w") as f:
+        json.dump(prof, f)
+    p = run(["preview", "--format", "json", path])
+    live = json.loads(p.stdout) if p.returncode == 0 else None
+    t.check(live and sorted(u["userName"] for u in live["users"]) == ["alice", "bob", "carol"],
+            "{member}: alice direct, bob and carol through nested groups",
+            live and live["users"] or p.stderr.decode()[-1500:])
+    # 4 groups + the 3 members: the crafted values fetched nobody more
+    t.check(live and live["source"]["entriesRead"] == 7,
+            "only the groups and the members are fetched (crafted values escaped)",
+            live and live["source"])
+    codes = {f["code"]: f["message"] for f in live["findings"]} if live else {}
+    t.check("SNAP013" in codes and "devs" in codes["SNAP013"] and "ops" in codes["SNAP013"],
+            "the devs <-> ops cycle is reported", codes)
+    t.check("SNAP019" in codes and "x)(uid=*" in codes["SNAP019"],
+            "the crafted value is reported as matching no entry", codes)
+
+    # the group given by DN, spaced and cased differently from the server's
+    by_dn = dict(prof, directory=dict(prof["directory"], groups=dict(
+        prof["directory"]["groups"], names=["CN=Mailstore-Users, OU=groups, " + slapd.SUFFIX])))
+    with open(path, "w") as f:
+        json.dump(by_dn, f)
+    p = run(["preview", "--format", "json", path])
+    dn_sel = json.loads(p.stdout) if p.returncode == 0 else None
+    t.check(dn_sel and sorted(u["userName"] for u in dn_sel["users"]) ==
+            ["alice", "bob", "carol"] and dn_sel["source"]["entriesRead"] == 7,
+            "{member}: the group selected by DN (any spacing and case)",
+            dn_sel and dn_sel["users"] or p.stderr.decode()[-1500:])
+    with open(path, "w") as f:
+        json.dump(prof, f)
+
+    snap = os.path.join(tmp, "posix.ldif")
+    p = run(["snapshot", path, "--output", snap])
+    off = dict(prof, directory=dict(prof["directory"], snapshot=snap))
+    with open(path, "w") as f:
+        json.dump(off, f)
+    p2 = run(["preview", "--format", "json", path])
+    offline = json.loads(p2.stdout) if p2.returncode == 0 else None
+    t.check(p.returncode == 0 and live and offline and comparable(live) == comparable(offline),
+            "{member}: the snapshot previewed offline equals the live preview",
+            (p.stderr + p2.stderr).decode()[-1500:])
 
 
 slapd.install_signal_handlers(lambda: None)
@@ -69,6 +158,14 @@ try:
                     alice["emailAddresses"] == ["alice@example.com"] and
                     alice["groups"] == ["engineering"], "alice mapped", alice)
 
+            t.check(p.stderr == b"", "no progress when stderr is not a terminal",
+                    p.stderr[:300])
+        rc, out, term = run_pty(binary, ["preview", "--format", "json", live_path], env=env)
+        t.check(rc == 0 and b"reading the directory: 1 entries" in term and
+                term.endswith(b"\r\x1b[K") and live and
+                comparable(json.loads(out)) == comparable(live),
+                "live progress on a terminal, cleared; same output", term[-300:])
+
         snap = os.path.join(tmp, "snap.ldif")
         p = run(["snapshot", live_path, "--output", snap])
         t.check(p.returncode == 0 and os.path.exists(snap), "snapshot written",
@@ -89,6 +186,8 @@ try:
         blob = open(snap, "rb").read() if os.path.exists(snap) else b""
         t.check(slapd.ROOT_PW.encode() not in blob and b"userPassword" not in blob,
                 "snapshot holds no password attribute or secret")
+
+        member_search_tests(s)
 
         p = run(["snapshot", live_path])
         t.check(p.returncode == 64, "snapshot without --output is a usage error")

@@ -400,13 +400,13 @@ static void test_prof004_enum(void)
 	dg_profile *p;
 	expect_one("{\"name\": \"n\", \"directory\": {\"type\": \"active-directory\", \"domain\": \"c.com\", \"protocol\": \"LDAPS\"}}",
 		   "PROF004", "/directory/protocol", 1, 76,
-		   "protocol \"LDAPS\" is not allowed (allowed: ldap, ldaps); did you mean \"ldaps\"?");
+		   "protocol \"LDAPS\" is not allowed (allowed: ldap, ldaps, ldap-tls); did you mean \"ldaps\"?");
 	expect_one("{\"name\": \"n\", \"directory\": {\"type\": \"ldap\", \"server\": \"s\", \"baseDn\": \"o=x\", \"protocol\": \"ldaps\"}}",
 		   "PROF004", "/directory/protocol", 1, 77,
 		   "protocol \"ldaps\" is not allowed for ldap directories (allowed: ldap, ldap-tls, ldap-ssl); did you mean \"ldap-ssl\"?");
 	expect_one("{\"name\": \"n\", \"directory\": {\"type\": \"active-directory\", \"domain\": \"c.com\", \"protocol\": \"ldap-ssl\"}}",
 		   "PROF004", "/directory/protocol", 1, 76,
-		   "protocol \"ldap-ssl\" is not allowed for active-directory directories (allowed: ldap, ldaps); did you mean \"ldaps\"?");
+		   "protocol \"ldap-ssl\" is not allowed for active-directory directories (allowed: ldap, ldaps, ldap-tls); did you mean \"ldaps\"?");
 	expect_one("{\"name\": \"n\", \"directory\": {\"type\": \"AD\", \"domain\": \"c.com\"}}",
 		   "PROF004", "/directory/type", 1, 29,
 		   "type \"AD\" is not allowed (allowed: active-directory, ldap, microsoft-365, google-workspace); did you mean \"active-directory\"?");
