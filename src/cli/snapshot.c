@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "../connectors/ldap_live.h"
+#include "../connectors/m365_conn.h"
 #include "../core/error.h"
 #include "../core/profile.h"
 
@@ -15,7 +16,8 @@ static const char usage_text[] =
 	"\n"
 	"Reads the profile's ldap or active-directory directory live and writes the\n"
 	"entries synchronisation looks at (users, and the groups a group selection\n"
-	"needs, with the attributes MailStore reads) as an LDIF snapshot.  Set\n"
+	"needs, with the attributes MailStore reads) as an LDIF snapshot; for a\n"
+	"microsoft-365 directory, the Microsoft Graph pages as JSON.  Set\n"
 	"/directory/snapshot to it to preview offline: the result is exactly the\n"
 	"live one.  For support cases and for previews without network access.\n"
 	"\n"
@@ -49,8 +51,12 @@ static int take_snapshot(const dg_profile *p, const char *output)
 
 	if (!fp)
 		return dg_cli_fail("cannot write %s: %s", output, strerror(errno));
-	code = dg_ldap_live_snapshot(p, fp, dg_cli_progress_start(&pr, "reading the directory"),
-				     &count, &base, &uri, &f, &err);
+	if (p->directory.type == DG_DIR_M365)
+		code = dg_m365_snapshot(p, fp, &count, &f, &err);
+	else
+		code = dg_ldap_live_snapshot(p, fp,
+					     dg_cli_progress_start(&pr, "reading the directory"),
+					     &count, &base, &uri, &f, &err);
 	if (!to_stdout && fclose(fp) && code == DG_OK)
 		code = dg_error_set(&err, DG_E_IO, "cannot write %s: %s", output, strerror(errno));
 	rc = report(&f) ? DG_EXIT_FINDINGS : DG_EXIT_OK;
@@ -61,6 +67,10 @@ static int take_snapshot(const dg_profile *p, const char *output)
 			rc = dg_cli_fail("%s", err.message);
 		else
 			fprintf(stderr, "dirgate snapshot: %s\n", err.message);
+	} else if (p->directory.type == DG_DIR_M365) {
+		fprintf(stderr, "dirgate snapshot: %zu users from Microsoft Graph (tenant %s) "
+			"written to %s\n", count, p->directory.m365.tenant_id,
+			to_stdout ? "standard output" : output);
 	} else {
 		fprintf(stderr, "dirgate snapshot: %zu entries from %s (base %s) written to %s\n",
 			count, uri, base, to_stdout ? "standard output" : output);
@@ -111,7 +121,8 @@ int dg_cmd_snapshot(int argc, char **argv)
 		      "check')\n", stderr);
 		rc = DG_EXIT_FINDINGS;
 	} else if (p->directory.type != DG_DIR_LDAP &&
-		   p->directory.type != DG_DIR_ACTIVE_DIRECTORY) {
+		   p->directory.type != DG_DIR_ACTIVE_DIRECTORY &&
+		   p->directory.type != DG_DIR_M365) {
 		rc = dg_cli_fail("snapshots of %s directories are not available in this version",
 				 dg_dir_type_name(p->directory.type));
 	} else {

@@ -5,6 +5,7 @@
 #include "connector.h"
 
 #include "ldap_live.h"
+#include "m365_conn.h"
 #include "snapshot_ldap.h"
 
 #include <stdlib.h>
@@ -15,6 +16,8 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 	if (p->directory.snapshot) {
 		if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
 			return &dg_connector_ldap_snapshot;
+		if (t == DG_DIR_M365)
+			return &dg_connector_m365_snapshot;
 		dg_error_set(err, DG_E_UNSUPPORTED,
 			     "%s snapshots (saved JSON pages) cannot be previewed by this version of "
 			     "dirgate yet", dg_dir_type_name(t));
@@ -22,6 +25,8 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 	}
 	if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
 		return &dg_connector_ldap_live;
+	if (t == DG_DIR_M365)
+		return &dg_connector_m365_live;
 	dg_error_set(err, DG_E_UNSUPPORTED,
 		     "previewing %s directories (live or from saved JSON pages) is not "
 		     "available in this version of dirgate", dg_dir_type_name(t));
