@@ -9,6 +9,9 @@ build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev li
 test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils samba samba-ad-dc
  samba-ad-provision iproute2"
 test_pkgs="$test_pkgs faketime" # issue 3: a Samba DC 60 days ahead (AD data code 532)
+# The oidc-provider fixture (tests/integration/oidc) runs on Node.js 20; the
+# NodeSource nodejs package on this machine ships npm with it.
+test_pkgs="$test_pkgs nodejs"
 # The Google emulator makes its CA, certificates and service-account key with
 # the openssl command; tests/bench/google.sh compares against curl.
 test_pkgs="$test_pkgs openssl curl"
@@ -20,11 +23,26 @@ case "${1:---build}" in
 *) echo "usage: $0 [--build|--test]" >&2; exit 64 ;;
 esac
 
+# npm packages of the oidc-provider fixture, pinned by its package-lock.json
+# and installed into that directory only; skipped when already installed
+# from the same lock file.
+npm_fixture() {
+	[ "${1:---build}" = --test ] || return 0
+	d=tests/integration/oidc
+	[ -d "$(dirname "$0")/../$d" ] || return 0
+	cd "$(dirname "$0")/../$d"
+	if ! cmp -s package-lock.json node_modules/.dirgate-lock 2>/dev/null; then
+		npm ci --no-audit --no-fund --loglevel=error >/dev/null
+		cp package-lock.json node_modules/.dirgate-lock
+	fi
+	cd - >/dev/null
+}
+
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && { npm_fixture "${1:---build}"; exit 0; }
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -44,3 +62,4 @@ fi
 $SUDO apt-get update -q >/dev/null
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
+npm_fixture "${1:---build}"

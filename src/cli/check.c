@@ -1,8 +1,10 @@
 /* dirgate check PROFILE [--offline] [--format text|json] */
 #include "cli.h"
 
+#include "../connectors/adfs_probe.h"
 #include "../connectors/google.h"
 #include "../connectors/ldap_probe.h"
+#include "../connectors/m365_conn.h"
 #include "../core/checks.h"
 #include "../core/error.h"
 #include "../core/profile.h"
@@ -23,6 +25,10 @@ static const char usage_text[] =
 	"                   and bind, RootDSE, base DN, what the user filter selects;\n"
 	"                   google-workspace profiles: token by domain-wide\n"
 	"                   delegation, Directory API, the selected groups\n"
+	"                   microsoft-365 profiles: an Entra ID token with the\n"
+	"                   certificate, Graph reachable, each selected group found\n"
+	"                   (exactly once); with authentication method adfs: the AD FS\n"
+	"                   discovery document, issuer, endpoints, keys and scopes\n"
 	"  --test-user NAME also log this user on (live), as MailStore's \"Test\n"
 	"                   authentication\" does; the password comes from\n"
 	"                   /authentication/testPassword or is prompted for\n"
@@ -42,12 +48,19 @@ static void run_live_probes(const dg_profile *p, const char *test_user, dg_findi
 		fputs("dirgate check: live probes skipped: fix the errors above first\n", stderr);
 		return;
 	}
+	/* AD FS is its own service: checked even when the directory is a snapshot. */
+	if (p->auth.method == DG_AUTH_ADFS && p->auth.adfs_url)
+		dg_adfs_probe(p, findings);
 	if (p->directory.snapshot) {
 		fputs("dirgate check: live probes skipped: the profile reads a snapshot\n", stderr);
 		return;
 	}
 	if (t == DG_DIR_GOOGLE) {
 		dg_google_probe(p, findings);
+		return;
+	}
+	if (t == DG_DIR_M365) {
+		dg_m365_probe(p, findings);
 		return;
 	}
 	if (t != DG_DIR_LDAP && t != DG_DIR_ACTIVE_DIRECTORY) {

@@ -24,6 +24,12 @@ int dg_cmd_preview(int argc, char **argv);
 int dg_cmd_uri(int argc, char **argv);
 int dg_cmd_filter(int argc, char **argv);
 int dg_cmd_snapshot(int argc, char **argv);
+int dg_cmd_pull(int argc, char **argv);
+int dg_cmd_plan(int argc, char **argv);
+int dg_cmd_push(int argc, char **argv);
+int dg_cmd_sync(int argc, char **argv);
+int dg_cmd_migrate(int argc, char **argv);
+int dg_cmd_cert(int argc, char **argv);
 
 /* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
  * stderr; returns DG_EXIT_USAGE. */
@@ -53,5 +59,24 @@ typedef struct dg_cli_progress {
 	int shown;
 } dg_cli_progress;
 const dg_progress *dg_cli_progress_start(dg_cli_progress *pr, const char *what);
+
+/* MailStore commands (src/cli/mailstore_cli.c). */
+#include "../mailstore/session.h"
+#include <signal.h>
+extern volatile sig_atomic_t dg_cli_interrupted;
+/* SIGINT/SIGTERM set dg_cli_interrupted instead of killing the program, so
+ * a running server job can be cancelled. */
+void dg_cli_catch_sigint(void);
+/* Findings to stderr (text), nothing when there are none. */
+void dg_cli_print_findings(const dg_findings *f);
+/* Opens the session for `profile`, printing its findings; 0 or an exit code. */
+int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *cancel,
+		   dg_ms_session *s);
+/* dg_ms_progress_fn: "what: 42%" on stderr when it is a terminal; ctx is `what`. */
+void dg_cli_ms_progress(void *ctx, int percent, const char *text);
+/* Pretty JSON to path (stdout for NULL/"-"); private_file: mode 0600. */
+int dg_cli_write_json(const char *path, const cJSON *obj, int private_file);
+/* "NAME-WHAT-20260101T000000Z.json" */
+char *dg_cli_backup_name(const char *profile_name, const char *what);
 
 #endif

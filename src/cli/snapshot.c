@@ -3,6 +3,7 @@
 
 #include "../connectors/google.h"
 #include "../connectors/ldap_live.h"
+#include "../connectors/m365_conn.h"
 #include "../core/error.h"
 #include "../core/profile.h"
 
@@ -16,7 +17,8 @@ static const char usage_text[] =
 	"\n"
 	"Reads the profile's ldap or active-directory directory live and writes the\n"
 	"entries synchronisation looks at (users, and the groups a group selection\n"
-	"needs, with the attributes MailStore reads) as an LDIF snapshot; for\n"
+	"needs, with the attributes MailStore reads) as an LDIF snapshot; for a\n"
+	"microsoft-365 directory, the Microsoft Graph pages as JSON; for\n"
 	"google-workspace, the Admin SDK pages as read (JSON Lines).  Set\n"
 	"/directory/snapshot to it to preview offline: the result is exactly the\n"
 	"live one.  For support cases and for previews without network access.\n"
@@ -47,16 +49,20 @@ static int take_snapshot(const dg_profile *p, const char *output)
 	int to_stdout = !strcmp(output, "-"), rc;
 	FILE *fp = to_stdout ? stdout : fopen(output, "w");
 	dg_cli_progress pr;
-	const dg_progress *prog;
 	dg_code code;
 
 	if (!fp)
 		return dg_cli_fail("cannot write %s: %s", output, strerror(errno));
-	prog = dg_cli_progress_start(&pr, "reading the directory");
-	if (p->directory.type == DG_DIR_GOOGLE)
-		code = dg_google_live_snapshot(p, fp, prog, &count, &uri, &f, &err);
+	if (p->directory.type == DG_DIR_M365)
+		code = dg_m365_snapshot(p, fp, &count, &f, &err);
+	else if (p->directory.type == DG_DIR_GOOGLE)
+		code = dg_google_live_snapshot(p, fp,
+					       dg_cli_progress_start(&pr, "reading the directory"),
+					       &count, &uri, &f, &err);
 	else
-		code = dg_ldap_live_snapshot(p, fp, prog, &count, &base, &uri, &f, &err);
+		code = dg_ldap_live_snapshot(p, fp,
+					     dg_cli_progress_start(&pr, "reading the directory"),
+					     &count, &base, &uri, &f, &err);
 	if (!to_stdout && fclose(fp) && code == DG_OK)
 		code = dg_error_set(&err, DG_E_IO, "cannot write %s: %s", output, strerror(errno));
 	rc = report(&f) ? DG_EXIT_FINDINGS : DG_EXIT_OK;
@@ -67,6 +73,10 @@ static int take_snapshot(const dg_profile *p, const char *output)
 			rc = dg_cli_fail("%s", err.message);
 		else
 			fprintf(stderr, "dirgate snapshot: %s\n", err.message);
+	} else if (p->directory.type == DG_DIR_M365) {
+		fprintf(stderr, "dirgate snapshot: %zu users from Microsoft Graph (tenant %s) "
+			"written to %s\n", count, p->directory.m365.tenant_id,
+			to_stdout ? "standard output" : output);
 	} else if (!base) { /* google-workspace: users, from the API */
 		fprintf(stderr, "dirgate snapshot: %zu users from %s written to %s\n", count, uri,
 			to_stdout ? "standard output" : output);
@@ -121,6 +131,7 @@ int dg_cmd_snapshot(int argc, char **argv)
 		rc = DG_EXIT_FINDINGS;
 	} else if (p->directory.type != DG_DIR_LDAP &&
 		   p->directory.type != DG_DIR_ACTIVE_DIRECTORY &&
+		   p->directory.type != DG_DIR_M365 &&
 		   p->directory.type != DG_DIR_GOOGLE) {
 		rc = dg_cli_fail("snapshots of %s directories are not available in this version",
 				 dg_dir_type_name(p->directory.type));

@@ -6,6 +6,7 @@
 
 #include "google.h"
 #include "ldap_live.h"
+#include "m365_conn.h"
 #include "snapshot_ldap.h"
 
 #include <stdlib.h>
@@ -16,6 +17,8 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 	if (p->directory.snapshot) {
 		if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
 			return &dg_connector_ldap_snapshot;
+		if (t == DG_DIR_M365)
+			return &dg_connector_m365_snapshot;
 		if (t == DG_DIR_GOOGLE)
 			return &dg_connector_google_snapshot;
 		dg_error_set(err, DG_E_UNSUPPORTED,
@@ -25,6 +28,8 @@ const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 	}
 	if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
 		return &dg_connector_ldap_live;
+	if (t == DG_DIR_M365)
+		return &dg_connector_m365_live;
 	if (t == DG_DIR_GOOGLE)
 		return &dg_connector_google_live;
 	dg_error_set(err, DG_E_UNSUPPORTED,

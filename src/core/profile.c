@@ -258,6 +258,13 @@ static const struct field tls_fields[] = { /* base: dg_tls_opts */
 };
 static const struct objspec tls_spec = SPEC(tls_fields, NULL);
 
+/* HTTPS services (Entra ID, Graph, AD FS): a CA file, never "accept all". */
+static const struct field https_tls_fields[] = { /* base: dg_tls_opts */
+	{ .key = "caFile", .kind = K_PATH, .flags = F_NULL | F_NONEMPTY,
+	  .off = offsetof(dg_tls_opts, ca_file) },
+};
+static const struct objspec https_tls_spec = SPEC(https_tls_fields, NULL);
+
 #define COMMON_DIR_FIELDS                                                      \
 	{ .key = "type", .kind = K_ENUM, .flags = F_REQ, .off = DIR(type),     \
 	  .en = &dirtype_enum, .example = "\"type\": \"ldap\"" },              \
@@ -365,6 +372,7 @@ static const struct field m365_fields[] = {
 	{ .key = "certificate", .kind = K_OBJECT, .flags = F_REQ_NOSNAP, .sub = &m365_cert_spec,
 	  .example = "\"certificate\": {\"certFile\": \"keys/app.crt\", \"keyFile\": \"keys/app.key\"}" },
 	{ .key = "filters", .kind = K_OBJECT, .sub = &m365_filter_spec },
+	{ .key = "tls", .kind = K_OBJECT, .off = MS(tls), .sub = &https_tls_spec },
 };
 static const struct objspec m365_spec = SPEC(m365_fields, NULL);
 
@@ -416,6 +424,8 @@ static const struct field auth_fields[] = {
 	  .methods = MB(DG_AUTH_ADFS) | MB(DG_AUTH_M365) | MB(DG_AUTH_GOOGLE_OIDC) },
 	{ .key = "testUser", .kind = K_STRING, .flags = F_NULL, .off = AU(test_user) },
 	{ .key = "testPassword", .kind = K_SECRET, .off = AU(test_password) },
+	{ .key = "tls", .kind = K_OBJECT, .off = AU(tls), .sub = &https_tls_spec,
+	  .methods = MB(DG_AUTH_ADFS) },
 };
 static const struct objspec auth_spec = SPEC(auth_fields, NULL);
 
@@ -1463,7 +1473,7 @@ static void profile_release(dg_profile *p)
 		&d->m365.key_file, &d->google.service_account_key_file, &d->google.admin_user,
 		&d->google.domain, &d->google.api_url, &d->google.tls.ca_file, &p->auth.adfs_url, &p->auth.client_id, &p->auth.redirect_uri,
 		&p->auth.test_user, &p->target.url, &p->target.instance_id, &p->target.user,
-		&p->target.ca_file, &p->target.pin_sha256,
+		&p->target.ca_file, &p->target.pin_sha256, &d->m365.tls.ca_file, &p->auth.tls.ca_file,
 	};
 	dg_secret_ref *const secrets[] = {
 		&d->ad.bind_password, &d->ldap.bind_password, &d->m365.key_password,

@@ -103,6 +103,8 @@ typedef struct dg_dir_m365 {
 	dg_secret_ref key_password;
 	int exchange_users_only, enabled_users_only; /* -1 not given */
 	dg_strarr groups;
+	dg_tls_opts tls;               /* caFile only: trust for the token endpoint and
+	                                * Graph (e.g. a TLS-inspecting proxy) */
 } dg_dir_m365;
 
 typedef struct dg_dir_google {
@@ -143,6 +145,7 @@ typedef struct dg_authentication {
 	char *redirect_uri;
 	char *test_user;                /* optional: user for a live test login */
 	dg_secret_ref test_password;
+	dg_tls_opts tls;                /* adfs: caFile that issued the AD FS host's certificate */
 } dg_authentication;
 
 typedef struct dg_sync_opts {

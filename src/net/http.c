@@ -359,6 +359,11 @@ static void setup_easy(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* whatever libcurl can decode */
+	/* libcurl silently sends a request again when a reused connection
+	 * turns out dead before the answer; a request that must not run twice
+	 * (a write) therefore never goes over a reused connection. */
+	if (!r->retry_safe)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	if (r->basic_user) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERNAME, r->basic_user);

@@ -66,7 +66,9 @@ typedef struct dg_http_request {
 	const char *basic_password;
 	const char *bearer;         /* "Authorization: Bearer <token>" when set */
 	int retry_safe;             /* 1: may be repeated on 429/502/503/504 and on
-	                             * connection failures (never for writes) */
+	                             * connection failures (never for writes); 0: also
+	                             * sent over a fresh connection, because libcurl
+	                             * itself resends on a reused one found dead */
 	long timeout_ms;            /* 0: the client's; long polls ask for more */
 } dg_http_request;
 

@@ -3,7 +3,7 @@ counters on request, one listener per test certificate (slapd.Certs: good,
 unknown CA, wrong host name, expired).
 
 Paths (query parameters in brackets):
-  /echo                 200, JSON of method, path, headers and body
+  /echo                 200, JSON of method, path, client port, headers and body
   /status[code,ctype]   that status with a text body
   /busy[key,n,after,code]  `code` (429) with Retry-After: `after` for the first
                         n requests of key, then 200; after=date sends an HTTP date
@@ -68,6 +68,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if u.path == "/echo":
             self._send(200, json.dumps({
                 "method": self.command, "path": self.path,
+                "peer_port": self.client_address[1],
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace")}), "application/json")
         elif u.path == "/status":

@@ -310,6 +310,35 @@ static void test_parallel(void)
 	dg_http_free(h);
 }
 
+static long peer_port(dg_http *h, int retry_safe)
+{
+	char *u = url("GOOD", "/echo");
+	dg_http_request req = { .method = "POST", .url = u, .retry_safe = retry_safe };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_error err = { 0 };
+	long port = -1;
+	if (dg_http_send(h, &req, &res, &err) == DG_OK) {
+		const char *p = strstr(res.body.buf, "\"peer_port\": ");
+		port = p ? atol(p + 13) : -1;
+	}
+	dg_http_response_release(&res);
+	free(u);
+	return port;
+}
+
+/* Safe requests share a connection; a write gets a fresh one, because
+ * libcurl resends by itself on a reused connection it finds dead. */
+static void test_writes_never_reuse(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http *h = dg_http_new(&o);
+	long a = peer_port(h, 1), b = peer_port(h, 1);
+	CHECK(a > 0 && a == b);
+	long w1 = peer_port(h, 0), w2 = peer_port(h, 0);
+	CHECK(w1 > 0 && w2 > 0 && w1 != w2 && w1 != a && w2 != a);
+	dg_http_free(h);
+}
+
 /* A regression guard, not a speed target: an earlier version slept the
  * whole 200 ms poll interval after each finished request. */
 static void test_no_idle_sleep(void)
@@ -378,6 +407,7 @@ int main(void)
 	RUN(test_cancel);
 	RUN(test_too_large);
 	RUN(test_parallel);
+	RUN(test_writes_never_reuse);
 	RUN(test_no_idle_sleep);
 	RUN(test_error_names_no_secret);
 	return dg_t_done();

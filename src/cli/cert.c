@@ -1,0 +1,157 @@
+/* dirgate cert new --subject CN --days N --out DIR [--format text|json]
+ * Creates the key pair and self-signed certificate for an Entra ID app
+ * registration and prints what the portal shows, so the administrator can
+ * compare the uploaded certificate with the one in the profile. */
+#include "cli.h"
+
+#include "../core/cert.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: dirgate cert new --subject CN --days N --out DIR [--format text|json]\n"
+	"\n"
+	"Creates an RSA 2048 private key and a self-signed certificate (SHA-256) for\n"
+	"the Microsoft Entra ID app registration that a microsoft-365 profile uses,\n"
+	"like MailStore's credential manager does.  Writes DIR/" DG_CERT_FILE " (upload\n"
+	"it under Certificates & secrets) and DIR/" DG_CERT_KEY_FILE " (mode 0600;\n"
+	"never upload or share it), and prints the SHA-1 thumbprint (the portal's\n"
+	"\"Thumbprint\" column), the SHA-256 thumbprint and the expiry.  Existing\n"
+	"files are never overwritten.\n"
+	"\n"
+	"options:\n"
+	"  --subject CN         the certificate's common name (\"CN=\" optional)\n"
+	"  --days N             validity in days, 1 to 3650\n"
+	"  --out DIR            existing directory for the two files\n"
+	"  --format text|json   output format (default: text)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status: 0 created, 1 could not create (e.g. a file exists), 64 usage error\n";
+
+struct cert_args {
+	dg_cert_new_opts o;
+	int days_given;
+	int format;
+};
+
+static int parse_days(const char *s, int *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < INT_MIN || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Returns -1 when the arguments are fine, else the exit code. */
+static int parse_args(int argc, char **argv, struct cert_args *a)
+{
+	static const struct option longopts[] = {
+		{ "subject", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const formats[] = { "text", "json", NULL };
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': a->o.subject = optarg; break;
+		case 'o': a->o.out_dir = optarg; break;
+		case 'd':
+			if (parse_days(optarg, &a->o.days) < 0)
+				return dg_cli_usage_error("cert", "--days '%s' is not a whole number", optarg);
+			a->days_given = 1;
+			break;
+		case 'f':
+			if ((a->format = dg_cli_parse_format("cert", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
+		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
+		default:
+			return dg_cli_usage_error("cert", "unknown or incomplete option '%s'",
+						  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return dg_cli_usage_error("cert", "unexpected argument '%s'", argv[optind]);
+	if (!a->o.subject || !a->days_given || !a->o.out_dir)
+		return dg_cli_usage_error("cert", "cert new needs --subject, --days and --out");
+	return -1;
+}
+
+static void render_text(dg_strbuf *out, const dg_cert_new_result *r)
+{
+	dg_strbuf_addf(out, "certificate:        %s\n", r->cert_file);
+	dg_strbuf_addf(out, "private key:        %s (mode 0600: keep it secret, never upload it)\n",
+		       r->key_file);
+	dg_strbuf_addf(out, "subject:            %s\n", r->prints.subject);
+	dg_strbuf_addf(out, "SHA-1 thumbprint:   %s (the Entra portal's \"Thumbprint\")\n",
+		       r->prints.sha1_hex);
+	dg_strbuf_addf(out, "SHA-256 thumbprint: %s\n", r->prints.sha256_hex);
+	dg_strbuf_addf(out, "expires:            %s\n", r->prints.not_after);
+	dg_strbuf_adds(out, "\nnext: upload the certificate to the app registration (Certificates & "
+		       "secrets > Certificates > Upload certificate), then set certFile and keyFile "
+		       "in the profile.\n");
+}
+
+static void json_field(dg_strbuf *out, const char *name, const char *value, int last)
+{
+	dg_strbuf_addf(out, "  \"%s\": ", name);
+	dg_strbuf_add_json_str(out, value);
+	dg_strbuf_adds(out, last ? "\n" : ",\n");
+}
+
+static void render_json(dg_strbuf *out, const dg_cert_new_result *r)
+{
+	dg_strbuf_adds(out, "{\n");
+	json_field(out, "certFile", r->cert_file, 0);
+	json_field(out, "keyFile", r->key_file, 0);
+	json_field(out, "subject", r->prints.subject, 0);
+	json_field(out, "sha1Thumbprint", r->prints.sha1_hex, 0);
+	json_field(out, "sha256Thumbprint", r->prints.sha256_hex, 0);
+	json_field(out, "x5t", r->prints.x5t, 0);
+	json_field(out, "notAfter", r->prints.not_after, 1);
+	dg_strbuf_adds(out, "}\n");
+}
+
+int dg_cmd_cert(int argc, char **argv)
+{
+	struct cert_args a = { 0 };
+	dg_cert_new_result r;
+	dg_strbuf out = DG_STRBUF_INIT;
+	dg_error err;
+	int rc;
+
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage_text, stdout);
+		return DG_EXIT_OK;
+	}
+	if (argc < 2 || strcmp(argv[1], "new"))
+		return dg_cli_usage_error("cert", "the only cert subcommand is 'new'");
+	if ((rc = parse_args(argc - 1, argv + 1, &a)) >= 0)
+		return rc;
+	if (dg_cert_new(&a.o, &r, &err))
+		return err.code == DG_E_USAGE ? dg_cli_usage_error("cert", "%s", err.message)
+					      : dg_cli_fail("%s", err.message);
+	if (a.format == 1)
+		render_json(&out, &r);
+	else
+		render_text(&out, &r);
+	rc = dg_cli_write(NULL, &out) ? DG_EXIT_FAILURE : DG_EXIT_OK;
+	dg_strbuf_release(&out);
+	dg_cert_new_result_release(&r);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* What pull, plan, push, sync and migrate share: opening the session with
+ * its messages, progress on stderr, Ctrl-C, writing JSON files. */
+#include "cli.h"
+
+#include "../mailstore/targetmap.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t dg_cli_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	dg_cli_interrupted = 1;
+}
+
+void dg_cli_catch_sigint(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a blocking wait returns and the loop sees the flag */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void dg_cli_print_findings(const dg_findings *f)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+
+	if (!f->nr)
+		return;
+	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
+	fputs(sb.buf, stderr);
+	dg_strbuf_release(&sb);
+}
+
+int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *cancel,
+		   dg_ms_session *s)
+{
+	dg_error err = { 0 };
+	dg_code rc = dg_ms_session_open(s, profile, cancel, &err);
+	/* a profile with errors is "the check found errors"; anything else
+	 * (no target, network, credentials) is "could not do the job" */
+	int bad_profile = dg_findings_count(&s->findings, DG_SEV_ERROR) != 0;
+
+	dg_cli_print_findings(&s->findings);
+	dg_findings_clear(&s->findings);
+	if (!rc)
+		return 0;
+	fprintf(stderr, "dirgate %s: %s\n", cmd, err.message);
+	dg_ms_session_close(s);
+	return bad_profile ? DG_EXIT_FINDINGS : DG_EXIT_FAILURE;
+}
+
+void dg_cli_ms_progress(void *ctx, int percent, const char *text)
+{
+	const char *what = ctx;
+
+	if (!isatty(fileno(stderr)) || percent < 0)
+		return;
+	fprintf(stderr, "\r%s: %3d%%%s%s", what, percent, text ? " " : "", text ? text : "");
+	if (percent >= 100)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+int dg_cli_write_json(const char *path, const cJSON *obj, int private_file)
+{
+	char *text = cJSON_Print(obj);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	mode_t old = 0;
+	int rc;
+
+	dg_strbuf_adds(&sb, text ? text : "null");
+	dg_strbuf_addch(&sb, '\n');
+	cJSON_free(text);
+	if (private_file)
+		old = umask(077);   /* backups may hold secrets: owner only */
+	rc = dg_cli_write(path, &sb);
+	if (private_file)
+		umask(old);
+	dg_strbuf_release(&sb);
+	return rc;
+}
+
+char *dg_cli_backup_name(const char *profile_name, const char *what)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	return dg_xasprintf("%s-%s-%s.json", profile_name ? profile_name : "dirgate", what, stamp);
+}

@@ -1,0 +1,73 @@
+/* dirgate pull PROFILE: the server's directory-services configuration as it
+ * is (GetDirectoryServicesConfiguration), so an administrator sees the real
+ * key names; secrets masked unless --include-secrets. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets]\n"
+	"\n"
+	"Writes the MailStore directory-services configuration of the profile's\n"
+	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
+	"output.  Passwords and secrets are shown as ******** unless\n"
+	"--include-secrets is given (the file is then written with mode 0600).\n";
+
+int dg_cmd_pull(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "include-secrets", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = NULL;
+	int secrets = 0, c, rc;
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_ms_session s;
+	dg_error err = { 0 };
+	dg_tmap map;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 's': secrets = 1; break;
+		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
+		case ':':
+			return dg_cli_usage_error("pull", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("pull", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return dg_cli_usage_error("pull", argc == optind ? "a PROFILE is required"
+								: "only one PROFILE at a time");
+	if ((rc = dg_cli_ms_open("pull", argv[optind], NULL, &s)))
+		return rc;
+	if (dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
+		       &env, &err)) {
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	if (!env.result)
+		env.result = cJSON_CreateObject();
+	if (!secrets) {
+		if (dg_tmap_load_default(&map, &err)) {
+			rc = dg_cli_fail("%s", err.message);
+			goto out;
+		}
+		dg_tmap_redact(&map, NULL, env.result, DG_TMAP_MASK);
+		dg_tmap_release(&map);
+	}
+	rc = dg_cli_write_json(output, env.result, secrets);
+	if (!rc && output)
+		fprintf(stderr, "dirgate pull: wrote %s%s\n", output,
+			secrets ? " (with secrets: keep it safe)" : " (secrets masked)");
+out:
+	dg_ms_envelope_release(&env);
+	dg_ms_session_close(&s);
+	return rc;
+}

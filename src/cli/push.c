@@ -1,0 +1,398 @@
+/* dirgate push PROFILE|PLAN: read-modify-write of the server's
+ * directory-services configuration through the target map, with guards,
+ * a backup of what was there, and a read-back check; --restore BACKUP. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage_text[] =
+	"usage: dirgate push PROFILE|PLAN [--yes] [--force] [--backup FILE] [--include-secrets]\n"
+	"       dirgate push PROFILE --restore BACKUP [--yes] [--backup FILE]\n"
+	"\n"
+	"Sets the MailStore directory-services configuration: the object the server\n"
+	"has, with the keys the profile maps (schemas/mailstore/directory-services.json)\n"
+	"changed and every other key kept.  With a PLAN from 'dirgate plan --out',\n"
+	"applies exactly that plan and refuses if the server changed since.\n"
+	"\n"
+	"  --yes              really change the server (without it: show, change nothing)\n"
+	"  --force            push although a guard (minUsers, maxDropPercent, maxDeletes)\n"
+	"                     refuses\n"
+	"  --backup FILE      where the previous configuration goes (default:\n"
+	"                     NAME-dsconfig-backup-TIMESTAMP.json)\n"
+	"  --include-secrets  keep passwords in the backup (otherwise ********)\n"
+	"  --restore BACKUP   set the configuration saved in BACKUP (or a pulled file)\n";
+
+struct push_opts {
+	int yes, force, include_secrets;
+	const char *backup, *restore;
+};
+
+/* Both objects with secrets masked: what verification can compare. */
+static cJSON *masked(const dg_tmap *map, const cJSON *cfg)
+{
+	cJSON *m = cJSON_Duplicate(cfg, 1);
+
+	dg_tmap_redact(map, NULL, m, DG_TMAP_MASK);
+	return m;
+}
+
+/* Top-level keys whose (masked) values differ, for messages. */
+static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, dg_strbuf *out)
+{
+	cJSON *ma = masked(map, a), *mb = masked(map, b);
+	const cJSON *k;
+
+	cJSON_ArrayForEach(k, ma) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(mb, k->string);
+		if (!o || !cJSON_Compare(k, o, 1))
+			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+	}
+	cJSON_ArrayForEach(k, mb)
+		if (!cJSON_GetObjectItemCaseSensitive(ma, k->string))
+			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+	cJSON_Delete(ma);
+	cJSON_Delete(mb);
+}
+
+static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
+			const struct push_opts *po, char **path_out)
+{
+	cJSON *b = cJSON_CreateObject(), *cfg = cJSON_Duplicate(current, 1);
+	char *path = po->backup ? dg_xstrdup(po->backup)
+				: dg_cli_backup_name(s->profile->name, "dsconfig-backup");
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!po->include_secrets)
+		dg_tmap_redact(map, NULL, cfg, DG_TMAP_MASK);
+	cJSON_AddNumberToObject(b, "dirgateBackup", 1);
+	cJSON_AddStringToObject(b, "profile", s->profile->name ? s->profile->name : "");
+	cJSON_AddStringToObject(b, "target", s->profile->target.url);
+	if (s->profile->target.instance_id)
+		cJSON_AddStringToObject(b, "instanceId", s->profile->target.instance_id);
+	cJSON_AddStringToObject(b, "time", stamp);
+	cJSON_AddBoolToObject(b, "secretsMasked", !po->include_secrets);
+	cJSON_AddItemToObject(b, "config", cfg);
+	rc = dg_cli_write_json(path, b, 1);
+	cJSON_Delete(b);
+	if (rc) {
+		free(path);
+		return rc;
+	}
+	fprintf(stderr, "dirgate push: saved the previous configuration to %s%s\n", path,
+		po->include_secrets ? " (with secrets: keep it safe)" : " (secrets masked)");
+	*path_out = path;
+	return 0;
+}
+
+/* Backup, Set, Get, compare. */
+static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
+		 const cJSON *cfg, const struct push_opts *po)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_strbuf diff = DG_STRBUF_INIT;
+	dg_error err = { 0 };
+	char *text, *backup = NULL;
+	dg_ms_arg arg;
+	cJSON *want, *got;
+	int rc;
+
+	differing_keys(map, current, cfg, &diff);
+	if (!po->yes) {
+		printf("push would set the directory-services configuration of %s "
+		       "(keys changing: %s)\nnothing was changed: run again with --yes to "
+		       "apply\n", s->profile->target.url, diff.len ? diff.buf : "only secrets");
+		dg_strbuf_release(&diff);
+		return DG_EXIT_OK;
+	}
+	if ((rc = write_backup(s, map, current, po, &backup))) {
+		dg_strbuf_release(&diff);
+		return rc;
+	}
+	text = cJSON_PrintUnformatted(cfg);
+	arg.name = "config";
+	arg.value = text;
+	rc = dg_ms_call(s->client, "SetDirectoryServicesConfiguration", &arg, 1, 0, &env, &err);
+	/* the text holds resolved secrets: wipe before freeing */
+	explicit_bzero(text, strlen(text));
+	cJSON_free(text);
+	dg_ms_envelope_release(&env);
+	if (rc) {
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	if (dg_ms_call(s->client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
+		       &env, &err)) {
+		rc = dg_cli_fail("the configuration was sent, but reading it back failed: %s",
+				 err.message);
+		goto out;
+	}
+	want = masked(map, cfg);
+	got = env.result ? masked(map, env.result) : cJSON_CreateObject();
+	if (!cJSON_Compare(want, got, 1)) {
+		dg_strbuf_reset(&diff);
+		differing_keys(map, cfg, env.result ? env.result : got, &diff);
+		fprintf(stderr, "error API010: the server did not keep what was sent (keys: %s);\n"
+			"  restore the previous configuration with 'dirgate push %s --restore %s "
+			"--yes'\n", diff.buf, s->profile->file, backup);
+		rc = DG_EXIT_FAILURE;
+	} else {
+		printf("pushed the directory-services configuration to %s and read it back: "
+		       "the server kept every key\n", s->profile->target.url);
+	}
+	cJSON_Delete(want);
+	cJSON_Delete(got);
+out:
+	dg_ms_envelope_release(&env);
+	dg_strbuf_release(&diff);
+	free(backup);
+	return rc;
+}
+
+/* Guards are errors until --force turns them into GUARD007 warnings. */
+static int check_guards(const dg_findings *f, int force)
+{
+	dg_findings shown = DG_FINDINGS_INIT;
+	size_t hits = 0;
+
+	for (size_t i = 0; i < f->nr; i++) {
+		const dg_finding *g = &f->items[i];
+		dg_finding *fd;
+		if (strncmp(g->code, "GUARD", 5) || g->severity != DG_SEV_ERROR)
+			continue;
+		hits++;
+		fd = dg_findings_add(&shown, force ? "GUARD007" : g->code,
+				     force ? DG_SEV_WARNING : DG_SEV_ERROR, g->path, "%s%s",
+				     force ? "overridden with --force: " : "", g->message);
+		if (g->hint && !force)
+			dg_finding_hint(fd, "%s", g->hint);
+	}
+	dg_cli_print_findings(&shown);
+	dg_findings_clear(&shown);
+	if (hits && !force) {
+		fputs("dirgate push: refused by the guards above; nothing was changed "
+		      "(--force overrides)\n", stderr);
+		return DG_EXIT_FINDINGS;
+	}
+	return 0;
+}
+
+static int push_profile(const char *profile, const struct push_opts *po)
+{
+	dg_error err = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_ms_session s;
+	dg_plan_run r;
+	int rc;
+
+	if ((rc = dg_cli_ms_open("push", profile, NULL, &s)))
+		return rc;
+	if (dg_plan_run_profile(&s, 1, 8, &r, &err)) {
+		dg_cli_print_findings(&r.preview.findings);
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	dg_plan_text(&sb, &r.plan, s.profile, dg_cli_color(stdout));
+	fputs(sb.buf, stdout);
+	if ((rc = check_guards(&r.plan.findings, po->force)))
+		goto out;
+	if (!dg_cfg_diff_count(&r.plan.config)) {
+		printf("nothing to push: the server already has this configuration\n");
+		goto out;
+	}
+	rc = apply(&s, &r.map, r.state.config, r.cfg_after, po);
+out:
+	dg_strbuf_release(&sb);
+	dg_plan_run_release(&r);
+	dg_ms_session_close(&s);
+	return rc;
+}
+
+static int saved_guards(const dg_saved_plan *sp, int force)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	const cJSON *g;
+	int rc;
+
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(sp->root, "findings")) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(g, "code");
+		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(g, "severity");
+		const cJSON *path = cJSON_GetObjectItemCaseSensitive(g, "path");
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(g, "message");
+		if (cJSON_IsString(code) && !strncmp(code->valuestring, "GUARD", 5) &&
+		    cJSON_IsString(sev) && !strcmp(sev->valuestring, "error") &&
+		    dg_code_lookup(code->valuestring))
+			dg_findings_add(&f, code->valuestring, DG_SEV_ERROR,
+					cJSON_IsString(path) ? path->valuestring : "", "%s",
+					cJSON_IsString(msg) ? msg->valuestring : "");
+	}
+	rc = check_guards(&f, force);
+	dg_findings_clear(&f);
+	return rc;
+}
+
+static int push_plan(const char *path, const struct push_opts *po)
+{
+	dg_saved_plan sp;
+	dg_srv_state st = { 0 };
+	dg_error err = { 0 };
+	dg_ms_session s;
+	dg_tmap map = { 0 };
+	cJSON *cfg = NULL;
+	int rc;
+
+	if (dg_saved_plan_load(path, &sp, &err)) {
+		dg_saved_plan_release(&sp);
+		return dg_cli_fail("%s", err.message);
+	}
+	if ((rc = dg_cli_ms_open("push", sp.profile_path, NULL, &s))) {
+		dg_saved_plan_release(&sp);
+		return rc;
+	}
+	if (dg_tmap_load_default(&map, &err) || dg_srv_fetch(s.client, 0, 1, &st, &err)) {
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	if (strcmp(st.fingerprint, sp.fingerprint)) {
+		fprintf(stderr, "error API011: the server changed since the plan %s was made "
+			"(configuration or users differ); nothing was changed.\n"
+			"  make a new plan: dirgate plan %s --out %s\n", path, sp.profile_path, path);
+		rc = DG_EXIT_FAILURE;
+		goto out;
+	}
+	if ((rc = saved_guards(&sp, po->force)))
+		goto out;
+	if (!sp.config_changes) {
+		printf("nothing to push: the plan changes no configuration key\n");
+		goto out;
+	}
+	cfg = cJSON_Duplicate(sp.config_after, 1);
+	if (dg_plan_fill_secrets(cfg, s.profile, &err)) {
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	dg_tmap_unmask(cfg, st.config);
+	rc = apply(&s, &map, st.config, cfg, po);
+out:
+	dg_json_wipe_delete(cfg);
+	dg_tmap_release(&map);
+	dg_srv_state_release(&st);
+	dg_ms_session_close(&s);
+	dg_saved_plan_release(&sp);
+	return rc;
+}
+
+static cJSON *read_json_file(const char *path, dg_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+	cJSON *j;
+
+	if (!fp) {
+		dg_error_set(err, DG_E_IO, "cannot read %s: %m", path);
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		dg_strbuf_add(&sb, buf, n);
+	fclose(fp);
+	j = cJSON_ParseWithLength(sb.buf, sb.len);
+	dg_strbuf_release(&sb);
+	if (!j)
+		dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);
+	return j;
+}
+
+static int push_restore(const char *profile, const struct push_opts *po)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_error err = { 0 };
+	dg_ms_session s;
+	dg_tmap map = { 0 };
+	cJSON *file, *cfg;
+	int rc;
+
+	if (!(file = read_json_file(po->restore, &err)))
+		return dg_cli_fail("%s", err.message);
+	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup")
+	      ? cJSON_GetObjectItemCaseSensitive(file, "config") : file;
+	if (!cJSON_IsObject(cfg)) {
+		cJSON_Delete(file);
+		return dg_cli_fail("%s: no configuration object to restore (expected a "
+				   "dirgate backup or a file from 'dirgate pull')", po->restore);
+	}
+	if ((rc = dg_cli_ms_open("push", profile, NULL, &s))) {
+		cJSON_Delete(file);
+		return rc;
+	}
+	if (dg_tmap_load_default(&map, &err) ||
+	    dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
+		       &env, &err)) {
+		rc = dg_cli_fail("%s", err.message);
+		goto out;
+	}
+	if (!env.result)
+		env.result = cJSON_CreateObject();
+	if (dg_tmap_has_mask(cfg)) {
+		fprintf(stderr, "warning API012: %s holds masked secrets; the server's current "
+			"values are kept for them\n", po->restore);
+		dg_tmap_unmask(cfg, env.result);
+	}
+	rc = apply(&s, &map, env.result, cfg, po);
+out:
+	dg_ms_envelope_release(&env);
+	dg_tmap_release(&map);
+	dg_ms_session_close(&s);
+	cJSON_Delete(file);
+	return rc;
+}
+
+int dg_cmd_push(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "backup", required_argument, NULL, 'b' },
+		{ "include-secrets", no_argument, NULL, 's' },
+		{ "restore", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct push_opts po = { 0 };
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+		switch (c) {
+		case 'y': po.yes = 1; break;
+		case 'F': po.force = 1; break;
+		case 'b': po.backup = optarg; break;
+		case 's': po.include_secrets = 1; break;
+		case 'r': po.restore = optarg; break;
+		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
+		case ':':
+			return dg_cli_usage_error("push", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("push", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return dg_cli_usage_error("push", argc == optind ? "a PROFILE or PLAN is required"
+								: "only one PROFILE or PLAN at a time");
+	if (po.restore)
+		return dg_is_plan_file(argv[optind])
+		       ? dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan")
+		       : push_restore(argv[optind], &po);
+	if (dg_is_plan_file(argv[optind]))
+		return push_plan(argv[optind], &po);
+	return push_profile(argv[optind], &po);
+}

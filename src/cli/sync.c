@@ -1,0 +1,208 @@
+/* dirgate sync PROFILE: SyncUsersWithDirectoryServices, a dry run first
+ * (result and log shown), then for real with --yes; progress on stderr;
+ * Ctrl-C cancels the server job; --schedule creates a MailStore job. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: dirgate sync PROFILE [--yes] [--dry-run] [--format text|json]\n"
+	"       dirgate sync PROFILE --schedule SPEC [--time-zone ID] [--yes]\n"
+	"\n"
+	"Runs MailStore's directory synchronisation: always a dry run first\n"
+	"(dryRun=true: what would change, nothing stored), then - with --yes and\n"
+	"without --dry-run - the real one.  Ctrl-C cancels the job on the server.\n"
+	"\n"
+	"  --schedule SPEC   create a MailStore job that runs the synchronisation:\n"
+	"                    every:MINUTES (5,10,15,20,30,60,120,180,240,360,720),\n"
+	"                    daily@HH:MM or weekly:DAY@HH:MM (DAY: Monday..Sunday)\n"
+	"  --time-zone ID    time zone of the job (GetTimeZones IDs; default UTC)\n";
+
+static void show(const char *what, const dg_ms_envelope *env, int fmt, int *first)
+{
+	char *res = env->result ? cJSON_Print(env->result) : NULL;
+
+	if (fmt == DG_FMT_JSON) {
+		printf("%s\"%s\":{\"status\":", *first ? "{" : ",",
+		       strcmp(what, "dry run") ? "sync" : "dryRun");
+		dg_strbuf sb = DG_STRBUF_INIT;
+		dg_strbuf_add_json_str(&sb, env->status_code ? env->status_code : "");
+		dg_strbuf_adds(&sb, ",\"log\":");
+		if (env->log_output)
+			dg_strbuf_add_json_str(&sb, env->log_output);
+		else
+			dg_strbuf_adds(&sb, "null");
+		fputs(sb.buf, stdout);
+		dg_strbuf_release(&sb);
+		printf(",\"result\":%s}", res ? res : "null");
+	} else {
+		printf("== %s: %s\n", what, env->status_code ? env->status_code : "?");
+		if (env->log_output)
+			printf("%s%s", env->log_output,
+			       env->log_output[strlen(env->log_output) - 1] == '\n' ? "" : "\n");
+		if (res)
+			printf("result: %s\n", res);
+	}
+	*first = 0;
+	cJSON_free(res);
+}
+
+static int run_sync(dg_ms_session *s, int dry, int fmt, int *first)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_ms_arg arg = { "dryRun", dry ? "true" : "false" };
+	dg_error err = { 0 };
+	const char *what = dry ? "dry run" : "synchronisation";
+	int rc = 0;
+
+	if (dg_ms_call(s->client, "SyncUsersWithDirectoryServices", &arg, 1, 0, &env, &err)) {
+		if (env.status_code)
+			show(what, &env, fmt, first);
+		if (dg_ms_cancelled(s->client))
+			fprintf(stderr, "dirgate sync: interrupted; asked the server to cancel "
+				"the job (token %s)\n", dg_ms_last_token(s->client));
+		rc = dg_cli_fail("%s", err.message);
+		if (env.error_details)
+			fprintf(stderr, "  details: %.400s\n", env.error_details);
+	} else {
+		show(what, &env, fmt, first);
+	}
+	dg_ms_envelope_release(&env);
+	return rc;
+}
+
+/* every:N / daily@HH:MM / weekly:DAY@HH:MM into CreateJob arguments. */
+static int parse_schedule(const char *spec, dg_ms_arg *args, size_t *n, char *buf, size_t len)
+{
+	static const char *const days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+					    "Friday", "Saturday", "Sunday" };
+	const char *at = strchr(spec, '@');
+	int hh, mm;
+	char tail;
+
+	if (!strncmp(spec, "every:", 6)) {
+		char *end;
+		long v = strtol(spec + 6, &end, 10);
+		if (*end || v <= 0)
+			return -1;
+		snprintf(buf, len, "%ld", v);
+		args[(*n)++] = (dg_ms_arg){ "interval", buf };
+		return 0;
+	}
+	if (!at || sscanf(at + 1, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh > 23 || mm > 59 ||
+	    hh < 0 || mm < 0)
+		return -1;
+	snprintf(buf, len, "%02d:%02d", hh, mm);
+	args[(*n)++] = (dg_ms_arg){ "time", buf };
+	if (!strncmp(spec, "daily@", 6))
+		return 0;
+	if (strncmp(spec, "weekly:", 7))
+		return -1;
+	for (size_t i = 0; i < 7; i++)
+		if (!strncasecmp(spec + 7, days[i], strlen(days[i])) &&
+		    spec + 7 + strlen(days[i]) == at) {
+			args[(*n)++] = (dg_ms_arg){ "dayOfWeek", days[i] };
+			return 0;
+		}
+	return -1;
+}
+
+static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_error err = { 0 };
+	dg_ms_arg args[8];
+	size_t n = 0;
+	char when[32], *name;
+	int rc = 0;
+
+	name = dg_xasprintf("dirgate sync %s", s->profile->name ? s->profile->name : "");
+	args[n++] = (dg_ms_arg){ "name", name };
+	/* The action is a Management API command line (reference §2.5, [JOBS]). */
+	args[n++] = (dg_ms_arg){ "action", "SyncUsersWithDirectoryServices" };
+	args[n++] = (dg_ms_arg){ "owner", s->profile->target.user };
+	args[n++] = (dg_ms_arg){ "timeZoneId", tz };
+	if (parse_schedule(spec, args, &n, when, sizeof(when))) {
+		free(name);
+		return dg_cli_usage_error("sync", "--schedule '%s' is not every:MINUTES, "
+					  "daily@HH:MM or weekly:DAY@HH:MM", spec);
+	}
+	if (!yes) {
+		printf("would create MailStore job '%s' (%s, time zone %s)\n"
+		       "nothing was changed: run again with --yes\n", name, spec, tz);
+		free(name);
+		return 0;
+	}
+	if (dg_ms_call(s->client, "CreateJob", args, n, 0, &env, &err)) {
+		rc = dg_cli_fail("%s", err.message);
+	} else {
+		char *id = env.result ? cJSON_PrintUnformatted(env.result) : NULL;
+		printf("created MailStore job '%s' (id %s): %s, time zone %s\n", name,
+		       id ? id : "?", spec, tz);
+		cJSON_free(id);
+	}
+	dg_ms_envelope_release(&env);
+	free(name);
+	return rc;
+}
+
+int dg_cmd_sync(int argc, char **argv)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "schedule", required_argument, NULL, 's' },
+		{ "time-zone", required_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec = NULL, *tz = "UTC";
+	int yes = 0, dry = 0, fmt = DG_FMT_TEXT, first = 1, c, rc;
+	dg_ms_session s;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hyn", opts, NULL)) != -1) {
+		switch (c) {
+		case 'y': yes = 1; break;
+		case 'n': dry = 1; break;
+		case 'f':
+			if ((fmt = dg_cli_parse_format("sync", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
+		case 's': spec = optarg; break;
+		case 'z': tz = optarg; break;
+		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
+		case ':':
+			return dg_cli_usage_error("sync", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return dg_cli_usage_error("sync", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return dg_cli_usage_error("sync", argc == optind ? "a PROFILE is required"
+								: "only one PROFILE at a time");
+	dg_cli_catch_sigint();
+	if ((rc = dg_cli_ms_open("sync", argv[optind], &dg_cli_interrupted, &s)))
+		return rc;
+	dg_ms_set_progress(s.client, dg_cli_ms_progress, (void *)"sync");
+	if (spec) {
+		rc = schedule(&s, spec, tz, yes);
+		dg_ms_session_close(&s);
+		return rc;
+	}
+	rc = run_sync(&s, 1, fmt, &first);
+	if (!rc && yes && !dry && !dg_cli_interrupted)
+		rc = run_sync(&s, 0, fmt, &first);
+	if (fmt == DG_FMT_JSON && !first)
+		printf("}\n");
+	if (!rc && !yes && !dry && fmt != DG_FMT_JSON)
+		printf("that was a dry run: nothing was stored; run again with --yes to "
+		       "synchronise for real\n");
+	dg_ms_session_close(&s);
+	return rc;
+}

@@ -1,0 +1,677 @@
+/* The microsoft-365 connector: live through Graph, or from saved pages
+ * (m365_conn.h).  One walk over "streams" of pages serves both, so a
+ * snapshot previews exactly as the live directory did. */
+#include "m365_conn.h"
+
+#include "entra_token.h"
+#include "m365_graph.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Renew a token this close to its expiry before using it. */
+#define TOKEN_MARGIN_S 60
+
+typedef struct member {
+	const char *id;       /* in run.arena */
+	size_t group;         /* index into run.group_names */
+} member;
+
+/* One saved page: its stream and where its JSON is in the snapshot file. */
+typedef struct snap_line {
+	char *key;
+	long offset;          /* of the page object */
+	size_t len;
+} snap_line;
+
+typedef struct m365_run {
+	const dg_profile *p;
+	dg_findings *out;
+	dg_error *err;
+	int probe;            /* dirgate check: info findings, one user only */
+	/* live */
+	dg_http *http;
+	dg_entra_client entra;
+	int have_client;
+	char *graph;
+	int renewals;
+	dg_strbuf *rec;       /* snapshot being written, or NULL */
+	const char *rec_key;  /* stream of the pages being recorded */
+	/* snapshot: the file, and where each stream's pages are in it */
+	FILE *snap;
+	snap_line *lines;
+	size_t nlines, lines_alloc;
+	dg_strbuf line;       /* the page being read, reused */
+	/* group selection */
+	dg_arena *arena;
+	member *members;
+	size_t nmembers, members_alloc;
+	dg_strlist group_names;  /* selected groups found, by index */
+	int groups_selected;
+	/* result */
+	dg_fetch_result *res;
+} m365_run;
+
+typedef int (*page_fn)(m365_run *r, const cJSON *value, void *ctx);
+
+/* Repeats a finding in the error, for callers that only print errors. */
+static dg_code fail(m365_run *r, dg_finding *fd)
+{
+	return dg_error_set(r->err, DG_E_INVALID, "%s: %s%s%s", fd->code, fd->message,
+			    fd->hint ? "; " : "", fd->hint ? fd->hint : "");
+}
+
+/* ---- live pages ------------------------------------------------------------ */
+
+static dg_code ensure_token(m365_run *r, int force)
+{
+	if (!force && !dg_oauth_token_expiring(&r->entra.token, time(NULL), TOKEN_MARGIN_S))
+		return DG_OK;
+	if (r->entra.tokens_issued && ++r->renewals > DG_M365_MAX_RENEWALS) {
+		dg_finding *fd = dg_findings_add(r->out, "M365015", DG_SEV_ERROR, "/directory",
+						 "Graph kept refusing fresh tokens (%d renewals)",
+						 DG_M365_MAX_RENEWALS);
+		dg_finding_hint(fd, "check the clocks and that the app's tokens are for "
+				"graph.microsoft.com");
+		return fail(r, fd);
+	}
+	return dg_entra_client_token(&r->entra, r->out, r->err);
+}
+
+static dg_code graph_error(m365_run *r, const dg_http_response *res, const char *url)
+{
+	char code[128], msg[512];
+	char *safe = dg_http_safe_url(url);
+	dg_finding *fd;
+
+	dg_graph_parse_error(res->body.buf, res->body.len, code, sizeof code, msg, sizeof msg);
+	if (res->status == 403) {
+		fd = dg_findings_add(r->out, "M365011", DG_SEV_ERROR, "/directory/clientId",
+				     "Graph answered 403 %s for %s: %s", code[0] ? code : "Forbidden",
+				     safe, msg[0] ? msg : "access denied");
+		dg_finding_hint(fd, "grant the app the Microsoft Graph application permission "
+				"Directory.Read.All and click 'Grant admin consent' (App registrations "
+				"> API permissions)");
+	} else if (res->status == 429 || res->status == 503) {
+		fd = dg_findings_add(r->out, "M365022", DG_SEV_ERROR, "/directory",
+				     "Graph still answered %ld %s for %s after %d attempts", res->status,
+				     code, safe, res->attempts);
+		dg_finding_hint(fd, "run again later; other apps of the tenant share Graph's "
+				"throttling budget");
+	} else {
+		fd = dg_findings_add(r->out, "M365015", DG_SEV_ERROR, "/directory",
+				     "Graph answered %ld %s for %s%s%s", res->status,
+				     code[0] ? code : "(no error code)", safe, msg[0] ? ": " : "", msg);
+		dg_finding_hint(fd, "retry later; if it persists check Microsoft 365 service health");
+	}
+	free(safe);
+	return fail(r, fd);
+}
+
+/* One line per page: {"stream": KEY, "page": <Graph's answer>}.  A line
+ * break in the answer can only be JSON whitespace; the page is written
+ * compact then, so every page stays on its line. */
+static void rec_page(m365_run *r, const dg_strbuf *body, const dg_graph_page *pg)
+{
+	char *compact = NULL;
+	if (!r->rec)
+		return;
+	dg_strbuf_adds(r->rec, "{\"stream\": ");
+	dg_strbuf_add_json_str(r->rec, r->rec_key);
+	dg_strbuf_adds(r->rec, ", \"page\": ");
+	if (memchr(body->buf, '\n', body->len) || memchr(body->buf, '\r', body->len))
+		compact = cJSON_PrintUnformatted(pg->root);
+	if (compact)
+		dg_strbuf_adds(r->rec, compact);
+	else
+		dg_strbuf_add(r->rec, body->buf, body->len);
+	dg_strbuf_adds(r->rec, "}\n");
+	free(compact);
+}
+
+static int expired_token(const dg_http_response *res)
+{
+	char code[128], msg[16];
+	if (res->status != 401)
+		return 0;
+	dg_graph_parse_error(res->body.buf, res->body.len, code, sizeof code, msg, sizeof msg);
+	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
+}
+
+static dg_code live_page(m365_run *r, const char *url, dg_graph_page *pg)
+{
+	static const char *const headers[] = { "Accept: application/json", NULL };
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_http_request req = { 0 };
+	char why[256];
+	dg_code rc;
+	int force = 0;
+
+	req.url = url;
+	req.headers = headers;
+	req.retry_safe = 1;
+	for (;;) {
+		dg_http_response_release(&res);
+		if ((rc = ensure_token(r, force)) != DG_OK)
+			return rc;
+		req.bearer = r->entra.token.access_token;
+		if (dg_http_send(r->http, &req, &res, r->err) != DG_OK) {
+			rc = fail(r, dg_entra_network_finding(res.failure, res.detail, url,
+							      "Microsoft Graph", r->out));
+			break;
+		}
+		if (!expired_token(&res))
+			break;
+		force = 1;  /* the token expired mid-run: renew and ask again */
+	}
+	if (rc == DG_OK && res.status != 200)
+		rc = graph_error(r, &res, url);
+	if (rc == DG_OK && dg_graph_parse_page(res.body.buf, res.body.len, pg, why, sizeof why)) {
+		char *safe = dg_http_safe_url(url);
+		dg_finding *fd = dg_findings_add(r->out, "M365021", DG_SEV_ERROR, "/directory",
+						 "Graph's answer to %s is %s", safe, why);
+		dg_finding_hint(fd, "retry; check proxies between this machine and Graph");
+		free(safe);
+		rc = fail(r, fd);
+	}
+	if (rc == DG_OK)
+		rec_page(r, &res.body, pg);
+	dg_http_response_release(&res);
+	return rc;
+}
+
+/* ---- snapshot pages -------------------------------------------------------- */
+
+static dg_code snap_missing(m365_run *r, const char *key)
+{
+	dg_finding *fd;
+	if (!strncmp(key, "users", 5)) {
+		fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+				     "%s has no saved /users pages", r->p->directory.snapshot);
+		dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
+	} else {
+		fd = dg_findings_add(r->out, "M365026", DG_SEV_ERROR, "/directory/filters/groups",
+				     "%s has no saved pages for %s", r->p->directory.snapshot, key);
+		dg_finding_hint(fd, "the snapshot was written with another group selection: "
+				"write it again with the current profile");
+	}
+	return fail(r, fd);
+}
+
+/* The idx-th saved page of stream `key`, or NULL. */
+static const snap_line *find_line(const m365_run *r, const char *key, size_t idx)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		if (!strcmp(r->lines[i].key, key) && !idx--)
+			return &r->lines[i];
+	return NULL;
+}
+
+static dg_code snap_page(m365_run *r, const char *key, size_t idx, dg_graph_page *pg)
+{
+	const snap_line *l = find_line(r, key, idx);
+	char why[256];
+	dg_finding *fd;
+	int bad = 1;
+
+	if (!l)
+		return snap_missing(r, key);
+	dg_strbuf_reset(&r->line);
+	dg_strbuf_grow(&r->line, l->len);
+	if (fseek(r->snap, l->offset, SEEK_SET) ||
+	    fread(r->line.buf, 1, l->len, r->snap) != l->len) {
+		snprintf(why, sizeof why, "unreadable");
+	} else {
+		r->line.len = l->len;  /* grown above; setlen only truncates */
+		r->line.buf[l->len] = '\0';
+		bad = dg_graph_parse_page(r->line.buf, r->line.len, pg, why, sizeof why);
+	}
+	if (!bad && pg->next_link && !find_line(r, key, idx + 1)) {
+		dg_graph_page_free(pg);
+		snprintf(why, sizeof why, "cut short: the last saved page links to another");
+		bad = 1;
+	}
+	if (!bad)
+		return DG_OK;
+	fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+			     "%s: page %zu of \"%s\" is %s", r->p->directory.snapshot, idx + 1, key, why);
+	dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
+	return fail(r, fd);
+}
+
+/* ---- walking a stream of pages ------------------------------------------- */
+
+static dg_code paging_error(m365_run *r, const char *url, const char *what)
+{
+	char *safe = dg_http_safe_url(url);
+	dg_finding *fd = dg_findings_add(r->out, "M365020", DG_SEV_ERROR, "/directory",
+					 "Graph paging for %s %s; the result would be incomplete",
+					 safe, what);
+	dg_finding_hint(fd, "run again later; report Graph's request-id to Microsoft if it "
+			"repeats");
+	free(safe);
+	return fail(r, fd);
+}
+
+
+/* Fetches every page of one stream and hands each "value" to fn. */
+static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn fn, void *ctx)
+{
+	char *url = dg_xstrdup(first_url);
+	dg_graph_page pg;
+	dg_code rc = DG_OK;
+
+	r->rec_key = key;
+	for (size_t idx = 0;; idx++) {
+		if (idx >= DG_M365_MAX_PAGES) {
+			rc = paging_error(r, first_url, "did not end after " "2000 pages");
+			break;
+		}
+		rc = r->snap ? snap_page(r, key, idx, &pg) : live_page(r, url, &pg);
+		if (rc != DG_OK)
+			break;
+		if (fn(r, pg.value, ctx) < 0 || !pg.next_link) {
+			dg_graph_page_free(&pg);
+			break;
+		}
+		if (!strcmp(pg.next_link, url)) {
+			dg_graph_page_free(&pg);
+			rc = paging_error(r, first_url, "links back to the page it came from");
+			break;
+		}
+		free(url);
+		url = dg_xstrdup(pg.next_link);  /* verbatim: never rebuilt from a skiptoken */
+		dg_graph_page_free(&pg);
+	}
+	free(url);
+	return rc;
+}
+
+/* ---- groups ---------------------------------------------------------------- */
+
+static int collect_group(m365_run *r, const cJSON *value, void *ctx)
+{
+	dg_strlist *ids = ctx;
+	const cJSON *g;
+	(void)r;
+	cJSON_ArrayForEach(g, value) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(g, "id");
+		if (cJSON_IsString(id))
+			dg_strlist_push(ids, id->valuestring);
+	}
+	return 0;
+}
+
+static int collect_members(m365_run *r, const cJSON *value, void *ctx)
+{
+	size_t group = *(size_t *)ctx;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, value) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(m, "@odata.type");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+		if (!cJSON_IsString(t) || strcmp(t->valuestring, "#microsoft.graph.user") ||
+		    !cJSON_IsString(id))
+			continue;  /* nested groups, devices, contacts: not users */
+		DG_ALLOC_GROW(r->members, r->nmembers + 1, r->members_alloc);
+		r->members[r->nmembers].id = dg_arena_strdup(r->arena, id->valuestring);
+		r->members[r->nmembers++].group = group;
+	}
+	return 0;
+}
+
+static char *url_of(m365_run *r, const char *fmt_path, const char *arg, const char *query)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_addf(&sb, "%s%s", r->graph ? r->graph : "", fmt_path);
+	if (arg)
+		dg_http_add_escaped(&sb, arg);
+	dg_strbuf_adds(&sb, query);
+	return dg_strbuf_detach(&sb);
+}
+
+static char *group_search_url(m365_run *r, const char *name)
+{
+	dg_strbuf filter = DG_STRBUF_INIT, sb = DG_STRBUF_INIT;
+	dg_strbuf_adds(&filter, "displayName eq ");
+	dg_graph_odata_quote(&filter, name);
+	dg_strbuf_addf(&sb, "%s/v1.0/groups?$filter=", r->graph ? r->graph : "");
+	dg_http_add_escaped(&sb, filter.buf);
+	dg_strbuf_adds(&sb, "&$select=id,displayName");
+	dg_strbuf_release(&filter);
+	return dg_strbuf_detach(&sb);
+}
+
+/* The group's id, or NULL after a finding (not found / ambiguous). */
+static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
+{
+	char path[64], *key, *url, *id = NULL;
+	dg_strlist lk = DG_STRLIST_INIT;
+	dg_finding *fd;
+
+	snprintf(path, sizeof path, "/directory/filters/groups/%zu", i);
+	if (dg_graph_is_guid(name))
+		return dg_xstrdup(name);  /* an object ID: no lookup needed */
+	key = dg_xasprintf("group:%s", name);
+	url = group_search_url(r, name);
+	*rc = walk(r, key, url, collect_group, &lk);
+	if (*rc == DG_OK && lk.nr == 1) {
+		id = dg_xstrdup(lk.items[0]);
+		if (r->probe)
+			dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
+					"group \"%s\" found: object ID %s", name, id);
+	} else if (*rc == DG_OK && lk.nr == 0) {
+		fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
+				     "no group has the display name \"%s\"", name);
+		dg_finding_hint(fd, "use the exact display name from the Entra admin center > "
+				"Groups, or the group's object ID");
+	} else if (*rc == DG_OK) {
+		fd = dg_findings_add(r->out, "M365018", DG_SEV_ERROR, path,
+				     "%zu groups have the display name \"%s\": %s, ...", lk.nr, name,
+				     lk.items[0]);
+		dg_finding_hint(fd, "give the object ID of the one meant instead of the name, or "
+				"rename the groups apart");
+	}
+	dg_strlist_clear(&lk);
+	free(key);
+	free(url);
+	return id;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+	const member *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : (x->group > y->group) - (x->group < y->group);
+}
+
+static dg_code load_groups(m365_run *r)
+{
+	const dg_strarr *g = &r->p->directory.m365.groups;
+	dg_code rc = DG_OK;
+
+	r->groups_selected = g->nr > 0;
+	for (size_t i = 0; i < g->nr && rc == DG_OK; i++) {
+		char *id = resolve_group(r, g->items[i], i, &rc), *key, *url;
+		size_t gi = r->group_names.nr;
+		if (!id)
+			continue;
+		dg_strlist_push(&r->group_names, g->items[i]);
+		key = dg_xasprintf("members:%s", id);
+		url = url_of(r, "/v1.0/groups/", id, "/transitiveMembers?$select=id&$top=999");
+		rc = walk(r, key, url, collect_members, &gi);
+		free(key);
+		free(url);
+		free(id);
+	}
+	if (r->nmembers)
+		qsort(r->members, r->nmembers, sizeof *r->members, cmp_member);
+	return rc;
+}
+
+/* ---- users ------------------------------------------------------------------ */
+
+static const member *first_member(const m365_run *r, const char *id)
+{
+	size_t lo = 0, hi = r->nmembers;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->members[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nmembers && !strcmp(r->members[lo].id, id) ? &r->members[lo] : NULL;
+}
+
+static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
+{
+	const member *m = first_member(r, u->entry), *end = r->members + r->nmembers;
+	if (!r->groups_selected)
+		return;
+	u->in_groups = m != NULL;
+	for (size_t last = (size_t)-1; m && m < end && !strcmp(m->id, u->entry); m++) {
+		const char *name = r->group_names.items[m->group];
+		if (m->group != last)
+			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
+		last = m->group;
+	}
+}
+
+static int add_users(m365_run *r, const cJSON *value, void *ctx)
+{
+	dg_dir_user_list *l = &r->res->users;
+	const cJSON *u;
+	(void)ctx;
+	cJSON_ArrayForEach(u, value) {
+		dg_dir_user *rec;
+		r->res->entries_read++;
+		if ((rec = dg_graph_add_user(l, u)))
+			apply_groups(r, rec, l->arena);
+	}
+	return r->probe ? -1 : 0;  /* a probe needs one page only */
+}
+
+static dg_code load_users(m365_run *r)
+{
+	char *url = url_of(r, "/v1.0/users", NULL, r->probe ? "?$select=id&$top=1"
+		: "?$select=" DG_GRAPH_USER_SELECT "&$top=999");
+	dg_code rc = walk(r, "users", url, add_users, NULL);
+	free(url);
+	return rc;
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static dg_code live_open(m365_run *r)
+{
+	dg_http_opts o;
+	dg_code rc;
+
+	if (!(r->graph = dg_graph_origin(r->err)))
+		return r->err->code;
+	dg_entra_http_opts(r->p, &o);
+	r->http = dg_http_new(&o);
+	if (!r->http)
+		return dg_error_set(r->err, DG_E_INTERNAL, "cannot set up the HTTP client");
+	rc = dg_entra_client_init(&r->entra, r->p, r->http, r->out, r->err);
+	r->have_client = 1;  /* released even when half set up */
+	return rc;
+}
+
+#define LINE_PREFIX "{\"stream\": "
+#define PAGE_PREFIX ", \"page\": "
+
+/* Indexes one page line as rec_page writes it: the stream key, and where
+ * the page object starts and ends.  Returns 0, or -1 for another shape. */
+static int index_line(m365_run *r, const char *line, size_t len, long offset)
+{
+	size_t pre = strlen(LINE_PREFIX);
+	const char *end = NULL;
+	cJSON *key;
+	int ok;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len < pre + 2 || memcmp(line, LINE_PREFIX, pre) || line[len - 1] != '}')
+		return -1;
+	key = cJSON_ParseWithLengthOpts(line + pre, len - pre, &end, 0);
+	ok = cJSON_IsString(key) && end && (size_t)(line + len - end) > strlen(PAGE_PREFIX) &&
+	     !memcmp(end, PAGE_PREFIX, strlen(PAGE_PREFIX));
+	if (ok) {
+		snap_line *l;
+		DG_ALLOC_GROW(r->lines, r->nlines + 1, r->lines_alloc);
+		l = &r->lines[r->nlines++];
+		l->key = dg_xstrdup(key->valuestring);
+		l->offset = offset + (long)(end + strlen(PAGE_PREFIX) - line);
+		l->len = (size_t)(line + len - 1 - (end + strlen(PAGE_PREFIX)));
+	}
+	cJSON_Delete(key);
+	return ok ? 0 : -1;
+}
+
+static int header_ok(const char *line, size_t len)
+{
+	cJSON *h = cJSON_ParseWithLength(line, len);
+	const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "format"));
+	int ok = fmt && !strcmp(fmt, DG_M365_SNAPSHOT_FORMAT);
+	cJSON_Delete(h);
+	return ok;
+}
+
+static dg_code snap_bad(m365_run *r, const char *what, size_t lineno)
+{
+	dg_finding *fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+					 "%s is not a Microsoft Graph snapshot written by dirgate: %s",
+					 r->p->directory.snapshot, what);
+	if (lineno)
+		dg_finding_locate(fd, r->p->directory.snapshot, (int)lineno, 1);
+	dg_finding_hint(fd, "write one with 'dirgate snapshot PROFILE --output FILE'");
+	return fail(r, fd);
+}
+
+/* Reads the header and indexes the page lines; pages are parsed one at a
+ * time when the walk asks for them, so a large snapshot is never held as
+ * one JSON tree. */
+static dg_code snap_open(m365_run *r)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	long offset = 0;
+	ssize_t n;
+	dg_code rc = DG_OK;
+
+	if (!(r->snap = fopen(r->p->directory.snapshot, "rb")))
+		return dg_error_set(r->err, DG_E_IO, "cannot read snapshot %s: %s",
+				    r->p->directory.snapshot, strerror(errno));
+	while (rc == DG_OK && (n = getline(&line, &cap, r->snap)) > 0) {
+		lineno++;
+		if (lineno == 1 && !header_ok(line, (size_t)n))
+			rc = snap_bad(r, "the first line is not {\"format\": \""
+				      DG_M365_SNAPSHOT_FORMAT "\", ...}", 1);
+		else if (lineno > 1 && strspn(line, " \t\r\n") != (size_t)n &&
+			 index_line(r, line, (size_t)n, offset) < 0)
+			rc = snap_bad(r, "a line is not {\"stream\": ..., \"page\": {...}}", lineno);
+		offset += n;
+	}
+	free(line);
+	if (rc == DG_OK && !lineno)
+		rc = snap_bad(r, "the file is empty", 0);
+	return rc;
+}
+
+static void run_release(m365_run *r)
+{
+	if (r->have_client)
+		dg_entra_client_release(&r->entra);
+	dg_http_free(r->http);
+	free(r->graph);
+	if (r->snap)
+		fclose(r->snap);
+	for (size_t i = 0; i < r->nlines; i++)
+		free(r->lines[i].key);
+	free(r->lines);
+	dg_strbuf_release(&r->line);
+	free(r->members);
+	dg_arena_free(r->arena);
+	dg_strlist_clear(&r->group_names);
+}
+
+static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
+{
+	dg_code rc;
+
+	r->res = res;
+	r->arena = dg_arena_new();
+	res->users.arena = dg_arena_new();
+	rc = snapshot ? snap_open(r) : live_open(r);
+	if (rc == DG_OK)
+		rc = load_groups(r);
+	if (rc == DG_OK)
+		rc = load_users(r);
+	if (rc == DG_OK)
+		res->source_detail = snapshot ? dg_xstrdup(r->p->directory.snapshot)
+			: dg_xasprintf("%s/v1.0 (tenant %s)", r->graph, r->p->directory.m365.tenant_id);
+	return rc;
+}
+
+static dg_code fetch_live(const dg_profile *p, dg_fetch_result *out, dg_error *err)
+{
+	m365_run r = { .p = p, .out = &out->findings, .err = err };
+	dg_code rc = run_fetch(&r, out, 0);
+	run_release(&r);
+	return rc;
+}
+
+static dg_code fetch_snapshot(const dg_profile *p, dg_fetch_result *out, dg_error *err)
+{
+	m365_run r = { .p = p, .out = &out->findings, .err = err };
+	dg_code rc = run_fetch(&r, out, 1);
+	run_release(&r);
+	return rc;
+}
+
+const dg_connector dg_connector_m365_live = { "microsoft-graph", fetch_live };
+const dg_connector dg_connector_m365_snapshot = { "microsoft-graph-snapshot", fetch_snapshot };
+
+dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, size_t *users, dg_findings *out,
+			 dg_error *err)
+{
+	dg_fetch_result res = { 0 };
+	dg_strbuf rec = DG_STRBUF_INIT;
+	m365_run r = { .p = p, .out = out, .err = err, .rec = &rec };
+	dg_code rc;
+
+	dg_strbuf_adds(&rec, "{\"format\": \"" DG_M365_SNAPSHOT_FORMAT "\", \"version\": 1, "
+		       "\"tenantId\": ");
+	dg_strbuf_add_json_str(&rec, p->directory.m365.tenant_id ? p->directory.m365.tenant_id : "");
+	dg_strbuf_adds(&rec, "}\n");
+	rc = run_fetch(&r, &res, 0);
+	*users = res.users.nr;
+	if (rc == DG_OK && fwrite(rec.buf, 1, rec.len, fp) != rec.len)
+		rc = dg_error_set(err, DG_E_IO, "cannot write the snapshot");
+	dg_findings_move(out, &res.findings);
+	dg_fetch_result_release(&res);
+	dg_strbuf_release(&rec);
+	run_release(&r);
+	return rc;
+}
+
+int dg_m365_probe(const dg_profile *p, dg_findings *out)
+{
+	dg_fetch_result res = { 0 };
+	dg_error err = { 0 };
+	m365_run r = { .p = p, .out = out, .err = &err, .probe = 1 };
+	dg_code rc;
+	dg_finding *fd;
+
+	r.res = &res;
+	r.arena = dg_arena_new();
+	res.users.arena = dg_arena_new();
+	rc = live_open(&r);
+	if (rc == DG_OK && (rc = ensure_token(&r, 0)) == DG_OK)
+		dg_findings_add(out, "M365014", DG_SEV_INFO, "/directory/certificate",
+				"Entra ID issued a Graph token to app %s for the certificate with "
+				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
+				r.entra.prints.sha1_hex,
+				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
+	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK)
+		dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
+				"Microsoft Graph answered GET %s/v1.0/users", r.graph);
+	if (rc == DG_OK)
+		rc = load_groups(&r);
+	if (p->auth.method == DG_AUTH_M365 && p->auth.redirect_uri) {
+		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+				     "register %s in the app under Authentication > Web (not "
+				     "Single-page application) and tick \"ID tokens\"",
+				     p->auth.redirect_uri);
+		dg_finding_hint(fd, "MailStore's login fails with AADSTS700054 without ID tokens, "
+				"and with AADSTS50011 when the URI differs in any character");
+	}
+	dg_findings_move(out, &res.findings);
+	dg_fetch_result_release(&res);
+	run_release(&r);
+	return rc == DG_OK ? 0 : -1;
+}

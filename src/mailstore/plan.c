@@ -1,0 +1,830 @@
+/* The plan: see plan.h. */
+#include "plan.h"
+
+#include "../core/output.h"
+#include "../core/secret.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define INFO_BATCH 512    /* GetUserInfo answers held at once */
+
+/* ---- server state ------------------------------------------------------------ */
+
+static char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? dg_xstrdup(v->valuestring) : NULL;
+}
+
+static void fingerprint(dg_srv_state *st, const cJSON *users)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+	char *cfg = cJSON_PrintUnformatted(st->config);
+	char *u = cJSON_PrintUnformatted(users);
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, cfg ? cfg : "null", cfg ? strlen(cfg) : 4);
+	EVP_DigestUpdate(md, "\n", 1);
+	EVP_DigestUpdate(md, u ? u : "null", u ? strlen(u) : 4);
+	EVP_DigestFinal_ex(md, h, &hl);
+	EVP_MD_CTX_free(md);
+	for (unsigned int i = 0; i < hl && i < 32; i++)
+		snprintf(st->fingerprint + 2 * i, 3, "%02x", h[i]);
+	cJSON_free(cfg);
+	cJSON_free(u);
+}
+
+static void take_info(dg_srv_user *u, const cJSON *info)
+{
+	const cJSON *auth = cJSON_GetObjectItemCaseSensitive(info, "authentication");
+	const cJSON *e;
+
+	u->directory = cJSON_IsString(auth) && !strcmp(auth->valuestring, "directoryServices");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(info, "emailAddresses"))
+		if (cJSON_IsString(e) && *e->valuestring)
+			dg_strlist_push(&u->emails, e->valuestring);
+}
+
+static dg_code fetch_info(dg_ms_client *c, int parallel, dg_srv_state *st, dg_error *err)
+{
+	const char **names = dg_xcalloc(INFO_BATCH, sizeof(*names));
+	dg_ms_envelope *env = dg_xcalloc(INFO_BATCH, sizeof(*env));
+	dg_code *codes = dg_xcalloc(INFO_BATCH, sizeof(*codes));
+	dg_code rc = DG_OK;
+
+	for (size_t at = 0; at < st->nusers && !rc; at += INFO_BATCH) {
+		size_t n = st->nusers - at < INFO_BATCH ? st->nusers - at : INFO_BATCH;
+		for (size_t i = 0; i < n; i++) {
+			names[i] = st->users[at + i].user_name;
+			env[i] = (dg_ms_envelope)DG_MS_ENVELOPE_INIT;
+		}
+		rc = dg_ms_call_many(c, "GetUserInfo", "userName", names, n, parallel, env,
+				     codes, err);
+		for (size_t i = 0; i < n; i++) {
+			if (!codes[i])
+				take_info(&st->users[at + i], env[i].result);
+			dg_ms_envelope_release(&env[i]);
+		}
+	}
+	free(names);
+	free(env);
+	free(codes);
+	return rc;
+}
+
+dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state *st,
+		     dg_error *err)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	const cJSON *u;
+	dg_code rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = dg_ms_call(c, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ, &env, err);
+	if (rc)
+		return rc;
+	st->config = env.result ? env.result : cJSON_CreateObject();
+	env.result = NULL;
+	dg_ms_envelope_release(&env);
+	if (!cJSON_IsObject(st->config))
+		return dg_error_set(err, DG_E_PROTOCOL, "GetDirectoryServicesConfiguration "
+				    "returned no JSON object");
+	rc = dg_ms_call(c, "GetUsers", NULL, 0, DG_MS_READ, &env, err);
+	if (rc)
+		return rc;
+	if (!cJSON_IsArray(env.result)) {
+		dg_ms_envelope_release(&env);
+		return dg_error_set(err, DG_E_PROTOCOL, "GetUsers returned no list");
+	}
+	cJSON_ArrayForEach(u, env.result) {
+		dg_srv_user *su;
+		char *name = json_str(u, "userName");
+		if (!name)
+			continue;
+		DG_ALLOC_GROW(st->users, st->nusers + 1, st->alloc);
+		su = &st->users[st->nusers++];
+		memset(su, 0, sizeof(*su));
+		su->user_name = name;
+		su->full_name = json_str(u, "fullName");
+		su->dn = json_str(u, "distinguishedName");
+	}
+	fingerprint(st, env.result);
+	dg_ms_envelope_release(&env);
+	/* Hand the tree's many small blocks back: what comes next (the
+	 * preview's arena) is mmapped and would not reuse them.  Tuning only. */
+	malloc_trim(0);
+	return with_info ? fetch_info(c, parallel > 0 ? parallel : 8, st, err) : DG_OK;
+}
+
+void dg_srv_state_release(dg_srv_state *st)
+{
+	for (size_t i = 0; i < st->nusers; i++) {
+		free(st->users[i].user_name);
+		free(st->users[i].full_name);
+		free(st->users[i].dn);
+		dg_strlist_clear(&st->users[i].emails);
+	}
+	free(st->users);
+	cJSON_Delete(st->config);
+	memset(st, 0, sizeof(*st));
+}
+
+/* ---- the user diff -------------------------------------------------------------- */
+
+const char *dg_action_name(dg_action a)
+{
+	static const char *const names[] = { "create", "update", "rename", "delete", "unchanged" };
+	return a < DG_ACT_COUNT ? names[a] : "?";
+}
+
+/* A sorted (key, server user index) table for case-insensitive lookups. */
+typedef struct ix_ent {
+	const char *key;
+	size_t idx;
+} ix_ent;
+
+typedef struct ix {
+	ix_ent *e;
+	size_t nr, alloc;
+} ix;
+
+static int ix_cmp(const void *a, const void *b)
+{
+	const ix_ent *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static void ix_add(ix *t, const char *key, size_t idx)
+{
+	if (!key || !*key)
+		return;
+	DG_ALLOC_GROW(t->e, t->nr + 1, t->alloc);
+	t->e[t->nr].key = key;
+	t->e[t->nr++].idx = idx;
+}
+
+/* The first entry with this key, or NULL. */
+static const ix_ent *ix_find(const ix *t, const char *key)
+{
+	size_t lo = 0, hi = t->nr;
+
+	if (!key || !*key)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(t->e[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr && !strcasecmp(t->e[lo].key, key) ? &t->e[lo] : NULL;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return !strcasecmp(a ? a : "", b ? b : "");
+}
+
+static int same_emails(const dg_strlist *a, const dg_strlist *b)
+{
+	if (a->nr != b->nr)
+		return 0;
+	for (size_t i = 0; i < a->nr; i++)
+		if (strcasecmp(a->items[i], b->items[i]))
+			return 0;
+	return 1;
+}
+
+static dg_plan_item *add_item(dg_plan *plan, dg_action a, const dg_ms_user *d,
+			      const dg_srv_user *s)
+{
+	dg_plan_item *it;
+
+	DG_ALLOC_GROW(plan->items, plan->nr + 1, plan->alloc);
+	it = &plan->items[plan->nr++];
+	memset(it, 0, sizeof(*it));
+	it->action = a;
+	it->dir = d;
+	it->srv = s;
+	plan->counts[a]++;
+	return it;
+}
+
+typedef struct tables {
+	ix names, dns, mails;
+	unsigned char *taken;   /* server user matched by name or rename */
+} tables;
+
+static void build_tables(const dg_srv_state *st, tables *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->taken = dg_xcalloc(st->nusers ? st->nusers : 1, 1);
+	for (size_t i = 0; i < st->nusers; i++) {
+		const dg_srv_user *u = &st->users[i];
+		ix_add(&t->names, u->user_name, i);
+		ix_add(&t->dns, u->dn, i);
+		for (size_t k = 0; k < u->emails.nr; k++)
+			ix_add(&t->mails, u->emails.items[k], i);
+	}
+	qsort(t->names.e, t->names.nr, sizeof(ix_ent), ix_cmp);
+	qsort(t->dns.e, t->dns.nr, sizeof(ix_ent), ix_cmp);
+	qsort(t->mails.e, t->mails.nr, sizeof(ix_ent), ix_cmp);
+}
+
+static void free_tables(tables *t)
+{
+	free(t->names.e);
+	free(t->dns.e);
+	free(t->mails.e);
+	free(t->taken);
+}
+
+/* A server user the directory user matches by DN or e-mail although the
+ * names differ, that no preview user claims by name. */
+static const ix_ent *rename_source(const tables *t, const dg_ms_user *d,
+				   const dg_preview *pv, const char **how)
+{
+	const ix_ent *e = ix_find(&t->dns, d->dn);
+
+	*how = "distinguishedName";
+	for (; e && e < t->dns.e + t->dns.nr && !strcasecmp(e->key, d->dn); e++)
+		if (!t->taken[e->idx])
+			return e;
+	*how = "emailAddress";
+	for (size_t k = 0; k < d->emails.nr; k++) {
+		e = ix_find(&t->mails, d->emails.items[k]);
+		for (; e && e < t->mails.e + t->mails.nr &&
+		       !strcasecmp(e->key, d->emails.items[k]); e++)
+			if (!t->taken[e->idx])
+				return e;
+	}
+	(void)pv;
+	return NULL;
+}
+
+static void rename_finding(dg_plan *plan, const dg_plan_item *it)
+{
+	dg_finding *fd = dg_findings_add(
+		&plan->findings, "API009", DG_SEV_WARNING, "/directory",
+		"directory user '%s' matches existing MailStore user '%s' by %s but gets "
+		"another name: synchronisation would create a second user '%s' with an "
+		"empty archive, and '%s' keeps the old archive", it->dir->user_name,
+		it->srv->user_name, it->match, it->dir->user_name, it->srv->user_name);
+	dg_finding_hint(fd, "rename the MailStore user before synchronising: "
+			"'dirgate plan --renames FILE' lists the renames, "
+			"'dirgate migrate FILE' applies them");
+}
+
+static void diff_users(const dg_preview *pv, const dg_srv_state *st, int delete_users,
+		       dg_plan *plan)
+{
+	tables t;
+	size_t i;
+
+	build_tables(st, &t);
+	/* Names first, so a rename never takes a user another entry keeps. */
+	for (i = 0; i < pv->nusers; i++) {
+		const ix_ent *e = ix_find(&t.names, pv->users[i].user_name);
+		if (e)
+			t.taken[e->idx] = 1;
+	}
+	for (i = 0; i < pv->nusers; i++) {
+		const dg_ms_user *d = &pv->users[i];
+		const ix_ent *e = ix_find(&t.names, d->user_name);
+		const char *how;
+		dg_plan_item *it;
+		if (e) {
+			const dg_srv_user *s = &st->users[e->idx];
+			unsigned ch = (same_str(d->full_name, s->full_name) ? 0 : DG_CHG_FULLNAME) |
+				      (same_emails(&d->emails, &s->emails) ? 0 : DG_CHG_EMAILS) |
+				      (same_str(d->dn, s->dn) ? 0 : DG_CHG_DN);
+			it = add_item(plan, ch ? DG_ACT_UPDATE : DG_ACT_UNCHANGED, d, s);
+			it->changed = ch;
+			continue;
+		}
+		e = rename_source(&t, d, pv, &how);
+		if (!e) {
+			add_item(plan, DG_ACT_CREATE, d, NULL);
+			continue;
+		}
+		t.taken[e->idx] = 1;
+		it = add_item(plan, DG_ACT_RENAME, d, &st->users[e->idx]);
+		it->match = how;
+		rename_finding(plan, it);
+	}
+	for (i = 0; i < st->nusers; i++) {
+		if (t.taken[i])
+			continue;
+		if (delete_users == 1 && st->users[i].directory)
+			add_item(plan, DG_ACT_DELETE, NULL, &st->users[i]);
+		else
+			plan->not_in_directory++;
+	}
+	free_tables(&t);
+}
+
+/* ---- guards ------------------------------------------------------------------------ */
+
+static void guards(dg_plan *plan, const dg_sync_opts *so)
+{
+	int min = so->min_users >= 0 ? so->min_users : 1;
+	size_t s = plan->server_directory_users, p = plan->preview_users;
+	dg_finding *fd;
+
+	if (p < (size_t)min) {
+		fd = dg_findings_add(&plan->findings, "GUARD004", DG_SEV_ERROR,
+				     "/sync/guards/minUsers",
+				     "the directory gives %zu user%s, fewer than minUsers (%d): "
+				     "a wrong filter or group would leave MailStore without users",
+				     p, p == 1 ? "" : "s", min);
+		dg_finding_hint(fd, "check the filters and groups with 'dirgate preview'; "
+				"push --force overrides");
+	}
+	if (so->max_drop_percent >= 0 && s > 0 && p < s) {
+		double drop = (double)(s - p) * 100.0 / (double)s;
+		if (drop > so->max_drop_percent) {
+			fd = dg_findings_add(&plan->findings, "GUARD005", DG_SEV_ERROR,
+					     "/sync/guards/maxDropPercent",
+					     "the directory gives %zu users where MailStore has %zu "
+					     "from directory services: a drop of %.1f%%, more than "
+					     "maxDropPercent (%g%%)", p, s, drop, so->max_drop_percent);
+			dg_finding_hint(fd, "check the filters and groups; raise maxDropPercent "
+					"or use push --force if the drop is intended");
+		}
+	}
+	if (so->max_deletes >= 0 && plan->counts[DG_ACT_DELETE] > (size_t)so->max_deletes) {
+		fd = dg_findings_add(&plan->findings, "GUARD006", DG_SEV_ERROR,
+				     "/sync/guards/maxDeletes",
+				     "synchronisation would delete %zu users, more than "
+				     "maxDeletes (%d)", plan->counts[DG_ACT_DELETE], so->max_deletes);
+		dg_finding_hint(fd, "review the deletes in the plan; raise maxDeletes or use "
+				"push --force if they are intended");
+	}
+}
+
+dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *profile_json,
+		      const dg_preview *pv, const dg_srv_state *st, int resolve,
+		      dg_plan *plan, cJSON **cfg_after, dg_error *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->server_users = st->nusers;
+	plan->preview_users = pv->nusers;
+	for (size_t i = 0; i < st->nusers; i++)
+		plan->server_directory_users += st->users[i].directory != 0;
+	diff_users(pv, st, p->sync.delete_users, plan);
+	guards(plan, &p->sync);
+	return dg_tmap_apply(map, p, profile_json, st->config, resolve, cfg_after,
+			     &plan->config, err);
+}
+
+void dg_plan_release(dg_plan *plan)
+{
+	free(plan->items);
+	dg_cfg_diff_release(&plan->config);
+	dg_findings_clear(&plan->findings);
+	memset(plan, 0, sizeof(*plan));
+}
+
+int dg_plan_has_changes(const dg_plan *plan)
+{
+	return plan->counts[DG_ACT_CREATE] || plan->counts[DG_ACT_UPDATE] ||
+	       plan->counts[DG_ACT_RENAME] || plan->counts[DG_ACT_DELETE] ||
+	       dg_cfg_diff_count(&plan->config);
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+
+static void json_strlist(dg_strbuf *out, const dg_strlist *l)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		dg_strbuf_add_json_str(out, l->items[i]);
+	}
+	dg_strbuf_addch(out, ']');
+}
+
+static void json_opt(dg_strbuf *out, const char *s)
+{
+	if (s)
+		dg_strbuf_add_json_str(out, s);
+	else
+		dg_strbuf_adds(out, "null");
+}
+
+static void json_change(dg_strbuf *out, int *first, const char *field, const char *from,
+			const char *to)
+{
+	dg_strbuf_addf(out, "%s\"%s\":{\"from\":", *first ? "" : ",", field);
+	json_opt(out, from);
+	dg_strbuf_adds(out, ",\"to\":");
+	json_opt(out, to);
+	dg_strbuf_addch(out, '}');
+	*first = 0;
+}
+
+static void json_changes(dg_strbuf *out, const dg_plan_item *it)
+{
+	int first = 1;
+
+	dg_strbuf_adds(out, ",\"changes\":{");
+	if (it->changed & DG_CHG_FULLNAME)
+		json_change(out, &first, "fullName", it->srv->full_name, it->dir->full_name);
+	if (it->changed & DG_CHG_DN)
+		json_change(out, &first, "distinguishedName", it->srv->dn, it->dir->dn);
+	if (it->changed & DG_CHG_EMAILS) {
+		dg_strbuf_addf(out, "%s\"emailAddresses\":{\"from\":", first ? "" : ",");
+		json_strlist(out, &it->srv->emails);
+		dg_strbuf_adds(out, ",\"to\":");
+		json_strlist(out, &it->dir->emails);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_addch(out, '}');
+}
+
+static void json_user(dg_strbuf *out, const dg_plan_item *it)
+{
+	dg_strbuf_adds(out, "{\"userName\":");
+	if (it->dir) {
+		dg_strbuf_add_json_str(out, it->dir->user_name);
+		dg_strbuf_adds(out, ",\"fullName\":");
+		dg_strbuf_add_json_str(out, it->dir->full_name ? it->dir->full_name : "");
+		dg_strbuf_adds(out, ",\"emailAddresses\":");
+		json_strlist(out, &it->dir->emails);
+		dg_strbuf_adds(out, ",\"distinguishedName\":");
+		json_opt(out, it->dir->dn);
+		dg_strbuf_adds(out, ",\"groups\":");
+		json_strlist(out, &it->dir->groups);
+	} else {
+		dg_strbuf_add_json_str(out, it->srv->user_name);
+		dg_strbuf_adds(out, ",\"fullName\":");
+		dg_strbuf_add_json_str(out, it->srv->full_name ? it->srv->full_name : "");
+		dg_strbuf_adds(out, ",\"emailAddresses\":");
+		json_strlist(out, &it->srv->emails);
+		dg_strbuf_adds(out, ",\"distinguishedName\":");
+		json_opt(out, it->srv->dn);
+	}
+	dg_strbuf_addf(out, ",\"action\":\"%s\"", dg_action_name(it->action));
+	if (it->action == DG_ACT_RENAME) {
+		dg_strbuf_adds(out, ",\"from\":");
+		dg_strbuf_add_json_str(out, it->srv->user_name);
+		dg_strbuf_addf(out, ",\"match\":\"%s\"", it->match);
+	}
+	if (it->action == DG_ACT_UPDATE)
+		json_changes(out, it);
+	dg_strbuf_addch(out, '}');
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const dg_plan_item *x = a, *y = b;
+	const char *nx = x->dir ? x->dir->user_name : x->srv->user_name;
+	const char *ny = y->dir ? y->dir->user_name : y->srv->user_name;
+	return strcmp(nx, ny);
+}
+
+/* A value for output: secrets masked, JSON text otherwise. */
+static void json_value(dg_strbuf *out, const cJSON *v, int secret)
+{
+	char *s;
+
+	if (!v) {
+		dg_strbuf_adds(out, "null");
+		return;
+	}
+	if (secret) {
+		dg_strbuf_add_json_str(out, DG_TMAP_MASK_TEXT);
+		return;
+	}
+	s = cJSON_PrintUnformatted(v);
+	dg_strbuf_adds(out, s ? s : "null");
+	cJSON_free(s);
+}
+
+static void json_config(dg_strbuf *out, const dg_cfg_diff *d)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < d->nr; i++) {
+		const dg_cfg_change *c = &d->items[i];
+		dg_strbuf_adds(out, i ? ",{\"key\":" : "{\"key\":");
+		dg_strbuf_add_json_str(out, c->config);
+		dg_strbuf_adds(out, ",\"profile\":");
+		dg_strbuf_add_json_str(out, c->profile);
+		dg_strbuf_addf(out, ",\"status\":\"%s\",\"secret\":%s,\"from\":", c->status,
+			       c->secret ? "true" : "false");
+		json_value(out, c->before, c->secret);
+		dg_strbuf_adds(out, ",\"to\":");
+		if (c->secret && !c->compared)
+			dg_strbuf_adds(out, "\"(resolved at push)\"");
+		else
+			json_value(out, c->after, c->secret);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_addch(out, ']');
+}
+
+void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		  const dg_srv_state *st, const dg_plan_file_info *saved)
+{
+	dg_plan_item *sorted = dg_xmalloc((plan->nr ? plan->nr : 1) * sizeof(*sorted));
+
+	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
+	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
+	dg_strbuf_adds(out, "{");
+	if (saved)
+		dg_strbuf_adds(out, "\"dirgatePlan\":1,");
+	dg_strbuf_adds(out, "\"profile\":");
+	dg_strbuf_add_json_str(out, p->name ? p->name : "");
+	dg_strbuf_adds(out, ",\"target\":{\"url\":");
+	json_opt(out, p->target.url);
+	dg_strbuf_addf(out, ",\"product\":\"%s\",\"instanceId\":",
+		       p->target.product == DG_PRODUCT_SPE ? "spe" : "server");
+	json_opt(out, p->target.instance_id);
+	dg_strbuf_addf(out, "},\"fingerprint\":\"%s\",\"summary\":{", st->fingerprint);
+	for (int a = 0; a < DG_ACT_COUNT; a++)
+		dg_strbuf_addf(out, "\"%s\":%zu,", dg_action_name(a), plan->counts[a]);
+	dg_strbuf_addf(out, "\"notInDirectory\":%zu,\"serverUsers\":%zu,"
+		       "\"configChanges\":%zu,\"changesPending\":%s},\"users\":[",
+		       plan->not_in_directory, plan->server_users,
+		       dg_cfg_diff_count(&plan->config),
+		       dg_plan_has_changes(plan) ? "true" : "false");
+	for (size_t i = 0; i < plan->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		json_user(out, &sorted[i]);
+	}
+	dg_strbuf_adds(out, "],\"config\":");
+	json_config(out, &plan->config);
+	dg_strbuf_adds(out, ",\"findings\":");
+	dg_output_findings_json_array(out, &plan->findings);
+	if (saved) {
+		char *cfg = cJSON_PrintUnformatted(saved->config_after);
+		dg_strbuf_adds(out, ",\"profileFile\":");
+		dg_strbuf_add_json_str(out, saved->profile_path);
+		dg_strbuf_adds(out, ",\"configAfter\":");
+		dg_strbuf_adds(out, cfg ? cfg : "null");
+		cJSON_free(cfg);
+	}
+	dg_strbuf_adds(out, "}\n");
+	free(sorted);
+}
+
+static void text_value(dg_strbuf *out, const cJSON *v, int secret)
+{
+	json_value(out, v, secret);
+}
+
+void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color)
+{
+	static const char *const sign[] = { "+", "~", ">", "-", " " };
+	dg_plan_item *sorted = dg_xmalloc((plan->nr ? plan->nr : 1) * sizeof(*sorted));
+
+	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
+	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
+	dg_strbuf_addf(out, "plan for %s against %s\n\nusers (what synchronisation would do):\n",
+		       p->name ? p->name : "?", p->target.url ? p->target.url : "?");
+	for (size_t i = 0; i < plan->nr; i++) {
+		const dg_plan_item *it = &sorted[i];
+		if (it->action == DG_ACT_UNCHANGED)
+			continue;
+		dg_strbuf_addf(out, "  %s %-9s %s", sign[it->action], dg_action_name(it->action),
+			       it->dir ? it->dir->user_name : it->srv->user_name);
+		if (it->action == DG_ACT_RENAME)
+			dg_strbuf_addf(out, " (now '%s', matched by %s: would become a second "
+				       "user with an empty archive)", it->srv->user_name, it->match);
+		if (it->action == DG_ACT_UPDATE)
+			dg_strbuf_addf(out, " (%s%s%s)",
+				       it->changed & DG_CHG_FULLNAME ? "full name " : "",
+				       it->changed & DG_CHG_EMAILS ? "e-mail addresses " : "",
+				       it->changed & DG_CHG_DN ? "DN" : "");
+		dg_strbuf_addch(out, '\n');
+	}
+	dg_strbuf_addf(out, "  %zu to create, %zu to update, %zu renames, %zu to delete, "
+		       "%zu unchanged; %zu MailStore users not in the directory are kept\n",
+		       plan->counts[DG_ACT_CREATE], plan->counts[DG_ACT_UPDATE],
+		       plan->counts[DG_ACT_RENAME], plan->counts[DG_ACT_DELETE],
+		       plan->counts[DG_ACT_UNCHANGED], plan->not_in_directory);
+	dg_strbuf_adds(out, "\ndirectory-services configuration:\n");
+	for (size_t i = 0; i < plan->config.nr; i++) {
+		const dg_cfg_change *c = &plan->config.items[i];
+		dg_strbuf_addf(out, "  ~ %s (%s, %s): ", c->config, c->profile, c->status);
+		text_value(out, c->before, c->secret);
+		dg_strbuf_adds(out, " -> ");
+		if (c->secret && !c->compared)
+			dg_strbuf_adds(out, "(secret, resolved at push)");
+		else
+			text_value(out, c->after, c->secret);
+		dg_strbuf_addch(out, '\n');
+	}
+	dg_strbuf_addf(out, "  %zu key%s to change\n", dg_cfg_diff_count(&plan->config),
+		       dg_cfg_diff_count(&plan->config) == 1 ? "" : "s");
+	if (plan->findings.nr) {
+		dg_strbuf_addch(out, '\n');
+		dg_output_findings_text(out, &plan->findings, color);
+	}
+	free(sorted);
+}
+
+void dg_plan_renames(dg_strbuf *out, const dg_plan *plan)
+{
+	dg_strbuf_adds(out, "# MailStore user renames: old=new, one per line.\n"
+		       "# Written by 'dirgate plan --renames'; edit, then apply with "
+		       "'dirgate migrate FILE'.\n");
+	for (size_t i = 0; i < plan->nr; i++)
+		if (plan->items[i].action == DG_ACT_RENAME)
+			dg_strbuf_addf(out, "%s=%s\n", plan->items[i].srv->user_name,
+				       plan->items[i].dir->user_name);
+}
+
+/* ---- saved plans ------------------------------------------------------------------------ */
+
+static char *slurp(const char *path, size_t *len, dg_error *err)
+{
+	FILE *fp = fopen(path, "rb");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+
+	if (!fp) {
+		dg_error_set(err, DG_E_IO, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		dg_strbuf_add(&sb, buf, n);
+	fclose(fp);
+	*len = sb.len;
+	return dg_strbuf_detach(&sb);
+}
+
+int dg_is_plan_file(const char *path)
+{
+	dg_error err;
+	size_t len;
+	char *text = slurp(path, &len, &err);
+	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+	int is = cJSON_GetObjectItemCaseSensitive(root, "dirgatePlan") != NULL;
+
+	cJSON_Delete(root);
+	free(text);
+	return is;
+}
+
+dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err)
+{
+	size_t len;
+	char *text = slurp(path, &len, err);
+	const cJSON *v;
+
+	memset(sp, 0, sizeof(*sp));
+	if (!text)
+		return err->code;
+	sp->root = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (!sp->root)
+		return dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);
+	v = cJSON_GetObjectItemCaseSensitive(sp->root, "dirgatePlan");
+	if (!cJSON_IsNumber(v) || v->valueint != 1)
+		return dg_error_set(err, DG_E_INVALID, "%s: not a dirgate plan (no "
+				    "\"dirgatePlan\": 1); write one with 'dirgate plan --out'", path);
+	v = cJSON_GetObjectItemCaseSensitive(sp->root, "profileFile");
+	if (!cJSON_IsString(v))
+		return dg_error_set(err, DG_E_INVALID, "%s: /profileFile is missing", path);
+	sp->profile_path = dg_xstrdup(v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(sp->root, "fingerprint");
+	if (!cJSON_IsString(v) || strlen(v->valuestring) != 64)
+		return dg_error_set(err, DG_E_INVALID, "%s: /fingerprint is missing", path);
+	sp->fingerprint = dg_xstrdup(v->valuestring);
+	sp->config_after = cJSON_GetObjectItemCaseSensitive(sp->root, "configAfter");
+	if (!cJSON_IsObject(sp->config_after))
+		return dg_error_set(err, DG_E_INVALID, "%s: /configAfter is not an object", path);
+	v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(sp->root, "summary"), "configChanges");
+	sp->config_changes = cJSON_IsNumber(v) ? (size_t)v->valuedouble : 1;
+	return DG_OK;
+}
+
+void dg_saved_plan_release(dg_saved_plan *sp)
+{
+	free(sp->profile_path);
+	free(sp->fingerprint);
+	cJSON_Delete(sp->root);
+	memset(sp, 0, sizeof(*sp));
+}
+
+static const dg_secret_ref *find_secret(const dg_profile *p, const char *path)
+{
+	const dg_secret_ref *refs[16];
+	size_t n = dg_profile_secrets(p, refs, 16);
+
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (refs[i]->path && !strcmp(refs[i]->path, path))
+			return refs[i];
+	return NULL;
+}
+
+dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err)
+{
+	cJSON *child, *next;
+
+	for (child = cfg ? cfg->child : NULL; child; child = next) {
+		const cJSON *ph = cJSON_GetObjectItemCaseSensitive(child, "$secret");
+		next = child->next;
+		if (cJSON_IsObject(child) && cJSON_IsString(ph)) {
+			const dg_secret_ref *ref = find_secret(p, ph->valuestring);
+			char *secret = NULL;
+			if (!ref)
+				return dg_error_set(err, DG_E_INVALID, "the plan needs secret %s "
+						    "but the profile has none there", ph->valuestring);
+			if (dg_secret_resolve(ref, &secret, err))
+				return err->code;
+			if (cfg->type == cJSON_Object)
+				cJSON_ReplaceItemInObjectCaseSensitive(cfg, child->string,
+								       cJSON_CreateString(secret));
+			dg_secret_free(secret);
+		} else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
+			dg_code rc = dg_plan_fill_secrets(child, p, err);
+			if (rc)
+				return rc;
+		}
+	}
+	return DG_OK;
+}
+
+/* ---- rename files -------------------------------------------------------------------- */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+dg_code dg_renames_load(const char *path, dg_rename_list *out, dg_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL, *eq, *s;
+	size_t cap = 0;
+	int lineno = 0;
+	dg_code rc = DG_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (!fp)
+		return dg_error_set(err, DG_E_IO, "cannot read %s: %s", path, strerror(errno));
+	while (!rc && getline(&line, &cap, fp) >= 0) {
+		dg_rename *r;
+		lineno++;
+		s = trim(line);
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq || eq == s || !*trim(eq + 1)) {
+			rc = dg_error_set(err, DG_E_PARSE, "%s:%d: expected old=new, got '%.80s'",
+					  path, lineno, s);
+			break;
+		}
+		*eq = '\0';
+		DG_ALLOC_GROW(out->items, out->nr + 1, out->alloc);
+		r = &out->items[out->nr++];
+		r->from = dg_xstrdup(trim(s));
+		r->to = dg_xstrdup(trim(eq + 1));
+		r->line = lineno;
+		for (size_t i = 0; i + 1 < out->nr; i++)
+			if (!strcasecmp(out->items[i].from, r->from) ||
+			    !strcasecmp(out->items[i].to, r->to))
+				rc = dg_error_set(err, DG_E_INVALID, "%s:%d: '%s' already appears "
+						  "on line %d", path, lineno,
+						  !strcasecmp(out->items[i].from, r->from) ? r->from
+											   : r->to,
+						  out->items[i].line);
+	}
+	free(line);
+	fclose(fp);
+	if (rc)
+		dg_renames_release(out);
+	return rc;
+}
+
+void dg_renames_release(dg_rename_list *l)
+{
+	for (size_t i = 0; i < l->nr; i++) {
+		free(l->items[i].from);
+		free(l->items[i].to);
+	}
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}

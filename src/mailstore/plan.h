@@ -1,0 +1,119 @@
+/* The plan: the directory (a preview) against the live MailStore server.
+ *
+ * Users: each preview user is created, updated (full name, e-mail
+ * addresses, DN), left unchanged, or - when no server user has its name but
+ * one matches it by DN or e-mail address - a rename: MailStore knows users
+ * (and their archives) by name only, so synchronisation would create a
+ * second user with an empty archive.  Server users from directory services
+ * that the directory no longer has are deleted only with sync.deleteUsers.
+ * Configuration: the target map applied to GetDirectoryServicesConfiguration.
+ * Guards (sync.guards) become GUARD findings that push enforces.
+ *
+ * A saved plan (--out) carries a fingerprint of the server state (the
+ * configuration and GetUsers) so push can refuse when the server changed. */
+#ifndef DG_MS_PLAN_H
+#define DG_MS_PLAN_H
+
+#include "../core/mapping.h"
+#include "api.h"
+#include "targetmap.h"
+
+typedef struct dg_srv_user {
+	char *user_name, *full_name, *dn;   /* full_name, dn may be NULL */
+	int directory;                      /* authentication == directoryServices */
+	dg_strlist emails;
+} dg_srv_user;
+
+typedef struct dg_srv_state {
+	dg_srv_user *users;
+	size_t nusers, alloc;
+	cJSON *config;                      /* GetDirectoryServicesConfiguration result */
+	char fingerprint[65];               /* SHA-256 hex of config + GetUsers */
+} dg_srv_state;
+
+/* GetDirectoryServicesConfiguration and GetUsers; with `with_info`,
+ * GetUserInfo for every user (`parallel` in flight) for e-mail addresses and
+ * authentication. */
+dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state *st,
+		     dg_error *err);
+void dg_srv_state_release(dg_srv_state *st);
+
+typedef enum dg_action {
+	DG_ACT_CREATE, DG_ACT_UPDATE, DG_ACT_RENAME, DG_ACT_DELETE, DG_ACT_UNCHANGED,
+	DG_ACT_COUNT
+} dg_action;
+const char *dg_action_name(dg_action a);
+
+enum { DG_CHG_FULLNAME = 1, DG_CHG_EMAILS = 2, DG_CHG_DN = 4 };
+
+typedef struct dg_plan_item {
+	dg_action action;
+	const dg_ms_user *dir;              /* NULL for delete */
+	const dg_srv_user *srv;             /* NULL for create */
+	unsigned changed;                   /* DG_CHG_* (update) */
+	const char *match;                  /* rename: "distinguishedName" / "emailAddress" */
+} dg_plan_item;
+
+typedef struct dg_plan {
+	dg_plan_item *items;
+	size_t nr, alloc;
+	size_t counts[DG_ACT_COUNT];
+	size_t server_users;                /* GetUsers */
+	size_t server_directory_users;      /* of them from directory services */
+	size_t not_in_directory;            /* kept: not matched, not deleted */
+	size_t preview_users;
+	dg_cfg_diff config;
+	dg_findings findings;               /* renames (API009), guards (GUARD004-006) */
+} dg_plan;
+
+/* The user diff, the config diff (resolve: see dg_tmap_apply) and the
+ * guards.  *cfg_after is the configuration push would send. */
+dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *profile_json,
+		      const dg_preview *pv, const dg_srv_state *st, int resolve,
+		      dg_plan *plan, cJSON **cfg_after, dg_error *err);
+void dg_plan_release(dg_plan *plan);
+/* Changes pending: users or configuration. */
+int dg_plan_has_changes(const dg_plan *plan);
+
+/* JSON per DESIGN.md's contract (preview's user fields plus "action",
+ * "from", "changes").  `saved`: the extra members of a plan file (format
+ * marker, profile path, configAfter with secrets as placeholders). */
+typedef struct dg_plan_file_info {
+	const char *profile_path;           /* absolute */
+	const cJSON *config_after;          /* redacted with DG_TMAP_PLACEHOLDER */
+} dg_plan_file_info;
+void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		  const dg_srv_state *st, const dg_plan_file_info *saved);
+void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color);
+/* "old=new" lines, one per rename, with a comment header. */
+void dg_plan_renames(dg_strbuf *out, const dg_plan *plan);
+
+/* A saved plan, read back for push. */
+typedef struct dg_saved_plan {
+	char *profile_path;
+	char *fingerprint;
+	cJSON *config_after;                /* with placeholders */
+	size_t config_changes;
+	cJSON *root;
+} dg_saved_plan;
+dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err);
+void dg_saved_plan_release(dg_saved_plan *sp);
+/* Whether a file looks like a saved plan (rather than a profile). */
+int dg_is_plan_file(const char *path);
+/* Replaces {"$secret": "/profile/pointer"} placeholders by the resolved secrets. */
+dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err);
+
+/* Reads an "old=new" rename file: blank lines and '#' comments skipped;
+ * errors name file:line. */
+typedef struct dg_rename {
+	char *from, *to;
+	int line;
+} dg_rename;
+typedef struct dg_rename_list {
+	dg_rename *items;
+	size_t nr, alloc;
+} dg_rename_list;
+dg_code dg_renames_load(const char *path, dg_rename_list *out, dg_error *err);
+void dg_renames_release(dg_rename_list *l);
+
+#endif

@@ -1,0 +1,93 @@
+/* libFuzzer target: the parsers of what a MailStore server (or a file an
+ * administrator edits) hands dirgate.  The first byte picks one:
+ *   0  a status envelope (dg_ms_envelope_parse), BOM or not
+ *   1  a target map (dg_tmap_parse)
+ *   2  a configuration object: mask, placeholders, unmask against itself
+ *   3  JSON pointers: the input split into a document and a pointer */
+#include "mailstore/api.h"
+#include "mailstore/targetmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void envelope(const char *s, size_t n)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_error err = { 0 };
+
+	if (dg_ms_envelope_parse(s, n, &env, &err) == DG_OK) {
+		if (!env.status_code)
+			abort();   /* DG_OK promises a statusCode */
+		if (env.percent < -1 || env.percent > 100)
+			abort();
+	} else if (!err.message[0]) {
+		abort();       /* every failure says why */
+	}
+	dg_ms_envelope_release(&env);
+}
+
+static void tmap(const char *s, size_t n)
+{
+	dg_tmap map;
+	dg_error err = { 0 };
+
+	if (dg_tmap_parse(&map, s, n, "fuzz", &err) == DG_OK)
+		dg_tmap_release(&map);
+}
+
+static void config(const char *s, size_t n)
+{
+	static dg_tmap map;
+	static int loaded;
+	dg_error err = { 0 };
+	cJSON *cfg = cJSON_ParseWithLength(s, n), *copy;
+
+	if (!loaded)
+		loaded = dg_tmap_load_default(&map, &err) == DG_OK;
+	if (!cfg || !loaded) {
+		cJSON_Delete(cfg);
+		return;
+	}
+	copy = cJSON_Duplicate(cfg, 1);
+	dg_tmap_redact(&map, NULL, copy, DG_TMAP_MASK);
+	dg_tmap_unmask(copy, cfg);
+	dg_tmap_redact(&map, NULL, copy, DG_TMAP_PLACEHOLDER);
+	cJSON_Delete(copy);
+	cJSON_Delete(cfg);
+}
+
+static void pointer(const char *s, size_t n)
+{
+	const char *nl = memchr(s, '\n', n);
+	cJSON *doc;
+	char *ptr;
+
+	if (!nl)
+		return;
+	doc = cJSON_ParseWithLength(s, (size_t)(nl - s));
+	ptr = strndup(nl + 1, n - (size_t)(nl - s) - 1);
+	if (doc && ptr) {
+		(void)dg_json_pointer_get(doc, ptr);
+		if (cJSON_IsObject(doc) && dg_json_pointer_set(doc, ptr, cJSON_CreateTrue()) == 0 &&
+		    *ptr == '/' && !cJSON_IsTrue(dg_json_pointer_get(doc, ptr)))
+			abort();   /* what was set must be found again */
+	}
+	free(ptr);
+	cJSON_Delete(doc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data + 1;
+
+	if (size < 1)
+		return 0;
+	switch (data[0] % 4) {
+	case 0: envelope(s, size - 1); break;
+	case 1: tmap(s, size - 1); break;
+	case 2: config(s, size - 1); break;
+	default: pointer(s, size - 1); break;
+	}
+	return 0;
+}

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""microsoft-365 end to end: oidc-provider as the Entra token endpoint (its
+own refusals of replayed, wrongly signed, mis-addressed and expired
+assertions), the strict Graph emulator, and dirgate preview / check /
+snapshot against them, with Graph's faults and the secret canaries.
+
+Everything listens on 127.0.0.1 with TLS from a test CA made here; dirgate
+trusts it through /directory/tls/caFile and reaches the services through
+the test-only DIRGATE_ENTRA_AUTHORITY and DIRGATE_GRAPH_URL."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "oidc"))
+sys.path.insert(0, os.path.join(HERE, "..", "emulators"))
+sys.path.insert(0, os.path.join(HERE, "..", "cli"))
+from tap import Tap  # noqa: E402
+import fixture  # noqa: E402
+import graph  # noqa: E402
+
+binary = os.path.abspath(sys.argv[1])
+t = Tap()
+why = fixture.available()
+if why:
+    print("1..0 # SKIP %s" % why)
+    sys.exit(0)
+
+tmp = tempfile.mkdtemp(prefix="dg-m365-")
+CLIENT = "8255370c-5d0d-4f37-97e7-30f9bf8a6fbf"
+TENANT = "015b1e55-614a-4fea-a7ff-59a9f85ebb1a"
+servers = []
+
+
+def stop_all():
+    for s in reversed(servers):
+        s.stop()
+
+
+fixture.install_signal_handlers(stop_all)
+
+
+def dirgate(args, env=None):
+    e = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8")
+    e.update(env or {})
+    return subprocess.run([binary] + args, env=e, capture_output=True, timeout=240)
+
+
+def new_cert(name):
+    d = os.path.join(tmp, name)
+    os.mkdir(d)
+    p = dirgate(["cert", "new", "--subject", name, "--days", "30", "--out", d])
+    assert p.returncode == 0, p.stderr
+    return os.path.join(d, "certificate.pem"), os.path.join(d, "private-key.pem")
+
+
+def profile(name, op, groups=(), filters=None, cert=None, tenant=TENANT, client=CLIENT,
+            snapshot=None):
+    crt, key = cert or (CERT, KEY)
+    d = {"type": "microsoft-365", "tenantId": tenant, "clientId": client,
+         "filters": dict(filters or {}, groups=list(groups)), "tls": {"caFile": op.ca_file}}
+    if snapshot:
+        d["snapshot"] = snapshot
+    else:
+        d["certificate"] = {"certFile": crt, "keyFile": key}
+    path = os.path.join(tmp, name + ".json")
+    with open(path, "w") as f:
+        json.dump({"name": name, "directory": d,
+                   "authentication": {"method": "microsoft-365",
+                                      "redirectUri": "https://archive.contoso.com:8462/oidc/signin"}},
+                  f)
+    return path
+
+
+def preview_json(path, env):
+    p = dirgate(["preview", path, "--format", "json"], env)
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, {}
+
+
+def codes(p):
+    try:
+        return [f["code"] for f in json.loads(p.stdout)["findings"]]
+    except (ValueError, KeyError):
+        return []
+
+
+outputs = []    # every byte dirgate printed, for the canary checks
+
+CERT, KEY = new_cert("app")
+OTHER_CERT, OTHER_KEY = new_cert("not-uploaded")
+tls = fixture.make_tls(os.path.join(tmp, "tls"))
+op = fixture.OidcProvider("entra", tmp, tenant=TENANT, client_id=CLIENT, client_cert=CERT,
+                          tls_dir=tls)
+try:
+    op.start()
+    servers.append(op)
+
+    # ---- oidc-provider's own refusals (assertions signed by openssl, not dirgate)
+    a = fixture.sign_assertion(KEY, CERT, CLIENT, op.token_endpoint)
+    st, body = fixture.token_request(op, CLIENT, a)
+    t.check(st == 200 and body.get("token_type") == "Bearer", "a good assertion gets a token", body)
+    st, body = fixture.token_request(op, CLIENT, a)
+    t.check(st == 401 and body.get("error") == "invalid_client", "a replayed jti is refused", body)
+    t.check(any("only be used once" in line for line in op.grant_errors()),
+            "oidc-provider itself names the replay", op.grant_errors())
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(OTHER_KEY, OTHER_CERT, CLIENT,
+                                                                        op.token_endpoint))
+    t.check(st == 401 and body.get("error_codes") == [700027], "a wrong key is refused (700027)", body)
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+        KEY, CERT, CLIENT, "https://login.microsoftonline.com/other/oauth2/v2.0/token"))
+    t.check(st == 401 and body.get("error") == "invalid_client", "a wrong audience is refused", body)
+    t.check(any("audience" in line for line in op.grant_errors()),
+            "oidc-provider itself names the audience", op.grant_errors()[-1:])
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+        KEY, CERT, CLIENT, op.token_endpoint, now=int(time.time()) - 3600))
+    t.check(st == 401 and body.get("error_codes") == [700024], "an expired assertion is refused (700024)",
+            body)
+    t.check(any("jwt expired" in line for line in op.grant_errors()),
+            "oidc-provider itself names the expiry", op.grant_errors()[-1:])
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+        KEY, CERT, CLIENT, op.token_endpoint, now=int(time.time()) + 3600))
+    t.check(st == 401 and body.get("error_codes") == [700024],
+            "an assertion from the future (clock skew) is refused (700024)", body)
+
+    emu = graph.GraphEmulator(tls, op.jwks_uri, op.ca_file, TENANT, op.issuer,
+                              graph.sample_directory()).start()
+    servers.append(emu)
+    env = {"DIRGATE_ENTRA_AUTHORITY": op.authority, "DIRGATE_GRAPH_URL": emu.base}
+
+    # ---- live preview
+    filt = {"exchangeUsersOnly": True, "enabledUsersOnly": True}
+    prof = profile("live", op, filters=filt)
+    p, res = preview_json(prof, env)
+    outputs.append(p)
+    t.check(p.returncode == 0, "live preview succeeds", p.stderr)
+    users = {u["userName"]: u for u in res.get("users", [])}
+    t.check(sorted(users) == ["alice@contoso.example", "dave@contoso.example",
+                              "frank@contoso.example"],
+            "licensed, enabled users only (UPN, lower-cased)", sorted(users))
+    t.check(users.get("alice@contoso.example", {}).get("emailAddresses") ==
+            ["alice@contoso.example", "a.anders@contoso.example"],
+            "e-mail addresses: SMTP: primary first, then smtp:", users.get("alice@contoso.example"))
+    t.check(users.get("dave@contoso.example", {}).get("emailAddresses") ==
+            ["dave@contoso.example", "dd@contoso.example"],
+            "no mail: addresses from proxyAddresses, X500 dropped", users.get("dave@contoso.example"))
+    skipped = {s["entry"]: s["reason"] for s in res.get("skipped", [])}
+    t.check(skipped == {graph.guid(2): "disabled", graph.guid(3): "no-email",
+                        graph.guid(5): "no-email"},
+            "blocked sign-in, no Exchange plan, deleted Exchange plan skipped", skipped)
+    sel = [r for r in emu.requests if r[0].startswith("/v1.0/users")]
+    t.check(len(sel) == 1 and "$select=id,userPrincipalName,displayName,mail,proxyAddresses,accountEnabled,"
+                "assignedPlans&$top=999" in sel[0][0],
+            "exactly the needed $select and $top=999", sel)
+
+    # ---- paging verbatim, and snapshot == live
+    emu.faults.page_cap = 2
+    emu.requests.clear()
+    prof = profile("groups", op, groups=["MailStore Users", "O'Brien's Team"])
+    p, live = preview_json(prof, env)
+    outputs.append(p)
+    users = {u["userName"]: u["groups"] for u in live.get("users", [])}
+    t.check(users == {"alice@contoso.example": ["MailStore Users"],
+                      "bob@contoso.example": ["O'Brien's Team"],
+                      "dave@contoso.example": ["MailStore Users"],
+                      "frank@contoso.example": ["MailStore Users"]},
+            "groups by display name, nested members, quote in a name", users)
+    paths = [r[0] for r in emu.requests]
+    t.check(any("%27O%27%27Brien%27%27s%20Team%27" in x for x in paths),
+            "OData quote doubled and percent-encoded", paths)
+    pages = [x for x in paths if x.startswith("/v1.0/users")]
+    t.check(len(pages) == 3 and all("$skiptoken=" in x for x in pages[1:]),
+            "three pages of two users via @odata.nextLink", pages)
+    snap = os.path.join(tmp, "graph-snapshot.json")
+    p = dirgate(["snapshot", prof, "--output", snap], env)
+    outputs.append(p)
+    t.check(p.returncode == 0 and b"6 users" in p.stderr, "dirgate snapshot writes the pages", p.stderr)
+    p, offline = preview_json(profile("offline", op, groups=["MailStore Users", "O'Brien's Team"],
+                                      snapshot=snap), {})
+    outputs.append(p)
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("source", "profile")}  # noqa: E731
+    t.check(p.returncode == 0 and strip(offline) == strip(live) and offline["users"],
+            "snapshot previews exactly as live", (p.stderr, offline.get("summary"), live.get("summary")))
+    p = dirgate(["preview", profile("offline2", op, groups=["Sales"], snapshot=snap)])
+    t.check(p.returncode == 1 and b"M365026" in p.stderr, "a group the snapshot lacks: M365026", p.stderr)
+    with open(os.path.join(tmp, "bad-snap.json"), "w") as f:
+        f.write('{"format": "something else"}')
+    p = dirgate(["preview", profile("badsnap", op, snapshot=os.path.join(tmp, "bad-snap.json"))])
+    t.check(p.returncode == 1 and b"M365025" in p.stderr, "not a Graph snapshot: M365025", p.stderr)
+    emu.faults.page_cap = 0
+
+    # ---- check: token, Graph, groups
+    p = dirgate(["check", profile("chk", op, groups=["MailStore Users", "Nope", "Twins"]),
+                 "--format", "json"], env)
+    outputs.append(p)
+    c = codes(p)
+    t.check(p.returncode == 3 and all(x in c for x in ("M365014", "M365016", "M365019", "M365017",
+                                                       "M365018", "M365024")),
+            "check: token, Graph, group found / missing / ambiguous, Web platform hint", c)
+
+    # ---- token errors, each its own finding
+    p = dirgate(["check", profile("wrongcert", op, cert=(OTHER_CERT, OTHER_KEY)), "--format", "json"],
+                env)
+    outputs.append(p)
+    other_sha1 = subprocess.run(["openssl", "x509", "-in", OTHER_CERT, "-noout", "-fingerprint",
+                                 "-sha1"], capture_output=True, text=True).stdout
+    other_sha1 = other_sha1.strip().split("=")[1].replace(":", "")
+    f = [x for x in json.loads(p.stdout or b"{}").get("findings", []) if x["code"] == "M365005"]
+    t.check(p.returncode == 3 and f and other_sha1 in f[0]["message"],
+            "certificate not uploaded: M365005 with the thumbprint to look for", p.stdout[-800:])
+    p = dirgate(["check", profile("wrongapp", op, client="11111111-2222-4333-8444-555555555555"),
+                 "--format", "json"], env)
+    t.check("M365007" in codes(p), "unknown application: M365007", p.stdout[-600:])
+    p = dirgate(["check", profile("wrongtenant", op, tenant="22222222-3333-4444-8555-666666666666"),
+                 "--format", "json"], env)
+    t.check("M365008" in codes(p), "unknown tenant: M365008", p.stdout[-600:])
+    p = dirgate(["preview", profile("wrongtenant2", op, tenant="fabrikam.onmicrosoft.com")], env)
+    t.check(p.returncode == 1 and b"M365008" in p.stderr, "preview stops with the finding", p.stderr)
+
+    # ---- clock skew: dirgate's clock an hour ahead (libfaketime), its
+    # assertion not yet valid for oidc-provider -> AADSTS700024
+    if shutil.which("faketime"):
+        e = dict(os.environ, NO_COLOR="1", **env)
+        # libfaketime is preloaded ahead of an ASan build's runtime; it only
+        # wraps time functions, so ASan's link-order check can be waived
+        e["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
+        p = subprocess.run(["faketime", "-f", "+1h", binary, "check", profile("skew", op),
+                            "--format", "json"], env=e, capture_output=True, timeout=120)
+        t.check("M365010" in codes(p), "this machine's clock an hour ahead: M365010",
+                p.stdout[-600:] + p.stderr[-300:])
+    else:
+        t.check(True, "clock skew # SKIP faketime not installed")
+
+    # ---- Graph faults
+    prof = profile("faults", op)
+    emu.faults.throttle = {"/v1.0/users": 2}
+    t0 = time.time()
+    p, res = preview_json(prof, env)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6 and time.time() - t0 >= 2,
+            "429 with Retry-After: waited and retried", (p.stderr, time.time() - t0))
+    emu.faults.unavailable = {"/v1.0/users": 1}
+    p, res = preview_json(prof, env)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6, "503 with Retry-After retried",
+            p.stderr)
+    emu.faults.throttle = {"/v1.0/users": 50}
+    p = dirgate(["preview", prof], env)
+    t.check(p.returncode == 1 and b"M365022" in p.stderr, "endless 429: bounded, M365022", p.stderr)
+    emu.faults.throttle = {}
+    emu.faults.page_cap, emu.faults.expire_after_pages = 2, 1
+    before = len(op.grant_errors())
+    p, res = preview_json(prof, env)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6,
+            "token expiring mid-paging is renewed", p.stderr)
+    t.check(sum(1 for r in emu.requests if r[1] == 401) >= 2 and len(op.grant_errors()) == before,
+            "renewed with fresh assertions (no replay refused)", emu.requests[-8:])
+    emu.faults.page_cap, emu.faults.expire_after_pages = 0, 0
+    emu.faults.endless = "repeat"
+    p = dirgate(["preview", prof], env)
+    t.check(p.returncode == 1 and b"M365020" in p.stderr and b"links back" in p.stderr,
+            "a nextLink to itself: M365020", p.stderr)
+    emu.faults.endless = True
+    emu.faults.page_cap = 1
+    n0 = len(emu.requests)
+    p = dirgate(["preview", prof], env)
+    t.check(p.returncode == 1 and b"M365020" in p.stderr and len(emu.requests) - n0 <= 2001,
+            "a never-ending chain stops at the bound: M365020", (p.stderr, len(emu.requests) - n0))
+    emu.faults.endless, emu.faults.page_cap = False, 0
+    emu.faults.malformed_page = 0
+    p = dirgate(["preview", prof], env)
+    t.check(p.returncode == 1 and b"M365021" in p.stderr, "cut-off JSON: M365021", p.stderr)
+    emu.faults.malformed_page = -1
+    emu.faults.drop_page = 0
+    p, res = preview_json(prof, env)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6, "a dropped connection is retried",
+            p.stderr)
+    emu.faults.deny = True
+    p = dirgate(["check", prof, "--format", "json"], env)
+    t.check("M365011" in codes(p), "403 Authorization_RequestDenied: M365011", p.stdout[-600:])
+    emu.faults.deny = False
+    emu.faults.slow_seconds = 0.3
+    p, res = preview_json(prof, env)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6, "slow answers are waited for",
+            p.stderr)
+    emu.faults.slow_seconds = 0
+
+    # ---- TLS and the test-only overrides
+    p = dirgate(["preview", prof], dict(env, DIRGATE_GRAPH_URL=emu.base.replace("https", "http")))
+    t.check(p.returncode == 1 and b"DIRGATE_GRAPH_URL must be an https URL" in p.stderr,
+            "the Graph override must be https", p.stderr)
+    noca = prof.replace(".json", "-noca.json")
+    with open(prof) as f:
+        d = json.load(f)
+    del d["directory"]["tls"]
+    with open(noca, "w") as f:
+        json.dump(d, f)
+    p = dirgate(["check", noca, "--format", "json"], env)
+    t.check("M365013" in codes(p) and b"not trusted" in p.stdout,
+            "an untrusted certificate: M365013", p.stdout[-600:])
+
+    # ---- an encrypted key with keyPassword from the environment
+    pw = "Canary-KeyPassword-51d0e7"
+    enc = os.path.join(tmp, "app-encrypted.key")
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-in", KEY, "-out", enc, "-v2", "aes-256-cbc",
+                    "-passout", "env:DG_M365_KEYPW"], env=dict(os.environ, DG_M365_KEYPW=pw),
+                   check=True)
+    os.chmod(enc, 0o600)
+    with open(prof) as f:
+        d = json.load(f)
+    d["directory"]["certificate"] = {"certFile": CERT, "keyFile": enc,
+                                     "keyPassword": {"env": "DG_M365_KEYPW"}}
+    encprof = os.path.join(tmp, "encrypted.json")
+    with open(encprof, "w") as f:
+        json.dump(d, f)
+    p, res = preview_json(encprof, dict(env, DG_M365_KEYPW=pw))
+    outputs.append(p)
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 6,
+            "an encrypted key is decrypted with keyPassword", p.stderr)
+    p = dirgate(["preview", encprof], dict(env, DG_M365_KEYPW=pw[::-1]))
+    outputs.append(p)
+    t.check(p.returncode == 1 and b"M365023" in p.stderr, "a wrong keyPassword: M365023", p.stderr)
+    printed_all = b"".join(x.stdout + x.stderr for x in outputs)
+    t.check(pw.encode() not in printed_all and pw[::-1].encode() not in printed_all,
+            "the key password never printed")
+
+    # ---- canaries: no key material, no token anywhere
+    key_lines = [ln.strip() for ln in open(KEY) if not ln.startswith("-----")]
+    tokens = list(emu.verified)
+    printed = b"".join(x.stdout + x.stderr for x in outputs) + open(snap, "rb").read()
+    t.check(tokens and not any(tok.encode() in printed for tok in tokens) and
+            not any(tok.split(".")[2].encode() in printed for tok in tokens),
+            "no access token in any output or the snapshot", len(tokens))
+    t.check(not any(ln.encode() in printed for ln in key_lines if len(ln) > 20),
+            "no private-key line in any output or the snapshot")
+finally:
+    stop_all()
+    shutil.rmtree(tmp, ignore_errors=True)
+t.done()

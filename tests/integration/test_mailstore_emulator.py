@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""The MailStore API emulator is strict: it refuses what the reference says
+MailStore refuses (or what clients must not rely on), so the end-to-end
+tests prove something.  Raw HTTP against it, no dirgate involved."""
+
+import base64
+import http.client
+import json
+import os
+import socket
+import ssl
+import sys
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
+sys.path.insert(0, os.path.join(os.path.dirname(here), "emulators"))
+from tap import Tap  # noqa: E402
+from mailstore_fixture import Emulator  # noqa: E402
+
+t = Tap()
+BOM = b"\xef\xbb\xbf"
+
+
+class Client:
+    def __init__(self, emu):
+        self.emu = emu
+        self.ctx = ssl.create_default_context(cafile=emu.ca_file)
+        self.auth = "Basic " + base64.b64encode(("admin:" + emu.password).encode()).decode()
+
+    def raw(self, method, path, body=b"", headers=None, auth=True, length=True):
+        c = http.client.HTTPSConnection("127.0.0.1", self.emu.port, context=self.ctx,
+                                        timeout=30)
+        c.putrequest(method, path, skip_accept_encoding=True)
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        if auth:
+            h["Authorization"] = self.auth
+        h.update(headers or {})
+        for k, v in h.items():
+            if v is not None:
+                c.putheader(k, v)
+        if length:
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body if body else None)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def call(self, fn, body=b"", **kw):
+        status, headers, data = self.raw("POST", "/api/invoke/" + fn, body, **kw)
+        env = json.loads(data[3:]) if status == 200 and data.startswith(BOM) else None
+        return status, env, data
+
+
+with Emulator(users=[{"userName": "frank.clark", "fullName": "Frank Clark",
+                      "emailAddresses": ["frank.clark@example.com"]}],
+              config={"opaque": {"k": [1]}}, directory=[{"userName": "new.user"}]) as emu:
+    c = Client(emu)
+    st, env, data = c.call("GetServerInfo")
+    t.check(st == 200 and data.startswith(BOM) and env["statusCode"] == "succeeded" and
+            set(env) == {"error", "token", "statusVersion", "statusCode", "percentProgress",
+                         "statusText", "result", "logOutput"},
+            "BOM and the 8-field envelope", data[:200])
+    st, hdr, data = c.raw("POST", "/api/invoke/GetServerInfo", auth=False)
+    t.check(st == 401 and "Basic" in hdr.get("WWW-Authenticate", ""),
+            "no credentials: 401 with a Basic challenge", st)
+    c2 = Client(emu)
+    c2.auth = "Basic " + base64.b64encode(b"admin:wrong").decode()
+    t.check(c2.call("GetServerInfo")[0] == 401, "wrong password: 401")
+    st, hdr, data = c.raw("POST", "/api/invoke/GetServerInfo", length=False)
+    t.check(st == 411, "POST without Content-Length: 411", st)
+    st, hdr, data = c.raw("POST", "/api/invoke/GetUserInfo", b'{"userName":"x"}',
+                          headers={"Content-Type": "application/json"})
+    t.check(st == 415, "a body that is not form-encoded: 415", st)
+    st, hdr, data = c.raw("GET", "/api/invoke/GetServerInfo")
+    t.check(st == 405, "GET on a function: 405", st)
+    st, env, _ = c.call("NoSuchFunction")
+    t.check(env and env["statusCode"] == "failed" and "Unknown API function" in
+            env["error"]["message"], "unknown function: failed envelope")
+    st, env, _ = c.call("GetUserInfo", b"userName=frank.clark&color=blue")
+    t.check(env and "Unknown API argument color" in env["error"]["message"],
+            "unknown argument refused")
+    st, env, _ = c.call("GetUserInfo", b"username=frank.clark")
+    t.check(env and env["statusCode"] == "failed", "argument names are case sensitive")
+    st, env, _ = c.call("GetUserInfo")
+    t.check(env and env["error"]["message"] == "Missing API argument userName.",
+            "missing argument: MailStore's message")
+    st, env, _ = c.call("SyncUsersWithDirectoryServices", b"dryRun=True")
+    t.check(env and "true or false" in env["error"]["message"], "upper-case boolean refused")
+    st, env, _ = c.call("SetDirectoryServicesConfiguration", b"config={not json")
+    t.check(env and "Invalid JSON" in env["error"]["message"], "bad JSON argument refused")
+    st, env, _ = c.call("GetUserInfo", b"userName=frank.clark")
+    t.check(env and env["result"]["emailAddresses"] == ["frank.clark@example.com"] and
+            env["result"]["authentication"] == "integrated", "GetUserInfo shape")
+    st, env, _ = c.call("CreateUser", b"userName=x&privileges=admin,login")
+    t.check(env and env["statusCode"] == "failed", "admin must stand alone")
+    st, env, _ = c.call("GetDirectoryServicesConfiguration")
+    t.check(env and env["result"] == {"opaque": {"k": [1]}}, "config store is opaque")
+    st, hdr, data = c.raw("POST", "/api/get-metadata", auth=False)
+    meta = json.loads(data[3:])["result"]
+    t.check(st == 200 and any(f["name"] == "SyncUsersWithDirectoryServices" and
+                              f["args"] == [{"name": "dryRun", "type": "bool", "nullable": True}]
+                              for f in meta) and
+            not any(f["name"] == "get-status" for f in meta),
+            "get-metadata: descriptors, no base functions, no auth on Server", data[:200])
+    st, hdr, data = c.raw("POST", "/api//get-metadata")
+    t.check(st == 200, "a double slash is tolerated")
+    # async: running, token, rising statusVersion, long-poll
+    st, env, _ = c.call("SyncUsersWithDirectoryServices", b"dryRun=false")
+    t.check(env["statusCode"] == "running" and len(env["token"]) == 32, "sync runs async")
+    tok, ver, versions, polls = env["token"], env["statusVersion"], [], 0
+    while polls < 50:
+        polls += 1
+        t0 = time.time()
+        st, hdr, data = c.raw("POST", "/api/get-status", (
+            "token=%s&lastKnownStatusVersion=%d&millisecondsTimeout=5000" % (tok, ver)).encode())
+        e = json.loads(data[3:])
+        versions.append(e["statusVersion"])
+        ver = e["statusVersion"]
+        if e["statusCode"] != "running":
+            break
+    t.check(versions == sorted(set(versions)) and e["statusCode"] == "succeeded" and
+            e["result"]["created"] == ["new.user"], "statusVersion rises until succeeded",
+            versions)
+    st, hdr, data = c.raw("POST", "/api/get-status", (
+        "token=%s&lastKnownStatusVersion=%d&millisecondsTimeout=300" % (tok, ver)).encode())
+    t.check(st == 200, "get-status on a finished job answers after the timeout")
+    st, hdr, data = c.raw("POST", "/api/get-status",
+                          b"token=ffff&lastKnownStatusVersion=1&millisecondsTimeout=10")
+    t.check(st == 404, "unknown token: 404", st)
+    st, hdr, data = c.raw("POST", "/api/get-status", b"token=ffff")
+    t.check(st == 200 and b"Missing API argument" in data, "get-status arguments required")
+    # faults
+    emu.fault("GetServerInfo", "500")
+    st, hdr, data = c.raw("POST", "/api/invoke/GetServerInfo")
+    t.check(st == 500 and hdr.get("Content-Type", "").startswith("text/plain"),
+            "fault: 500 text/plain")
+    emu.fault("GetServerInfo", "drop")
+    try:
+        c.raw("POST", "/api/invoke/GetServerInfo")
+        dropped = False
+    except (http.client.HTTPException, ConnectionError, socket.error, ssl.SSLError):
+        dropped = True
+    t.check(dropped, "fault: dropped connection")
+    log = emu.log()
+    t.check(any(e.get("fault") == "drop" for e in log) and all("path" in e for e in log),
+            "request log records every request")
+with Emulator(spe=True) as emu:
+    c = Client(emu)
+    st, env, _ = c.call("GetUsers")
+    t.check(env and "Missing API argument instanceID" in env["error"]["message"],
+            "SPE: instanceID required")
+    st, env, _ = c.call("GetUsers", b"instanceID=tenant1")
+    t.check(env and env["statusCode"] == "succeeded", "SPE: instance function works")
+    st, env, _ = c.call("GetInstances", b"instanceFilter=*")
+    t.check(env and env["result"][0]["instanceID"] == "tenant1" and
+            env["result"][0]["status"] == "running", "SPE: GetInstances")
+    st, hdr, data = c.raw("POST", "/api/get-metadata", auth=False)
+    t.check(st == 401, "SPE: get-metadata needs credentials")
+t.done()

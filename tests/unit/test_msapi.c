@@ -1,0 +1,365 @@
+/* The MailStore side without a network: the status envelope parser, JSON
+ * pointers, the target map (apply, keep unknown keys, secrets), the plan's
+ * user diff and guards, and rename files. */
+#include "mailstore/api.h"
+#include "mailstore/plan.h"
+#include "mailstore/targetmap.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static dg_code parse(const char *s, dg_ms_envelope *env, dg_error *err)
+{
+	*env = (dg_ms_envelope)DG_MS_ENVELOPE_INIT;
+	return dg_ms_envelope_parse(s, strlen(s), env, err);
+}
+
+static void test_envelope_success_with_bom(void)
+{
+	dg_ms_envelope env;
+	dg_error err = { 0 };
+
+	CHECK_INT(parse("\xEF\xBB\xBF{\"error\":null,\"token\":null,\"statusVersion\":2,"
+			"\"statusCode\":\"succeeded\",\"percentProgress\":null,\"statusText\":null,"
+			"\"result\":{\"version\":\"9.0\"},\"logOutput\":null}", &env, &err), DG_OK);
+	CHECK_STR(env.status_code, "succeeded");
+	CHECK(env.token == NULL && env.error_message == NULL && env.log_output == NULL);
+	CHECK_INT(env.status_version, 2);
+	CHECK_INT(env.percent, -1);
+	CHECK(cJSON_IsObject(env.result));
+	CHECK_STR(cJSON_GetObjectItem(env.result, "version")->valuestring, "9.0");
+	dg_ms_envelope_release(&env);
+}
+
+static void test_envelope_running_and_failed(void)
+{
+	dg_ms_envelope env;
+	dg_error err = { 0 };
+
+	CHECK_INT(parse("{\"statusCode\":\"running\",\"token\":\"e2b7c58f\",\"statusVersion\":77,"
+			"\"percentProgress\":95,\"logOutput\":\"  1400 messages verified...\"}",
+			&env, &err), DG_OK);
+	CHECK_STR(env.token, "e2b7c58f");
+	CHECK_INT(env.status_version, 77);
+	CHECK_INT(env.percent, 95);
+	CHECK_STR(env.log_output, "  1400 messages verified...");
+	dg_ms_envelope_release(&env);
+
+	CHECK_INT(parse("{\"statusCode\":\"failed\",\"error\":{\"message\":\"Missing API argument "
+			"userName.\",\"details\":\"System.Exception: ...\"},\"result\":null}",
+			&env, &err), DG_OK);
+	CHECK_STR(env.error_message, "Missing API argument userName.");
+	CHECK_STR(env.error_details, "System.Exception: ...");
+	CHECK(env.result == NULL);
+	dg_ms_envelope_release(&env);
+
+	/* an error object without a message still says something */
+	CHECK_INT(parse("{\"statusCode\":\"failed\",\"error\":{}}", &env, &err), DG_OK);
+	CHECK_STR(env.error_message, "(no message)");
+	dg_ms_envelope_release(&env);
+}
+
+static void test_envelope_bad(void)
+{
+	dg_ms_envelope env;
+	dg_error err = { 0 };
+
+	CHECK_INT(parse("\xEF\xBB\xBF{\"statusCode\": ", &env, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "not JSON") != NULL);
+	CHECK_INT(parse("[1,2]", &env, &err), DG_E_PROTOCOL);
+	CHECK_INT(parse("{\"statusCode\": 3}", &env, &err), DG_E_PROTOCOL);
+	CHECK_INT(parse("", &env, &err), DG_E_PARSE);
+	CHECK_INT(parse("\xEF\xBB", &env, &err), DG_E_PARSE);
+	/* percent outside 0..100 is ignored, not trusted */
+	CHECK_INT(parse("{\"statusCode\":\"running\",\"percentProgress\":1e9}", &env, &err), DG_OK);
+	CHECK_INT(env.percent, -1);
+	dg_ms_envelope_release(&env);
+}
+
+static void test_json_pointer(void)
+{
+	cJSON *root = cJSON_Parse("{\"a\":{\"b/c\":1,\"d~e\":[10,20]}}");
+
+	CHECK(cJSON_IsNumber(dg_json_pointer_get(root, "/a/b~1c")));
+	CHECK_INT(dg_json_pointer_get(root, "/a/d~0e/1")->valueint, 20);
+	CHECK(dg_json_pointer_get(root, "/a/missing") == NULL);
+	CHECK(dg_json_pointer_get(root, "/a/d~0e/x") == NULL);
+	CHECK(dg_json_pointer_get(root, "") == root);
+	CHECK_INT(dg_json_pointer_set(root, "/new/deep/key", cJSON_CreateString("v")), 0);
+	CHECK_STR(dg_json_pointer_get(root, "/new/deep/key")->valuestring, "v");
+	CHECK_INT(dg_json_pointer_set(root, "/a/b~1c", cJSON_CreateNumber(2)), 0);
+	CHECK_INT(dg_json_pointer_get(root, "/a/b~1c")->valueint, 2);
+	CHECK(dg_json_pointer_get(root, "/a/b~1c")->string != NULL);
+	/* cannot descend into a non-object */
+	CHECK_INT(dg_json_pointer_set(root, "/a/b~1c/x", cJSON_CreateNull()), -1);
+	cJSON_Delete(root);
+}
+
+static void test_tmap_default(void)
+{
+	dg_tmap map;
+	dg_error err = { 0 };
+
+	CHECK_INT(dg_tmap_load_default(&map, &err), DG_OK);
+	CHECK(map.nr > 20);
+	for (size_t i = 0; i < map.nr; i++) {
+		CHECK(!strcmp(map.items[i].status, "documented") ||
+		      !strcmp(map.items[i].status, "assumed"));
+		CHECK(map.items[i].profile[0] == '/' && map.items[i].config[0] == '/');
+	}
+	dg_tmap_release(&map);
+	{
+		const char *bad = "{\"keys\":[{\"profile\":\"/a\",\"config\":\"/b\","
+				  "\"status\":\"guessed\"}]}";
+		CHECK_INT(dg_tmap_parse(&map, bad, strlen(bad), "t", &err), DG_E_INVALID);
+	}
+	CHECK(strstr(err.message, "/keys/0/status") != NULL);
+	CHECK_INT(dg_tmap_parse(&map, "{", 1, "t", &err), DG_E_PARSE);
+}
+
+static const char profile_text[] =
+	"{\"name\":\"t\",\"directory\":{\"type\":\"active-directory\",\"server\":\"dc1\","
+	"\"protocol\":\"ldaps\",\"baseDn\":\"DC=x\",\"domain\":\"x.com\","
+	"\"bind\":{\"user\":\"svc@x.com\",\"password\":{\"env\":\"DG_T_BIND\"}},"
+	"\"filters\":{\"groups\":[\"G\"]}},"
+	"\"sync\":{\"deleteUsers\":true,\"guards\":{\"minUsers\":2,\"maxDeletes\":0,"
+	"\"maxDropPercent\":10}}}";
+
+static void test_tmap_apply(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p = dg_profile_parse(profile_text, strlen(profile_text), "t.json", &f);
+	cJSON *pj = cJSON_Parse(profile_text), *out = NULL;
+	cJSON *server = cJSON_Parse("{\"server\":\"old\",\"vendor\":{\"x\":1},"
+				    "\"password\":\"old-secret\"}");
+	dg_cfg_diff diff = { 0 };
+	dg_tmap map;
+	dg_error err = { 0 };
+
+	CHECK_INT(dg_findings_count(&f, DG_SEV_ERROR), 0);
+	dg_tmap_load_default(&map, &err);
+	setenv("DG_T_BIND", "new-secret", 1);
+	CHECK_INT(dg_tmap_apply(&map, p, pj, server, 1, &out, &diff, &err), DG_OK);
+	CHECK_STR(dg_json_pointer_get(out, "/server")->valuestring, "dc1");
+	CHECK_STR(dg_json_pointer_get(out, "/protocol")->valuestring, "LDAPS");
+	CHECK_STR(dg_json_pointer_get(out, "/directoryServiceType")->valuestring, "ActiveDirectory");
+	CHECK_STR(dg_json_pointer_get(out, "/password")->valuestring, "new-secret");
+	CHECK(dg_json_pointer_get(out, "/vendor/x") != NULL);   /* unknown keys kept */
+	CHECK(dg_json_pointer_get(out, "/automaticallyDeleteUsers") != NULL);
+	CHECK(dg_cfg_diff_count(&diff) >= 6);
+	/* redaction: placeholders for the profile's secrets, masks elsewhere */
+	cJSON_AddStringToObject(out, "clientSecretX", "s3");
+	dg_tmap_redact(&map, p, out, DG_TMAP_PLACEHOLDER);
+	CHECK_STR(dg_json_pointer_get(out, "/password/$secret")->valuestring,
+		  "/directory/bind/password");
+	CHECK_STR(dg_json_pointer_get(out, "/clientSecretX")->valuestring, DG_TMAP_MASK_TEXT);
+	CHECK(dg_tmap_has_mask(out));
+	CHECK_INT(dg_plan_fill_secrets(out, p, &err), DG_OK);
+	CHECK_STR(dg_json_pointer_get(out, "/password")->valuestring, "new-secret");
+	dg_tmap_unmask(out, server);   /* server has no clientSecretX: mask stays */
+	CHECK(dg_tmap_has_mask(out));
+	cJSON_AddStringToObject(server, "clientSecretX", "s3");
+	dg_tmap_unmask(out, server);
+	CHECK(!dg_tmap_has_mask(out));
+	/* without resolve, an unset secret is left for push, not compared */
+	unsetenv("DG_T_BIND");
+	cJSON_Delete(out);
+	dg_cfg_diff_release(&diff);
+	CHECK_INT(dg_tmap_apply(&map, p, pj, server, 0, &out, &diff, &err), DG_OK);
+	for (size_t i = 0; i < diff.nr; i++)
+		if (diff.items[i].secret)
+			CHECK(!diff.items[i].compared);
+	CHECK_INT(dg_tmap_apply(&map, p, pj, server, 1, &out, &diff, &err) != DG_OK, 1);
+	cJSON_Delete(out);
+	dg_cfg_diff_release(&diff);
+	dg_tmap_release(&map);
+	cJSON_Delete(pj);
+	cJSON_Delete(server);
+	dg_profile_free(p);
+	dg_findings_clear(&f);
+}
+
+static void add_dir(dg_preview *pv, const char *name, const char *full, const char *dn,
+		    const char *mail)
+{
+	dg_ms_user *u;
+
+	DG_ALLOC_GROW(pv->users, pv->nusers + 1, pv->users_alloc);
+	u = &pv->users[pv->nusers++];
+	memset(u, 0, sizeof(*u));
+	u->user_name = dg_xstrdup(name);
+	u->full_name = dg_xstrdup(full);
+	u->dn = dn ? dg_xstrdup(dn) : NULL;
+	u->entry = dg_xstrdup(dn ? dn : name);
+	if (mail)
+		dg_strlist_push(&u->emails, mail);
+}
+
+static void add_srv(dg_srv_state *st, const char *name, const char *full, const char *dn,
+		    const char *mail, int directory)
+{
+	dg_srv_user *u;
+
+	DG_ALLOC_GROW(st->users, st->nusers + 1, st->alloc);
+	u = &st->users[st->nusers++];
+	memset(u, 0, sizeof(*u));
+	u->user_name = dg_xstrdup(name);
+	u->full_name = full ? dg_xstrdup(full) : NULL;
+	u->dn = dn ? dg_xstrdup(dn) : NULL;
+	u->directory = directory;
+	if (mail)
+		dg_strlist_push(&u->emails, mail);
+}
+
+static const dg_plan_item *item(const dg_plan *plan, const char *name)
+{
+	for (size_t i = 0; i < plan->nr; i++) {
+		const dg_plan_item *it = &plan->items[i];
+		if (!strcmp(it->dir ? it->dir->user_name : it->srv->user_name, name))
+			return it;
+	}
+	return NULL;
+}
+
+static void test_plan_diff(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p = dg_profile_parse(profile_text, strlen(profile_text), "t.json", &f);
+	cJSON *pj = cJSON_Parse(profile_text), *after = NULL;
+	dg_preview pv = { 0 };
+	dg_srv_state st = { 0 };
+	dg_plan plan;
+	dg_tmap map;
+	dg_error err = { 0 };
+	const dg_plan_item *it;
+
+	add_dir(&pv, "alice", "Alice A", "CN=Alice,DC=x", "alice@x.com");
+	add_dir(&pv, "bob", "Bob B", "CN=Bob,DC=x", "bob@x.com");
+	add_dir(&pv, "carol@x.com", "Carol", "CN=Carol,DC=x", "carol@x.com");
+	add_dir(&pv, "dave@x.com", "Dave", "CN=Dave,DC=x", "dave@x.com");
+	add_dir(&pv, "erin", "Erin", NULL, "erin@x.com");
+	add_srv(&st, "Alice", "Alice A", "cn=alice,dc=x", "ALICE@x.com", 1);  /* unchanged */
+	add_srv(&st, "bob", "Robert", "CN=Bob,DC=x", "bob@x.com", 1);         /* update */
+	add_srv(&st, "carol", "Carol", "CN=Carol,DC=x", "c@x.com", 1);        /* rename by DN */
+	add_srv(&st, "dsmith", "Dave", NULL, "DAVE@x.com", 1);                /* rename by mail */
+	add_srv(&st, "gone", "Gone", "CN=Gone,DC=x", NULL, 1);                /* delete */
+	add_srv(&st, "admin", "Admin", NULL, NULL, 0);                        /* kept */
+	st.config = cJSON_CreateObject();
+	dg_tmap_load_default(&map, &err);
+	setenv("DG_T_BIND", "x", 1);
+	CHECK_INT(dg_plan_build(p, &map, pj, &pv, &st, 0, &plan, &after, &err), DG_OK);
+	CHECK_INT(item(&plan, "alice")->action, DG_ACT_UNCHANGED);
+	it = item(&plan, "bob");
+	CHECK_INT(it->action, DG_ACT_UPDATE);
+	CHECK_INT(it->changed, DG_CHG_FULLNAME);
+	it = item(&plan, "carol@x.com");
+	CHECK_INT(it->action, DG_ACT_RENAME);
+	CHECK_STR(it->srv->user_name, "carol");
+	CHECK_STR(it->match, "distinguishedName");
+	it = item(&plan, "dave@x.com");
+	CHECK_INT(it->action, DG_ACT_RENAME);
+	CHECK_STR(it->match, "emailAddress");
+	CHECK_INT(item(&plan, "erin")->action, DG_ACT_CREATE);
+	CHECK_INT(item(&plan, "gone")->action, DG_ACT_DELETE);
+	CHECK(item(&plan, "admin") == NULL);
+	CHECK_INT(plan.not_in_directory, 1);
+	CHECK(dg_plan_has_changes(&plan));
+	/* guards: 1 delete > maxDeletes 0; 5 users vs 5 synced: no drop; minUsers 2 fine */
+	{
+		int g6 = 0, g5 = 0, g4 = 0, api9 = 0;
+		for (size_t i = 0; i < plan.findings.nr; i++) {
+			g6 += !strcmp(plan.findings.items[i].code, "GUARD006");
+			g5 += !strcmp(plan.findings.items[i].code, "GUARD005");
+			g4 += !strcmp(plan.findings.items[i].code, "GUARD004");
+			api9 += !strcmp(plan.findings.items[i].code, "API009");
+		}
+		CHECK_INT(g6, 1);
+		CHECK_INT(g5, 0);
+		CHECK_INT(g4, 0);
+		CHECK_INT(api9, 2);
+	}
+	{
+		dg_strbuf sb = DG_STRBUF_INIT;
+		dg_plan_renames(&sb, &plan);
+		CHECK(strstr(sb.buf, "\ncarol=carol@x.com\n") != NULL);
+		CHECK(strstr(sb.buf, "\ndsmith=dave@x.com\n") != NULL);
+		dg_strbuf_reset(&sb);
+		dg_plan_json(&sb, &plan, p, &st, NULL);
+		cJSON *parsed = cJSON_Parse(sb.buf);
+		CHECK(parsed != NULL);
+		cJSON_Delete(parsed);
+		CHECK(strstr(sb.buf, "\"action\":\"rename\",\"from\":\"carol\"") != NULL);
+		dg_strbuf_release(&sb);
+	}
+	dg_plan_release(&plan);
+	cJSON_Delete(after);
+	/* a drop: one directory user against five synchronised */
+	for (size_t i = 1; i < pv.nusers; i++) {
+		free(pv.users[i].user_name);
+		pv.users[i].user_name = dg_xstrdup("zz-unrelated");
+	}
+	pv.nusers = 1;
+	CHECK_INT(dg_plan_build(p, &map, pj, &pv, &st, 0, &plan, &after, &err), DG_OK);
+	{
+		int g5 = 0, g4 = 0;
+		for (size_t i = 0; i < plan.findings.nr; i++) {
+			g5 += !strcmp(plan.findings.items[i].code, "GUARD005");
+			g4 += !strcmp(plan.findings.items[i].code, "GUARD004");
+		}
+		CHECK_INT(g5, 1);
+		CHECK_INT(g4, 1);
+	}
+	pv.nusers = 5;
+	dg_plan_release(&plan);
+	cJSON_Delete(after);
+	dg_tmap_release(&map);
+	dg_preview_release(&pv);
+	dg_srv_state_release(&st);
+	cJSON_Delete(pj);
+	dg_profile_free(p);
+	dg_findings_clear(&f);
+}
+
+static void test_renames_file(void)
+{
+	char path[] = "/tmp/dg-renames-XXXXXX";
+	int fd = mkstemp(path);
+	dg_rename_list rl;
+	dg_error err = { 0 };
+	FILE *fp = fdopen(fd, "w");
+
+	fputs("# header\n\n  jdoe = john.doe@x.com \r\nasmith=anna.smith@x.com\n", fp);
+	fclose(fp);
+	CHECK_INT(dg_renames_load(path, &rl, &err), DG_OK);
+	CHECK_INT(rl.nr, 2);
+	CHECK_STR(rl.items[0].from, "jdoe");
+	CHECK_STR(rl.items[0].to, "john.doe@x.com");
+	CHECK_INT(rl.items[1].line, 4);
+	dg_renames_release(&rl);
+	fp = fopen(path, "w");
+	fputs("a=b\nJDOE=c\njdoe=d\n", fp);
+	fclose(fp);
+	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_INVALID);
+	CHECK(strstr(err.message, ":3:") != NULL);
+	fp = fopen(path, "w");
+	fputs("a=b\n=c\n", fp);
+	fclose(fp);
+	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, ":2: expected old=new") != NULL);
+	unlink(path);
+	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_IO);
+}
+
+int main(void)
+{
+	RUN(test_envelope_success_with_bom);
+	RUN(test_envelope_running_and_failed);
+	RUN(test_envelope_bad);
+	RUN(test_json_pointer);
+	RUN(test_tmap_default);
+	RUN(test_tmap_apply);
+	RUN(test_plan_diff);
+	RUN(test_renames_file);
+	return dg_t_done();
+}
