@@ -62,12 +62,11 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const formats[] = { "text", "json", NULL };
-	int c;
+	int c, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("cert", argc, argv, "", longopts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 's': a->o.subject = optarg; break;
 		case 'o': a->o.out_dir = optarg; break;
 		case 'd':
@@ -79,10 +78,6 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
 			if ((a->format = dg_cli_parse_format("cert", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		default:
-			return dg_cli_usage_error("cert", "unknown or incomplete option '%s'",
-						  argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

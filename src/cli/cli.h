@@ -35,6 +35,28 @@ int dg_cmd_cert(int argc, char **argv);
  * stderr; returns DG_EXIT_USAGE. */
 int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The option loop every command shares (after git's parse-options):
+ *
+ *	while ((c = dg_cli_getopt("plan", argc, argv, "o:", opts, usage_text, &rc)) != -1)
+ *		switch (c) {
+ *		case DG_CLI_OPT_EXIT: return rc;
+ *		case 'o': ...
+ *		}
+ *
+ * It starts getopt afresh on a new argv (argv[0] is the command name),
+ * answers --help/-h with `usage` on stdout, and turns an unknown option or a
+ * missing value into the usage error; those come back as DG_CLI_OPT_EXIT
+ * with the exit code in *exit_code.  `shortopts` lists the command's own
+ * short options ("h" and the leading ':' are added). */
+#define DG_CLI_OPT_EXIT (-2)
+struct option;
+int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, const char *usage, int *exit_code);
+
+/* After the options: exactly one operand named `what` ("PROFILE").  Returns
+ * 0, or the usage error's exit code. */
+int dg_cli_one_operand(const char *cmd, int argc, char **argv, const char *what);
+
 /* Prints "dirgate: message" to stderr; returns DG_EXIT_FAILURE. */
 int dg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

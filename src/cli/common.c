@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,4 +76,49 @@ int dg_cli_write(const char *path, const dg_strbuf *sb)
 	if (fclose(fp))
 		return dg_cli_fail("cannot write %s: %s", path, strerror(errno));
 	return 0;
+}
+
+int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		  const struct option *longopts, const char *usage, int *exit_code)
+{
+	static char **parsing; /* the argv being parsed: a new one starts afresh */
+	char spec[64];
+	int c;
+
+	if (parsing != argv) {
+		parsing = argv;
+		optind = 0; /* glibc: full reinitialisation */
+		opterr = 0; /* the messages below say it our way */
+	}
+	snprintf(spec, sizeof(spec), ":h%s", shortopts ? shortopts : "");
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	switch (c) {
+	case -1:
+		parsing = NULL;
+		return -1;
+	case 'h':
+		fputs(usage, stdout);
+		*exit_code = DG_EXIT_OK;
+		break;
+	case ':':
+		*exit_code = dg_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		break;
+	case '?':
+		*exit_code = dg_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		break;
+	default:
+		return c;
+	}
+	parsing = NULL;
+	return DG_CLI_OPT_EXIT;
+}
+
+int dg_cli_one_operand(const char *cmd, int argc, char **argv, const char *what)
+{
+	(void)argv;
+	if (argc - optind == 1)
+		return 0;
+	if (argc == optind)
+		return dg_cli_usage_error(cmd, "a %s is required", what);
+	return dg_cli_usage_error(cmd, "only one %s at a time", what);
 }

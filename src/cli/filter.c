@@ -125,22 +125,13 @@ int dg_cmd_filter(int argc, char **argv)
 	dg_filter *f;
 	const char *text;
 
-	optind = 0; /* glibc: start afresh, argv[0] is the command name */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("filter", argc, argv, "", longopts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'f':
 			if ((fmt = dg_cli_parse_format("filter", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("filter", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("filter", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

@@ -112,18 +112,11 @@ int dg_cmd_migrate(int argc, char **argv)
 	cJSON *listing;
 	char *path;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("migrate", argc, argv, "y", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'y': yes = 1; break;
 		case 'b': backup = optarg; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("migrate", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("migrate", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2)

@@ -85,10 +85,9 @@ int dg_cmd_plan(int argc, char **argv)
 	dg_plan_run r;
 	char *end;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("plan", argc, argv, "o:", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'f':
 			if ((fmt = dg_cli_parse_format("plan", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
@@ -102,16 +101,10 @@ int dg_cmd_plan(int argc, char **argv)
 				return dg_cli_usage_error("plan", "--parallel takes 1 to 64, not '%s'",
 							  optarg);
 			break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("plan", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("plan", argc == optind ? "a PROFILE is required"
-								: "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("plan", argc, argv, "PROFILE")))
+		return rc;
 	if ((rc = dg_cli_ms_open("plan", argv[optind], NULL, &s)))
 		return rc;
 	if (dg_plan_run_profile(&s, 0, parallel, &r, &err)) {

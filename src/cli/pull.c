@@ -29,22 +29,15 @@ int dg_cmd_pull(int argc, char **argv)
 	dg_error err = { 0 };
 	dg_tmap map;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("pull", argc, argv, "o:", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;
 		case 's': secrets = 1; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("pull", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("pull", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("pull", argc == optind ? "a PROFILE is required"
-								: "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("pull", argc, argv, "PROFILE")))
+		return rc;
 	if ((rc = dg_cli_ms_open("pull", argv[optind], NULL, &s)))
 		return rc;
 	if (dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,

@@ -367,27 +367,20 @@ int dg_cmd_push(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct push_opts po = { 0 };
-	int c;
+	int c, rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("push", argc, argv, "y", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'y': po.yes = 1; break;
 		case 'F': po.force = 1; break;
 		case 'b': po.backup = optarg; break;
 		case 's': po.include_secrets = 1; break;
 		case 'r': po.restore = optarg; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("push", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("push", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("push", argc == optind ? "a PROFILE or PLAN is required"
-								: "only one PROFILE or PLAN at a time");
+	if ((rc = dg_cli_one_operand("push", argc, argv, "PROFILE or PLAN")))
+		return rc;
 	if (po.restore)
 		return dg_is_plan_file(argv[optind])
 		       ? dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan")

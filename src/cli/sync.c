@@ -164,10 +164,9 @@ int dg_cmd_sync(int argc, char **argv)
 	int yes = 0, dry = 0, fmt = DG_FMT_TEXT, first = 1, c, rc;
 	dg_ms_session s;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hyn", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("sync", argc, argv, "yn", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'y': yes = 1; break;
 		case 'n': dry = 1; break;
 		case 'f':
@@ -176,16 +175,10 @@ int dg_cmd_sync(int argc, char **argv)
 			break;
 		case 's': spec = optarg; break;
 		case 'z': tz = optarg; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("sync", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("sync", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("sync", argc == optind ? "a PROFILE is required"
-								: "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("sync", argc, argv, "PROFILE")))
+		return rc;
 	dg_cli_catch_sigint();
 	if ((rc = dg_cli_ms_open("sync", argv[optind], &dg_cli_interrupted, &s)))
 		return rc;

@@ -79,12 +79,11 @@ static int parse_args(int argc, char **argv, struct uri_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const formats[] = { "text", "json", NULL };
-	int c;
+	int c, rc;
 
-	optind = 0; /* glibc: start afresh, argv[0] is the command name */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("uri", argc, argv, "", longopts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'p':
 			if ((a->provider = dg_uri_provider_parse(optarg)) < 0)
 				return dg_cli_usage_error("uri", "unknown provider '%s' (use one "
@@ -100,14 +99,6 @@ static int parse_args(int argc, char **argv, struct uri_args *a)
 			if ((a->format = dg_cli_parse_format("uri", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("uri", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("uri", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

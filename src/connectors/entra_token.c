@@ -317,28 +317,31 @@ static void token_form(const dg_entra_client *c, const char *assertion, dg_strbu
 	dg_http_form_add(form, "grant_type", "client_credentials");
 }
 
+/* One attempt's form: a newly signed assertion each time, because Entra
+ * (and oidc-provider) refuse a replayed jti. */
+static dg_code make_token_form(void *ctx, dg_strbuf *form, dg_error *err)
+{
+	dg_entra_client *c = ctx;
+	char *assertion = dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t,
+					     c->profile->directory.m365.client_id,
+					     c->token_url, NULL, time(NULL), err);
+	if (!assertion)
+		return err->code ? err->code : DG_E_INVALID;
+	token_form(c, assertion, form);
+	dg_secret_free(assertion);
+	return DG_OK;
+}
+
 dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *err)
 {
-	dg_strbuf form = DG_STRBUF_INIT;
 	dg_oauth_error oe = { 0 };
 	dg_http_failure failure = DG_HTTP_OK;
-	char *assertion;
 	dg_finding *fd;
 	dg_code rc;
 
 	dg_oauth_token_release(&c->token);
-	assertion = dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t,
-				       c->profile->directory.m365.client_id, c->token_url, NULL,
-				       time(NULL), err);
-	if (!assertion)
-		return fail_with(dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH,
-						 "%s cannot sign the client assertion: %s",
-						 c->profile->directory.m365.key_file, err->message), err);
-	token_form(c, assertion, &form);
-	dg_secret_free(assertion);
-	rc = dg_oauth_request_token(c->http, c->token_url, &form, &c->token, &oe, &failure, err);
-	explicit_bzero(form.buf, form.len);
-	dg_strbuf_release(&form);
+	rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c, &c->token, &oe,
+				    &failure, err);
 	if (rc == DG_OK) {
 		c->tokens_issued++;
 	} else if (rc == DG_E_NETWORK) {
@@ -346,6 +349,11 @@ dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *er
 							"the Entra ID token endpoint", out), err);
 	} else if (rc == DG_E_INVALID && oe.error) {
 		rc = fail_with(dg_entra_error_finding(&oe, c->profile, &c->prints, out), err);
+	} else if (rc != DG_E_PROTOCOL) {
+		rc = fail_with(dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH,
+					       "%s cannot sign the client assertion: %s",
+					       c->profile->directory.m365.key_file, err->message),
+			       err);
 	} else {
 		fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory", "%s (%s)",
 				     err->message, c->token_url);

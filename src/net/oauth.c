@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A token endpoint answers in a few KiB; anything far bigger is not one. */
 #define MAX_TOKEN_ANSWER (1 << 20)
@@ -140,20 +141,70 @@ dg_code dg_oauth_parse_answer(long status, const char *body, size_t len, time_t 
 	return rc;
 }
 
-dg_code dg_oauth_request_token(dg_http *h, const char *token_url, const dg_strbuf *form,
-			       dg_oauth_token *tok, dg_oauth_error *oerr,
-			       dg_http_failure *failure, dg_error *err)
+/* How long to wait before another attempt, or -1 when this outcome is
+ * final (a token, an OAuth refusal, a TLS problem, ...). */
+static long retry_wait_ms(const dg_http_response *res, int attempt)
+{
+	long backoff = 500L << attempt;
+	if (res->failure == DG_HTTP_CONNECT || res->failure == DG_HTTP_DROPPED)
+		return backoff;
+	if (res->failure != DG_HTTP_OK || (res->status != 429 && res->status != 503))
+		return -1;
+	long ra = dg_http_retry_after_ms(dg_http_response_header(res, "Retry-After"),
+					 (long)time(NULL));
+	if (ra > DG_OAUTH_MAX_WAIT_MS)
+		return -1; /* report the refusal rather than stall */
+	return ra >= 0 ? ra : backoff;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* One POST with a freshly built form; the body is wiped afterwards. */
+static dg_code post_once(dg_http *h, const char *token_url, dg_oauth_form_fn make_form,
+			 void *ctx, dg_http_response *res, dg_error *err)
 {
 	static const char *const headers[] = {
 		"Content-Type: application/x-www-form-urlencoded",
 		"Accept: application/json", NULL,
 	};
-	dg_http_request req = { .method = "POST", .url = token_url, .headers = headers,
-				.body = form->buf, .body_len = form->len, .retry_safe = 1 };
+	dg_strbuf form = DG_STRBUF_INIT;
+	dg_code rc = make_form(ctx, &form, err);
+	if (rc == DG_OK) {
+		/* Not retry-safe for net/http: a resend must carry a new assertion. */
+		dg_http_request req = { .method = "POST", .url = token_url, .headers = headers,
+					.body = form.buf, .body_len = form.len };
+		rc = dg_http_send(h, &req, res, err);
+	}
+	explicit_bzero(form.buf, form.len);
+	dg_strbuf_release(&form);
+	return rc;
+}
+
+dg_code dg_oauth_request_token(dg_http *h, const char *token_url,
+			       dg_oauth_form_fn make_form, void *ctx,
+			       dg_oauth_token *tok, dg_oauth_error *oerr,
+			       dg_http_failure *failure, dg_error *err)
+{
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_code rc;
 	*tok = (dg_oauth_token){ 0 };
 	*oerr = (dg_oauth_error){ 0 };
-	dg_code rc = dg_http_send(h, &req, &res, err);
+	for (int attempt = 0;; attempt++) {
+		rc = post_once(h, token_url, make_form, ctx, &res, err);
+		if (rc != DG_OK && rc != DG_E_NETWORK)
+			break; /* the form could not be built */
+		long wait = attempt + 1 < DG_OAUTH_ATTEMPTS ? retry_wait_ms(&res, attempt) : -1;
+		if (wait < 0)
+			break;
+		explicit_bzero(res.body.buf, res.body.len);
+		dg_http_response_release(&res);
+		sleep_ms(wait);
+	}
 	if (failure)
 		*failure = res.failure;
 	if (rc == DG_OK && res.body.len > MAX_TOKEN_ANSWER)

@@ -43,13 +43,23 @@ typedef struct dg_oauth_error {
 	long aadsts;             /* Entra: first of error_codes[] or "AADSTSnnnn", else 0 */
 } dg_oauth_error;
 
-/* POSTs the form to token_url (retried when the endpoint is busy, since a
- * token request changes nothing).  Returns DG_OK with *tok filled;
- * DG_E_INVALID when the endpoint answered with an OAuth error (*oerr filled,
- * err says it briefly); DG_E_NETWORK on a transport failure (the http
- * response class in *failure when not NULL); DG_E_PROTOCOL when the answer
- * is neither. */
-dg_code dg_oauth_request_token(dg_http *h, const char *token_url, const dg_strbuf *form,
+/* Builds the form body of one token request.  A JWT assertion is single-use
+ * (its jti: a provider refuses a replay), so a retried request must carry a
+ * newly signed one; this is called once per attempt. */
+typedef dg_code (*dg_oauth_form_fn)(void *ctx, dg_strbuf *form, dg_error *err);
+
+/* POSTs make_form's body to token_url, trying again (up to
+ * DG_OAUTH_ATTEMPTS times, with a fresh form) when the endpoint is busy
+ * (429/503, honouring a Retry-After of at most DG_OAUTH_MAX_WAIT_MS) or the
+ * connection failed.  Returns DG_OK with *tok filled; DG_E_INVALID when the
+ * endpoint answered with an OAuth error (*oerr filled, err says it briefly);
+ * DG_E_NETWORK on a transport failure (the http response class in *failure
+ * when not NULL); DG_E_PROTOCOL when the answer is neither; make_form's own
+ * code when it fails. */
+#define DG_OAUTH_ATTEMPTS 3
+#define DG_OAUTH_MAX_WAIT_MS 10000L
+dg_code dg_oauth_request_token(dg_http *h, const char *token_url,
+			       dg_oauth_form_fn make_form, void *ctx,
 			       dg_oauth_token *tok, dg_oauth_error *oerr,
 			       dg_http_failure *failure, dg_error *err);
 

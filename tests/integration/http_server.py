@@ -12,6 +12,9 @@ Paths (query parameters in brackets):
   /big[bytes]           a body of that size
   /count[key]           how many requests key has seen
   /stats[key]           {"max_concurrent": N} of /slow with that key
+  /token[key,n]         a token endpoint: 503 (Retry-After: 0) n times, then a
+                        token, or invalid_grant when the body repeats an earlier
+                        one (a replayed single-use assertion)
 """
 
 import email.utils
@@ -30,6 +33,7 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.counts = {}
+        self.bodies = {}
         self.active = {}
         self.max_active = {}
 
@@ -100,6 +104,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with st.lock:
                     st.active[key] -= 1
             self._send(200, "slow\n")
+        elif u.path == "/token":
+            key = q["key"]
+            with st.lock:
+                seen = st.bodies.setdefault(key, [])
+                replay = body in seen
+                seen.append(body)
+            if st.hit(key) <= int(q.get("n", "1")):
+                self._send(503, "busy\n", extra=[("Retry-After", "0")])
+            elif replay:
+                self._send(400, json.dumps({"error": "invalid_grant",
+                                            "error_description": "assertion replayed"}),
+                           "application/json")
+            else:
+                self._send(200, json.dumps({"access_token": "tok-" + key,
+                                            "token_type": "Bearer", "expires_in": 3600}),
+                           "application/json")
         elif u.path == "/big":
             self._send(200, b"x" * int(q.get("bytes", "1000")))
         elif u.path == "/count":

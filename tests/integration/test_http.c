@@ -2,6 +2,7 @@
  * http_server.py, started by test_http.py, which passes ports and paths in
  * DG_IT_* variables.  Without them the test is skipped. */
 #include "net/http.h"
+#include "net/oauth.h"
 #include "core/strbuf.h"
 #include "../unit/test.h"
 
@@ -339,6 +340,46 @@ static void test_writes_never_reuse(void)
 	dg_http_free(h);
 }
 
+static dg_code numbered_form(void *ctx, dg_strbuf *form, dg_error *err)
+{
+	(void)err;
+	int *n = ctx;
+	char jti[16];
+	snprintf(jti, sizeof(jti), "%d", ++*n);
+	dg_http_form_add(form, "client_assertion", jti);
+	return DG_OK;
+}
+
+/* A busy token endpoint is asked again with a newly built form: the same
+ * single-use assertion twice would be refused as a replay. */
+static void test_token_retry_fresh_form(void)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA") };
+	dg_http *h = dg_http_new(&o);
+	char *u = url("GOOD", "/token?key=t1&n=2");
+	dg_oauth_token tok;
+	dg_oauth_error oe;
+	dg_error err = { 0 };
+	int built = 0;
+	CHECK_INT(dg_oauth_request_token(h, u, numbered_form, &built, &tok, &oe, NULL, &err),
+		  DG_OK);
+	CHECK_INT(built, 3);
+	CHECK_STR(tok.access_token, "tok-t1");
+	dg_oauth_token_release(&tok);
+	dg_oauth_error_release(&oe);
+	free(u);
+	/* Busy longer than the attempts allow: the 503 is reported. */
+	u = url("GOOD", "/token?key=t2&n=9");
+	built = 0;
+	CHECK_INT(dg_oauth_request_token(h, u, numbered_form, &built, &tok, &oe, NULL, &err),
+		  DG_E_PROTOCOL);
+	CHECK_INT(built, DG_OAUTH_ATTEMPTS);
+	CHECK_INT(count("t2"), DG_OAUTH_ATTEMPTS);
+	dg_oauth_error_release(&oe);
+	free(u);
+	dg_http_free(h);
+}
+
 /* A regression guard, not a speed target: an earlier version slept the
  * whole 200 ms poll interval after each finished request. */
 static void test_no_idle_sleep(void)
@@ -408,6 +449,7 @@ int main(void)
 	RUN(test_too_large);
 	RUN(test_parallel);
 	RUN(test_writes_never_reuse);
+	RUN(test_token_retry_fresh_form);
 	RUN(test_no_idle_sleep);
 	RUN(test_error_names_no_secret);
 	return dg_t_done();
