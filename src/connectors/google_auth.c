@@ -264,40 +264,52 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
 	return fd;
 }
 
+/* One token request's form: a newly signed assertion each time, since
+ * net/oauth builds a fresh form for every attempt. */
+struct form_ctx {
+	const dg_google_key *k;
+	const char *admin;
+};
+
+static dg_code make_form(void *ctx, dg_strbuf *form, dg_error *err)
+{
+	const struct form_ctx *c = ctx;
+	char *jwt = dg_google_assertion(c->k, c->admin, DG_GOOGLE_SCOPES, (long)time(NULL), err);
+
+	if (!jwt)
+		return err ? err->code : DG_E_INVALID;
+	dg_http_form_add(form, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+	dg_http_form_add(form, "assertion", jwt);
+	dg_secret_free(jwt);
+	return DG_OK;
+}
+
 dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
 			    dg_oauth_token *tok, dg_findings *out, dg_error *err)
 {
-	dg_strbuf form = DG_STRBUF_INIT;
+	struct form_ctx ctx = { k, admin };
 	dg_oauth_error oerr = { 0 };
 	dg_http_failure failure = DG_HTTP_OK;
 	dg_findings local = DG_FINDINGS_INIT;
 	dg_findings *f = out ? out : &local;
-	char *jwt = dg_google_assertion(k, admin, DG_GOOGLE_SCOPES, (long)time(NULL), err);
-	dg_code code;
+	dg_code code = dg_oauth_request_token(h, k->token_uri, make_form, &ctx, tok, &oerr,
+					      &failure, err);
 
-	if (!jwt)
-		return err ? err->code : DG_E_INVALID;
-	dg_http_form_add(&form, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
-	dg_http_form_add(&form, "assertion", jwt);
-	dg_secret_free(jwt);
-	code = dg_oauth_request_token(h, k->token_uri, &form, tok, &oerr, &failure, err);
-	OPENSSL_cleanse(form.buf, form.alloc);
 	if (code == DG_E_NETWORK) {
 		dg_http_response res = DG_HTTP_RESPONSE_INIT;
 		dg_error e = *err;
 		res.failure = failure;
 		finding_to_error(dg_google_transport_finding(&res, "the token endpoint",
 							     k->token_uri, &e, f), code, err);
-	} else if (code == DG_E_INVALID) {
+	} else if (code == DG_E_INVALID && oerr.error) {
 		finding_to_error(dg_google_token_finding(oerr.error, oerr.description, k, admin, f),
 				 code, err);
-	} else if (code != DG_OK) { /* neither a token nor an OAuth error */
+	} else if (code == DG_E_PROTOCOL) { /* neither a token nor an OAuth error */
 		dg_error e = *err;
 		finding_to_error(dg_google_token_finding("unparseable", e.message, k, admin, f),
 				 code, err);
-	}
+	} /* else DG_OK, or the assertion could not be signed: err says why */
 	dg_oauth_error_release(&oerr);
-	dg_strbuf_release(&form);
 	dg_findings_clear(&local);
 	return code;
 }
