@@ -89,27 +89,19 @@ int dg_cmd_check(int argc, char **argv)
 	dg_strbuf out = DG_STRBUF_INIT;
 	dg_profile *p;
 
-	optind = 0; /* glibc: start afresh, argv[0] is the command name */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("check", argc, argv, "", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': offline = 1; break;
 		case 'u': test_user = optarg; break;
 		case 'f':
 			if ((fmt = dg_cli_parse_format("check", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("check", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("check", argc == optind ? "a PROFILE is required"
-								 : "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("check", argc, argv, "PROFILE")))
+		return rc;
 	p = dg_profile_load(argv[optind], &findings, &err);
 	if (!p)
 		return dg_cli_fail("%s", err.message);

@@ -114,26 +114,18 @@ int dg_cmd_preview(int argc, char **argv)
 	dg_error err = { 0 };
 	dg_profile *p;
 
-	optind = 0; /* glibc: start afresh, argv[0] is the command name */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("preview", argc, argv, "o:", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'f':
 			if ((fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
 		case 'o': output = optarg; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("preview", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("preview", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("preview", argc == optind ? "a PROFILE is required"
-								   : "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("preview", argc, argv, "PROFILE")))
+		return rc;
 	p = dg_profile_load(argv[optind], &findings, &err);
 	if (!p)
 		return dg_cli_fail("%s", err.message);

@@ -103,22 +103,14 @@ int dg_cmd_snapshot(int argc, char **argv)
 	dg_profile *p;
 	int c, rc;
 
-	optind = 0; /* glibc: start afresh, argv[0] is the command name */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+	while ((c = dg_cli_getopt("snapshot", argc, argv, "o:", opts, usage_text, &rc)) != -1) {
 		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;
-		case 'h': fputs(usage_text, stdout); return DG_EXIT_OK;
-		case ':':
-			return dg_cli_usage_error("snapshot", "option '%s' needs a value",
-						  argv[optind - 1]);
-		default:
-			return dg_cli_usage_error("snapshot", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		return dg_cli_usage_error("snapshot", argc == optind ? "a PROFILE is required"
-								    : "only one PROFILE at a time");
+	if ((rc = dg_cli_one_operand("snapshot", argc, argv, "PROFILE")))
+		return rc;
 	if (!output)
 		return dg_cli_usage_error("snapshot", "--output FILE is required");
 	p = dg_profile_load(argv[optind], &findings, &err);
