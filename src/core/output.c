@@ -144,27 +144,16 @@ void dg_output_check_json(dg_strbuf *out, const char *profile_name, const dg_fin
 
 /* ---- preview: JSON ---- */
 
-static void json_strlist(dg_strbuf *out, const dg_strlist *l)
-{
-	dg_strbuf_addch(out, '[');
-	for (size_t i = 0; i < l->nr; i++) {
-		if (i)
-			dg_strbuf_addch(out, ',');
-		dg_strbuf_add_json_str(out, l->items[i]);
-	}
-	dg_strbuf_addch(out, ']');
-}
-
 static void json_user(dg_strbuf *out, const dg_ms_user *u)
 {
 	dg_strbuf_addch(out, '{');
 	json_key_str(out, "userName", u->user_name, 0);
 	json_key_str(out, "fullName", u->full_name, 1);
 	dg_strbuf_adds(out, ",\"emailAddresses\":");
-	json_strlist(out, &u->emails);
+	dg_strbuf_add_json_strlist(out, &u->emails);
 	json_key_str(out, "distinguishedName", u->dn, 1);
 	dg_strbuf_adds(out, ",\"groups\":");
-	json_strlist(out, &u->groups);
+	dg_strbuf_add_json_strlist(out, &u->groups);
 	dg_strbuf_addch(out, '}');
 }
 
@@ -198,7 +187,7 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_adds(out, i ? ",{" : "{");
 		json_key_str(out, "userName", p->conflicts[i].user_name, 0);
 		dg_strbuf_adds(out, ",\"entries\":");
-		json_strlist(out, &p->conflicts[i].entries);
+		dg_strbuf_add_json_strlist(out, &p->conflicts[i].entries);
 		json_key_str(out, "reason", p->conflicts[i].reason, 1);
 		dg_strbuf_addch(out, '}');
 	}

@@ -1518,6 +1518,16 @@ size_t dg_profile_secrets(const dg_profile *p, const dg_secret_ref **out, size_t
 	return n;
 }
 
+const dg_secret_ref *dg_profile_secret_at(const dg_profile *p, const char *path)
+{
+	const dg_secret_ref *refs[16];
+	size_t n = dg_profile_secrets(p, refs, 16);
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (refs[i]->path && !strcmp(refs[i]->path, path))
+			return refs[i];
+	return NULL;
+}
+
 const char *dg_dir_type_name(dg_dir_type t)
 {
 	switch (t) {

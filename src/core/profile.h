@@ -196,6 +196,9 @@ void dg_profile_free(dg_profile *p);
 
 /* Every secret reference the profile holds (for canary tests and resolution). */
 size_t dg_profile_secrets(const dg_profile *p, const dg_secret_ref **out, size_t max);
+/* The secret reference at a JSON pointer ("/target/password"), or NULL when
+ * the profile gives none there. */
+const dg_secret_ref *dg_profile_secret_at(const dg_profile *p, const char *path);
 
 const char *dg_dir_type_name(dg_dir_type t);         /* "active-directory", ... */
 const char *dg_auth_method_name(dg_auth_method m);   /* "adfs", ... */

@@ -421,3 +421,14 @@ void dg_strlist_clear_arena(dg_strlist *l)
 	l->items = NULL;
 	l->nr = l->alloc = 0;
 }
+
+void dg_strbuf_add_json_strlist(dg_strbuf *sb, const dg_strlist *l)
+{
+	dg_strbuf_addch(sb, '[');
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_addch(sb, ',');
+		dg_strbuf_add_json_str(sb, l->items[i]);
+	}
+	dg_strbuf_addch(sb, ']');
+}

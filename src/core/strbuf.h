@@ -66,6 +66,8 @@ void dg_strlist_push(dg_strlist *l, const char *s);       /* copies s */
 void dg_strlist_push_owned(dg_strlist *l, char *s);       /* takes s */
 int dg_strlist_contains_ci(const dg_strlist *l, const char *s);
 void dg_strlist_clear(dg_strlist *l);
+/* Appends the list as a JSON array of strings. */
+void dg_strbuf_add_json_strlist(dg_strbuf *sb, const dg_strlist *l);
 
 /* An arena: strings bump-allocated from large blocks and freed all at
  * once.  A 100,000-user preview keeps ~500,000 small strings; one malloc

@@ -403,17 +403,6 @@ int dg_plan_has_changes(const dg_plan *plan)
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static void json_strlist(dg_strbuf *out, const dg_strlist *l)
-{
-	dg_strbuf_addch(out, '[');
-	for (size_t i = 0; i < l->nr; i++) {
-		if (i)
-			dg_strbuf_addch(out, ',');
-		dg_strbuf_add_json_str(out, l->items[i]);
-	}
-	dg_strbuf_addch(out, ']');
-}
-
 static void json_opt(dg_strbuf *out, const char *s)
 {
 	if (s)
@@ -444,9 +433,9 @@ static void json_changes(dg_strbuf *out, const dg_plan_item *it)
 		json_change(out, &first, "distinguishedName", it->srv->dn, it->dir->dn);
 	if (it->changed & DG_CHG_EMAILS) {
 		dg_strbuf_addf(out, "%s\"emailAddresses\":{\"from\":", first ? "" : ",");
-		json_strlist(out, &it->srv->emails);
+		dg_strbuf_add_json_strlist(out, &it->srv->emails);
 		dg_strbuf_adds(out, ",\"to\":");
-		json_strlist(out, &it->dir->emails);
+		dg_strbuf_add_json_strlist(out, &it->dir->emails);
 		dg_strbuf_addch(out, '}');
 	}
 	dg_strbuf_addch(out, '}');
@@ -460,17 +449,17 @@ static void json_user(dg_strbuf *out, const dg_plan_item *it)
 		dg_strbuf_adds(out, ",\"fullName\":");
 		dg_strbuf_add_json_str(out, it->dir->full_name ? it->dir->full_name : "");
 		dg_strbuf_adds(out, ",\"emailAddresses\":");
-		json_strlist(out, &it->dir->emails);
+		dg_strbuf_add_json_strlist(out, &it->dir->emails);
 		dg_strbuf_adds(out, ",\"distinguishedName\":");
 		json_opt(out, it->dir->dn);
 		dg_strbuf_adds(out, ",\"groups\":");
-		json_strlist(out, &it->dir->groups);
+		dg_strbuf_add_json_strlist(out, &it->dir->groups);
 	} else {
 		dg_strbuf_add_json_str(out, it->srv->user_name);
 		dg_strbuf_adds(out, ",\"fullName\":");
 		dg_strbuf_add_json_str(out, it->srv->full_name ? it->srv->full_name : "");
 		dg_strbuf_adds(out, ",\"emailAddresses\":");
-		json_strlist(out, &it->srv->emails);
+		dg_strbuf_add_json_strlist(out, &it->srv->emails);
 		dg_strbuf_adds(out, ",\"distinguishedName\":");
 		json_opt(out, it->srv->dn);
 	}
@@ -721,17 +710,6 @@ void dg_saved_plan_release(dg_saved_plan *sp)
 	memset(sp, 0, sizeof(*sp));
 }
 
-static const dg_secret_ref *find_secret(const dg_profile *p, const char *path)
-{
-	const dg_secret_ref *refs[16];
-	size_t n = dg_profile_secrets(p, refs, 16);
-
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (refs[i]->path && !strcmp(refs[i]->path, path))
-			return refs[i];
-	return NULL;
-}
-
 dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err)
 {
 	cJSON *child, *next;
@@ -740,7 +718,7 @@ dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err)
 		const cJSON *ph = cJSON_GetObjectItemCaseSensitive(child, "$secret");
 		next = child->next;
 		if (cJSON_IsObject(child) && cJSON_IsString(ph)) {
-			const dg_secret_ref *ref = find_secret(p, ph->valuestring);
+			const dg_secret_ref *ref = dg_profile_secret_at(p, ph->valuestring);
 			char *secret = NULL;
 			if (!ref)
 				return dg_error_set(err, DG_E_INVALID, "the plan needs secret %s "

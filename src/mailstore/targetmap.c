@@ -196,17 +196,6 @@ static int applies(const dg_tmap_entry *e, const dg_profile *p)
 	return 0;
 }
 
-static const dg_secret_ref *secret_at(const dg_profile *p, const char *path)
-{
-	const dg_secret_ref *refs[16];
-	size_t n = dg_profile_secrets(p, refs, 16);
-
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (refs[i]->path && !strcmp(refs[i]->path, path))
-			return refs[i];
-	return NULL;
-}
-
 /* The profile's value for an entry, canonical (aliases resolved) where the
  * loader knows the enum, translated through "values".  NULL: not given. */
 static dg_code profile_value(const dg_tmap_entry *e, const dg_profile *p,
@@ -247,7 +236,7 @@ static dg_code profile_value(const dg_tmap_entry *e, const dg_profile *p,
 static dg_code secret_value(const dg_tmap_entry *e, const dg_profile *p, int resolve,
 			    cJSON **out, int *compared, dg_error *err)
 {
-	const dg_secret_ref *ref = secret_at(p, e->profile);
+	const dg_secret_ref *ref = dg_profile_secret_at(p, e->profile);
 	char *secret = NULL;
 	dg_error e2;
 
@@ -296,7 +285,7 @@ dg_code dg_tmap_apply(const dg_tmap *map, const dg_profile *p, const cJSON *prof
 			continue;
 		rc = e->secret ? secret_value(e, p, resolve, &v, &compared, err)
 			       : profile_value(e, p, profile_json, &v, err);
-		if (rc || (!v && !e->secret) || (e->secret && !secret_at(p, e->profile)))
+		if (rc || (!v && !e->secret) || (e->secret && !dg_profile_secret_at(p, e->profile)))
 			continue;
 		before = dg_json_pointer_get(cfg, e->config);
 		if (v && before && cJSON_Compare(before, v, 1)) {
@@ -344,7 +333,7 @@ void dg_tmap_redact(const dg_tmap *map, const dg_profile *p, cJSON *cfg, int mod
 		cJSON *v = dg_json_pointer_get(cfg, e->config);
 		if (!e->secret)
 			continue;
-		if (mode == DG_TMAP_PLACEHOLDER && p && applies(e, p) && secret_at(p, e->profile)) {
+		if (mode == DG_TMAP_PLACEHOLDER && p && applies(e, p) && dg_profile_secret_at(p, e->profile)) {
 			cJSON *ph = cJSON_CreateObject();
 			cJSON_AddStringToObject(ph, "$secret", e->profile);
 			dg_json_pointer_set(cfg, e->config, ph);
