@@ -122,3 +122,14 @@ int dg_cli_one_operand(const char *cmd, int argc, char **argv, const char *what)
 		return dg_cli_usage_error(cmd, "a %s is required", what);
 	return dg_cli_usage_error(cmd, "only one %s at a time", what);
 }
+
+void dg_cli_print_findings(const dg_findings *f)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+
+	if (!f->nr)
+		return;
+	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
+	fputs(sb.buf, stderr);
+	dg_strbuf_release(&sb);
+}

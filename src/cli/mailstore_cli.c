@@ -32,17 +32,6 @@ void dg_cli_catch_sigint(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-void dg_cli_print_findings(const dg_findings *f)
-{
-	dg_strbuf sb = DG_STRBUF_INIT;
-
-	if (!f->nr)
-		return;
-	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
-	fputs(sb.buf, stderr);
-	dg_strbuf_release(&sb);
-}
-
 int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *cancel,
 		   dg_ms_session *s)
 {

@@ -86,6 +86,7 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 	int rc;
 
 	if (dg_connector_preview_progress(p, cb, &pv, &err) != DG_OK) {
+		dg_cli_print_findings(&pv.findings);
 		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}

@@ -63,6 +63,8 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	if (!conn)
 		return err ? err->code : DG_E_UNSUPPORTED;
 	if ((code = conn->fetch(p, &res, err)) != DG_OK) {
+		/* The findings say why it stopped, with the fix: keep them. */
+		dg_findings_move(&pv->findings, &res.findings);
 		dg_fetch_result_release(&res);
 		return code;
 	}

@@ -44,7 +44,8 @@ void dg_fetch_result_release(dg_fetch_result *r);
 /* The whole pipeline for one profile: its connector fetches, MailStore's
  * rules map (taking the records apart as they go, so the directory is not
  * held twice), and `pv` gets the users, skipped entries, conflicts, the
- * fetch's findings and where it all came from.  On failure pv is empty. */
+ * fetch's findings and where it all came from.  On failure pv holds only
+ * the findings that say why it stopped (release it either way). */
 dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err);
 /* The same, reporting the fetch's progress to `progress` (may be NULL). */
 dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *progress,

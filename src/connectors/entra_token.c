@@ -217,8 +217,8 @@ void dg_entra_http_opts(const dg_profile *p, dg_http_opts *o)
 /* Repeats a finding in the error, for callers that only print errors. */
 static dg_code fail_with(dg_finding *fd, dg_error *err)
 {
-	return dg_error_set(err, DG_E_INVALID, "%s: %s%s%s", fd->code, fd->message,
-			    fd->hint ? "; " : "", fd->hint ? fd->hint : "");
+	/* The finding carries the fix; the error names it. */
+	return dg_error_set(err, DG_E_INVALID, "%s: %s", fd->code, fd->message);
 }
 
 static int pw_cb(char *buf, int size, int rwflag, void *u)

@@ -93,7 +93,7 @@ static dg_code refused(live *l, const char *what, const dg_http_response *res, d
 			     res->status, reason.len ? " " : "", reason.buf, msg.len ? ": " : "",
 			     msg.buf);
 	api_refusal_hint(fd, res->status, reason.buf, l);
-	dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE022]; %s", fd->message, fd->hint);
+	dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE022]", fd->message);
 	dg_strbuf_release(&reason);
 	dg_strbuf_release(&msg);
 	free(url);
@@ -121,7 +121,7 @@ static dg_code gave_up_backing_off(live *l, const char *what, dg_error *err)
 	dg_finding_hint(fd, "Another program may be using the project's Admin SDK quota "
 			"(2,400 queries per minute per user by default): run again later or "
 			"raise the quota in the Google Cloud console.");
-	return dg_error_set(err, DG_E_NETWORK, "%s [GOOGLE030]; %s", fd->message, fd->hint);
+	return dg_error_set(err, DG_E_NETWORK, "%s [GOOGLE030]", fd->message);
 }
 
 /* GET url; the body on HTTP 200 (and 404 when allowed, status in *status).
@@ -145,7 +145,7 @@ static dg_code api_get(live *l, const char *url, const char *what, int allow_404
 			dg_error e = *err;
 			dg_finding *fd = dg_google_transport_finding(res, "the Directory API", url,
 								     &e, l->f);
-			return dg_error_set(err, code, "%s [GOOGLE023]; %s", fd->message, fd->hint);
+			return dg_error_set(err, code, "%s [GOOGLE023]", fd->message);
 		}
 		if (res->status == 200 || (allow_404 && res->status == 404))
 			return DG_OK;

@@ -237,8 +237,8 @@ dg_finding *dg_google_token_finding(const char *error, const char *desc, const d
 
 static void finding_to_error(const dg_finding *fd, dg_code code, dg_error *err)
 {
-	dg_error_set(err, code, "%s [%s]%s%s", fd->message, fd->code, fd->hint ? "; " : "",
-		     fd->hint ? fd->hint : "");
+	/* The finding carries the fix; the error names it. */
+	dg_error_set(err, code, "%s [%s]", fd->message, fd->code);
 }
 
 dg_finding *dg_google_transport_finding(const dg_http_response *res, const char *what,
