@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="gcc pkg-config meson ninja-build libldap-dev libcurl4-openssl-dev libcjson-dev
- libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
+ libyajl-dev libssl-dev libjwt-dev libpsl-dev libidn2-dev publicsuffix python3 ca-certificates"
 test_pkgs="python3-jsonschema clang libclang-rt-14-dev slapd ldap-utils samba samba-ad-dc
  samba-ad-provision iproute2"
 test_pkgs="$test_pkgs faketime" # issue 3: a Samba DC 60 days ahead (AD data code 532)
