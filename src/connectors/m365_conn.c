@@ -114,22 +114,26 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 /* One line per page: {"stream": KEY, "page": <Graph's answer>}.  A line
  * break in the answer can only be JSON whitespace; the page is written
  * compact then, so every page stays on its line. */
-static void rec_page(m365_run *r, const dg_strbuf *body, const dg_graph_page *pg)
+static void rec_page(m365_run *r, const dg_strbuf *body)
 {
+	cJSON *tree = NULL;
 	char *compact = NULL;
 	if (!r->rec)
 		return;
 	dg_strbuf_adds(r->rec, "{\"stream\": ");
 	dg_strbuf_add_json_str(r->rec, r->rec_key);
 	dg_strbuf_adds(r->rec, ", \"page\": ");
-	if (memchr(body->buf, '\n', body->len) || memchr(body->buf, '\r', body->len))
-		compact = cJSON_PrintUnformatted(pg->root);
+	if (memchr(body->buf, '\n', body->len) || memchr(body->buf, '\r', body->len)) {
+		tree = cJSON_ParseWithLength(body->buf, body->len);  /* read already: valid */
+		compact = tree ? cJSON_PrintUnformatted(tree) : NULL;
+	}
 	if (compact)
 		dg_strbuf_adds(r->rec, compact);
 	else
 		dg_strbuf_add(r->rec, body->buf, body->len);
 	dg_strbuf_adds(r->rec, "}\n");
 	free(compact);
+	cJSON_Delete(tree);
 }
 
 static int expired_token(const dg_http_response *res)
@@ -141,12 +145,12 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
-static dg_code live_page(m365_run *r, const char *url, dg_graph_page *pg)
+/* GET one page into `res` (status 200), renewing the token when Graph
+ * says it expired. */
+static dg_code live_text(m365_run *r, const char *url, dg_http_response *res)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
-	dg_http_response res = DG_HTTP_RESPONSE_INIT;
 	dg_http_request req = { 0 };
-	char why[256];
 	dg_code rc;
 	int force = 0;
 
@@ -154,33 +158,18 @@ static dg_code live_page(m365_run *r, const char *url, dg_graph_page *pg)
 	req.headers = headers;
 	req.retry_safe = 1;
 	for (;;) {
-		dg_http_response_release(&res);
+		dg_http_response_release(res);
 		if ((rc = ensure_token(r, force)) != DG_OK)
 			return rc;
 		req.bearer = r->entra.token.access_token;
-		if (dg_http_send(r->http, &req, &res, r->err) != DG_OK) {
-			rc = fail(r, dg_entra_network_finding(res.failure, res.detail, url,
-							      "Microsoft Graph", r->out));
-			break;
-		}
-		if (!expired_token(&res))
+		if (dg_http_send(r->http, &req, res, r->err) != DG_OK)
+			return fail(r, dg_entra_network_finding(res->failure, res->detail, url,
+								"Microsoft Graph", r->out));
+		if (!expired_token(res))
 			break;
 		force = 1;  /* the token expired mid-run: renew and ask again */
 	}
-	if (rc == DG_OK && res.status != 200)
-		rc = graph_error(r, &res, url);
-	if (rc == DG_OK && dg_graph_parse_page(res.body.buf, res.body.len, pg, why, sizeof why)) {
-		char *safe = dg_http_safe_url(url);
-		dg_finding *fd = dg_findings_add(r->out, "M365021", DG_SEV_ERROR, "/directory",
-						 "Graph's answer to %s is %s", safe, why);
-		dg_finding_hint(fd, "retry; check proxies between this machine and Graph");
-		free(safe);
-		rc = fail(r, fd);
-	}
-	if (rc == DG_OK)
-		rec_page(r, &res.body, pg);
-	dg_http_response_release(&res);
-	return rc;
+	return res->status == 200 ? DG_OK : graph_error(r, res, url);
 }
 
 /* ---- snapshot pages -------------------------------------------------------- */
@@ -210,34 +199,24 @@ static const snap_line *find_line(const m365_run *r, const char *key, size_t idx
 	return NULL;
 }
 
-static dg_code snap_page(m365_run *r, const char *key, size_t idx, dg_graph_page *pg)
+/* The idx-th saved page of stream `key`, read into r->line. */
+static dg_code snap_text(m365_run *r, const char *key, size_t idx)
 {
 	const snap_line *l = find_line(r, key, idx);
-	char why[256];
 	dg_finding *fd;
-	int bad = 1;
 
 	if (!l)
 		return snap_missing(r, key);
 	dg_strbuf_reset(&r->line);
 	dg_strbuf_grow(&r->line, l->len);
-	if (fseek(r->snap, l->offset, SEEK_SET) ||
-	    fread(r->line.buf, 1, l->len, r->snap) != l->len) {
-		snprintf(why, sizeof why, "unreadable");
-	} else {
+	if (!fseek(r->snap, l->offset, SEEK_SET) && fread(r->line.buf, 1, l->len, r->snap) == l->len) {
 		r->line.len = l->len;  /* grown above; setlen only truncates */
 		r->line.buf[l->len] = '\0';
-		bad = dg_graph_parse_page(r->line.buf, r->line.len, pg, why, sizeof why);
-	}
-	if (!bad && pg->next_link && !find_line(r, key, idx + 1)) {
-		dg_graph_page_free(pg);
-		snprintf(why, sizeof why, "cut short: the last saved page links to another");
-		bad = 1;
-	}
-	if (!bad)
 		return DG_OK;
+	}
 	fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
-			     "%s: page %zu of \"%s\" is %s", r->p->directory.snapshot, idx + 1, key, why);
+			     "%s: page %zu of \"%s\" is unreadable", r->p->directory.snapshot,
+			     idx + 1, key);
 	dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
 	return fail(r, fd);
 }
@@ -257,36 +236,116 @@ static dg_code paging_error(m365_run *r, const char *url, const char *what)
 }
 
 
-/* Fetches every page of one stream and hands each "value" to fn. */
+/* A page that is not what Graph sends: where it came from decides the
+ * finding (a live answer, or a page of the snapshot). */
+static dg_code bad_page(m365_run *r, const char *url, const char *key, size_t idx,
+			const char *why)
+{
+	dg_finding *fd;
+	char *safe;
+
+	if (r->snap) {
+		fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+				     "%s: page %zu of \"%s\" is %s", r->p->directory.snapshot,
+				     idx + 1, key, why);
+		dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
+		return fail(r, fd);
+	}
+	safe = dg_http_safe_url(url);
+	fd = dg_findings_add(r->out, "M365021", DG_SEV_ERROR, "/directory",
+			     "Graph's answer to %s is %s", safe, why);
+	dg_finding_hint(fd, "retry; check proxies between this machine and Graph");
+	free(safe);
+	return fail(r, fd);
+}
+
+static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a);
+
+static void user_read(void *ctx, dg_dir_user *u)
+{
+	m365_run *r = ctx;
+	apply_groups(r, u, r->res->users.arena);
+}
+
+/* /users pages are streamed straight into the result (999 users a page:
+ * no JSON tree); group pages are small and read as trees by `fn`.  Sets
+ * *next (malloc'd) and *stop (fn is done). */
+static int read_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text, char **next,
+		     int *stop, dg_strbuf *why)
+{
+	dg_graph_users_reader *ur;
+	dg_graph_page pg;
+	char buf[256];
+	int rc;
+
+	if (!fn) {
+		ur = dg_graph_users_reader_new(&r->res->users, user_read, r);
+		rc = dg_graph_users_feed(ur, text->buf, text->len, why);
+		if (!rc)
+			rc = dg_graph_users_finish(ur, why);
+		r->res->entries_read += dg_graph_users_entries(ur);
+		if (!rc && dg_graph_users_next_link(ur))
+			*next = dg_xstrdup(dg_graph_users_next_link(ur));
+		*stop = r->probe;  /* a probe needs one page only */
+		dg_graph_users_reader_free(ur);
+		return rc;
+	}
+	if (dg_graph_parse_page(text->buf, text->len, &pg, buf, sizeof buf) < 0) {
+		dg_strbuf_adds(why, buf);
+		return -1;
+	}
+	*stop = fn(r, pg.value, ctx) < 0;
+	if (pg.next_link)
+		*next = dg_xstrdup(pg.next_link);
+	dg_graph_page_free(&pg);
+	return 0;
+}
+
+/* Fetches every page of one stream and reads each (read_page; fn NULL:
+ * the /users stream). */
 static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn fn, void *ctx)
 {
-	char *url = dg_xstrdup(first_url);
-	dg_graph_page pg;
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	dg_strbuf why = DG_STRBUF_INIT;
+	char *url = dg_xstrdup(first_url), *next = NULL;
 	dg_code rc = DG_OK;
+	int stop;
 
 	r->rec_key = key;
 	for (size_t idx = 0;; idx++) {
+		const dg_strbuf *text = r->snap ? &r->line : &res.body;
 		if (idx >= DG_M365_MAX_PAGES) {
 			rc = paging_error(r, first_url, "did not end after " "2000 pages");
 			break;
 		}
-		rc = r->snap ? snap_page(r, key, idx, &pg) : live_page(r, url, &pg);
+		rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res);
 		if (rc != DG_OK)
 			break;
-		if (fn(r, pg.value, ctx) < 0 || !pg.next_link) {
-			dg_graph_page_free(&pg);
+		stop = 0;
+		dg_strbuf_reset(&why);
+		if (read_page(r, fn, ctx, text, &next, &stop, &why) < 0) {
+			rc = bad_page(r, url, key, idx, why.buf);
 			break;
 		}
-		if (!strcmp(pg.next_link, url)) {
-			dg_graph_page_free(&pg);
+		if (r->snap && next && !find_line(r, key, idx + 1)) {
+			rc = bad_page(r, url, key, idx, "cut short: the last saved page links to another");
+			break;
+		}
+		rec_page(r, text);
+		if (stop || !next)
+			break;
+		if (!strcmp(next, url)) {
 			rc = paging_error(r, first_url, "links back to the page it came from");
 			break;
 		}
 		free(url);
-		url = dg_xstrdup(pg.next_link);  /* verbatim: never rebuilt from a skiptoken */
-		dg_graph_page_free(&pg);
+		url = next;  /* verbatim: never rebuilt from a skiptoken */
+		next = NULL;
 	}
 	free(url);
+	free(next);
+	dg_strbuf_release(&why);
+	dg_http_response_release(&res);
 	return rc;
 }
 
@@ -440,25 +499,11 @@ static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 	}
 }
 
-static int add_users(m365_run *r, const cJSON *value, void *ctx)
-{
-	dg_dir_user_list *l = &r->res->users;
-	const cJSON *u;
-	(void)ctx;
-	cJSON_ArrayForEach(u, value) {
-		dg_dir_user *rec;
-		r->res->entries_read++;
-		if ((rec = dg_graph_add_user(l, u)))
-			apply_groups(r, rec, l->arena);
-	}
-	return r->probe ? -1 : 0;  /* a probe needs one page only */
-}
-
 static dg_code load_users(m365_run *r)
 {
 	char *url = url_of(r, "/v1.0/users", NULL, r->probe ? "?$select=id&$top=1"
 		: "?$select=" DG_GRAPH_USER_SELECT "&$top=999");
-	dg_code rc = walk(r, "users", url, add_users, NULL);
+	dg_code rc = walk(r, "users", url, NULL, NULL);
 	free(url);
 	return rc;
 }

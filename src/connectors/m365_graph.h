@@ -22,6 +22,29 @@ typedef struct dg_graph_page {
 	const char *next_link;   /* "@odata.nextLink" or NULL */
 } dg_graph_page;
 
+/* A /users page read as a stream (no JSON tree: a page holds 999 users).
+ * Every element of "value" counts as an entry read; each object with a
+ * non-empty string "id" becomes a record in `l` and is handed to `fn` (may
+ * be NULL): entry = id, name = userPrincipalName, full name = displayName,
+ * mails = [mail], proxyAddresses, disabled = !accountEnabled, exchange = a
+ * plan of service "exchange" (any case) with capabilityStatus "Enabled" in
+ * assignedPlans (-1 without assignedPlans).  Where a key
+ * appears twice in an object, the first one counts, as with cJSON. */
+typedef void (*dg_graph_user_fn)(void *ctx, dg_dir_user *u);
+typedef struct dg_graph_users_reader dg_graph_users_reader;
+
+dg_graph_users_reader *dg_graph_users_reader_new(dg_dir_user_list *l, dg_graph_user_fn fn,
+						 void *ctx);
+void dg_graph_users_reader_free(dg_graph_users_reader *r);
+/* Feeds the next piece of the page, then finish at its end.  Both return 0,
+ * or -1 with the reason in `why` (as dg_graph_parse_page says it). */
+int dg_graph_users_feed(dg_graph_users_reader *r, const char *buf, size_t len, dg_strbuf *why);
+int dg_graph_users_finish(dg_graph_users_reader *r, dg_strbuf *why);
+/* After a successful finish: "@odata.nextLink" (owned by the reader) or
+ * NULL, and how many elements "value" had. */
+const char *dg_graph_users_next_link(const dg_graph_users_reader *r);
+size_t dg_graph_users_entries(const dg_graph_users_reader *r);
+
 /* Parses one page.  Returns 0, or -1 with a reason in `why` (not JSON, not an
  * object, no "value" array, a nextLink that is not an https URL string). */
 int dg_graph_parse_page(const char *body, size_t len, dg_graph_page *pg, char *why,
@@ -35,17 +58,6 @@ void dg_graph_page_free(dg_graph_page *pg);
  * when absent).  Returns 0 when it is one, -1 otherwise. */
 int dg_graph_parse_error(const char *body, size_t len, char *code, size_t codelen,
 			 char *msg, size_t msglen);
-
-/* 1 when a plan of service "exchange" (any case) has capabilityStatus
- * "Enabled"; 0 when none has; -1 when `plans` is not an array. */
-int dg_graph_exchange_licensed(const cJSON *plans);
-
-/* Adds one Graph user object to `l` (strings into l->arena when it has
- * one): entry = id, name = userPrincipalName, full name = displayName,
- * mails = [mail], proxyAddresses, disabled = !accountEnabled, exchange from
- * assignedPlans.  Returns NULL (nothing added) for a value that is not an
- * object with a string id. */
-dg_dir_user *dg_graph_add_user(dg_dir_user_list *l, const cJSON *u);
 
 /* An OData string literal: 'text' with every ' doubled. */
 void dg_graph_odata_quote(dg_strbuf *sb, const char *s);

@@ -261,61 +261,142 @@ static void test_graph_error(void)
 	CHECK_STR(code, "");
 }
 
-static cJSON *J(const char *s)
+/* Reads one /users page with the streaming reader, fed `step` bytes at a
+ * time (0: all at once).  Returns the reader's result; the records go to l. */
+static int read_users(const char *page, size_t step, dg_dir_user_list *l, size_t *entries,
+		      char **next, dg_strbuf *why)
 {
-	return cJSON_Parse(s);
+	dg_graph_users_reader *r = dg_graph_users_reader_new(l, NULL, NULL);
+	size_t len = strlen(page), n;
+	int rc = 0;
+
+	for (size_t off = 0; rc == 0 && off < len; off += n) {
+		n = step && len - off > step ? step : len - off;
+		rc = dg_graph_users_feed(r, page + off, n, why);
+	}
+	if (rc == 0)
+		rc = dg_graph_users_finish(r, why);
+	*entries = dg_graph_users_entries(r);
+	*next = dg_graph_users_next_link(r) ? dg_xstrdup(dg_graph_users_next_link(r)) : NULL;
+	dg_graph_users_reader_free(r);
+	return rc;
+}
+
+/* The licence rule: a plan of service "exchange" (any case) Enabled. */
+static int licensed(const char *plans)
+{
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_strbuf why = DG_STRBUF_INIT, page = DG_STRBUF_INIT;
+	size_t entries;
+	char *next;
+	int rc;
+
+	l.arena = dg_arena_new();
+	dg_strbuf_addf(&page, "{\"value\": [{\"id\": \"1\"%s%s}]}", plans ? ", \"assignedPlans\": " : "",
+		       plans ? plans : "");
+	rc = read_users(page.buf, 0, &l, &entries, &next, &why) == 0 && l.nr == 1 ? l.items[0].exchange : -9;
+	dg_dir_user_list_clear(&l);
+	dg_strbuf_release(&why);
+	dg_strbuf_release(&page);
+	return rc;
 }
 
 static void test_exchange(void)
 {
-	cJSON *a = J("[{\"service\": \"SharePoint\", \"capabilityStatus\": \"Enabled\"},"
-		     " {\"service\": \"Exchange\", \"capabilityStatus\": \"Enabled\"}]");
-	cJSON *b = J("[{\"service\": \"exchange\", \"capabilityStatus\": \"Suspended\"},"
-		     " {\"service\": \"exchange\", \"capabilityStatus\": \"Deleted\"}]");
-	cJSON *c = J("[]"), *d = J("{}");
-	CHECK_INT(dg_graph_exchange_licensed(a), 1);
-	CHECK_INT(dg_graph_exchange_licensed(b), 0);
-	CHECK_INT(dg_graph_exchange_licensed(c), 0);
-	CHECK_INT(dg_graph_exchange_licensed(d), -1);
-	CHECK_INT(dg_graph_exchange_licensed(NULL), -1);
-	cJSON_Delete(a);
-	cJSON_Delete(b);
-	cJSON_Delete(c);
-	cJSON_Delete(d);
+	CHECK_INT(licensed("[{\"service\": \"SharePoint\", \"capabilityStatus\": \"Enabled\"},"
+			   " {\"service\": \"Exchange\", \"capabilityStatus\": \"Enabled\"}]"), 1);
+	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Suspended\"},"
+			   " {\"service\": \"exchange\", \"capabilityStatus\": \"Deleted\"}]"), 0);
+	/* the two members must be of one plan, and the first of a repeated key counts */
+	CHECK_INT(licensed("[{\"service\": \"exchange\"}, {\"capabilityStatus\": \"Enabled\"}]"), 0);
+	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Deleted\", "
+			   "\"capabilityStatus\": \"Enabled\"}]"), 0);
+	CHECK_INT(licensed("[{\"service\": {\"x\": \"exchange\"}, \"capabilityStatus\": \"Enabled\"}]"), 0);
+	CHECK_INT(licensed("[]"), 0);
+	CHECK_INT(licensed("{}"), -1);
+	CHECK_INT(licensed("null"), -1);
+	CHECK_INT(licensed(NULL), -1);
 }
 
-static void test_add_user(void)
+static void test_users_page(void)
 {
-	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
-	cJSON *u = J("{\"id\": \"1\", \"userPrincipalName\": \"Alice@Contoso.com\", "
-		     "\"displayName\": \"Alice\", \"mail\": \"alice@contoso.com\", "
-		     "\"proxyAddresses\": [\"smtp:a@contoso.com\", \"SMTP:alice@contoso.com\", 7], "
-		     "\"accountEnabled\": false, \"assignedPlans\": []}");
-	cJSON *v = J("{\"id\": \"2\", \"mail\": null, \"accountEnabled\": true}");
-	cJSON *w = J("{\"userPrincipalName\": \"no-id@x\"}");
-	dg_dir_user *r;
+	static const char page[] =
+		"{\"@odata.context\": \"x\", \"value\": ["
+		"{\"id\": \"1\", \"userPrincipalName\": \"Alice@Contoso.com\", \"displayName\": \"Alice\", "
+		"\"mail\": \"alice@contoso.com\", \"proxyAddresses\": [\"smtp:a@contoso.com\", "
+		"\"SMTP:alice@contoso.com\", 7, \"\", [\"smtp:nested@x\"]], \"accountEnabled\": false, "
+		"\"assignedPlans\": [], \"manager\": {\"id\": \"9\", \"mail\": \"boss@x\"}},"
+		"{\"id\": \"2\", \"mail\": null, \"accountEnabled\": true, \"id\": \"dup\"},"
+		"{\"userPrincipalName\": \"no-id@x\"}, {\"id\": \"\"}, 5, [\"id\"], "
+		"{\"id\": \"3\", \"displayName\": \"Ren\\u00e9 \\\"R\\\"\", \"proxyAddresses\": "
+		"[\"smtp:first@x\"], \"proxyAddresses\": [\"smtp:second@x\"]}"
+		"], \"@odata.nextLink\": \"https://graph.example/v1.0/users?$skiptoken=x%27\"}";
+	static const size_t steps[] = { 0, 1, 7, 64 };
 
-	l.arena = dg_arena_new();
-	r = dg_graph_add_user(&l, u);
-	CHECK(r != NULL);
-	if (r) {
-		CHECK_STR(r->entry, "1");
-		CHECK_STR(r->name_value, "Alice@Contoso.com");
-		CHECK_STR(r->full_name, "Alice");
-		CHECK_INT(r->mails.nr, 1);
-		CHECK_INT(r->proxy_addresses.nr, 2);
-		CHECK_INT(r->disabled, 1);
-		CHECK_INT(r->exchange, 0);
-		CHECK(r->dn == NULL);
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+		dg_strbuf why = DG_STRBUF_INIT;
+		size_t entries;
+		char *next;
+		dg_dir_user *r;
+
+		l.arena = dg_arena_new();
+		CHECK(read_users(page, steps[i], &l, &entries, &next, &why) == 0);
+		CHECK_INT(entries, 7);   /* every element of "value", users or not */
+		CHECK_INT(l.nr, 3);      /* only objects with a non-empty string id */
+		CHECK_STR(next, "https://graph.example/v1.0/users?$skiptoken=x%27");
+		if (l.nr == 3) {
+			r = &l.items[0];
+			CHECK_STR(r->entry, "1");
+			CHECK_STR(r->name_value, "Alice@Contoso.com");
+			CHECK_STR(r->full_name, "Alice");
+			CHECK(r->mails.nr == 1 && !strcmp(r->mails.items[0], "alice@contoso.com"));
+			CHECK_INT(r->proxy_addresses.nr, 2);
+			CHECK_INT(r->disabled, 1);
+			CHECK_INT(r->exchange, 0);
+			CHECK(r->dn == NULL);
+			r = &l.items[1];
+			CHECK(!strcmp(r->entry, "2") && r->mails.nr == 0 && r->disabled == 0 &&
+			      r->exchange == -1 && !r->name_value);
+			r = &l.items[2];
+			CHECK_STR(r->full_name, "Ren\xc3\xa9 \"R\"");
+			CHECK(r->proxy_addresses.nr == 1 &&
+			      !strcmp(r->proxy_addresses.items[0], "smtp:first@x"));
+			CHECK_INT(r->disabled, -1);
+		}
+		dg_dir_user_list_clear(&l);
+		dg_strbuf_release(&why);
+		free(next);
 	}
-	r = dg_graph_add_user(&l, v);
-	CHECK(r && r->mails.nr == 0 && r->disabled == 0 && r->exchange == -1 && !r->name_value);
-	CHECK(dg_graph_add_user(&l, w) == NULL);
-	CHECK_INT(l.nr, 2);
-	dg_dir_user_list_clear(&l);
-	cJSON_Delete(u);
-	cJSON_Delete(v);
-	cJSON_Delete(w);
+}
+
+/* The page's shape and syntax: refused with a reason, like the tree pages. */
+static void test_users_page_refused(void)
+{
+	static const struct { const char *page, *why; } bad[] = {
+		{ "{\"value\": [", "not valid JSON: it ends after 11 bytes" },
+		{ "{\"values\": []}", "JSON without a \"value\" array" },
+		{ "[1]", "JSON without a \"value\" array" },
+		{ "{\"value\": {}}", "JSON without a \"value\" array" },
+		{ "{\"value\": [], \"@odata.nextLink\": \"http://x\"}", "is not an https URL" },
+		{ "{\"value\": [], \"@odata.nextLink\": 5}", "is not an https URL" },
+		{ "{\"value\": []} x", "not valid JSON at byte" },
+		{ "{\"value\": [\"\xff\"]}", "not valid JSON at byte" },
+		{ "", "not valid JSON: it ends after 0 bytes" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+		dg_strbuf why = DG_STRBUF_INIT;
+		size_t entries;
+		char *next;
+		CHECK(read_users(bad[i].page, 3, &l, &entries, &next, &why) < 0);
+		if (!strstr(why.buf ? why.buf : "", bad[i].why))
+			printf("# page %zu: %s\n", i, why.buf ? why.buf : "(none)");
+		CHECK(why.buf && strstr(why.buf, bad[i].why));
+		dg_dir_user_list_clear(&l);
+		dg_strbuf_release(&why);
+		free(next);
+	}
 }
 
 static void test_odata(void)
@@ -351,7 +432,8 @@ int main(void)
 	RUN(test_pages);
 	RUN(test_graph_error);
 	RUN(test_exchange);
-	RUN(test_add_user);
+	RUN(test_users_page);
+	RUN(test_users_page_refused);
 	RUN(test_odata);
 	cleanup();
 	return dg_t_done();
