@@ -157,8 +157,7 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res)
 	req.url = url;
 	req.headers = headers;
 	req.retry_safe = 1;
-	for (;;) {
-		dg_http_response_release(res);
+	for (;;) {  /* res is reused: its body buffer grows once for all pages */
 		if ((rc = ensure_token(r, force)) != DG_OK)
 			return rc;
 		req.bearer = r->entra.token.access_token;

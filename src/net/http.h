@@ -103,8 +103,10 @@ void dg_http_free(dg_http *h);
 /* Sends one request and waits for the final answer (after retries).
  * Returns DG_OK whenever an HTTP status arrived, whatever the status; on a
  * transport failure returns DG_E_NETWORK with err saying what and where, and
- * res->failure saying which class.  res must be DG_HTTP_RESPONSE_INIT or
- * released. */
+ * res->failure saying which class.  res is DG_HTTP_RESPONSE_INIT, released,
+ * or the response of an earlier request: its body buffer is then reused, so
+ * a reader of many large pages does not allocate (and fault in) one per
+ * page. */
 dg_code dg_http_send(dg_http *h, const dg_http_request *req,
 		     dg_http_response *res, dg_error *err);
 
