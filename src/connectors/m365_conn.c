@@ -6,6 +6,8 @@
 #include "entra_token.h"
 #include "m365_graph.h"
 
+#include "../net/bodypipe.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +29,17 @@ typedef struct snap_line {
 	size_t len;
 } snap_line;
 
+/* The /users reader on the body pipe's thread: one reader per page. */
+typedef struct users_stream {
+	struct m365_run *r;
+	dg_bodypipe *pipe;
+	dg_graph_users_reader *ur;
+	size_t mark;          /* records in the list when the page began */
+	int failed;
+	dg_strbuf why;
+	char *next;           /* the page's nextLink after a good end */
+} users_stream;
+
 typedef struct m365_run {
 	const dg_profile *p;
 	dg_findings *out;
@@ -45,6 +58,7 @@ typedef struct m365_run {
 	snap_line *lines;
 	size_t nlines, lines_alloc;
 	dg_strbuf line;       /* the page being read, reused */
+	users_stream *stream; /* live /users pages read while they arrive, or NULL */
 	/* group selection */
 	dg_arena *arena;
 	member *members;
@@ -145,9 +159,22 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
+static void stream_put(void *ctx, const char *data, size_t len)
+{
+	dg_bodypipe_put(ctx, data, len);
+}
+
+/* A retry after part of the page was read: the reader starts over. */
+static void stream_restart(void *ctx)
+{
+	dg_bodypipe_discard(ctx);
+	dg_bodypipe_begin(ctx);
+}
+
 /* GET one page into `res` (status 200), renewing the token when Graph
- * says it expired. */
-static dg_code live_text(m365_run *r, const char *url, dg_http_response *res)
+ * says it expired.  With `pipe`, a 200 answer's body goes to the pipe's
+ * reader as it arrives instead. */
+static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_bodypipe *pipe)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	dg_http_request req = { 0 };
@@ -157,6 +184,11 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res)
 	req.url = url;
 	req.headers = headers;
 	req.retry_safe = 1;
+	if (pipe) {
+		req.sink = stream_put;
+		req.sink_restart = stream_restart;
+		req.sink_ctx = pipe;
+	}
 	for (;;) {  /* res is reused: its body buffer grows once for all pages */
 		if ((rc = ensure_token(r, force)) != DG_OK)
 			return rc;
@@ -266,6 +298,92 @@ static void user_read(void *ctx, dg_dir_user *u)
 	apply_groups(r, u, r->res->users.arena);
 }
 
+/* ---- live /users pages read on a second thread (net/bodypipe.h) ---------- */
+
+static void us_begin(void *ctx)
+{
+	users_stream *us = ctx;
+	us->mark = us->r->res->users.nr;
+	us->failed = 0;
+	dg_strbuf_reset(&us->why);
+	us->ur = dg_graph_users_reader_new(&us->r->res->users, user_read, us->r);
+}
+
+static int us_feed(void *ctx, const char *buf, size_t len)
+{
+	users_stream *us = ctx;
+	if (dg_graph_users_feed(us->ur, buf, len, &us->why) < 0)
+		us->failed = 1;
+	return us->failed ? -1 : 0;
+}
+
+static int us_end(void *ctx)
+{
+	users_stream *us = ctx;
+	int rc = us->failed ? -1 : dg_graph_users_finish(us->ur, &us->why);
+	us->r->res->entries_read += dg_graph_users_entries(us->ur);
+	if (rc == 0 && dg_graph_users_next_link(us->ur))
+		us->next = dg_xstrdup(dg_graph_users_next_link(us->ur));
+	dg_graph_users_reader_free(us->ur);
+	us->ur = NULL;
+	return rc;
+}
+
+/* The page is read again (retry) or given up: its records go. */
+static void us_discard(void *ctx)
+{
+	users_stream *us = ctx;
+	dg_graph_users_reader_free(us->ur);
+	us->ur = NULL;
+	dg_dir_user_list_truncate(&us->r->res->users, us->mark);
+}
+
+static const dg_body_reader users_body_reader = { us_begin, us_feed, us_end, us_discard };
+
+/* NULL when no thread can be made: the pages are then read after they
+ * arrived, on this thread. */
+static users_stream *stream_start(m365_run *r)
+{
+	users_stream *us = dg_xcalloc(1, sizeof *us);
+	us->r = r;
+	dg_strbuf_init(&us->why);
+	if (!(us->pipe = dg_bodypipe_start(&users_body_reader, us))) {
+		free(us);
+		return NULL;
+	}
+	return us;
+}
+
+static void stream_stop(users_stream *us)
+{
+	if (!us)
+		return;
+	dg_bodypipe_stop(us->pipe);
+	dg_strbuf_release(&us->why);
+	free(us->next);
+	free(us);
+}
+
+/* One live /users page, read while it arrives.  Sets *next (malloc'd). */
+static dg_code stream_page(m365_run *r, const char *url, size_t idx, dg_http_response *res,
+			   char **next)
+{
+	users_stream *us = r->stream;
+	dg_code rc;
+
+	dg_bodypipe_begin(us->pipe);
+	rc = live_text(r, url, res, us->pipe);
+	if (rc != DG_OK) {
+		dg_bodypipe_discard(us->pipe);
+		return rc;
+	}
+	if (dg_bodypipe_finish(us->pipe) < 0)
+		return bad_page(r, url, "users", idx, us->why.buf);
+	*next = us->next;
+	us->next = NULL;
+	return DG_OK;
+}
+
 /* /users pages are streamed straight into the result (999 users a page:
  * no JSON tree); group pages are small and read as trees by `fn`.  Sets
  * *next (malloc'd) and *stop (fn is done). */
@@ -317,20 +435,26 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 			rc = paging_error(r, first_url, "did not end after " "2000 pages");
 			break;
 		}
-		rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res);
-		if (rc != DG_OK)
-			break;
 		stop = 0;
-		dg_strbuf_reset(&why);
-		if (read_page(r, fn, ctx, text, &next, &stop, &why) < 0) {
-			rc = bad_page(r, url, key, idx, why.buf);
-			break;
+		if (!fn && r->stream) {
+			if ((rc = stream_page(r, url, idx, &res, &next)) != DG_OK)
+				break;
+		} else {
+			rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res, NULL);
+			if (rc != DG_OK)
+				break;
+			dg_strbuf_reset(&why);
+			if (read_page(r, fn, ctx, text, &next, &stop, &why) < 0) {
+				rc = bad_page(r, url, key, idx, why.buf);
+				break;
+			}
+			if (r->snap && next && !find_line(r, key, idx + 1)) {
+				rc = bad_page(r, url, key, idx,
+					      "cut short: the last saved page links to another");
+				break;
+			}
+			rec_page(r, text);
 		}
-		if (r->snap && next && !find_line(r, key, idx + 1)) {
-			rc = bad_page(r, url, key, idx, "cut short: the last saved page links to another");
-			break;
-		}
-		rec_page(r, text);
 		if (stop || !next)
 			break;
 		if (!strcmp(next, url)) {
@@ -608,6 +732,7 @@ static dg_code snap_open(m365_run *r)
 
 static void run_release(m365_run *r)
 {
+	stream_stop(r->stream);
 	if (r->have_client)
 		dg_entra_client_release(&r->entra);
 	dg_http_free(r->http);
@@ -631,6 +756,8 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 	r->arena = dg_arena_new();
 	res->users.arena = dg_arena_new();
 	rc = snapshot ? snap_open(r) : live_open(r);
+	if (rc == DG_OK && !snapshot && !r->rec)
+		r->stream = stream_start(r);  /* writing a snapshot needs whole pages */
 	if (rc == DG_OK)
 		rc = load_groups(r);
 	if (rc == DG_OK)

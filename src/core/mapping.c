@@ -54,6 +54,12 @@ void dg_dir_user_list_clear(dg_dir_user_list *l)
 	l->arena = NULL;
 }
 
+void dg_dir_user_list_truncate(dg_dir_user_list *l, size_t nr)
+{
+	while (l->nr > nr)
+		dir_user_release(&l->items[--l->nr], l->arena != NULL);
+}
+
 /* A user's strings belong to the arena when there is one (see dg_preview). */
 static void release_ms_user(dg_ms_user *u, dg_arena *a)
 {

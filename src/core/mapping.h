@@ -43,6 +43,9 @@ typedef struct dg_dir_user_list {
 /* New record; `entry` is copied (into l->arena when there is one). */
 dg_dir_user *dg_dir_user_list_add(dg_dir_user_list *l, const char *entry);
 void dg_dir_user_list_clear(dg_dir_user_list *l);
+/* Drops the records from index `nr` on (a page read again after a retry);
+ * strings in the arena stay there until the list is cleared. */
+void dg_dir_user_list_truncate(dg_dir_user_list *l, size_t nr);
 
 /* MailStore's rules as the profile selects them. */
 typedef struct dg_mapping_opts {

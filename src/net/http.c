@@ -45,6 +45,7 @@ struct xfer {
 	int pin_mismatch;
 	int too_large;
 	int done;
+	size_t sunk;                /* body bytes handed to req->sink this attempt */
 };
 
 static const char *const failure_str[] = {
@@ -187,15 +188,30 @@ void dg_http_response_release(dg_http_response *res)
 	*res = (dg_http_response)DG_HTTP_RESPONSE_INIT;
 }
 
+/* A 2xx answer's body goes to the request's sink when it has one. */
+static int sinking(struct xfer *x)
+{
+	long status = 0;
+	if (!x->req->sink)
+		return 0;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	return status >= 200 && status < 300;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 	size_t len = size * n;
-	if (x->res->body.len + len > x->h->o.max_body) {
+	if (x->res->body.len + x->sunk + len > x->h->o.max_body) {
 		x->too_large = 1;
 		return 0;
 	}
-	dg_strbuf_add(&x->res->body, data, len);
+	if (sinking(x)) {
+		x->sunk += len;
+		x->req->sink(x->req->sink_ctx, data, len);
+	} else {
+		dg_strbuf_add(&x->res->body, data, len);
+	}
 	return len;
 }
 
@@ -385,6 +401,9 @@ static void start(struct xfer *x)
 	res->failure = DG_HTTP_OK;
 	x->pin_mismatch = x->too_large = 0;
 	x->retry_at_ms = 0;
+	if (x->sunk && x->req->sink_restart)
+		x->req->sink_restart(x->req->sink_ctx);
+	x->sunk = 0;
 	res->attempts++;
 	setup_easy(x);
 	curl_multi_add_handle(x->h->multi, x->easy);

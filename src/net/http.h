@@ -70,6 +70,14 @@ typedef struct dg_http_request {
 	                             * sent over a fresh connection, because libcurl
 	                             * itself resends on a reused one found dead */
 	long timeout_ms;            /* 0: the client's; long polls ask for more */
+	/* Streaming (large pages): the body of a 2xx answer goes to `sink`
+	 * piece by piece as it arrives instead of into res->body (other
+	 * answers are still kept, for their error text).  When a retry starts
+	 * after pieces were handed over, `sink_restart` says so first: the
+	 * reader forgets them.  Both run on the caller's thread. */
+	void (*sink)(void *ctx, const char *data, size_t len);
+	void (*sink_restart)(void *ctx);
+	void *sink_ctx;
 } dg_http_request;
 
 typedef struct dg_http_header {

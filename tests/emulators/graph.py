@@ -86,6 +86,7 @@ class Faults:
         self.endless = False      # True: /users nextLink never ends; "repeat": links to itself
         self.malformed_page = -1  # the page index of /users that is cut-off JSON
         self.drop_page = -1       # the /users page index whose connection is dropped
+        self.cut_page = -1        # the /users page index sent half, then dropped (once)
         self.slow_seconds = 0.0
         self.deny = False         # 403 Authorization_RequestDenied
         self.page_cap = 0         # serve at most this many items per page (Graph may
@@ -402,6 +403,18 @@ class GraphEmulator:
             extra = "" if f.endless == "repeat" else str(len(self.requests))
         if nxt < len(self.dir.users) or f.endless:
             body["@odata.nextLink"] = self.next_link("/v1.0/users", q, "users", nxt, extra)
+        if page_index == f.cut_page:
+            f.cut_page = -1
+            raw = json.dumps(body, separators=(",", ":")).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(raw)))
+            h.end_headers()
+            h.wfile.write(raw[:len(raw) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return 0
         if page_index == f.malformed_page:
             raw = json.dumps(body).encode()
             return self.send_json(h, 200, None, raw=raw[:len(raw) // 2])

@@ -10,6 +10,8 @@ Paths (query parameters in brackets):
   /drop[key,n]          closes the connection without an answer n times, then 200
   /slow[ms,key]         waits, then 200; tracks concurrency per key
   /big[bytes]           a body of that size
+  /cut[key,n,bytes]     200 with a body of that size (digits 0-9 over and over),
+                        cut off after half of it n times, then whole
   /count[key]           how many requests key has seen
   /stats[key]           {"max_concurrent": N} of /slow with that key
   /token[key,n]         a token endpoint: 503 (Retry-After: 0) n times, then a
@@ -120,6 +122,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._send(200, json.dumps({"access_token": "tok-" + key,
                                             "token_type": "Bearer", "expires_in": 3600}),
                            "application/json")
+        elif u.path == "/cut":
+            size = int(q.get("bytes", "100000"))
+            data = (b"0123456789" * (size // 10 + 1))[:size]
+            if st.hit(q["key"]) <= int(q.get("n", "1")):
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                self.wfile.write(data[:size // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._send(200, data)
         elif u.path == "/big":
             self._send(200, b"x" * int(q.get("bytes", "1000")))
         elif u.path == "/count":

@@ -219,6 +219,63 @@ static void test_dropped(void)
 	dg_http_response_release(&res);
 }
 
+/* What a streaming sink saw: the bytes since the last restart. */
+typedef struct sink_log {
+	dg_strbuf got;
+	int restarts;
+} sink_log;
+
+static void sink_add(void *ctx, const char *data, size_t len)
+{
+	dg_strbuf_add(&((sink_log *)ctx)->got, data, len);
+}
+
+static void sink_restart(void *ctx)
+{
+	sink_log *l = ctx;
+	dg_strbuf_reset(&l->got);
+	l->restarts++;
+}
+
+static dg_http_failure get_sunk(const char *path, sink_log *l, dg_http_response *res)
+{
+	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .max_retries = 2 };
+	dg_http *h = dg_http_new(&o);
+	char *u = url("GOOD", path);
+	dg_http_request req = { .url = u, .retry_safe = 1, .sink = sink_add,
+				.sink_restart = sink_restart, .sink_ctx = l };
+	dg_error err = { 0 };
+	dg_strbuf_reset(&l->got);
+	l->restarts = 0;
+	dg_http_send(h, &req, res, &err);
+	free(u);
+	dg_http_free(h);
+	return res->failure;
+}
+
+/* A 2xx body goes to the sink as it arrives; a retry after half of it
+ * arrived tells the sink to start over; other answers stay in res->body. */
+static void test_streaming_sink(void)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	sink_log l = { DG_STRBUF_INIT, 0 };
+	int digits = 1;
+
+	CHECK_INT(get_sunk("/big?bytes=300000", &l, &res), DG_HTTP_OK);
+	CHECK(res.status == 200 && res.body.len == 0 && l.got.len == 300000 && !l.restarts);
+	CHECK_INT(get_sunk("/status?code=404", &l, &res), DG_HTTP_OK);
+	CHECK(res.status == 404 && l.got.len == 0 && strstr(res.body.buf, "status 404"));
+	CHECK_INT(get_sunk("/cut?key=s1&n=1&bytes=200000", &l, &res), DG_HTTP_OK);
+	CHECK_INT(res.attempts, 2);
+	CHECK_INT(l.restarts, 1);
+	CHECK_INT(l.got.len, 200000);
+	for (size_t i = 0; i < l.got.len; i++)
+		digits &= l.got.buf[i] == (char)('0' + i % 10);
+	CHECK(digits);  /* the whole body once, in order: nothing of the cut one */
+	dg_http_response_release(&res);
+	dg_strbuf_release(&l.got);
+}
+
 static void test_unreachable_and_timeout(void)
 {
 	dg_http_opts o = { .ca_file = env("DG_IT_CA"), .connect_timeout_ms = 500,
@@ -444,6 +501,7 @@ int main(void)
 	RUN(test_http_error_is_an_answer);
 	RUN(test_retry_after);
 	RUN(test_dropped);
+	RUN(test_streaming_sink);
 	RUN(test_unreachable_and_timeout);
 	RUN(test_cancel);
 	RUN(test_too_large);
