@@ -384,29 +384,29 @@ static dg_code stream_page(m365_run *r, const char *url, size_t idx, dg_http_res
 	return DG_OK;
 }
 
-/* /users pages are streamed straight into the result (999 users a page:
- * no JSON tree); group pages are small and read as trees by `fn`.  Sets
- * *next (malloc'd) and *stop (fn is done). */
-static int read_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text, char **next,
-		     int *stop, dg_strbuf *why)
+/* A whole /users page (saved, or when no reader thread runs) through the
+ * streaming reader, straight into the result: 999 users, no JSON tree. */
+static int read_users_page(m365_run *r, const dg_strbuf *text, char **next, dg_strbuf *why)
 {
-	dg_graph_users_reader *ur;
+	dg_graph_users_reader *ur = dg_graph_users_reader_new(&r->res->users, user_read, r);
+	int rc = dg_graph_users_feed(ur, text->buf, text->len, why);
+
+	if (!rc)
+		rc = dg_graph_users_finish(ur, why);
+	r->res->entries_read += dg_graph_users_entries(ur);
+	if (!rc && dg_graph_users_next_link(ur))
+		*next = dg_xstrdup(dg_graph_users_next_link(ur));
+	dg_graph_users_reader_free(ur);
+	return rc;
+}
+
+/* A group page (small) as a tree, its "value" handed to fn. */
+static int read_tree_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text,
+			  char **next, int *stop, dg_strbuf *why)
+{
 	dg_graph_page pg;
 	char buf[256];
-	int rc;
 
-	if (!fn) {
-		ur = dg_graph_users_reader_new(&r->res->users, user_read, r);
-		rc = dg_graph_users_feed(ur, text->buf, text->len, why);
-		if (!rc)
-			rc = dg_graph_users_finish(ur, why);
-		r->res->entries_read += dg_graph_users_entries(ur);
-		if (!rc && dg_graph_users_next_link(ur))
-			*next = dg_xstrdup(dg_graph_users_next_link(ur));
-		*stop = r->probe;  /* a probe needs one page only */
-		dg_graph_users_reader_free(ur);
-		return rc;
-	}
 	if (dg_graph_parse_page(text->buf, text->len, &pg, buf, sizeof buf) < 0) {
 		dg_strbuf_adds(why, buf);
 		return -1;
@@ -416,6 +416,16 @@ static int read_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text, 
 		*next = dg_xstrdup(pg.next_link);
 	dg_graph_page_free(&pg);
 	return 0;
+}
+
+/* Sets *next (malloc'd) and *stop (no more pages wanted). */
+static int read_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text, char **next,
+		     int *stop, dg_strbuf *why)
+{
+	if (fn)
+		return read_tree_page(r, fn, ctx, text, next, stop, why);
+	*stop = r->probe;  /* a probe needs one page only */
+	return read_users_page(r, text, next, why);
 }
 
 /* Fetches every page of one stream and reads each (read_page; fn NULL:
