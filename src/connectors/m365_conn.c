@@ -6,7 +6,7 @@
 #include "entra_token.h"
 #include "m365_graph.h"
 
-#include "../net/bodypipe.h"
+#include "page_stream.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -29,17 +29,6 @@ typedef struct snap_line {
 	size_t len;
 } snap_line;
 
-/* The /users reader on the body pipe's thread: one reader per page. */
-typedef struct users_stream {
-	struct m365_run *r;
-	dg_bodypipe *pipe;
-	dg_graph_users_reader *ur;
-	size_t mark;          /* records in the list when the page began */
-	int failed;
-	dg_strbuf why;
-	char *next;           /* the page's nextLink after a good end */
-} users_stream;
-
 typedef struct m365_run {
 	const dg_profile *p;
 	dg_findings *out;
@@ -58,7 +47,7 @@ typedef struct m365_run {
 	snap_line *lines;
 	size_t nlines, lines_alloc;
 	dg_strbuf line;       /* the page being read, reused */
-	users_stream *stream; /* live /users pages read while they arrive, or NULL */
+	dg_page_stream *stream; /* live /users pages read while they arrive, or NULL */
 	/* group selection */
 	dg_arena *arena;
 	member *members;
@@ -159,22 +148,10 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
-static void stream_put(void *ctx, const char *data, size_t len)
-{
-	dg_bodypipe_put(ctx, data, len);
-}
-
-/* A retry after part of the page was read: the reader starts over. */
-static void stream_restart(void *ctx)
-{
-	dg_bodypipe_discard(ctx);
-	dg_bodypipe_begin(ctx);
-}
-
 /* GET one page into `res` (status 200), renewing the token when Graph
- * says it expired.  With `pipe`, a 200 answer's body goes to the pipe's
- * reader as it arrives instead. */
-static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_bodypipe *pipe)
+ * says it expired.  With `ps`, a 200 answer's body goes to the page
+ * stream's reader as it arrives instead. */
+static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	dg_http_request req = { 0 };
@@ -184,11 +161,8 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg
 	req.url = url;
 	req.headers = headers;
 	req.retry_safe = 1;
-	if (pipe) {
-		req.sink = stream_put;
-		req.sink_restart = stream_restart;
-		req.sink_ctx = pipe;
-	}
+	if (ps)
+		dg_page_stream_begin(ps, &req);
 	for (;;) {  /* res is reused: its body buffer grows once for all pages */
 		if ((rc = ensure_token(r, force)) != DG_OK)
 			return rc;
@@ -298,106 +272,57 @@ static void user_read(void *ctx, dg_dir_user *u)
 	apply_groups(r, u, r->res->users.arena);
 }
 
-/* ---- live /users pages read on a second thread (net/bodypipe.h) ---------- */
+/* ---- /users pages: one streaming reader, live or saved ------------------- */
 
-static void us_begin(void *ctx)
+static void *users_open(void *ctx)
 {
-	users_stream *us = ctx;
-	us->mark = us->r->res->users.nr;
-	us->failed = 0;
-	dg_strbuf_reset(&us->why);
-	us->ur = dg_graph_users_reader_new(&us->r->res->users, user_read, us->r);
+	m365_run *r = ctx;
+	return dg_graph_users_reader_new(&r->res->users, user_read, r);
 }
 
-static int us_feed(void *ctx, const char *buf, size_t len)
+static int users_feed(void *page, const char *buf, size_t len, dg_strbuf *why)
 {
-	users_stream *us = ctx;
-	if (dg_graph_users_feed(us->ur, buf, len, &us->why) < 0)
-		us->failed = 1;
-	return us->failed ? -1 : 0;
+	return dg_graph_users_feed(page, buf, len, why);
 }
 
-static int us_end(void *ctx)
+static int users_finish(void *ctx, void *page, char **next, dg_strbuf *why)
 {
-	users_stream *us = ctx;
-	int rc = us->failed ? -1 : dg_graph_users_finish(us->ur, &us->why);
-	us->r->res->entries_read += dg_graph_users_entries(us->ur);
-	if (rc == 0 && dg_graph_users_next_link(us->ur))
-		us->next = dg_xstrdup(dg_graph_users_next_link(us->ur));
-	dg_graph_users_reader_free(us->ur);
-	us->ur = NULL;
-	return rc;
+	m365_run *r = ctx;
+	if (dg_graph_users_finish(page, why) < 0)
+		return -1;
+	r->res->entries_read += dg_graph_users_entries(page);
+	if (dg_graph_users_next_link(page))
+		*next = dg_xstrdup(dg_graph_users_next_link(page));
+	return 0;
 }
 
-/* The page is read again (retry) or given up: its records go. */
-static void us_discard(void *ctx)
+static void users_close(void *page)
 {
-	users_stream *us = ctx;
-	dg_graph_users_reader_free(us->ur);
-	us->ur = NULL;
-	dg_dir_user_list_truncate(&us->r->res->users, us->mark);
+	dg_graph_users_reader_free(page);
 }
 
-static const dg_body_reader users_body_reader = { us_begin, us_feed, us_end, us_discard };
-
-/* NULL when no thread can be made: the pages are then read after they
- * arrived, on this thread. */
-static users_stream *stream_start(m365_run *r)
-{
-	users_stream *us = dg_xcalloc(1, sizeof *us);
-	us->r = r;
-	dg_strbuf_init(&us->why);
-	if (!(us->pipe = dg_bodypipe_start(&users_body_reader, us))) {
-		free(us);
-		return NULL;
-	}
-	return us;
-}
-
-static void stream_stop(users_stream *us)
-{
-	if (!us)
-		return;
-	dg_bodypipe_stop(us->pipe);
-	dg_strbuf_release(&us->why);
-	free(us->next);
-	free(us);
-}
+static const dg_page_reader users_reader = { users_open, users_feed, users_finish, users_close };
 
 /* One live /users page, read while it arrives.  Sets *next (malloc'd). */
 static dg_code stream_page(m365_run *r, const char *url, size_t idx, dg_http_response *res,
 			   char **next)
 {
-	users_stream *us = r->stream;
-	dg_code rc;
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_code rc = live_text(r, url, res, r->stream);
 
-	dg_bodypipe_begin(us->pipe);
-	rc = live_text(r, url, res, us->pipe);
-	if (rc != DG_OK) {
-		dg_bodypipe_discard(us->pipe);
-		return rc;
-	}
-	if (dg_bodypipe_finish(us->pipe) < 0)
-		return bad_page(r, url, "users", idx, us->why.buf);
-	*next = us->next;
-	us->next = NULL;
-	return DG_OK;
+	if (rc != DG_OK)
+		dg_page_stream_discard(r->stream);
+	else if (dg_page_stream_finish(r->stream, next, &why) < 0)
+		rc = bad_page(r, url, "users", idx, why.buf);
+	dg_strbuf_release(&why);
+	return rc;
 }
 
 /* A whole /users page (saved, or when no reader thread runs) through the
- * streaming reader, straight into the result: 999 users, no JSON tree. */
+ * same reader, straight into the result: 999 users, no JSON tree. */
 static int read_users_page(m365_run *r, const dg_strbuf *text, char **next, dg_strbuf *why)
 {
-	dg_graph_users_reader *ur = dg_graph_users_reader_new(&r->res->users, user_read, r);
-	int rc = dg_graph_users_feed(ur, text->buf, text->len, why);
-
-	if (!rc)
-		rc = dg_graph_users_finish(ur, why);
-	r->res->entries_read += dg_graph_users_entries(ur);
-	if (!rc && dg_graph_users_next_link(ur))
-		*next = dg_xstrdup(dg_graph_users_next_link(ur));
-	dg_graph_users_reader_free(ur);
-	return rc;
+	return dg_page_read_whole(&users_reader, r, text->buf, text->len, next, why);
 }
 
 /* A group page (small) as a tree, its "value" handed to fn. */
@@ -742,7 +667,7 @@ static dg_code snap_open(m365_run *r)
 
 static void run_release(m365_run *r)
 {
-	stream_stop(r->stream);
+	dg_page_stream_stop(r->stream);
 	if (r->have_client)
 		dg_entra_client_release(&r->entra);
 	dg_http_free(r->http);
@@ -766,8 +691,8 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 	r->arena = dg_arena_new();
 	res->users.arena = dg_arena_new();
 	rc = snapshot ? snap_open(r) : live_open(r);
-	if (rc == DG_OK && !snapshot && !r->rec)
-		r->stream = stream_start(r);  /* writing a snapshot needs whole pages */
+	if (rc == DG_OK && !snapshot && !r->rec)  /* writing a snapshot needs whole pages */
+		r->stream = dg_page_stream_start(&users_reader, r, &res->users);
 	if (rc == DG_OK)
 		rc = load_groups(r);
 	if (rc == DG_OK)
