@@ -6,6 +6,7 @@
 #include "../core/strbuf.h"
 #include "google_auth.h"
 #include "google_pages.h"
+#include "page_stream.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #define GOOGLE_API "https://admin.googleapis.com"
 #define DIR_PATH "/admin/directory/v1"
 #define SNAPSHOT_MAGIC "google-workspace-snapshot"
+#define USERS_LINE "{\"users\":null,\"page\":"  /* a users page's line, up to the page */
 #define MAX_PAGES 200000       /* 100 million users: a chain longer than that never ends */
 #define MAX_EMPTY_PAGES 10     /* empty pages in a row that still promise more */
 #define MAX_RENEWALS 3         /* token renewals for one request answered 401 */
@@ -40,6 +42,7 @@ typedef struct live {
 	FILE *snap;
 	dg_findings *f;
 	dg_google_feed feed;
+	dg_page_stream *stream;      /* users.list pages read while they arrive, or NULL */
 	const dg_progress *progress; /* NULL: nobody is watching */
 } live;
 
@@ -125,16 +128,19 @@ static dg_code gave_up_backing_off(live *l, const char *what, dg_error *err)
 }
 
 /* GET url; the body on HTTP 200 (and 404 when allowed, status in *status).
- * Backs off on rate limits, renews an expired token, and turns every other
- * failure into a finding plus err. */
+ * With `ps`, a 200 answer's body goes to the page stream's reader as it
+ * arrives instead.  Backs off on rate limits, renews an expired token, and
+ * turns every other failure into a finding plus err. */
 static dg_code api_get(live *l, const char *url, const char *what, int allow_404,
-		       dg_http_response *res, dg_error *err)
+		       dg_page_stream *ps, dg_http_response *res, dg_error *err)
 {
+	dg_http_request req = { .method = "GET", .url = url, .retry_safe = 1 };
 	int renewals = 0, backoffs = 0;
 	dg_code code;
 
+	if (ps)
+		dg_page_stream_begin(ps, &req);
 	for (;;) {
-		dg_http_request req = { .method = "GET", .url = url, .retry_safe = 1 };
 		/* renewed a minute early: a long run outlives Google's hour */
 		if (dg_oauth_token_expiring(&l->tok, time(NULL), 60) &&
 		    (code = renew_token(l, err)) != DG_OK)
@@ -172,13 +178,13 @@ static int write_page(FILE *fp, enum page_kind kind, const char *sel, const dg_s
 {
 	dg_strbuf line = DG_STRBUF_INIT;
 	int bad;
-	dg_strbuf_addf(&line, "{\"%s\":", kind_names[kind]);
 	if (kind == PAGE_USERS) {
-		dg_strbuf_adds(&line, "null");
+		dg_strbuf_adds(&line, USERS_LINE);
 	} else {
+		dg_strbuf_addf(&line, "{\"%s\":", kind_names[kind]);
 		dg_strbuf_add_json_str(&line, sel);
+		dg_strbuf_adds(&line, ",\"page\":");
 	}
-	dg_strbuf_adds(&line, ",\"page\":");
 	for (size_t i = 0; i < body->len; i++) {
 		char c = body->buf[i];
 		dg_strbuf_addch(&line, c == '\n' || c == '\r' ? ' ' : c);
@@ -213,39 +219,59 @@ static void write_header(FILE *fp, const dg_profile *p)
 
 /* ===== the live run ======================================================== */
 
+/* The page has been read (rc, why): progress, the snapshot line, or the
+ * finding when the answer was unusable. */
+static dg_code page_read(live *l, enum page_kind kind, size_t sel, int rc, const dg_strbuf *why,
+			 const dg_strbuf *body, const char *what, dg_error *err)
+{
+	if (rc == 0 && kind == PAGE_USERS && l->progress)
+		l->progress->fn(l->progress->ctx, l->feed.entries_read, 0);
+	if (rc == 0 && l->snap && write_page(l->snap, kind, sel < l->feed.ngroups
+					     ? l->feed.groups[sel].selection : NULL, body))
+		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
+	if (rc < 0) {
+		dg_finding *fd = dg_findings_add(l->f, "GOOGLE028", DG_SEV_ERROR, "/directory",
+						 "the Directory API's answer to %s is unusable: %s",
+						 what, why->buf);
+		dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
+				"rewrites answers); run again, and report it if it persists.");
+		return dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE028]", fd->message);
+	}
+	return DG_OK;
+}
+
+/* Reads a page received whole: users.list as a stream, group pages as a
+ * tree (they are small). */
 static dg_code feed_page(live *l, enum page_kind kind, size_t sel, const dg_http_response *res,
 			 char **next, const char *what, dg_error *err)
 {
 	dg_strbuf why = DG_STRBUF_INIT;
-	cJSON *page = dg_google_parse_object(res->body.buf, res->body.len, &why);
+	cJSON *page = NULL;
+	dg_code code;
 	int rc = -1;
 
-	if (page) {
+	if (kind == PAGE_USERS) {
+		rc = dg_google_feed_users_text(&l->feed, res->body.buf, res->body.len, next, &why);
+	} else if ((page = dg_google_parse_object(res->body.buf, res->body.len, &why))) {
 		if (kind == PAGE_LOOKUP)
 			rc = dg_google_feed_lookup(&l->feed, sel, page, next, &why);
-		else if (kind == PAGE_MEMBERS)
-			rc = dg_google_feed_members(&l->feed, sel, page, next, &why);
 		else
-			rc = dg_google_feed_users(&l->feed, page, next, &why);
-		cJSON_Delete(page);
+			rc = dg_google_feed_members(&l->feed, sel, page, next, &why);
 	}
-	if (rc == 0 && kind == PAGE_USERS && l->progress)
-		l->progress->fn(l->progress->ctx, l->feed.entries_read, 0);
-	if (rc == 0 && l->snap && write_page(l->snap, kind, sel < l->feed.ngroups
-					     ? l->feed.groups[sel].selection : NULL, &res->body)) {
-		dg_strbuf_release(&why);
-		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
-	}
-	if (rc < 0) {
-		dg_finding *fd = dg_findings_add(l->f, "GOOGLE028", DG_SEV_ERROR, "/directory",
-						 "the Directory API's answer to %s is unusable: %s",
-						 what, why.buf);
-		dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
-				"rewrites answers); run again, and report it if it persists.");
-		dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE028]", fd->message);
-	}
+	cJSON_Delete(page);
+	code = page_read(l, kind, sel, rc, &why, &res->body, what, err);
 	dg_strbuf_release(&why);
-	return rc < 0 ? DG_E_PROTOCOL : DG_OK;
+	return code;
+}
+
+/* A users.list page read while it arrived: the reader's verdict. */
+static dg_code streamed_page(live *l, char **next, const char *what, dg_error *err)
+{
+	dg_strbuf why = DG_STRBUF_INIT;
+	int rc = dg_page_stream_finish(l->stream, next, &why);
+	dg_code code = page_read(l, PAGE_USERS, 0, rc, &why, NULL, what, err);
+	dg_strbuf_release(&why);
+	return code;
 }
 
 static dg_code endless(live *l, const char *what, size_t pages, dg_error *err)
@@ -278,6 +304,9 @@ static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char 
 	char *token = NULL, *next = NULL;
 	size_t pages = 0, empty = 0, before;
 	dg_code code = DG_OK;
+	/* users.list pages are read while they arrive (not while a snapshot,
+	 * which needs each page whole, is written) */
+	dg_page_stream *ps = kind == PAGE_USERS ? l->stream : NULL;
 
 	for (;;) {
 		dg_strbuf_reset(&url);
@@ -287,8 +316,13 @@ static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char 
 			dg_http_add_escaped(&url, token);
 		}
 		before = fed(l, kind, sel);
-		if ((code = api_get(l, url.buf, what, 0, &res, err)) != DG_OK ||
-		    (code = feed_page(l, kind, sel, &res, &next, what, err)) != DG_OK)
+		if (ps && (code = api_get(l, url.buf, what, 0, ps, &res, err)) != DG_OK)
+			dg_page_stream_discard(ps);
+		else if (ps)
+			code = streamed_page(l, &next, what, err);
+		else if ((code = api_get(l, url.buf, what, 0, NULL, &res, err)) == DG_OK)
+			code = feed_page(l, kind, sel, &res, &next, what, err);
+		if (code != DG_OK)
 			break;
 		pages++;
 		if (!next)
@@ -329,7 +363,7 @@ static dg_code lookup_group(live *l, size_t sel, dg_error *err)
 		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups/", l->api);
 		add_path_segment(&url, name);
 		dg_strbuf_adds(&url, "?fields=id,email,name,aliases");
-		code = api_get(l, url.buf, what.buf, 1, &res, err);
+		code = api_get(l, url.buf, what.buf, 1, NULL, &res, err);
 		if (code == DG_OK && res.status == 200)
 			code = feed_page(l, PAGE_LOOKUP, sel, &res, NULL, what.buf, err);
 	} else {
@@ -385,6 +419,31 @@ static dg_code fetch_users(live *l, dg_error *err)
 	return code;
 }
 
+/* users.list pages through the streaming reader (page_stream.h). */
+static void *users_open(void *ctx)
+{
+	live *l = ctx;
+	return dg_google_users_reader_new(&l->feed);
+}
+
+static int users_feed(void *page, const char *buf, size_t len, dg_strbuf *why)
+{
+	return dg_google_users_feed(page, buf, len, why);
+}
+
+static int users_finish(void *ctx, void *page, char **next, dg_strbuf *why)
+{
+	(void)ctx;
+	return dg_google_users_finish(page, next, why);
+}
+
+static void users_close(void *page)
+{
+	dg_google_users_reader_free(page);
+}
+
+static const dg_page_reader users_reader = { users_open, users_feed, users_finish, users_close };
+
 static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error *err)
 {
 	dg_http_opts o = { 0 };
@@ -418,6 +477,8 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 
 static void live_close(live *l)
 {
+	dg_page_stream_stop(l->stream);  /* first: its thread reads into the feed */
+	l->stream = NULL;
 	dg_oauth_token_release(&l->tok);
 	dg_google_key_free(&l->key);
 	dg_google_feed_release(&l->feed);
@@ -483,6 +544,8 @@ static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progre
 
 	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
 	l.snap = fp;
+	if (code == DG_OK && !fp)
+		l.stream = dg_page_stream_start(&users_reader, &l, users);
 	l.progress = progress && progress->fn ? progress : NULL;
 	if (l.g->tls.accept_all_certificates == 1) /* said by every run, not only check */
 		dg_findings_add(f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
@@ -602,6 +665,36 @@ static size_t selection_index(const snap_reader *r, const cJSON *sel)
 	return (size_t)-1;
 }
 
+/* A users.list page of the snapshot, as text: the same reader as live.
+ * `what` starts the message when the page is refused. */
+static dg_code snap_users_page(snap_reader *r, const char *what, const char *text, size_t len,
+			       dg_error *err)
+{
+	dg_strbuf why = DG_STRBUF_INIT;
+	char *next = NULL;
+	dg_code code = DG_OK;
+
+	r->seen_users = 1;
+	if (dg_google_feed_users_text(&r->feed, text, len, &next, &why) < 0)
+		code = snap_fail(r, err, "%s%s", what, why.buf);
+	else if (r->progress)
+		r->progress->fn(r->progress->ctx, r->feed.entries_read, 0);
+	free(next);
+	dg_strbuf_release(&why);
+	return code;
+}
+
+/* A users page given as a tree (a line not written as write_page writes
+ * it, a page saved by hand): read from its compact text. */
+static dg_code snap_users_tree(snap_reader *r, const char *what, const cJSON *page,
+			       dg_error *err)
+{
+	char *text = cJSON_PrintUnformatted(page);
+	dg_code code = snap_users_page(r, what, text ? text : "", text ? strlen(text) : 0, err);
+	free(text);
+	return code;
+}
+
 static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
 {
 	const cJSON *page = cJSON_GetObjectItemCaseSensitive(line, "page");
@@ -625,10 +718,8 @@ static dg_code snap_line(snap_reader *r, const cJSON *line, dg_error *err)
 		rc = lookup ? dg_google_feed_lookup(&r->feed, sel, page, NULL, &why)
 			    : dg_google_feed_members(&r->feed, sel, page, NULL, &why);
 	} else if (cJSON_GetObjectItemCaseSensitive(line, "users")) {
-		r->seen_users = 1;
-		rc = dg_google_feed_users(&r->feed, page, NULL, &why);
-		if (rc == 0 && r->progress)
-			r->progress->fn(r->progress->ctx, r->feed.entries_read, 0);
+		dg_strbuf_release(&why);
+		return snap_users_tree(r, "", page, err);
 	} else {
 		return snap_fail(r, err, "a line that is neither a lookup, members nor users "
 				 "page");
@@ -651,6 +742,13 @@ static dg_code snap_text_line(snap_reader *r, const char *s, size_t n, dg_error 
 	if (!n) {
 		dg_strbuf_release(&why);
 		return DG_OK;
+	}
+	/* A users page as write_page wrote it: streamed, not made a tree. */
+	if (r->seen_header && n > strlen(USERS_LINE) && !memcmp(s, USERS_LINE, strlen(USERS_LINE)) &&
+	    s[n - 1] == '}') {
+		dg_strbuf_release(&why);
+		return snap_users_page(r, "", s + strlen(USERS_LINE), n - strlen(USERS_LINE) - 1,
+				       err);
 	}
 	if (!(line = dg_google_parse_object(s, n, &why))) {
 		code = snap_fail(r, err, "%s", why.buf);
@@ -713,15 +811,11 @@ static dg_code plain_pages(snap_reader *r, const char *text, size_t len, dg_erro
 		code = snap_fail(r, err, "saved users.list pages hold no group members, so "
 				 "/directory/filters/groups cannot be evaluated from them");
 	} else if (cJSON_IsObject(root)) {
-		if (dg_google_feed_users(&r->feed, root, NULL, &why) < 0)
-			code = snap_fail(r, err, "users.list page: %s", why.buf);
+		code = snap_users_tree(r, "users.list page: ", root, err);
 	} else if (cJSON_IsArray(root)) {
-		cJSON_ArrayForEach(page, root) {
-			if (dg_google_feed_users(&r->feed, page, NULL, &why) < 0) {
-				code = snap_fail(r, err, "users.list page: %s", why.buf);
+		cJSON_ArrayForEach(page, root)
+			if ((code = snap_users_tree(r, "users.list page: ", page, err)) != DG_OK)
 				break;
-			}
-		}
 	} else {
 		code = snap_fail(r, err, "saved Admin SDK pages must be a users.list page or an "
 				 "array of them");
@@ -831,7 +925,7 @@ static dg_code probe_api(live *l, dg_error *err)
 		dg_http_add_escaped(&url, l->g->domain);
 	}
 	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
-	code = api_get(l, url.buf, "a one-user listing", 0, &res, err);
+	code = api_get(l, url.buf, "a one-user listing", 0, NULL, &res, err);
 	if (code == DG_OK)
 		dg_findings_add(l->f, "GOOGLE024", DG_SEV_INFO, "/directory",
 				"the Directory API at %s answers and lists users for %s", api,

@@ -2,7 +2,9 @@
 #include "google_pages.h"
 
 #include "../core/jsonpos.h"
+#include "../core/jsonstream.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -261,39 +263,6 @@ static void push_mail(dg_google_feed *f, dg_dir_user *u, const char *s)
 		dg_strlist_push(&u->mails, s);
 }
 
-static int bool_field(const cJSON *o, const char *key, int *out, dg_strbuf *why)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	*out = 0;
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (!cJSON_IsBool(v)) {
-		dg_strbuf_addf(why, "\"%s\" is not true or false", key);
-		return -1;
-	}
-	*out = cJSON_IsTrue(v);
-	return 0;
-}
-
-static const char *full_name(const cJSON *user, dg_strbuf *tmp)
-{
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(user, "name");
-	const cJSON *full = cJSON_GetObjectItemCaseSensitive(name, "fullName");
-	const cJSON *given = cJSON_GetObjectItemCaseSensitive(name, "givenName");
-	const cJSON *family = cJSON_GetObjectItemCaseSensitive(name, "familyName");
-	if (cJSON_IsString(full) && *full->valuestring)
-		return full->valuestring;
-	dg_strbuf_reset(tmp);
-	if (cJSON_IsString(given))
-		dg_strbuf_adds(tmp, given->valuestring);
-	if (cJSON_IsString(family) && *family->valuestring) {
-		if (tmp->len)
-			dg_strbuf_addch(tmp, ' ');
-		dg_strbuf_adds(tmp, family->valuestring);
-	}
-	return tmp->len ? tmp->buf : NULL;
-}
-
 static void select_groups(dg_google_feed *f, dg_dir_user *u, const char *id, const char *mail)
 {
 	char *lower;
@@ -311,75 +280,369 @@ static void select_groups(dg_google_feed *f, dg_dir_user *u, const char *id, con
 	free(lower);
 }
 
-static int feed_user(dg_google_feed *f, const cJSON *user, size_t i, dg_strbuf *tmp,
-		     dg_strbuf *why)
-{
-	const char *id, *mail;
-	const cJSON *aliases, *a;
+/* ---- users.list pages as a stream ------------------------------------------
+ *
+ * Paths: the page object (depth 0) -> "users" array (1) -> one user object
+ * (2) -> its members (3) -> aliases items / name's members (4).  The first
+ * occurrence of a key counts, as with cJSON; a user's values are checked
+ * in the order they appear. */
+
+enum user_field { U_ID, U_MAIL, U_FULL, U_GIVEN, U_FAMILY, U_STRINGS, U_ALIASES = U_STRINGS,
+		  U_SUSPENDED, U_ARCHIVED, U_NAME, U_COUNT };
+static const char *const user_keys[U_COUNT] = {
+	"id", "primaryEmail", "fullName", "givenName", "familyName",
+	"aliases", "suspended", "archived", "name",
+};
+#define NO_TEXT ((size_t)-1)
+
+/* The user object being read: its strings back to back in `text`. */
+typedef struct user_draft {
+	int active;                   /* inside an element of "users" */
+	unsigned seen;                /* bit per user_field: first occurrence taken */
+	size_t str[U_STRINGS];        /* offsets into text, or NO_TEXT */
+	size_t *alias;                /* offsets of non-empty aliases */
+	size_t nalias, aalias;
 	int suspended, archived;
+	int in_aliases, in_name;      /* inside the first "aliases" array / "name" object */
+	dg_strbuf text;
+} user_draft;
+
+struct dg_google_users_reader {
+	dg_google_feed *f;
+	dg_jsonstream *js;
+	int root_object, users_seen, in_users, next_seen;
+	char *next;                   /* nextPageToken, when non-empty */
+	size_t page;                  /* this page's number among the user pages */
+	/* this page's share of the feed's counts, added by finish */
+	size_t entries, suspended, archived;
+	dg_strlist suspended_names, archived_names;
+	dg_strbuf refusal;            /* why the page's shape is wrong */
+	dg_strbuf tmp;
+	user_draft u;
+};
+
+/* cJSON ends strings at a NUL; so does this reader, for the same records. */
+static size_t cstr_len(const char *s, size_t len)
+{
+	const char *nul = memchr(s, '\0', len);
+	return nul ? (size_t)(nul - s) : len;
+}
+
+static size_t draft_text(user_draft *d, const char *s, size_t len)
+{
+	size_t off = d->text.len;
+	dg_strbuf_add(&d->text, s, cstr_len(s, len));
+	dg_strbuf_addch(&d->text, '\0');
+	return off;
+}
+
+static const char *draft_str(const user_draft *d, enum user_field f)
+{
+	return d->str[f] == NO_TEXT ? NULL : d->text.buf + d->str[f];
+}
+
+static void draft_begin(user_draft *d)
+{
+	d->active = 1;
+	d->seen = 0;
+	for (size_t i = 0; i < U_STRINGS; i++)
+		d->str[i] = NO_TEXT;
+	d->nalias = 0;
+	d->suspended = d->archived = 0;
+	d->in_aliases = d->in_name = 0;
+	dg_strbuf_reset(&d->text);
+}
+
+static int refuse(dg_google_users_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int refuse(dg_google_users_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&r->refusal, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* name.fullName, else "givenName familyName" (either may be missing). */
+static const char *draft_full_name(const user_draft *d, dg_strbuf *tmp)
+{
+	const char *full = draft_str(d, U_FULL), *given = draft_str(d, U_GIVEN);
+	const char *family = draft_str(d, U_FAMILY);
+	if (full && *full)
+		return full;
+	dg_strbuf_reset(tmp);
+	if (given)
+		dg_strbuf_adds(tmp, given);
+	if (family && *family) {
+		if (tmp->len)
+			dg_strbuf_addch(tmp, ' ');
+		dg_strbuf_adds(tmp, family);
+	}
+	return tmp->len ? tmp->buf : NULL;
+}
+
+static void note_name(dg_strlist *names, size_t feed_has, const char *entry)
+{
+	if (feed_has + names->nr < DG_GOOGLE_NAMES_SHOWN)
+		dg_strlist_push(names, entry);
+}
+
+/* The user object ended: its record.  MailStore's user name is the
+ * primary e-mail; a user without one is shown by id (or position). */
+static void draft_commit(dg_google_users_reader *r)
+{
+	dg_google_feed *f = r->f;
+	user_draft *d = &r->u;
+	const char *id = draft_str(d, U_ID), *mail = draft_str(d, U_MAIL);
 	dg_dir_user *u;
 
-	if (!cJSON_IsObject(user)) {
-		dg_strbuf_addf(why, "user %zu is not an object", i + 1);
-		return -1;
-	}
-	if (opt_string(user, "id", &id, why) < 0 || opt_string(user, "primaryEmail", &mail, why) < 0 ||
-	    opt_array(user, "aliases", &aliases, why) < 0 ||
-	    bool_field(user, "suspended", &suspended, why) < 0 ||
-	    bool_field(user, "archived", &archived, why) < 0) {
-		dg_strbuf_addf(why, " (user %zu)", i + 1);
-		return -1;
-	}
-	if (mail)
+	d->active = 0;
+	if (mail) {
 		u = dg_dir_user_list_add(f->users, mail);
-	else if (id)
+	} else if (id) {
 		u = dg_dir_user_list_add(f->users, id);
-	else {
-		dg_strbuf_reset(tmp);
-		dg_strbuf_addf(tmp, "(user %zu of users page %zu)", i + 1, f->user_pages);
-		u = dg_dir_user_list_add(f->users, tmp->buf);
+	} else {
+		dg_strbuf_reset(&r->tmp);
+		dg_strbuf_addf(&r->tmp, "(user %zu of users page %zu)", r->entries + 1, r->page);
+		u = dg_dir_user_list_add(f->users, r->tmp.buf);
 	}
-	u->name_value = keep(f, mail); /* MailStore's user name: the primary e-mail */
-	u->full_name = keep(f, full_name(user, tmp));
+	u->name_value = keep(f, mail);
+	u->full_name = keep(f, draft_full_name(d, &r->tmp));
 	if (mail && *mail)
 		push_mail(f, u, mail);
-	cJSON_ArrayForEach(a, aliases)
-		if (cJSON_IsString(a) && *a->valuestring)
-			push_mail(f, u, a->valuestring);
-	u->disabled = suspended;
-	u->archived = archived;
-	f->suspended += suspended;
-	f->archived += archived;
-	if (suspended && f->suspended_names.nr < DG_GOOGLE_NAMES_SHOWN)
-		dg_strlist_push(&f->suspended_names, u->entry);
-	if (archived && f->archived_names.nr < DG_GOOGLE_NAMES_SHOWN)
-		dg_strlist_push(&f->archived_names, u->entry);
+	for (size_t i = 0; i < d->nalias; i++)
+		push_mail(f, u, d->text.buf + d->alias[i]);
+	u->disabled = d->suspended;
+	u->archived = d->archived;
+	r->suspended += d->suspended;
+	r->archived += d->archived;
+	if (d->suspended)
+		note_name(&r->suspended_names, f->suspended_names.nr, u->entry);
+	if (d->archived)
+		note_name(&r->archived_names, f->archived_names.nr, u->entry);
 	select_groups(f, u, id, mail);
-	f->entries_read++;
+	r->entries++;
+}
+
+static int field_of(const char *key)
+{
+	for (int f = 0; f < U_COUNT; f++)
+		if (!strcmp(key, user_keys[f]))
+			return f;
+	return -1;
+}
+
+/* A value directly in the user object (depth 3). */
+static int user_member(dg_google_users_reader *r, const char *key, const dg_js_event *ev)
+{
+	user_draft *d = &r->u;
+	size_t i = r->entries + 1;
+	int f;
+
+	if (ev->type == DG_JS_ARRAY_END || ev->type == DG_JS_OBJECT_END) {
+		d->in_aliases = d->in_name = 0;  /* the array (or object) in this member ended */
+		return 0;
+	}
+	f = field_of(key);
+	if (f < 0 || (f >= U_FULL && f <= U_FAMILY) || (d->seen & (1u << f)))
+		return 0;  /* not a user member dirgate reads (the name parts are in "name") */
+	d->seen |= 1u << f;
+	if (ev->type == DG_JS_NULL)
+		return 0;
+	switch (f) {
+	case U_ID:
+	case U_MAIL:
+		if (ev->type != DG_JS_STRING)
+			return refuse(r, "\"%s\" is not a string (user %zu)", key, i);
+		d->str[f] = draft_text(d, ev->str, ev->len);
+		return 0;
+	case U_ALIASES:
+		if (ev->type != DG_JS_ARRAY_START)
+			return refuse(r, "\"aliases\" is not an array (user %zu)", i);
+		d->in_aliases = 1;
+		return 0;
+	case U_SUSPENDED:
+	case U_ARCHIVED:
+		if (ev->type != DG_JS_BOOL)
+			return refuse(r, "\"%s\" is not true or false (user %zu)", key, i);
+		*(f == U_SUSPENDED ? &d->suspended : &d->archived) = ev->boolean;
+		return 0;
+	default: /* U_NAME: an object is read, anything else means no name */
+		d->in_name = ev->type == DG_JS_OBJECT_START;
+		return 0;
+	}
+}
+
+/* Inside the user's first "aliases" array or "name" object (depth 4). */
+static void user_detail(user_draft *d, const char *key, const dg_js_event *ev)
+{
+	int f;
+	if (d->in_aliases) {  /* non-empty strings are addresses; anything else is skipped */
+		if (ev->type == DG_JS_STRING && cstr_len(ev->str, ev->len)) {
+			DG_ALLOC_GROW(d->alias, d->nalias + 1, d->aalias);
+			d->alias[d->nalias++] = draft_text(d, ev->str, ev->len);
+		}
+		return;
+	}
+	f = field_of(key);
+	if (f < U_FULL || f > U_FAMILY || (d->seen & (1u << f)))
+		return;
+	d->seen |= 1u << f;  /* the first one counts, string or not */
+	if (ev->type == DG_JS_STRING)
+		d->str[f] = draft_text(d, ev->str, ev->len);
+}
+
+/* An event inside one element of "users" (depth >= 2). */
+static int element_event(dg_google_users_reader *r, const dg_jsonstream *js,
+			 const dg_js_event *ev)
+{
+	user_draft *d = &r->u;
+	size_t depth = dg_jsonstream_depth(js);
+
+	if (depth == 2) {  /* the element itself */
+		if (ev->type == DG_JS_OBJECT_START)
+			draft_begin(d);
+		else if (ev->type == DG_JS_OBJECT_END)
+			draft_commit(r);
+		else
+			return refuse(r, "user %zu is not an object", r->entries + 1);
+		return 0;
+	}
+	if (depth == 3)
+		return user_member(r, dg_jsonstream_frame(js, 2)->key, ev);
+	if (depth == 4 && (d->in_aliases || d->in_name) &&
+	    dg_jsonstream_frame(js, 3)->is_array == d->in_aliases)
+		user_detail(d, dg_jsonstream_frame(js, 3)->key, ev);
 	return 0;
 }
 
-int dg_google_feed_users(dg_google_feed *f, const cJSON *page, char **next, dg_strbuf *why)
+/* A member of the page object (depth 1): "users" and "nextPageToken". */
+static int page_member(dg_google_users_reader *r, const char *key, const dg_js_event *ev)
 {
-	const cJSON *users, *user;
-	dg_strbuf tmp = DG_STRBUF_INIT;
-	size_t i = 0;
-	int rc = 0;
+	if (ev->type == DG_JS_ARRAY_END || ev->type == DG_JS_OBJECT_END) {
+		r->in_users = 0;
+		return 0;
+	}
+	if (!strcmp(key, "users") && !r->users_seen) {
+		r->users_seen = 1;
+		if (ev->type == DG_JS_ARRAY_START)
+			r->in_users = 1;
+		else if (ev->type != DG_JS_NULL)
+			return refuse(r, "\"users\" is not an array");
+	} else if (!strcmp(key, "nextPageToken") && !r->next_seen) {
+		r->next_seen = 1;
+		if (ev->type == DG_JS_STRING && cstr_len(ev->str, ev->len))
+			r->next = dg_xstrndup(ev->str, cstr_len(ev->str, ev->len));
+		else if (ev->type != DG_JS_STRING && ev->type != DG_JS_NULL)
+			return refuse(r, "\"nextPageToken\" is not a string");
+	}
+	return 0;
+}
+
+static int users_event(void *ctx, const dg_jsonstream *js, const dg_js_event *ev)
+{
+	dg_google_users_reader *r = ctx;
+	size_t depth = dg_jsonstream_depth(js);
+
+	if (depth == 0) {
+		if (ev->type != DG_JS_OBJECT_START && ev->type != DG_JS_OBJECT_END)
+			return refuse(r, "the page is not a JSON object");
+		r->root_object = 1;
+		return 0;
+	}
+	if (depth == 1)
+		return page_member(r, dg_jsonstream_frame(js, 0)->key, ev);
+	return r->in_users ? element_event(r, js, ev) : 0;
+}
+
+dg_google_users_reader *dg_google_users_reader_new(dg_google_feed *f)
+{
+	dg_google_users_reader *r = dg_xcalloc(1, sizeof *r);
+	r->f = f;
+	r->page = f->user_pages + 1;
+	r->js = dg_jsonstream_new(users_event, r);
+	dg_strbuf_init(&r->refusal);
+	dg_strbuf_init(&r->tmp);
+	dg_strbuf_init(&r->u.text);
+	return r;
+}
+
+void dg_google_users_reader_free(dg_google_users_reader *r)
+{
+	if (!r)
+		return;
+	dg_jsonstream_free(r->js);
+	free(r->next);
+	dg_strlist_clear(&r->suspended_names);
+	dg_strlist_clear(&r->archived_names);
+	dg_strbuf_release(&r->refusal);
+	dg_strbuf_release(&r->tmp);
+	free(r->u.alias);
+	dg_strbuf_release(&r->u.text);
+	free(r);
+}
+
+/* The page's own reason when the reader stopped, else the syntax error. */
+static int users_failed(dg_google_users_reader *r, dg_strbuf *why)
+{
+	if (r->refusal.len) {
+		dg_strbuf_reset(why);
+		dg_strbuf_adds(why, r->refusal.buf);
+	}
+	return -1;
+}
+
+int dg_google_users_feed(dg_google_users_reader *r, const char *buf, size_t len, dg_strbuf *why)
+{
+	return dg_jsonstream_feed(r->js, buf, len, why) < 0 ? users_failed(r, why) : 0;
+}
+
+static void move_names(dg_strlist *into, dg_strlist *from)
+{
+	for (size_t i = 0; i < from->nr; i++)
+		dg_strlist_push_owned(into, from->items[i]);
+	from->nr = 0;
+}
+
+int dg_google_users_finish(dg_google_users_reader *r, char **next, dg_strbuf *why)
+{
+	dg_google_feed *f = r->f;
 
 	if (next)
 		*next = NULL;
-	if (!cJSON_IsObject(page)) {
+	if (dg_jsonstream_finish(r->js, why) < 0)
+		return users_failed(r, why);
+	if (!r->root_object) {
 		dg_strbuf_adds(why, "the page is not a JSON object");
 		return -1;
 	}
 	f->user_pages++;
-	if (opt_array(page, "users", &users, why) < 0)
-		return -1;
-	cJSON_ArrayForEach(user, users)
-		if ((rc = feed_user(f, user, i++, &tmp, why)) < 0)
-			break;
-	dg_strbuf_release(&tmp);
-	return rc < 0 ? -1 : next_token(page, next, why);
+	f->entries_read += r->entries;
+	f->suspended += r->suspended;
+	f->archived += r->archived;
+	move_names(&f->suspended_names, &r->suspended_names);
+	move_names(&f->archived_names, &r->archived_names);
+	if (next) {
+		*next = r->next;
+		r->next = NULL;
+	}
+	return 0;
+}
+
+int dg_google_feed_users_text(dg_google_feed *f, const char *text, size_t len, char **next,
+			      dg_strbuf *why)
+{
+	dg_google_users_reader *r = dg_google_users_reader_new(f);
+	int rc = dg_google_users_feed(r, text, len, why);
+
+	if (next)
+		*next = NULL;
+	if (rc == 0)
+		rc = dg_google_users_finish(r, next, why);
+	dg_google_users_reader_free(r);
+	return rc;
 }
 
 int dg_google_api_error(const char *body, size_t len, dg_strbuf *reason, dg_strbuf *message)

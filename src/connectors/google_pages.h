@@ -58,13 +58,35 @@ void dg_google_feed_release(dg_google_feed *f);
  * nextPageToken (malloc'd) or NULL on the last page.
  *  - lookup: a groups.list page (query name='...') or one group resource
  *    (groups.get by e-mail) for groups[sel];
- *  - members: a members.list page of groups[sel];
- *  - users: a users.list page. */
+ *  - members: a members.list page of groups[sel]. */
 int dg_google_feed_lookup(dg_google_feed *f, size_t sel, const cJSON *page, char **next,
 			  dg_strbuf *why);
 int dg_google_feed_members(dg_google_feed *f, size_t sel, const cJSON *page, char **next,
 			   dg_strbuf *why);
-int dg_google_feed_users(dg_google_feed *f, const cJSON *page, char **next, dg_strbuf *why);
+
+/* A users.list page read as a stream, in pieces of any size (no JSON tree:
+ * pages of 500 users arrive while they are read).  Each element of
+ * "users" becomes a record in the feed's list as soon as it ends: entry =
+ * primaryEmail (else id, else its position), name = primaryEmail, full
+ * name = name.fullName (else givenName familyName), e-mail addresses =
+ * primaryEmail then aliases, suspended and archived as such, the selected
+ * groups it belongs to.  Refused with a reason: not JSON, not an object,
+ * "users" not an array, an element not an object, a wrong type for id,
+ * primaryEmail, aliases, suspended, archived or nextPageToken.  The page's
+ * counts (users read, suspended, archived) reach the feed only when finish
+ * succeeds; its records stay in the list whatever happens (the caller
+ * truncates the list when it gives the page up). */
+typedef struct dg_google_users_reader dg_google_users_reader;
+
+dg_google_users_reader *dg_google_users_reader_new(dg_google_feed *f);
+void dg_google_users_reader_free(dg_google_users_reader *r);
+int dg_google_users_feed(dg_google_users_reader *r, const char *buf, size_t len, dg_strbuf *why);
+/* The page ended: 0 with *next = nextPageToken (malloc'd) or NULL on the
+ * last page (next may be NULL); -1 with the reason in `why`. */
+int dg_google_users_finish(dg_google_users_reader *r, char **next, dg_strbuf *why);
+/* A whole page in one piece (saved pages): new, feed, finish, free. */
+int dg_google_feed_users_text(dg_google_feed *f, const char *text, size_t len, char **next,
+			      dg_strbuf *why);
 
 /* Parses `len` bytes of JSON text into an object, or NULL with `why`
  * (where the syntax breaks). */

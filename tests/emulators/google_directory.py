@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import socketserver
 import ssl
 import subprocess
@@ -264,6 +265,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send(*google_error(405, "methodNotAllowed", "Method not allowed"))
 
     do_DELETE = do_PATCH = do_PUT
+
+
+def cut_off(h, raw):
+    """A 200 answer that promises the whole page and stops half-way: the
+    connection drops mid-body, as when a proxy or the network gives up."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json; charset=UTF-8")
+    h.send_header("Content-Length", str(len(raw)))
+    h.end_headers()
+    h.wfile.write(raw[:len(raw) // 2])
+    h.wfile.flush()
+    h.close_connection = True
+    h.connection.shutdown(socket.SHUT_RDWR)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -597,7 +611,8 @@ class GoogleEmulator:
         endless = self.faults.get("endless")
         key = (dom, off, limit, self.one(query, "fields"))
         cached = self.page_cache.get(key)
-        if cached is not None and not endless and not self.faults.get("malformed"):
+        if cached is not None and not endless and not self.faults.get("malformed") \
+                and not self.faults.get("cut"):
             return h._send(200, None, raw=cached)
         page = users[off:off + limit]
         body = {"kind": "admin#directory#users", "etag": '"list"', "users": page}
@@ -613,6 +628,8 @@ class GoogleEmulator:
         raw = json.dumps(body, indent=1).encode()
         if not endless:
             self.page_cache[key] = raw
+        if self.take_fault("cut"):
+            return cut_off(h, raw)
         h._send(200, None, raw=raw)
 
     def group_by_key(self, key):

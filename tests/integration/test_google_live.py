@@ -264,6 +264,8 @@ def test_faults(g, tmp):
     same("503 x2 (retried)", unavailable=2)
     same("429 with Retry-After", too_many=1)
     same("dropped connection", drop=1)
+    # read while it arrives: the users of the first half must not stay twice
+    same("users page cut off mid-answer (read again from its start)", cut=1)
     g.faults["slow"] = 0.05
     calls = len(g.requests)
     took = same("slow answers (50 ms each)")

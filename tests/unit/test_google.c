@@ -25,10 +25,7 @@ static cJSON *J(const char *s)
 
 static int feed_users(dg_google_feed *f, const char *page, char **next, dg_strbuf *why)
 {
-	cJSON *c = J(page);
-	int rc = dg_google_feed_users(f, c, next, why);
-	cJSON_Delete(c);
-	return rc;
+	return dg_google_feed_users_text(f, page, strlen(page), next, why);
 }
 
 static void test_users_page(void)
@@ -98,6 +95,103 @@ static void test_users_page_shape(void)
 	expect_bad_page("{\"users\": [{\"primaryEmail\": 5}]}", "\"primaryEmail\" is not a string");
 	expect_bad_page("{\"users\": [{\"suspended\": \"yes\"}]}", "\"suspended\" is not true or false");
 	expect_bad_page("{\"nextPageToken\": 7}", "\"nextPageToken\" is not a string");
+	expect_bad_page("{\"users\": [{}, {\"aliases\": \"x\"}]}", "\"aliases\" is not an array (user 2)");
+	expect_bad_page("{\"users\": [{\"id\": 5}]}", "\"id\" is not a string (user 1)");
+	expect_bad_page("[]", "the page is not a JSON object");
+	expect_bad_page("{\"users\": [", "not valid JSON");
+}
+
+/* However the page arrives in pieces, the stream reader finds the same
+ * users; a page given up before its end adds nothing to the counts. */
+static void test_users_stream(void)
+{
+	static const char page[] =
+		"{\"kind\": \"admin#directory#users\", \"users\": ["
+		"{\"id\": \"1\", \"primaryEmail\": \"ann@example.com\", \"name\": {\"fullName\": "
+		"\"Ann \\u00c5berg\"}, \"aliases\": [\"a1@example.com\", \"\", 5, \"a2@example.com\"]},"
+		"{\"id\": \"2\", \"primaryEmail\": \"bob@example.com\", \"suspended\": true},"
+		"{\"id\": \"3\", \"primaryEmail\": \"cy@example.com\", \"archived\": true}],"
+		"\"nextPageToken\": \"t2\"}";
+	size_t len = strlen(page);
+	int all_same = 1;
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+		dg_strbuf why = DG_STRBUF_INIT;
+		dg_google_feed f;
+		dg_google_users_reader *r;
+		char *next = NULL;
+		int rc;
+
+		dg_google_feed_init(&f, NULL, &l);
+		r = dg_google_users_reader_new(&f);
+		rc = dg_google_users_feed(r, page, cut, &why) ||
+		     dg_google_users_feed(r, page + cut, len - cut, &why) ||
+		     dg_google_users_finish(r, &next, &why);
+		all_same &= rc == 0 && l.nr == 3 && f.entries_read == 3 && f.suspended == 1 &&
+			    f.archived == 1 && next && !strcmp(next, "t2") &&
+			    !strcmp(l.items[0].full_name, "Ann \xc3\x85" "berg") &&
+			    l.items[0].mails.nr == 3 && !strcmp(l.items[0].mails.items[2], "a2@example.com");
+		free(next);
+		dg_google_users_reader_free(r);
+		dg_google_feed_release(&f);
+		dg_dir_user_list_clear(&l);
+		dg_strbuf_release(&why);
+	}
+	CHECK(all_same);
+
+	/* cut off after two users: records were made, the counts stay 0 */
+	{
+		dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+		dg_strbuf why = DG_STRBUF_INIT;
+		dg_google_feed f;
+		dg_google_users_reader *r;
+		const char *third = strstr(page, "{\"id\": \"3\"");
+
+		dg_google_feed_init(&f, NULL, &l);
+		r = dg_google_users_reader_new(&f);
+		CHECK_INT(dg_google_users_feed(r, page, (size_t)(third - page), &why), 0);
+		CHECK_INT(l.nr, 2);
+		dg_google_users_reader_free(r);
+		CHECK_INT(f.entries_read, 0);
+		CHECK_INT(f.suspended, 0);
+		CHECK_INT(f.suspended_names.nr, 0);
+		dg_google_feed_release(&f);
+		dg_dir_user_list_clear(&l);
+		dg_strbuf_release(&why);
+	}
+}
+
+/* As with cJSON, the first of two equal keys counts, whatever its type. */
+static void test_users_first_key(void)
+{
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_google_feed f;
+	dg_strbuf why = DG_STRBUF_INIT;
+	char *next = NULL;
+
+	dg_google_feed_init(&f, NULL, &l);
+	CHECK_INT(feed_users(&f, "{\"users\": [{\"primaryEmail\": \"a@example.com\", "
+			     "\"primaryEmail\": 5, \"name\": {\"fullName\": 1, \"fullName\": \"X\", "
+			     "\"givenName\": \"G\"}, \"name\": {\"fullName\": \"Y\"}, "
+			     "\"suspended\": false, \"suspended\": \"yes\"}], "
+			     "\"users\": 7, \"nextPageToken\": null, \"nextPageToken\": 3}",
+			     &next, &why), 0);
+	CHECK_INT(l.nr, 1);
+	CHECK_STR(l.items[0].entry, "a@example.com");
+	CHECK_STR(l.items[0].full_name, "G");
+	CHECK_INT(l.items[0].disabled, 0);
+	CHECK(next == NULL);
+	/* a string with a NUL ends there, as cJSON reads it */
+	CHECK_INT(feed_users(&f, "{\"users\": [{\"primaryEmail\": \"b@example.com\\u0000x\"}]}",
+			     &next, &why), 0);
+	CHECK_STR(l.items[1].entry, "b@example.com");
+	/* no primaryEmail and no id: named by its place */
+	CHECK_INT(feed_users(&f, "{\"users\": [{}]}", &next, &why), 0);
+	CHECK_STR(l.items[2].entry, "(user 1 of users page 3)");
+	dg_google_feed_release(&f);
+	dg_dir_user_list_clear(&l);
+	dg_strbuf_release(&why);
 }
 
 static void test_parse_object(void)
@@ -456,6 +550,8 @@ int main(void)
 {
 	RUN(test_users_page);
 	RUN(test_users_page_shape);
+	RUN(test_users_stream);
+	RUN(test_users_first_key);
 	RUN(test_parse_object);
 	RUN(test_groups);
 	RUN(test_api_error);
