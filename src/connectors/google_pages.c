@@ -321,21 +321,6 @@ struct dg_google_users_reader {
 	user_draft u;
 };
 
-/* cJSON ends strings at a NUL; so does this reader, for the same records. */
-static size_t cstr_len(const char *s, size_t len)
-{
-	const char *nul = memchr(s, '\0', len);
-	return nul ? (size_t)(nul - s) : len;
-}
-
-static size_t draft_text(user_draft *d, const char *s, size_t len)
-{
-	size_t off = d->text.len;
-	dg_strbuf_add(&d->text, s, cstr_len(s, len));
-	dg_strbuf_addch(&d->text, '\0');
-	return off;
-}
-
 static const char *draft_str(const user_draft *d, enum user_field f)
 {
 	return d->str[f] == NO_TEXT ? NULL : d->text.buf + d->str[f];
@@ -456,7 +441,7 @@ static int user_member(dg_google_users_reader *r, const char *key, const dg_js_e
 	case U_MAIL:
 		if (ev->type != DG_JS_STRING)
 			return refuse(r, "\"%s\" is not a string (user %zu)", key, i);
-		d->str[f] = draft_text(d, ev->str, ev->len);
+		d->str[f] = dg_js_keep_str(&d->text, ev);
 		return 0;
 	case U_ALIASES:
 		if (ev->type != DG_JS_ARRAY_START)
@@ -480,9 +465,9 @@ static void user_detail(user_draft *d, const char *key, const dg_js_event *ev)
 {
 	int f;
 	if (d->in_aliases) {  /* non-empty strings are addresses; anything else is skipped */
-		if (ev->type == DG_JS_STRING && cstr_len(ev->str, ev->len)) {
+		if (ev->type == DG_JS_STRING && dg_js_cstr_len(ev)) {
 			DG_ALLOC_GROW(d->alias, d->nalias + 1, d->aalias);
-			d->alias[d->nalias++] = draft_text(d, ev->str, ev->len);
+			d->alias[d->nalias++] = dg_js_keep_str(&d->text, ev);
 		}
 		return;
 	}
@@ -491,7 +476,7 @@ static void user_detail(user_draft *d, const char *key, const dg_js_event *ev)
 		return;
 	d->seen |= 1u << f;  /* the first one counts, string or not */
 	if (ev->type == DG_JS_STRING)
-		d->str[f] = draft_text(d, ev->str, ev->len);
+		d->str[f] = dg_js_keep_str(&d->text, ev);
 }
 
 /* An event inside one element of "users" (depth >= 2). */
@@ -533,8 +518,8 @@ static int page_member(dg_google_users_reader *r, const char *key, const dg_js_e
 			return refuse(r, "\"users\" is not an array");
 	} else if (!strcmp(key, "nextPageToken") && !r->next_seen) {
 		r->next_seen = 1;
-		if (ev->type == DG_JS_STRING && cstr_len(ev->str, ev->len))
-			r->next = dg_xstrndup(ev->str, cstr_len(ev->str, ev->len));
+		if (ev->type == DG_JS_STRING && dg_js_cstr_len(ev))
+			r->next = dg_xstrndup(ev->str, dg_js_cstr_len(ev));
 		else if (ev->type != DG_JS_STRING && ev->type != DG_JS_NULL)
 			return refuse(r, "\"nextPageToken\" is not a string");
 	}

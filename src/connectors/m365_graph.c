@@ -136,21 +136,6 @@ struct dg_graph_users_reader {
 	graph_user_draft u;
 };
 
-/* cJSON ends strings at a NUL; so does this reader, for the same records. */
-static size_t cstr_len(const char *s, size_t len)
-{
-	const char *nul = memchr(s, '\0', len);
-	return nul ? (size_t)(nul - s) : len;
-}
-
-static size_t draft_text(graph_user_draft *d, const char *s, size_t len)
-{
-	size_t off = d->text.len;
-	dg_strbuf_add(&d->text, s, cstr_len(s, len));
-	dg_strbuf_addch(&d->text, '\0');
-	return off;
-}
-
 static void draft_begin(graph_user_draft *d)
 {
 	d->active = 1;
@@ -226,7 +211,7 @@ static void user_member(graph_user_draft *d, const char *key, const dg_js_event 
 		return;
 	d->seen |= 1u << f;
 	if (f <= F_MAIL && ev->type == DG_JS_STRING) {
-		d->str[f] = draft_text(d, ev->str, ev->len);
+		d->str[f] = dg_js_keep_str(&d->text, ev);
 	} else if (f == F_ENABLED && ev->type == DG_JS_BOOL) {
 		d->enabled = ev->boolean;
 	} else if ((f == F_PROXY || f == F_PLANS) && ev->type == DG_JS_ARRAY_START) {
@@ -239,10 +224,10 @@ static void user_member(graph_user_draft *d, const char *key, const dg_js_event 
 /* A proxyAddresses item (depth 4): non-empty strings are kept. */
 static void proxy_item(graph_user_draft *d, const dg_js_event *ev)
 {
-	if (ev->type != DG_JS_STRING || !cstr_len(ev->str, ev->len))
+	if (ev->type != DG_JS_STRING || !dg_js_cstr_len(ev))
 		return;
 	DG_ALLOC_GROW(d->proxy, d->nproxy + 1, d->aproxy);
-	d->proxy[d->nproxy++] = draft_text(d, ev->str, ev->len);
+	d->proxy[d->nproxy++] = dg_js_keep_str(&d->text, ev);
 }
 
 /* assignedPlans: a plan object starts or ends (depth 4), or one of its
@@ -269,7 +254,7 @@ static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js
 	if (!bit || (d->plan_seen & bit))
 		return;
 	d->plan_seen |= bit;
-	match = ev->type == DG_JS_STRING && cstr_len(ev->str, ev->len) == ev->len;
+	match = ev->type == DG_JS_STRING && dg_js_cstr_len(ev) == ev->len;
 	if (bit == 1)
 		d->plan_service = match && ev->len == 8 && !strncasecmp(ev->str, "exchange", 8);
 	else
@@ -325,7 +310,7 @@ static int page_member(dg_graph_users_reader *r, const char *key, const dg_js_ev
 		r->next_seen = 1;
 		if (ev->type == DG_JS_NULL)
 			return 0;
-		if (ev->type != DG_JS_STRING || cstr_len(ev->str, ev->len) != ev->len ||
+		if (ev->type != DG_JS_STRING || dg_js_cstr_len(ev) != ev->len ||
 		    ev->len < 8 || memcmp(ev->str, "https://", 8))
 			return refuse(r, "\"@odata.nextLink\" is not an https URL");
 		r->next_link = dg_xstrndup(ev->str, ev->len);

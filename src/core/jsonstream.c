@@ -200,3 +200,17 @@ int dg_jsonstream_at(const dg_jsonstream *js, size_t depth, const char *key)
 	f = &js->frames[depth - 1];
 	return !f->is_array && !strcmp(f->key, key);
 }
+
+size_t dg_js_cstr_len(const dg_js_event *ev)
+{
+	const char *nul = memchr(ev->str, '\0', ev->len);
+	return nul ? (size_t)(nul - ev->str) : ev->len;
+}
+
+size_t dg_js_keep_str(dg_strbuf *text, const dg_js_event *ev)
+{
+	size_t off = text->len;
+	dg_strbuf_add(text, ev->str, dg_js_cstr_len(ev));
+	dg_strbuf_addch(text, '\0');
+	return off;
+}

@@ -64,6 +64,13 @@ int dg_jsonstream_stopped(const dg_jsonstream *js);
 size_t dg_jsonstream_depth(const dg_jsonstream *js);
 /* The i-th enclosing container (0 = the root), i < depth. */
 const dg_js_frame *dg_jsonstream_frame(const dg_jsonstream *js, size_t i);
+/* A STRING event's length as cJSON reads it: up to the first NUL.  Readers
+ * that replace a cJSON tree keep to it, so they make the same records. */
+size_t dg_js_cstr_len(const dg_js_event *ev);
+/* Appends the STRING event's text (up to a NUL, as above) and a NUL to
+ * `text`; returns where it starts there (an offset: `text` may move). */
+size_t dg_js_keep_str(dg_strbuf *text, const dg_js_event *ev);
+
 /* 1 when the event is directly in an object member named `key` at `depth`
  * (the path has depth `depth` and its last frame is an object at `key`). */
 int dg_jsonstream_at(const dg_jsonstream *js, size_t depth, const char *key);

@@ -12,12 +12,16 @@ command -v /usr/bin/time >/dev/null || { SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=s
 [ -d build-bench ] || meson setup build-bench --buildtype=release >/dev/null
 ninja -C build-bench src/dirgate >/dev/null
 mkdir -p tests/bench/out
-# Two scenarios, as in google.sh: the emulator answering at once (dirgate's
-# own processing against curl moving bytes) and 50 ms per answer (a remote
-# Graph).  LATENCY_MS=N runs only that one.
+# Scenarios, as in google.sh: the emulator answering at once (dirgate's own
+# processing against curl moving bytes), 5 ms and 50 ms per answer (a
+# remote Graph takes far longer for 999 users).  The targets are judged on
+# the slowest; every one is printed.  LATENCY_MS="N ..." picks others.
+lats=${LATENCY_MS:-0 5 50}
+judged=$(printf '%s\n' $lats | sort -n | tail -n 1)
 rc=0
-for lat in ${LATENCY_MS:-0 50}; do
-	LATENCY_MS=$lat python3 tests/bench/m365_bench.py ./build-bench/src/dirgate \
+for lat in $lats; do
+	LATENCY_MS=$lat JUDGED=$([ "$lat" = "$judged" ] && echo 1 || echo 0) \
+		python3 tests/bench/m365_bench.py ./build-bench/src/dirgate \
 		"${USERS:-100000}" "${RUNS:-3}" tests/bench/out/m365-preview.json || rc=1
 done
 exit $rc

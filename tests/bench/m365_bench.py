@@ -3,7 +3,8 @@
 the Graph emulator (tests/emulators/graph.py, token from oidc-provider as
 Entra ID) against plain curl fetching the same pages in sequence over one
 connection, alternated, best of RUNS.  Prints the figures; exit 1 when
-dirgate takes more than 1.2 times curl or more than 120 MB peak RSS."""
+dirgate takes more than 120 MB peak RSS or, when JUDGED=1 (the default),
+more than 1.2 times curl."""
 import json
 import os
 import shutil
@@ -83,7 +84,9 @@ with fixture.OidcProvider("entra", tmp, tenant=TENANT, client_id=CLIENT, client_
 shutil.rmtree(tmp, ignore_errors=True)   # the token-signing key and certificate too
 summary = json.load(open(out))["summary"]
 ratio = best_dg / best_curl if best_curl else float("inf")
-print("m365 preview, latency %d ms: %d users in %d pages: dirgate %.2fs, curl %.2fs = %.2fx (target <= 1.2), "
+judged = os.environ.get("JUDGED", "1") == "1"
+print("m365 preview, latency %d ms: %d users in %d pages: dirgate %.2fs, curl %.2fs = %.2fx%s, "
       "peak RSS %.0f MB (target <= 120); users %d, skipped %d"
-      % (latency_ms, users, len(pages), best_dg, best_curl, ratio, rss_dg, summary["users"], summary["skipped"]))
-sys.exit(0 if ratio <= 1.2 and rss_dg <= 120 else 1)
+      % (latency_ms, users, len(pages), best_dg, best_curl, ratio,
+         " (target <= 1.2)" if judged else "", rss_dg, summary["users"], summary["skipped"]))
+sys.exit(0 if (ratio <= 1.2 or not judged) and rss_dg <= 120 else 1)
