@@ -232,7 +232,8 @@ static void proxy_item(graph_user_draft *d, const dg_js_event *ev)
 
 /* assignedPlans: a plan object starts or ends (depth 4), or one of its
  * members (depth 5).  Licensed when a plan of service "exchange" (any
- * case) has capabilityStatus "Enabled" (dg_graph_exchange_licensed). */
+ * case) has capabilityStatus "Enabled", or "Warning": a licence in its
+ * grace period still serves the mailbox, so its user is still archived. */
 static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js_event *ev)
 {
 	size_t depth = dg_jsonstream_depth(js);
@@ -258,7 +259,8 @@ static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js
 	if (bit == 1)
 		d->plan_service = match && ev->len == 8 && !strncasecmp(ev->str, "exchange", 8);
 	else
-		d->plan_status = match && ev->len == 7 && !memcmp(ev->str, "Enabled", 7);
+		d->plan_status = match && ev->len == 7 && (!memcmp(ev->str, "Enabled", 7) ||
+							   !memcmp(ev->str, "Warning", 7));
 }
 
 /* An event inside one element of "value" (depth >= 2). */

@@ -27,7 +27,8 @@ typedef struct dg_graph_page {
  * non-empty string "id" becomes a record in `l` and is handed to `fn` (may
  * be NULL): entry = id, name = userPrincipalName, full name = displayName,
  * mails = [mail], proxyAddresses, disabled = !accountEnabled, exchange = a
- * plan of service "exchange" (any case) with capabilityStatus "Enabled" in
+ * plan of service "exchange" (any case) with capabilityStatus "Enabled" or
+ * "Warning" (grace period) in
  * assignedPlans (-1 without assignedPlans).  Where a key
  * appears twice in an object, the first one counts, as with cJSON. */
 typedef void (*dg_graph_user_fn)(void *ctx, dg_dir_user *u);

@@ -534,9 +534,10 @@ def sample_directory():
         {"id": guid(5), "userPrincipalName": "erin@" + d, "displayName": "Erin Evans",
          "mail": "erin@" + d, "proxyAddresses": ["SMTP:erin@" + d],
          "accountEnabled": True, "assignedPlans": [plan("exchange", "Deleted", EXCHANGE_PLAN)]},
+        # a licence in its grace period (capabilityStatus Warning) still counts
         {"id": guid(6), "userPrincipalName": "frank@" + d, "displayName": None,
          "mail": "frank@" + d, "proxyAddresses": ["SMTP:frank@" + d],
-         "accountEnabled": True, "assignedPlans": [plan("exchange", "Enabled", EXCHANGE_PLAN)]},
+         "accountEnabled": True, "assignedPlans": [plan("exchange", "Warning", EXCHANGE_PLAN)]},
     ]
     groups = [
         {"id": guid(1, "g"), "displayName": "MailStore Users", "members": [guid(1), guid(2, "g"), "dev-1"]},

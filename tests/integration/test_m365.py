@@ -143,7 +143,8 @@ try:
     users = {u["userName"]: u for u in res.get("users", [])}
     t.check(sorted(users) == ["alice@contoso.example", "dave@contoso.example",
                               "frank@contoso.example"],
-            "licensed, enabled users only (UPN, lower-cased)", sorted(users))
+            "licensed (Enabled or grace-period Warning), enabled users only (UPN, lower-cased)",
+            sorted(users))
     t.check(users.get("alice@contoso.example", {}).get("emailAddresses") ==
             ["alice@contoso.example", "a.anders@contoso.example"],
             "e-mail addresses: SMTP: primary first, then smtp:", users.get("alice@contoso.example"))
