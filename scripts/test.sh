@@ -25,6 +25,19 @@ run_suite build -Dwerror=true || exit 1
 echo "== ASan/UBSan build"
 run_suite build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 
+# The connectors that read pages on a second thread (net/bodypipe,
+# connectors/page_stream), and the HTTP layer under them, once more under
+# ThreadSanitizer: a data race there would corrupt a preview silently.
+echo "== ThreadSanitizer build (the tests that run a second thread)"
+if [ ! -d build-tsan ]; then
+	meson setup build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false >/dev/null || exit 1
+fi
+ninja -C build-tsan >/dev/null || { ninja -C build-tsan | tail -30; exit 1; }
+TSAN_OPTIONS="halt_on_error=1" meson test -C build-tsan --print-errorlogs --num-processes 2 \
+	bodypipe m365 google http google_live >build-tsan/test-summary.txt 2>&1
+tail -12 build-tsan/test-summary.txt
+logs="$logs build-tsan/meson-logs/testlog.json"
+
 echo "== fuzzing (${FUZZ_SECONDS:-20}s per parser)"
 fuzzlog=build-fuzz/fuzz-results.txt
 if [ ! -d build-fuzz ]; then

@@ -352,7 +352,9 @@ static void test_parallel(void)
 		dg_http_response_release(&res[i]);
 	}
 	CHECK_INT(ok, N);
-	CHECK(took < N * 0.1 / 2); /* really in parallel */
+	/* in parallel: the server saw several at once (below); the time is
+	 * only reported, a loaded CI machine makes any bound on it flaky */
+	printf("# %d requests of 100 ms, %d at a time: %.2f s\n", N, PARALLEL, took);
 	free(u);
 	dg_http_response st = DG_HTTP_RESPONSE_INIT;
 	u = url("GOOD", "/stats?key=par");
