@@ -396,6 +396,11 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 			rc = paging_error(r, first_url, "links back to the page it came from");
 			break;
 		}
+		if (!r->snap && !dg_http_same_origin(next, r->graph)) {
+			rc = bad_page(r, url, key, idx, "a page whose @odata.nextLink leads to another "
+				      "host; dirgate sends its Graph token to Graph only");
+			break;
+		}
 		free(url);
 		url = next;  /* verbatim: never rebuilt from a skiptoken */
 		next = NULL;

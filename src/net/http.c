@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,36 @@ char *dg_http_safe_url(const char *url)
 	curl_free(s);
 	curl_url_cleanup(u);
 	return out ? out : dg_xstrdup("(unparsable URL)");
+}
+
+/* scheme, host and port of `url` as "scheme://host:port", lower case; NULL
+ * when it does not parse. */
+static char *origin_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		out = dg_xasprintf("%s://%s:%s", scheme, host, port);
+		for (char *c = out; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+int dg_http_same_origin(const char *a, const char *b)
+{
+	char *x = origin_of(a), *y = origin_of(b);
+	int same = x && y && !strcmp(x, y);
+	free(x);
+	free(y);
+	return same;
 }
 
 long dg_http_retry_after_ms(const char *value, long now_epoch_s)

@@ -137,6 +137,10 @@ int dg_http_pin_valid(const char *pin);
 
 /* The URL without user info, query or fragment: safe to print. */
 char *dg_http_safe_url(const char *url);
+/* 1 when both URLs parse and have the same scheme, host and port (default
+ * ports filled in; case-insensitive): where a server's link may lead
+ * before a bearer token follows it. */
+int dg_http_same_origin(const char *a, const char *b);
 
 /* Retry-After (seconds or HTTP date) in milliseconds, -1 when absent or bad. */
 long dg_http_retry_after_ms(const char *value, long now_epoch_s);

@@ -87,6 +87,7 @@ class Faults:
         self.malformed_page = -1  # the page index of /users that is cut-off JSON
         self.drop_page = -1       # the /users page index whose connection is dropped
         self.cut_page = -1        # the /users page index sent half, then dropped (once)
+        self.foreign_next = False # /users nextLinks name another host (localhost)
         self.slow_seconds = 0.0
         self.deny = False         # 403 Authorization_RequestDenied
         self.page_cap = 0         # serve at most this many items per page (Graph may
@@ -392,8 +393,9 @@ class GraphEmulator:
         if self.page_cache is not None and h.path in self.page_cache:
             return self.send_json(h, 200, None, raw=self.page_cache[h.path])
         items = self.dir.users[offset:offset + top]
-        body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(%s)" % ",".join(select or USER_DEFAULT),
-                "value": [project(u, select or USER_DEFAULT) for u in items]}
+        # Graph writes @odata.nextLink ahead of "value" (learn.microsoft.com
+        # /graph/paging): the order is kept by building the page in order
+        body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(%s)" % ",".join(select or USER_DEFAULT)}
         nxt = offset + top
         extra = ""
         if f.endless and nxt >= len(self.dir.users):
@@ -403,6 +405,10 @@ class GraphEmulator:
             extra = "" if f.endless == "repeat" else str(len(self.requests))
         if nxt < len(self.dir.users) or f.endless:
             body["@odata.nextLink"] = self.next_link("/v1.0/users", q, "users", nxt, extra)
+            if f.foreign_next:
+                body["@odata.nextLink"] = body["@odata.nextLink"].replace(
+                    "https://127.0.0.1:", "https://localhost:", 1)
+        body["value"] = [project(u, select or USER_DEFAULT) for u in items]
         if page_index == f.cut_page:
             f.cut_page = -1
             raw = json.dumps(body, separators=(",", ":")).encode()

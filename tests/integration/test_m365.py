@@ -276,6 +276,15 @@ try:
     p = dirgate(["preview", prof], env)
     t.check(p.returncode == 1 and b"M365021" in p.stderr, "cut-off JSON: M365021", p.stderr)
     emu.faults.malformed_page = -1
+    # the bearer token follows a nextLink only to Graph itself
+    emu.faults.foreign_next, emu.faults.page_cap = True, 2
+    n0 = len(emu.requests)
+    p = dirgate(["preview", prof], env)
+    pages = [r for r in emu.requests[n0:] if r[0].startswith("/v1.0/users")]
+    t.check(p.returncode == 1 and b"M365021" in p.stderr and b"another host" in p.stderr and
+            len(pages) == 1, "a nextLink to another host is not followed: M365021",
+            (p.stderr, len(pages)))
+    emu.faults.foreign_next, emu.faults.page_cap = False, 0
     emu.faults.drop_page = 0
     p, res = preview_json(prof, env)
     t.check(p.returncode == 0 and len(res.get("users", [])) == 6, "a dropped connection is retried",

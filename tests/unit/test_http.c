@@ -37,6 +37,22 @@ static void test_safe_url(void)
 	free(s);
 }
 
+static void test_same_origin(void)
+{
+	CHECK(dg_http_same_origin("https://graph.microsoft.com/v1.0/users?$skiptoken=x",
+				  "https://graph.microsoft.com"));
+	CHECK(dg_http_same_origin("https://GRAPH.microsoft.com:443/v1.0/users",
+				  "https://graph.microsoft.com"));
+	CHECK(dg_http_same_origin("https://127.0.0.1:8443/a", "https://127.0.0.1:8443"));
+	CHECK(!dg_http_same_origin("https://127.0.0.1:8444/a", "https://127.0.0.1:8443"));
+	CHECK(!dg_http_same_origin("https://localhost:8443/a", "https://127.0.0.1:8443"));
+	CHECK(!dg_http_same_origin("http://graph.microsoft.com/v1.0", "https://graph.microsoft.com"));
+	CHECK(!dg_http_same_origin("https://graph.microsoft.com.evil.example/v1.0",
+				   "https://graph.microsoft.com"));
+	CHECK(!dg_http_same_origin("https://user@evil.example/", "https://graph.microsoft.com"));
+	CHECK(!dg_http_same_origin("not a url", "https://graph.microsoft.com"));
+}
+
 static void test_retry_after(void)
 {
 	CHECK_INT(dg_http_retry_after_ms("5", 0), 5000);
@@ -76,6 +92,7 @@ int main(void)
 	RUN(test_escape);
 	RUN(test_form);
 	RUN(test_safe_url);
+	RUN(test_same_origin);
 	RUN(test_retry_after);
 	RUN(test_pin_syntax);
 	RUN(test_failure_strings);
