@@ -40,6 +40,8 @@ typedef struct m365_run {
 	int have_client;
 	char *graph;
 	int renewals;
+	size_t grace;            /* users whose Exchange licence is only in its grace period */
+	dg_strlist grace_names;  /* the first few of them */
 	dg_strbuf *rec;       /* snapshot being written, or NULL */
 	const char *rec_key;  /* stream of the pages being recorded */
 	/* snapshot: the file, and where each stream's pages are in it */
@@ -285,12 +287,22 @@ static int users_feed(void *page, const char *buf, size_t len, dg_strbuf *why)
 	return dg_graph_users_feed(page, buf, len, why);
 }
 
+/* Adds a page's grace-period users to the run's (see grace_finding). */
+static void count_grace(m365_run *r, const dg_graph_users_reader *page)
+{
+	const dg_strlist *names;
+	r->grace += dg_graph_users_grace(page, &names);
+	for (size_t i = 0; i < names->nr && r->grace_names.nr < DG_GRAPH_GRACE_NAMES; i++)
+		dg_strlist_push(&r->grace_names, names->items[i]);
+}
+
 static int users_finish(void *ctx, void *page, char **next, dg_strbuf *why)
 {
 	m365_run *r = ctx;
 	if (dg_graph_users_finish(page, why) < 0)
 		return -1;
 	r->res->entries_read += dg_graph_users_entries(page);
+	count_grace(r, page);
 	if (dg_graph_users_next_link(page))
 		*next = dg_xstrdup(dg_graph_users_next_link(page));
 	return 0;
@@ -562,12 +574,38 @@ static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 	}
 }
 
+/* With "licensed Exchange users only", users whose only Exchange plan is
+ * in its grace period (capabilityStatus Warning) are skipped like
+ * unlicensed ones, as the rule reads; MailStore does not document what it
+ * does with them, so the administrator hears who they are. */
+static void grace_finding(m365_run *r)
+{
+	dg_strbuf names = DG_STRBUF_INIT;
+	dg_finding *fd;
+
+	if (!r->grace || r->p->directory.m365.exchange_users_only != 1)
+		return;
+	for (size_t i = 0; i < r->grace_names.nr; i++)
+		dg_strbuf_addf(&names, "%s%s", i ? ", " : "", r->grace_names.items[i]);
+	fd = dg_findings_add(r->out, "M365027", DG_SEV_INFO, "/directory/filters/exchangeUsersOnly",
+			     "%zu user%s hold%s an Exchange Online licence only in its grace period "
+			     "(capabilityStatus Warning) and %s skipped as unlicensed: %s%s", r->grace,
+			     r->grace == 1 ? "" : "s", r->grace == 1 ? "s" : "", r->grace == 1 ? "is" : "are",
+			     names.buf, r->grace > r->grace_names.nr ? ", ..." : "");
+	dg_finding_hint(fd, "renew or reassign their licences (Microsoft 365 admin center > "
+			"Billing > Your products); if MailStore keeps such users, its sync will "
+			"show them although this preview does not");
+	dg_strbuf_release(&names);
+}
+
 static dg_code load_users(m365_run *r)
 {
 	char *url = url_of(r, "/v1.0/users", NULL, r->probe ? "?$select=id&$top=1"
 		: "?$select=" DG_GRAPH_USER_SELECT "&$top=999");
 	dg_code rc = walk(r, "users", url, NULL, NULL);
 	free(url);
+	if (rc == DG_OK && !r->probe)
+		grace_finding(r);
 	return rc;
 }
 
@@ -686,6 +724,7 @@ static void run_release(m365_run *r)
 	free(r->members);
 	dg_arena_free(r->arena);
 	dg_strlist_clear(&r->group_names);
+	dg_strlist_clear(&r->grace_names);
 }
 
 static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)

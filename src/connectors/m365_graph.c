@@ -119,7 +119,9 @@ typedef struct graph_user_draft {
 	size_t nproxy, aproxy;
 	int enabled, plans;            /* -1 unknown; plans: 1 licensed, 0 not */
 	unsigned plan_seen;            /* bit 0 service, bit 1 capabilityStatus */
-	int plan_service, plan_status; /* the current plan's values match */
+	int plan_service;              /* the current plan is Exchange's */
+	int plan_status;               /* its capabilityStatus: 1 Enabled, 2 Warning */
+	int grace;                     /* an Exchange plan in its grace period */
 	int collecting;                /* F_PROXY / F_PLANS: inside that first array */
 	dg_strbuf text;
 } graph_user_draft;
@@ -131,6 +133,8 @@ struct dg_graph_users_reader {
 	void *ctx;
 	int root_object, value_seen, in_value, next_seen;
 	size_t entries;
+	size_t grace;                  /* users licensed only in the grace period */
+	dg_strlist grace_names;        /* the first few of them */
 	char *next_link;
 	const char *refusal;           /* why the page's shape is wrong */
 	graph_user_draft u;
@@ -145,6 +149,7 @@ static void draft_begin(graph_user_draft *d)
 	d->nproxy = 0;
 	d->collecting = -1;
 	d->enabled = d->plans = -1;
+	d->grace = 0;
 	dg_strbuf_reset(&d->text);
 }
 
@@ -186,6 +191,8 @@ static void draft_commit(dg_graph_users_reader *r)
 	u->disabled = d->enabled < 0 ? -1 : !d->enabled;
 	u->exchange = d->plans;
 	u->archived = 0;
+	if (d->plans == 0 && d->grace && r->grace++ < DG_GRAPH_GRACE_NAMES)
+		dg_strlist_push(&r->grace_names, u->name_value ? u->name_value : u->entry);
 	if (r->fn)
 		r->fn(r->ctx, u);
 }
@@ -232,8 +239,9 @@ static void proxy_item(graph_user_draft *d, const dg_js_event *ev)
 
 /* assignedPlans: a plan object starts or ends (depth 4), or one of its
  * members (depth 5).  Licensed when a plan of service "exchange" (any
- * case) has capabilityStatus "Enabled", or "Warning": a licence in its
- * grace period still serves the mailbox, so its user is still archived. */
+ * case) has capabilityStatus "Enabled"; a plan in "Warning" (the grace
+ * period) does not license, but its user is counted: MailStore's rule for
+ * those is not documented, so the preview names them. */
 static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js_event *ev)
 {
 	size_t depth = dg_jsonstream_depth(js);
@@ -244,8 +252,10 @@ static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js
 	if (depth == 4) {
 		if (ev->type == DG_JS_OBJECT_START)
 			d->plan_seen = 0, d->plan_service = d->plan_status = 0;
-		else if (ev->type == DG_JS_OBJECT_END && d->plan_service && d->plan_status)
+		else if (ev->type == DG_JS_OBJECT_END && d->plan_service && d->plan_status == 1)
 			d->plans = 1;
+		else if (ev->type == DG_JS_OBJECT_END && d->plan_service && d->plan_status == 2)
+			d->grace = 1;
 		return;
 	}
 	if (depth != 5 || dg_jsonstream_frame(js, 4)->is_array)
@@ -258,9 +268,10 @@ static void plan_event(graph_user_draft *d, const dg_jsonstream *js, const dg_js
 	match = ev->type == DG_JS_STRING && dg_js_cstr_len(ev) == ev->len;
 	if (bit == 1)
 		d->plan_service = match && ev->len == 8 && !strncasecmp(ev->str, "exchange", 8);
-	else
-		d->plan_status = match && ev->len == 7 && (!memcmp(ev->str, "Enabled", 7) ||
-							   !memcmp(ev->str, "Warning", 7));
+	else if (match && ev->len == 7 && !memcmp(ev->str, "Enabled", 7))
+		d->plan_status = 1;
+	else if (match && ev->len == 7 && !memcmp(ev->str, "Warning", 7))
+		d->plan_status = 2;
 }
 
 /* An event inside one element of "value" (depth >= 2). */
@@ -355,6 +366,7 @@ void dg_graph_users_reader_free(dg_graph_users_reader *r)
 	if (!r)
 		return;
 	dg_jsonstream_free(r->js);
+	dg_strlist_clear(&r->grace_names);
 	free(r->next_link);
 	free(r->u.proxy);
 	dg_strbuf_release(&r->u.text);
@@ -397,4 +409,10 @@ const char *dg_graph_users_next_link(const dg_graph_users_reader *r)
 size_t dg_graph_users_entries(const dg_graph_users_reader *r)
 {
 	return r->entries;
+}
+
+size_t dg_graph_users_grace(const dg_graph_users_reader *r, const dg_strlist **names)
+{
+	*names = &r->grace_names;
+	return r->grace;
 }

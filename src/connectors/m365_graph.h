@@ -27,8 +27,7 @@ typedef struct dg_graph_page {
  * non-empty string "id" becomes a record in `l` and is handed to `fn` (may
  * be NULL): entry = id, name = userPrincipalName, full name = displayName,
  * mails = [mail], proxyAddresses, disabled = !accountEnabled, exchange = a
- * plan of service "exchange" (any case) with capabilityStatus "Enabled" or
- * "Warning" (grace period) in
+ * plan of service "exchange" (any case) with capabilityStatus "Enabled" in
  * assignedPlans (-1 without assignedPlans).  Where a key
  * appears twice in an object, the first one counts, as with cJSON. */
 typedef void (*dg_graph_user_fn)(void *ctx, dg_dir_user *u);
@@ -45,6 +44,11 @@ int dg_graph_users_finish(dg_graph_users_reader *r, dg_strbuf *why);
  * NULL, and how many elements "value" had. */
 const char *dg_graph_users_next_link(const dg_graph_users_reader *r);
 size_t dg_graph_users_entries(const dg_graph_users_reader *r);
+/* Users whose only Exchange plan is in its grace period (capabilityStatus
+ * "Warning": not counted as licensed), and the user names (UPN, else id)
+ * of the first DG_GRAPH_GRACE_NAMES of them. */
+#define DG_GRAPH_GRACE_NAMES 5
+size_t dg_graph_users_grace(const dg_graph_users_reader *r, const dg_strlist **names);
 
 /* Parses one page.  Returns 0, or -1 with a reason in `why` (not JSON, not an
  * object, no "value" array, a nextLink that is not an https URL string). */

@@ -537,13 +537,14 @@ def sample_directory():
          "mail": None, "proxyAddresses": ["SMTP:dave@" + d, "smtp:dd@" + d, "X500:/o=x"],
          "accountEnabled": True, "assignedPlans": [plan("exchange", "Suspended", EXCHANGE_PLAN),
                                                    plan("Exchange", "Enabled", EXCHANGE_PLAN)]},
+        # licensed only in the grace period: skipped, and named (M365027)
         {"id": guid(5), "userPrincipalName": "erin@" + d, "displayName": "Erin Evans",
          "mail": "erin@" + d, "proxyAddresses": ["SMTP:erin@" + d],
-         "accountEnabled": True, "assignedPlans": [plan("exchange", "Deleted", EXCHANGE_PLAN)]},
-        # a licence in its grace period (capabilityStatus Warning) still counts
+         "accountEnabled": True, "assignedPlans": [plan("exchange", "Deleted", EXCHANGE_PLAN),
+                                                   plan("exchange", "Warning", EXCHANGE_PLAN)]},
         {"id": guid(6), "userPrincipalName": "frank@" + d, "displayName": None,
          "mail": "frank@" + d, "proxyAddresses": ["SMTP:frank@" + d],
-         "accountEnabled": True, "assignedPlans": [plan("exchange", "Warning", EXCHANGE_PLAN)]},
+         "accountEnabled": True, "assignedPlans": [plan("exchange", "Enabled", EXCHANGE_PLAN)]},
     ]
     groups = [
         {"id": guid(1, "g"), "displayName": "MailStore Users", "members": [guid(1), guid(2, "g"), "dev-1"]},

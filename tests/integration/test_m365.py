@@ -143,8 +143,12 @@ try:
     users = {u["userName"]: u for u in res.get("users", [])}
     t.check(sorted(users) == ["alice@contoso.example", "dave@contoso.example",
                               "frank@contoso.example"],
-            "licensed (Enabled or grace-period Warning), enabled users only (UPN, lower-cased)",
-            sorted(users))
+            "licensed, enabled users only (UPN, lower-cased)", sorted(users))
+    grace = [f for f in res.get("findings", []) if f.get("code") == "M365027"]
+    t.check(len(grace) == 1 and "1 user holds" in grace[0]["message"] and
+            "erin@contoso.example" in grace[0]["message"] and
+            grace[0]["path"] == "/directory/filters/exchangeUsersOnly",
+            "a licence only in its grace period: skipped and named (M365027)", grace)
     t.check(users.get("alice@contoso.example", {}).get("emailAddresses") ==
             ["alice@contoso.example", "a.anders@contoso.example"],
             "e-mail addresses: SMTP: primary first, then smtp:", users.get("alice@contoso.example"))

@@ -307,8 +307,10 @@ static void test_exchange(void)
 			   " {\"service\": \"Exchange\", \"capabilityStatus\": \"Enabled\"}]"), 1);
 	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Suspended\"},"
 			   " {\"service\": \"exchange\", \"capabilityStatus\": \"Deleted\"}]"), 0);
-	/* a licence in its grace period still serves the mailbox */
-	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Warning\"}]"), 1);
+	/* a licence in its grace period does not count (M365027 names the user) */
+	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Warning\"}]"), 0);
+	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"Warning\"}, "
+			   "{\"service\": \"exchange\", \"capabilityStatus\": \"Enabled\"}]"), 1);
 	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"LockedOut\"}]"), 0);
 	CHECK_INT(licensed("[{\"service\": \"exchange\", \"capabilityStatus\": \"warning\"}]"), 0);
 	/* the two members must be of one plan, and the first of a repeated key counts */
