@@ -67,7 +67,7 @@ static dg_code fetch_info(dg_ms_client *c, int parallel, dg_srv_state *st, dg_er
 			env[i] = (dg_ms_envelope)DG_MS_ENVELOPE_INIT;
 		}
 		rc = dg_ms_call_many(c, "GetUserInfo", "userName", names, n, parallel, env,
-				     codes, err);
+				     codes, NULL, err);
 		for (size_t i = 0; i < n; i++) {
 			if (!codes[i])
 				take_info(&st->users[at + i], env[i].result);
