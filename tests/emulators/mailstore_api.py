@@ -29,8 +29,8 @@ Faults and inspection through /_control/* (no auth; tests only):
         "500" | "429" | "503" | "401" | "drop" | "slow" | "fail-halfway" |
         "expire-token" | "forget-key" (Set drops /server) |
         "failed" (200 + a failed envelope with "message") |
-        "delete-after" (GetUsers answers, then "userName" is deleted, as
-        by an administrator or a running sync before its GetUserInfo),
+        "delete-after" (the call answers, then user "userName" is deleted,
+        as by an administrator or a running sync meanwhile),
         "count": N (default 1), "delayMs": ms, "retryAfter": s,
         "args": {name: value} (only calls with these arguments)}
   POST /_control/hide       {"function": F, "arg": A?}  an older MailStore:
@@ -546,6 +546,8 @@ class Handler(BaseHTTPRequestHandler):
             method = getattr(self, "_fn_" + fn)
             with st.lock:
                 res = method(inst, args, fault)
+                if fault == "delete-after":
+                    inst.users.pop(self.fault_spec["userName"].lower(), None)
         except ApiError as e:
             return self._json(failed(str(e)))
         if isinstance(res, Job):
@@ -602,12 +604,9 @@ class Handler(BaseHTTPRequestHandler):
                 {"id": "W. Europe Standard Time", "displayName": "(UTC+01:00) Amsterdam"}]
 
     def _fn_GetUsers(self, inst, args, fault):
-        res = [{"userName": u["userName"], "fullName": u["fullName"],
-                "distinguishedName": u["distinguishedName"]}
-               for u in sorted(inst.users.values(), key=lambda u: u["userName"].lower())]
-        if fault == "delete-after":
-            inst.users.pop(self.fault_spec["userName"].lower(), None)
-        return res
+        return [{"userName": u["userName"], "fullName": u["fullName"],
+                 "distinguishedName": u["distinguishedName"]}
+                for u in sorted(inst.users.values(), key=lambda u: u["userName"].lower())]
 
     def _fn_GetUserInfo(self, inst, args, fault):
         return json.loads(json.dumps(self._user(inst, args["userName"])))
