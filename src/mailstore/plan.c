@@ -44,6 +44,13 @@ static void ix_add(ix *t, const char *key, size_t idx)
 	t->e[t->nr++].idx = idx;
 }
 
+/* An empty table has no array, and qsort(NULL, 0, ...) is undefined. */
+static void ix_sort(ix *t)
+{
+	if (t->nr)
+		qsort(t->e, t->nr, sizeof(ix_ent), ix_cmp);
+}
+
 /* The first entry with this key, or NULL. */
 static const ix_ent *ix_find(const ix *t, const char *key)
 {
@@ -283,7 +290,7 @@ size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const
 	cJSON_ArrayForEach(u, now)
 		ix_add(&names, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "userName")),
 		       0);
-	qsort(names.e, names.nr, sizeof(ix_ent), ix_cmp);
+	ix_sort(&names);
 	while (k < n && !ix_find(&names, st->users[idx[k]].user_name))
 		k++;
 	free(names.e);
@@ -408,9 +415,9 @@ static void build_tables(const dg_srv_state *st, tables *t)
 		for (size_t k = 0; k < u->emails.nr; k++)
 			ix_add(&t->mails, u->emails.items[k], i);
 	}
-	qsort(t->names.e, t->names.nr, sizeof(ix_ent), ix_cmp);
-	qsort(t->dns.e, t->dns.nr, sizeof(ix_ent), ix_cmp);
-	qsort(t->mails.e, t->mails.nr, sizeof(ix_ent), ix_cmp);
+	ix_sort(&t->names);
+	ix_sort(&t->dns);
+	ix_sort(&t->mails);
 }
 
 static void free_tables(tables *t)
