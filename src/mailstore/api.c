@@ -527,7 +527,7 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 
 dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 			const char *const *values, size_t n, int parallel,
-			dg_ms_envelope *out, dg_code *codes, dg_error *err)
+			dg_ms_envelope *out, dg_code *codes, dg_error *errs, dg_error *err)
 {
 	dg_http_request *rq = dg_xcalloc(n ? n : 1, sizeof(*rq));
 	dg_http_response *res = dg_xcalloc(n ? n : 1, sizeof(*res));
@@ -562,6 +562,8 @@ dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 			codes[i] = wait_job(c, fn, &out[i], &one);
 		if (!codes[i])
 			codes[i] = finish(c, fn, &out[i], &one);
+		if (codes[i] && errs)
+			errs[i] = one;
 		if (codes[i] && !first) {
 			first = codes[i];
 			*err = one;

@@ -94,10 +94,13 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 
 /* The same read-only function for n values of one argument (GetUserInfo
  * for many users), at most `parallel` requests in flight.  out[i] answers
- * values[i]; codes[i] is its outcome.  Returns the first failure's code. */
+ * values[i]; codes[i] is its outcome and, when errs is not NULL, errs[i]
+ * says what went wrong (a caller that tolerates some failures must report
+ * the others by their own message).  Returns the first failure's code, err
+ * describing it. */
 dg_code dg_ms_call_many(dg_ms_client *c, const char *fn, const char *arg,
 			const char *const *values, size_t n, int parallel,
-			dg_ms_envelope *out, dg_code *codes, dg_error *err);
+			dg_ms_envelope *out, dg_code *codes, dg_error *errs, dg_error *err);
 
 /* Progress of running calls goes to fn (NULL: none). */
 void dg_ms_set_progress(dg_ms_client *c, dg_ms_progress_fn fn, void *ctx);

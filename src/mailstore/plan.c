@@ -14,6 +14,60 @@
 
 #define INFO_BATCH 512    /* GetUserInfo answers held at once */
 
+/* ---- case-insensitive lookups --------------------------------------------------- */
+
+/* A sorted (key, user index) table for case-insensitive lookups: names, DNs
+ * and e-mail addresses of server users. */
+typedef struct ix_ent {
+	const char *key;
+	size_t idx;
+} ix_ent;
+
+typedef struct ix {
+	ix_ent *e;
+	size_t nr, alloc;
+} ix;
+
+static int ix_cmp(const void *a, const void *b)
+{
+	const ix_ent *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static void ix_add(ix *t, const char *key, size_t idx)
+{
+	if (!key || !*key)
+		return;
+	DG_ALLOC_GROW(t->e, t->nr + 1, t->alloc);
+	t->e[t->nr].key = key;
+	t->e[t->nr++].idx = idx;
+}
+
+/* An empty table has no array, and qsort(NULL, 0, ...) is undefined. */
+static void ix_sort(ix *t)
+{
+	if (t->nr)
+		qsort(t->e, t->nr, sizeof(ix_ent), ix_cmp);
+}
+
+/* The first entry with this key, or NULL. */
+static const ix_ent *ix_find(const ix *t, const char *key)
+{
+	size_t lo = 0, hi = t->nr;
+
+	if (!key || !*key)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(t->e[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr && !strcasecmp(t->e[lo].key, key) ? &t->e[lo] : NULL;
+}
+
 /* ---- server state ------------------------------------------------------------ */
 
 static char *json_str(const cJSON *obj, const char *key)
@@ -53,31 +107,202 @@ static void take_info(dg_srv_user *u, const cJSON *info)
 			dg_strlist_push(&u->emails, e->valuestring);
 }
 
+/* GetUserInfo answers of one batch, reused for the next. */
+typedef struct info_bufs {
+	const char **names;
+	dg_ms_envelope *env;
+	dg_code *codes;
+	dg_error *errs;
+} info_bufs;
+
+/* Users whose GetUserInfo the server answered "failed". */
+typedef struct suspects {
+	size_t *idx;                /* in st->users, ascending */
+	dg_error *errs;             /* each one's failure */
+	size_t nr, alloc, alloc_errs;
+} suspects;
+
+/* The server answered for this user, and the answer is "failed": the
+ * reference (mailstore-admin-api.md 1.5) counts an unknown user among these
+ * API-level errors, with no documented message text to tell it from the
+ * others.  Transport and HTTP failures never arrive as an envelope. */
+static int answered_failed(dg_code code, const dg_ms_envelope *env)
+{
+	return code && env->status_code && !strcmp(env->status_code, "failed");
+}
+
+static void suspect_add(suspects *sus, size_t idx, const dg_error *e)
+{
+	DG_ALLOC_GROW(sus->idx, sus->nr + 1, sus->alloc);
+	DG_ALLOC_GROW(sus->errs, sus->nr + 1, sus->alloc_errs);
+	sus->idx[sus->nr] = idx;
+	sus->errs[sus->nr++] = *e;
+}
+
+/* GetUserInfo for users [at, at + n): the answers go into the users, a
+ * "failed" answer makes the user a suspect, any other failure ends the
+ * fetch with its own message. */
+static dg_code info_batch(dg_ms_client *c, int parallel, dg_srv_state *st, size_t at,
+			  size_t n, info_bufs *b, suspects *sus, dg_error *err)
+{
+	dg_code first, rc = DG_OK;
+	size_t failures = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		b->names[i] = st->users[at + i].user_name;
+		b->env[i] = (dg_ms_envelope)DG_MS_ENVELOPE_INIT;
+		b->codes[i] = DG_OK;
+	}
+	first = dg_ms_call_many(c, "GetUserInfo", "userName", b->names, n, parallel, b->env,
+				b->codes, b->errs, err);
+	for (size_t i = 0; i < n; i++) {
+		failures += b->codes[i] != DG_OK;
+		if (!b->codes[i])
+			take_info(&st->users[at + i], b->env[i].result);
+		else if (answered_failed(b->codes[i], &b->env[i]))
+			suspect_add(sus, at + i, &b->errs[i]);
+		else if (!rc) {
+			rc = b->codes[i];
+			*err = b->errs[i];
+		}
+		dg_ms_envelope_release(&b->env[i]);
+	}
+	/* Refused before anything was sent (err says why). */
+	return first && !failures ? first : rc;
+}
+
+/* GetUsers: DG_OK when env->result is the list. */
+static dg_code get_users(dg_ms_client *c, dg_ms_envelope *env, dg_error *err)
+{
+	dg_code rc = dg_ms_call(c, "GetUsers", NULL, 0, DG_MS_READ, env, err);
+
+	if (!rc && !cJSON_IsArray(env->result))
+		rc = dg_error_set(err, DG_E_PROTOCOL, "GetUsers returned no list");
+	return rc;
+}
+
+/* A "failed" GetUserInfo means the user was deleted after GetUsers only
+ * when a fresh GetUsers no longer lists it; otherwise it is a real error. */
+static dg_code confirm_vanished(dg_ms_client *c, dg_srv_state *st, const suspects *sus,
+				dg_error *err)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_code rc = get_users(c, &env, err);
+	size_t k;
+
+	if (!rc) {
+		k = dg_srv_drop_vanished(st, sus->idx, sus->nr, env.result);
+		if (k < sus->nr)
+			rc = dg_error_set(err, sus->errs[k].code, "%s (user '%s', which "
+					  "GetUsers still lists)", sus->errs[k].message,
+					  st->users[sus->idx[k]].user_name);
+	}
+	dg_ms_envelope_release(&env);
+	return rc;
+}
+
 static dg_code fetch_info(dg_ms_client *c, int parallel, dg_srv_state *st, dg_error *err)
 {
-	const char **names = dg_xcalloc(INFO_BATCH, sizeof(*names));
-	dg_ms_envelope *env = dg_xcalloc(INFO_BATCH, sizeof(*env));
-	dg_code *codes = dg_xcalloc(INFO_BATCH, sizeof(*codes));
+	info_bufs b = {
+		dg_xcalloc(INFO_BATCH, sizeof(*b.names)),
+		dg_xcalloc(INFO_BATCH, sizeof(*b.env)),
+		dg_xcalloc(INFO_BATCH, sizeof(*b.codes)),
+		dg_xcalloc(INFO_BATCH, sizeof(*b.errs)),
+	};
+	suspects sus = { 0 };
 	dg_code rc = DG_OK;
 
 	for (size_t at = 0; at < st->nusers && !rc; at += INFO_BATCH) {
 		size_t n = st->nusers - at < INFO_BATCH ? st->nusers - at : INFO_BATCH;
-		for (size_t i = 0; i < n; i++) {
-			names[i] = st->users[at + i].user_name;
-			env[i] = (dg_ms_envelope)DG_MS_ENVELOPE_INIT;
-		}
-		rc = dg_ms_call_many(c, "GetUserInfo", "userName", names, n, parallel, env,
-				     codes, err);
-		for (size_t i = 0; i < n; i++) {
-			if (!codes[i])
-				take_info(&st->users[at + i], env[i].result);
-			dg_ms_envelope_release(&env[i]);
-		}
+		rc = info_batch(c, parallel, st, at, n, &b, &sus, err);
 	}
-	free(names);
-	free(env);
-	free(codes);
+	free(b.names);
+	free(b.env);
+	free(b.codes);
+	free(b.errs);
+	if (!rc && sus.nr)
+		rc = confirm_vanished(c, st, &sus, err);
+	free(sus.idx);
+	free(sus.errs);
 	return rc;
+}
+
+static int same_opt(const char *have, const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+
+	return have && s ? !strcmp(have, s) : have == s;
+}
+
+/* Whether `now` lists exactly st's users, in order, with the same full
+ * names and DNs (the entries dg_srv_fetch takes, by the same rule). */
+static int lists_exactly(const cJSON *now, const dg_srv_state *st)
+{
+	const cJSON *u;
+	size_t j = 0;
+
+	cJSON_ArrayForEach(u, now) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(u, "userName");
+		const dg_srv_user *su;
+		if (!cJSON_IsString(name))
+			continue;
+		if (j == st->nusers)
+			return 0;
+		su = &st->users[j++];
+		if (strcmp(su->user_name, name->valuestring) ||
+		    !same_opt(su->full_name, u, "fullName") ||
+		    !same_opt(su->dn, u, "distinguishedName"))
+			return 0;
+	}
+	return j == st->nusers;
+}
+
+/* Moves the users at idx[0..n) from st->users to st->vanished. */
+static void drop_users(dg_srv_state *st, const size_t *idx, size_t n)
+{
+	unsigned char *gone = dg_xcalloc(st->nusers ? st->nusers : 1, 1);
+	size_t w = 0;
+
+	for (size_t k = 0; k < n; k++)
+		gone[idx[k]] = 1;
+	for (size_t i = 0; i < st->nusers; i++) {
+		dg_srv_user *u = &st->users[i];
+		if (!gone[i]) {
+			st->users[w++] = *u;
+			continue;
+		}
+		dg_strlist_push_owned(&st->vanished, u->user_name);
+		free(u->full_name);
+		free(u->dn);
+		dg_strlist_clear(&u->emails);
+	}
+	st->nusers = w;
+	free(gone);
+}
+
+size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const cJSON *now)
+{
+	ix names = { 0 };
+	const cJSON *u;
+	size_t k = 0;
+
+	cJSON_ArrayForEach(u, now)
+		ix_add(&names, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "userName")),
+		       0);
+	ix_sort(&names);
+	while (k < n && !ix_find(&names, st->users[idx[k]].user_name))
+		k++;
+	free(names.e);
+	if (k < n)
+		return k;
+	drop_users(st, idx, n);
+	/* The plan describes the first GetUsers minus these users.  When `now`
+	 * is exactly that, a saved plan may be pushed while the server stays
+	 * so; otherwise it describes no state the server was in, and the
+	 * fingerprint of no user list makes push refuse it (API011). */
+	fingerprint(st, lists_exactly(now, st) ? now : NULL);
+	return n;
 }
 
 dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state *st,
@@ -97,12 +322,10 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
 	if (!cJSON_IsObject(st->config))
 		return dg_error_set(err, DG_E_PROTOCOL, "GetDirectoryServicesConfiguration "
 				    "returned no JSON object");
-	rc = dg_ms_call(c, "GetUsers", NULL, 0, DG_MS_READ, &env, err);
-	if (rc)
-		return rc;
-	if (!cJSON_IsArray(env.result)) {
+	rc = get_users(c, &env, err);
+	if (rc) {
 		dg_ms_envelope_release(&env);
-		return dg_error_set(err, DG_E_PROTOCOL, "GetUsers returned no list");
+		return rc;
 	}
 	cJSON_ArrayForEach(u, env.result) {
 		dg_srv_user *su;
@@ -133,6 +356,7 @@ void dg_srv_state_release(dg_srv_state *st)
 		dg_strlist_clear(&st->users[i].emails);
 	}
 	free(st->users);
+	dg_strlist_clear(&st->vanished);
 	cJSON_Delete(st->config);
 	memset(st, 0, sizeof(*st));
 }
@@ -143,50 +367,6 @@ const char *dg_action_name(dg_action a)
 {
 	static const char *const names[] = { "create", "update", "rename", "delete", "unchanged" };
 	return a < DG_ACT_COUNT ? names[a] : "?";
-}
-
-/* A sorted (key, server user index) table for case-insensitive lookups. */
-typedef struct ix_ent {
-	const char *key;
-	size_t idx;
-} ix_ent;
-
-typedef struct ix {
-	ix_ent *e;
-	size_t nr, alloc;
-} ix;
-
-static int ix_cmp(const void *a, const void *b)
-{
-	const ix_ent *x = a, *y = b;
-	int c = strcasecmp(x->key, y->key);
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static void ix_add(ix *t, const char *key, size_t idx)
-{
-	if (!key || !*key)
-		return;
-	DG_ALLOC_GROW(t->e, t->nr + 1, t->alloc);
-	t->e[t->nr].key = key;
-	t->e[t->nr++].idx = idx;
-}
-
-/* The first entry with this key, or NULL. */
-static const ix_ent *ix_find(const ix *t, const char *key)
-{
-	size_t lo = 0, hi = t->nr;
-
-	if (!key || !*key)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcasecmp(t->e[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->nr && !strcasecmp(t->e[lo].key, key) ? &t->e[lo] : NULL;
 }
 
 static int same_str(const char *a, const char *b)
@@ -235,9 +415,9 @@ static void build_tables(const dg_srv_state *st, tables *t)
 		for (size_t k = 0; k < u->emails.nr; k++)
 			ix_add(&t->mails, u->emails.items[k], i);
 	}
-	qsort(t->names.e, t->names.nr, sizeof(ix_ent), ix_cmp);
-	qsort(t->dns.e, t->dns.nr, sizeof(ix_ent), ix_cmp);
-	qsort(t->mails.e, t->mails.nr, sizeof(ix_ent), ix_cmp);
+	ix_sort(&t->names);
+	ix_sort(&t->dns);
+	ix_sort(&t->mails);
 }
 
 static void free_tables(tables *t)
@@ -332,6 +512,22 @@ static void diff_users(const dg_preview *pv, const dg_srv_state *st, int delete_
 	free_tables(&t);
 }
 
+/* The plan treats them as no longer on the server: right for them, but the
+ * server was changing while it was read. */
+static void vanished_findings(dg_plan *plan, const dg_srv_state *st)
+{
+	for (size_t i = 0; i < st->vanished.nr; i++) {
+		dg_finding *fd = dg_findings_add(
+			&plan->findings, "API013", DG_SEV_WARNING, "/target",
+			"MailStore user '%s' disappeared while the plan was being made: "
+			"GetUsers listed it, then GetUserInfo failed and GetUsers no longer "
+			"lists it; the plan treats it as no longer on the server",
+			st->vanished.items[i]);
+		dg_finding_hint(fd, "an administrator or a running synchronisation deleted "
+				"it; run 'dirgate plan' again before pushing");
+	}
+}
+
 /* ---- guards ------------------------------------------------------------------------ */
 
 static void guards(dg_plan *plan, const dg_sync_opts *so)
@@ -381,6 +577,7 @@ dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *prof
 	for (size_t i = 0; i < st->nusers; i++)
 		plan->server_directory_users += st->users[i].directory != 0;
 	diff_users(pv, st, p->sync.delete_users, plan);
+	vanished_findings(plan, st);
 	guards(plan, &p->sync);
 	return dg_tmap_apply(map, p, profile_json, st->config, resolve, cfg_after,
 			     &plan->config, err);

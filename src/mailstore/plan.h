@@ -10,7 +10,11 @@
  * Guards (sync.guards) become GUARD findings that push enforces.
  *
  * A saved plan (--out) carries a fingerprint of the server state (the
- * configuration and GetUsers) so push can refuse when the server changed. */
+ * configuration and GetUsers) so push can refuse when the server changed.
+ *
+ * A user GetUsers lists can be deleted (by an administrator, or a running
+ * synchronisation) before its GetUserInfo: the plan then treats it as gone
+ * and warns (API013). */
 #ifndef DG_MS_PLAN_H
 #define DG_MS_PLAN_H
 
@@ -29,13 +33,24 @@ typedef struct dg_srv_state {
 	size_t nusers, alloc;
 	cJSON *config;                      /* GetDirectoryServicesConfiguration result */
 	char fingerprint[65];               /* SHA-256 hex of config + GetUsers */
+	dg_strlist vanished;                /* listed by GetUsers, deleted before
+					       their GetUserInfo; not in users */
 } dg_srv_state;
 
 /* GetDirectoryServicesConfiguration and GetUsers; with `with_info`,
  * GetUserInfo for every user (`parallel` in flight) for e-mail addresses and
- * authentication. */
+ * authentication.  A GetUserInfo answered "failed" is a deleted user when a
+ * second GetUsers no longer lists it (dg_srv_drop_vanished); every other
+ * failure fails the fetch. */
 dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state *st,
 		     dg_error *err);
+/* After GetUserInfo answered "failed" for the users at idx[0..n), with
+ * `now` a fresh GetUsers answer: when `now` lists none of them they move
+ * from users to vanished, and the fingerprint becomes that of `now` if it
+ * lists exactly the users left (the state the plan describes), else that
+ * of no user list, which no server matches.  Returns the position in idx
+ * of a user `now` still lists (then nothing changed), or n. */
+size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const cJSON *now);
 void dg_srv_state_release(dg_srv_state *st);
 
 typedef enum dg_action {
@@ -63,7 +78,8 @@ typedef struct dg_plan {
 	size_t not_in_directory;            /* kept: not matched, not deleted */
 	size_t preview_users;
 	dg_cfg_diff config;
-	dg_findings findings;               /* renames (API009), guards (GUARD004-006) */
+	dg_findings findings;               /* renames (API009), users deleted while
+					       planning (API013), guards (GUARD004-006) */
 } dg_plan;
 
 /* The user diff, the config diff (resolve: see dg_tmap_apply) and the

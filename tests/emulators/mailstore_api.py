@@ -27,8 +27,12 @@ Integration format) that SyncUsersWithDirectoryServices applies.
 Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/fault  {"function": "GetUsers" | "*", "kind":
         "500" | "429" | "503" | "401" | "drop" | "slow" | "fail-halfway" |
-        "expire-token" | "forget-key" (Set drops /server),
-        "count": N (default 1), "delayMs": ms, "retryAfter": s}
+        "expire-token" | "forget-key" (Set drops /server) |
+        "failed" (200 + a failed envelope with "message") |
+        "delete-after" (the call answers, then user "userName" is deleted,
+        as by an administrator or a running sync meanwhile),
+        "count": N (default 1), "delayMs": ms, "retryAfter": s,
+        "args": {name: value} (only calls with these arguments)}
   POST /_control/hide       {"function": F, "arg": A?}  an older MailStore:
                             get-metadata omits it and calls to it are refused
   POST /_control/directory  [users...]      replace the fixture directory
@@ -264,10 +268,13 @@ class State:
                           u.get("emailAddresses"), u.get("privileges"))
             inst.users[u["userName"].lower()] = nu
 
-    def take_fault(self, fn):
-        """The first armed fault for fn (or '*'), used up by one call."""
+    def take_fault(self, fn, args):
+        """The first armed fault for fn (or '*') whose "args" the call has,
+        used up by one call."""
         for f in self.faults:
-            if f["function"] in (fn, "*") and f["count"] > 0:
+            want = f.get("args") or {}
+            if f["function"] in (fn, "*") and f["count"] > 0 and all(
+                    args.get(k) == v for k, v in want.items()):
                 f["count"] -= 1
                 return f
         return None
@@ -369,7 +376,7 @@ class Handler(BaseHTTPRequestHandler):
         self.entry["function"] = fn
         if fn not in BASE_FUNCS:
             return self._text(404, "Not Found")
-        fault = self._fault(fn)
+        fault = self._fault(fn, args)
         if fault == "done":
             return None
         try:
@@ -406,15 +413,16 @@ class Handler(BaseHTTPRequestHandler):
             args[name] = value
         return args
 
-    def _fault(self, fn):
+    def _fault(self, fn, args):
         """Applies an injected fault; 'done' when it answered already."""
         st = self.server.state
         with st.lock:
-            f = st.take_fault(fn)
+            f = st.take_fault(fn, args)
         if not f:
             return None
         kind = f["kind"]
         self.entry["fault"] = kind
+        self.fault_spec = f
         if kind == "500":
             self._text(500, "Internal Server Error: injected fault")
             return "done"
@@ -435,7 +443,12 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "401":
             self._text(401, "Unauthorized", {"WWW-Authenticate": 'Basic realm="MailStore"'})
             return "done"
-        return kind  # fail-halfway, expire-token: handled by the function
+        if kind == "failed":
+            # an API-level error (reference 1.5): HTTP 200, statusCode failed
+            self._json(failed(f.get("message", "An internal error occurred "
+                                    "(injected fault).")))
+            return "done"
+        return kind  # fail-halfway, expire-token, delete-after: handled by the function
 
     def _check_args(self, spec, args, fn):
         known = {a[0]: a for a in spec}
@@ -524,7 +537,7 @@ class Handler(BaseHTTPRequestHandler):
         spec = [a for a in spec if "%s.%s" % (fn, a[0]) not in st.hidden]
         if st.spe and scope == "instance":
             spec = [("instanceID", S, False)] + spec
-        fault = self._fault(fn)
+        fault = self._fault(fn, args)
         if fault == "done":
             return None
         try:
@@ -533,6 +546,8 @@ class Handler(BaseHTTPRequestHandler):
             method = getattr(self, "_fn_" + fn)
             with st.lock:
                 res = method(inst, args, fault)
+                if fault == "delete-after":
+                    inst.users.pop(self.fault_spec["userName"].lower(), None)
         except ApiError as e:
             return self._json(failed(str(e)))
         if isinstance(res, Job):

@@ -391,6 +391,119 @@ def test_faults():
                 "bad credentials: 401 names the profile fields", err)
 
 
+def api013(findings):
+    return [f for f in findings if f["code"] == "API013"]
+
+
+def test_vanished_user():
+    """A user deleted (by an administrator or a running sync) after GetUsers
+    answered and before its GetUserInfo: the plan completes without it and
+    warns; every other GetUserInfo failure still fails the plan."""
+    with emulator() as emu:
+        prof = write_profile("vanish", emu)
+
+        def restore():
+            emu.clear_faults()
+            emu.control("users", server_users)
+            emu.control("config", config)
+
+        emu.fault("GetUsers", "delete-after", userName=same)
+        rc, out, err = run(["plan", prof, "--format", "json"])
+        plan = json.loads(out) if rc == 0 else {"users": [], "summary": {}, "findings": []}
+        act = {u["userName"]: u for u in plan["users"]}
+        warn = api013(plan["findings"])
+        t.check(rc == 0, "vanished user: the plan completes", err + out[:300])
+        t.check(len(warn) == 1 and warn[0]["severity"] == "warning" and
+                "'%s'" % same in warn[0]["message"] and
+                "disappeared while the plan was being made" in warn[0]["message"] and
+                "again before pushing" in (warn[0].get("hint") or ""),
+                "vanished user: API013 warning in JSON names the user, says run again",
+                json.dumps(plan["findings"])[:800])
+        t.check(act.get(same, {}).get("action") == "create",
+                "vanished user: not unchanged/update but a create (the directory has it)",
+                json.dumps(act.get(same)))
+        t.check(plan["summary"].get("serverUsers") == len(server_users) - 1 and
+                act.get(changed, {}).get("action") == "update",
+                "vanished user: the rest of the plan as usual", json.dumps(plan["summary"]))
+        fns = log_fns(emu)
+        t.check(fns.count("GetUsers") == 2,
+                "vanished user: confirmed by a second GetUsers", fns)
+
+        restore()
+        emu.fault("GetUsers", "delete-after", userName=same)
+        rc, out, err = run(["plan", prof, "--detailed-exitcode"])
+        lines = [ln for ln in out.splitlines() if same in ln]
+        t.check(rc == 2 and "warning API013" in out and
+                any(ln.split()[:3] == ["+", "create", same] for ln in lines) and
+                not any(ln.split()[:2] in (["~", "update"], [" ", "unchanged"])
+                        for ln in lines),
+                "vanished user: text output warns and lists a create; exit code as usual",
+                out + err)
+
+        # a saved plan: pushed while the server is what the plan saw ...
+        restore()
+        emu.fault("GetUsers", "delete-after", userName=same)
+        rc, out, err = run(["plan", prof, "--out", "vanish.plan"])
+        rc2, out2, err2 = run(["push", "vanish.plan", "--yes", "--backup", "vb1.json"])
+        t.check(rc == 0 and rc2 == 0 and emu.state()["config"]["server"] == "dc01.contoso.com",
+                "vanished user: a saved plan applies while the server stays as the plan saw it",
+                out + err + out2 + err2)
+        # ... refused once the user is back (the plan treated it as gone)
+        restore()
+        emu.fault("GetUsers", "delete-after", userName=same)
+        rc, out, err = run(["plan", prof, "--out", "vanish2.plan"])
+        emu.control("users", server_users)
+        rc2, out2, err2 = run(["push", "vanish2.plan", "--yes", "--backup", "vb2.json"])
+        t.check(rc == 0 and rc2 == 1 and "API011" in err2 and
+                emu.state()["config"]["server"] == "old-dc.contoso.com",
+                "vanished user: a saved plan is refused when the server moved on",
+                err + err2)
+        # ... and refused, whatever the server does, when other users changed
+        # too while the plan was made: it then shows no state the server had
+        restore()
+        last = sorted([u["userName"] for u in server_users], key=str.lower)[-1]
+        emu.fault("GetUsers", "delete-after", userName=same)
+        emu.fault("GetUserInfo", "delete-after", userName="admin", args={"userName": last})
+        rc, out, err = run(["plan", prof, "--parallel", "1", "--format", "json",
+                            "--out", "vanish3.plan"])
+        gone = [f["message"] for f in api013(json.loads(out)["findings"])] if rc == 0 else []
+        rc2, out2, err2 = run(["push", "vanish3.plan", "--yes", "--backup", "vb3.json"])
+        t.check(rc == 0 and len(gone) == 1 and "'%s'" % same in gone[0] and
+                rc2 == 1 and "API011" in err2 and
+                emu.state()["config"]["server"] == "old-dc.contoso.com",
+                "vanished user: a plan made while other users changed too is never pushed",
+                out[-600:] + err + err2)
+
+        # every other GetUserInfo failure still fails the plan
+        restore()
+        emu.fault("GetUserInfo", "failed", message="Internal error.",
+                  args={"userName": same})
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and "Internal error." in err and same in err and
+                "API013" not in out + err,
+                "another API-level GetUserInfo failure fails the plan, naming the user", err)
+        emu.fault("GetUserInfo", "failed", message="User '%s' does not exist." % same,
+                  args={"userName": same})
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and "still lists" in err,
+                "an 'unknown user' answer for a user GetUsers still lists fails the plan", err)
+        emu.fault("GetUserInfo", "500", args={"userName": same})
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and "HTTP 500" in err, "an HTTP 500 for GetUserInfo fails the plan",
+                err)
+        emu.fault("GetUsers", "delete-after", userName=same)
+        emu.fault("GetUserInfo", "500", args={"userName": changed})
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and "HTTP 500" in err and "does not exist" not in err,
+                "a vanished user does not hide another user's failure", err)
+        restore()
+        emu.fault("GetUsers", "delete-after", userName=same)
+        emu.fault("GetUsers", "500", count=5)
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 1 and "HTTP 500" in err,
+                "the confirming GetUsers failing fails the plan", err)
+
+
 def test_tls():
     with emulator() as emu:
         prof = write_profile("tls-none", emu, **{"target/tls": None})
@@ -528,7 +641,8 @@ def test_canaries():
                 SERVER_SECRET.encode() not in data, "no canary in written file %s" % f)
 
 
-for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults, test_tls,
+for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults,
+           test_vanished_user, test_tls,
            test_spe, test_metadata, test_profile_problems, test_sync_output, test_canaries):
     try:
         fn()

@@ -146,6 +146,34 @@ with Emulator(users=[{"userName": "frank.clark", "fullName": "Frank Clark",
     log = emu.log()
     t.check(any(e.get("fault") == "drop" for e in log) and all("path" in e for e in log),
             "request log records every request")
+    # an unknown user is an API-level error (reference 1.5): HTTP 200, failed
+    st, env, data = c.call("GetUserInfo", b"userName=no.such.user")
+    t.check(st == 200 and data.startswith(BOM) and env["statusCode"] == "failed" and
+            env["result"] is None and isinstance(env["error"]["message"], str) and
+            isinstance(env["error"]["details"], str) and len(env) == 8,
+            "GetUserInfo of an unknown user: 200 + failed envelope with message and details",
+            data[:300])
+    # a fault for one user only: another user's call does not use it up
+    emu.fault("GetUserInfo", "failed", message="Internal error.",
+              args={"userName": "frank.clark"})
+    st, env, _ = c.call("GetUserInfo", b"userName=no.such.user")
+    t.check("does not exist" in env["error"]["message"], "a fault for one user skips others")
+    st, env, _ = c.call("GetUserInfo", b"userName=frank.clark")
+    t.check(st == 200 and env["statusCode"] == "failed" and
+            env["error"]["message"] == "Internal error.",
+            "fault 'failed': 200 + failed envelope with the given message", env)
+    st, env, _ = c.call("GetUserInfo", b"userName=frank.clark")
+    t.check(env["statusCode"] == "succeeded", "the fault was used up")
+    # deleted after GetUsers answered, as by an administrator meanwhile
+    emu.fault("GetUsers", "delete-after", userName="frank.clark")
+    st, env, _ = c.call("GetUsers")
+    listed = [u["userName"] for u in env["result"]]
+    st, info, _ = c.call("GetUserInfo", b"userName=frank.clark")
+    st, again, _ = c.call("GetUsers")
+    t.check("frank.clark" in listed and info["statusCode"] == "failed" and
+            "frank.clark" not in [u["userName"] for u in again["result"]],
+            "fault 'delete-after': listed, then gone",
+            [listed, info, again])
 with Emulator(spe=True) as emu:
     c = Client(emu)
     st, env, _ = c.call("GetUsers")

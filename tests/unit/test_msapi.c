@@ -1,6 +1,7 @@
 /* The MailStore side without a network: the status envelope parser, JSON
  * pointers, the target map (apply, keep unknown keys, secrets), the plan's
- * user diff and guards, and rename files. */
+ * user diff and guards, users deleted while the plan is made, and rename
+ * files. */
 #include "mailstore/api.h"
 #include "mailstore/plan.h"
 #include "mailstore/targetmap.h"
@@ -321,6 +322,126 @@ static void test_plan_diff(void)
 	dg_findings_clear(&f);
 }
 
+static cJSON *users_json(const char *const *names, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *u = cJSON_CreateObject();
+		cJSON_AddStringToObject(u, "userName", names[i]);
+		cJSON_AddStringToObject(u, "fullName", names[i]);
+		cJSON_AddNullToObject(u, "distinguishedName");
+		cJSON_AddItemToArray(a, u);
+	}
+	return a;
+}
+
+static void three_users(dg_srv_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	add_srv(st, "alice", "alice", NULL, "alice@x.com", 1);
+	add_srv(st, "bob", "bob", NULL, "bob@x.com", 1);
+	add_srv(st, "carol", "carol", NULL, NULL, 1);
+	st->config = cJSON_CreateObject();
+	memset(st->fingerprint, 'a', 64);
+}
+
+/* A user GetUserInfo failed for is dropped only when a fresh GetUsers no
+ * longer lists it; the fingerprint then describes what the plan saw. */
+static void test_drop_vanished(void)
+{
+	static const char *const ac[] = { "alice", "carol" }, *const a[] = { "alice" },
+			  *const abc[] = { "alice", "BOB", "carol" };
+	const size_t bob = 1, alice_bob[] = { 0, 1 };
+	dg_srv_state st, st2;
+	cJSON *now = users_json(ac, 2), *moved = users_json(a, 1), *all = users_json(abc, 3);
+	char exact[65];
+
+	/* bob gone, nothing else changed */
+	three_users(&st);
+	CHECK_INT(dg_srv_drop_vanished(&st, &bob, 1, now), 1);
+	CHECK_INT(st.nusers, 2);
+	CHECK_STR(st.users[0].user_name, "alice");
+	CHECK_STR(st.users[1].user_name, "carol");
+	CHECK_STR(st.users[0].emails.items[0], "alice@x.com");
+	CHECK_INT(st.vanished.nr, 1);
+	CHECK_STR(st.vanished.items[0], "bob");
+	CHECK(strcmp(st.fingerprint, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	memcpy(exact, st.fingerprint, sizeof(exact));
+	dg_srv_state_release(&st);
+	/* bob gone and carol too (after her GetUserInfo): not the state the
+	 * plan describes, so a fingerprint no server state has */
+	three_users(&st2);
+	CHECK_INT(dg_srv_drop_vanished(&st2, &bob, 1, moved), 1);
+	CHECK_INT(st2.nusers, 2);
+	CHECK(strcmp(st2.fingerprint, exact) != 0);
+	dg_srv_state_release(&st2);
+	/* still listed (user names compare case-insensitively): a real
+	 * failure, nothing changes */
+	three_users(&st);
+	CHECK_INT(dg_srv_drop_vanished(&st, alice_bob, 2, all), 0);
+	CHECK_INT(dg_srv_drop_vanished(&st, &bob, 1, all), 0);
+	CHECK_INT(st.nusers, 3);
+	CHECK_INT(st.vanished.nr, 0);
+	CHECK_INT(st.fingerprint[0], 'a');
+	dg_srv_state_release(&st);
+	cJSON_Delete(now);
+	cJSON_Delete(moved);
+	cJSON_Delete(all);
+}
+
+static void test_plan_vanished(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p = dg_profile_parse(profile_text, strlen(profile_text), "t.json", &f);
+	cJSON *pj = cJSON_Parse(profile_text), *after = NULL;
+	cJSON *now = cJSON_Parse("[{\"userName\":\"alice\",\"fullName\":\"Alice\"}]");
+	const size_t bob = 1;
+	dg_preview pv = { 0 };
+	dg_srv_state st = { 0 };
+	dg_plan plan;
+	dg_tmap map;
+	dg_error err = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	size_t api13 = 0;
+
+	add_dir(&pv, "alice", "Alice", NULL, "alice@x.com");
+	add_dir(&pv, "bob", "Bob", NULL, "bob@x.com");
+	add_srv(&st, "alice", "Alice", NULL, "alice@x.com", 1);
+	add_srv(&st, "bob", "Bob", NULL, "bob@x.com", 1);
+	st.config = cJSON_CreateObject();
+	CHECK_INT(dg_srv_drop_vanished(&st, &bob, 1, now), 1);
+	dg_tmap_load_default(&map, &err);
+	setenv("DG_T_BIND", "x", 1);
+	CHECK_INT(dg_plan_build(p, &map, pj, &pv, &st, 0, &plan, &after, &err), DG_OK);
+	CHECK_INT(item(&plan, "alice")->action, DG_ACT_UNCHANGED);
+	/* the directory still has bob: on the server he is gone, so a create */
+	CHECK_INT(item(&plan, "bob")->action, DG_ACT_CREATE);
+	CHECK_INT(plan.server_users, 1);
+	for (size_t i = 0; i < plan.findings.nr; i++) {
+		const dg_finding *fd = &plan.findings.items[i];
+		if (strcmp(fd->code, "API013"))
+			continue;
+		api13++;
+		CHECK_INT(fd->severity, DG_SEV_WARNING);
+		CHECK(strstr(fd->message, "'bob'") != NULL);
+		CHECK(strstr(fd->message, "disappeared while the plan was being made") != NULL);
+	}
+	CHECK_INT(api13, 1);
+	dg_plan_text(&sb, &plan, p, 0);
+	CHECK(strstr(sb.buf, "API013") != NULL && strstr(sb.buf, "run 'dirgate plan' again") != NULL);
+	dg_strbuf_release(&sb);
+	dg_plan_release(&plan);
+	cJSON_Delete(after);
+	cJSON_Delete(now);
+	dg_tmap_release(&map);
+	dg_preview_release(&pv);
+	dg_srv_state_release(&st);
+	cJSON_Delete(pj);
+	dg_profile_free(p);
+	dg_findings_clear(&f);
+}
+
 static void test_renames_file(void)
 {
 	char path[] = "/tmp/dg-renames-XXXXXX";
@@ -360,6 +481,8 @@ int main(void)
 	RUN(test_tmap_default);
 	RUN(test_tmap_apply);
 	RUN(test_plan_diff);
+	RUN(test_drop_vanished);
+	RUN(test_plan_vanished);
 	RUN(test_renames_file);
 	return dg_t_done();
 }
