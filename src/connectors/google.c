@@ -442,7 +442,10 @@ static void users_close(void *page)
 	dg_google_users_reader_free(page);
 }
 
-static const dg_page_reader users_reader = { users_open, users_feed, users_finish, users_close };
+static const dg_page_reader users_reader = {
+	users_open, users_feed, users_finish, users_close,
+	NULL,  /* nextPageToken comes after the users: each page is read whole first */
+};
 
 static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error *err)
 {

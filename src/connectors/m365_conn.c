@@ -313,18 +313,43 @@ static void users_close(void *page)
 	dg_graph_users_reader_free(page);
 }
 
-static const dg_page_reader users_reader = { users_open, users_feed, users_finish, users_close };
+static const char *users_next_early(void *page)
+{
+	return dg_graph_users_next_link(page);
+}
+
+static const dg_page_reader users_reader = {
+	users_open, users_feed, users_finish, users_close, users_next_early,
+};
 
 /* One live /users page, read while it arrives.  Sets *next (malloc'd). */
-static dg_code stream_page(m365_run *r, const char *url, size_t idx, dg_http_response *res,
-			   char **next)
+/* One live /users page, read while it arrives.  Sets *next (malloc'd) as
+ * soon as the reader has met it: the next page is fetched while this one
+ * is still being read.  A refusal may be of this page or of the one
+ * before it (`prev`), whose reading went on meanwhile. */
+static dg_code stream_page(m365_run *r, const char *url, const char *prev, size_t idx,
+			   dg_http_response *res, char **next)
 {
 	dg_strbuf why = DG_STRBUF_INIT;
 	dg_code rc = live_text(r, url, res, r->stream);
+	size_t bad;
 
 	if (rc != DG_OK)
 		dg_page_stream_discard(r->stream);
-	else if (dg_page_stream_finish(r->stream, next, &why) < 0)
+	else if (dg_page_stream_end(r->stream, next, &bad, &why) < 0)
+		rc = bad_page(r, bad == idx ? url : prev, "users", bad, why.buf);
+	dg_strbuf_release(&why);
+	return rc;
+}
+
+/* After the last /users page: its reading is over too. */
+static dg_code stream_settle(m365_run *r, const char *url, size_t idx)
+{
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_code rc = DG_OK;
+	size_t bad;
+
+	if (dg_page_stream_settle(r->stream, &bad, &why) < 0)
 		rc = bad_page(r, url, "users", idx, why.buf);
 	dg_strbuf_release(&why);
 	return rc;
@@ -371,20 +396,21 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 {
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
 	dg_strbuf why = DG_STRBUF_INIT;
-	char *url = dg_xstrdup(first_url), *next = NULL;
+	char *url = dg_xstrdup(first_url), *prev = NULL, *next = NULL;
+	int streamed = !fn && r->stream, stop;
 	dg_code rc = DG_OK;
-	int stop;
+	size_t idx;
 
 	r->rec_key = key;
-	for (size_t idx = 0;; idx++) {
+	for (idx = 0;; idx++) {
 		const dg_strbuf *text = r->snap ? &r->line : &res.body;
 		if (idx >= DG_M365_MAX_PAGES) {
 			rc = paging_error(r, first_url, "did not end after " "2000 pages");
 			break;
 		}
 		stop = 0;
-		if (!fn && r->stream) {
-			if ((rc = stream_page(r, url, idx, &res, &next)) != DG_OK)
+		if (streamed) {
+			if ((rc = stream_page(r, url, prev, idx, &res, &next)) != DG_OK)
 				break;
 		} else {
 			rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res, NULL);
@@ -413,11 +439,15 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 				      "host; dirgate sends its Graph token to Graph only");
 			break;
 		}
-		free(url);
+		free(prev);
+		prev = url;
 		url = next;  /* verbatim: never rebuilt from a skiptoken */
 		next = NULL;
 	}
+	if (rc == DG_OK && streamed)
+		rc = stream_settle(r, url, idx);
 	free(url);
+	free(prev);
 	free(next);
 	dg_strbuf_release(&why);
 	dg_http_response_release(&res);

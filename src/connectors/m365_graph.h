@@ -40,8 +40,9 @@ void dg_graph_users_reader_free(dg_graph_users_reader *r);
  * or -1 with the reason in `why` (as dg_graph_parse_page says it). */
 int dg_graph_users_feed(dg_graph_users_reader *r, const char *buf, size_t len, dg_strbuf *why);
 int dg_graph_users_finish(dg_graph_users_reader *r, dg_strbuf *why);
-/* After a successful finish: "@odata.nextLink" (owned by the reader) or
- * NULL, and how many elements "value" had. */
+/* "@odata.nextLink" (owned by the reader) once the reader has met it — an
+ * https URL; Graph writes it ahead of "value", so it is known early — or
+ * NULL; and how many elements "value" had (after a successful finish). */
 const char *dg_graph_users_next_link(const dg_graph_users_reader *r);
 size_t dg_graph_users_entries(const dg_graph_users_reader *r);
 /* Users whose only Exchange plan is in its grace period (capabilityStatus

@@ -3,28 +3,51 @@
 
 #include "../net/bodypipe.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+#define NO_PAGE SIZE_MAX
 
 struct dg_page_stream {
 	dg_page_reader rd;
 	void *ctx;
 	dg_dir_user_list *users;
 	dg_bodypipe *pipe;
-	/* written on the pipe's thread, read after finish/discard returned */
+	size_t ended;         /* pages ended by the connector (its thread only) */
+	/* the pipe's thread only */
 	void *page;           /* the reader of the page being read */
 	size_t mark;          /* records in the list when the page began */
-	int failed;
+	int failed, published;
 	dg_strbuf why;
-	char *next;
+	/* shared, under mu: what the reader has found out */
+	pthread_mutex_t mu;
+	pthread_cond_t news;
+	size_t done;          /* pages with a verdict, in order */
+	size_t failed_page;   /* the first page refused, or NO_PAGE */
+	dg_strbuf fail_why;
+	size_t next_page;     /* the page `next` belongs to, or NO_PAGE */
+	char *next;           /* where the page after it is */
 };
 
 /* ---- on the pipe's thread ------------------------------------------------ */
+
+/* The link to the page after page `page`, early or at its end. */
+static void publish_next(dg_page_stream *s, size_t page, char *next)
+{
+	pthread_mutex_lock(&s->mu);
+	free(s->next);
+	s->next = next;
+	s->next_page = page;
+	pthread_cond_signal(&s->news);
+	pthread_mutex_unlock(&s->mu);
+}
 
 static void ps_begin(void *ctx)
 {
 	dg_page_stream *s = ctx;
 	s->mark = s->users->nr;
-	s->failed = 0;
+	s->failed = s->published = 0;
 	dg_strbuf_reset(&s->why);
 	s->page = s->rd.open(s->ctx);
 }
@@ -32,9 +55,17 @@ static void ps_begin(void *ctx)
 static int ps_feed(void *ctx, const char *buf, size_t len)
 {
 	dg_page_stream *s = ctx;
-	if (!s->failed && s->rd.feed(s->page, buf, len, &s->why) < 0)
+	const char *early;
+
+	if (s->failed || s->rd.feed(s->page, buf, len, &s->why) < 0) {
 		s->failed = 1;
-	return s->failed ? -1 : 0;
+		return -1;
+	}
+	if (!s->published && s->rd.next_early && (early = s->rd.next_early(s->page))) {
+		s->published = 1;  /* the connector may ask for that page already */
+		publish_next(s, s->done, dg_xstrdup(early));
+	}
+	return 0;
 }
 
 static void forget_page(dg_page_stream *s)
@@ -47,10 +78,24 @@ static void forget_page(dg_page_stream *s)
 static int ps_end(void *ctx)
 {
 	dg_page_stream *s = ctx;
-	int rc = s->failed ? -1 : s->rd.finish(s->ctx, s->page, &s->next, &s->why);
+	char *next = NULL;
+	int rc = s->failed ? -1 : s->rd.finish(s->ctx, s->page, &next, &s->why);
+
 	forget_page(s);
 	if (rc < 0)
 		dg_dir_user_list_truncate(s->users, s->mark);
+	if (rc == 0 && !s->published)
+		publish_next(s, s->done, next);
+	else
+		free(next);  /* published early already: the same link */
+	pthread_mutex_lock(&s->mu);
+	if (rc < 0 && s->failed_page == NO_PAGE) {
+		s->failed_page = s->done;
+		dg_strbuf_adds(&s->fail_why, s->why.len ? s->why.buf : "unreadable");
+	}
+	s->done++;
+	pthread_cond_signal(&s->news);
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
@@ -73,10 +118,13 @@ dg_page_stream *dg_page_stream_start(const dg_page_reader *rd, void *ctx,
 	s->rd = *rd;
 	s->ctx = ctx;
 	s->users = users;
+	s->failed_page = s->next_page = NO_PAGE;
 	dg_strbuf_init(&s->why);
+	dg_strbuf_init(&s->fail_why);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->news, NULL);
 	if (!(s->pipe = dg_bodypipe_start(&page_body_reader, s))) {
-		dg_strbuf_release(&s->why);
-		free(s);
+		dg_page_stream_stop(s);
 		return NULL;
 	}
 	return s;
@@ -86,8 +134,11 @@ void dg_page_stream_stop(dg_page_stream *s)
 {
 	if (!s)
 		return;
-	dg_bodypipe_stop(s->pipe);  /* discards a page still open */
+	dg_bodypipe_stop(s->pipe);  /* reads what is queued, discards a page still open */
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->news);
 	dg_strbuf_release(&s->why);
+	dg_strbuf_release(&s->fail_why);
 	free(s->next);
 	free(s);
 }
@@ -114,17 +165,56 @@ void dg_page_stream_begin(dg_page_stream *s, dg_http_request *req)
 	dg_bodypipe_begin(s->pipe);
 }
 
+/* The reader refused a page (the lock is held): -1 with which and why. */
+static int refused(dg_page_stream *s, size_t *bad, dg_strbuf *why)
+{
+	*bad = s->failed_page;
+	dg_strbuf_adds(why, s->fail_why.buf);
+	pthread_mutex_unlock(&s->mu);
+	return -1;
+}
+
+int dg_page_stream_end(dg_page_stream *s, char **next, size_t *bad, dg_strbuf *why)
+{
+	size_t page = s->ended++;
+
+	*next = NULL;
+	dg_bodypipe_end(s->pipe);
+	pthread_mutex_lock(&s->mu);
+	/* every page before this one read, and this one read or its link known */
+	while (s->failed_page == NO_PAGE &&
+	       !(s->done >= page && (s->done > page || s->next_page == page)))
+		pthread_cond_wait(&s->news, &s->mu);
+	if (s->failed_page != NO_PAGE)
+		return refused(s, bad, why);
+	if (s->next_page == page) {
+		*next = s->next;
+		s->next = NULL;
+		s->next_page = NO_PAGE;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int dg_page_stream_settle(dg_page_stream *s, size_t *bad, dg_strbuf *why)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->failed_page == NO_PAGE && s->done < s->ended)
+		pthread_cond_wait(&s->news, &s->mu);
+	if (s->failed_page != NO_PAGE)
+		return refused(s, bad, why);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
 int dg_page_stream_finish(dg_page_stream *s, char **next, dg_strbuf *why)
 {
-	*next = NULL;
-	if (dg_bodypipe_finish(s->pipe) < 0) {
-		dg_strbuf_adds(why, s->why.len ? s->why.buf : "unreadable");
-		free(s->next);
-		s->next = NULL;
+	size_t bad;
+	if (dg_page_stream_end(s, next, &bad, why) < 0 || dg_page_stream_settle(s, &bad, why) < 0) {
+		free(*next);
+		*next = NULL;
 		return -1;
 	}
-	*next = s->next;
-	s->next = NULL;
 	return 0;
 }
 

@@ -11,7 +11,7 @@
  * Threads: the reader's functions run on the pipe's thread only, one page
  * after the other; the connector's thread must not touch the user list or
  * anything else the reader writes between dg_page_stream_begin and
- * finish/discard returning.  Whatever the reader counts for the page it
+ * settle/finish/discard returning.  Whatever the reader counts for the page it
  * adds to the connector's totals in `finish`, so a discarded page leaves
  * them untouched. */
 #ifndef DG_PAGE_STREAM_H
@@ -31,6 +31,10 @@ typedef struct dg_page_reader {
 	int (*finish)(void *ctx, void *page, char **next, dg_strbuf *why);
 	/* Forgets the page reader (after finish, or instead of it). */
 	void (*close)(void *page);
+	/* Optional: the link to the next page once the reader has met it, or
+	 * NULL.  Graph writes @odata.nextLink ahead of the users: the next
+	 * page is then asked for while this one is still being read. */
+	const char *(*next_early)(void *page);
 } dg_page_reader;
 
 typedef struct dg_page_stream dg_page_stream;
@@ -43,8 +47,18 @@ void dg_page_stream_stop(dg_page_stream *s);
 
 /* A page starts: its 2xx body will go from `req` to the reader. */
 void dg_page_stream_begin(dg_page_stream *s, dg_http_request *req);
-/* After the request got its 200 answer: 0 and *next (see finish above),
- * or -1 with the reason in `why` and the page's records dropped. */
+/* After the request got its 200 answer.  Waits until every page before
+ * this one has been read and this one has been read too or has shown its
+ * next link (next_early): 0 with *next (malloc'd; NULL on the last page),
+ * or -1 with the reason in `why` and *bad = the refused page, counted
+ * from 0 among the pages this stream ended (its records are dropped).
+ * A page can still be refused after its link was given: the next end or
+ * settle says so. */
+int dg_page_stream_end(dg_page_stream *s, char **next, size_t *bad, dg_strbuf *why);
+/* Waits until every page ended has been read: 0, or -1 as for end. */
+int dg_page_stream_settle(dg_page_stream *s, size_t *bad, dg_strbuf *why);
+/* end and settle in one, for a reader without next_early: the page is
+ * read when it returns. */
 int dg_page_stream_finish(dg_page_stream *s, char **next, dg_strbuf *why);
 /* The request failed or was refused: the page's records go. */
 void dg_page_stream_discard(dg_page_stream *s);

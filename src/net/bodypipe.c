@@ -34,7 +34,8 @@ struct dg_bodypipe {
 	block *head, *tail;
 	block *filling;         /* the producer's block, not queued yet */
 	size_t queued;          /* bytes in queued data blocks */
-	int verdicts;           /* END / DISCARD blocks the reader has done */
+	unsigned long markers;  /* END / DISCARD blocks queued */
+	unsigned long verdicts; /* END / DISCARD blocks the reader has done */
 	int result;             /* of the last END */
 };
 
@@ -153,14 +154,23 @@ static void put_marker(dg_bodypipe *p, enum block_kind kind)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Queues a marker and waits for the reader's verdict on it. */
-static int await_verdict(dg_bodypipe *p, enum block_kind kind)
+/* Queues an END or DISCARD marker (the lock is held); returns its number
+ * among the verdicts the reader will give. */
+static unsigned long queue_verdict(dg_bodypipe *p, enum block_kind kind)
 {
-	int result, want;
-	pthread_mutex_lock(&p->mu);
 	flush_filling(p);
 	enqueue(p, block_new(kind));
-	want = p->verdicts + 1;
+	return ++p->markers;
+}
+
+/* Queues a marker and waits for the reader's verdict on it (ENDs queued
+ * before it, not waited for, are done first). */
+static int await_verdict(dg_bodypipe *p, enum block_kind kind)
+{
+	unsigned long want;
+	int result;
+	pthread_mutex_lock(&p->mu);
+	want = queue_verdict(p, kind);
 	while (p->verdicts < want)
 		pthread_cond_wait(&p->room, &p->mu);
 	result = p->result;
@@ -197,6 +207,13 @@ void dg_bodypipe_put(dg_bodypipe *p, const char *buf, size_t len)
 int dg_bodypipe_finish(dg_bodypipe *p)
 {
 	return await_verdict(p, B_END);
+}
+
+void dg_bodypipe_end(dg_bodypipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	queue_verdict(p, B_END);
+	pthread_mutex_unlock(&p->mu);
 }
 
 void dg_bodypipe_discard(dg_bodypipe *p)

@@ -4,7 +4,9 @@
  * it; with the reader on its own thread the two overlap.  One body at a
  * time: the connector's thread starts a body, puts the pieces curl hands
  * over (dg_http_request.sink), then waits for the reader's verdict
- * (finish) or drops the body (discard, e.g. before a retry).  The reader's
+ * (finish), ends it without waiting (end: the next body may start while
+ * the reader is still on this one) or drops the body (discard, e.g.
+ * before a retry; it waits, also for bodies ended before it).  The reader's
  * functions run only on the pipe's thread, one body after the other; the
  * connector must not touch what they write until finish/discard returns. */
 #ifndef DG_BODYPIPE_H
@@ -33,6 +35,10 @@ void dg_bodypipe_put(dg_bodypipe *p, const char *buf, size_t len);
 /* Waits until the reader has read the body: 0, or -1 when feed or end said
  * so. */
 int dg_bodypipe_finish(dg_bodypipe *p);
+/* The body is complete, without waiting: the reader's `end` will say what
+ * it made of it (a caller that fetches the next body meanwhile learns the
+ * verdict from its reader).  A later begin starts the next body. */
+void dg_bodypipe_end(dg_bodypipe *p);
 /* Waits until the reader has forgotten the body. */
 void dg_bodypipe_discard(dg_bodypipe *p);
 
