@@ -227,6 +227,10 @@ try:
     t.check("M365008" in codes(p), "unknown tenant: M365008", p.stdout[-600:])
     p = dirgate(["preview", profile("wrongtenant2", op, tenant="fabrikam.onmicrosoft.com")], env)
     t.check(p.returncode == 1 and b"M365008" in p.stderr, "preview stops with the finding", p.stderr)
+    # check refuses such a tenant offline; preview asks Entra, which says 900023
+    p = dirgate(["preview", profile("badtenant", op, tenant="contoso_tenant")], env)
+    t.check(p.returncode == 1 and b"M365009" in p.stderr and b"900023" in p.stderr,
+            "malformed tenant identifier: AADSTS900023 -> M365009", p.stderr)
 
     # ---- clock skew: dirgate's clock an hour ahead (libfaketime), its
     # assertion not yet valid for oidc-provider -> AADSTS700024
