@@ -1200,14 +1200,31 @@ static void check_adfs_url(const char *url, dg_findings *out)
 	curl_url_cleanup(h);
 }
 
+/* The profile path that makes user names sAMAccountNames, or NULL.  A
+ * generic LDAP profile pointed at Active Directory can name the attribute
+ * itself; LDAP attribute names are case-insensitive (RFC 4512). */
+static const char *sam_user_name_path(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+		return dg_profile_user_name_format(p) == DG_UNF_SAM ? "/directory/userNameFormat"
+								    : NULL;
+	if (p->directory.type == DG_DIR_LDAP && attr && !strcasecmp(attr, "sAMAccountName"))
+		return "/directory/users/userNameAttribute";
+	return NULL;
+}
+
+/* MailStore matches the AD FS token's claim against the user name, and AD FS
+ * sends no sAMAccountName claim unless a rule says so. */
 static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 {
+	const char *path = sam_user_name_path(p);
 	dg_finding *fd;
 
-	if (p->auth.method != DG_AUTH_ADFS || p->directory.type != DG_DIR_ACTIVE_DIRECTORY ||
-	    dg_profile_user_name_format(p) != DG_UNF_SAM)
+	if (p->auth.method != DG_AUTH_ADFS || !path)
 		return;
-	fd = dg_findings_add(out, "ADFS004", DG_SEV_WARNING, "/directory/userNameFormat",
+	fd = dg_findings_add(out, "ADFS004", DG_SEV_WARNING, path,
 			     "user names are sAMAccountNames, which AD FS does not put into the "
 			     "token by default; without a claim rule MailStore cannot match the "
 			     "token to a user");

@@ -720,6 +720,62 @@ static void test_adfs_claim_rule(void)
 	dg_findings_clear(&f);
 }
 
+/* Generic LDAP pointed at Active Directory: the user name attribute decides. */
+static void ldap_adfs_profile(dg_profile *p, const char *user_name_attr)
+{
+	ldap_profile(p);
+	p->directory.ldap.user_name_attr = S(user_name_attr);
+	p->auth.method = DG_AUTH_ADFS;
+	p->auth.adfs_url = S("https://adfs.example.com");
+	p->auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9");
+	p->auth.redirect_uri = S("https://archive.example.com:8462/oidc/signin");
+}
+
+static void test_adfs_claim_rule_ldap(void)
+{
+	static const char *const sam[] = { "sAMAccountName", "samaccountname", "SAMACCOUNTNAME" };
+	const char *ad_hint;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	adfs_profile(&p);
+	p.directory.ad.user_name_format = DG_UNF_SAM;
+	run(&p, &f);
+	ad_hint = dg_xstrdup(find_at(&f, "ADFS004", NULL) ? find_at(&f, "ADFS004", NULL)->hint : "");
+	dg_findings_clear(&f);
+
+	for (size_t i = 0; i < sizeof(sam) / sizeof(sam[0]); i++) {
+		ldap_adfs_profile(&p, sam[i]);
+		run(&p, &f);
+		EXPECT(&f, "ADFS004", DG_SEV_WARNING, "/directory/users/userNameAttribute");
+		CHECK_INT(count_code(&f, "ADFS004"), 1);
+		/* the same steps as for an Active Directory profile */
+		CHECK(*ad_hint && find_at(&f, "ADFS004", NULL) &&
+		      !strcmp(find_at(&f, "ADFS004", NULL)->hint, ad_hint));
+		dg_findings_clear(&f);
+	}
+	ldap_adfs_profile(&p, "uid");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_adfs_profile(&p, "userPrincipalName");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_adfs_profile(&p, "sAMAccountName");
+	p.directory.ldap.user_name_attr = NULL;        /* default: uid */
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_profile(&p);                               /* no AD FS: no claims at all */
+	p.directory.ldap.user_name_attr = S("sAMAccountName");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	EXPECT_CLEAN(&f);
+	dg_findings_clear(&f);
+	free((char *)ad_hint);
+}
+
 static void test_method_notes(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
@@ -1199,6 +1255,7 @@ int main(void)
 	RUN(test_target_tls);
 	RUN(test_address_lists);
 	RUN(test_adfs_claim_rule);
+	RUN(test_adfs_claim_rule_ldap);
 	RUN(test_method_notes);
 	RUN(test_method_allowed);
 	RUN(test_method_needs);
