@@ -528,17 +528,28 @@ static void check_m365_client_id(const char *id, dg_findings *out)
 	dg_strbuf_release(&why);
 }
 
+/* AD FS generates a GUID; an administrator may set any string with
+ * PowerShell, so anything else is only worth a second look, not an error. */
 static void check_adfs_client_id(const char *id, dg_findings *out)
 {
 	dg_finding *fd;
 
-	if (!has_space(id))
-		return;
-	fd = dg_findings_add(out, "ADFS003", DG_SEV_WARNING, "/authentication/clientId",
-			     "clientId \"%s\" contains whitespace", id);
-	dg_finding_hint(fd, "Copy the Client Identifier exactly as AD FS Management shows it "
-			"(Application Groups > your group > the native application), without "
-			"spaces or line breaks.");
+	if (has_space(id)) {
+		fd = dg_findings_add(out, "ADFS003", DG_SEV_WARNING, "/authentication/clientId",
+				     "clientId \"%s\" contains whitespace", id);
+		dg_finding_hint(fd, "Copy the Client Identifier exactly as AD FS Management shows "
+				"it (Application Groups > your group > the native application), "
+				"without spaces or line breaks.");
+	} else if (!is_guid(id)) {
+		fd = dg_findings_add(out, "ADFS014", DG_SEV_INFO, "/authentication/clientId",
+				     "clientId \"%s\" is not a GUID, the form of the client "
+				     "identifiers AD FS generates; fine only if it was set as a custom "
+				     "identifier", id);
+		dg_finding_hint(fd, "Compare it with the Client Identifier in AD FS Management > "
+				"Application Groups > your group > the native application; they must "
+				"be equal character for character (a custom identifier is set with "
+				"Add-AdfsNativeClientApplication -Identifier).");
+	}
 }
 
 static void check_google_client_id(const char *id, dg_findings *out)

@@ -310,14 +310,48 @@ static void test_adfs_client_id(void)
 	adfs_profile(&p);
 	run(&p, &f);
 	EXPECT_NONE(&f, "ADFS003");
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
-	p.auth.client_id = S("https://archive.contoso.com/mailstore");  /* custom identifier */
+	p.auth.client_id = S("5E1D3C2B-9A8F-4E7D-B6C5-A4F3E2D1C0B9");  /* GUIDs in any case */
 	run(&p, &f);
-	EXPECT_NONE(&f, "ADFS003");
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
 	p.auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9 ");
 	run(&p, &f);
 	EXPECT(&f, "ADFS003", DG_SEV_WARNING, "/authentication/clientId");
+	EXPECT_NONE(&f, "ADFS014");     /* the whitespace is the problem to fix */
+	dg_findings_clear(&f);
+}
+
+/* A custom identifier (PowerShell) is legal: a note, never an error. */
+static void test_adfs_client_id_not_guid(void)
+{
+	static const char *const custom[] = { "https://archive.contoso.com/mailstore",
+					      "mailstore-login",
+					      "{5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9}",
+					      "5e1d3c2b9a8f4e7db6c5a4f3e2d1c0b9" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	for (size_t i = 0; i < sizeof(custom) / sizeof(custom[0]); i++) {
+		adfs_profile(&p);
+		p.directory.ad.user_name_format = DG_UNF_UPN;
+		p.auth.client_id = S(custom[i]);
+		run(&p, &f);
+		EXPECT(&f, "ADFS014", DG_SEV_INFO, "/authentication/clientId");
+		CHECK_INT(count_code(&f, "ADFS014"), 1);
+		EXPECT_NONE(&f, "ADFS003");
+		EXPECT_CLEAN(&f);
+		CHECK(strstr(msg(&f, "ADFS014"), custom[i]) != NULL);
+		CHECK(strstr(msg(&f, "ADFS014"), "not a GUID") != NULL);
+		CHECK(find_at(&f, "ADFS014", NULL) &&
+		      strstr(find_at(&f, "ADFS014", NULL)->hint, "Client Identifier"));
+		dg_findings_clear(&f);
+	}
+	/* only AD FS client identifiers: Google's are checked by GOOGLE003 */
+	google_profile(&p);
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
 }
 
@@ -1241,6 +1275,7 @@ int main(void)
 	RUN(test_tenant_id);
 	RUN(test_m365_client_id);
 	RUN(test_adfs_client_id);
+	RUN(test_adfs_client_id_not_guid);
 	RUN(test_google_ids);
 	RUN(test_ad_domain);
 	RUN(test_server_names);
