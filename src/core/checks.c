@@ -1303,13 +1303,60 @@ static void add_method_notes(dg_auth_method m, dg_findings *out)
 	}
 }
 
+/* The initial domains Microsoft gives tenants of its national clouds. */
+static const struct national_domain {
+	const char *suffix;
+	const char *cloud;
+} national_domains[] = {
+	{ ".onmicrosoft.us", "US Government" },
+	{ ".onmicrosoft.de", "Germany (retired)" },
+	{ ".partner.onmschina.cn", "China (21Vianet)" },
+	{ ".onmschina.cn", "China (21Vianet)" },
+};
+
+/* The national cloud a tenant domain belongs to, or NULL.  DNS names are
+ * case-insensitive; one trailing dot is allowed (dns_name_problem). */
+static const char *national_cloud_of(const char *tenant)
+{
+	size_t n = strlen(tenant);
+
+	if (n && tenant[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < sizeof(national_domains) / sizeof(national_domains[0]); i++) {
+		size_t m = strlen(national_domains[i].suffix);
+		if (n > m && !strncasecmp(tenant + n - m, national_domains[i].suffix, m))
+			return national_domains[i].cloud;
+	}
+	return NULL;
+}
+
+/* A tenant given by its domain tells its cloud even without "cloud". */
+static void check_national_tenant(const char *tenant, dg_findings *out)
+{
+	const char *cloud = tenant ? national_cloud_of(tenant) : NULL;
+	dg_finding *fd;
+
+	if (!cloud)
+		return;
+	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/tenantId",
+			     "tenantId \"%s\" is a domain of a national cloud (%s); MailStore's "
+			     "modern authentication supports only the global Microsoft cloud",
+			     tenant, cloud);
+	dg_finding_hint(fd, "Use a tenant in the global cloud (its initial domain ends in "
+			".onmicrosoft.com), or keep this tenant on another login method.");
+}
+
 static void check_national_cloud(const dg_profile *p, dg_findings *out)
 {
 	const char *cloud = p->directory.m365.cloud;
 	dg_finding *fd;
 
-	if (p->directory.type != DG_DIR_M365 || !cloud || !strcasecmp(cloud, "global"))
+	if (p->directory.type != DG_DIR_M365)
 		return;
+	if (!cloud || !strcasecmp(cloud, "global")) {
+		check_national_tenant(p->directory.m365.tenant_id, out);
+		return;
+	}
 	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/cloud",
 			     "cloud is \"%s\"; MailStore's modern authentication supports only "
 			     "the global Microsoft cloud", cloud);

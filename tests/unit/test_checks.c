@@ -967,6 +967,57 @@ static void test_national_cloud(void)
 	dg_findings_clear(&f);
 }
 
+/* A tenant given as a national cloud's domain says where it lives. */
+static void test_national_cloud_tenant(void)
+{
+	static const struct {
+		const char *tenant, *cloud;
+	} national[] = {
+		{ "contoso.onmicrosoft.us", "US Government" },
+		{ "Contoso.OnMicrosoft.US", "US Government" },
+		{ "contoso.onmicrosoft.de", "Germany" },
+		{ "contoso.partner.onmschina.cn", "21Vianet" },
+		{ "contoso.onmschina.cn", "21Vianet" },
+		{ "CONTOSO.PARTNER.ONMSCHINA.CN", "21Vianet" },
+		{ "contoso.onmicrosoft.us.", "US Government" },
+	};
+	static const char *const global[] = { "contoso.onmicrosoft.com", "Contoso.OnMicrosoft.COM",
+					      "72f988bf-86f1-41af-91ab-2d7cd011db47", "contoso.us",
+					      "onmicrosoft.us.example.com" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	m365_profile(&p);
+	for (size_t i = 0; i < sizeof(national) / sizeof(national[0]); i++) {
+		p.directory.m365.tenant_id = S(national[i].tenant);
+		run(&p, &f);
+		EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
+		CHECK_INT(count_code(&f, "M365004"), 1);
+		CHECK(strstr(msg(&f, "M365004"), national[i].cloud) != NULL);
+		CHECK(strstr(msg(&f, "M365004"), "only the global Microsoft cloud") != NULL);
+		EXPECT_NONE(&f, "M365001");
+		dg_findings_clear(&f);
+	}
+	p.directory.m365.tenant_id = S("contoso.onmicrosoft.us");
+	p.directory.m365.cloud = S("global");          /* the domain still tells */
+	run(&p, &f);
+	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
+	dg_findings_clear(&f);
+	p.directory.m365.cloud = S("usgov");           /* said once, at the cloud field */
+	run(&p, &f);
+	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/cloud");
+	CHECK_INT(count_code(&f, "M365004"), 1);
+	dg_findings_clear(&f);
+
+	m365_profile(&p);
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+		p.directory.m365.tenant_id = S(global[i]);
+		run(&p, &f);
+		EXPECT_NONE(&f, "M365004");
+		dg_findings_clear(&f);
+	}
+}
+
 /* ---- redirect URI ------------------------------------------------------ */
 
 static void test_redirect_uri(void)
@@ -1296,6 +1347,7 @@ int main(void)
 	RUN(test_method_needs);
 	RUN(test_adfs_url);
 	RUN(test_national_cloud);
+	RUN(test_national_cloud_tenant);
 	RUN(test_redirect_uri);
 	RUN(test_entra_key_material);
 	RUN(test_files_readable);
