@@ -1388,6 +1388,23 @@ static int uri_provider_for(dg_auth_method m)
 	}
 }
 
+/* How the URI is registered in Entra cannot be read from outside (not even
+ * with the app's certificate), but the MailStore guide's two traps are worth
+ * saying whenever the profile names a URI. */
+static void note_entra_platform(const char *uri, dg_findings *out)
+{
+	dg_finding *fd;
+
+	fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+			     "register %s in the app under Authentication > Web (not "
+			     "Single-page application) and tick \"ID tokens\"", uri);
+	dg_finding_hint(fd, "Entra admin center > App registrations > the app > Authentication "
+			"> Add a platform > Web: enter the URI exactly as here (case-sensitive) "
+			"and tick \"ID tokens\" under Implicit grant and hybrid flows. MailStore's "
+			"login fails with AADSTS700054 when ID tokens are off and with AADSTS50011 "
+			"when the URI differs in any character.");
+}
+
 static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 {
 	int provider = uri_provider_for(p->auth.method);
@@ -1401,6 +1418,8 @@ static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 	opts.instance_id = p->target.instance_id;
 	opts.path = "/authentication/redirectUri";
 	dg_uri_check(p->auth.redirect_uri, &opts, out);
+	if (provider == DG_URI_PROVIDER_ENTRA)
+		note_entra_platform(p->auth.redirect_uri, out);
 }
 
 /* ===== key material and referenced files ================================== */

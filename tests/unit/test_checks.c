@@ -1053,6 +1053,48 @@ static void test_redirect_uri(void)
 	dg_findings_clear(&f);
 }
 
+/* The Entra platform note needs no network, so the offline check says it. */
+static void test_entra_platform_note(void)
+{
+	static const char *const uris[] = { "https://archive.contoso.com:8462/oidc/signin",
+					    "http://archive.contoso.com/oidc/signin" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+	const dg_finding *fd;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		m365_profile(&p);
+		p.auth.redirect_uri = S(uris[i]);
+		run(&p, &f);
+		EXPECT(&f, "M365024", DG_SEV_INFO, "/authentication/redirectUri");
+		CHECK_INT(count_code(&f, "M365024"), 1);
+		fd = find_at(&f, "M365024", NULL);
+		CHECK(fd && strstr(fd->message, uris[i]) && strstr(fd->message, "Web") &&
+		      strstr(fd->message, "Single-page application") &&
+		      strstr(fd->message, "\"ID tokens\""));
+		CHECK(fd && strstr(fd->hint, "Authentication") && strstr(fd->hint, "ID tokens") &&
+		      strstr(fd->hint, "AADSTS700054") && strstr(fd->hint, "AADSTS50011"));
+		dg_findings_clear(&f);
+	}
+	m365_profile(&p);
+	p.auth.redirect_uri = NULL;                     /* AUTH002 says what is missing */
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	p.auth.redirect_uri = S("");
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	adfs_profile(&p);                               /* other providers: not Entra */
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	google_profile(&p);
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+}
+
 /* ---- key material ------------------------------------------------------ */
 
 static EVP_PKEY *test_key;
@@ -1349,6 +1391,7 @@ int main(void)
 	RUN(test_national_cloud);
 	RUN(test_national_cloud_tenant);
 	RUN(test_redirect_uri);
+	RUN(test_entra_platform_note);
 	RUN(test_entra_key_material);
 	RUN(test_files_readable);
 	RUN(test_target_url);
