@@ -825,7 +825,6 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 	dg_error err = { 0 };
 	m365_run r = { .p = p, .out = out, .err = &err, .probe = 1 };
 	dg_code rc;
-	dg_finding *fd;
 
 	r.res = &res;
 	r.arena = dg_arena_new();
@@ -842,14 +841,6 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 				"Microsoft Graph answered GET %s/v1.0/users", r.graph);
 	if (rc == DG_OK)
 		rc = load_groups(&r);
-	if (p->auth.method == DG_AUTH_M365 && p->auth.redirect_uri) {
-		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
-				     "register %s in the app under Authentication > Web (not "
-				     "Single-page application) and tick \"ID tokens\"",
-				     p->auth.redirect_uri);
-		dg_finding_hint(fd, "MailStore's login fails with AADSTS700054 without ID tokens, "
-				"and with AADSTS50011 when the URI differs in any character");
-	}
 	dg_findings_move(out, &res.findings);
 	dg_fetch_result_release(&res);
 	run_release(&r);

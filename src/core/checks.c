@@ -528,17 +528,28 @@ static void check_m365_client_id(const char *id, dg_findings *out)
 	dg_strbuf_release(&why);
 }
 
+/* AD FS generates a GUID; an administrator may set any string with
+ * PowerShell, so anything else is only worth a second look, not an error. */
 static void check_adfs_client_id(const char *id, dg_findings *out)
 {
 	dg_finding *fd;
 
-	if (!has_space(id))
-		return;
-	fd = dg_findings_add(out, "ADFS003", DG_SEV_WARNING, "/authentication/clientId",
-			     "clientId \"%s\" contains whitespace", id);
-	dg_finding_hint(fd, "Copy the Client Identifier exactly as AD FS Management shows it "
-			"(Application Groups > your group > the native application), without "
-			"spaces or line breaks.");
+	if (has_space(id)) {
+		fd = dg_findings_add(out, "ADFS003", DG_SEV_WARNING, "/authentication/clientId",
+				     "clientId \"%s\" contains whitespace", id);
+		dg_finding_hint(fd, "Copy the Client Identifier exactly as AD FS Management shows "
+				"it (Application Groups > your group > the native application), "
+				"without spaces or line breaks.");
+	} else if (!is_guid(id)) {
+		fd = dg_findings_add(out, "ADFS014", DG_SEV_INFO, "/authentication/clientId",
+				     "clientId \"%s\" is not a GUID, the form of the client "
+				     "identifiers AD FS generates; fine only if it was set as a custom "
+				     "identifier", id);
+		dg_finding_hint(fd, "Compare it with the Client Identifier in AD FS Management > "
+				"Application Groups > your group > the native application; they must "
+				"be equal character for character (a custom identifier is set with "
+				"Add-AdfsNativeClientApplication -Identifier).");
+	}
 }
 
 static void check_google_client_id(const char *id, dg_findings *out)
@@ -1200,14 +1211,31 @@ static void check_adfs_url(const char *url, dg_findings *out)
 	curl_url_cleanup(h);
 }
 
+/* The profile path that makes user names sAMAccountNames, or NULL.  A
+ * generic LDAP profile pointed at Active Directory can name the attribute
+ * itself; LDAP attribute names are case-insensitive (RFC 4512). */
+static const char *sam_user_name_path(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+		return dg_profile_user_name_format(p) == DG_UNF_SAM ? "/directory/userNameFormat"
+								    : NULL;
+	if (p->directory.type == DG_DIR_LDAP && attr && !strcasecmp(attr, "sAMAccountName"))
+		return "/directory/users/userNameAttribute";
+	return NULL;
+}
+
+/* MailStore matches the AD FS token's claim against the user name, and AD FS
+ * sends no sAMAccountName claim unless a rule says so. */
 static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 {
+	const char *path = sam_user_name_path(p);
 	dg_finding *fd;
 
-	if (p->auth.method != DG_AUTH_ADFS || p->directory.type != DG_DIR_ACTIVE_DIRECTORY ||
-	    dg_profile_user_name_format(p) != DG_UNF_SAM)
+	if (p->auth.method != DG_AUTH_ADFS || !path)
 		return;
-	fd = dg_findings_add(out, "ADFS004", DG_SEV_WARNING, "/directory/userNameFormat",
+	fd = dg_findings_add(out, "ADFS004", DG_SEV_WARNING, path,
 			     "user names are sAMAccountNames, which AD FS does not put into the "
 			     "token by default; without a claim rule MailStore cannot match the "
 			     "token to a user");
@@ -1275,13 +1303,60 @@ static void add_method_notes(dg_auth_method m, dg_findings *out)
 	}
 }
 
+/* The initial domains Microsoft gives tenants of its national clouds. */
+static const struct national_domain {
+	const char *suffix;
+	const char *cloud;
+} national_domains[] = {
+	{ ".onmicrosoft.us", "US Government" },
+	{ ".onmicrosoft.de", "Germany (retired)" },
+	{ ".partner.onmschina.cn", "China (21Vianet)" },
+	{ ".onmschina.cn", "China (21Vianet)" },
+};
+
+/* The national cloud a tenant domain belongs to, or NULL.  DNS names are
+ * case-insensitive; one trailing dot is allowed (dns_name_problem). */
+static const char *national_cloud_of(const char *tenant)
+{
+	size_t n = strlen(tenant);
+
+	if (n && tenant[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < sizeof(national_domains) / sizeof(national_domains[0]); i++) {
+		size_t m = strlen(national_domains[i].suffix);
+		if (n > m && !strncasecmp(tenant + n - m, national_domains[i].suffix, m))
+			return national_domains[i].cloud;
+	}
+	return NULL;
+}
+
+/* A tenant given by its domain tells its cloud even without "cloud". */
+static void check_national_tenant(const char *tenant, dg_findings *out)
+{
+	const char *cloud = tenant ? national_cloud_of(tenant) : NULL;
+	dg_finding *fd;
+
+	if (!cloud)
+		return;
+	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/tenantId",
+			     "tenantId \"%s\" is a domain of a national cloud (%s); MailStore's "
+			     "modern authentication supports only the global Microsoft cloud",
+			     tenant, cloud);
+	dg_finding_hint(fd, "Use a tenant in the global cloud (its initial domain ends in "
+			".onmicrosoft.com), or keep this tenant on another login method.");
+}
+
 static void check_national_cloud(const dg_profile *p, dg_findings *out)
 {
 	const char *cloud = p->directory.m365.cloud;
 	dg_finding *fd;
 
-	if (p->directory.type != DG_DIR_M365 || !cloud || !strcasecmp(cloud, "global"))
+	if (p->directory.type != DG_DIR_M365)
 		return;
+	if (!cloud || !strcasecmp(cloud, "global")) {
+		check_national_tenant(p->directory.m365.tenant_id, out);
+		return;
+	}
 	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/cloud",
 			     "cloud is \"%s\"; MailStore's modern authentication supports only "
 			     "the global Microsoft cloud", cloud);
@@ -1313,6 +1388,23 @@ static int uri_provider_for(dg_auth_method m)
 	}
 }
 
+/* How the URI is registered in Entra cannot be read from outside (not even
+ * with the app's certificate), but the MailStore guide's two traps are worth
+ * saying whenever the profile names a URI. */
+static void note_entra_platform(const char *uri, dg_findings *out)
+{
+	dg_finding *fd;
+
+	fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+			     "register %s in the app under Authentication > Web (not "
+			     "Single-page application) and tick \"ID tokens\"", uri);
+	dg_finding_hint(fd, "Entra admin center > App registrations > the app > Authentication "
+			"> Add a platform > Web: enter the URI exactly as here (case-sensitive) "
+			"and tick \"ID tokens\" under Implicit grant and hybrid flows. MailStore's "
+			"login fails with AADSTS700054 when ID tokens are off and with AADSTS50011 "
+			"when the URI differs in any character.");
+}
+
 static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 {
 	int provider = uri_provider_for(p->auth.method);
@@ -1326,6 +1418,8 @@ static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 	opts.instance_id = p->target.instance_id;
 	opts.path = "/authentication/redirectUri";
 	dg_uri_check(p->auth.redirect_uri, &opts, out);
+	if (provider == DG_URI_PROVIDER_ENTRA)
+		note_entra_platform(p->auth.redirect_uri, out);
 }
 
 /* ===== key material and referenced files ================================== */

@@ -208,6 +208,8 @@ try:
     t.check(p.returncode == 3 and all(x in c for x in ("M365014", "M365016", "M365019", "M365017",
                                                        "M365018", "M365024")),
             "check: token, Graph, group found / missing / ambiguous, Web platform hint", c)
+    # the offline rules say the Web platform hint; the live probe must not repeat it
+    t.check(c.count("M365024") == 1, "check: the Web platform hint said once", c)
 
     # ---- token errors, each its own finding
     p = dirgate(["check", profile("wrongcert", op, cert=(OTHER_CERT, OTHER_KEY)), "--format", "json"],

@@ -310,14 +310,48 @@ static void test_adfs_client_id(void)
 	adfs_profile(&p);
 	run(&p, &f);
 	EXPECT_NONE(&f, "ADFS003");
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
-	p.auth.client_id = S("https://archive.contoso.com/mailstore");  /* custom identifier */
+	p.auth.client_id = S("5E1D3C2B-9A8F-4E7D-B6C5-A4F3E2D1C0B9");  /* GUIDs in any case */
 	run(&p, &f);
-	EXPECT_NONE(&f, "ADFS003");
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
 	p.auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9 ");
 	run(&p, &f);
 	EXPECT(&f, "ADFS003", DG_SEV_WARNING, "/authentication/clientId");
+	EXPECT_NONE(&f, "ADFS014");     /* the whitespace is the problem to fix */
+	dg_findings_clear(&f);
+}
+
+/* A custom identifier (PowerShell) is legal: a note, never an error. */
+static void test_adfs_client_id_not_guid(void)
+{
+	static const char *const custom[] = { "https://archive.contoso.com/mailstore",
+					      "mailstore-login",
+					      "{5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9}",
+					      "5e1d3c2b9a8f4e7db6c5a4f3e2d1c0b9" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	for (size_t i = 0; i < sizeof(custom) / sizeof(custom[0]); i++) {
+		adfs_profile(&p);
+		p.directory.ad.user_name_format = DG_UNF_UPN;
+		p.auth.client_id = S(custom[i]);
+		run(&p, &f);
+		EXPECT(&f, "ADFS014", DG_SEV_INFO, "/authentication/clientId");
+		CHECK_INT(count_code(&f, "ADFS014"), 1);
+		EXPECT_NONE(&f, "ADFS003");
+		EXPECT_CLEAN(&f);
+		CHECK(strstr(msg(&f, "ADFS014"), custom[i]) != NULL);
+		CHECK(strstr(msg(&f, "ADFS014"), "not a GUID") != NULL);
+		CHECK(find_at(&f, "ADFS014", NULL) &&
+		      strstr(find_at(&f, "ADFS014", NULL)->hint, "Client Identifier"));
+		dg_findings_clear(&f);
+	}
+	/* only AD FS client identifiers: Google's are checked by GOOGLE003 */
+	google_profile(&p);
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS014");
 	dg_findings_clear(&f);
 }
 
@@ -720,6 +754,62 @@ static void test_adfs_claim_rule(void)
 	dg_findings_clear(&f);
 }
 
+/* Generic LDAP pointed at Active Directory: the user name attribute decides. */
+static void ldap_adfs_profile(dg_profile *p, const char *user_name_attr)
+{
+	ldap_profile(p);
+	p->directory.ldap.user_name_attr = S(user_name_attr);
+	p->auth.method = DG_AUTH_ADFS;
+	p->auth.adfs_url = S("https://adfs.example.com");
+	p->auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9");
+	p->auth.redirect_uri = S("https://archive.example.com:8462/oidc/signin");
+}
+
+static void test_adfs_claim_rule_ldap(void)
+{
+	static const char *const sam[] = { "sAMAccountName", "samaccountname", "SAMACCOUNTNAME" };
+	const char *ad_hint;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	adfs_profile(&p);
+	p.directory.ad.user_name_format = DG_UNF_SAM;
+	run(&p, &f);
+	ad_hint = dg_xstrdup(find_at(&f, "ADFS004", NULL) ? find_at(&f, "ADFS004", NULL)->hint : "");
+	dg_findings_clear(&f);
+
+	for (size_t i = 0; i < sizeof(sam) / sizeof(sam[0]); i++) {
+		ldap_adfs_profile(&p, sam[i]);
+		run(&p, &f);
+		EXPECT(&f, "ADFS004", DG_SEV_WARNING, "/directory/users/userNameAttribute");
+		CHECK_INT(count_code(&f, "ADFS004"), 1);
+		/* the same steps as for an Active Directory profile */
+		CHECK(*ad_hint && find_at(&f, "ADFS004", NULL) &&
+		      !strcmp(find_at(&f, "ADFS004", NULL)->hint, ad_hint));
+		dg_findings_clear(&f);
+	}
+	ldap_adfs_profile(&p, "uid");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_adfs_profile(&p, "userPrincipalName");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_adfs_profile(&p, "sAMAccountName");
+	p.directory.ldap.user_name_attr = NULL;        /* default: uid */
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	dg_findings_clear(&f);
+	ldap_profile(&p);                               /* no AD FS: no claims at all */
+	p.directory.ldap.user_name_attr = S("sAMAccountName");
+	run(&p, &f);
+	EXPECT_NONE(&f, "ADFS004");
+	EXPECT_CLEAN(&f);
+	dg_findings_clear(&f);
+	free((char *)ad_hint);
+}
+
 static void test_method_notes(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
@@ -877,6 +967,57 @@ static void test_national_cloud(void)
 	dg_findings_clear(&f);
 }
 
+/* A tenant given as a national cloud's domain says where it lives. */
+static void test_national_cloud_tenant(void)
+{
+	static const struct {
+		const char *tenant, *cloud;
+	} national[] = {
+		{ "contoso.onmicrosoft.us", "US Government" },
+		{ "Contoso.OnMicrosoft.US", "US Government" },
+		{ "contoso.onmicrosoft.de", "Germany" },
+		{ "contoso.partner.onmschina.cn", "21Vianet" },
+		{ "contoso.onmschina.cn", "21Vianet" },
+		{ "CONTOSO.PARTNER.ONMSCHINA.CN", "21Vianet" },
+		{ "contoso.onmicrosoft.us.", "US Government" },
+	};
+	static const char *const global[] = { "contoso.onmicrosoft.com", "Contoso.OnMicrosoft.COM",
+					      "72f988bf-86f1-41af-91ab-2d7cd011db47", "contoso.us",
+					      "onmicrosoft.us.example.com" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	m365_profile(&p);
+	for (size_t i = 0; i < sizeof(national) / sizeof(national[0]); i++) {
+		p.directory.m365.tenant_id = S(national[i].tenant);
+		run(&p, &f);
+		EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
+		CHECK_INT(count_code(&f, "M365004"), 1);
+		CHECK(strstr(msg(&f, "M365004"), national[i].cloud) != NULL);
+		CHECK(strstr(msg(&f, "M365004"), "only the global Microsoft cloud") != NULL);
+		EXPECT_NONE(&f, "M365001");
+		dg_findings_clear(&f);
+	}
+	p.directory.m365.tenant_id = S("contoso.onmicrosoft.us");
+	p.directory.m365.cloud = S("global");          /* the domain still tells */
+	run(&p, &f);
+	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
+	dg_findings_clear(&f);
+	p.directory.m365.cloud = S("usgov");           /* said once, at the cloud field */
+	run(&p, &f);
+	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/cloud");
+	CHECK_INT(count_code(&f, "M365004"), 1);
+	dg_findings_clear(&f);
+
+	m365_profile(&p);
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+		p.directory.m365.tenant_id = S(global[i]);
+		run(&p, &f);
+		EXPECT_NONE(&f, "M365004");
+		dg_findings_clear(&f);
+	}
+}
+
 /* ---- redirect URI ------------------------------------------------------ */
 
 static void test_redirect_uri(void)
@@ -909,6 +1050,48 @@ static void test_redirect_uri(void)
 	p.auth.redirect_uri = S("http://not checked");
 	run(&p, &f);
 	CHECK_INT(count_prefix(&f, "URI", "/authentication/redirectUri", DG_SEV_ERROR), 0);
+	dg_findings_clear(&f);
+}
+
+/* The Entra platform note needs no network, so the offline check says it. */
+static void test_entra_platform_note(void)
+{
+	static const char *const uris[] = { "https://archive.contoso.com:8462/oidc/signin",
+					    "http://archive.contoso.com/oidc/signin" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+	const dg_finding *fd;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		m365_profile(&p);
+		p.auth.redirect_uri = S(uris[i]);
+		run(&p, &f);
+		EXPECT(&f, "M365024", DG_SEV_INFO, "/authentication/redirectUri");
+		CHECK_INT(count_code(&f, "M365024"), 1);
+		fd = find_at(&f, "M365024", NULL);
+		CHECK(fd && strstr(fd->message, uris[i]) && strstr(fd->message, "Web") &&
+		      strstr(fd->message, "Single-page application") &&
+		      strstr(fd->message, "\"ID tokens\""));
+		CHECK(fd && strstr(fd->hint, "Authentication") && strstr(fd->hint, "ID tokens") &&
+		      strstr(fd->hint, "AADSTS700054") && strstr(fd->hint, "AADSTS50011"));
+		dg_findings_clear(&f);
+	}
+	m365_profile(&p);
+	p.auth.redirect_uri = NULL;                     /* AUTH002 says what is missing */
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	p.auth.redirect_uri = S("");
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	adfs_profile(&p);                               /* other providers: not Entra */
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
+	dg_findings_clear(&f);
+	google_profile(&p);
+	run(&p, &f);
+	EXPECT_NONE(&f, "M365024");
 	dg_findings_clear(&f);
 }
 
@@ -1185,6 +1368,7 @@ int main(void)
 	RUN(test_tenant_id);
 	RUN(test_m365_client_id);
 	RUN(test_adfs_client_id);
+	RUN(test_adfs_client_id_not_guid);
 	RUN(test_google_ids);
 	RUN(test_ad_domain);
 	RUN(test_server_names);
@@ -1199,12 +1383,15 @@ int main(void)
 	RUN(test_target_tls);
 	RUN(test_address_lists);
 	RUN(test_adfs_claim_rule);
+	RUN(test_adfs_claim_rule_ldap);
 	RUN(test_method_notes);
 	RUN(test_method_allowed);
 	RUN(test_method_needs);
 	RUN(test_adfs_url);
 	RUN(test_national_cloud);
+	RUN(test_national_cloud_tenant);
 	RUN(test_redirect_uri);
+	RUN(test_entra_platform_note);
 	RUN(test_entra_key_material);
 	RUN(test_files_readable);
 	RUN(test_target_url);
