@@ -68,8 +68,8 @@ static dg_code renew_token(live *l, dg_error *err)
 static void api_refusal_hint(dg_finding *fd, long status, const char *reason, const live *l)
 {
 	if (!strcmp(reason, "insufficientPermissions") || status == 401)
-		dg_finding_hint(fd, "Domain-wide delegation for client ID %s must include the "
-				"read-only directory scopes (users, groups, group members).",
+		dg_finding_hint(fd, "Domain-wide delegation for client ID %s must include "
+				"MailStore's scopes: " DG_GOOGLE_MAILSTORE_SCOPES ".",
 				l->key.client_id);
 	else if (!strcmp(reason, "accessNotConfigured") || !strcmp(reason, "SERVICE_DISABLED"))
 		dg_finding_hint(fd, "Enable the Admin SDK API in the Google Cloud project of "
@@ -936,6 +936,19 @@ static dg_code probe_api(live *l, dg_error *err)
 	return code;
 }
 
+/* MailStore synchronises and archives with https://mail.google.com/, which
+ * dirgate itself never uses: a delegation without it passes every directory
+ * probe and fails only in MailStore, so check asks for it too.  A refusal
+ * is a finding of its own; the directory probes go on regardless. */
+static void probe_mail_scope(live *l)
+{
+	dg_error err = { 0 };
+	if (dg_google_mail_scope_check(l->http, &l->key, l->g->admin_user, l->f, &err) == DG_OK)
+		dg_findings_add(l->f, "GOOGLE033", DG_SEV_INFO, "/directory/serviceAccountKeyFile",
+				"domain-wide delegation for client ID %s includes "
+				DG_GOOGLE_SCOPE_MAIL ", MailStore's own scope", l->key.client_id);
+}
+
 int dg_google_probe(const dg_profile *p, dg_findings *out)
 {
 	dg_error err = { 0 };
@@ -948,6 +961,7 @@ int dg_google_probe(const dg_profile *p, dg_findings *out)
 		dg_findings_add(out, "GOOGLE021", DG_SEV_INFO, "/directory/adminUser",
 				"got an access token for %s through service account %s (client "
 				"ID %s)", l.g->admin_user, l.key.client_email, l.key.client_id);
+		probe_mail_scope(&l);
 		code = probe_api(&l, &err);
 	}
 	for (size_t i = 0; code == DG_OK && i < l.feed.ngroups; i++)

@@ -14,6 +14,10 @@ In a test:
         g.key_file, g.ca_file, g.api_url, g.token_uri     # for the profile
         g.faults["rate_limit"] = 2                         # next 2 API calls: 403
 
+Domain-wide delegation authorises exactly MailStore's three scopes unless a
+test sets g.authorized_scopes; a token request with any other scope is
+refused with access_denied, as Google refuses it.
+
 As a program (benchmarks): google_directory.py --dir D --users N; writes
 D/key.json, D/ca.crt and D/emulator.json ({"port", "api_url", ...}), then
 serves until SIGTERM/SIGINT.
@@ -39,12 +43,15 @@ import urllib.parse
 SCOPE_USER = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 SCOPE_GROUP = "https://www.googleapis.com/auth/admin.directory.group.readonly"
 SCOPE_MEMBER = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+SCOPE_MAIL = "https://mail.google.com/"
+# What MailStore's guide has the administrator authorise in domain-wide
+# delegation (identity-protocols.md §C.1): a tenant set up by the guide.
+MAILSTORE_SCOPES = frozenset({SCOPE_MAIL, SCOPE_GROUP, SCOPE_USER})
 KNOWN_SCOPES = {
-    SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER,
+    SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER, SCOPE_MAIL,
     "https://www.googleapis.com/auth/admin.directory.user",
     "https://www.googleapis.com/auth/admin.directory.group",
     "https://www.googleapis.com/auth/admin.directory.group.member",
-    "https://mail.google.com/",
 }
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CUSTOMER_ID = "C01abcdef"
@@ -295,7 +302,7 @@ class GoogleEmulator:
         self.groups = groups or {}
         self.admins = set(admins)
         self.delegation = "ok"        # "ok" | "missing" | "email" (registered with the e-mail)
-        self.authorized_scopes = {SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER}
+        self.authorized_scopes = set(MAILSTORE_SCOPES)   # as MailStore's guide says
         self.token_lifetime = 3599
         self.clock_offset = 0         # seconds added to the emulator's idea of now
         self.faults = {}
@@ -303,6 +310,7 @@ class GoogleEmulator:
         self.requests = []            # (method, path, query dict) of every request
         self.tokens = {}              # access token -> (expiry, scopes)
         self.token_requests = 0
+        self.scope_requests = []      # the scopes of every valid assertion
         self.issued = []              # every access token handed out (canary checks)
         self.page_cache = {}
         self.lock = threading.Lock()
@@ -413,11 +421,15 @@ class GoogleEmulator:
         if problem:
             return self.token_error(h, *problem)
         scopes = claims["scope"].split(" ")
+        with self.lock:
+            self.scope_requests.append(tuple(scopes))
         if self.delegation in ("missing", "email"):
             return self.token_error(
                 h, 401, "unauthorized_client",
                 "Client is unauthorized to retrieve access tokens using this method, or "
                 "client not authorized for any of the scopes requested.")
+        # Any requested scope the delegation does not list refuses the whole
+        # request, as Google's error table says (access_denied).
         if not set(scopes) <= self.authorized_scopes:
             return self.token_error(h, 400, "access_denied", "Requested client not authorized.")
         tok = "ya29.emu-" + secrets.token_urlsafe(32)
