@@ -620,13 +620,14 @@ class GoogleEmulator:
         users = self.users if dom is None else [
             u for u in self.users if u["primaryEmail"].endswith("@" + dom)]
         off = self.page_token(query, "users", len(users))
-        endless = self.faults.get("endless")
+        endless = self.faults.get("endless") or self.faults.get("repeat_page") or \
+            self.faults.get("grow")
         key = (dom, off, limit, self.one(query, "fields"))
         cached = self.page_cache.get(key)
         if cached is not None and not endless and not self.faults.get("malformed") \
                 and not self.faults.get("cut"):
             return h._send(200, None, raw=cached)
-        page = users[off:off + limit]
+        page = self.broken_chain_page(users, off, limit) or users[off:off + limit]
         body = {"kind": "admin#directory#users", "etag": '"list"', "users": page}
         if off + limit < len(users) or endless:
             body["nextPageToken"] = self.make_token("users", off + limit)
@@ -643,6 +644,23 @@ class GoogleEmulator:
         if self.take_fault("cut"):
             return cut_off(h, raw)
         h._send(200, None, raw=raw)
+
+    def broken_chain_page(self, users, off, limit):
+        """Past the end of the list, what a broken chain sends instead of
+        stopping (always under a new nextPageToken): "repeat_page" the last
+        non-empty page again and again; "grow" one user never seen before
+        per page, so the chain neither repeats nor runs dry."""
+        if off + limit < len(users) or not users:
+            return None
+        if self.faults.get("repeat_page"):
+            last = (len(users) - 1) // limit * limit
+            return users[last:last + limit]
+        if self.faults.get("grow") and off >= len(users):
+            u = make_users(1)[0]
+            u["id"] = str(900000000000000000000 + off)
+            u["primaryEmail"] = "grow%d@%s" % (off, users[0]["primaryEmail"].split("@")[1])
+            return [u]
+        return None
 
     def group_by_key(self, key):
         k = key.lower()

@@ -4,9 +4,9 @@ check's live probes, live preview, `dirgate snapshot` previewed offline (==
 live), every token error, the scopes (a tenant that authorised exactly
 MailStore's three passes; one without https://mail.google.com/ fails check
 with GOOGLE032), and the faults (rate limits, 429/503, token expiry
-mid-paging, dropped connections, an endless page chain, malformed JSON).
-Canaries: the private key, access tokens and the OAuth client secret never
-appear in any output or in the snapshot.  Prints TAP.
+mid-paging, dropped connections, endless page chains: empty, repeating and
+ever growing, malformed JSON).  Canaries: the private key, access tokens
+and the OAuth client secret never appear in any output or in the snapshot.  Prints TAP.
 
 usage: test_google_live.py DIRGATE"""
 import json
@@ -358,6 +358,9 @@ def test_faults(g, tmp):
     t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and time.monotonic() - start < 30,
             "endless page chain: refused, bounded", p.stderr[-800:])
 
+    test_repeated_page(g, tmp)
+    test_page_bound(g, tmp)
+
     g.faults["malformed"] = 1
     p = run(["preview", path])
     g.faults["malformed"] = 0
@@ -370,6 +373,55 @@ def test_faults(g, tmp):
     hits = [f for f in doc["findings"] if f["code"] == "GOOGLE022"]
     t.check(p.returncode == 3 and hits and "admin role" in hits[0]["hint"],
             "403 forbidden: GOOGLE022 with the admin-role fix", p.stdout[-1500:])
+
+
+def users_calls(g):
+    return sum(1 for r in g.requests if r[1] == "/admin/directory/v1/users")
+
+
+def test_repeated_page(g, tmp):
+    """A chain that sends the last users page again and again under ever new
+    tokens is refused as soon as the page comes back, not after thousands of
+    pages of the same users."""
+    path = profile(g, tmp, "repeat.json")
+    g.faults["repeat_page"] = 1
+    before, start = users_calls(g), time.monotonic()
+    p = run(["preview", path], timeout=60)
+    took = time.monotonic() - start
+    g.faults["repeat_page"] = 0
+    calls = users_calls(g) - before
+    # 1234 users: pages of 500, 500 and 234, then the 234 again
+    t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and
+            b"repeats the page before it" in p.stderr and calls == 4 and took < 30,
+            "repeated page under new tokens: GOOGLE029 at the first repeat (%d pages, %.1fs)"
+            % (calls, took), p.stderr[-800:])
+    t.check(b"4000 users.list pages of 500 (2 million users)" in p.stderr,
+            "GOOGLE029 states the bound in its hint", p.stderr[-800:])
+    # a snapshot reads each page whole, not as a stream: the same refusal
+    out = os.path.join(tmp, "repeat.jsonl")
+    g.faults["repeat_page"] = 1
+    p = run(["snapshot", path, "--output", out], timeout=60)
+    g.faults["repeat_page"] = 0
+    t.check(p.returncode == 3 and b"GOOGLE029" in p.stderr and
+            b"repeats the page before it" in p.stderr and not os.path.exists(out),
+            "repeated page: snapshot refuses it too (exit 3, no file left)", p.stderr[-800:])
+
+
+def test_page_bound(g, tmp):
+    """A chain that keeps bringing users never seen before is cut at 4000
+    pages of 500 (2 million users), as the Graph connector's 2000 of 999."""
+    path = profile(g, tmp, "grow.json")
+    g.faults["grow"] = 1
+    before, start = users_calls(g), time.monotonic()
+    p = run(["preview", path], timeout=120)
+    took = time.monotonic() - start
+    g.faults["grow"] = 0
+    calls = users_calls(g) - before
+    t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and
+            b"stopped after 4000 pages: dirgate follows at most 4000 users.list pages of 500"
+            in p.stderr and calls == 4000,
+            "ever new users under ever new tokens: GOOGLE029 at 4000 pages (%d, %.1fs)"
+            % (calls, took), p.stderr[-800:])
 
 
 def test_tls(g, tmp):

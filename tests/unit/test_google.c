@@ -162,6 +162,50 @@ static void test_users_stream(void)
 	}
 }
 
+/* A page that begins with the user the page before began with is the same
+ * page again (a broken chain); an empty page or another first user is not. */
+static void test_users_page_repeats(void)
+{
+	static const char *const pages[] = {
+		"{\"users\": [{\"id\": \"1\", \"primaryEmail\": \"a@x.com\"}], "
+		"\"nextPageToken\": \"t1\"}",
+		"{\"users\": [{\"id\": \"2\", \"primaryEmail\": \"b@x.com\"}, "
+		"{\"id\": \"3\"}], \"nextPageToken\": \"t2\"}",
+		"{\"users\": [{\"id\": \"2\", \"primaryEmail\": \"b@x.com\"}], "
+		"\"nextPageToken\": \"t3\"}",
+		"{\"nextPageToken\": \"t4\"}",
+		"{\"users\": [{\"id\": \"2\"}], \"nextPageToken\": \"t5\"}",
+		"{\"users\": [{\"primaryEmail\": \"c@x.com\"}], \"nextPageToken\": \"t6\"}",
+		"{\"users\": [{\"primaryEmail\": \"c@x.com\"}]}",
+	};
+	static const int repeats[] = { 0, 0, 1, 0, 0, 0, 0 };
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_google_feed f;
+
+	dg_google_feed_init(&f, NULL, &l);
+	for (size_t i = 0; i < sizeof(pages) / sizeof(*pages); i++) {
+		CHECK_INT(feed_users(&f, pages[i], NULL, &why), 0);
+		CHECK_INT(f.page_repeats, repeats[i]);
+	}
+	/* a page given up half-way leaves the last whole page's first user */
+	{
+		static const char half[] = "{\"users\": [{\"id\": \"9\"}, ";
+		dg_google_users_reader *r;
+
+		CHECK_INT(feed_users(&f, pages[0], NULL, &why), 0);
+		r = dg_google_users_reader_new(&f);
+		CHECK_INT(dg_google_users_feed(r, half, strlen(half), &why), 0);
+		dg_google_users_reader_free(r);
+		CHECK_STR(f.first_user_id, "1");
+		CHECK_INT(feed_users(&f, pages[0], NULL, &why), 0);
+		CHECK_INT(f.page_repeats, 1);
+	}
+	dg_google_feed_release(&f);
+	dg_dir_user_list_clear(&l);
+	dg_strbuf_release(&why);
+}
+
 /* As with cJSON, the first of two equal keys counts, whatever its type. */
 static void test_users_first_key(void)
 {
@@ -608,6 +652,7 @@ int main(void)
 	RUN(test_users_page_shape);
 	RUN(test_users_stream);
 	RUN(test_users_first_key);
+	RUN(test_users_page_repeats);
 	RUN(test_parse_object);
 	RUN(test_groups);
 	RUN(test_api_error);
