@@ -303,6 +303,7 @@ class GoogleEmulator:
         self.admins = set(admins)
         self.delegation = "ok"        # "ok" | "missing" | "email" (registered with the e-mail)
         self.authorized_scopes = set(MAILSTORE_SCOPES)   # as MailStore's guide says
+        self.retry_after = 1          # seconds, in the Retry-After of the too_many fault
         self.token_lifetime = 3599
         self.clock_offset = 0         # seconds added to the emulator's idea of now
         self.faults = {}
@@ -508,7 +509,7 @@ class GoogleEmulator:
             raise ApiError(503, "backendError", "Service unavailable. Try again later.")
         if self.take_fault("too_many"):
             raise ApiError(429, "rateLimitExceeded", "Too many requests",
-                           headers={"Retry-After": "1"})
+                           headers={"Retry-After": str(self.retry_after)})
 
     def api(self, h, path, query):
         prefix = "/admin/directory/v1/"
