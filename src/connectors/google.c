@@ -18,7 +18,15 @@
 #define DIR_PATH "/admin/directory/v1"
 #define SNAPSHOT_MAGIC "google-workspace-snapshot"
 #define USERS_LINE "{\"users\":null,\"page\":"  /* a users page's line, up to the page */
-#define MAX_PAGES 200000       /* 100 million users: a chain longer than that never ends */
+/* Pages a chain may have before dirgate calls it endless, as the Graph
+ * connector's 2000 of 999: the records of a chain that never ends would
+ * fill memory long before a larger bound. */
+#define USER_PAGE_SIZE 500
+#define MAX_USER_PAGES 4000    /* of 500: 2 million users */
+#define GROUP_PAGE_SIZE 200
+#define MAX_GROUP_PAGES 10000  /* of 200: 2 million members or groups of one name */
+#define STR_(x) #x
+#define XSTR(x) STR_(x)  /* a bound's number in a message */
 #define MAX_EMPTY_PAGES 10     /* empty pages in a row that still promise more */
 #define MAX_RENEWALS 3         /* token renewals for one request answered 401 */
 #define MAX_BACKOFFS 5         /* 403 rate-limit answers in a row */
@@ -68,8 +76,8 @@ static dg_code renew_token(live *l, dg_error *err)
 static void api_refusal_hint(dg_finding *fd, long status, const char *reason, const live *l)
 {
 	if (!strcmp(reason, "insufficientPermissions") || status == 401)
-		dg_finding_hint(fd, "Domain-wide delegation for client ID %s must include the "
-				"read-only directory scopes (users, groups, group members).",
+		dg_finding_hint(fd, "Domain-wide delegation for client ID %s must include "
+				"MailStore's scopes: " DG_GOOGLE_MAILSTORE_SCOPES ".",
 				l->key.client_id);
 	else if (!strcmp(reason, "accessNotConfigured") || !strcmp(reason, "SERVICE_DISABLED"))
 		dg_finding_hint(fd, "Enable the Admin SDK API in the Google Cloud project of "
@@ -274,13 +282,19 @@ static dg_code streamed_page(live *l, char **next, const char *what, dg_error *e
 	return code;
 }
 
-static dg_code endless(live *l, const char *what, size_t pages, dg_error *err)
+static dg_code endless(live *l, const char *what, size_t pages, const char *why,
+		       dg_error *err)
 {
 	dg_finding *fd = dg_findings_add(l->f, "GOOGLE029", DG_SEV_ERROR, "/directory",
-					 "the page chain of %s does not end (stopped after %zu pages)",
-					 what, pages);
-	dg_finding_hint(fd, "The API kept sending a nextPageToken that repeats or leads to "
-			"empty pages; run again later, and report it if it persists.");
+					 "the page chain of %s does not end (stopped after %zu "
+					 "pages: %s)", what, pages, why);
+	dg_finding_hint(fd, "The API kept sending a nextPageToken that repeats, leads to "
+			"empty pages or to the same page again, or more pages than dirgate "
+			"follows: %d users.list pages of %d (%d million users), %d group "
+			"pages of %d.  Run again later, and report it if it persists.",
+			MAX_USER_PAGES, USER_PAGE_SIZE,
+			MAX_USER_PAGES * USER_PAGE_SIZE / 1000000, MAX_GROUP_PAGES,
+			GROUP_PAGE_SIZE);
 	return dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE029]", fd->message);
 }
 
@@ -295,6 +309,27 @@ static size_t fed(const live *l, enum page_kind kind, size_t sel)
 	return l->feed.groups[sel].matches;
 }
 
+/* Why a chain that still promises a `next` page is taken for endless, or
+ * NULL.  A page that begins with the same user as the one before is the
+ * same page again (users.list lists each user once): said at once, before
+ * its users fill memory page after page up to the bound. */
+static const char *chain_broken(const live *l, enum page_kind kind, const char *token,
+				const char *next, size_t empty, size_t pages)
+{
+	if (token && !strcmp(token, next))
+		return "the nextPageToken repeats";
+	if (kind == PAGE_USERS && l->feed.page_repeats)
+		return "a page repeats the page before it under a new nextPageToken";
+	if (empty >= MAX_EMPTY_PAGES)
+		return "empty pages in a row still promise more";
+	if (pages >= (kind == PAGE_USERS ? MAX_USER_PAGES : MAX_GROUP_PAGES))
+		return kind == PAGE_USERS ? "dirgate follows at most " XSTR(MAX_USER_PAGES)
+					    " users.list pages of " XSTR(USER_PAGE_SIZE)
+					  : "dirgate follows at most " XSTR(MAX_GROUP_PAGES)
+					    " group pages of " XSTR(GROUP_PAGE_SIZE);
+	return NULL;
+}
+
 /* Fetches `base` page by page (pageToken appended), feeding each page. */
 static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char *base,
 			   const char *what, dg_error *err)
@@ -303,6 +338,7 @@ static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char 
 	dg_strbuf url = DG_STRBUF_INIT;
 	char *token = NULL, *next = NULL;
 	size_t pages = 0, empty = 0, before;
+	const char *why;
 	dg_code code = DG_OK;
 	/* users.list pages are read while they arrive (not while a snapshot,
 	 * which needs each page whole, is written) */
@@ -328,9 +364,8 @@ static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char 
 		if (!next)
 			break;
 		empty = fed(l, kind, sel) == before ? empty + 1 : 0;
-		if ((token && !strcmp(token, next)) || empty >= MAX_EMPTY_PAGES ||
-		    pages >= MAX_PAGES) {
-			code = endless(l, what, pages, err);
+		if ((why = chain_broken(l, kind, token, next, empty, pages))) {
+			code = endless(l, what, pages, why, err);
 			break;
 		}
 		free(token);
@@ -374,8 +409,8 @@ static dg_code lookup_group(live *l, size_t sel, dg_error *err)
 			dg_strbuf_addch(&q, *s);
 		}
 		dg_strbuf_addch(&q, '\'');
-		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups?customer=my_customer&maxResults=200"
-			       "&fields=" GROUP_FIELDS "&query=", l->api);
+		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups?customer=my_customer&maxResults=%d"
+			       "&fields=" GROUP_FIELDS "&query=", l->api, GROUP_PAGE_SIZE);
 		dg_http_add_escaped(&url, q.buf);
 		code = fetch_pages(l, PAGE_LOOKUP, sel, url.buf, what.buf, err);
 	}
@@ -395,8 +430,8 @@ static dg_code fetch_members(live *l, size_t sel, dg_error *err)
 	dg_strbuf_addf(&what, "the members of group %s", g->email);
 	dg_strbuf_addf(&url, "%s" DIR_PATH "/groups/", l->api);
 	add_path_segment(&url, g->email);
-	dg_strbuf_adds(&url, "/members?includeDerivedMembership=true&maxResults=200&fields="
-		       MEMBER_FIELDS);
+	dg_strbuf_addf(&url, "/members?includeDerivedMembership=true&maxResults=%d&fields="
+		       MEMBER_FIELDS, GROUP_PAGE_SIZE);
 	code = fetch_pages(l, PAGE_MEMBERS, sel, url.buf, what.buf, err);
 	dg_strbuf_release(&url);
 	dg_strbuf_release(&what);
@@ -413,7 +448,8 @@ static dg_code fetch_users(live *l, dg_error *err)
 		dg_strbuf_adds(&url, "&domain=");
 		dg_http_add_escaped(&url, l->g->domain);
 	}
-	dg_strbuf_adds(&url, "&maxResults=500&projection=basic&fields=" USER_FIELDS);
+	dg_strbuf_addf(&url, "&maxResults=%d&projection=basic&fields=" USER_FIELDS,
+		       USER_PAGE_SIZE);
 	code = fetch_pages(l, PAGE_USERS, 0, url.buf, "the user list", err);
 	dg_strbuf_release(&url);
 	return code;
@@ -939,6 +975,19 @@ static dg_code probe_api(live *l, dg_error *err)
 	return code;
 }
 
+/* MailStore synchronises and archives with https://mail.google.com/, which
+ * dirgate itself never uses: a delegation without it passes every directory
+ * probe and fails only in MailStore, so check asks for it too.  A refusal
+ * is a finding of its own; the directory probes go on regardless. */
+static void probe_mail_scope(live *l)
+{
+	dg_error err = { 0 };
+	if (dg_google_mail_scope_check(l->http, &l->key, l->g->admin_user, l->f, &err) == DG_OK)
+		dg_findings_add(l->f, "GOOGLE033", DG_SEV_INFO, "/directory/serviceAccountKeyFile",
+				"domain-wide delegation for client ID %s includes "
+				DG_GOOGLE_SCOPE_MAIL ", MailStore's own scope", l->key.client_id);
+}
+
 int dg_google_probe(const dg_profile *p, dg_findings *out)
 {
 	dg_error err = { 0 };
@@ -951,6 +1000,7 @@ int dg_google_probe(const dg_profile *p, dg_findings *out)
 		dg_findings_add(out, "GOOGLE021", DG_SEV_INFO, "/directory/adminUser",
 				"got an access token for %s through service account %s (client "
 				"ID %s)", l.g->admin_user, l.key.client_email, l.key.client_id);
+		probe_mail_scope(&l);
 		code = probe_api(&l, &err);
 	}
 	for (size_t i = 0; code == DG_OK && i < l.feed.ngroups; i++)

@@ -157,11 +157,11 @@ static int has(const char *s, const char *needle)
 	return s && strstr(s, needle) != NULL;
 }
 
+/* What a hint tells the administrator to authorise: MailStore's scopes,
+ * exactly as its guide lists them, so one entry serves MailStore and dirgate. */
 static const char *scope_list(void)
 {
-	return "https://www.googleapis.com/auth/admin.directory.user.readonly, "
-	       "https://www.googleapis.com/auth/admin.directory.group.readonly, "
-	       "https://www.googleapis.com/auth/admin.directory.group.member.readonly";
+	return DG_GOOGLE_MAILSTORE_SCOPES;
 }
 
 static dg_finding *invalid_grant(const char *desc, const dg_google_key *k, const char *admin,
@@ -204,10 +204,12 @@ static dg_finding *token_finding(const char *error, const char *desc, const dg_g
 				"take up to 24 hours.", k->client_id, k->client_email, scope_list());
 	} else if (!strcmp(error, "access_denied")) {
 		fd = dg_findings_add(out, "GOOGLE017", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
-				     "a scope dirgate needs is not authorised for client ID %s "
-				     "(access_denied: %s)", k->client_id, desc);
+				     "a directory scope dirgate needs (users or groups, read-only) "
+				     "is not authorised for client ID %s (access_denied: %s)",
+				     k->client_id, desc);
 		dg_finding_hint(fd, "In the Admin console's domain-wide delegation, edit client ID %s "
-				"so its scopes include all of: %s.", k->client_id, scope_list());
+				"so its scopes include all of MailStore's: %s.", k->client_id,
+				scope_list());
 	} else if (!strcmp(error, "invalid_grant")) {
 		fd = invalid_grant(desc, k, admin, out);
 	} else {
@@ -230,6 +232,34 @@ dg_finding *dg_google_token_finding(const char *error, const char *desc, const d
 	add_clean(&e, error && *error ? error : "unnamed error");
 	add_clean(&d, desc ? desc : "");
 	fd = token_finding(e.buf, d.buf, k, admin, out);
+	dg_strbuf_release(&e);
+	dg_strbuf_release(&d);
+	return fd;
+}
+
+dg_finding *dg_google_mail_token_finding(const char *error, const char *desc,
+					 const dg_google_key *k, const char *admin,
+					 dg_findings *out)
+{
+	dg_strbuf e = DG_STRBUF_INIT, d = DG_STRBUF_INIT;
+	dg_finding *fd;
+
+	/* The same client and admin just got the directory scopes: a refusal
+	 * of this one scope is about the scope, whichever of the two words
+	 * Google uses for it. */
+	if (!error || (strcmp(error, "access_denied") && strcmp(error, "unauthorized_client")))
+		return dg_google_token_finding(error, desc, k, admin, out);
+	add_clean(&e, error);
+	add_clean(&d, desc ? desc : "");
+	fd = dg_findings_add(out, "GOOGLE032", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+			     "domain-wide delegation for client ID %s does not include "
+			     DG_GOOGLE_SCOPE_MAIL ", which MailStore needs (%s%s%s)", k->client_id,
+			     e.buf, d.len ? ": " : "", d.buf);
+	dg_finding_hint(fd, "In the Admin console's domain-wide delegation, edit client ID %s so "
+			"its scopes are MailStore's, as its guide says: %s.  MailStore "
+			"synchronises and archives with " DG_GOOGLE_SCOPE_MAIL "; dirgate only "
+			"asks for it to prove the delegation.  Changes can take up to 24 hours.",
+			k->client_id, scope_list());
 	dg_strbuf_release(&e);
 	dg_strbuf_release(&d);
 	return fd;
@@ -268,13 +298,13 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
  * net/oauth builds a fresh form for every attempt. */
 struct form_ctx {
 	const dg_google_key *k;
-	const char *admin;
+	const char *admin, *scope;
 };
 
 static dg_code make_form(void *ctx, dg_strbuf *form, dg_error *err)
 {
 	const struct form_ctx *c = ctx;
-	char *jwt = dg_google_assertion(c->k, c->admin, DG_GOOGLE_SCOPES, (long)time(NULL), err);
+	char *jwt = dg_google_assertion(c->k, c->admin, c->scope, (long)time(NULL), err);
 
 	if (!jwt)
 		return err ? err->code : DG_E_INVALID;
@@ -284,10 +314,15 @@ static dg_code make_form(void *ctx, dg_strbuf *form, dg_error *err)
 	return DG_OK;
 }
 
-dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
-			    dg_oauth_token *tok, dg_findings *out, dg_error *err)
+typedef dg_finding *token_finding_fn(const char *error, const char *desc,
+				     const dg_google_key *k, const char *admin, dg_findings *out);
+
+/* A token for `scope`; a refusal becomes the finding `explain` gives. */
+static dg_code request_token(dg_http *h, const dg_google_key *k, const char *admin,
+			     const char *scope, token_finding_fn *explain, dg_oauth_token *tok,
+			     dg_findings *out, dg_error *err)
 {
-	struct form_ctx ctx = { k, admin };
+	struct form_ctx ctx = { k, admin, scope };
 	dg_oauth_error oerr = { 0 };
 	dg_http_failure failure = DG_HTTP_OK;
 	dg_findings local = DG_FINDINGS_INIT;
@@ -302,8 +337,7 @@ dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admi
 		finding_to_error(dg_google_transport_finding(&res, "the token endpoint",
 							     k->token_uri, &e, f), code, err);
 	} else if (code == DG_E_INVALID && oerr.error) {
-		finding_to_error(dg_google_token_finding(oerr.error, oerr.description, k, admin, f),
-				 code, err);
+		finding_to_error(explain(oerr.error, oerr.description, k, admin, f), code, err);
 	} else if (code == DG_E_PROTOCOL) { /* neither a token nor an OAuth error */
 		dg_error e = *err;
 		finding_to_error(dg_google_token_finding("unparseable", e.message, k, admin, f),
@@ -311,5 +345,22 @@ dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admi
 	} /* else DG_OK, or the assertion could not be signed: err says why */
 	dg_oauth_error_release(&oerr);
 	dg_findings_clear(&local);
+	return code;
+}
+
+dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
+			    dg_oauth_token *tok, dg_findings *out, dg_error *err)
+{
+	return request_token(h, k, admin, DG_GOOGLE_SCOPES, dg_google_token_finding, tok, out,
+			     err);
+}
+
+dg_code dg_google_mail_scope_check(dg_http *h, const dg_google_key *k, const char *admin,
+				   dg_findings *out, dg_error *err)
+{
+	dg_oauth_token tok = { 0 };
+	dg_code code = request_token(h, k, admin, DG_GOOGLE_SCOPE_MAIL,
+				     dg_google_mail_token_finding, &tok, out, err);
+	dg_oauth_token_release(&tok); /* proof enough; dirgate reads no mail */
 	return code;
 }

@@ -14,11 +14,21 @@
 #include "../net/http.h"
 #include "../net/oauth.h"
 
-/* The scopes dirgate asks for: read users, groups and group members. */
-#define DG_GOOGLE_SCOPES                                                       \
-	"https://www.googleapis.com/auth/admin.directory.user.readonly "       \
-	"https://www.googleapis.com/auth/admin.directory.group.readonly "      \
-	"https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+/* The scopes MailStore's guide has the administrator authorise in
+ * domain-wide delegation for the client ID, and nothing more: a scope
+ * dirgate asked for beyond them would make Google refuse every token to an
+ * administrator who followed that guide.  The directory reads need only the
+ * two directory scopes (members.list accepts group.readonly); mail.google.com
+ * is MailStore's own, asked for by 'dirgate check' alone, to prove the
+ * delegation covers it. */
+#define DG_GOOGLE_SCOPE_USER "https://www.googleapis.com/auth/admin.directory.user.readonly"
+#define DG_GOOGLE_SCOPE_GROUP "https://www.googleapis.com/auth/admin.directory.group.readonly"
+#define DG_GOOGLE_SCOPE_MAIL "https://mail.google.com/"
+/* What the directory reads ask for (space-delimited, as the JWT wants). */
+#define DG_GOOGLE_SCOPES DG_GOOGLE_SCOPE_USER " " DG_GOOGLE_SCOPE_GROUP
+/* MailStore's three, as its guide lists them: what a hint tells to authorise. */
+#define DG_GOOGLE_MAILSTORE_SCOPES                                             \
+	DG_GOOGLE_SCOPE_MAIL ", " DG_GOOGLE_SCOPE_GROUP ", " DG_GOOGLE_SCOPE_USER
 
 typedef struct dg_google_key {
 	char *client_email, *client_id, *private_key_id, *token_uri;
@@ -46,6 +56,15 @@ char *dg_google_assertion(const dg_google_key *k, const char *sub, const char *s
 dg_finding *dg_google_token_finding(const char *error, const char *description,
 				    const dg_google_key *k, const char *admin, dg_findings *out);
 
+/* The finding for a refused request for a token with only
+ * DG_GOOGLE_SCOPE_MAIL, asked for after the directory token was granted to
+ * the same client and admin: access_denied or unauthorized_client then means
+ * delegation lacks that scope (GOOGLE032); anything else is what
+ * dg_google_token_finding says. */
+dg_finding *dg_google_mail_token_finding(const char *error, const char *description,
+					 const dg_google_key *k, const char *admin,
+					 dg_findings *out);
+
 /* GOOGLE023 for a request that got no HTTP answer (DNS, connect, TLS). */
 dg_finding *dg_google_transport_finding(const dg_http_response *res, const char *what,
 					const char *url, const dg_error *e, dg_findings *out);
@@ -56,5 +75,12 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
  * still say why). */
 dg_code dg_google_token_get(dg_http *h, const dg_google_key *k, const char *admin,
 			    dg_oauth_token *tok, dg_findings *out, dg_error *err);
+
+/* Proves domain-wide delegation covers DG_GOOGLE_SCOPE_MAIL for `admin`:
+ * asks for a token with that scope alone and wipes it at once (dirgate
+ * reads no mail).  DG_OK when Google granted it; otherwise a finding in
+ * `out` (GOOGLE032 when the scope is not authorised) and err set. */
+dg_code dg_google_mail_scope_check(dg_http *h, const dg_google_key *k, const char *admin,
+				   dg_findings *out, dg_error *err);
 
 #endif

@@ -32,6 +32,7 @@ void dg_google_feed_release(dg_google_feed *f)
 	free(f->members);
 	dg_strlist_clear(&f->suspended_names);
 	dg_strlist_clear(&f->archived_names);
+	free(f->first_user_id);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -315,6 +316,7 @@ struct dg_google_users_reader {
 	size_t page;                  /* this page's number among the user pages */
 	/* this page's share of the feed's counts, added by finish */
 	size_t entries, suspended, archived;
+	char *first_id;               /* the first user's id, when it has one */
 	dg_strlist suspended_names, archived_names;
 	dg_strbuf refusal;            /* why the page's shape is wrong */
 	dg_strbuf tmp;
@@ -408,6 +410,8 @@ static void draft_commit(dg_google_users_reader *r)
 	if (d->archived)
 		note_name(&r->archived_names, f->archived_names.nr, u->entry);
 	select_groups(f, u, id, mail);
+	if (!r->entries && id)
+		r->first_id = dg_xstrdup(id);
 	r->entries++;
 }
 
@@ -560,6 +564,7 @@ void dg_google_users_reader_free(dg_google_users_reader *r)
 		return;
 	dg_jsonstream_free(r->js);
 	free(r->next);
+	free(r->first_id);
 	dg_strlist_clear(&r->suspended_names);
 	dg_strlist_clear(&r->archived_names);
 	dg_strbuf_release(&r->refusal);
@@ -609,6 +614,11 @@ int dg_google_users_finish(dg_google_users_reader *r, char **next, dg_strbuf *wh
 	f->archived += r->archived;
 	move_names(&f->suspended_names, &r->suspended_names);
 	move_names(&f->archived_names, &r->archived_names);
+	f->page_repeats = r->first_id && f->first_user_id &&
+			  !strcmp(r->first_id, f->first_user_id);
+	free(f->first_user_id);
+	f->first_user_id = r->first_id;
+	r->first_id = NULL;
 	if (next) {
 		*next = r->next;
 		r->next = NULL;

@@ -47,6 +47,12 @@ typedef struct dg_google_feed {
 	size_t suspended, archived;
 	dg_strlist suspended_names, archived_names; /* the first few, for messages */
 	size_t user_pages;
+	/* A broken page chain may send the same page again under new tokens:
+	 * the id of the first user on the last users page read (NULL when it
+	 * had none), and whether that page began with the same user as the
+	 * page before it. */
+	char *first_user_id;
+	int page_repeats;
 } dg_google_feed;
 
 /* `groups` is the profile's selection (may be empty: no selection). */

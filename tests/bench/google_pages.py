@@ -19,8 +19,9 @@ import urllib.request
 # Same query as src/connectors/google.c (fetch_users)
 FIELDS = ("nextPageToken,users(id,primaryEmail,name/fullName,name/givenName,"
           "name/familyName,suspended,archived,aliases)")
+# Same scopes as src/connectors/google_auth.h (DG_GOOGLE_SCOPES)
 SCOPES = " ".join("https://www.googleapis.com/auth/admin.directory.%s.readonly" % s
-                  for s in ("user", "group", "group.member"))
+                  for s in ("user", "group"))
 
 
 def b64(b):

@@ -14,6 +14,10 @@ In a test:
         g.key_file, g.ca_file, g.api_url, g.token_uri     # for the profile
         g.faults["rate_limit"] = 2                         # next 2 API calls: 403
 
+Domain-wide delegation authorises exactly MailStore's three scopes unless a
+test sets g.authorized_scopes; a token request with any other scope is
+refused with access_denied, as Google refuses it.
+
 As a program (benchmarks): google_directory.py --dir D --users N; writes
 D/key.json, D/ca.crt and D/emulator.json ({"port", "api_url", ...}), then
 serves until SIGTERM/SIGINT.
@@ -39,12 +43,15 @@ import urllib.parse
 SCOPE_USER = "https://www.googleapis.com/auth/admin.directory.user.readonly"
 SCOPE_GROUP = "https://www.googleapis.com/auth/admin.directory.group.readonly"
 SCOPE_MEMBER = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+SCOPE_MAIL = "https://mail.google.com/"
+# What MailStore's guide has the administrator authorise in domain-wide
+# delegation (identity-protocols.md §C.1): a tenant set up by the guide.
+MAILSTORE_SCOPES = frozenset({SCOPE_MAIL, SCOPE_GROUP, SCOPE_USER})
 KNOWN_SCOPES = {
-    SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER,
+    SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER, SCOPE_MAIL,
     "https://www.googleapis.com/auth/admin.directory.user",
     "https://www.googleapis.com/auth/admin.directory.group",
     "https://www.googleapis.com/auth/admin.directory.group.member",
-    "https://mail.google.com/",
 }
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CUSTOMER_ID = "C01abcdef"
@@ -295,7 +302,8 @@ class GoogleEmulator:
         self.groups = groups or {}
         self.admins = set(admins)
         self.delegation = "ok"        # "ok" | "missing" | "email" (registered with the e-mail)
-        self.authorized_scopes = {SCOPE_USER, SCOPE_GROUP, SCOPE_MEMBER}
+        self.authorized_scopes = set(MAILSTORE_SCOPES)   # as MailStore's guide says
+        self.retry_after = 1          # seconds, in the Retry-After of the too_many fault
         self.token_lifetime = 3599
         self.clock_offset = 0         # seconds added to the emulator's idea of now
         self.faults = {}
@@ -303,6 +311,7 @@ class GoogleEmulator:
         self.requests = []            # (method, path, query dict) of every request
         self.tokens = {}              # access token -> (expiry, scopes)
         self.token_requests = 0
+        self.scope_requests = []      # the scopes of every valid assertion
         self.issued = []              # every access token handed out (canary checks)
         self.page_cache = {}
         self.lock = threading.Lock()
@@ -413,11 +422,15 @@ class GoogleEmulator:
         if problem:
             return self.token_error(h, *problem)
         scopes = claims["scope"].split(" ")
+        with self.lock:
+            self.scope_requests.append(tuple(scopes))
         if self.delegation in ("missing", "email"):
             return self.token_error(
                 h, 401, "unauthorized_client",
                 "Client is unauthorized to retrieve access tokens using this method, or "
                 "client not authorized for any of the scopes requested.")
+        # Any requested scope the delegation does not list refuses the whole
+        # request, as Google's error table says (access_denied).
         if not set(scopes) <= self.authorized_scopes:
             return self.token_error(h, 400, "access_denied", "Requested client not authorized.")
         tok = "ya29.emu-" + secrets.token_urlsafe(32)
@@ -496,7 +509,7 @@ class GoogleEmulator:
             raise ApiError(503, "backendError", "Service unavailable. Try again later.")
         if self.take_fault("too_many"):
             raise ApiError(429, "rateLimitExceeded", "Too many requests",
-                           headers={"Retry-After": "1"})
+                           headers={"Retry-After": str(self.retry_after)})
 
     def api(self, h, path, query):
         prefix = "/admin/directory/v1/"
@@ -608,13 +621,14 @@ class GoogleEmulator:
         users = self.users if dom is None else [
             u for u in self.users if u["primaryEmail"].endswith("@" + dom)]
         off = self.page_token(query, "users", len(users))
-        endless = self.faults.get("endless")
+        endless = self.faults.get("endless") or self.faults.get("repeat_page") or \
+            self.faults.get("grow")
         key = (dom, off, limit, self.one(query, "fields"))
         cached = self.page_cache.get(key)
         if cached is not None and not endless and not self.faults.get("malformed") \
                 and not self.faults.get("cut"):
             return h._send(200, None, raw=cached)
-        page = users[off:off + limit]
+        page = self.broken_chain_page(users, off, limit) or users[off:off + limit]
         body = {"kind": "admin#directory#users", "etag": '"list"', "users": page}
         if off + limit < len(users) or endless:
             body["nextPageToken"] = self.make_token("users", off + limit)
@@ -631,6 +645,23 @@ class GoogleEmulator:
         if self.take_fault("cut"):
             return cut_off(h, raw)
         h._send(200, None, raw=raw)
+
+    def broken_chain_page(self, users, off, limit):
+        """Past the end of the list, what a broken chain sends instead of
+        stopping (always under a new nextPageToken): "repeat_page" the last
+        non-empty page again and again; "grow" one user never seen before
+        per page, so the chain neither repeats nor runs dry."""
+        if off + limit < len(users) or not users:
+            return None
+        if self.faults.get("repeat_page"):
+            last = (len(users) - 1) // limit * limit
+            return users[last:last + limit]
+        if self.faults.get("grow") and off >= len(users):
+            u = make_users(1)[0]
+            u["id"] = str(900000000000000000000 + off)
+            u["primaryEmail"] = "grow%d@%s" % (off, users[0]["primaryEmail"].split("@")[1])
+            return [u]
+        return None
 
     def group_by_key(self, key):
         k = key.lower()

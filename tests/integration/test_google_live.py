@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """dirgate against the Google emulator (tests/emulators/google_directory.py):
 check's live probes, live preview, `dirgate snapshot` previewed offline (==
-live), every token error, and the faults (rate limits, 429/503, token
-expiry mid-paging, dropped connections, an endless page chain, malformed
-JSON).  Canaries: the private key, access tokens and the OAuth client
-secret never appear in any output or in the snapshot.  Prints TAP.
+live), every token error, the scopes (a tenant that authorised exactly
+MailStore's three passes; one without https://mail.google.com/ fails check
+with GOOGLE032), and the faults (rate limits, 429/503, token expiry
+mid-paging, dropped connections, endless page chains: empty, repeating and
+ever growing, malformed JSON).  Canaries: the private key, access tokens
+and the OAuth client secret never appear in any output or in the snapshot.  Prints TAP.
 
 usage: test_google_live.py DIRGATE"""
 import json
@@ -92,12 +94,29 @@ def comparable(doc):
     return {k: doc[k] for k in ("summary", "users", "skipped", "conflicts")}
 
 
+DIRECTORY_SCOPES = (gd.SCOPE_USER, gd.SCOPE_GROUP)   # what dirgate's directory reads ask for
+
+
+def asked(g, since):
+    """The scope sets of the token requests since index `since`."""
+    return [tuple(sorted(s)) for s in g.scope_requests[since:]]
+
+
 def test_check(g, tmp):
+    # The emulator's tenant is set up by MailStore's guide: its three scopes
+    t.check(g.authorized_scopes == gd.MAILSTORE_SCOPES,
+            "tenant authorises exactly MailStore's three scopes", g.authorized_scopes)
     path = profile(g, tmp, filters={"groups": ["Staff", "eng@example.com"]})
+    since = len(g.scope_requests)
     p, doc = check_json(path)
     c = codes(doc)
     t.check(p.returncode == 0, "check: live probes pass (exit 0)", p.stdout[-3000:])
     t.check("GOOGLE021" in c and "GOOGLE024" in c, "check: token obtained, API answers", c)
+    t.check("GOOGLE033" in c and "GOOGLE032" not in c,
+            "check: delegation proven to include https://mail.google.com/", c)
+    t.check(asked(g, since) == [tuple(sorted(DIRECTORY_SCOPES)), (gd.SCOPE_MAIL,)],
+            "check: asks for the two directory scopes, then for mail.google.com alone",
+            asked(g, since))
     t.check(c.count("GOOGLE027") == 2, "check: both groups found exactly once", c)
     t.check("GOOGLE015" in c, "check: local endpoints warned about", c)
     path = profile(g, tmp, "dup.json", filters={"groups": ["Dup", "Nobody"]})
@@ -112,8 +131,11 @@ def test_check(g, tmp):
 
 def test_preview(g, tmp):
     g.requests.clear()
+    since = len(g.scope_requests)
     p, live = preview(profile(g, tmp, "all.json"))
     t.check(p.returncode == 0, "preview: all users", p.stderr[-2000:])
+    t.check(asked(g, since) == [tuple(sorted(DIRECTORY_SCOPES))],
+            "preview: one token, for the two directory scopes only", asked(g, since))
     if not live:
         return
     t.check(live["summary"]["users"] == 1234 and live["source"]["type"] == "live",
@@ -216,16 +238,24 @@ def expect_token_error(g, tmp, code, label, check_hint=None):
             "token: preview fails with %s in the message" % code, p.stderr[-1000:])
 
 
+def names_mailstore_scopes(hint):
+    """A hint that tells the administrator to authorise exactly MailStore's
+    three scopes, and no scope MailStore never needs."""
+    return all(s in hint for s in gd.MAILSTORE_SCOPES) and "group.member" not in hint
+
+
 def test_token_errors(g, tmp):
     g.delegation = "missing"
     expect_token_error(g, tmp, "GOOGLE016", "delegation missing",
                        lambda f: g.sa.client_id in f["hint"] and
-                       "admin.directory.group.member.readonly" in f["hint"])
+                       names_mailstore_scopes(f["hint"]))
     g.delegation = "ok"
-    g.authorized_scopes = {gd.SCOPE_USER, gd.SCOPE_GROUP}
-    expect_token_error(g, tmp, "GOOGLE017", "scope not authorised",
-                       lambda f: "admin.directory.group.member.readonly" in f["hint"])
-    g.authorized_scopes = {gd.SCOPE_USER, gd.SCOPE_GROUP, gd.SCOPE_MEMBER}
+    # a tenant without group.readonly: the directory token is refused
+    g.authorized_scopes = {gd.SCOPE_MAIL, gd.SCOPE_USER}
+    expect_token_error(g, tmp, "GOOGLE017", "group.readonly not authorised",
+                       lambda f: names_mailstore_scopes(f["hint"]))
+    test_mail_scope_missing(g, tmp)
+    g.authorized_scopes = set(gd.MAILSTORE_SCOPES)
     g.admins = {"someone-else@example.com"}
     expect_token_error(g, tmp, "GOOGLE018", "unknown admin",
                        lambda f: f["path"] == "/directory/adminUser")
@@ -240,6 +270,32 @@ def test_token_errors(g, tmp):
     g.sa.n = gd.ServiceAccount(other, g.token_uri).n   # verify against another key
     expect_token_error(g, tmp, "GOOGLE020", "signature from another key")
     g.sa.n = real
+
+
+def test_mail_scope_missing(g, tmp):
+    """Delegation with the directory scopes but not MailStore's own: every
+    directory probe passes, check still fails with GOOGLE032, preview (which
+    needs no mail scope) works."""
+    g.authorized_scopes = {gd.SCOPE_USER, gd.SCOPE_GROUP}
+    path = profile(g, tmp, "nomail.json", filters={"groups": ["Staff"]})
+    p, doc = check_json(path)
+    c = codes(doc)
+    hits = [f for f in doc["findings"] if f["code"] == "GOOGLE032"]
+    t.check(p.returncode == 3 and len(hits) == 1 and hits[0]["severity"] == "error" and
+            "GOOGLE033" not in c,
+            "mail.google.com not authorised: check fails with GOOGLE032", c)
+    t.check("GOOGLE021" in c and "GOOGLE024" in c and "GOOGLE027" in c and
+            not any(x in c for x in ("GOOGLE016", "GOOGLE017", "GOOGLE020")),
+            "mail.google.com not authorised: the directory probes still pass", c)
+    t.check(hits and "https://mail.google.com/" in hits[0]["message"] and
+            g.sa.client_id in hits[0]["message"] and
+            "domain-wide delegation" in hits[0]["hint"] and
+            names_mailstore_scopes(hits[0]["hint"]),
+            "GOOGLE032: names the scope, the client ID and MailStore's three", hits[:1])
+    p, doc = preview(path)
+    t.check(p.returncode == 0 and doc and doc["summary"]["users"] == 4,
+            "mail.google.com not authorised: preview (directory only) still works",
+            p.stderr[-800:])
 
 
 def test_faults(g, tmp):
@@ -262,7 +318,10 @@ def test_faults(g, tmp):
     t.check(took >= 1.4, "rate limit: backed off 0.5 s + 1 s", took)
     same("403 userRateLimitExceeded", user_rate_limit=1)
     same("503 x2 (retried)", unavailable=2)
-    same("429 with Retry-After", too_many=1)
+    took = same("429 with Retry-After", too_many=1)
+    # the first retry's own backoff is 0.25 s: only honouring the header waits this long
+    t.check(took >= g.retry_after, "429: waited the Retry-After the emulator sent (%d s)"
+            % g.retry_after, took)
     same("dropped connection", drop=1)
     # read while it arrives: the users of the first half must not stay twice
     same("users page cut off mid-answer (read again from its start)", cut=1)
@@ -302,6 +361,9 @@ def test_faults(g, tmp):
     t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and time.monotonic() - start < 30,
             "endless page chain: refused, bounded", p.stderr[-800:])
 
+    test_repeated_page(g, tmp)
+    test_page_bound(g, tmp)
+
     g.faults["malformed"] = 1
     p = run(["preview", path])
     g.faults["malformed"] = 0
@@ -314,6 +376,55 @@ def test_faults(g, tmp):
     hits = [f for f in doc["findings"] if f["code"] == "GOOGLE022"]
     t.check(p.returncode == 3 and hits and "admin role" in hits[0]["hint"],
             "403 forbidden: GOOGLE022 with the admin-role fix", p.stdout[-1500:])
+
+
+def users_calls(g):
+    return sum(1 for r in g.requests if r[1] == "/admin/directory/v1/users")
+
+
+def test_repeated_page(g, tmp):
+    """A chain that sends the last users page again and again under ever new
+    tokens is refused as soon as the page comes back, not after thousands of
+    pages of the same users."""
+    path = profile(g, tmp, "repeat.json")
+    g.faults["repeat_page"] = 1
+    before, start = users_calls(g), time.monotonic()
+    p = run(["preview", path], timeout=60)
+    took = time.monotonic() - start
+    g.faults["repeat_page"] = 0
+    calls = users_calls(g) - before
+    # 1234 users: pages of 500, 500 and 234, then the 234 again
+    t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and
+            b"repeats the page before it" in p.stderr and calls == 4 and took < 30,
+            "repeated page under new tokens: GOOGLE029 at the first repeat (%d pages, %.1fs)"
+            % (calls, took), p.stderr[-800:])
+    t.check(b"4000 users.list pages of 500 (2 million users)" in p.stderr,
+            "GOOGLE029 states the bound in its hint", p.stderr[-800:])
+    # a snapshot reads each page whole, not as a stream: the same refusal
+    out = os.path.join(tmp, "repeat.jsonl")
+    g.faults["repeat_page"] = 1
+    p = run(["snapshot", path, "--output", out], timeout=60)
+    g.faults["repeat_page"] = 0
+    t.check(p.returncode == 3 and b"GOOGLE029" in p.stderr and
+            b"repeats the page before it" in p.stderr and not os.path.exists(out),
+            "repeated page: snapshot refuses it too (exit 3, no file left)", p.stderr[-800:])
+
+
+def test_page_bound(g, tmp):
+    """A chain that keeps bringing users never seen before is cut at 4000
+    pages of 500 (2 million users), as the Graph connector's 2000 of 999."""
+    path = profile(g, tmp, "grow.json")
+    g.faults["grow"] = 1
+    before, start = users_calls(g), time.monotonic()
+    p = run(["preview", path], timeout=120)
+    took = time.monotonic() - start
+    g.faults["grow"] = 0
+    calls = users_calls(g) - before
+    t.check(p.returncode == 1 and b"GOOGLE029" in p.stderr and
+            b"stopped after 4000 pages: dirgate follows at most 4000 users.list pages of 500"
+            in p.stderr and calls == 4000,
+            "ever new users under ever new tokens: GOOGLE029 at 4000 pages (%d, %.1fs)"
+            % (calls, took), p.stderr[-800:])
 
 
 def test_tls(g, tmp):

@@ -162,6 +162,50 @@ static void test_users_stream(void)
 	}
 }
 
+/* A page that begins with the user the page before began with is the same
+ * page again (a broken chain); an empty page or another first user is not. */
+static void test_users_page_repeats(void)
+{
+	static const char *const pages[] = {
+		"{\"users\": [{\"id\": \"1\", \"primaryEmail\": \"a@x.com\"}], "
+		"\"nextPageToken\": \"t1\"}",
+		"{\"users\": [{\"id\": \"2\", \"primaryEmail\": \"b@x.com\"}, "
+		"{\"id\": \"3\"}], \"nextPageToken\": \"t2\"}",
+		"{\"users\": [{\"id\": \"2\", \"primaryEmail\": \"b@x.com\"}], "
+		"\"nextPageToken\": \"t3\"}",
+		"{\"nextPageToken\": \"t4\"}",
+		"{\"users\": [{\"id\": \"2\"}], \"nextPageToken\": \"t5\"}",
+		"{\"users\": [{\"primaryEmail\": \"c@x.com\"}], \"nextPageToken\": \"t6\"}",
+		"{\"users\": [{\"primaryEmail\": \"c@x.com\"}]}",
+	};
+	static const int repeats[] = { 0, 0, 1, 0, 0, 0, 0 };
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_google_feed f;
+
+	dg_google_feed_init(&f, NULL, &l);
+	for (size_t i = 0; i < sizeof(pages) / sizeof(*pages); i++) {
+		CHECK_INT(feed_users(&f, pages[i], NULL, &why), 0);
+		CHECK_INT(f.page_repeats, repeats[i]);
+	}
+	/* a page given up half-way leaves the last whole page's first user */
+	{
+		static const char half[] = "{\"users\": [{\"id\": \"9\"}, ";
+		dg_google_users_reader *r;
+
+		CHECK_INT(feed_users(&f, pages[0], NULL, &why), 0);
+		r = dg_google_users_reader_new(&f);
+		CHECK_INT(dg_google_users_feed(r, half, strlen(half), &why), 0);
+		dg_google_users_reader_free(r);
+		CHECK_STR(f.first_user_id, "1");
+		CHECK_INT(feed_users(&f, pages[0], NULL, &why), 0);
+		CHECK_INT(f.page_repeats, 1);
+	}
+	dg_google_feed_release(&f);
+	dg_dir_user_list_clear(&l);
+	dg_strbuf_release(&why);
+}
+
 /* As with cJSON, the first of two equal keys counts, whatever its type. */
 static void test_users_first_key(void)
 {
@@ -317,7 +361,7 @@ static void test_token_findings(void)
 		{ "unauthorized_client", "Client is unauthorized", "GOOGLE016",
 		  "/directory/serviceAccountKeyFile", "1234567890" },
 		{ "access_denied", "Requested client not authorized.", "GOOGLE017",
-		  "/directory/serviceAccountKeyFile", "group.member.readonly" },
+		  "/directory/serviceAccountKeyFile", "admin.directory.group.readonly" },
 		{ "invalid_grant", "Invalid email or User ID", "GOOGLE018", "/directory/adminUser",
 		  "administrator" },
 		{ "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and "
@@ -336,6 +380,59 @@ static void test_token_findings(void)
 		CHECK_STR(fd->path, cases[i].path);
 		CHECK(fd->hint && strstr(fd->hint, cases[i].hint_has));
 		CHECK(strstr(fd->message, cases[i].error) != NULL);
+		dg_findings_clear(&f);
+	}
+}
+
+/* What the delegation hints tell the administrator to authorise: MailStore's
+ * three scopes, as its guide lists them, and no scope MailStore never asks
+ * for (an admin who follows the guide authorised exactly those). */
+static void test_scope_hints(void)
+{
+	dg_google_key k = { .client_email = "sa@p.iam.gserviceaccount.com",
+			    .client_id = "1234567890" };
+	static const char *const errors[] = { "unauthorized_client", "access_denied" };
+
+	for (size_t i = 0; i < 2; i++) {
+		dg_findings f = DG_FINDINGS_INIT;
+		dg_finding *fd = dg_google_token_finding(errors[i], "x", &k, "a@example.com", &f);
+		CHECK(strstr(fd->hint, "https://mail.google.com/, "
+			     "https://www.googleapis.com/auth/admin.directory.group.readonly, "
+			     "https://www.googleapis.com/auth/admin.directory.user.readonly") != NULL);
+		CHECK(strstr(fd->hint, "group.member") == NULL);
+		dg_findings_clear(&f);
+	}
+}
+
+/* A refused token for mail.google.com alone (asked for after the directory
+ * token was granted): the scope is missing, whichever word Google uses;
+ * other refusals keep their own finding. */
+static void test_mail_token_findings(void)
+{
+	dg_google_key k = { .client_email = "sa@p.iam.gserviceaccount.com",
+			    .client_id = "1234567890", .private_key_id = "kid1" };
+	struct { const char *error, *desc, *code; } cases[] = {
+		{ "access_denied", "Requested client not authorized.", "GOOGLE032" },
+		{ "unauthorized_client", "Client is unauthorized to retrieve access tokens using "
+		  "this method, or client not authorized for any of the scopes requested.",
+		  "GOOGLE032" },
+		{ "access_denied", NULL, "GOOGLE032" },
+		{ "invalid_grant", "Invalid email or User ID", "GOOGLE018" },
+		{ "admin_policy_enforced", "blocked", "GOOGLE020" },
+		{ NULL, "line\none", "GOOGLE020" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		dg_findings f = DG_FINDINGS_INIT;
+		dg_finding *fd = dg_google_mail_token_finding(cases[i].error, cases[i].desc, &k,
+							      "admin@example.com", &f);
+		CHECK_STR(fd->code, cases[i].code);
+		CHECK_INT(fd->severity, DG_SEV_ERROR);
+		if (!strcmp(cases[i].code, "GOOGLE032")) {
+			CHECK_STR(fd->path, "/directory/serviceAccountKeyFile");
+			CHECK(strstr(fd->message, "https://mail.google.com/") != NULL);
+			CHECK(strstr(fd->message, "1234567890") != NULL);
+			CHECK(strstr(fd->hint, DG_GOOGLE_MAILSTORE_SCOPES) != NULL);
+		}
 		dg_findings_clear(&f);
 	}
 }
@@ -399,7 +496,10 @@ static void test_assertion(void)
 		CHECK_STR(jwt_get_grant(jwt, "iss"), "sa@p.iam.gserviceaccount.com");
 		CHECK_STR(jwt_get_grant(jwt, "aud"), "https://oauth2.googleapis.com/token");
 		CHECK_STR(jwt_get_grant(jwt, "sub"), "admin@example.com");
-		CHECK_STR(jwt_get_grant(jwt, "scope"), DG_GOOGLE_SCOPES);
+		/* exactly the two directory scopes of MailStore's guide */
+		CHECK_STR(jwt_get_grant(jwt, "scope"),
+			  "https://www.googleapis.com/auth/admin.directory.user.readonly "
+			  "https://www.googleapis.com/auth/admin.directory.group.readonly");
 		CHECK_INT(jwt_get_grant_int(jwt, "iat"), 1700000000);
 		CHECK_INT(jwt_get_grant_int(jwt, "exp") - jwt_get_grant_int(jwt, "iat"), 3000);
 		jwt_free(jwt);
@@ -552,11 +652,14 @@ int main(void)
 	RUN(test_users_page_shape);
 	RUN(test_users_stream);
 	RUN(test_users_first_key);
+	RUN(test_users_page_repeats);
 	RUN(test_parse_object);
 	RUN(test_groups);
 	RUN(test_api_error);
 	RUN(test_token_finding_text);
 	RUN(test_token_findings);
+	RUN(test_scope_hints);
+	RUN(test_mail_token_findings);
 	RUN(test_assertion);
 	RUN(test_key_load_errors);
 	RUN(test_snapshot_reader);
