@@ -113,6 +113,13 @@ try:
     st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(OTHER_KEY, OTHER_CERT, CLIENT,
                                                                         op.token_endpoint))
     t.check(st == 401 and body.get("error_codes") == [700027], "a wrong key is refused (700027)", body)
+    # the right key, but x5t naming another certificate, or none: Entra cannot
+    # find the certificate (the fixture holds oidc-provider to that rule)
+    for label, x5t_cert in (("another certificate's", OTHER_CERT), ("no", "")):
+        st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+            KEY, CERT, CLIENT, op.token_endpoint, x5t_cert=x5t_cert))
+        t.check(st == 401 and body.get("error_codes") == [700027],
+                "an assertion with %s x5t is refused (700027)" % label, body)
     st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
         KEY, CERT, CLIENT, "https://login.microsoftonline.com/other/oauth2/v2.0/token"))
     t.check(st == 401 and body.get("error") == "invalid_client", "a wrong audience is refused", body)

@@ -143,16 +143,19 @@ def _b64url(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def sign_assertion(key, cert, client_id, aud, jti=None, now=None, ttl=300):
+def sign_assertion(key, cert, client_id, aud, jti=None, now=None, ttl=300, x5t_cert=None):
     """An RS256 client assertion signed with `openssl dgst` (not dirgate's
-    code), for the tests that show oidc-provider's own refusals."""
+    code), for the tests that show oidc-provider's own refusals.  Its x5t
+    names `cert`, or `x5t_cert` when given ("" leaves x5t out)."""
     import hashlib
     import json
     import uuid
     now = int(time.time()) if now is None else now
-    der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
-                         capture_output=True, check=True).stdout
-    head = {"alg": "RS256", "typ": "JWT", "x5t": _b64url(hashlib.sha1(der).digest())}
+    head = {"alg": "RS256", "typ": "JWT"}
+    if x5t_cert != "":
+        der = subprocess.run(["openssl", "x509", "-in", x5t_cert or cert, "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        head["x5t"] = _b64url(hashlib.sha1(der).digest())
     claims = {"aud": aud, "iss": client_id, "sub": client_id, "jti": jti or str(uuid.uuid4()),
               "nbf": now, "iat": now, "exp": now + ttl}
     signing_input = "%s.%s" % (_b64url(json.dumps(head).encode()),

@@ -11,7 +11,9 @@
 //               unknown, 900023 for a malformed tenant).  oidc-provider's own
 //               refusals are passed on in Entra's dialect (error_codes), so
 //               the tool's mapping of AADSTS codes is exercised end to end;
-//               the decision to refuse stays oidc-provider's.
+//               the decision to refuse stays oidc-provider's.  The one rule
+//               added here is Entra's: the assertion's x5t header must name
+//               the registered certificate (oidc-provider selects keys by kid).
 //   MODE=adfs   AD FS: issuer https://127.0.0.1:PORT/adfs, discovery at
 //               /adfs/.well-known/openid-configuration, token endpoint with
 //               the trailing slash, scopes openid profile allatclaims.
@@ -169,6 +171,31 @@ function entraDialect(req, res) {
     return end(chunk, ...rest);
   };
 }
+
+// Entra finds the certificate by the assertion's x5t (base64url SHA-1 of
+// the DER certificate); oidc-provider picks keys by kid and ignores x5t.
+// A token it issued for an assertion whose x5t names no registered
+// certificate is taken back here and refused as Entra refuses it.
+function x5tOf(file) {
+  return crypto.createHash('sha1').update(new crypto.X509Certificate(fs.readFileSync(file)).raw)
+    .digest('base64url');
+}
+const CLIENT_X5T = MODE === 'entra' ? x5tOf(process.env.CLIENT_CERT) : null;
+function assertionX5t(assertion) {
+  try {
+    return JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString()).x5t;
+  } catch { return undefined; }
+}
+provider.use(async (ctx, next) => {
+  await next();
+  if (MODE !== 'entra' || ctx.oidc?.route !== 'token' || ctx.status !== 200) return;
+  const x5t = assertionX5t(ctx.oidc.body?.client_assertion);
+  if (x5t === CLIENT_X5T) return;
+  lastReason = `no applicable key: the assertion's x5t ${x5t === undefined ? '(none)' : `"${x5t}"`} names no certificate of the app`;
+  console.error('grant.error', 'InvalidClientAuth', lastReason);
+  ctx.status = 401;
+  ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+});
 
 const cb = provider.callback();
 const server = https.createServer({ key: fs.readFileSync(`${TLS}/server.key`), cert: fs.readFileSync(`${TLS}/server.crt`) }, (req, res) => {
