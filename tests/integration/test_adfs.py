@@ -109,5 +109,20 @@ try:
             "allatclaims not supported: ADFS011", p.stdout[-800:])
 finally:
     op.stop()
-    shutil.rmtree(tmp, ignore_errors=True)
+
+# AD FS whose signing keys cannot be used: MailStore could not verify any
+# ID token it issues
+for fault, says in (("garbage", "not"), ("none", "key"), ("missing", "HTTP error")):
+    op = fixture.OidcProvider("adfs", tmp, tls_dir=tls, adfs_client_id=CLIENT,
+                              adfs_redirect_uri=REDIRECT, adfs_keys=fault)
+    try:
+        op.start()
+        p, f = check(profile("keys-" + fault, op.base))
+        hits = by_code(f, "ADFS010")
+        t.check(p.returncode == 3 and hits and op.jwks_uri in hits[0]["message"] and
+                says in hits[0]["message"] and "Certificates" in hits[0]["hint"],
+                "signing keys %s: ADFS010" % fault, p.stdout[-800:])
+    finally:
+        op.stop()
+shutil.rmtree(tmp, ignore_errors=True)
 t.done()

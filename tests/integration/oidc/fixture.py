@@ -70,7 +70,7 @@ class OidcProvider:
 
     def __init__(self, mode, workdir, tenant="015b1e55-614a-4fea-a7ff-59a9f85ebb1a",
                  client_id=None, client_cert=None, token_ttl=3600, adfs_client_id=None,
-                 adfs_redirect_uri=None, tls_dir=None, adfs_scopes=None):
+                 adfs_redirect_uri=None, tls_dir=None, adfs_scopes=None, adfs_keys=None):
         self.mode, self.tenant = mode, tenant
         self.tls_dir = tls_dir or make_tls(os.path.join(workdir, "tls-" + mode))
         self.ca_file = os.path.join(self.tls_dir, "ca.crt")
@@ -80,7 +80,8 @@ class OidcProvider:
                         TENANT=tenant, TOKEN_TTL=str(token_ttl), NODE_NO_WARNINGS="1")
         for k, v in (("CLIENT_ID", client_id), ("CLIENT_CERT", client_cert),
                      ("ADFS_CLIENT_ID", adfs_client_id),
-                     ("ADFS_REDIRECT_URI", adfs_redirect_uri), ("ADFS_SCOPES", adfs_scopes)):
+                     ("ADFS_REDIRECT_URI", adfs_redirect_uri), ("ADFS_SCOPES", adfs_scopes),
+                     ("ADFS_KEYS", adfs_keys)):
             if v:
                 self.env[k] = v
         self.proc = None

@@ -21,7 +21,8 @@
 // Environment: PORT, TLS_DIR (server.crt, server.key), MODE, TENANT,
 // CLIENT_ID, CLIENT_CERT, TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
 // ADFS_REDIRECT_URI, ADFS_SCOPES (space-separated; default openid profile
-// allatclaims email).  Prints "READY <issuer>" when listening; every grant
+// allatclaims email), ADFS_KEYS (a fault: "garbage" or "none" serves a
+// signing-key set that is not JSON or holds no key; "missing" answers 404).  Prints "READY <issuer>" when listening; every grant
 // error goes to stderr with oidc-provider's real reason.
 import https from 'node:https';
 import fs from 'node:fs';
@@ -198,8 +199,21 @@ provider.use(async (ctx, next) => {
 });
 
 const cb = provider.callback();
+
+// A faulty signing-key set, for the AD FS probe's ADFS010 (oidc-provider
+// always serves its keys well).
+function faultyKeys(req, res) {
+  const fault = process.env.ADFS_KEYS;
+  if (MODE !== 'adfs' || !fault || req.url.split('?')[0] !== `${cfg.prefix}${cfg.routes.jwks}`)
+    return false;
+  const [status, body] = { garbage: [200, '<html>Service Unavailable</html>'], none: [200, '{"keys":[]}'],
+                           missing: [404, '{"error":"not_found"}'] }[fault];
+  res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  return true;
+}
 const server = https.createServer({ key: fs.readFileSync(`${TLS}/server.key`), cert: fs.readFileSync(`${TLS}/server.crt`) }, (req, res) => {
   const p = cfg.prefix;
+  if (faultyKeys(req, res)) return;
   if (req.url === p || req.url.startsWith(p + '/') || req.url.startsWith(p + '?')) {
     req.originalUrl = req.url;          // absolute URLs keep the mount path
     req.url = req.url.slice(p.length) || '/';
