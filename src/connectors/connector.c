@@ -107,6 +107,7 @@ void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 	case DG_DIR_GOOGLE:
 		o->enabled_only = on(d->google.enabled_users_only);
 		o->skip_archived = 1;
+		o->suspended_words = 1;
 		break;
 	case DG_DIR_NONE:
 		break;

@@ -366,6 +366,10 @@ static const char *skip_reason(const dg_dir_user *u, const dg_mapping_opts *o, c
 		*detail = "not a member (directly or nested) of a selected group";
 		return "not-in-group";
 	}
+	if (o->enabled_only && u->disabled == 1 && o->suspended_words) {
+		*detail = "user is suspended (enabled users only)";
+		return "suspended";
+	}
 	if (o->enabled_only && u->disabled == 1) {
 		*detail = "account is disabled (enabled users only)";
 		return "disabled";

@@ -54,6 +54,7 @@ typedef struct dg_mapping_opts {
 	int exchange_only;       /* skip users without Exchange address / licence */
 	int visible_only;        /* skip users hidden from address lists */
 	int skip_archived;       /* Google: archived users are skipped with enabled_only */
+	int suspended_words;     /* Google: a disabled user is "suspended", its word there */
 } dg_mapping_opts;
 
 typedef struct dg_ms_user {
@@ -68,7 +69,7 @@ typedef struct dg_ms_user {
 typedef struct dg_skipped {
 	char *entry;
 	char *reason;            /* "disabled", "no-email", "hidden", "not-in-group",
-	                            "empty-user-name", "archived" */
+	                            "empty-user-name", "archived", "suspended" */
 	char *detail;            /* human detail, may be NULL */
 } dg_skipped;
 

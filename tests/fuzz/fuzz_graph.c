@@ -50,7 +50,7 @@ static int same_str(const char *a, const char *b)
 static void users_of(const uint8_t *data, size_t size, const dg_graph_page *pg)
 {
 	dg_dir_user_list l = DG_DIR_USER_LIST_INIT, m = DG_DIR_USER_LIST_INIT;
-	dg_mapping_opts o = { 0, 1, 1, 0, 0 };
+	dg_mapping_opts o = { .enabled_only = 1, .exchange_only = 1 };
 	dg_preview pv = { 0 };
 	size_t e1, e2, cut = size ? data[0] % size : 0;
 	int rc;

@@ -160,12 +160,12 @@ def test_preview(g, tmp):
     reasons = sorted(set(s["reason"] for s in doc["skipped"])) if doc else []
     # 12 suspended (every 100th), 4 archived (every 250th); 499 and 999 are both
     t.check(doc and doc["summary"]["users"] == 1234 - 14 and
-            reasons == ["archived", "disabled"] and
-            {"entry": "u00099@example.com", "reason": "disabled",
-             "detail": "account is disabled (enabled users only)"} in doc["skipped"] and
+            reasons == ["archived", "suspended"] and
+            {"entry": "u00099@example.com", "reason": "suspended",
+             "detail": "user is suspended (enabled users only)"} in doc["skipped"] and
             any(s["entry"] == "u00249@example.com" and s["reason"] == "archived"
                 for s in doc["skipped"]),
-            "preview: suspended users skipped as disabled, archived as archived",
+            "preview: suspended users skipped as suspended, archived as archived",
             doc and doc["summary"])
 
     g.requests.clear()

@@ -99,6 +99,36 @@ static void test_skip_reasons_in_order(void)
 	dg_dir_user_list_clear(&l);
 }
 
+/* Google's words: a disabled user is "suspended" there, an archived one
+ * "archived"; both only with enabledUsersOnly. */
+static void test_google_words(void)
+{
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_mapping_opts o = { .enabled_only = 1, .skip_archived = 1, .suspended_words = 1 };
+	dg_preview p = { 0 };
+	dg_dir_user *u;
+	u = user(&l, "s@x.com", "s@x.com", "s@x.com");
+	u->disabled = 1;
+	u = user(&l, "a@x.com", "a@x.com", "a@x.com");
+	u->archived = 1;
+	user(&l, "ok@x.com", "ok@x.com", "ok@x.com");
+	dg_mapping_run(&l, &o, &p);
+	CHECK_INT(p.nusers, 1);
+	CHECK_INT(p.nskipped, 2);
+	if (p.nskipped == 2) {
+		CHECK_STR(p.skipped[0].reason, "suspended");
+		CHECK_STR(p.skipped[0].detail, "user is suspended (enabled users only)");
+		CHECK_STR(p.skipped[1].reason, "archived");
+	}
+	dg_preview_release(&p);
+	o.enabled_only = 0;  /* without it both are synchronised */
+	p = (dg_preview){ 0 };
+	dg_mapping_run(&l, &o, &p);
+	CHECK_INT(p.nusers, 3);
+	dg_preview_release(&p);
+	dg_dir_user_list_clear(&l);
+}
+
 static void test_options_off_keep_everyone(void)
 {
 	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
@@ -338,6 +368,7 @@ static void test_take_from_arena(void)
 int main(void)
 {
 	RUN(test_lower);
+	RUN(test_google_words);
 	RUN(test_emails_proxy_order);
 	RUN(test_last_upper_smtp_is_primary);
 	RUN(test_skip_reasons_in_order);
