@@ -1211,17 +1211,22 @@ static void check_adfs_url(const char *url, dg_findings *out)
 	curl_url_cleanup(h);
 }
 
+/* sAMAccountName by name (case-insensitive, RFC 4512) or by its OID. */
+static int is_sam_attribute(const char *attr)
+{
+	return attr && (!strcasecmp(attr, "sAMAccountName") ||
+			!strcmp(attr, "1.2.840.113556.1.4.221"));
+}
+
 /* The profile path that makes user names sAMAccountNames, or NULL.  A
  * generic LDAP profile pointed at Active Directory can name the attribute
- * itself; LDAP attribute names are case-insensitive (RFC 4512). */
+ * itself. */
 static const char *sam_user_name_path(const dg_profile *p)
 {
-	const char *attr = p->directory.ldap.user_name_attr;
-
 	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
 		return dg_profile_user_name_format(p) == DG_UNF_SAM ? "/directory/userNameFormat"
 								    : NULL;
-	if (p->directory.type == DG_DIR_LDAP && attr && !strcasecmp(attr, "sAMAccountName"))
+	if (p->directory.type == DG_DIR_LDAP && is_sam_attribute(p->directory.ldap.user_name_attr))
 		return "/directory/users/userNameAttribute";
 	return NULL;
 }

@@ -767,7 +767,8 @@ static void ldap_adfs_profile(dg_profile *p, const char *user_name_attr)
 
 static void test_adfs_claim_rule_ldap(void)
 {
-	static const char *const sam[] = { "sAMAccountName", "samaccountname", "SAMACCOUNTNAME" };
+	static const char *const sam[] = { "sAMAccountName", "samaccountname", "SAMACCOUNTNAME",
+					   "1.2.840.113556.1.4.221" /* its OID */ };
 	const char *ad_hint;
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_profile p;
