@@ -58,6 +58,9 @@ typedef struct m365_run {
 	int groups_selected;
 	/* result */
 	dg_fetch_result *res;
+	/* who hears the count after each /users page, or NULL; on the page
+	 * reader's thread while pages stream (progress_done says the rest) */
+	const dg_progress *progress;
 } m365_run;
 
 typedef int (*page_fn)(m365_run *r, const cJSON *value, void *ctx);
@@ -303,6 +306,8 @@ static int users_finish(void *ctx, void *page, char **next, dg_strbuf *why)
 		return -1;
 	r->res->entries_read += dg_graph_users_entries(page);
 	count_grace(r, page);
+	if (r->progress)
+		r->progress->fn(r->progress->ctx, r->res->entries_read, 0);
 	if (dg_graph_users_next_link(page))
 		*next = dg_xstrdup(dg_graph_users_next_link(page));
 	return 0;
@@ -762,6 +767,7 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 	dg_code rc;
 
 	r->res = res;
+	r->progress = res->progress && res->progress->fn ? res->progress : NULL;
 	r->arena = dg_arena_new();
 	res->users.arena = dg_arena_new();
 	rc = snapshot ? snap_open(r) : live_open(r);
@@ -777,11 +783,20 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 	return rc;
 }
 
+/* The last word to the progress watcher, after run_release: the page
+ * reader's thread, which reported until then, has ended. */
+static void progress_done(const dg_fetch_result *out)
+{
+	if (out->progress && out->progress->fn)
+		out->progress->fn(out->progress->ctx, out->entries_read, 1);
+}
+
 static dg_code fetch_live(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	m365_run r = { .p = p, .out = &out->findings, .err = err };
 	dg_code rc = run_fetch(&r, out, 0);
 	run_release(&r);
+	progress_done(out);
 	return rc;
 }
 
@@ -790,6 +805,7 @@ static dg_code fetch_snapshot(const dg_profile *p, dg_fetch_result *out, dg_erro
 	m365_run r = { .p = p, .out = &out->findings, .err = err };
 	dg_code rc = run_fetch(&r, out, 1);
 	run_release(&r);
+	progress_done(out);
 	return rc;
 }
 

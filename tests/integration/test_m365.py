@@ -9,6 +9,7 @@ trusts it through /directory/tls/caFile and reaches the services through
 the test-only DIRGATE_ENTRA_AUTHORITY and DIRGATE_GRAPH_URL."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "oidc"))
 sys.path.insert(0, os.path.join(HERE, "..", "emulators"))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-from tap import Tap  # noqa: E402
+from tap import Tap, run_pty  # noqa: E402
 import fixture  # noqa: E402
 import graph  # noqa: E402
 
@@ -372,6 +373,15 @@ try:
             again.get("users") == whole.get("users") and not again.get("conflicts"),
             "a page cut off mid-answer is retried and read once",
             (p1.stderr[-300:], len(pages), again.get("summary"), whole.get("summary")))
+
+    # ---- progress on a terminal: reported from the page reader's thread
+    # as each page is read, cleared at the end; stdout unchanged
+    rc, out, term = run_pty(binary, ["preview", "--format", "json", prof], env=big_env)
+    text = term.decode("utf-8", "replace")
+    counts = [int(n) for n in re.findall(r"reading the directory: (\d+) entries, \d+/s", text)]
+    t.check(rc == 0 and counts and counts == sorted(counts) and counts[-1] <= 2500 and
+            text.endswith("\r\x1b[K") and json.loads(out).get("users") == whole.get("users"),
+            "live preview: progress per page on a terminal, then cleared", (rc, text[-300:]))
 
     # ---- canaries: no key material, no token anywhere
     key_lines = [ln.strip() for ln in open(KEY) if not ln.startswith("-----")]
