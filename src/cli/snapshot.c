@@ -54,7 +54,9 @@ static int take_snapshot(const dg_profile *p, const char *output)
 	if (!fp)
 		return dg_cli_fail("cannot write %s: %s", output, strerror(errno));
 	if (p->directory.type == DG_DIR_M365)
-		code = dg_m365_snapshot(p, fp, &count, &f, &err);
+		code = dg_m365_snapshot(p, fp,
+					dg_cli_progress_start(&pr, "reading the directory"),
+					&count, &f, &err);
 	else if (p->directory.type == DG_DIR_GOOGLE)
 		code = dg_google_live_snapshot(p, fp,
 					       dg_cli_progress_start(&pr, "reading the directory"),

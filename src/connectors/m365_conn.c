@@ -812,10 +812,10 @@ static dg_code fetch_snapshot(const dg_profile *p, dg_fetch_result *out, dg_erro
 const dg_connector dg_connector_m365_live = { "microsoft-graph", fetch_live };
 const dg_connector dg_connector_m365_snapshot = { "microsoft-graph-snapshot", fetch_snapshot };
 
-dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, size_t *users, dg_findings *out,
-			 dg_error *err)
+dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			 size_t *users, dg_findings *out, dg_error *err)
 {
-	dg_fetch_result res = { 0 };
+	dg_fetch_result res = { .progress = progress };
 	dg_strbuf rec = DG_STRBUF_INIT;
 	m365_run r = { .p = p, .out = out, .err = err, .rec = &rec };
 	dg_code rc;
@@ -829,9 +829,10 @@ dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, size_t *users, dg_findin
 	if (rc == DG_OK && fwrite(rec.buf, 1, rec.len, fp) != rec.len)
 		rc = dg_error_set(err, DG_E_IO, "cannot write the snapshot");
 	dg_findings_move(out, &res.findings);
-	dg_fetch_result_release(&res);
 	dg_strbuf_release(&rec);
 	run_release(&r);
+	progress_done(&res);
+	dg_fetch_result_release(&res);
 	return rc;
 }
 

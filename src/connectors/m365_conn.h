@@ -33,9 +33,10 @@ extern const dg_connector dg_connector_m365_live;
 extern const dg_connector dg_connector_m365_snapshot;
 
 /* dirgate snapshot: fetches live and writes the pages to `fp`; `*users`
- * gets the number of users read.  Findings as for a preview. */
-dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, size_t *users, dg_findings *out,
-			 dg_error *err);
+ * gets the number of users read.  Findings as for a preview; `progress`
+ * (may be NULL) hears the user count after every /users page. */
+dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			 size_t *users, dg_findings *out, dg_error *err);
 
 /* dirgate check, live part: token, Graph reachable, each selected group
  * found exactly once, the redirect URI reminder.  Returns 0 when every probe

@@ -382,6 +382,13 @@ try:
     t.check(rc == 0 and counts and counts == sorted(counts) and counts[-1] <= 2500 and
             text.endswith("\r\x1b[K") and json.loads(out).get("users") == whole.get("users"),
             "live preview: progress per page on a terminal, then cleared", (rc, text[-300:]))
+    snap_pty = os.path.join(tmp, "progress.jsonl")
+    rc, out, term = run_pty(binary, ["snapshot", prof, "--output", snap_pty], env=big_env)
+    text = term.decode("utf-8", "replace")
+    t.check(rc == 0 and re.search(r"reading the directory: \d+ entries", text) and
+            "\r\x1b[K" in text and "2500 users from Microsoft Graph" in text and
+            os.path.getsize(snap_pty) > 0,
+            "snapshot: progress on a terminal, then the summary line", (rc, text[-300:]))
 
     # ---- canaries: no key material, no token anywhere
     key_lines = [ln.strip() for ln in open(KEY) if not ln.startswith("-----")]
