@@ -327,7 +327,6 @@ static const dg_page_reader users_reader = {
 	users_open, users_feed, users_finish, users_close, users_next_early,
 };
 
-/* One live /users page, read while it arrives.  Sets *next (malloc'd). */
 /* One live /users page, read while it arrives.  Sets *next (malloc'd) as
  * soon as the reader has met it: the next page is fetched while this one
  * is still being read.  A refusal may be of this page or of the one
