@@ -32,15 +32,13 @@ struct dg_page_stream {
 
 /* ---- on the pipe's thread ------------------------------------------------ */
 
-/* The link to the page after page `page`, early or at its end. */
-static void publish_next(dg_page_stream *s, size_t page, char *next)
+/* The link to the page after page `page`, early or at its end (the lock
+ * is held). */
+static void set_next(dg_page_stream *s, size_t page, char *next)
 {
-	pthread_mutex_lock(&s->mu);
 	free(s->next);
 	s->next = next;
 	s->next_page = page;
-	pthread_cond_signal(&s->news);
-	pthread_mutex_unlock(&s->mu);
 }
 
 static void ps_begin(void *ctx)
@@ -63,7 +61,10 @@ static int ps_feed(void *ctx, const char *buf, size_t len)
 	}
 	if (!s->published && s->rd.next_early && (early = s->rd.next_early(s->page))) {
 		s->published = 1;  /* the connector may ask for that page already */
-		publish_next(s, s->done, dg_xstrdup(early));
+		pthread_mutex_lock(&s->mu);
+		set_next(s, s->done, dg_xstrdup(early));
+		pthread_cond_signal(&s->news);
+		pthread_mutex_unlock(&s->mu);
 	}
 	return 0;
 }
@@ -84,11 +85,11 @@ static int ps_end(void *ctx)
 	forget_page(s);
 	if (rc < 0)
 		dg_dir_user_list_truncate(s->users, s->mark);
+	pthread_mutex_lock(&s->mu);
 	if (rc == 0 && !s->published)
-		publish_next(s, s->done, next);
+		set_next(s, s->done, next);
 	else
 		free(next);  /* published early already: the same link */
-	pthread_mutex_lock(&s->mu);
 	if (rc < 0 && s->failed_page == NO_PAGE) {
 		s->failed_page = s->done;
 		dg_strbuf_adds(&s->fail_why, s->why.len ? s->why.buf : "unreadable");
