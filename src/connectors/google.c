@@ -282,6 +282,23 @@ static dg_code streamed_page(live *l, char **next, const char *what, dg_error *e
 	return code;
 }
 
+/* GETs one page and reads it: while it arrives when `ps` is given (the
+ * users.list pages of a preview), else once it is whole. */
+static dg_code get_page(live *l, enum page_kind kind, size_t sel, const char *url,
+			dg_page_stream *ps, dg_http_response *res, char **next, const char *what,
+			dg_error *err)
+{
+	dg_code code = api_get(l, url, what, 0, ps, res, err);
+
+	if (ps && code != DG_OK)
+		dg_page_stream_discard(ps);
+	else if (ps)
+		code = streamed_page(l, next, what, err);
+	else if (code == DG_OK)
+		code = feed_page(l, kind, sel, res, next, what, err);
+	return code;
+}
+
 static dg_code endless(live *l, const char *what, size_t pages, const char *why,
 		       dg_error *err)
 {
@@ -352,13 +369,7 @@ static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char 
 			dg_http_add_escaped(&url, token);
 		}
 		before = fed(l, kind, sel);
-		if (ps && (code = api_get(l, url.buf, what, 0, ps, &res, err)) != DG_OK)
-			dg_page_stream_discard(ps);
-		else if (ps)
-			code = streamed_page(l, &next, what, err);
-		else if ((code = api_get(l, url.buf, what, 0, NULL, &res, err)) == DG_OK)
-			code = feed_page(l, kind, sel, &res, &next, what, err);
-		if (code != DG_OK)
+		if ((code = get_page(l, kind, sel, url.buf, ps, &res, &next, what, err)) != DG_OK)
 			break;
 		pages++;
 		if (!next)
