@@ -5,6 +5,7 @@
 #define DG_CLI_H
 
 #include "../connectors/connector.h"
+#include "../core/outfile.h"
 #include "../core/output.h"
 #include "../core/strbuf.h"
 
@@ -67,8 +68,11 @@ int dg_cli_parse_format(const char *cmd, const char *value, const char *const *a
 /* Colour only when fp is a terminal and NO_COLOR is unset or empty. */
 int dg_cli_color(FILE *fp);
 
-/* Writes sb to `path` (or stdout when NULL or "-"). Returns 0 or prints the
- * error and returns DG_EXIT_FAILURE. */
+/* Writes sb to `path` (or stdout when NULL or "-"): a file is private (0600)
+ * and appears whole or not at all (core/outfile.h); flags are DG_OUTFILE_*.
+ * Returns 0 or prints the error and returns DG_EXIT_FAILURE. */
+int dg_cli_write_file(const char *path, const dg_strbuf *sb, unsigned flags);
+/* dg_cli_write_file, replacing what is at `path`. */
 int dg_cli_write(const char *path, const dg_strbuf *sb);
 
 /* "WHAT: N entries, R/s" on stderr while a long read runs, only when stderr
@@ -96,8 +100,8 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 		   dg_ms_session *s);
 /* dg_ms_progress_fn: "what: 42%" on stderr when it is a terminal; ctx is `what`. */
 void dg_cli_ms_progress(void *ctx, int percent, const char *text);
-/* Pretty JSON to path (stdout for NULL/"-"); private_file: mode 0600. */
-int dg_cli_write_json(const char *path, const cJSON *obj, int private_file);
+/* Pretty JSON to path (stdout for NULL/"-"), as dg_cli_write_file. */
+int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags);
 /* "NAME-WHAT-20260101T000000Z.json" */
 char *dg_cli_backup_name(const char *profile_name, const char *what);
 

@@ -57,25 +57,23 @@ int dg_cli_color(FILE *fp)
 	return isatty(fileno(fp));
 }
 
-int dg_cli_write(const char *path, const dg_strbuf *sb)
+int dg_cli_write_file(const char *path, const dg_strbuf *sb, unsigned flags)
 {
-	FILE *fp;
+	dg_error err = { 0 };
+
 	if (!path || !strcmp(path, "-")) {
 		if (fwrite(sb->buf, 1, sb->len, stdout) != sb->len || fflush(stdout))
 			return dg_cli_fail("cannot write to standard output: %s", strerror(errno));
 		return 0;
 	}
-	fp = fopen(path, "w");
-	if (!fp)
-		return dg_cli_fail("cannot write %s: %s", path, strerror(errno));
-	if (fwrite(sb->buf, 1, sb->len, fp) != sb->len) {
-		int e = errno;
-		fclose(fp);
-		return dg_cli_fail("cannot write %s: %s", path, strerror(e));
-	}
-	if (fclose(fp))
-		return dg_cli_fail("cannot write %s: %s", path, strerror(errno));
+	if (dg_outfile_write(path, sb->buf, sb->len, flags, &err))
+		return dg_cli_fail("%s", err.message);
 	return 0;
+}
+
+int dg_cli_write(const char *path, const dg_strbuf *sb)
+{
+	return dg_cli_write_file(path, sb, DG_OUTFILE_REPLACE);
 }
 
 int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,

@@ -62,21 +62,16 @@ void dg_cli_ms_progress(void *ctx, int percent, const char *text)
 	fflush(stderr);
 }
 
-int dg_cli_write_json(const char *path, const cJSON *obj, int private_file)
+int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags)
 {
 	char *text = cJSON_Print(obj);
 	dg_strbuf sb = DG_STRBUF_INIT;
-	mode_t old = 0;
 	int rc;
 
 	dg_strbuf_adds(&sb, text ? text : "null");
 	dg_strbuf_addch(&sb, '\n');
 	cJSON_free(text);
-	if (private_file)
-		old = umask(077);   /* backups may hold secrets: owner only */
-	rc = dg_cli_write(path, &sb);
-	if (private_file)
-		umask(old);
+	rc = dg_cli_write_file(path, &sb, flags);
 	dg_strbuf_release(&sb);
 	return rc;
 }

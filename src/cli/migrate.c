@@ -141,7 +141,7 @@ int dg_cmd_migrate(int argc, char **argv)
 	} else if (!rc) {
 		path = backup ? dg_xstrdup(backup) : dg_cli_backup_name(s.profile->name,
 									"migrate-backup");
-		rc = dg_cli_write_json(path, listing, 1);
+		rc = dg_cli_write_json(path, listing, DG_OUTFILE_EXCLUSIVE);
 		if (!rc)
 			fprintf(stderr, "dirgate migrate: saved %zu users as they were to %s\n",
 				rl.nr, path);

@@ -55,7 +55,7 @@ int dg_cmd_pull(int argc, char **argv)
 		dg_tmap_redact(&map, NULL, env.result, DG_TMAP_MASK);
 		dg_tmap_release(&map);
 	}
-	rc = dg_cli_write_json(output, env.result, secrets);
+	rc = dg_cli_write_json(output, env.result, DG_OUTFILE_REPLACE);
 	if (!rc && output)
 		fprintf(stderr, "dirgate pull: wrote %s%s\n", output,
 			secrets ? " (with secrets: keep it safe)" : " (secrets masked)");

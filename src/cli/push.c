@@ -80,7 +80,7 @@ static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *curre
 	cJSON_AddStringToObject(b, "time", stamp);
 	cJSON_AddBoolToObject(b, "secretsMasked", !po->include_secrets);
 	cJSON_AddItemToObject(b, "config", cfg);
-	rc = dg_cli_write_json(path, b, 1);
+	rc = dg_cli_write_json(path, b, DG_OUTFILE_EXCLUSIVE);
 	cJSON_Delete(b);
 	if (rc) {
 		free(path);
