@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *dg_strerror(dg_code code)
 {
@@ -19,15 +20,21 @@ const char *dg_strerror(dg_code code)
 	return "unknown error";
 }
 
+/* Formats into a copy first: callers prefix a message with context by
+ * passing err->message itself as an argument, and vsnprintf must not read
+ * the buffer it writes. */
 dg_code dg_error_set(dg_error *err, dg_code code, const char *fmt, ...)
 {
+	char msg[sizeof(err->message)];
 	va_list ap;
+
 	if (!err)
 		return code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	err->code = code;
+	memcpy(err->message, msg, sizeof(msg));
 	return code;
 }
 

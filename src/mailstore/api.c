@@ -13,18 +13,12 @@
 
 #define CANCEL_GRACE_MS 30000L  /* how long a cancelled job may take to end */
 
-typedef struct ms_func {
-	char *name;
-	dg_strlist args;
-} ms_func;
-
 struct dg_ms_client {
 	dg_ms_opts o;
 	char *base;              /* url without trailing '/' */
 	dg_http *http;           /* aborts when the cancel flag is raised */
 	dg_http *http_nc;        /* ignores it: cancel-async and the polls after it */
-	ms_func *funcs;
-	size_t nfuncs, alloc_funcs;
+	dg_ms_metadata md;
 	int have_metadata;
 	int cancelled;
 	char *last_token;
@@ -38,29 +32,31 @@ static char *dup_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? dg_xstrdup(v->valuestring) : NULL;
 }
 
-dg_code dg_ms_envelope_parse(const char *body, size_t len, dg_ms_envelope *env,
-			     dg_error *err)
+/* Every answer is JSON behind an optional UTF-8 BOM (reference §1.4). */
+static cJSON *parse_body(const char *body, size_t len, dg_error *err)
 {
 	const char *end = NULL;
-	const cJSON *v, *e;
-	cJSON *root;
-	size_t skip = 0;
+	size_t skip = len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3) ? 3 : 0;
+	cJSON *root = cJSON_ParseWithLengthOpts(body + skip, len - skip, &end, 0);
 
-	if (len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3))
-		skip = 3;
-	root = cJSON_ParseWithLengthOpts(body + skip, len - skip, &end, 0);
 	if (!root) {
 		size_t at = end ? (size_t)(end - body) : skip;
-		return dg_error_set(err, DG_E_PARSE,
-				    "the answer is not JSON (byte %zu of %zu)", at, len);
+		dg_error_set(err, DG_E_PARSE, "the answer is not JSON (byte %zu of %zu)", at, len);
 	}
-	if (!cJSON_IsObject(root) ||
-	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "statusCode"))) {
-		cJSON_Delete(root);
-		return dg_error_set(err, DG_E_PROTOCOL,
-				    "the answer is not a MailStore status envelope "
-				    "(no statusCode)");
-	}
+	return root;
+}
+
+static int is_envelope(const cJSON *root)
+{
+	return cJSON_IsObject(root) &&
+	       cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "statusCode"));
+}
+
+/* Takes the fields of a parsed envelope; root keeps what is not taken. */
+static void take_envelope(cJSON *root, dg_ms_envelope *env)
+{
+	const cJSON *v, *e;
+
 	env->status_code = dup_str(root, "statusCode");
 	env->token = dup_str(root, "token");
 	env->status_text = dup_str(root, "statusText");
@@ -80,6 +76,22 @@ dg_code dg_ms_envelope_parse(const char *body, size_t len, dg_ms_envelope *env,
 	v = cJSON_GetObjectItemCaseSensitive(root, "result");
 	if (v && !cJSON_IsNull(v))
 		env->result = cJSON_DetachItemViaPointer(root, (cJSON *)v);
+}
+
+dg_code dg_ms_envelope_parse(const char *body, size_t len, dg_ms_envelope *env,
+			     dg_error *err)
+{
+	cJSON *root = parse_body(body, len, err);
+
+	if (!root)
+		return DG_E_PARSE;
+	if (!is_envelope(root)) {
+		cJSON_Delete(root);
+		return dg_error_set(err, DG_E_PROTOCOL,
+				    "the answer is not a MailStore status envelope "
+				    "(no statusCode)");
+	}
+	take_envelope(root, env);
 	cJSON_Delete(root);
 	return DG_OK;
 }
@@ -139,11 +151,7 @@ void dg_ms_close(dg_ms_client *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nfuncs; i++) {
-		free(c->funcs[i].name);
-		dg_strlist_clear(&c->funcs[i].args);
-	}
-	free(c->funcs);
+	dg_ms_metadata_release(&c->md);
 	if (c->http)
 		dg_http_free(c->http);
 	if (c->http_nc)
@@ -169,11 +177,11 @@ const char *dg_ms_last_token(const dg_ms_client *c)
 	return c->last_token;
 }
 
-static const ms_func *find_func(const dg_ms_client *c, const char *fn)
+static const dg_ms_func *find_func(const dg_ms_client *c, const char *fn)
 {
-	for (size_t i = 0; i < c->nfuncs; i++)
-		if (!strcmp(c->funcs[i].name, fn))
-			return &c->funcs[i];
+	for (size_t i = 0; i < c->md.nr; i++)
+		if (!strcmp(c->md.funcs[i].name, fn))
+			return &c->md.funcs[i];
 	return NULL;
 }
 
@@ -184,7 +192,7 @@ int dg_ms_has_function(const dg_ms_client *c, const char *fn)
 
 int dg_ms_has_arg(const dg_ms_client *c, const char *fn, const char *arg)
 {
-	const ms_func *f;
+	const dg_ms_func *f;
 
 	if (!c->have_metadata)
 		return 1;
@@ -242,19 +250,15 @@ static void add_text_excerpt(dg_strbuf *sb, const dg_strbuf *body)
 	}
 }
 
-/* Turns an HTTP answer into an envelope, or an error naming what went wrong. */
-static dg_code read_answer(dg_ms_client *c, const char *what, dg_http_response *res,
-			   dg_ms_envelope *out, dg_error *err)
+/* An HTTP status other than 200 as an error naming what went wrong. */
+static dg_code check_status(dg_ms_client *c, const char *what, const dg_http_response *res,
+			    dg_error *err)
 {
 	dg_strbuf msg = DG_STRBUF_INIT;
 	dg_code rc;
 
-	if (res->status == 200) {
-		rc = dg_ms_envelope_parse(res->body.buf, res->body.len, out, err);
-		if (rc)
-			dg_error_set(err, rc, "%s: %s", what, err->message);
-		return rc;
-	}
+	if (res->status == 200)
+		return DG_OK;
 	if (res->status == 401) {
 		return dg_error_set(err, DG_E_PROTOCOL,
 				    "%s: MailStore refused the credentials of '%s' (HTTP 401); "
@@ -273,9 +277,22 @@ static dg_code read_answer(dg_ms_client *c, const char *what, dg_http_response *
 	return rc;
 }
 
-static dg_code post(dg_ms_client *c, dg_http *h, const char *path, const dg_strbuf *form,
-		    int safe, const char *what, dg_http_response *res,
-		    dg_ms_envelope *out, dg_error *err)
+/* Turns an HTTP answer into an envelope, or an error naming what went wrong. */
+static dg_code read_answer(dg_ms_client *c, const char *what, dg_http_response *res,
+			   dg_ms_envelope *out, dg_error *err)
+{
+	dg_code rc = check_status(c, what, res, err);
+
+	if (rc)
+		return rc;
+	rc = dg_ms_envelope_parse(res->body.buf, res->body.len, out, err);
+	if (rc)
+		dg_error_set(err, rc, "%s: %s", what, err->message);
+	return rc;
+}
+
+static dg_code send(dg_ms_client *c, dg_http *h, const char *path, const dg_strbuf *form,
+		    int safe, dg_http_response *res, dg_error *err)
 {
 	dg_strbuf url = DG_STRBUF_INIT;
 	dg_http_request rq;
@@ -284,50 +301,118 @@ static dg_code post(dg_ms_client *c, dg_http *h, const char *path, const dg_strb
 	build_request(c, &rq, &url, path, form, safe);
 	rc = dg_http_send(h, &rq, res, err);
 	dg_strbuf_release(&url);
-	if (rc)
-		return rc;
-	return read_answer(c, what, res, out, err);
+	return rc;
+}
+
+static dg_code post(dg_ms_client *c, dg_http *h, const char *path, const dg_strbuf *form,
+		    int safe, const char *what, dg_http_response *res,
+		    dg_ms_envelope *out, dg_error *err)
+{
+	dg_code rc = send(c, h, path, form, safe, res, err);
+
+	return rc ? rc : read_answer(c, what, res, out, err);
 }
 
 /* ---- metadata ----------------------------------------------------------------- */
 
+static void add_function(dg_ms_metadata *md, const cJSON *f)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name"), *a;
+	dg_ms_func *mf;
+
+	if (!cJSON_IsString(name))
+		return;   /* a descriptor we cannot use names no function */
+	DG_ALLOC_GROW(md->funcs, md->nr + 1, md->alloc);
+	mf = &md->funcs[md->nr++];
+	mf->name = dg_xstrdup(name->valuestring);
+	mf->args = (dg_strlist)DG_STRLIST_INIT;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(f, "args")) {
+		const cJSON *an = cJSON_GetObjectItemCaseSensitive(a, "name");
+		if (cJSON_IsString(an))
+			dg_strlist_push(&mf->args, an->valuestring);
+	}
+}
+
+/* The function list inside a parsed answer: the bare array MailStore
+ * answers, or an envelope's result (reference §1.7: read both). */
+static const cJSON *function_list(const cJSON *root, dg_error *err)
+{
+	const cJSON *v;
+
+	if (cJSON_IsArray(root))
+		return root;
+	if (!is_envelope(root)) {
+		dg_error_set(err, DG_E_PROTOCOL, "get-metadata: expected a JSON array of "
+			     "function descriptors, got %s", cJSON_IsObject(root)
+			     ? "an object without statusCode" : "a single value");
+		return NULL;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
+	if (strcmp(v->valuestring, "succeeded")) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+		dg_error_set(err, DG_E_PROTOCOL, "get-metadata: MailStore answered status "
+			     "'%s'%s%s", v->valuestring, cJSON_IsString(m) ? ": " : "",
+			     cJSON_IsString(m) ? m->valuestring : "");
+		return NULL;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "result");
+	if (!cJSON_IsArray(v)) {
+		dg_error_set(err, DG_E_PROTOCOL, "get-metadata: the envelope's result is "
+			     "not a list of functions");
+		return NULL;
+	}
+	return v;
+}
+
+dg_code dg_ms_metadata_parse(const char *body, size_t len, dg_ms_metadata *md,
+			     dg_error *err)
+{
+	cJSON *root = parse_body(body, len, err);
+	const cJSON *list, *f;
+	dg_code rc = DG_OK;
+
+	*md = (dg_ms_metadata)DG_MS_METADATA_INIT;
+	if (!root)
+		return dg_error_set(err, DG_E_PARSE, "get-metadata: %s", err->message);
+	list = function_list(root, err);
+	if (!list)
+		rc = DG_E_PROTOCOL;
+	cJSON_ArrayForEach(f, list)
+		add_function(md, f);
+	if (list && !md->nr)
+		rc = dg_error_set(err, DG_E_PROTOCOL, "get-metadata: the server lists no "
+				  "functions it can call");
+	cJSON_Delete(root);
+	if (rc)
+		dg_ms_metadata_release(md);
+	return rc;
+}
+
+void dg_ms_metadata_release(dg_ms_metadata *md)
+{
+	for (size_t i = 0; i < md->nr; i++) {
+		free(md->funcs[i].name);
+		dg_strlist_clear(&md->funcs[i].args);
+	}
+	free(md->funcs);
+	*md = (dg_ms_metadata)DG_MS_METADATA_INIT;
+}
+
 static dg_code load_metadata(dg_ms_client *c, dg_error *err)
 {
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_strbuf form = DG_STRBUF_INIT;
-	const cJSON *f, *a;
 	dg_code rc;
 
-	rc = post(c, c->http, "get-metadata", &form, 1, "get-metadata", &res, &env, err);
+	rc = send(c, c->http, "get-metadata", &form, 1, &res, err);
+	if (!rc)
+		rc = check_status(c, "get-metadata", &res, err);
+	if (!rc)
+		rc = dg_ms_metadata_parse(res.body.buf, res.body.len, &c->md, err);
 	dg_http_response_release(&res);
-	if (rc)
-		return rc;
-	if (strcmp(env.status_code, "succeeded") || !cJSON_IsArray(env.result)) {
-		rc = dg_error_set(err, DG_E_PROTOCOL,
-				  "get-metadata: expected a list of functions, got status '%s'",
-				  env.status_code);
-		dg_ms_envelope_release(&env);
-		return rc;
-	}
-	cJSON_ArrayForEach(f, env.result) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
-		ms_func *mf;
-		if (!cJSON_IsString(name))
-			continue;
-		DG_ALLOC_GROW(c->funcs, c->nfuncs + 1, c->alloc_funcs);
-		mf = &c->funcs[c->nfuncs++];
-		mf->name = dg_xstrdup(name->valuestring);
-		mf->args = (dg_strlist)DG_STRLIST_INIT;
-		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(f, "args")) {
-			const cJSON *an = cJSON_GetObjectItemCaseSensitive(a, "name");
-			if (cJSON_IsString(an))
-				dg_strlist_push(&mf->args, an->valuestring);
-		}
-	}
-	c->have_metadata = 1;
-	dg_ms_envelope_release(&env);
-	return DG_OK;
+	c->have_metadata = rc == DG_OK;
+	return rc;
 }
 
 /* SPE: the instance must exist and run, or every instance call fails. */

@@ -6,7 +6,8 @@
  *   POST <url>/api/get-status          long-poll a running call by token
  *   POST <url>/api/cancel-async        ask the server to cancel it
  *
- * Every answer is a status envelope behind a UTF-8 BOM.  dg_ms_call() hides
+ * Every answer is JSON behind a UTF-8 BOM: get-metadata's a bare array of
+ * function descriptors, every other one a status envelope.  dg_ms_call() hides
  * the asynchronous case: a "running" answer is polled to its end, progress
  * goes to the caller's callback, and a raised cancel flag turns into
  * cancel-async on the server.  Only calls marked DG_MS_READ are retried.
@@ -19,6 +20,7 @@
 #include "../core/error.h"
 #include "../core/findings.h"
 #include "../core/profile.h"
+#include "../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <signal.h>
@@ -44,6 +46,29 @@ typedef struct dg_ms_envelope {
 dg_code dg_ms_envelope_parse(const char *body, size_t len, dg_ms_envelope *env,
 			     dg_error *err);
 void dg_ms_envelope_release(dg_ms_envelope *env);
+
+/* What get-metadata says the server offers: each function and the names of
+ * its arguments. */
+typedef struct dg_ms_func {
+	char *name;
+	dg_strlist args;
+} dg_ms_func;
+
+typedef struct dg_ms_metadata {
+	dg_ms_func *funcs;
+	size_t nr, alloc;
+} dg_ms_metadata;
+
+#define DG_MS_METADATA_INIT { NULL, 0, 0 }
+
+/* Parses get-metadata's answer: the bare JSON array of function descriptors
+ * that MailStore sends (behind the BOM), or the same array as the result of
+ * a status envelope, which a tolerant reader accepts too.  Descriptors
+ * without a name are passed over; an answer naming no function, or a
+ * failed envelope, is DG_E_PROTOCOL. */
+dg_code dg_ms_metadata_parse(const char *body, size_t len, dg_ms_metadata *md,
+			     dg_error *err);
+void dg_ms_metadata_release(dg_ms_metadata *md);
 
 typedef void (*dg_ms_progress_fn)(void *ctx, int percent, const char *text);
 

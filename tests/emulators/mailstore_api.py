@@ -15,7 +15,11 @@ the reference says clients must not do:
     not parse -> 200 + failed with a message like MailStore's
   * SPE mode: instanceID required on instance functions, must name a
     running instance (GetInstances lists them)
-  * every JSON body starts with the UTF-8 BOM and carries the 8-field envelope
+  * every JSON body starts with the UTF-8 BOM; get-metadata answers the bare
+    JSON array of function descriptors MailStore's own clients depend on
+    (reference 1.7), every other call the 8-field envelope.  --metadata-form
+    envelope (or POST /_control/metadata-form) answers get-metadata inside an
+    envelope instead, for the tolerant-reader test
   * SyncUsersWithDirectoryServices runs asynchronously: token, statusVersion
     rising, percentProgress; /api/get-status long-polls up to
     millisecondsTimeout; /api/cancel-async cancels; unknown token -> 404
@@ -33,6 +37,7 @@ Faults and inspection through /_control/* (no auth; tests only):
         as by an administrator or a running sync meanwhile),
         "count": N (default 1), "delayMs": ms, "retryAfter": s,
         "args": {name: value} (only calls with these arguments)}
+  POST /_control/metadata-form {"form": "array" | "envelope"}
   POST /_control/hide       {"function": F, "arg": A?}  an older MailStore:
                             get-metadata omits it and calls to it are refused
   POST /_control/directory  [users...]      replace the fixture directory
@@ -238,6 +243,7 @@ class State:
             self.instances[inst.id] = inst
         self.jobs = {}
         self.hidden = set()   # "Function" or "Function.arg": an older version
+        self.metadata_form = args.metadata_form
         self.faults = []
         self.log = []
         for inst in self.instances.values():
@@ -490,7 +496,9 @@ class Handler(BaseHTTPRequestHandler):
             if st.spe and scope == "instance":
                 a.insert(0, {"name": "instanceID", "type": S, "nullable": False})
             out.append({"name": name, "args": a})
-        return self._json(envelope(result=out))
+        if st.metadata_form == "envelope":
+            return self._json(envelope(result=out))
+        return self._json(out)
 
     def _job(self, token):
         st = self.server.state
@@ -792,6 +800,8 @@ class Handler(BaseHTTPRequestHandler):
                 st.faults.append(data)
             elif what == "clear-faults":
                 st.faults = []
+            elif what == "metadata-form":
+                st.metadata_form = data["form"]
             elif what == "hide":
                 st.hidden.add(data["function"] + ("." + data["arg"] if data.get("arg") else ""))
             elif what == "directory":
@@ -833,6 +843,9 @@ def main():
     ap.add_argument("--bulk", type=int, default=0, help="add N generated users")
     ap.add_argument("--sync-steps", type=int, default=6)
     ap.add_argument("--sync-step-ms", type=int, default=60)
+    ap.add_argument("--metadata-form", choices=("array", "envelope"), default="array",
+                    help="get-metadata's answer: the bare array MailStore sends, or "
+                         "the same array in a status envelope")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):

@@ -66,7 +66,7 @@ def stop_process(p, grace):
 class Emulator:
     def __init__(self, spe=False, users=None, directory=None, config=None, bulk=0,
                  password="Emu-Admin-Pass-4d2a", sync_steps=6, sync_step_ms=60,
-                 stopped_instance=None, certs=None, tmp=None):
+                 stopped_instance=None, certs=None, tmp=None, metadata_form=None):
         self.spe = spe
         self.password = password
         self.users, self.directory, self.config = users, directory, config
@@ -77,6 +77,9 @@ class Emulator:
         self.tmp = tmp
         self.own_tmp = tmp is None
         self.proc = None
+        # get-metadata's answer: MailStore's bare array, or (DG_MS_METADATA_FORM=
+        # envelope) the enveloped form a tolerant client must read as well.
+        self.metadata_form = metadata_form or os.environ.get("DG_MS_METADATA_FORM", "array")
 
     def __enter__(self):
         try:
@@ -110,7 +113,8 @@ class Emulator:
             os.unlink(portfile)
         args = [sys.executable, EMULATOR, "--cert", crt, "--key", key,
                 "--port-file", portfile, "--sync-steps", str(self.sync_steps),
-                "--sync-step-ms", str(self.sync_step_ms), "--bulk", str(self.bulk)]
+                "--sync-step-ms", str(self.sync_step_ms), "--bulk", str(self.bulk),
+                "--metadata-form", self.metadata_form]
         if self.spe:
             args.append("--spe")
             if self.stopped_instance:

@@ -3,7 +3,8 @@
  *   0  a status envelope (dg_ms_envelope_parse), BOM or not
  *   1  a target map (dg_tmap_parse)
  *   2  a configuration object: mask, placeholders, unmask against itself
- *   3  JSON pointers: the input split into a document and a pointer */
+ *   3  JSON pointers: the input split into a document and a pointer
+ *   4  get-metadata's answer (dg_ms_metadata_parse): bare array or envelope */
 #include "mailstore/api.h"
 #include "mailstore/targetmap.h"
 
@@ -25,6 +26,23 @@ static void envelope(const char *s, size_t n)
 		abort();       /* every failure says why */
 	}
 	dg_ms_envelope_release(&env);
+}
+
+static void metadata(const char *s, size_t n)
+{
+	dg_ms_metadata md;
+	dg_error err = { 0 };
+
+	if (dg_ms_metadata_parse(s, n, &md, &err) == DG_OK) {
+		if (!md.nr)
+			abort();   /* DG_OK promises at least one function */
+		for (size_t i = 0; i < md.nr; i++)
+			if (!md.funcs[i].name)
+				abort();
+		dg_ms_metadata_release(&md);
+	} else if (!err.message[0] || md.nr || md.funcs) {
+		abort();       /* a failure says why and leaves nothing behind */
+	}
 }
 
 static void tmap(const char *s, size_t n)
@@ -83,11 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: envelope(s, size - 1); break;
 	case 1: tmap(s, size - 1); break;
 	case 2: config(s, size - 1); break;
-	default: pointer(s, size - 1); break;
+	case 3: pointer(s, size - 1); break;
+	default: metadata(s, size - 1); break;
 	}
 	return 0;
 }

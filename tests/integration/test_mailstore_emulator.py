@@ -11,6 +11,7 @@ import socket
 import ssl
 import sys
 import time
+import urllib.parse
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
@@ -97,13 +98,44 @@ with Emulator(users=[{"userName": "frank.clark", "fullName": "Frank Clark",
     t.check(env and env["statusCode"] == "failed", "admin must stand alone")
     st, env, _ = c.call("GetDirectoryServicesConfiguration")
     t.check(env and env["result"] == {"opaque": {"k": [1]}}, "config store is opaque")
+    # The shapes MailStore's own clients depend on (mailstore-admin-api.md):
+    # §1.7 get-metadata answers a bare JSON array behind the BOM -- the 2024
+    # Python wrapper extends a list with it, the PowerShell wrapper splices
+    # its text after a '[' -- while every other call answers the envelope
+    # (§1.4); booleans are lower-case JSON literals and a json argument is
+    # one form field holding the JSON text (§1.3).
     st, hdr, data = c.raw("POST", "/api/get-metadata", auth=False)
-    meta = json.loads(data[3:])["result"]
-    t.check(st == 200 and any(f["name"] == "SyncUsersWithDirectoryServices" and
-                              f["args"] == [{"name": "dryRun", "type": "bool", "nullable": True}]
-                              for f in meta) and
+    meta = json.loads(data[3:]) if data.startswith(BOM) else None
+    t.check(st == 200 and data[3:4] == b"[" and isinstance(meta, list),
+            "get-metadata: a bare JSON array behind the BOM, not an envelope (1.7)",
+            data[:200])
+    t.check(isinstance(meta, list) and
+            any(f["name"] == "SyncUsersWithDirectoryServices" and
+                f["args"] == [{"name": "dryRun", "type": "bool", "nullable": True}]
+                for f in meta) and
             not any(f["name"] == "get-status" for f in meta),
             "get-metadata: descriptors, no base functions, no auth on Server", data[:200])
+    st, env, data = c.call("GetUsers")
+    t.check(st == 200 and data.startswith(BOM + b"{") and env["statusCode"] == "succeeded",
+            "every function call answers the status envelope (1.4)", data[:120])
+    st, env, _ = c.call("SyncUsersWithDirectoryServices", b"dryRun=False")
+    t.check(env and env["statusCode"] == "failed", "dryRun=False refused: lower case only (1.3)")
+    cfg = {"opaque": {"k": [1]}, "text": "a+b&c=d%20e"}
+    st, env, _ = c.call("SetDirectoryServicesConfiguration",
+                        ("config=" + urllib.parse.quote(json.dumps(cfg), safe="")).encode())
+    st, got, _ = c.call("GetDirectoryServicesConfiguration")
+    t.check(env and env["statusCode"] == "succeeded" and got["result"] == cfg,
+            "config: one form field holding the JSON text, percent-encoded (1.3)", got)
+    st, env, _ = c.call("SetDirectoryServicesConfiguration", b"config[opaque]=1")
+    t.check(env and env["statusCode"] == "failed", "config split into fields is refused")
+    c.call("SetDirectoryServicesConfiguration",
+           ("config=" + urllib.parse.quote(json.dumps({"opaque": {"k": [1]}}))).encode())
+    emu.control("metadata-form", {"form": "envelope"})
+    st, hdr, data = c.raw("POST", "/api/get-metadata")
+    env = json.loads(data[3:])
+    t.check(env["statusCode"] == "succeeded" and isinstance(env["result"], list),
+            "--metadata-form envelope: the tolerant-reader variant", data[:120])
+    emu.control("metadata-form", {"form": "array"})
     st, hdr, data = c.raw("POST", "/api//get-metadata")
     t.check(st == 200, "a double slash is tolerated")
     # async: running, token, rising statusVersion, long-poll

@@ -1,4 +1,5 @@
-/* The MailStore side without a network: the status envelope parser, JSON
+/* The MailStore side without a network: the status envelope and get-metadata
+ * parsers, JSON
  * pointers, the target map (apply, keep unknown keys, secrets), the plan's
  * user diff and guards, users deleted while the plan is made, and rename
  * files. */
@@ -76,6 +77,58 @@ static void test_envelope_bad(void)
 	CHECK_INT(parse("{\"statusCode\":\"running\",\"percentProgress\":1e9}", &env, &err), DG_OK);
 	CHECK_INT(env.percent, -1);
 	dg_ms_envelope_release(&env);
+}
+
+/* get-metadata (reference §1.7): MailStore answers a bare array; the
+ * enveloped form is read too; descriptors may carry fields we do not use. */
+static dg_code meta(const char *s, dg_ms_metadata *md, dg_error *err)
+{
+	return dg_ms_metadata_parse(s, strlen(s), md, err);
+}
+
+static void test_metadata_forms(void)
+{
+	const char *fns = "[{\"name\":\"GetUsers\",\"args\":[],\"description\":\"x\"},"
+			  "{\"name\":\"SyncUsersWithDirectoryServices\",\"args\":[{\"name\":"
+			  "\"dryRun\",\"type\":\"bool\",\"nullable\":true}]},"
+			  "{\"args\":[]},{\"name\":\"GetServerInfo\"}]";
+	char env[1024];
+	dg_ms_metadata md;
+	dg_error err = { 0 };
+
+	snprintf(env, sizeof(env), "\xEF\xBB\xBF%s", fns);
+	CHECK_INT(meta(env, &md, &err), DG_OK);
+	CHECK_INT(md.nr, 3);   /* the nameless descriptor is passed over */
+	CHECK_STR(md.funcs[1].name, "SyncUsersWithDirectoryServices");
+	CHECK_INT(md.funcs[1].args.nr, 1);
+	CHECK_STR(md.funcs[1].args.items[0], "dryRun");
+	CHECK_INT(md.funcs[2].args.nr, 0);
+	dg_ms_metadata_release(&md);
+
+	snprintf(env, sizeof(env), "\xEF\xBB\xBF{\"statusCode\":\"succeeded\",\"statusVersion\":2,"
+		 "\"result\":%s}", fns);
+	CHECK_INT(meta(env, &md, &err), DG_OK);
+	CHECK_INT(md.nr, 3);
+	dg_ms_metadata_release(&md);
+}
+
+static void test_metadata_bad(void)
+{
+	dg_ms_metadata md;
+	dg_error err = { 0 };
+
+	CHECK_INT(meta("{\"statusCode\":\"failed\",\"error\":{\"message\":\"Access denied.\"}}",
+		       &md, &err), DG_E_PROTOCOL);
+	CHECK(strstr(err.message, "'failed': Access denied.") != NULL);
+	CHECK_INT(meta("{\"functions\":[]}", &md, &err), DG_E_PROTOCOL);
+	CHECK(strstr(err.message, "expected a JSON array") != NULL);
+	CHECK_INT(meta("{\"statusCode\":\"succeeded\",\"result\":{}}", &md, &err), DG_E_PROTOCOL);
+	CHECK_INT(meta("[]", &md, &err), DG_E_PROTOCOL);
+	CHECK(strstr(err.message, "lists no functions") != NULL);
+	CHECK_INT(meta("[{\"name\":1}]", &md, &err), DG_E_PROTOCOL);
+	CHECK_INT(meta("\xEF\xBB\xBF[{\"name\":", &md, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, "get-metadata: the answer is not JSON") != NULL);
+	CHECK(md.nr == 0 && md.funcs == NULL);
 }
 
 static void test_json_pointer(void)
@@ -477,6 +530,8 @@ int main(void)
 	RUN(test_envelope_success_with_bom);
 	RUN(test_envelope_running_and_failed);
 	RUN(test_envelope_bad);
+	RUN(test_metadata_forms);
+	RUN(test_metadata_bad);
 	RUN(test_json_pointer);
 	RUN(test_tmap_default);
 	RUN(test_tmap_apply);
