@@ -5,6 +5,7 @@
 #define DG_CLI_H
 
 #include "../connectors/connector.h"
+#include "../core/jsonexact.h"
 #include "../core/outfile.h"
 #include "../core/output.h"
 #include "../core/strbuf.h"

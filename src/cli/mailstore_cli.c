@@ -64,7 +64,7 @@ void dg_cli_ms_progress(void *ctx, int percent, const char *text)
 
 int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags)
 {
-	char *text = cJSON_Print(obj);
+	char *text = dg_json_print_exact(obj, 1);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	int rc;
 

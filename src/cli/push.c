@@ -116,7 +116,7 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 		dg_strbuf_release(&diff);
 		return rc;
 	}
-	text = cJSON_PrintUnformatted(cfg);
+	text = dg_json_print_exact(cfg, 0);
 	arg.name = "config";
 	arg.value = text;
 	rc = dg_ms_call(s->client, "SetDirectoryServicesConfiguration", &arg, 1, 0, &env, &err);
@@ -304,7 +304,7 @@ static cJSON *read_json_file(const char *path, dg_error *err)
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		dg_strbuf_add(&sb, buf, n);
 	fclose(fp);
-	j = cJSON_ParseWithLength(sb.buf, sb.len);
+	j = dg_json_parse_exact(sb.buf, sb.len, NULL);
 	dg_strbuf_release(&sb);
 	if (!j)
 		dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);

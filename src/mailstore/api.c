@@ -1,6 +1,7 @@
 /* MailStore Administration API client: see api.h. */
 #include "api.h"
 
+#include "../core/jsonexact.h"
 #include "../core/secret.h"
 #include "../core/strbuf.h"
 #include "../net/http.h"
@@ -32,12 +33,13 @@ static char *dup_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? dg_xstrdup(v->valuestring) : NULL;
 }
 
-/* Every answer is JSON behind an optional UTF-8 BOM (reference §1.4). */
+/* Every answer is JSON behind an optional UTF-8 BOM (reference §1.4).  Its
+ * numbers keep their text: the configuration object goes back as read. */
 static cJSON *parse_body(const char *body, size_t len, dg_error *err)
 {
 	const char *end = NULL;
 	size_t skip = len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3) ? 3 : 0;
-	cJSON *root = cJSON_ParseWithLengthOpts(body + skip, len - skip, &end, 0);
+	cJSON *root = dg_json_parse_exact(body + skip, len - skip, &end);
 
 	if (!root) {
 		size_t at = end ? (size_t)(end - body) : skip;

@@ -1,6 +1,7 @@
 /* The plan: see plan.h. */
 #include "plan.h"
 
+#include "../core/jsonexact.h"
 #include "../core/output.h"
 #include "../core/secret.h"
 
@@ -81,7 +82,7 @@ static void fingerprint(dg_srv_state *st, const cJSON *users)
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hl = 0;
-	char *cfg = cJSON_PrintUnformatted(st->config);
+	char *cfg = dg_json_print_exact(st->config, 0);
 	char *u = cJSON_PrintUnformatted(users);
 
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
@@ -754,7 +755,7 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &plan->findings);
 	if (saved) {
-		char *cfg = cJSON_PrintUnformatted(saved->config_after);
+		char *cfg = dg_json_print_exact(saved->config_after, 0);
 		dg_strbuf_adds(out, ",\"profileFile\":");
 		dg_strbuf_add_json_str(out, saved->profile_path);
 		dg_strbuf_adds(out, ",\"configAfter\":");
@@ -874,7 +875,7 @@ dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err)
 	memset(sp, 0, sizeof(*sp));
 	if (!text)
 		return err->code;
-	sp->root = cJSON_ParseWithLength(text, len);
+	sp->root = dg_json_parse_exact(text, len, NULL);
 	free(text);
 	if (!sp->root)
 		return dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);

@@ -5,12 +5,27 @@
  *   2  a configuration object: mask, placeholders, unmask against itself
  *   3  JSON pointers: the input split into a document and a pointer
  *   4  get-metadata's answer (dg_ms_metadata_parse): bare array or envelope */
+#include "core/jsonexact.h"
 #include "mailstore/api.h"
 #include "mailstore/targetmap.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What is printed with kept number text reads back to the same text. */
+static void exact_roundtrip(const cJSON *result)
+{
+	char *text = result ? dg_json_print_exact(result, 0) : NULL;
+	cJSON *again = text ? dg_json_parse_exact(text, strlen(text), NULL) : NULL;
+	char *text2 = again ? dg_json_print_exact(again, 0) : NULL;
+
+	if (result && (!text2 || strcmp(text, text2)))
+		abort();
+	cJSON_free(text2);
+	cJSON_Delete(again);
+	cJSON_free(text);
+}
 
 static void envelope(const char *s, size_t n)
 {
@@ -22,6 +37,7 @@ static void envelope(const char *s, size_t n)
 			abort();   /* DG_OK promises a statusCode */
 		if (env.percent < -1 || env.percent > 100)
 			abort();
+		exact_roundtrip(env.result);
 	} else if (!err.message[0]) {
 		abort();       /* every failure says why */
 	}

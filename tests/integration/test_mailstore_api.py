@@ -11,6 +11,7 @@ server only inside SetDirectoryServicesConfiguration."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -100,8 +101,13 @@ server_users = [
 directory = [{"userName": u["userName"], "fullName": u["fullName"],
               "distinguishedName": u["distinguishedName"],
               "emailAddresses": u["emailAddresses"]} for u in users]
+# An opaque object goes back exactly as read: a 64-bit tick count that a
+# double cannot hold, a decimal written with a trailing zero, and form
+# delimiters inside a string.
+TICKS = 638412345678901234
 config = {"directoryServiceType": "ActiveDirectory", "server": "old-dc.contoso.com",
-          "unknownVendorKey": {"nested": [1, 2, 3]}, "password": SERVER_SECRET}
+          "unknownVendorKey": {"nested": [1, 2, 3]}, "password": SERVER_SECRET,
+          "lastSyncTicks": TICKS, "text": "a+b&c=d%20e;x"}
 certs = make_certs(os.path.join(tmp, "tls"))
 
 
@@ -125,6 +131,9 @@ def test_pipeline():
         t.check(rc == 0 and got.get("unknownVendorKey") == {"nested": [1, 2, 3]},
                 "pull writes the server's configuration", err)
         t.check(got.get("password") == "********", "pull masks secrets", out)
+        t.check(re.search(r'"lastSyncTicks":\s*%d\b' % TICKS, out) and
+                got.get("text") == config["text"],
+                "pull keeps numbers' text and strings as the server sent them", out[:400])
         rc, out, err = run(["pull", prof, "--include-secrets", "--output", "full.json"])
         with open(os.path.join(tmp, "full.json")) as f:
             full = json.load(f)
@@ -199,6 +208,10 @@ def test_pipeline():
                 b1["config"]["password"] == "********" and
                 os.stat(os.path.join(tmp, "b1.json")).st_mode & 0o077 == 0,
                 "backup holds the old config, secrets masked, mode 0600", json.dumps(b1)[:300])
+        cfg_now = emu.state()["config"]
+        t.check(cfg_now.get("lastSyncTicks") == TICKS and cfg_now.get("text") == config["text"],
+                "push sends unknown keys back exactly as read (64-bit number, + & = %)",
+                json.dumps(cfg_now)[:400])
         sets = [e for e in emu.log() if e.get("function") == "SetDirectoryServicesConfiguration"]
         leaks = [e.get("function") for e in emu.log()
                  if BIND_PW in (e.get("body") or "") and e not in sets]
