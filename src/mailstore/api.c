@@ -22,6 +22,7 @@ struct dg_ms_client {
 	dg_ms_metadata md;
 	int have_metadata;
 	int cancelled;
+	char cancel_failure[sizeof(((dg_error *)0)->message)]; /* why cancel-async failed, or "" */
 	char *last_token;
 };
 
@@ -497,12 +498,13 @@ static void send_cancel(dg_ms_client *c, const char *token)
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_strbuf form = DG_STRBUF_INIT;
-	dg_error ignored;
+	dg_error e = { 0 };
 
 	dg_http_form_add(&form, "token", token);
-	/* Best effort: the polls that follow show whether the job ended. */
-	(void)post(c, c->http_nc, "cancel-async", &form, 0, "cancel-async", &res, &env,
-		   &ignored);
+	/* The polls that follow show whether the job ended; what the request
+	 * itself met is kept for the message if it did not. */
+	if (post(c, c->http_nc, "cancel-async", &form, 0, "cancel-async", &res, &env, &e))
+		memcpy(c->cancel_failure, e.message, sizeof(c->cancel_failure));
 	dg_http_response_release(&res);
 	dg_ms_envelope_release(&env);
 	form_release(&form);
@@ -562,10 +564,20 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 	return rc;
 }
 
+/* A job asked to cancel that still succeeded did its work: the caller must
+ * not take the cancel for granted (the server decides, reference §1.6). */
+static dg_code cancel_not_honoured(dg_ms_client *c, const char *fn, dg_error *err)
+{
+	return dg_error_set(err, DG_E_PROTOCOL,
+			    "%s was asked to stop (cancel-async%s%s) but the server ran the "
+			    "job to its end: its result above is what the server did", fn,
+			    c->cancel_failure[0] ? " failed: " : "", c->cancel_failure);
+}
+
 static dg_code finish(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg_error *err)
 {
 	if (!strcmp(env->status_code, "succeeded"))
-		return DG_OK;
+		return c->cancelled ? cancel_not_honoured(c, fn, err) : DG_OK;
 	if (c->cancelled)
 		return dg_error_set(err, DG_E_PROTOCOL,
 				    "%s cancelled: the server job was asked to stop "
@@ -587,6 +599,7 @@ dg_code dg_ms_call(dg_ms_client *c, const char *fn, const dg_ms_arg *args,
 	dg_code rc;
 
 	c->cancelled = 0;
+	c->cancel_failure[0] = '\0';
 	/* A write is not retry-safe, so net/http also sends it over a fresh
 	 * connection: it can never be sent twice. */
 	rc = build_form(c, fn, args, nargs, &form, err);

@@ -32,6 +32,7 @@ Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/fault  {"function": "GetUsers" | "*", "kind":
         "500" | "429" | "503" | "401" | "drop" | "slow" | "fail-halfway" |
         "expire-token" | "forget-key" (Set drops /server) |
+        "ignore" (cancel-async answers but the job runs on to its end) |
         "failed" (200 + a failed envelope with "message") |
         "delete-after" (the call answers, then user "userName" is deleted,
         as by an administrator or a running sync meanwhile),
@@ -385,6 +386,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = self._fault(fn, args)
         if fault == "done":
             return None
+        self.fault_kind = fault
         try:
             self._check_args(BASE_FUNCS[fn], args, fn)
         except ApiError as e:
@@ -530,7 +532,9 @@ class Handler(BaseHTTPRequestHandler):
         if job is None:
             return self._text(404, "Not Found")
         with st.lock:
-            if job.status == "running":
+            # "ignore": the server decides if and when to cancel (reference
+            # 1.6) and may let the job run to its end.
+            if job.status == "running" and self.fault_kind != "ignore":
                 job.cancel_requested = True
             snap = job.snapshot()
         return self._json(snap)

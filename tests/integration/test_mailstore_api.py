@@ -357,6 +357,37 @@ def test_cancel():
         t.check("cancel-async" in log_fns(emu), "cancel-async was sent", log_fns(emu))
 
 
+def test_cancel_not_honoured():
+    """The server decides whether a cancel takes (reference 1.6): a job that
+    runs to its end after Ctrl-C must not pass as cancelled, nor as fine."""
+    with emulator(sync_steps=20, sync_step_ms=100) as emu:
+        prof = write_profile("cancel-ignored", emu)
+        emu.fault("cancel-async", "ignore")
+        e = dict(os.environ, NO_COLOR="1", **ENV)
+        p = subprocess.Popen([binary, "sync", prof, "--yes"], cwd=tmp, env=e,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while time.time() < deadline and not emu.state()["tokens"]:
+            time.sleep(0.1)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            stop_process(p, 5)
+            out, err = b"", b"timeout"
+        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        outputs.append(("sync cancel ignored", out + err))
+        toks = emu.state()["tokens"]
+        t.check(p.returncode == 1 and "ran the job to its end" in err and
+                "succeeded" in out,
+                "a cancel the server does not honour is reported, with what it did",
+                "rc=%s\n%s\n%s" % (p.returncode, out, err))
+        t.check(len(toks) == 1 and toks[0]["status"] == "succeeded" and
+                not toks[0]["cancelled"],
+                "no further job was started after Ctrl-C", json.dumps(toks))
+
+
 def test_faults():
     with emulator() as emu:
         prof = write_profile("faults", emu)
@@ -654,7 +685,8 @@ def test_canaries():
                 SERVER_SECRET.encode() not in data, "no canary in written file %s" % f)
 
 
-for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults,
+for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_cancel_not_honoured,
+           test_faults,
            test_vanished_user, test_tls,
            test_spe, test_metadata, test_profile_problems, test_sync_output, test_canaries):
     try:
