@@ -189,7 +189,10 @@ int dg_cmd_sync(int argc, char **argv)
 		return rc;
 	}
 	rc = run_sync(&s, 1, fmt, &first);
-	if (!rc && yes && !dry && !dg_cli_interrupted)
+	if (!rc && yes && !dry && dg_cli_interrupted)
+		rc = dg_cli_fail("interrupted after the dry run: the real synchronisation "
+				 "was not started");
+	else if (!rc && yes && !dry)
 		rc = run_sync(&s, 0, fmt, &first);
 	if (fmt == DG_FMT_JSON && !first)
 		printf("}\n");

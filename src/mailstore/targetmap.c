@@ -308,21 +308,101 @@ dg_code dg_tmap_apply(const dg_tmap *map, const dg_profile *p, const cJSON *prof
 
 /* ---- secrets ----------------------------------------------------------------------- */
 
+/* The object's key names are not documented, so a secret is recognised by
+ * its name (compared without case, '-' and '_') ... */
 static int secret_name(const char *key)
 {
-	return key && strcmp(key, "$secret") &&
-	       (strcasestr(key, "password") || strcasestr(key, "secret"));
+	static const char *const words[] = {
+		"password", "passwd", "pwd", "secret", "privatekey", "apikey", "accesskey",
+		"accountkey", "token", "credential", "passphrase", "pfx", "pkcs12",
+	};
+	char norm[128];
+	size_t n = 0;
+
+	if (!key || !strcmp(key, "$secret"))
+		return 0;
+	for (; *key && n < sizeof(norm) - 1; key++)
+		if (*key != '-' && *key != '_')
+			norm[n++] = *key;
+	norm[n] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(norm, words[i]))
+			return 1;
+	return 0;
 }
 
-static void mask_walk(cJSON *node)
+static int only_chars(const char *s, const char *set, size_t *len)
 {
+	*len = strspn(s, set);
+	return s[*len] == '\0';
+}
+
+/* ... or by its value: a PEM block, a JWT, or a long unbroken run of base64
+ * or hex that carries digits and letters alike (keys, tokens, hashes). */
+static int secret_shape(const char *v)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789+/=_-";
+	size_t len;
+
+	if (strstr(v, "-----BEGIN ") || strstr(v, "PRIVATE KEY"))
+		return 1;
+	if (!strncmp(v, "eyJ", 3) && strchr(v, '.') && strchr(strchr(v, '.') + 1, '.'))
+		return 1;
+	if (only_chars(v, "0123456789abcdefABCDEF", &len) && len >= 32)
+		return strpbrk(v, "0123456789") && strpbrk(v, "abcdefABCDEF");
+	if (only_chars(v, b64, &len) && len >= 40)
+		return strpbrk(v, "0123456789") && strpbrk(v, "abcdefghijklmnopqrstuvwxyz") &&
+		       strpbrk(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	return 0;
+}
+
+/* A key the map knows as no secret keeps its value whatever its shape: a
+ * masked value there would be restored from the server by a push and so
+ * undo the change it was meant to make. */
+static int known_plain(const dg_tmap *map, const char *pointer)
+{
+	for (size_t i = 0; i < map->nr; i++)
+		if (!map->items[i].secret && !strcmp(map->items[i].config, pointer))
+			return 1;
+	return 0;
+}
+
+static void pointer_push(dg_strbuf *ptr, const cJSON *child, size_t index)
+{
+	dg_strbuf_addch(ptr, '/');
+	if (!child->string) {
+		dg_strbuf_addf(ptr, "%zu", index);
+		return;
+	}
+	for (const char *k = child->string; *k; k++) {
+		if (*k == '~')
+			dg_strbuf_adds(ptr, "~0");
+		else if (*k == '/')
+			dg_strbuf_adds(ptr, "~1");
+		else
+			dg_strbuf_addch(ptr, *k);
+	}
+}
+
+/* Masks every string under a secret name, and every secret-shaped string
+ * anywhere except under the map's plain keys. */
+static void mask_walk(const dg_tmap *map, cJSON *node, int under_secret, dg_strbuf *ptr)
+{
+	size_t at = ptr->len, i = 0;
 	cJSON *child;
 
 	cJSON_ArrayForEach(child, node) {
-		if (cJSON_IsString(child) && secret_name(child->string) && *child->valuestring)
+		int secret = under_secret || secret_name(child->string);
+		if (child->string && !strcmp(child->string, "$secret"))
+			continue;   /* a placeholder push resolves again */
+		pointer_push(ptr, child, i++);
+		if (cJSON_IsString(child) && *child->valuestring &&
+		    (secret || (secret_shape(child->valuestring) && !known_plain(map, ptr->buf))))
 			cJSON_SetValuestring(child, DG_TMAP_MASK_TEXT);
 		else if (cJSON_IsObject(child) || cJSON_IsArray(child))
-			mask_walk(child);
+			mask_walk(map, child, secret, ptr);
+		dg_strbuf_setlen(ptr, at);
 	}
 }
 
@@ -341,7 +421,11 @@ void dg_tmap_redact(const dg_tmap *map, const dg_profile *p, cJSON *cfg, int mod
 			dg_json_pointer_set(cfg, e->config, cJSON_CreateString(DG_TMAP_MASK_TEXT));
 		}
 	}
-	mask_walk(cfg);
+	{
+		dg_strbuf ptr = DG_STRBUF_INIT;
+		mask_walk(map, cfg, 0, &ptr);
+		dg_strbuf_release(&ptr);
+	}
 }
 
 int dg_tmap_has_mask(const cJSON *cfg)
@@ -356,21 +440,29 @@ int dg_tmap_has_mask(const cJSON *cfg)
 	return 0;
 }
 
+/* The value at the same place in `current`: by key in objects, by index in
+ * arrays. */
+static const cJSON *same_place(const cJSON *current, const cJSON *child, int index)
+{
+	if (child->string)
+		return cJSON_IsObject(current)
+		       ? cJSON_GetObjectItemCaseSensitive(current, child->string) : NULL;
+	return cJSON_IsArray(current) ? cJSON_GetArrayItem(current, index) : NULL;
+}
+
 void dg_tmap_unmask(cJSON *cfg, const cJSON *current)
 {
 	cJSON *child, *next;
+	int index = 0;
 
-	for (child = cfg ? cfg->child : NULL; child; child = next) {
-		const cJSON *cur;
+	for (child = cfg ? cfg->child : NULL; child; child = next, index++) {
+		const cJSON *cur = same_place(current, child, index);
 
 		next = child->next;
-		cur = current && child->string && cJSON_IsObject(current)
-				   ? cJSON_GetObjectItemCaseSensitive(current, child->string) : NULL;
 		if (cJSON_IsString(child) && !strcmp(child->valuestring, DG_TMAP_MASK_TEXT)) {
 			if (cur)
-				cJSON_ReplaceItemInObjectCaseSensitive(cfg, child->string,
-								       cJSON_Duplicate(cur, 1));
-		} else if (cJSON_IsObject(child)) {
+				cJSON_ReplaceItemViaPointer(cfg, child, cJSON_Duplicate(cur, 1));
+		} else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
 			dg_tmap_unmask(child, cur);
 		}
 	}

@@ -65,15 +65,18 @@ dg_code dg_tmap_apply(const dg_tmap *map, const dg_profile *p, const cJSON *prof
 		      dg_error *err);
 
 /* Secret handling of a config object (in place): every secret key of the
- * map, and every string under a key whose name contains "password" or
- * "secret", becomes "********" - except, in PLACEHOLDER mode, the map's
- * secret keys the profile `p` supplies, which become
- * {"$secret": "<profile pointer>"} for push to resolve again. */
+ * map, every string under a key whose name says secret (password, pwd,
+ * secret, token, privateKey, apiKey, credential, ...; without case, '-' and
+ * '_'), and every string shaped like one (a PEM block, a JWT, a long run of
+ * base64 or hex) outside the map's plain keys becomes "********" - except,
+ * in PLACEHOLDER mode, the map's secret keys the profile `p` supplies, which
+ * become {"$secret": "<profile pointer>"} for push to resolve again. */
 enum { DG_TMAP_MASK, DG_TMAP_PLACEHOLDER };
 void dg_tmap_redact(const dg_tmap *map, const dg_profile *p, cJSON *cfg, int mode);
 /* Whether cfg still holds a "********" mask anywhere (a masked backup). */
 int dg_tmap_has_mask(const cJSON *cfg);
-/* Replaces masks in `cfg` by the value at the same place in `current`. */
+/* Replaces masks in `cfg` by the value at the same place (key or index) in
+ * `current`. */
 void dg_tmap_unmask(cJSON *cfg, const cJSON *current);
 #define DG_TMAP_MASK_TEXT "********"
 

@@ -180,6 +180,49 @@ static const char profile_text[] =
 	"\"sync\":{\"deleteUsers\":true,\"guards\":{\"minUsers\":2,\"maxDeletes\":0,"
 	"\"maxDropPercent\":10}}}";
 
+/* Secrets under names nobody documented, and values shaped like secrets;
+ * plain values of every kind the object holds stay readable. */
+static void test_mask_names_and_shapes(void)
+{
+	const char *in =
+		"{\"bind_pwd\":\"a\",\"Access-Token\":\"b\",\"apiKey\":\"c\","
+		"\"creds\":[{\"ClientSecret\":\"d\"}],\"privateKey\":{\"pem\":\"e\"},"
+		"\"blob\":\"-----BEGIN RSA PRIVATE KEY-----\\nx\\n-----END RSA PRIVATE KEY-----\","
+		"\"jwt\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln\","
+		"\"hex\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
+		"\"b64\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkwYWJj\","
+		"\"tenant\":\"0a1b2c3d-4e5f-6789-abcd-ef0123456789\","
+		"\"url\":\"https://login.microsoftonline.com/common/oauth2/v2.0/token\","
+		"\"dn\":\"CN=Svc MailStore,OU=Service Accounts,DC=contoso,DC=com\","
+		"\"word\":\"ActiveDirectoryWithExchangeUsersOnlyAndVisibleOnes\","
+		"\"$secret\":\"/target/password\"}";
+	static const char *const masked[] = { "bind_pwd", "Access-Token", "apiKey", "blob",
+					      "jwt", "hex", "b64" };
+	static const char *const kept[] = { "tenant", "url", "dn", "word", "$secret" };
+	cJSON *cfg = cJSON_Parse(in);
+	dg_tmap map;
+	dg_error err = { 0 };
+
+	CHECK_INT(dg_tmap_load_default(&map, &err), DG_OK);
+	dg_tmap_redact(&map, NULL, cfg, DG_TMAP_MASK);
+	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
+		CHECK_STR(cJSON_GetObjectItem(cfg, masked[i])->valuestring, DG_TMAP_MASK_TEXT);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		CHECK(strcmp(cJSON_GetObjectItem(cfg, kept[i])->valuestring, DG_TMAP_MASK_TEXT));
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cfg, "creds"), 0),
+				      "ClientSecret")->valuestring, DG_TMAP_MASK_TEXT);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "privateKey"), "pem")->valuestring,
+		  DG_TMAP_MASK_TEXT);
+	{	/* and back: masks inside arrays are restored by index */
+		cJSON *orig = cJSON_Parse(in);
+		dg_tmap_unmask(cfg, orig);
+		CHECK(cJSON_Compare(cfg, orig, 1));
+		cJSON_Delete(orig);
+	}
+	cJSON_Delete(cfg);
+	dg_tmap_release(&map);
+}
+
 static void test_tmap_apply(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
@@ -535,6 +578,7 @@ int main(void)
 	RUN(test_json_pointer);
 	RUN(test_tmap_default);
 	RUN(test_tmap_apply);
+	RUN(test_mask_names_and_shapes);
 	RUN(test_plan_diff);
 	RUN(test_drop_vanished);
 	RUN(test_plan_vanished);
