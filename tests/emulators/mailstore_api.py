@@ -96,7 +96,7 @@ FUNCS = {
     "GetTimeZones": ([], "instance"),
     "CreateJob": ([("name", S, False), ("action", S, False), ("owner", S, False),
                    ("timeZoneId", S, False), ("date", S, True), ("interval", S, True),
-                   ("time", S, True), ("dayOfWeek", S, True), ("dayOfMonth", N, True)],
+                   ("time", S, True), ("dayOfWeek", S, True), ("dayOfMonth", S, True)],
                   "instance"),
     "GetJobs": ([], "instance"),
     "DeleteJob": ([("id", N, False)], "instance"),
@@ -713,6 +713,16 @@ class Handler(BaseHTTPRequestHandler):
         if args.get("interval") and args["interval"] not in (
                 "5", "10", "15", "20", "30", "60", "120", "180", "240", "360", "720"):
             raise ApiError("Invalid interval '%s'." % args["interval"])
+        # MailStore's wrapper documents dayOfMonth as a string: 1 to 31 or "Last"
+        dom = args.get("dayOfMonth")
+        if dom is not None and not (dom.lower() == "last" or
+                                    dom.isdigit() and 1 <= int(dom) <= 31):
+            raise ApiError("Invalid dayOfMonth '%s'." % dom)
+        if (dom or args.get("dayOfWeek")) and not args.get("time"):
+            raise ApiError("dayOfWeek and dayOfMonth need a time.")
+        if args.get("dayOfWeek") and args["dayOfWeek"] not in (
+                "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"):
+            raise ApiError("Invalid dayOfWeek '%s'." % args["dayOfWeek"])
         job = {"id": inst.next_job, "name": args["name"], "action": args["action"],
                "owner": args["owner"], "timeZoneId": args["timeZoneId"], "enabled": True}
         for k in ("date", "interval", "time", "dayOfWeek", "dayOfMonth"):

@@ -136,6 +136,15 @@ with Emulator(users=[{"userName": "frank.clark", "fullName": "Frank Clark",
     t.check(env["statusCode"] == "succeeded" and isinstance(env["result"], list),
             "--metadata-form envelope: the tolerant-reader variant", data[:120])
     emu.control("metadata-form", {"form": "array"})
+    # CreateJob as MailStore's Python wrapper documents it: dayOfMonth is a
+    # string, 1 to 31 or "Last", and needs a time; intervals from a fixed set.
+    job = b"name=j&action=x&owner=admin&timeZoneId=%24Local"
+    st, env, _ = c.call("CreateJob", job + b"&time=02:00&dayOfMonth=Last")
+    t.check(env and env["statusCode"] == "succeeded", "CreateJob: dayOfMonth=Last accepted", env)
+    st, env, _ = c.call("CreateJob", job + b"&dayOfMonth=3")
+    t.check(env and env["statusCode"] == "failed", "CreateJob: dayOfMonth without time refused")
+    st, env, _ = c.call("CreateJob", job + b"&interval=7")
+    t.check(env and env["statusCode"] == "failed", "CreateJob: interval outside the set refused")
     st, hdr, data = c.raw("POST", "/api//get-metadata")
     t.check(st == 200, "a double slash is tolerated")
     # async: running, token, rising statusVersion, long-poll
