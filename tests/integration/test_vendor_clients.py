@@ -148,8 +148,61 @@ def microsoft():
                 "graph-client reads Graph's error body (code, request-id)", s)
 
 
+def google_directory():
+    users = gd.make_users(5, domain="example.com")
+    others = gd.make_users(3, domain="other.example")
+    for i, u in enumerate(others):
+        u["id"] = str(200000000000000000000 + i)
+    groups = {
+        "staff@example.com": {"name": "Staff", "members": [
+            ("USER", "u00000@example.com"), ("GROUP", "team@example.com")]},
+        "team@example.com": {"name": "Team", "members": [
+            ("USER", "u00001@example.com"), ("USER", "u00002@example.com")]},
+        "sales@other.example": {"name": "Sales", "members": [("USER", "u00000@other.example")]},
+    }
+    g = gd.GoogleEmulator(os.path.join(tmp, "google"), users=users + others, groups=groups)
+    g.start()
+    servers.append(g)
+    steps = run_node("vendor_google.mjs", {
+        "KEY_FILE": g.key_file, "ADMIN": "admin@example.com", "TOKEN_URL": g.token_uri,
+        "API_URL": g.api_url, "DOMAIN": "example.com", "OTHER_DOMAIN": "other.example",
+        "GROUP": "staff@example.com", "NODE_EXTRA_CA_CERTS": g.ca_file})
+    good, s = ok(steps, "token")
+    head = s.get("assertionHeader") or {}
+    t.check(good and head.get("alg") == "RS256",
+            "google-auth-library's JWT (subject = admin) gets a token (aud = Google's token URL)",
+            s)
+    good, s = ok(steps, "users_customer")
+    t.check(good and s.get("count") == 8 and s.get("pages") == 4,
+            "googleapis pages users.list(customer=my_customer) to the end", s)
+    good, s = ok(steps, "users_domain")
+    t.check(good and s.get("emails") == [u["primaryEmail"] for u in users],
+            "users.list(domain=) lists that domain's users only", s)
+    good, s = ok(steps, "users_customer_and_domain")
+    t.check(not good and s.get("status") == 400,
+            "users.list with both customer and domain is refused (the documentation: give one)",
+            s)
+    good, s = ok(steps, "users_system_parameters")
+    t.check(good and s.get("emails") == ["u00000@example.com"],
+            "Google's system parameters (alt, prettyPrint, quotaUser, fields) are accepted", s)
+    good, s = ok(steps, "groups_domain")
+    t.check(good and s.get("emails") == ["sales@other.example"],
+            "groups.list(domain=) lists that domain's groups only", s)
+    good, s = ok(steps, "groups_customer")
+    t.check(good and sorted(s.get("emails") or []) == sorted(groups),
+            "groups.list(customer=my_customer) lists every domain's groups", s)
+    good, s = ok(steps, "members")
+    t.check(good and s.get("emails") == ["u00000@example.com", "u00001@example.com",
+                                         "u00002@example.com"] and s.get("pages") == 3,
+            "members.list(includeDerivedMembership) pages a group's nested members", s)
+    good, s = ok(steps, "unknown_group")
+    t.check(not good and s.get("status") == 404 and s.get("reason") == "notFound",
+            "googleapis reads Google's error body (404 notFound) for an unknown group", s)
+
+
 try:
     microsoft()
+    google_directory()
 finally:
     stop_all()
 t.done()
