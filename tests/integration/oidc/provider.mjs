@@ -21,11 +21,14 @@
 //               the trailing slash, scopes openid profile allatclaims.
 //
 // Environment: PORT, TLS_DIR (server.crt, server.key), MODE, TENANT,
-// CLIENT_ID, CLIENT_CERT, TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
+// CLIENT_ID, CLIENT_CERT, ENTRA_ALGS ("RS256": refuse PS256 assertions),
+// TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
 // ADFS_REDIRECT_URI, ADFS_SCOPES (space-separated; default openid profile
 // allatclaims email), ADFS_KEYS (a fault: "garbage" or "none" serves a
-// signing-key set that is not JSON or holds no key; "missing" answers 404).  Prints "READY <issuer>" when listening; every grant
-// error goes to stderr with oidc-provider's real reason.
+// signing-key set that is not JSON or holds no key; "missing" answers 404).
+// Prints "READY <issuer>" when listening; every grant error goes to stderr
+// with oidc-provider's real reason, and so does every client assertion's
+// header ("assertion {header, status}").
 import https from 'node:https';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -57,6 +60,9 @@ function entraConfig() {
     clients: [{
       client_id: process.env.CLIENT_ID, token_endpoint_auth_method: 'private_key_jwt',
       jwks: { keys: [certJwk(process.env.CLIENT_CERT)] },
+      // ENTRA_ALGS=RS256: a token endpoint that verifies RS256 only (as
+      // Entra did before it learnt PS256), for dirgate's fallback.
+      ...(process.env.ENTRA_ALGS === 'RS256' ? { token_endpoint_auth_signing_alg: 'RS256' } : {}),
       grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
     }],
     scopes: [`${GRAPH}/.default`],
@@ -193,16 +199,22 @@ const CLIENT_PRINTS = MODE === 'entra'
   : {};
 // [header name, value] of the thumbprint Entra goes by.
 function assertionThumbprint(assertion) {
-  let head = {};
-  try {
-    head = JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString());
-  } catch { /* no header: no thumbprint */ }
+  const head = assertionHeader(assertion);
   const name = 'x5t#S256' in head ? 'x5t#S256' : 'x5t';
   return [name, head[name]];
 }
+function assertionHeader(assertion) {
+  try {
+    return JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString());
+  } catch { return {}; }
+}
 provider.use(async (ctx, next) => {
   await next();
-  if (MODE !== 'entra' || ctx.oidc?.route !== 'token' || ctx.status !== 200) return;
+  if (MODE !== 'entra' || ctx.oidc?.route !== 'token') return;
+  // Every assertion's JOSE header and the answer, for the tests to read.
+  const head = assertionHeader(ctx.oidc.body?.client_assertion);
+  console.error('assertion', JSON.stringify({ header: head, status: ctx.status }));
+  if (ctx.status !== 200) return;
   const [name, print] = assertionThumbprint(ctx.oidc.body?.client_assertion);
   if (print === CLIENT_PRINTS[name]) return;
   lastReason = `no applicable key: the assertion's ${name} ${print === undefined ? '(none)' : `"${print}"`} names no certificate of the app`;
