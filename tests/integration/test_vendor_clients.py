@@ -119,6 +119,10 @@ def microsoft():
     want_members = len(d.transitive(graph.guid(1, "g")))
     for thumb, alg, x5t_name, algo in (("sha256", "PS256", "x5t#S256", "sha256"),
                                        ("sha1", "RS256", "x5t", "sha1")):
+        # the first /users call is throttled: graph-client's RetryHandler must
+        # read the emulator's 429 and Retry-After as it reads Graph's
+        emu.faults.throttle["/v1.0/users"] = 1
+        emu.requests.clear()
         steps = run_node("vendor_msal_graph.mjs", dict(env, THUMBPRINT=thumb))
         good, s = ok(steps, "msal_token")
         t.check(good, "msal-node (%s thumbprint) gets a token from the Entra stand-in" % thumb, s)
@@ -130,6 +134,9 @@ def microsoft():
         good, s = ok(steps, "users_paged")
         t.check(good and s.get("count") == len(d.users) and s.get("pages") == 3,
                 "graph-client's PageIterator follows @odata.nextLink through all users", s)
+        statuses = [st for path, st in emu.requests if path.startswith("/v1.0/users")]
+        t.check(statuses[:2] == [429, 200],
+                "graph-client retries a 429 after the emulator's Retry-After", statuses)
         good, s = ok(steps, "users_count")
         t.check(good and s.get("count") == len(d.users),
                 "$count=true with ConsistencyLevel: eventual gives @odata.count", s)
@@ -163,6 +170,7 @@ def google_directory():
     g = gd.GoogleEmulator(os.path.join(tmp, "google"), users=users + others, groups=groups)
     g.start()
     servers.append(g)
+    g.faults["too_many"] = 1   # the first API call: 429 with Retry-After
     steps = run_node("vendor_google.mjs", {
         "KEY_FILE": g.key_file, "ADMIN": "admin@example.com", "TOKEN_URL": g.token_uri,
         "API_URL": g.api_url, "DOMAIN": "example.com", "OTHER_DOMAIN": "other.example",
@@ -175,6 +183,8 @@ def google_directory():
     good, s = ok(steps, "users_customer")
     t.check(good and s.get("count") == 8 and s.get("pages") == 4,
             "googleapis pages users.list(customer=my_customer) to the end", s)
+    t.check(good and g.faults["too_many"] == 0,
+            "googleapis retries the emulator's 429 (Retry-After) as Google's", s)
     good, s = ok(steps, "users_domain")
     t.check(good and s.get("emails") == [u["primaryEmail"] for u in users],
             "users.list(domain=) lists that domain's users only", s)
