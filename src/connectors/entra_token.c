@@ -366,16 +366,38 @@ static int worth_rs256(const dg_entra_client *c, dg_code rc, const dg_oauth_erro
 	       !strcmp(oe->error, "invalid_client") && oe->aadsts != 700024;
 }
 
+/* The fallback worked: said once, so that an endpoint that cannot take
+ * PS256 is not a silent surprise. */
+static void note_rs256(const dg_entra_client *c, const dg_oauth_error *ps256_refusal,
+		       dg_findings *out)
+{
+	char *safe = dg_http_safe_url(c->token_url);
+	long code = ps256_refusal->aadsts;
+	dg_finding *fd = dg_findings_add(out, "M365035", DG_SEV_INFO, CERT_PATH,
+					 "the token endpoint %s refused the PS256 assertion "
+					 "(x5t#S256) with %s%s%.0ld%s; the RS256 assertion (x5t) "
+					 "got a token, and dirgate signs with RS256 from now on",
+					 safe, ps256_refusal->error, code ? " (AADSTS" : "", code,
+					 code ? ")" : "");
+	dg_finding_hint(fd, "nothing to change for dirgate; Entra ID itself accepts PS256, so "
+			"if this is login.microsoftonline.com, something between rewrites "
+			"or checks the request");
+	free(safe);
+}
+
 static dg_code request_token(dg_entra_client *c, dg_oauth_error *oe,
-			     dg_http_failure *failure, dg_error *err)
+			     dg_http_failure *failure, dg_findings *out, dg_error *err)
 {
 	dg_code rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c,
 					    &c->token, oe, failure, err);
 	if (worth_rs256(c, rc, oe)) {
+		dg_oauth_error ps256_refusal = *oe;
 		c->rs256 = 1; /* kept for this client's later tokens too */
-		dg_oauth_error_release(oe);
 		rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c,
 					    &c->token, oe, failure, err);
+		if (rc == DG_OK)
+			note_rs256(c, &ps256_refusal, out);
+		dg_oauth_error_release(&ps256_refusal);
 	}
 	return rc;
 }
@@ -388,7 +410,7 @@ dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *er
 	dg_code rc;
 
 	dg_oauth_token_release(&c->token);
-	rc = request_token(c, &oe, &failure, err);
+	rc = request_token(c, &oe, &failure, out, err);
 	if (rc == DG_OK) {
 		c->tokens_issued++;
 	} else if (rc == DG_E_NETWORK) {

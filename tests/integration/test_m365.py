@@ -213,6 +213,10 @@ try:
             sent == [("PS256", thumbprint("sha256"), 401), ("RS256", thumbprint("sha1"), 200)],
             "a token endpoint that refuses PS256: one retry with RS256 + x5t, which works",
             (p.stderr[-500:], sent))
+    note = [f for f in res.get("findings", []) if f.get("code") == "M365035"]
+    t.check(len(note) == 1 and "invalid_client" in note[0]["message"] and
+            note[0]["path"] == "/directory/certificate/certFile",
+            "the fallback is said once (M365035), with the PS256 refusal", note)
 
     # ---- paging verbatim, and snapshot == live
     emu.faults.page_cap = 2
