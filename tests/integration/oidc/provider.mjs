@@ -208,19 +208,21 @@ function assertionHeader(assertion) {
     return JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString());
   } catch { return {}; }
 }
-provider.use(async (ctx, next) => {
-  await next();
-  if (MODE !== 'entra' || ctx.oidc?.route !== 'token') return;
-  // Every assertion's JOSE header and the answer, for the tests to read.
-  const head = assertionHeader(ctx.oidc.body?.client_assertion);
-  console.error('assertion', JSON.stringify({ header: head, status: ctx.status }));
-  if (ctx.status !== 200) return;
+function refuseUnknownThumbprint(ctx) {
   const [name, print] = assertionThumbprint(ctx.oidc.body?.client_assertion);
   if (print === CLIENT_PRINTS[name]) return;
   lastReason = `no applicable key: the assertion's ${name} ${print === undefined ? '(none)' : `"${print}"`} names no certificate of the app`;
   console.error('grant.error', 'InvalidClientAuth', lastReason);
   ctx.status = 401;
   ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+}
+provider.use(async (ctx, next) => {
+  await next();
+  if (MODE !== 'entra' || ctx.oidc?.route !== 'token') return;
+  if (ctx.status === 200) refuseUnknownThumbprint(ctx);
+  // Every assertion's JOSE header and the final answer, for the tests.
+  const header = assertionHeader(ctx.oidc.body?.client_assertion);
+  console.error('assertion', JSON.stringify({ header, status: ctx.status }));
 });
 
 const cb = provider.callback();
