@@ -565,6 +565,17 @@ class GoogleEmulator:
                 raise ApiError(400, "invalidParameter", "Unknown parameter %s" % k,
                                location=k)
 
+    def not_emulated(self, query, defaults):
+        """Refuses a parameter Google acts on but the emulator does not
+        (ordering, deleted users, the public view, a user's groups, member
+        roles) unless it holds the default: answering as if it had been
+        applied would let a client and the emulator agree on a wrong
+        result."""
+        for name, default in defaults.items():
+            v = self.one(query, name)
+            if v is not None and v != default:
+                raise ApiError(400, "invalid", "%s is not emulated" % name, location=name)
+
     def max_results(self, query, default, top):
         v = self.one(query, "maxResults")
         if v is None:
@@ -626,6 +637,8 @@ class GoogleEmulator:
         self.strict(query, {"customer", "domain", "maxResults", "pageToken", "projection",
                             "fields", "query", "showDeleted", "orderBy", "sortOrder",
                             "viewType", "customFieldMask", "event"})
+        self.not_emulated(query, {"orderBy": None, "sortOrder": None, "showDeleted": "false",
+                                  "viewType": "admin_view", "event": None})
         dom = self.customer(query)
         limit = self.max_results(query, 100, 500)
         proj = self.one(query, "projection", "basic")
@@ -699,6 +712,7 @@ class GoogleEmulator:
     def groups_list(self, h, query):
         self.strict(query, {"customer", "domain", "maxResults", "pageToken", "query", "fields",
                             "orderBy", "sortOrder", "userKey"})
+        self.not_emulated(query, {"orderBy": None, "sortOrder": None, "userKey": None})
         dom = self.customer(query)
         limit = self.max_results(query, 200, 200)
         tree = self.fields(query, {"kind", "etag", "nextPageToken", "groups"}, "groups",
@@ -747,6 +761,7 @@ class GoogleEmulator:
     def members_list(self, h, key, query):
         self.strict(query, {"includeDerivedMembership", "maxResults", "pageToken", "roles",
                             "fields"})
+        self.not_emulated(query, {"roles": None})
         email, g = self.group_by_key(key)
         derived = self.one(query, "includeDerivedMembership", "false")
         if derived not in ("true", "false"):

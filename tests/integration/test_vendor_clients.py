@@ -195,6 +195,9 @@ def google_directory():
     good, s = ok(steps, "users_system_parameters")
     t.check(good and s.get("emails") == ["u00000@example.com"],
             "Google's system parameters (alt, prettyPrint, quotaUser, fields) are accepted", s)
+    good, s = ok(steps, "users_ordered")
+    t.check(not good and s.get("status") == 400,
+            "a parameter the emulator does not act on (orderBy) is refused, not ignored", s)
     good, s = ok(steps, "groups_domain")
     t.check(good and s.get("emails") == ["sales@other.example"],
             "groups.list(domain=) lists that domain's groups only", s)

@@ -93,6 +93,12 @@ await step('users_system_parameters', async () => {
   return { emails: (r.data.users || []).map((u) => u.primaryEmail) };
 });
 
+await step('users_ordered', async () => {
+  // Not emulated: must be refused, not answered in the emulator's own order.
+  await admin.users.list({ customer: 'my_customer', orderBy: 'familyName', sortOrder: 'DESCENDING' });
+  return { answered: true };
+});
+
 await step('groups_domain', async () => {
   const { items } = await allPages((p) => admin.groups.list(p),
     { domain: env.OTHER_DOMAIN, maxResults: 1 }, 'groups');
