@@ -13,6 +13,7 @@ print one JSON object of steps; this file starts the servers and checks.
 Without the node modules: a skip, or a failure when CI is set."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,8 +72,12 @@ def run_node(script, env):
     """Runs oidc/<script>; its JSON steps, or {} with the failure in the log."""
     e = dict(os.environ, NODE_NO_WARNINGS="1")
     e.update(env)
-    p = subprocess.run(["node", os.path.join(OIDC, script)], cwd=OIDC, env=e,
-                       capture_output=True, timeout=NODE_TIMEOUT)
+    try:
+        p = subprocess.run(["node", os.path.join(OIDC, script)], cwd=OIDC, env=e,
+                           capture_output=True, timeout=NODE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        print("# %s did not finish in %d s" % (script, NODE_TIMEOUT))
+        return {}
     try:
         return json.loads(p.stdout.decode().strip().splitlines()[-1])["steps"]
     except (ValueError, IndexError, KeyError):
@@ -218,4 +223,5 @@ try:
     google_directory()
 finally:
     stop_all()
+    shutil.rmtree(tmp, ignore_errors=True)
 t.done()
