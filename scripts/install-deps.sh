@@ -23,9 +23,12 @@ case "${1:---build}" in
 *) echo "usage: $0 [--build|--test]" >&2; exit 64 ;;
 esac
 
-# npm packages of the oidc-provider fixture, pinned by its package-lock.json
-# and installed into that directory only; skipped when already installed
-# from the same lock file.
+# npm packages of the oidc-provider fixture and of the vendor clients that
+# test_vendor_clients.py drives the emulators with (@azure/msal-node,
+# @microsoft/microsoft-graph-client, googleapis, google-auth-library: the
+# last releases that run on Node 20), pinned by its package-lock.json and
+# installed into that directory only; skipped when already installed from
+# the same lock file.
 npm_fixture() {
 	[ "${1:---build}" = --test ] || return 0
 	d=tests/integration/oidc

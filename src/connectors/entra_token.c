@@ -92,17 +92,37 @@ char *dg_entra_assertion_claims(const char *client_id, const char *aud, const ch
 	return out;
 }
 
+/* A client assertion signed by `sign` with the one thumbprint header
+ * `print_name` (x5t or x5t#S256). */
+static char *assertion(dg_code (*sign)(const char *, size_t, const char *const *,
+				       const char *, char **, dg_error *),
+		       const char *key_pem, size_t key_len, const char *print_name,
+		       const char *print, const char *client_id, const char *aud,
+		       const char *jti, time_t now, dg_error *err)
+{
+	const char *const header[] = { print_name, print, NULL };
+	char *claims = dg_entra_assertion_claims(client_id, aud, jti, now), *tok = NULL;
+
+	if (sign(key_pem, key_len, header, claims, &tok, err) != DG_OK)
+		tok = NULL;
+	free(claims);
+	return tok;
+}
+
 char *dg_entra_assertion(const char *key_pem, size_t key_len, const char *x5t,
 			 const char *client_id, const char *aud, const char *jti, time_t now,
 			 dg_error *err)
 {
-	const char *const header[] = { "x5t", x5t, NULL };
-	char *claims = dg_entra_assertion_claims(client_id, aud, jti, now), *tok = NULL;
+	return assertion(dg_oauth_sign_rs256, key_pem, key_len, "x5t", x5t, client_id, aud,
+			 jti, now, err);
+}
 
-	if (dg_oauth_sign_rs256(key_pem, key_len, header, claims, &tok, err) != DG_OK)
-		tok = NULL;
-	free(claims);
-	return tok;
+char *dg_entra_assertion_ps256(const char *key_pem, size_t key_len, const char *x5t_s256,
+			       const char *client_id, const char *aud, const char *jti,
+			       time_t now, dg_error *err)
+{
+	return assertion(dg_oauth_sign_ps256, key_pem, key_len, "x5t#S256", x5t_s256,
+			 client_id, aud, jti, now, err);
 }
 
 /* ---- findings ------------------------------------------------------------- */
@@ -322,14 +342,64 @@ static void token_form(const dg_entra_client *c, const char *assertion, dg_strbu
 static dg_code make_token_form(void *ctx, dg_strbuf *form, dg_error *err)
 {
 	dg_entra_client *c = ctx;
-	char *assertion = dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t,
-					     c->profile->directory.m365.client_id,
-					     c->token_url, NULL, time(NULL), err);
-	if (!assertion)
+	const char *cid = c->profile->directory.m365.client_id;
+	char *a = c->rs256 ? dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t, cid,
+						c->token_url, NULL, time(NULL), err)
+			   : dg_entra_assertion_ps256(c->key_pem, c->key_len, c->prints.x5t_s256,
+						      cid, c->token_url, NULL, time(NULL), err);
+	if (!a)
 		return err->code ? err->code : DG_E_INVALID;
-	token_form(c, assertion, form);
-	dg_secret_free(assertion);
+	token_form(c, a, form);
+	dg_secret_free(a);
 	return DG_OK;
+}
+
+/* Whether a refusal of the PS256 assertion earns one try with RS256 + x5t:
+ * the endpoint refused the client's authentication (invalid_client), and
+ * not for the assertion's time (AADSTS700024), which RS256 would not
+ * change.  An endpoint that cannot verify PS256 or does not know x5t#S256
+ * refuses this way; so does one that lacks the certificate, where the
+ * second refusal is the one reported. */
+static int worth_rs256(const dg_entra_client *c, dg_code rc, const dg_oauth_error *oe)
+{
+	return !c->rs256 && rc == DG_E_INVALID && oe->error &&
+	       !strcmp(oe->error, "invalid_client") && oe->aadsts != 700024;
+}
+
+/* The fallback worked: said once, so that an endpoint that cannot take
+ * PS256 is not a silent surprise. */
+static void note_rs256(const dg_entra_client *c, const dg_oauth_error *ps256_refusal,
+		       dg_findings *out)
+{
+	char *safe = dg_http_safe_url(c->token_url);
+	long code = ps256_refusal->aadsts;
+	dg_finding *fd = dg_findings_add(out, "M365035", DG_SEV_INFO, CERT_PATH,
+					 "the token endpoint %s refused the PS256 assertion "
+					 "(x5t#S256) with %s%s%.0ld%s; the RS256 assertion (x5t) "
+					 "got a token, and dirgate signs with RS256 from now on",
+					 safe, ps256_refusal->error, code ? " (AADSTS" : "", code,
+					 code ? ")" : "");
+	dg_finding_hint(fd, "nothing to change for dirgate; Entra ID itself accepts PS256, so "
+			"if this is login.microsoftonline.com, something between rewrites "
+			"or checks the request");
+	free(safe);
+}
+
+static dg_code request_token(dg_entra_client *c, dg_oauth_error *oe,
+			     dg_http_failure *failure, dg_findings *out, dg_error *err)
+{
+	dg_code rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c,
+					    &c->token, oe, failure, err);
+	if (worth_rs256(c, rc, oe)) {
+		dg_oauth_error ps256_refusal = *oe;
+		c->rs256 = 1; /* kept for this client's later tokens too */
+		rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c,
+					    &c->token, oe, failure, err);
+		if (rc == DG_OK)
+			note_rs256(c, &ps256_refusal, out);
+		dg_oauth_error_release(&ps256_refusal);
+	}
+	return rc;
 }
 
 dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *err)
@@ -340,8 +410,7 @@ dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *er
 	dg_code rc;
 
 	dg_oauth_token_release(&c->token);
-	rc = dg_oauth_request_token(c->http, c->token_url, make_token_form, c, &c->token, &oe,
-				    &failure, err);
+	rc = request_token(c, &oe, &failure, out, err);
 	if (rc == DG_OK) {
 		c->tokens_issued++;
 	} else if (rc == DG_E_NETWORK) {

@@ -1,8 +1,10 @@
 /* Entra ID app-only tokens for Microsoft Graph: the client credentials grant
  * with a certificate client assertion (identity-protocols.md B.1-B.3).
  *
- * The assertion is an RS256 JWT signed with libjwt: header x5t =
- * base64url(SHA-1(DER certificate)); claims aud = the token endpoint,
+ * The assertion is a PS256 JWT (RSASSA-PSS, OpenSSL) with header x5t#S256 =
+ * base64url(SHA-256(DER certificate)), or, as the fallback Entra also
+ * accepts, RS256 (libjwt) with x5t = base64url(SHA-1(DER)); claims aud =
+ * the token endpoint,
  * iss = sub = the client id, a random jti, nbf = iat = now, exp = now + 10
  * minutes.  Every refusal Entra ID explains with an AADSTS code becomes its
  * own finding (M365005-M365013).
@@ -41,8 +43,13 @@ char *dg_entra_assertion_claims(const char *client_id, const char *aud, const ch
 				time_t now);
 
 /* Signs a client assertion with `key_pem` (an unencrypted PEM private key)
- * through net/oauth (libjwt, RS256, header x5t).  Returns the compact JWT
- * (free with dg_secret_free) or NULL with err. */
+ * through net/oauth: PS256 with header x5t#S256 (the form Entra's
+ * certificate-credentials page asks for), or the older RS256 with header
+ * x5t (the fallback, see dg_entra_client).  Returns the compact JWT (free
+ * with dg_secret_free) or NULL with err. */
+char *dg_entra_assertion_ps256(const char *key_pem, size_t key_len, const char *x5t_s256,
+			       const char *client_id, const char *aud, const char *jti,
+			       time_t now, dg_error *err);
 char *dg_entra_assertion(const char *key_pem, size_t key_len, const char *x5t,
 			 const char *client_id, const char *aud, const char *jti, time_t now,
 			 dg_error *err);
@@ -62,6 +69,11 @@ typedef struct dg_entra_client {
 	dg_cert_prints prints;
 	dg_oauth_token token;
 	int tokens_issued;
+	/* 0: PS256 + x5t#S256.  1: RS256 + x5t, after the token endpoint refused
+	 * a PS256 assertion with invalid_client (other than AADSTS700024, a
+	 * clock problem) and was asked once more with RS256; kept for the
+	 * client's later tokens. */
+	int rs256;
 } dg_entra_client;
 
 /* Loads the certificate and key (decrypting with keyPassword when set).

@@ -449,16 +449,26 @@ static dg_code fetch_members(live *l, size_t sel, dg_error *err)
 	return code;
 }
 
+/* users.list's URL up to its selection: the profile's domain when it names
+ * one, else the whole account.  Google's reference asks for customer or
+ * domain, one of them: never both. */
+static void add_users_url(dg_strbuf *url, const live *l)
+{
+	dg_strbuf_addf(url, "%s" DIR_PATH "/users?", l->api);
+	if (l->g->domain) {
+		dg_strbuf_adds(url, "domain=");
+		dg_http_add_escaped(url, l->g->domain);
+	} else {
+		dg_strbuf_adds(url, "customer=my_customer");
+	}
+}
+
 static dg_code fetch_users(live *l, dg_error *err)
 {
 	dg_strbuf url = DG_STRBUF_INIT;
 	dg_code code;
 
-	dg_strbuf_addf(&url, "%s" DIR_PATH "/users?customer=my_customer", l->api);
-	if (l->g->domain) {
-		dg_strbuf_adds(&url, "&domain=");
-		dg_http_add_escaped(&url, l->g->domain);
-	}
+	add_users_url(&url, l);
 	dg_strbuf_addf(&url, "&maxResults=%d&projection=basic&fields=" USER_FIELDS,
 		       USER_PAGE_SIZE);
 	code = fetch_pages(l, PAGE_USERS, 0, url.buf, "the user list", err);
@@ -969,11 +979,7 @@ static dg_code probe_api(live *l, dg_error *err)
 	char *api = dg_http_safe_url(l->api);
 	dg_code code;
 
-	dg_strbuf_addf(&url, "%s" DIR_PATH "/users?customer=my_customer", l->api);
-	if (l->g->domain) {
-		dg_strbuf_adds(&url, "&domain=");
-		dg_http_add_escaped(&url, l->g->domain);
-	}
+	add_users_url(&url, l);
 	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
 	code = api_get(l, url.buf, "a one-user listing", 0, NULL, &res, err);
 	if (code == DG_OK)

@@ -1,5 +1,6 @@
 /* OAuth 2.0 token requests shared by the cloud connectors: a signed JWT
- * (RS256, libjwt) for the Entra certificate client assertion (RFC 7523 §2.2)
+ * (PS256 by OpenSSL, or RS256 by libjwt) for the Entra certificate client
+ * assertion (RFC 7523 §2.2)
  * and Google's JWT bearer grant (RFC 7523 §2.1), and one token-endpoint
  * call that tells a token apart from an OAuth error answer (RFC 6749 §5.2),
  * Entra's AADSTS number included.
@@ -26,6 +27,13 @@ void dg_oauth_random_id(char out[33]);
  * On success *out is the compact JWT (free with dg_secret_free: it is a
  * credential for its lifetime). */
 dg_code dg_oauth_sign_rs256(const char *key_pem, size_t key_len,
+			    const char *const *header_fields,
+			    const char *claims_json, char **out, dg_error *err);
+
+/* The same with PS256: RSASSA-PSS, SHA-256, MGF1-SHA-256, salt length =
+ * digest length (RFC 7518 §3.5), signed by OpenSSL (libjwt 1.10 has no
+ * PS256).  Header {"alg":"PS256","typ":"JWT"} plus header_fields. */
+dg_code dg_oauth_sign_ps256(const char *key_pem, size_t key_len,
 			    const char *const *header_fields,
 			    const char *claims_json, char **out, dg_error *err);
 

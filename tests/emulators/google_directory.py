@@ -54,6 +54,14 @@ KNOWN_SCOPES = {
     "https://www.googleapis.com/auth/admin.directory.group.member",
 }
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+# The standard parameters every Google API method takes besides its own
+# (developers.google.com "System parameters"; each method's reference lists
+# them as "Standard Parameters"): Google's clients send some (googleapis:
+# alt, prettyPrint, quotaUser, fields).
+SYSTEM_PARAMS = frozenset({"$.xgafv", "access_token", "alt", "callback", "fields", "key",
+                           "oauth_token", "prettyPrint", "quotaUser", "upload_protocol",
+                           "uploadType", "userIp"})
 CUSTOMER_ID = "C01abcdef"
 # DigestInfo prefix of SHA-256 (RFC 8017 §9.2 note 1)
 SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -461,7 +469,9 @@ class GoogleEmulator:
             return None, (401, "invalid_client", "The OAuth client was not found.")
         if not self.sa.verify_rs256((parts[0] + "." + parts[1]).encode(), sig):
             return None, (400, "invalid_grant", "Invalid JWT Signature.")
-        if claims.get("aud") != self.token_uri:
+        # The emulator stands in for oauth2.googleapis.com: Google's own
+        # libraries name that URL as aud whatever the key file says.
+        if claims.get("aud") not in (self.token_uri, GOOGLE_TOKEN_URL):
             return None, (400, "invalid_grant",
                           "Invalid JWT: Failed audience check. The right audience is "
                           + self.token_uri)
@@ -481,9 +491,12 @@ class GoogleEmulator:
         return claims, None
 
     # -- the Directory API --
-    def bearer(self, h, needed):
+    def bearer(self, h, needed, query):
         auth = h.headers.get("Authorization") or ""
         tok = auth[7:] if auth.startswith("Bearer ") else None
+        for name in ("access_token", "oauth_token"):   # system parameters
+            if tok is None and query.get(name):
+                tok = query[name][0]
         with self.lock:
             entry = self.tokens.get(tok) if tok else None
         if not entry or entry[0] < time.time():
@@ -515,21 +528,23 @@ class GoogleEmulator:
         prefix = "/admin/directory/v1/"
         if not path.startswith(prefix):
             raise ApiError(404, "notFound", "Not Found")
+        if self.one(query, "alt", "json") != "json":
+            raise ApiError(400, "invalid", "Invalid value for alt", location="alt")
         rest = [urllib.parse.unquote(p) for p in path[len(prefix):].split("/")]
         if rest == ["users"]:
-            self.bearer(h, {SCOPE_USER, "https://www.googleapis.com/auth/admin.directory.user"})
+            self.bearer(h, {SCOPE_USER, "https://www.googleapis.com/auth/admin.directory.user"}, query)
             self.api_faults()
             return self.users_list(h, query)
         if rest == ["groups"]:
-            self.bearer(h, {SCOPE_GROUP})
+            self.bearer(h, {SCOPE_GROUP}, query)
             self.api_faults()
             return self.groups_list(h, query)
         if len(rest) == 2 and rest[0] == "groups":
-            self.bearer(h, {SCOPE_GROUP})
+            self.bearer(h, {SCOPE_GROUP}, query)
             self.api_faults()
             return self.groups_get(h, rest[1], query)
         if len(rest) == 3 and rest[0] == "groups" and rest[2] == "members":
-            self.bearer(h, {SCOPE_GROUP, SCOPE_MEMBER})
+            self.bearer(h, {SCOPE_GROUP, SCOPE_MEMBER}, query)
             self.api_faults()
             return self.members_list(h, rest[1], query)
         raise ApiError(404, "notFound", "Not Found")
@@ -546,9 +561,20 @@ class GoogleEmulator:
 
     def strict(self, query, allowed):
         for k in query:
-            if k not in allowed:
+            if k not in allowed and k not in SYSTEM_PARAMS:
                 raise ApiError(400, "invalidParameter", "Unknown parameter %s" % k,
                                location=k)
+
+    def not_emulated(self, query, defaults):
+        """Refuses a parameter Google acts on but the emulator does not
+        (ordering, deleted users, the public view, a user's groups, member
+        roles) unless it holds the default: answering as if it had been
+        applied would let a client and the emulator agree on a wrong
+        result."""
+        for name, default in defaults.items():
+            v = self.one(query, name)
+            if v is not None and v != default:
+                raise ApiError(400, "invalid", "%s is not emulated" % name, location=name)
 
     def max_results(self, query, default, top):
         v = self.one(query, "maxResults")
@@ -560,8 +586,12 @@ class GoogleEmulator:
         return int(v)
 
     def customer(self, query):
+        """The domain a listing is restricted to, or None for the customer's
+        every domain.  The reference says to give customer or domain; the
+        emulator refuses both together (what Google then does is not
+        documented), so a client that sends both is caught here."""
         cust, dom = self.one(query, "customer"), self.one(query, "domain")
-        if cust is None and dom is None:
+        if (cust is None) == (dom is None):
             raise ApiError(400, "badRequest", "Bad Request")
         if cust is not None and cust not in ("my_customer", CUSTOMER_ID):
             raise ApiError(400, "badRequest", "Bad Request")
@@ -606,7 +636,9 @@ class GoogleEmulator:
     def users_list(self, h, query):
         self.strict(query, {"customer", "domain", "maxResults", "pageToken", "projection",
                             "fields", "query", "showDeleted", "orderBy", "sortOrder",
-                            "viewType", "customFieldMask", "prettyPrint", "event"})
+                            "viewType", "customFieldMask", "event"})
+        self.not_emulated(query, {"orderBy": None, "sortOrder": None, "showDeleted": "false",
+                                  "viewType": "admin_view", "event": None})
         dom = self.customer(query)
         limit = self.max_results(query, 100, 500)
         proj = self.one(query, "projection", "basic")
@@ -679,13 +711,16 @@ class GoogleEmulator:
 
     def groups_list(self, h, query):
         self.strict(query, {"customer", "domain", "maxResults", "pageToken", "query", "fields",
-                            "orderBy", "sortOrder", "userKey", "prettyPrint"})
-        self.customer(query)
+                            "orderBy", "sortOrder", "userKey"})
+        self.not_emulated(query, {"orderBy": None, "sortOrder": None, "userKey": None})
+        dom = self.customer(query)
         limit = self.max_results(query, 200, 200)
         tree = self.fields(query, {"kind", "etag", "nextPageToken", "groups"}, "groups",
                            GROUP_FIELDS)
         q = self.one(query, "query")
         found = sorted(self.groups.items())
+        if dom is not None:
+            found = [(e, g) for e, g in found if e.lower().endswith("@" + dom.lower())]
         if q is not None:
             m = re.fullmatch(r"(name|email)\s*([=:])\s*'((?:[^'\\]|\\.)*)'", q)
             if not m:
@@ -707,7 +742,7 @@ class GoogleEmulator:
         self.page_body(body, tree, h, off)
 
     def groups_get(self, h, key, query):
-        self.strict(query, {"fields", "prettyPrint"})
+        self.strict(query, set())
         email, g = self.group_by_key(key)
         self.page_body(self.group_resource(email, g), None, h, 0)
 
@@ -725,7 +760,8 @@ class GoogleEmulator:
 
     def members_list(self, h, key, query):
         self.strict(query, {"includeDerivedMembership", "maxResults", "pageToken", "roles",
-                            "fields", "prettyPrint"})
+                            "fields"})
+        self.not_emulated(query, {"roles": None})
         email, g = self.group_by_key(key)
         derived = self.one(query, "includeDerivedMembership", "false")
         if derived not in ("true", "false"):

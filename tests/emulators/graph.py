@@ -368,6 +368,9 @@ class GraphEmulator:
             return self.send_error(h, 400, "BadRequest", "Query option '%s' is not allowed." % sorted(bad)[0])
         if "$filter" in q:
             return self.send_error(h, 400, "Request_UnsupportedQuery", "Unsupported query.")
+        count, err = parse_count(q.get("$count"), h.headers.get("ConsistencyLevel"))
+        if err:
+            return self.send_error(h, 400, "Request_BadRequest", err)
         select, err = parse_select(q.get("$select"), USER_PROPS, "user")
         if err:
             return self.send_error(h, 400, "BadRequest", err)
@@ -396,6 +399,8 @@ class GraphEmulator:
         # Graph writes @odata.nextLink ahead of "value" (learn.microsoft.com
         # /graph/paging): the order is kept by building the page in order
         body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(%s)" % ",".join(select or USER_DEFAULT)}
+        if count:
+            body["@odata.count"] = len(self.dir.users)
         nxt = offset + top
         extra = ""
         if f.endless and nxt >= len(self.dir.users):
@@ -494,6 +499,19 @@ def parse_query(query):
             raise ValueError("Query option '%s' was specified more than once." % k)
         out[k] = v
     return out
+
+
+def parse_count(value, consistency):
+    """$count=true on directory objects is an advanced query: Graph answers
+    it only with the header ConsistencyLevel: eventual
+    (learn.microsoft.com/graph/aad-advanced-queries).  (count, error)."""
+    if value is None or value == "false":
+        return False, None
+    if value != "true":
+        return False, "Invalid value '%s' for $count." % value
+    if (consistency or "").lower() != "eventual":
+        return False, "$count is not currently supported."
+    return True, None
 
 
 def parse_select(value, allowed, typename):

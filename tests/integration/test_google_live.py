@@ -188,6 +188,24 @@ def test_preview(g, tmp):
             "preview: group looked up by name with query name='...'", lookups[:1])
 
 
+def test_domain(g, tmp):
+    """A profile naming a domain lists that domain's users by domain= alone:
+    Google's reference asks for customer or domain, and the emulator
+    refuses both together."""
+    path = profile(g, tmp, "domain.json", domain="example.com")
+    g.requests.clear()
+    p, doc = check_json(path)
+    t.check(p.returncode == 0 and "GOOGLE024" in codes(doc),
+            "domain: check's one-user probe lists the domain's users", p.stdout[-2000:])
+    p, live = preview(path)
+    t.check(p.returncode == 0 and live and live["summary"]["users"] == 1234,
+            "domain: preview lists the domain's users", p.stderr[-2000:])
+    queries = [r[2] for r in g.requests if r[1] == "/admin/directory/v1/users"]
+    t.check(queries and all(q.get("domain") == ["example.com"] and "customer" not in q
+                            for q in queries),
+            "domain: every users.list names the domain and not the customer", queries[:2])
+
+
 def test_snapshot(g, tmp):
     for label, filters in (("all users", {}),
                            ("groups", {"groups": ["Staff", "eng@example.com"],
@@ -479,6 +497,7 @@ def main():
         with gd.GoogleEmulator(os.path.join(tmp, "emu"), users=users, groups=groups) as g:
             test_check(g, tmp)
             test_preview(g, tmp)
+            test_domain(g, tmp)
             test_snapshot(g, tmp)
             test_token_errors(g, tmp)
             test_faults(g, tmp)

@@ -7,6 +7,7 @@ snapshot against them, with Graph's faults and the secret canaries.
 Everything listens on 127.0.0.1 with TLS from a test CA made here; dirgate
 trusts it through /directory/tls/caFile and reaches the services through
 the test-only DIRGATE_ENTRA_AUTHORITY and DIRGATE_GRAPH_URL."""
+import hashlib
 import json
 import os
 import re
@@ -137,6 +138,18 @@ try:
     t.check(st == 401 and body.get("error_codes") == [700024],
             "an assertion from the future (clock skew) is refused (700024)", body)
 
+    # PS256 with x5t#S256 (what Entra's certificate-credentials page asks
+    # for): the stand-in accepts it, and refuses one naming another certificate
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+        KEY, CERT, CLIENT, op.token_endpoint, alg="PS256"))
+    t.check(st == 200 and body.get("token_type") == "Bearer",
+            "a PS256 assertion with x5t#S256 gets a token", body)
+    st, body = fixture.token_request(op, CLIENT, fixture.sign_assertion(
+        KEY, CERT, CLIENT, op.token_endpoint, alg="PS256", x5t_cert=OTHER_CERT))
+    t.check(st == 401 and body.get("error_codes") == [700027],
+            "a PS256 assertion whose x5t#S256 names another certificate is refused (700027)",
+            body)
+
     emu = graph.GraphEmulator(tls, op.jwks_uri, op.ca_file, TENANT, op.issuer,
                               graph.sample_directory()).start()
     servers.append(emu)
@@ -171,6 +184,39 @@ try:
     t.check(len(sel) == 1 and "$select=id,userPrincipalName,displayName,mail,proxyAddresses,accountEnabled,"
                 "assignedPlans&$top=999" in sel[0][0],
             "exactly the needed $select and $top=999", sel)
+
+    # ---- dirgate's assertion: PS256 with the certificate's x5t#S256; RS256
+    # with x5t only after a token endpoint refused PS256
+    def thumbprint(algo):
+        der = subprocess.run(["openssl", "x509", "-in", CERT, "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        return fixture._b64url(hashlib.new(algo, der).digest())
+    sent = op.assertions()[-1:]
+    t.check(sent and sent[0][1] == 200 and sent[0][0].get("alg") == "PS256" and
+            sent[0][0].get("x5t#S256") == thumbprint("sha256") and "x5t" not in sent[0][0],
+            "dirgate's assertion is PS256 with the certificate's x5t#S256", sent)
+    rs_only = fixture.OidcProvider("entra", os.path.join(tmp, "rs256-only"), tenant=TENANT,
+                                   client_id=CLIENT, client_cert=CERT, tls_dir=tls,
+                                   entra_algs="RS256")
+    os.makedirs(os.path.join(tmp, "rs256-only"), exist_ok=True)
+    rs_only.start()
+    servers.append(rs_only)
+    rs_graph = graph.GraphEmulator(tls, rs_only.jwks_uri, rs_only.ca_file, TENANT,
+                                   rs_only.issuer, graph.sample_directory()).start()
+    servers.append(rs_graph)
+    p, res = preview_json(prof, {"DIRGATE_ENTRA_AUTHORITY": rs_only.authority,
+                                 "DIRGATE_GRAPH_URL": rs_graph.base})
+    outputs.append(p)
+    sent = [(h.get("alg"), h.get("x5t#S256") or h.get("x5t"), st)
+            for h, st in rs_only.assertions()]
+    t.check(p.returncode == 0 and len(res.get("users", [])) == 3 and
+            sent == [("PS256", thumbprint("sha256"), 401), ("RS256", thumbprint("sha1"), 200)],
+            "a token endpoint that refuses PS256: one retry with RS256 + x5t, which works",
+            (p.stderr[-500:], sent))
+    note = [f for f in res.get("findings", []) if f.get("code") == "M365035"]
+    t.check(len(note) == 1 and "invalid_client" in note[0]["message"] and
+            note[0]["path"] == "/directory/certificate/certFile",
+            "the fallback is said once (M365035), with the PS256 refusal", note)
 
     # ---- paging verbatim, and snapshot == live
     emu.faults.page_cap = 2

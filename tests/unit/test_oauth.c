@@ -1,12 +1,16 @@
 /* OAuth helpers: RS256 signing (checked with libjwt against the
- * certificate's public key) and the token-endpoint answer parser. */
+ * certificate's public key), PS256 signing (checked with OpenSSL's PSS
+ * verification) and the token-endpoint answer parser. */
 #include "net/oauth.h"
 #include "core/keys.h"
 #include "core/secret.h"
 #include "test.h"
 
+#include <cjson/cJSON.h>
 #include <jwt.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 static char *slurp(const char *rel, size_t *len)
@@ -85,6 +89,113 @@ static void test_sign_rs256(void)
 	free(crt);
 }
 
+/* base64url (no padding) -> bytes; *n its length, NULL when malformed. */
+static unsigned char *unb64url(const char *s, size_t len, size_t *n)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (size_t i = 0; i < len; i++)
+		dg_strbuf_addch(&sb, s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i]);
+	while (sb.len % 4)
+		dg_strbuf_addch(&sb, '=');
+	unsigned char *out = dg_xmalloc(sb.len);
+	int got = EVP_DecodeBlock(out, (const unsigned char *)sb.buf, (int)sb.len);
+	size_t pad = len % 4 ? 4 - len % 4 : 0;
+	dg_strbuf_release(&sb);
+	if (got < 0) {
+		free(out);
+		return NULL;
+	}
+	*n = (size_t)got - pad;
+	return out;
+}
+
+/* 1 when `jwt` carries a PS256 signature (SHA-256, MGF1-SHA-256, salt of
+ * digest length, nothing else accepted) by the certificate's key. */
+static int verify_ps256(const char *jwt, const char *cert_pem, size_t cert_len)
+{
+	const char *dot = strrchr(jwt, '.');
+	size_t sig_len = 0;
+	unsigned char *sig = dot ? unb64url(dot + 1, strlen(dot + 1), &sig_len) : NULL;
+	BIO *in = BIO_new_mem_buf(cert_pem, (int)cert_len);
+	X509 *x = PEM_read_bio_X509(in, NULL, NULL, NULL);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok = sig && x &&
+		 EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, X509_get0_pubkey(x)) == 1 &&
+		 EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+		 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0 &&
+		 EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0 &&
+		 EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)jwt,
+				  (size_t)(dot - jwt)) == 1;
+	EVP_MD_CTX_free(md);
+	X509_free(x);
+	BIO_free(in);
+	free(sig);
+	return ok;
+}
+
+/* The decoded JOSE header or claims (part 0 or 1) of a compact JWT. */
+static cJSON *jwt_part(const char *jwt, int part)
+{
+	const char *p = jwt;
+	for (int i = 0; i < part && p; i++)
+		p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL;
+	const char *end = p ? strchr(p, '.') : NULL;
+	size_t n = 0;
+	unsigned char *raw = end ? unb64url(p, (size_t)(end - p), &n) : NULL;
+	cJSON *j = raw ? cJSON_ParseWithLength((const char *)raw, n) : NULL;
+	free(raw);
+	return j;
+}
+
+static void test_sign_ps256(void)
+{
+	size_t klen = 0, clen = 0;
+	char *key = slurp("examples/keys/mailstore-m365.key", &klen);
+	char *crt = slurp("examples/keys/mailstore-m365.crt", &clen);
+	CHECK(key && crt);
+	if (!key || !crt)
+		return;
+	const char *claims = "{\"aud\":\"https://login.example/token\",\"iss\":\"c1\","
+			     "\"jti\":\"j1\",\"exp\":2000000000}";
+	const char *hdr[] = { "x5t#S256", "dGh1bWIyNTY", NULL };
+	char *a = NULL, *b = NULL, *bad = NULL;
+	dg_error err = { 0 };
+	CHECK_INT(dg_oauth_sign_ps256(key, klen, hdr, claims, &a, &err), DG_OK);
+	CHECK_INT(dg_oauth_sign_ps256(key, klen, hdr, claims, &b, &err), DG_OK);
+	CHECK(a && b);
+	if (!a || !b)
+		goto done;
+	CHECK(verify_ps256(a, crt, clen));
+	/* PSS is randomised: a second signature differs, and verifies too. */
+	CHECK(strcmp(a, b) != 0);
+	CHECK(verify_ps256(b, crt, clen));
+	/* A tampered claim no longer verifies. */
+	char *t = dg_xstrdup(a);
+	char *c = strchr(t, '.') + 1;
+	*c = *c == 'e' ? 'f' : 'e';
+	CHECK(!verify_ps256(t, crt, clen));
+	free(t);
+	cJSON *head = jwt_part(a, 0), *body = jwt_part(a, 1);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(head, "alg")), "PS256");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(head, "typ")), "JWT");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(head, "x5t#S256")), "dGh1bWIyNTY");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(body, "jti")), "j1");
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(body, "exp")) == 2000000000.0);
+	cJSON_Delete(head);
+	cJSON_Delete(body);
+	/* Not a key, not claims: clear errors, nothing signed. */
+	CHECK(dg_oauth_sign_ps256("not a key", 9, hdr, claims, &bad, &err) != DG_OK);
+	CHECK(bad == NULL && err.message[0]);
+	CHECK(dg_oauth_sign_ps256(key, klen, hdr, "[1]", &bad, &err) != DG_OK);
+	CHECK(bad == NULL);
+done:
+	dg_secret_free(a);
+	dg_secret_free(b);
+	free(key);
+	free(crt);
+}
+
 static dg_code parse(long status, const char *body, dg_oauth_token *t, dg_oauth_error *e)
 {
 	dg_error err = { 0 };
@@ -153,6 +264,7 @@ static void test_parse_error(void)
 int main(void)
 {
 	RUN(test_sign_rs256);
+	RUN(test_sign_ps256);
 	RUN(test_parse_token);
 	RUN(test_parse_error);
 	return dg_t_done();

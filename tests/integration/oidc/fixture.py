@@ -70,7 +70,8 @@ class OidcProvider:
 
     def __init__(self, mode, workdir, tenant="015b1e55-614a-4fea-a7ff-59a9f85ebb1a",
                  client_id=None, client_cert=None, token_ttl=3600, adfs_client_id=None,
-                 adfs_redirect_uri=None, tls_dir=None, adfs_scopes=None, adfs_keys=None):
+                 adfs_redirect_uri=None, tls_dir=None, adfs_scopes=None, adfs_keys=None,
+                 entra_algs=None):
         self.mode, self.tenant = mode, tenant
         self.tls_dir = tls_dir or make_tls(os.path.join(workdir, "tls-" + mode))
         self.ca_file = os.path.join(self.tls_dir, "ca.crt")
@@ -81,7 +82,7 @@ class OidcProvider:
         for k, v in (("CLIENT_ID", client_id), ("CLIENT_CERT", client_cert),
                      ("ADFS_CLIENT_ID", adfs_client_id),
                      ("ADFS_REDIRECT_URI", adfs_redirect_uri), ("ADFS_SCOPES", adfs_scopes),
-                     ("ADFS_KEYS", adfs_keys)):
+                     ("ADFS_KEYS", adfs_keys), ("ENTRA_ALGS", entra_algs)):
             if v:
                 self.env[k] = v
         self.proc = None
@@ -123,6 +124,14 @@ class OidcProvider:
         with open(self.log_path) as f:
             return [line for line in f if line.startswith("grant.error")]
 
+    def assertions(self):
+        """[(JOSE header, HTTP status)] of every client assertion so far."""
+        import json
+        with open(self.log_path) as f:
+            return [(a["header"], a["status"]) for a in
+                    (json.loads(line.split(" ", 1)[1]) for line in f
+                     if line.startswith("assertion "))]
+
     def __enter__(self):
         return self.start()
 
@@ -144,25 +153,32 @@ def _b64url(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
-def sign_assertion(key, cert, client_id, aud, jti=None, now=None, ttl=300, x5t_cert=None):
-    """An RS256 client assertion signed with `openssl dgst` (not dirgate's
-    code), for the tests that show oidc-provider's own refusals.  Its x5t
-    names `cert`, or `x5t_cert` when given ("" leaves x5t out)."""
+def sign_assertion(key, cert, client_id, aud, jti=None, now=None, ttl=300, x5t_cert=None,
+                   alg="RS256"):
+    """A client assertion signed with `openssl dgst` (not dirgate's code), for
+    the tests that show oidc-provider's own refusals: RS256 with x5t, or
+    PS256 (RSASSA-PSS) with x5t#S256.  The thumbprint names `cert`, or
+    `x5t_cert` when given ("" leaves it out)."""
     import hashlib
     import json
     import uuid
     now = int(time.time()) if now is None else now
-    head = {"alg": "RS256", "typ": "JWT"}
+    head = {"alg": alg, "typ": "JWT"}
     if x5t_cert != "":
         der = subprocess.run(["openssl", "x509", "-in", x5t_cert or cert, "-outform", "DER"],
                              capture_output=True, check=True).stdout
-        head["x5t"] = _b64url(hashlib.sha1(der).digest())
+        if alg == "PS256":
+            head["x5t#S256"] = _b64url(hashlib.sha256(der).digest())
+        else:
+            head["x5t"] = _b64url(hashlib.sha1(der).digest())
     claims = {"aud": aud, "iss": client_id, "sub": client_id, "jti": jti or str(uuid.uuid4()),
               "nbf": now, "iat": now, "exp": now + ttl}
     signing_input = "%s.%s" % (_b64url(json.dumps(head).encode()),
                                _b64url(json.dumps(claims).encode()))
-    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing_input.encode(),
-                         capture_output=True, check=True).stdout
+    pss = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest",
+           "-sigopt", "rsa_mgf1_md:sha256"] if alg == "PS256" else []
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key] + pss,
+                         input=signing_input.encode(), capture_output=True, check=True).stdout
     return signing_input + "." + _b64url(sig)
 
 

@@ -12,18 +12,23 @@
 //               refusals are passed on in Entra's dialect (error_codes), so
 //               the tool's mapping of AADSTS codes is exercised end to end;
 //               the decision to refuse stays oidc-provider's.  The one rule
-//               added here is Entra's: the assertion's x5t header must name
-//               the registered certificate (oidc-provider selects keys by kid).
+//               added here is Entra's: the assertion's x5t#S256 (or, without
+//               it, x5t) header must name the registered certificate
+//               (oidc-provider selects keys by kid).  PS256 and RS256
+//               assertions are both accepted, as Entra accepts both.
 //   MODE=adfs   AD FS: issuer https://127.0.0.1:PORT/adfs, discovery at
 //               /adfs/.well-known/openid-configuration, token endpoint with
 //               the trailing slash, scopes openid profile allatclaims.
 //
 // Environment: PORT, TLS_DIR (server.crt, server.key), MODE, TENANT,
-// CLIENT_ID, CLIENT_CERT, TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
+// CLIENT_ID, CLIENT_CERT, ENTRA_ALGS ("RS256": refuse PS256 assertions),
+// TOKEN_TTL (seconds, default 3600), ADFS_CLIENT_ID,
 // ADFS_REDIRECT_URI, ADFS_SCOPES (space-separated; default openid profile
 // allatclaims email), ADFS_KEYS (a fault: "garbage" or "none" serves a
-// signing-key set that is not JSON or holds no key; "missing" answers 404).  Prints "READY <issuer>" when listening; every grant
-// error goes to stderr with oidc-provider's real reason.
+// signing-key set that is not JSON or holds no key; "missing" answers 404).
+// Prints "READY <issuer>" when listening; every grant error goes to stderr
+// with oidc-provider's real reason, and so does every client assertion's
+// header ("assertion {header, status}").
 import https from 'node:https';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -40,9 +45,12 @@ const GRAPH = 'https://graph.microsoft.com';
 const signingKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 Object.assign(signingKey, { kid: `${MODE}-signing-1`, use: 'sig', alg: 'RS256' });
 
+// The app's certificate as a client key.  No "alg": Entra verifies an
+// assertion signed with PS256 (RSASSA-PSS, what its certificate-credentials
+// page asks for) as well as one signed with RS256 by the same key.
 function certJwk(file) {
   const jwk = new crypto.X509Certificate(fs.readFileSync(file)).publicKey.export({ format: 'jwk' });
-  return { ...jwk, use: 'sig', alg: 'RS256' };
+  return { ...jwk, use: 'sig' };
 }
 
 function entraConfig() {
@@ -51,7 +59,10 @@ function entraConfig() {
     issuer: `https://${HOST}:${PORT}/${TENANT}`,
     clients: [{
       client_id: process.env.CLIENT_ID, token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [certJwk(process.env.CLIENT_CERT)] },
+      jwks: { keys: [certJwk(process.env.CLIENT_CERT)] },
+      // ENTRA_ALGS=RS256: a token endpoint that verifies RS256 only (as
+      // Entra did before it learnt PS256), for dirgate's fallback.
+      ...(process.env.ENTRA_ALGS === 'RS256' ? { token_endpoint_auth_signing_alg: 'RS256' } : {}),
       grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
     }],
     scopes: [`${GRAPH}/.default`],
@@ -173,29 +184,45 @@ function entraDialect(req, res) {
   };
 }
 
-// Entra finds the certificate by the assertion's x5t (base64url SHA-1 of
-// the DER certificate); oidc-provider picks keys by kid and ignores x5t.
-// A token it issued for an assertion whose x5t names no registered
-// certificate is taken back here and refused as Entra refuses it.
-function x5tOf(file) {
-  return crypto.createHash('sha1').update(new crypto.X509Certificate(fs.readFileSync(file)).raw)
+// Entra finds the certificate by the assertion's thumbprint header:
+// x5t#S256 (base64url SHA-256 of the DER certificate, what PS256 assertions
+// carry) when present, else x5t (base64url SHA-1, the older RS256 form);
+// oidc-provider picks keys by kid and ignores both.  A token it issued for
+// an assertion whose thumbprint names no registered certificate is taken
+// back here and refused as Entra refuses it.
+function thumbprintOf(file, algo) {
+  return crypto.createHash(algo).update(new crypto.X509Certificate(fs.readFileSync(file)).raw)
     .digest('base64url');
 }
-const CLIENT_X5T = MODE === 'entra' ? x5tOf(process.env.CLIENT_CERT) : null;
-function assertionX5t(assertion) {
-  try {
-    return JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString()).x5t;
-  } catch { return undefined; }
+const CLIENT_PRINTS = MODE === 'entra'
+  ? { 'x5t#S256': thumbprintOf(process.env.CLIENT_CERT, 'sha256'), x5t: thumbprintOf(process.env.CLIENT_CERT, 'sha1') }
+  : {};
+// [header name, value] of the thumbprint Entra goes by.
+function assertionThumbprint(assertion) {
+  const head = assertionHeader(assertion);
+  const name = 'x5t#S256' in head ? 'x5t#S256' : 'x5t';
+  return [name, head[name]];
 }
-provider.use(async (ctx, next) => {
-  await next();
-  if (MODE !== 'entra' || ctx.oidc?.route !== 'token' || ctx.status !== 200) return;
-  const x5t = assertionX5t(ctx.oidc.body?.client_assertion);
-  if (x5t === CLIENT_X5T) return;
-  lastReason = `no applicable key: the assertion's x5t ${x5t === undefined ? '(none)' : `"${x5t}"`} names no certificate of the app`;
+function assertionHeader(assertion) {
+  try {
+    return JSON.parse(Buffer.from(String(assertion).split('.')[0], 'base64url').toString());
+  } catch { return {}; }
+}
+function refuseUnknownThumbprint(ctx) {
+  const [name, print] = assertionThumbprint(ctx.oidc.body?.client_assertion);
+  if (print === CLIENT_PRINTS[name]) return;
+  lastReason = `no applicable key: the assertion's ${name} ${print === undefined ? '(none)' : `"${print}"`} names no certificate of the app`;
   console.error('grant.error', 'InvalidClientAuth', lastReason);
   ctx.status = 401;
   ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+}
+provider.use(async (ctx, next) => {
+  await next();
+  if (MODE !== 'entra' || ctx.oidc?.route !== 'token') return;
+  if (ctx.status === 200) refuseUnknownThumbprint(ctx);
+  // Every assertion's JOSE header and the final answer, for the tests.
+  const header = assertionHeader(ctx.oidc.body?.client_assertion);
+  console.error('assertion', JSON.stringify({ header, status: ctx.status }));
 });
 
 const cb = provider.callback();
@@ -214,6 +241,11 @@ function faultyKeys(req, res) {
 const server = https.createServer({ key: fs.readFileSync(`${TLS}/server.key`), cert: fs.readFileSync(`${TLS}/server.crt`) }, (req, res) => {
   const p = cfg.prefix;
   if (faultyKeys(req, res)) return;
+  // Entra's v2.0 discovery lives under /TENANT/v2.0/ (where Microsoft's
+  // clients, msal-node among them, look for it); oidc-provider serves its
+  // own at /TENANT/.well-known/.
+  if (MODE === 'entra' && req.url.split('?')[0] === `${p}/v2.0/.well-known/openid-configuration`)
+    req.url = `${p}/.well-known/openid-configuration`;
   if (req.url === p || req.url.startsWith(p + '/') || req.url.startsWith(p + '?')) {
     req.originalUrl = req.url;          // absolute URLs keep the mount path
     req.url = req.url.slice(p.length) || '/';
