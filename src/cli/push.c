@@ -159,9 +159,11 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	/* the text holds resolved secrets: wipe before freeing */
 	explicit_bzero(text, strlen(text));
 	cJSON_free(text);
-	/* A "failed" envelope is the server's own answer: nothing was applied.
-	 * Without one the answer was lost on the way. */
-	if (rc && !env.status_code) {
+	/* A "failed" envelope is the server's own answer, and DG_E_UNSUPPORTED
+	 * is refused before sending: nothing was applied.  Otherwise the
+	 * answer was lost on the way (or is one nobody understands). */
+	if (rc && rc != DG_E_UNSUPPORTED &&
+	    !(env.status_code && !strcmp(env.status_code, "failed"))) {
 		rc = lost_answer(s, map, current, cfg, err.message, backup);
 		goto out;
 	}

@@ -115,8 +115,12 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	dg_findings_clear(&shown);
 	if (!hits || so->force)
 		return 0;
-	fprintf(stderr, "dirgate sync: refused by the guards above; the real synchronisation "
-		"was not run%s (--force overrides)\n", so->yes && !so->dry ? "" : " and would be");
+	if (so->yes && !so->dry)
+		fputs("dirgate sync: refused by the guards above; the real synchronisation "
+		      "was not run (--force overrides)\n", stderr);
+	else
+		fputs("dirgate sync: the guards above would refuse the real synchronisation "
+		      "(--force overrides)\n", stderr);
 	return DG_EXIT_FINDINGS;
 }
 
