@@ -91,6 +91,19 @@ static int run_sync(dg_ms_session *s, int dry, struct sync_opts *so, cJSON **res
 	return rc;
 }
 
+/* What a pass was measured on, so it can be checked. */
+static void guards_held(const dg_sync_opts *g, const dg_guard_counts *c)
+{
+	printf("guards hold on the dry run: %zu users after it (minUsers %d)",
+	       c->directory_users, g->min_users >= 0 ? g->min_users : 1);
+	if (g->max_deletes >= 0)
+		printf(", %zu to delete (maxDeletes %d)", c->deletes, g->max_deletes);
+	if (g->max_drop_percent >= 0)
+		printf(", %zu from directory services before it (maxDropPercent %g%%)",
+		       c->server_users, g->max_drop_percent);
+	putchar('\n');
+}
+
 /* The guards on the dry run's result: shown in the output's format;
  * DG_EXIT_FINDINGS when they refuse the real run. */
 static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_opts *so)
@@ -113,6 +126,8 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	dg_cli_print_findings(&shown);
 	dg_findings_clear(&found);
 	dg_findings_clear(&shown);
+	if (!hits && so->fmt != DG_FMT_JSON)
+		guards_held(&s->profile->sync, &counts);
 	if (!hits || so->force)
 		return 0;
 	if (so->yes && !so->dry)

@@ -33,6 +33,8 @@ Faults and inspection through /_control/* (no auth; tests only):
         as by an administrator or a running sync meanwhile),
         "applied-then-drop" / "applied-then-500" (the call takes effect,
         then its answer is lost: the connection drops / HTTP 500),
+        "applied-then-outage" (as applied-then-drop, and the next 5 calls
+        to GetDirectoryServicesConfiguration answer 500: nobody can tell),
         "no-result" (SyncUsersWithDirectoryServices: the job succeeds with
         its log but no structured result, since the real form is unknown),
         "count": N (default 1), "delayMs": ms, "retryAfter": s,
@@ -554,7 +556,11 @@ class Handler(BaseHTTPRequestHandler):
                     inst.users.pop(self.fault_spec["userName"].lower(), None)
         except ApiError as e:
             return self._json(failed(str(e)))
-        if fault == "applied-then-drop":
+        if fault == "applied-then-outage":
+            with st.lock:
+                st.faults.insert(0, {"function": "GetDirectoryServicesConfiguration",
+                                     "kind": "500", "count": 5})
+        if fault in ("applied-then-drop", "applied-then-outage"):
             return self._drop()
         if fault == "applied-then-500":
             return self._text(500, "Internal Server Error: injected fault after the "

@@ -709,6 +709,11 @@ def test_sync_guards():
                     "sync guard %s: %s" % (what, "refused (%s)" % code if code else "passes"),
                     "%s %s" % (rc, err))
         prof = write_profile("sg-limit", emu, **at)
+        rc, out, err = run(["sync", prof])
+        t.check(rc == 0 and "guards hold on the dry run: 5 users after it (minUsers 5), 5 to "
+                "delete (maxDeletes 5), 10 from directory services before it "
+                "(maxDropPercent 50%)" in out,
+                "sync says what the guards were measured on when they hold", out)
         rc, out, err = run(["sync", prof, "--yes"])
         t.check(rc == 0 and len(emu.state()["users"]) == 5,
                 "sync --yes at every limit synchronises for real", out + err)
@@ -883,6 +888,13 @@ def test_lost_answer():
                     server == ("dc01.contoso.com" if applied else "old-dc.contoso.com"),
                     "Set fault %s: read back, says %s, prints --restore" % (kind, said),
                     "%s %s %s" % (rc, server, err))
+    with emulator() as emu:
+        prof = write_profile("lost", emu)
+        emu.fault("SetDirectoryServicesConfiguration", "applied-then-outage")
+        rc, out, err = run(["push", prof, "--yes", "--force", "--backup", "lost-outage.json"])
+        t.check(rc == 1 and "API014" in err and "unknown" in err and "applied." not in err and
+                "--restore lost-outage.json --yes" in err,
+                "Set answer lost and the read-back fails too: 'unknown', never a guess", err)
 
 
 for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_faults,
