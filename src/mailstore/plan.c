@@ -538,9 +538,11 @@ static void not_evaluated(dg_findings *out, const char *guard, const char *count
 			  const char *source)
 {
 	dg_finding *fd = dg_findings_add(out, "GUARD008", DG_SEV_ERROR, "/sync/guards",
-					 "guard %s not evaluated: %s does not say %s",
+					 "guard %s not evaluated: %s gave no count of %s that "
+					 "dirgate understands (it reads lists or numbers named "
+					 "created, modified, deleted and unchanged)",
 					 guard, source, count);
-	dg_finding_hint(fd, "look at what the server reported (its log is shown); "
+	dg_finding_hint(fd, "read the server's log shown above; if the changes are intended, "
 			"--force runs without this guard");
 }
 
@@ -552,7 +554,7 @@ static void min_users(const dg_sync_opts *so, const dg_guard_counts *c, const ch
 	dg_finding *fd;
 
 	if (p == DG_GUARD_UNKNOWN) {
-		not_evaluated(out, "minUsers", "how many users the directory gives", source);
+		not_evaluated(out, "minUsers", "the users the directory gives", source);
 		return;
 	}
 	if (p >= (size_t)min)
@@ -575,7 +577,7 @@ static void max_drop(const dg_sync_opts *so, const dg_guard_counts *c, const cha
 	if (so->max_drop_percent < 0)
 		return;
 	if (s == DG_GUARD_UNKNOWN || p == DG_GUARD_UNKNOWN) {
-		not_evaluated(out, "maxDropPercent", "how many users MailStore has and the "
+		not_evaluated(out, "maxDropPercent", "the users MailStore has and the "
 			      "directory gives", source);
 		return;
 	}
@@ -585,9 +587,10 @@ static void max_drop(const dg_sync_opts *so, const dg_guard_counts *c, const cha
 	if (drop <= so->max_drop_percent)
 		return;
 	fd = dg_findings_add(out, "GUARD005", DG_SEV_ERROR, "/sync/guards/maxDropPercent",
-			     "%s: the directory gives %zu users where MailStore has %zu from "
+			     "%s: the directory gives %zu user%s where MailStore has %zu from "
 			     "directory services: a drop of %.1f%%, more than maxDropPercent "
-			     "(%g%%)", source, p, s, drop, so->max_drop_percent);
+			     "(%g%%)", source, p, p == 1 ? "" : "s", s, drop,
+			     so->max_drop_percent);
 	dg_finding_hint(fd, "check the filters and groups; raise maxDropPercent or use "
 			"--force if the drop is intended");
 }
@@ -600,7 +603,7 @@ static void max_deletes(const dg_sync_opts *so, const dg_guard_counts *c, const 
 	if (so->max_deletes < 0)
 		return;
 	if (c->deletes == DG_GUARD_UNKNOWN) {
-		not_evaluated(out, "maxDeletes", "how many users would be deleted", source);
+		not_evaluated(out, "maxDeletes", "the users it would delete", source);
 		return;
 	}
 	if (c->deletes <= (size_t)so->max_deletes)

@@ -675,6 +675,7 @@ def test_sync_guards():
         emu.fault("SyncUsersWithDirectoryServices", "no-result", args={"dryRun": "true"})
         rc, out, err = run(["sync", prof, "--yes"])
         t.check(rc == 3 and "GUARD008" in err and "maxDeletes not evaluated" in err and
+                "no count of the users it would delete" in err and
                 "(dry run) deleted:" in out and len(emu.state()["users"]) == 100,
                 "a dry run without a result dirgate understands: guards not evaluated, "
                 "refused, the server's log shown", out + err)

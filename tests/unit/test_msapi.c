@@ -1,7 +1,8 @@
 /* The MailStore side without a network: the status envelope parser, JSON
  * pointers, the target map (apply, keep unknown keys, secrets), the plan's
- * user diff and guards, users deleted while the plan is made, and rename
- * files. */
+ * user diff and guards, users deleted while the plan is made, rename
+ * files, secret placeholders only where the map puts them, every guard at
+ * its limit, the dry run's result and saved-plan digests. */
 #include "mailstore/api.h"
 #include "mailstore/plan.h"
 #include "mailstore/targetmap.h"
