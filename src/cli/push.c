@@ -110,7 +110,7 @@ static int lost_answer(dg_ms_session *s, const dg_tmap *map, const cJSON *before
 	const char *state;
 
 	if (dg_ms_call(s->client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
-		       &env, &err))
+		       &env, &err) || !env.result)
 		state = "whether it was applied is unknown: reading the configuration back "
 			"failed too";
 	else if (server_has(map, env.result, cfg))
