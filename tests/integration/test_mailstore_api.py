@@ -667,6 +667,12 @@ def test_sync_guards():
                 "the real run never sent", "%s %s %s" % (rc, runs, err))
         t.check("GUARD005" in err and "99.0%" in err,
                 "sync --yes: the drop is named with its numbers too", err)
+        dflt = write_profile("sg-default", emu, **{"sync/guards/maxDeletes": None,
+                                                   "sync/guards/maxDropPercent": None})
+        rc, out, err = run(["sync", dflt, "--yes"])
+        t.check(rc == 3 and "GUARD006" in err and "maxDeletes (10)" in err and
+                len(emu.state()["users"]) == 100,
+                "sync --yes: maxDeletes not set, the default 10 refuses 99 deletes", err)
         rc, out, err = run(["sync", prof, "--yes", "--format", "json"])
         doc = json.loads(out) if out.strip() else {}
         t.check(rc == 3 and "GUARD006" in [f["code"] for f in doc.get("findings", [])] and

@@ -507,6 +507,28 @@ static void test_fill_secrets_only_where_mapped(void)
 	dg_findings_clear(&f);
 }
 
+/* maxDeletes not set: the default limit, whatever deleteUsers says. */
+static void test_max_deletes_default(void)
+{
+	static const char *const texts[] = {
+		"{\"name\":\"a\",\"sync\":{\"deleteUsers\":true}}",
+		"{\"name\":\"a\"}",
+		"{\"name\":\"a\",\"sync\":{\"guards\":{\"maxDeletes\":250}}}",
+		"{\"name\":\"a\",\"sync\":{\"guards\":{\"maxDeletes\":0}}}",
+	};
+	static const int want[] = { DG_SYNC_DEFAULT_MAX_DELETES, DG_SYNC_DEFAULT_MAX_DELETES,
+				    250, 0 };
+
+	CHECK_INT(DG_SYNC_DEFAULT_MAX_DELETES, 10);
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		dg_findings f = DG_FINDINGS_INIT;
+		dg_profile *p = dg_profile_parse(texts[i], strlen(texts[i]), "t.json", &f);
+		CHECK_INT(p->sync.max_deletes, want[i]);
+		dg_profile_free(p);
+		dg_findings_clear(&f);
+	}
+}
+
 static size_t count_code(const dg_findings *f, const char *code)
 {
 	size_t n = 0;
@@ -645,6 +667,7 @@ int main(void)
 	RUN(test_plan_vanished);
 	RUN(test_renames_file);
 	RUN(test_fill_secrets_only_where_mapped);
+	RUN(test_max_deletes_default);
 	RUN(test_guard_limits);
 	RUN(test_sync_result_counts);
 	RUN(test_plan_digest);
