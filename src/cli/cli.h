@@ -103,7 +103,11 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 void dg_cli_ms_progress(void *ctx, int percent, const char *text);
 /* Pretty JSON to path (stdout for NULL/"-"), as dg_cli_write_file. */
 int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags);
-/* "NAME-WHAT-20260101T000000Z.json" */
-char *dg_cli_backup_name(const char *profile_name, const char *what);
+/* A backup: JSON to `given`, or to "NAME-WHAT-20260101T000000Z.json" (with
+ * -2, -3, ... when that is taken), created exclusively (never replacing a
+ * file or following a link), 0600, whole or not at all.  0 and the path
+ * (the caller frees it), or the error printed and DG_EXIT_FAILURE. */
+int dg_cli_write_backup(const char *given, const char *profile_name, const char *what,
+			const cJSON *obj, char **path_out);
 
 #endif

@@ -110,7 +110,7 @@ int dg_cmd_migrate(int argc, char **argv)
 	dg_error err = { 0 };
 	dg_ms_session s;
 	cJSON *listing;
-	char *path;
+	char *path = NULL;
 
 	while ((c = dg_cli_getopt("migrate", argc, argv, "y", opts, usage_text, &rc)) != -1) {
 		switch (c) {
@@ -139,9 +139,8 @@ int dg_cmd_migrate(int argc, char **argv)
 			printf("would rename %s -> %s\n", rl.items[i].from, rl.items[i].to);
 		printf("nothing was changed: run again with --yes\n");
 	} else if (!rc) {
-		path = backup ? dg_xstrdup(backup) : dg_cli_backup_name(s.profile->name,
-									"migrate-backup");
-		rc = dg_cli_write_json(path, listing, DG_OUTFILE_EXCLUSIVE);
+		rc = dg_cli_write_backup(backup, s.profile->name, "migrate-backup", listing,
+					 &path);
 		if (!rc)
 			fprintf(stderr, "dirgate migrate: saved %zu users as they were to %s\n",
 				rl.nr, path);

@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"  --out PLAN           save the plan; 'dirgate push PLAN' applies exactly it\n"
 	"  --renames FILE       write the renames as old=new lines for 'dirgate migrate'\n"
 	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are pending\n"
+	"                       (3, always, when a finding is an error: a guard trips)\n"
 	"  --parallel N         GetUserInfo requests in flight (default 8, at most 64)\n";
 
 static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
@@ -26,6 +27,7 @@ static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
 	dg_plan_file_info info;
 	dg_strbuf sb = DG_STRBUF_INIT;
 	cJSON *cfg = cJSON_Duplicate(r->cfg_after, 1);
+	dg_error err = { 0 };
 	int rc;
 
 	if (!realpath(s->profile->file, real))
@@ -34,7 +36,10 @@ static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
 	info.profile_path = real;
 	info.config_after = cfg;
 	dg_plan_json(&sb, &r->plan, s->profile, &r->state, &info);
-	rc = dg_cli_write(path, &sb);
+	if (dg_plan_seal(&sb, real, &err))
+		rc = dg_cli_fail("%s", err.message);
+	else
+		rc = dg_cli_write(path, &sb);
 	dg_strbuf_release(&sb);
 	cJSON_Delete(cfg);
 	return rc;
@@ -112,7 +117,10 @@ int dg_cmd_plan(int argc, char **argv)
 		rc = dg_cli_fail("%s", err.message);
 	} else {
 		rc = write_outputs(&r, &s, fmt, out, renames);
-		if (!rc && detailed && dg_plan_has_changes(&r.plan))
+		/* an error finding (a guard that trips) is never an OK */
+		if (!rc && dg_findings_count(&r.plan.findings, DG_SEV_ERROR))
+			rc = DG_EXIT_FINDINGS;
+		else if (!rc && detailed && dg_plan_has_changes(&r.plan))
 			rc = DG_EXIT_CHANGES;
 	}
 	dg_plan_run_release(&r);

@@ -15,13 +15,15 @@ static const char usage_text[] =
 	"Sets the MailStore directory-services configuration: the object the server\n"
 	"has, with the keys the profile maps (schemas/mailstore/directory-services.json)\n"
 	"changed and every other key kept.  With a PLAN from 'dirgate plan --out',\n"
-	"applies exactly that plan and refuses if the server changed since.\n"
+	"applies exactly that plan and refuses if the server changed since, if the\n"
+	"plan was edited or its profile changed (digest), and if the guards, measured\n"
+	"again, refuse.\n"
 	"\n"
 	"  --yes              really change the server (without it: show, change nothing)\n"
 	"  --force            push although a guard (minUsers, maxDropPercent, maxDeletes)\n"
 	"                     refuses\n"
 	"  --backup FILE      where the previous configuration goes (default:\n"
-	"                     NAME-dsconfig-backup-TIMESTAMP.json)\n"
+	"                     NAME-dsconfig-backup-TIMESTAMP.json); never overwritten\n"
 	"  --include-secrets  keep passwords in the backup (otherwise ********)\n"
 	"  --restore BACKUP   set the configuration saved in BACKUP (or a pulled file)\n";
 
@@ -61,8 +63,6 @@ static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *curre
 			const struct push_opts *po, char **path_out)
 {
 	cJSON *b = cJSON_CreateObject(), *cfg = cJSON_Duplicate(current, 1);
-	char *path = po->backup ? dg_xstrdup(po->backup)
-				: dg_cli_backup_name(s->profile->name, "dsconfig-backup");
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -80,16 +80,52 @@ static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *curre
 	cJSON_AddStringToObject(b, "time", stamp);
 	cJSON_AddBoolToObject(b, "secretsMasked", !po->include_secrets);
 	cJSON_AddItemToObject(b, "config", cfg);
-	rc = dg_cli_write_json(path, b, DG_OUTFILE_EXCLUSIVE);
-	cJSON_Delete(b);
-	if (rc) {
-		free(path);
-		return rc;
-	}
-	fprintf(stderr, "dirgate push: saved the previous configuration to %s%s\n", path,
-		po->include_secrets ? " (with secrets: keep it safe)" : " (secrets masked)");
-	*path_out = path;
-	return 0;
+	rc = dg_cli_write_backup(po->backup, s->profile->name, "dsconfig-backup", b, path_out);
+	dg_json_wipe_delete(b);
+	if (!rc)
+		fprintf(stderr, "dirgate push: saved the previous configuration to %s%s\n",
+			*path_out, po->include_secrets ? " (with secrets: keep it safe)"
+						       : " (secrets masked)");
+	return rc;
+}
+
+/* Whether the server holds `cfg` (secrets masked on both sides). */
+static int server_has(const dg_tmap *map, const cJSON *server, const cJSON *cfg)
+{
+	cJSON *want = masked(map, cfg), *got = masked(map, server);
+	int same = cJSON_Compare(want, got, 1);
+
+	cJSON_Delete(want);
+	cJSON_Delete(got);
+	return same;
+}
+
+/* The Set's answer never came (connection lost, HTTP error): the server
+ * may or may not have applied it, so read it back and say which. */
+static int lost_answer(dg_ms_session *s, const dg_tmap *map, const cJSON *before,
+		       const cJSON *cfg, const char *why, const char *backup)
+{
+	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
+	dg_error err = { 0 };
+	const char *state;
+
+	if (dg_ms_call(s->client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
+		       &env, &err) || !env.result)
+		state = "whether it was applied is unknown: reading the configuration back "
+			"failed too";
+	else if (server_has(map, env.result, cfg))
+		state = "reading the configuration back shows it WAS applied";
+	else if (server_has(map, env.result, before))
+		state = "reading the configuration back shows it was NOT applied: the server "
+			"has the configuration it had before";
+	else
+		state = "reading the configuration back shows neither what was sent nor what "
+			"was there before: the server changed in another way";
+	fprintf(stderr, "error API014: the answer to SetDirectoryServicesConfiguration was "
+		"lost (%s); %s.\n  to put the previous configuration back: 'dirgate push %s "
+		"--restore %s --yes'\n", why, state, s->profile->file, backup);
+	dg_ms_envelope_release(&env);
+	return DG_EXIT_FAILURE;
 }
 
 /* Backup, Set, Get, compare. */
@@ -123,6 +159,14 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	/* the text holds resolved secrets: wipe before freeing */
 	explicit_bzero(text, strlen(text));
 	cJSON_free(text);
+	/* A "failed" envelope is the server's own answer, and DG_E_UNSUPPORTED
+	 * is refused before sending: nothing was applied.  Otherwise the
+	 * answer was lost on the way (or is one nobody understands). */
+	if (rc && rc != DG_E_UNSUPPORTED &&
+	    !(env.status_code && !strcmp(env.status_code, "failed"))) {
+		rc = lost_answer(s, map, current, cfg, err.message, backup);
+		goto out;
+	}
 	dg_ms_envelope_release(&env);
 	if (rc) {
 		rc = dg_cli_fail("%s", err.message);
@@ -160,20 +204,8 @@ out:
 static int check_guards(const dg_findings *f, int force)
 {
 	dg_findings shown = DG_FINDINGS_INIT;
-	size_t hits = 0;
+	size_t hits = dg_guards_verdict(f, force, &shown);
 
-	for (size_t i = 0; i < f->nr; i++) {
-		const dg_finding *g = &f->items[i];
-		dg_finding *fd;
-		if (strncmp(g->code, "GUARD", 5) || g->severity != DG_SEV_ERROR)
-			continue;
-		hits++;
-		fd = dg_findings_add(&shown, force ? "GUARD007" : g->code,
-				     force ? DG_SEV_WARNING : DG_SEV_ERROR, g->path, "%s%s",
-				     force ? "overridden with --force: " : "", g->message);
-		if (g->hint && !force)
-			dg_finding_hint(fd, "%s", g->hint);
-	}
 	dg_cli_print_findings(&shown);
 	dg_findings_clear(&shown);
 	if (hits && !force) {
@@ -215,75 +247,69 @@ out:
 	return rc;
 }
 
-static int saved_guards(const dg_saved_plan *sp, int force)
+/* The saved plan, unedited and made with the profile as it is now. */
+static int load_plan(const char *path, dg_saved_plan *sp)
 {
-	dg_findings f = DG_FINDINGS_INIT;
-	const cJSON *g;
-	int rc;
+	dg_error err = { 0 };
 
-	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(sp->root, "findings")) {
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(g, "code");
-		const cJSON *sev = cJSON_GetObjectItemCaseSensitive(g, "severity");
-		const cJSON *path = cJSON_GetObjectItemCaseSensitive(g, "path");
-		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(g, "message");
-		if (cJSON_IsString(code) && !strncmp(code->valuestring, "GUARD", 5) &&
-		    cJSON_IsString(sev) && !strcmp(sev->valuestring, "error") &&
-		    dg_code_lookup(code->valuestring))
-			dg_findings_add(&f, code->valuestring, DG_SEV_ERROR,
-					cJSON_IsString(path) ? path->valuestring : "", "%s",
-					cJSON_IsString(msg) ? msg->valuestring : "");
+	if (dg_saved_plan_load(path, sp, &err))
+		return dg_cli_fail("%s", err.message);
+	if (dg_saved_plan_verify(sp, path, &err)) {
+		fprintf(stderr, "error %s\n", err.message);
+		return DG_EXIT_FAILURE;
 	}
-	rc = check_guards(&f, force);
-	dg_findings_clear(&f);
-	return rc;
+	return 0;
 }
 
+/* Applies a saved plan: the server must be as it was when the plan was
+ * made (fingerprint), the guards are measured again now (the plan's own
+ * findings are only what they were then), and its secret placeholders are
+ * resolved only where the target map puts them. */
 static int push_plan(const char *path, const struct push_opts *po)
 {
 	dg_saved_plan sp;
-	dg_srv_state st = { 0 };
 	dg_error err = { 0 };
 	dg_ms_session s;
-	dg_tmap map = { 0 };
+	dg_plan_run r = { 0 };
 	cJSON *cfg = NULL;
 	int rc;
 
-	if (dg_saved_plan_load(path, &sp, &err)) {
+	if ((rc = load_plan(path, &sp))) {
 		dg_saved_plan_release(&sp);
-		return dg_cli_fail("%s", err.message);
+		return rc;
 	}
 	if ((rc = dg_cli_ms_open("push", sp.profile_path, NULL, &s))) {
 		dg_saved_plan_release(&sp);
 		return rc;
 	}
-	if (dg_tmap_load_default(&map, &err) || dg_srv_fetch(s.client, 0, 1, &st, &err)) {
+	if (dg_plan_run_profile(&s, 0, 8, &r, &err)) {
+		dg_cli_print_findings(&r.preview.findings);
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
-	if (strcmp(st.fingerprint, sp.fingerprint)) {
+	if (strcmp(r.state.fingerprint, sp.fingerprint)) {
 		fprintf(stderr, "error API011: the server changed since the plan %s was made "
 			"(configuration or users differ); nothing was changed.\n"
 			"  make a new plan: dirgate plan %s --out %s\n", path, sp.profile_path, path);
 		rc = DG_EXIT_FAILURE;
 		goto out;
 	}
-	if ((rc = saved_guards(&sp, po->force)))
+	if ((rc = check_guards(&r.plan.findings, po->force)))
 		goto out;
 	if (!sp.config_changes) {
 		printf("nothing to push: the plan changes no configuration key\n");
 		goto out;
 	}
 	cfg = cJSON_Duplicate(sp.config_after, 1);
-	if (dg_plan_fill_secrets(cfg, s.profile, &err)) {
+	if (dg_plan_fill_secrets(cfg, &r.map, s.profile, &err)) {
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
-	dg_tmap_unmask(cfg, st.config);
-	rc = apply(&s, &map, st.config, cfg, po);
+	dg_tmap_unmask(cfg, r.state.config);
+	rc = apply(&s, &r.map, r.state.config, cfg, po);
 out:
 	dg_json_wipe_delete(cfg);
-	dg_tmap_release(&map);
-	dg_srv_state_release(&st);
+	dg_plan_run_release(&r);
 	dg_ms_session_close(&s);
 	dg_saved_plan_release(&sp);
 	return rc;

@@ -1,6 +1,7 @@
 /* dirgate sync PROFILE: SyncUsersWithDirectoryServices, a dry run first
- * (result and log shown), then for real with --yes; progress on stderr;
- * Ctrl-C cancels the server job; --schedule creates a MailStore job. */
+ * (result and log shown), the guards measured on its result, then for real
+ * with --yes when they pass (or --force); progress on stderr; Ctrl-C
+ * cancels the server job; --schedule creates a MailStore job. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -8,17 +9,29 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate sync PROFILE [--yes] [--dry-run] [--format text|json]\n"
+	"usage: dirgate sync PROFILE [--yes] [--force] [--dry-run] [--format text|json]\n"
 	"       dirgate sync PROFILE --schedule SPEC [--time-zone ID] [--yes]\n"
 	"\n"
 	"Runs MailStore's directory synchronisation: always a dry run first\n"
 	"(dryRun=true: what would change, nothing stored), then - with --yes and\n"
 	"without --dry-run - the real one.  Ctrl-C cancels the job on the server.\n"
+	"The guards (minUsers, maxDeletes, maxDropPercent) are measured on the dry\n"
+	"run's result; when one trips or cannot be measured the real run is refused\n"
+	"(exit 3).\n"
 	"\n"
+	"  --force           run for real although a guard refuses\n"
 	"  --schedule SPEC   create a MailStore job that runs the synchronisation:\n"
 	"                    every:MINUTES (5,10,15,20,30,60,120,180,240,360,720),\n"
 	"                    daily@HH:MM or weekly:DAY@HH:MM (DAY: Monday..Sunday)\n"
-	"  --time-zone ID    time zone of the job (GetTimeZones IDs; default UTC)\n";
+	"  --time-zone ID    time zone of the job (GetTimeZones IDs; default UTC)\n"
+	"                    The job runs on the server without dirgate's guards; a\n"
+	"                    systemd timer or cron job running 'dirgate sync PROFILE\n"
+	"                    --yes' is the guarded alternative (examples/systemd/).\n";
+
+struct sync_opts {
+	int yes, dry, force, fmt;
+	int first;                  /* JSON: no member printed yet */
+};
 
 static void show(const char *what, const dg_ms_envelope *env, int fmt, int *first)
 {
@@ -49,7 +62,8 @@ static void show(const char *what, const dg_ms_envelope *env, int fmt, int *firs
 	cJSON_free(res);
 }
 
-static int run_sync(dg_ms_session *s, int dry, int fmt, int *first)
+/* One run; a dry run's result goes to *result (for the guards). */
+static int run_sync(dg_ms_session *s, int dry, struct sync_opts *so, cJSON **result)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_ms_arg arg = { "dryRun", dry ? "true" : "false" };
@@ -59,7 +73,7 @@ static int run_sync(dg_ms_session *s, int dry, int fmt, int *first)
 
 	if (dg_ms_call(s->client, "SyncUsersWithDirectoryServices", &arg, 1, 0, &env, &err)) {
 		if (env.status_code)
-			show(what, &env, fmt, first);
+			show(what, &env, so->fmt, &so->first);
 		if (dg_ms_cancelled(s->client))
 			fprintf(stderr, "dirgate sync: interrupted; asked the server to cancel "
 				"the job (token %s)\n", dg_ms_last_token(s->client));
@@ -67,10 +81,62 @@ static int run_sync(dg_ms_session *s, int dry, int fmt, int *first)
 		if (env.error_details)
 			fprintf(stderr, "  details: %.400s\n", env.error_details);
 	} else {
-		show(what, &env, fmt, first);
+		show(what, &env, so->fmt, &so->first);
+		if (result) {
+			*result = env.result;
+			env.result = NULL;
+		}
 	}
 	dg_ms_envelope_release(&env);
 	return rc;
+}
+
+/* What a pass was measured on, so it can be checked. */
+static void guards_held(const dg_sync_opts *g, const dg_guard_counts *c)
+{
+	printf("guards hold on the dry run: %zu users after it (minUsers %d)",
+	       c->directory_users, g->min_users >= 0 ? g->min_users : 1);
+	if (g->max_deletes >= 0)
+		printf(", %zu to delete (maxDeletes %d)", c->deletes, g->max_deletes);
+	if (g->max_drop_percent >= 0)
+		printf(", %zu from directory services before it (maxDropPercent %g%%)",
+		       c->server_users, g->max_drop_percent);
+	putchar('\n');
+}
+
+/* The guards on the dry run's result: shown in the output's format;
+ * DG_EXIT_FINDINGS when they refuse the real run. */
+static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_opts *so)
+{
+	dg_findings found = DG_FINDINGS_INIT, shown = DG_FINDINGS_INIT;
+	dg_guard_counts counts;
+	size_t hits;
+
+	dg_sync_result_counts(result, &counts);
+	dg_guards_check(&s->profile->sync, &counts, "the dry run", &found);
+	hits = dg_guards_verdict(&found, so->force, &shown);
+	if (so->fmt == DG_FMT_JSON) {
+		dg_strbuf sb = DG_STRBUF_INIT;
+		dg_strbuf_adds(&sb, so->first ? "{\"findings\":" : ",\"findings\":");
+		dg_output_findings_json_array(&sb, &shown);
+		fputs(sb.buf, stdout);
+		dg_strbuf_release(&sb);
+		so->first = 0;
+	}
+	dg_cli_print_findings(&shown);
+	dg_findings_clear(&found);
+	dg_findings_clear(&shown);
+	if (!hits && so->fmt != DG_FMT_JSON)
+		guards_held(&s->profile->sync, &counts);
+	if (!hits || so->force)
+		return 0;
+	if (so->yes && !so->dry)
+		fputs("dirgate sync: refused by the guards above; the real synchronisation "
+		      "was not run (--force overrides)\n", stderr);
+	else
+		fputs("dirgate sync: the guards above would refuse the real synchronisation "
+		      "(--force overrides)\n", stderr);
+	return DG_EXIT_FINDINGS;
 }
 
 /* every:N / daily@HH:MM / weekly:DAY@HH:MM into CreateJob arguments. */
@@ -109,6 +175,23 @@ static int parse_schedule(const char *spec, dg_ms_arg *args, size_t *n, char *bu
 	return -1;
 }
 
+/* The job calls SyncUsersWithDirectoryServices itself: no dry run, no
+ * guard, every time it runs. */
+static void unguarded_warning(const dg_ms_session *s)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_finding *fd = dg_findings_add(
+		&f, "GUARD009", DG_SEV_WARNING, "/sync/guards",
+		"the MailStore job runs the real synchronisation on the server, without a "
+		"dry run and without dirgate's guards (minUsers, maxDeletes, "
+		"maxDropPercent), every time it runs");
+	dg_finding_hint(fd, "for a guarded schedule, run 'dirgate sync %s --yes' from a "
+			"systemd timer or cron instead (examples/systemd/dirgate-sync.timer)",
+			s->profile->file);
+	dg_cli_print_findings(&f);
+	dg_findings_clear(&f);
+}
+
 static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
@@ -129,6 +212,7 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 		return dg_cli_usage_error("sync", "--schedule '%s' is not every:MINUTES, "
 					  "daily@HH:MM or weekly:DAY@HH:MM", spec);
 	}
+	unguarded_warning(s);
 	if (!yes) {
 		printf("would create MailStore job '%s' (%s, time zone %s)\n"
 		       "nothing was changed: run again with --yes\n", name, spec, tz);
@@ -148,11 +232,28 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 	return rc;
 }
 
+static int sync_dry_then_real(dg_ms_session *s, struct sync_opts *so)
+{
+	cJSON *result = NULL;
+	int rc = run_sync(s, 1, so, &result);
+
+	if (!rc && !dg_cli_interrupted)
+		rc = sync_guards(s, result, so);
+	cJSON_Delete(result);
+	if (!rc && so->yes && !so->dry && dg_cli_interrupted)
+		rc = dg_cli_fail("interrupted after the dry run: the real synchronisation "
+				 "was not started");
+	else if (!rc && so->yes && !so->dry)
+		rc = run_sync(s, 0, so, NULL);
+	return rc;
+}
+
 int dg_cmd_sync(int argc, char **argv)
 {
 	static const char *const formats[] = { "text", "json", NULL };
 	static const struct option opts[] = {
 		{ "yes", no_argument, NULL, 'y' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "schedule", required_argument, NULL, 's' },
@@ -161,16 +262,18 @@ int dg_cmd_sync(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec = NULL, *tz = "UTC";
-	int yes = 0, dry = 0, fmt = DG_FMT_TEXT, first = 1, c, rc;
+	struct sync_opts so = { 0, 0, 0, DG_FMT_TEXT, 1 };
+	int c, rc;
 	dg_ms_session s;
 
 	while ((c = dg_cli_getopt("sync", argc, argv, "yn", opts, usage_text, &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
-		case 'y': yes = 1; break;
-		case 'n': dry = 1; break;
+		case 'y': so.yes = 1; break;
+		case 'F': so.force = 1; break;
+		case 'n': so.dry = 1; break;
 		case 'f':
-			if ((fmt = dg_cli_parse_format("sync", optarg, formats)) < 0)
+			if ((so.fmt = dg_cli_parse_format("sync", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
 		case 's': spec = optarg; break;
@@ -184,19 +287,14 @@ int dg_cmd_sync(int argc, char **argv)
 		return rc;
 	dg_ms_set_progress(s.client, dg_cli_ms_progress, (void *)"sync");
 	if (spec) {
-		rc = schedule(&s, spec, tz, yes);
+		rc = schedule(&s, spec, tz, so.yes);
 		dg_ms_session_close(&s);
 		return rc;
 	}
-	rc = run_sync(&s, 1, fmt, &first);
-	if (!rc && yes && !dry && dg_cli_interrupted)
-		rc = dg_cli_fail("interrupted after the dry run: the real synchronisation "
-				 "was not started");
-	else if (!rc && yes && !dry)
-		rc = run_sync(&s, 0, fmt, &first);
-	if (fmt == DG_FMT_JSON && !first)
+	rc = sync_dry_then_real(&s, &so);
+	if (so.fmt == DG_FMT_JSON && !so.first)
 		printf("}\n");
-	if (!rc && !yes && !dry && fmt != DG_FMT_JSON)
+	if (!rc && !so.yes && !so.dry && so.fmt != DG_FMT_JSON)
 		printf("that was a dry run: nothing was stored; run again with --yes to "
 		       "synchronise for real\n");
 	dg_ms_session_close(&s);

@@ -148,11 +148,15 @@ typedef struct dg_authentication {
 	dg_tls_opts tls;                /* adfs: caFile that issued the AD FS host's certificate */
 } dg_authentication;
 
+/* maxDeletes when the profile does not set it: deletions are limited by
+ * default, as a deletion threshold that ships switched on. */
+#define DG_SYNC_DEFAULT_MAX_DELETES 10
+
 typedef struct dg_sync_opts {
 	int delete_users;               /* -1 not given */
 	dg_strarr default_privileges;
 	int min_users;                  /* -1 not given */
-	int max_deletes;                /* -1 not given */
+	int max_deletes;                /* not given: DG_SYNC_DEFAULT_MAX_DELETES */
 	double max_drop_percent;        /* < 0 not given */
 } dg_sync_opts;
 

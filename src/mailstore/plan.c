@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -531,41 +533,166 @@ static void vanished_findings(dg_plan *plan, const dg_srv_state *st)
 
 /* ---- guards ------------------------------------------------------------------------ */
 
-static void guards(dg_plan *plan, const dg_sync_opts *so)
+/* A guard that is set but cannot be measured: refused like a tripped one,
+ * since passing it would be a guess. */
+static void not_evaluated(dg_findings *out, const char *guard, const char *count,
+			  const char *source)
+{
+	dg_finding *fd = dg_findings_add(out, "GUARD008", DG_SEV_ERROR, "/sync/guards",
+					 "guard %s not evaluated: %s gave no count of %s that "
+					 "dirgate understands (it reads lists or numbers named "
+					 "created, modified, deleted and unchanged)",
+					 guard, source, count);
+	dg_finding_hint(fd, "read the server's log shown above; if the changes are intended, "
+			"--force runs without this guard");
+}
+
+static void min_users(const dg_sync_opts *so, const dg_guard_counts *c, const char *source,
+		      dg_findings *out)
 {
 	int min = so->min_users >= 0 ? so->min_users : 1;
-	size_t s = plan->server_directory_users, p = plan->preview_users;
+	size_t p = c->directory_users;
 	dg_finding *fd;
 
-	if (p < (size_t)min) {
-		fd = dg_findings_add(&plan->findings, "GUARD004", DG_SEV_ERROR,
-				     "/sync/guards/minUsers",
-				     "the directory gives %zu user%s, fewer than minUsers (%d): "
-				     "a wrong filter or group would leave MailStore without users",
-				     p, p == 1 ? "" : "s", min);
-		dg_finding_hint(fd, "check the filters and groups with 'dirgate preview'; "
-				"push --force overrides");
+	if (p == DG_GUARD_UNKNOWN) {
+		not_evaluated(out, "minUsers", "the users the directory gives", source);
+		return;
 	}
-	if (so->max_drop_percent >= 0 && s > 0 && p < s) {
-		double drop = (double)(s - p) * 100.0 / (double)s;
-		if (drop > so->max_drop_percent) {
-			fd = dg_findings_add(&plan->findings, "GUARD005", DG_SEV_ERROR,
-					     "/sync/guards/maxDropPercent",
-					     "the directory gives %zu users where MailStore has %zu "
-					     "from directory services: a drop of %.1f%%, more than "
-					     "maxDropPercent (%g%%)", p, s, drop, so->max_drop_percent);
-			dg_finding_hint(fd, "check the filters and groups; raise maxDropPercent "
-					"or use push --force if the drop is intended");
-		}
+	if (p >= (size_t)min)
+		return;
+	fd = dg_findings_add(out, "GUARD004", DG_SEV_ERROR, "/sync/guards/minUsers",
+			     "%s: the directory gives %zu user%s, fewer than minUsers (%d): "
+			     "a wrong filter or group would leave MailStore without users",
+			     source, p, p == 1 ? "" : "s", min);
+	dg_finding_hint(fd, "check the filters and groups with 'dirgate preview'; "
+			"--force overrides");
+}
+
+static void max_drop(const dg_sync_opts *so, const dg_guard_counts *c, const char *source,
+		     dg_findings *out)
+{
+	size_t s = c->server_users, p = c->directory_users;
+	double drop;
+	dg_finding *fd;
+
+	if (so->max_drop_percent < 0)
+		return;
+	if (s == DG_GUARD_UNKNOWN || p == DG_GUARD_UNKNOWN) {
+		not_evaluated(out, "maxDropPercent", "the users MailStore has and the "
+			      "directory gives", source);
+		return;
 	}
-	if (so->max_deletes >= 0 && plan->counts[DG_ACT_DELETE] > (size_t)so->max_deletes) {
-		fd = dg_findings_add(&plan->findings, "GUARD006", DG_SEV_ERROR,
-				     "/sync/guards/maxDeletes",
-				     "synchronisation would delete %zu users, more than "
-				     "maxDeletes (%d)", plan->counts[DG_ACT_DELETE], so->max_deletes);
-		dg_finding_hint(fd, "review the deletes in the plan; raise maxDeletes or use "
-				"push --force if they are intended");
+	if (s == 0 || p >= s)
+		return;
+	drop = (double)(s - p) * 100.0 / (double)s;
+	if (drop <= so->max_drop_percent)
+		return;
+	fd = dg_findings_add(out, "GUARD005", DG_SEV_ERROR, "/sync/guards/maxDropPercent",
+			     "%s: the directory gives %zu user%s where MailStore has %zu from "
+			     "directory services: a drop of %.1f%%, more than maxDropPercent "
+			     "(%g%%)", source, p, p == 1 ? "" : "s", s, drop,
+			     so->max_drop_percent);
+	dg_finding_hint(fd, "check the filters and groups; raise maxDropPercent or use "
+			"--force if the drop is intended");
+}
+
+static void max_deletes(const dg_sync_opts *so, const dg_guard_counts *c, const char *source,
+			dg_findings *out)
+{
+	dg_finding *fd;
+
+	if (so->max_deletes < 0)
+		return;
+	if (c->deletes == DG_GUARD_UNKNOWN) {
+		not_evaluated(out, "maxDeletes", "the users it would delete", source);
+		return;
 	}
+	if (c->deletes <= (size_t)so->max_deletes)
+		return;
+	fd = dg_findings_add(out, "GUARD006", DG_SEV_ERROR, "/sync/guards/maxDeletes",
+			     "%s: synchronisation would delete %zu users, more than "
+			     "maxDeletes (%d)", source, c->deletes, so->max_deletes);
+	dg_finding_hint(fd, "review the deletes in 'dirgate plan'; raise maxDeletes or use "
+			"--force if they are intended");
+}
+
+void dg_guards_check(const dg_sync_opts *so, const dg_guard_counts *c, const char *source,
+		     dg_findings *out)
+{
+	min_users(so, c, source, out);
+	max_drop(so, c, source, out);
+	max_deletes(so, c, source, out);
+}
+
+/* A member named like one of `names`: a list's length, a whole number,
+ * or DG_GUARD_UNKNOWN. */
+static size_t result_count(const cJSON *res, const char *const *names)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, res) {
+		size_t k = 0;
+		while (names[k] && (!m->string || strcasecmp(m->string, names[k])))
+			k++;
+		if (!names[k])
+			continue;
+		if (cJSON_IsArray(m))
+			return (size_t)cJSON_GetArraySize(m);
+		if (cJSON_IsNumber(m) && m->valuedouble >= 0 && m->valuedouble < 1e15 &&
+		    m->valuedouble == (double)(size_t)m->valuedouble)
+			return (size_t)m->valuedouble;
+		return DG_GUARD_UNKNOWN;
+	}
+	return DG_GUARD_UNKNOWN;
+}
+
+static size_t sum3(size_t a, size_t b, size_t c)
+{
+	if (a == DG_GUARD_UNKNOWN || b == DG_GUARD_UNKNOWN || c == DG_GUARD_UNKNOWN)
+		return DG_GUARD_UNKNOWN;
+	return a + b + c;
+}
+
+int dg_sync_result_counts(const cJSON *result, dg_guard_counts *c)
+{
+	static const char *const created[] = { "created", "added", NULL };
+	static const char *const modified[] = { "modified", "updated", "changed", NULL };
+	static const char *const deleted[] = { "deleted", "removed", NULL };
+	static const char *const unchanged[] = { "unchanged", NULL };
+	size_t cr, mo, un;
+
+	*c = (dg_guard_counts){ DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN };
+	if (!cJSON_IsObject(result))
+		return 0;
+	cr = result_count(result, created);
+	mo = result_count(result, modified);
+	un = result_count(result, unchanged);
+	c->deletes = result_count(result, deleted);
+	/* After the run the directory's users are those created, modified or
+	 * left unchanged; before it, MailStore had those modified, unchanged
+	 * or deleted. */
+	c->directory_users = sum3(cr, mo, un);
+	c->server_users = sum3(mo, un, c->deletes);
+	return c->deletes != DG_GUARD_UNKNOWN;
+}
+
+size_t dg_guards_verdict(const dg_findings *in, int force, dg_findings *shown)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i < in->nr; i++) {
+		const dg_finding *g = &in->items[i];
+		dg_finding *fd;
+		if (strncmp(g->code, "GUARD", 5) || g->severity != DG_SEV_ERROR)
+			continue;
+		hits++;
+		fd = dg_findings_add(shown, force ? "GUARD007" : g->code,
+				     force ? DG_SEV_WARNING : DG_SEV_ERROR, g->path, "%s%s",
+				     force ? "overridden with --force: " : "", g->message);
+		if (g->hint && !force)
+			dg_finding_hint(fd, "%s", g->hint);
+	}
+	return hits;
 }
 
 dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *profile_json,
@@ -579,7 +706,10 @@ dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *prof
 		plan->server_directory_users += st->users[i].directory != 0;
 	diff_users(pv, st, p->sync.delete_users, plan);
 	vanished_findings(plan, st);
-	guards(plan, &p->sync);
+	dg_guards_check(&p->sync, &(dg_guard_counts){ plan->preview_users,
+						      plan->server_directory_users,
+						      plan->counts[DG_ACT_DELETE] },
+			"the plan", &plan->findings);
 	return dg_tmap_apply(map, p, profile_json, st->config, resolve, cfg_after,
 			     &plan->config, err);
 }
@@ -908,31 +1038,144 @@ void dg_saved_plan_release(dg_saved_plan *sp)
 	memset(sp, 0, sizeof(*sp));
 }
 
-dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err)
+/* The profile's secret at `ptr`, resolved into place of *slot's value. */
+static dg_code fill_one(cJSON *cfg, const char *config_ptr, const char *ptr,
+			const dg_profile *p, dg_error *err)
 {
-	cJSON *child, *next;
+	const dg_secret_ref *ref = dg_profile_secret_at(p, ptr);
+	char *secret = NULL;
 
-	for (child = cfg ? cfg->child : NULL; child; child = next) {
-		const cJSON *ph = cJSON_GetObjectItemCaseSensitive(child, "$secret");
-		next = child->next;
-		if (cJSON_IsObject(child) && cJSON_IsString(ph)) {
-			const dg_secret_ref *ref = dg_profile_secret_at(p, ph->valuestring);
-			char *secret = NULL;
-			if (!ref)
-				return dg_error_set(err, DG_E_INVALID, "the plan needs secret %s "
-						    "but the profile has none there", ph->valuestring);
-			if (dg_secret_resolve(ref, &secret, err))
-				return err->code;
-			if (cfg->type == cJSON_Object)
-				cJSON_ReplaceItemInObjectCaseSensitive(cfg, child->string,
-								       cJSON_CreateString(secret));
-			dg_secret_free(secret);
-		} else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
-			dg_code rc = dg_plan_fill_secrets(child, p, err);
-			if (rc)
-				return rc;
+	if (!ref)
+		return dg_error_set(err, DG_E_INVALID, "the plan needs secret %s but the "
+				    "profile has none there", ptr);
+	if (dg_secret_resolve(ref, &secret, err))
+		return err->code;
+	dg_json_pointer_set(cfg, config_ptr, cJSON_CreateString(secret));
+	dg_secret_free(secret);
+	return DG_OK;
+}
+
+/* The pointer (into out) of the first placeholder left in node, or 0. */
+static int find_placeholder(const cJSON *node, dg_strbuf *out)
+{
+	const cJSON *child;
+	size_t len = out->len;
+	int i = 0;
+
+	if (cJSON_IsObject(node) && cJSON_GetObjectItemCaseSensitive(node, "$secret"))
+		return 1;
+	cJSON_ArrayForEach(child, node) {
+		dg_strbuf_addch(out, '/');
+		if (child->string) {
+			for (const char *c = child->string; *c; c++)
+				dg_strbuf_adds(out, *c == '~' ? "~0" : *c == '/' ? "~1"
+							: (char[2]){ *c, 0 });
+		} else {
+			dg_strbuf_addf(out, "%d", i);
 		}
+		if (find_placeholder(child, out))
+			return 1;
+		dg_strbuf_setlen(out, len);
+		i++;
 	}
+	return 0;
+}
+
+dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_tmap *map, const dg_profile *p,
+			     dg_error *err)
+{
+	dg_strbuf where = DG_STRBUF_INIT;
+	dg_code rc = DG_OK;
+
+	for (size_t i = 0; i < map->nr && !rc; i++) {
+		const dg_tmap_entry *e = &map->items[i];
+		const cJSON *ph = cJSON_GetObjectItemCaseSensitive(
+			dg_json_pointer_get(cfg, e->config), "$secret");
+		if (e->secret && cJSON_IsString(ph) && !strcmp(ph->valuestring, e->profile))
+			rc = fill_one(cfg, e->config, e->profile, p, err);
+	}
+	if (!rc && find_placeholder(cfg, &where))
+		rc = dg_error_set(err, DG_E_INVALID, "API016: the plan puts a secret "
+				  "placeholder at %s, where the target map puts no such "
+				  "secret; nothing was changed: make a new plan with "
+				  "'dirgate plan --out'", where.len ? where.buf : "/");
+	dg_strbuf_release(&where);
+	return rc;
+}
+
+/* ---- plan digests ------------------------------------------------------------------------ */
+
+#define DIGEST_PREFIX "hmac-sha256:"
+
+/* HMAC-SHA-256 (key: the profile file) over root without "digest", hex. */
+static dg_code plan_digest(const cJSON *root, const char *profile_file, char hex[65],
+			   dg_error *err)
+{
+	cJSON *copy = cJSON_Duplicate(root, 1);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	size_t klen = 0;
+	char *key = slurp(profile_file, &klen, err), *text;
+
+	if (!key) {
+		cJSON_Delete(copy);
+		return err->code;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "digest");
+	text = dg_json_print_exact(copy, 0);
+	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)text, strlen(text), mac,
+	     &maclen);
+	for (unsigned int i = 0; i < maclen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	explicit_bzero(key, klen);   /* the profile may hold literal secrets */
+	free(key);
+	cJSON_free(text);
+	cJSON_Delete(copy);
+	return DG_OK;
+}
+
+dg_code dg_plan_seal(dg_strbuf *sb, const char *profile_file, dg_error *err)
+{
+	cJSON *root = dg_json_parse_exact(sb->buf, sb->len, NULL);
+	char hex[65] = "", *text;
+
+	if (!root)
+		return dg_error_set(err, DG_E_INTERNAL, "the plan is not valid JSON");
+	if (plan_digest(root, profile_file, hex, err)) {
+		cJSON_Delete(root);
+		return err->code;
+	}
+	text = dg_xasprintf(DIGEST_PREFIX "%s", hex);
+	cJSON_AddItemToObject(root, "digest", cJSON_CreateString(text));
+	free(text);
+	text = dg_json_print_exact(root, 1);
+	dg_strbuf_reset(sb);
+	dg_strbuf_adds(sb, text);
+	dg_strbuf_addch(sb, '\n');
+	cJSON_free(text);
+	cJSON_Delete(root);
+	return DG_OK;
+}
+
+dg_code dg_saved_plan_verify(const dg_saved_plan *sp, const char *path, dg_error *err)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(sp->root, "digest");
+	char hex[65] = "";
+
+	if (!cJSON_IsString(d) || strncmp(d->valuestring, DIGEST_PREFIX, strlen(DIGEST_PREFIX)))
+		return dg_error_set(err, DG_E_INVALID, "API015: %s has no digest (an older "
+				    "dirgate or an edit removed it); nothing was changed: make "
+				    "a new plan with 'dirgate plan %s --out %s'", path,
+				    sp->profile_path, path);
+	if (plan_digest(sp->root, sp->profile_path, hex, err))
+		return err->code;
+	if (strlen(d->valuestring) != strlen(DIGEST_PREFIX) + 64 ||
+	    CRYPTO_memcmp(hex, d->valuestring + strlen(DIGEST_PREFIX), 64))
+		return dg_error_set(err, DG_E_INVALID, "API015: %s does not match its digest: "
+				    "the plan was edited, or its profile %s changed since the "
+				    "plan was made; nothing was changed: make a new plan with "
+				    "'dirgate plan %s --out %s'", path, sp->profile_path,
+				    sp->profile_path, path);
 	return DG_OK;
 }
 

@@ -82,6 +82,33 @@ typedef struct dg_plan {
 					       planning (API013), guards (GUARD004-006) */
 } dg_plan;
 
+/* What the guards (sync.guards) measure, from a plan or from a
+ * synchronisation's dry run; DG_GUARD_UNKNOWN where the source does not
+ * say. */
+#define DG_GUARD_UNKNOWN ((size_t)-1)
+typedef struct dg_guard_counts {
+	size_t directory_users;     /* users the directory gives */
+	size_t server_users;        /* MailStore users from directory services now */
+	size_t deletes;             /* users synchronisation would delete */
+} dg_guard_counts;
+
+/* GUARD004 (minUsers, 1 when not set), GUARD005 (maxDropPercent) and
+ * GUARD006 (maxDeletes) as errors; each holds at its limit and trips one
+ * past it.  A guard that is set but whose count is unknown is not passed:
+ * GUARD008 (an error) names it.  `source` says where the counts come from
+ * ("the plan", "the dry run"). */
+void dg_guards_check(const dg_sync_opts *so, const dg_guard_counts *c, const char *source,
+		     dg_findings *out);
+/* The counts in a SyncUsersWithDirectoryServices result.  Its form is not
+ * documented, so it is read tolerantly: members named created/added,
+ * modified/updated/changed, deleted/removed and unchanged (any case),
+ * each a list (its length) or a whole number.  What is missing stays
+ * DG_GUARD_UNKNOWN.  Returns whether the deletes are known. */
+int dg_sync_result_counts(const cJSON *result, dg_guard_counts *c);
+/* The guard errors of `in` into `shown`: as they are, or with `force` as
+ * GUARD007 warnings that say they were overridden.  Returns how many. */
+size_t dg_guards_verdict(const dg_findings *in, int force, dg_findings *shown);
+
 /* The user diff, the config diff (resolve: see dg_tmap_apply) and the
  * guards.  *cfg_after is the configuration push would send. */
 dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *profile_json,
@@ -116,8 +143,21 @@ dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err);
 void dg_saved_plan_release(dg_saved_plan *sp);
 /* Whether a file looks like a saved plan (rather than a profile). */
 int dg_is_plan_file(const char *path);
-/* Replaces {"$secret": "/profile/pointer"} placeholders by the resolved secrets. */
-dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_profile *p, dg_error *err);
+/* Replaces {"$secret": "/profile/pointer"} placeholders by the resolved
+ * secrets, only where the target map puts that profile secret; a
+ * placeholder anywhere else is refused (API016 in the message), so an
+ * edited plan cannot move a secret into a key that is stored in plain view. */
+dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_tmap *map, const dg_profile *p,
+			     dg_error *err);
+
+/* A saved plan's digest: HMAC-SHA-256 keyed with the profile file's bytes
+ * over the plan's canonical JSON (every member but "digest").  It catches a
+ * plan edited by hand or by a tool, and a plan applied after its profile
+ * changed; it is no defence against someone who can read the profile.
+ * Seal: adds "digest" to the plan text in `sb` (rewritten).  Verify: the
+ * plan's digest against its profile file (API015 in the message). */
+dg_code dg_plan_seal(dg_strbuf *sb, const char *profile_file, dg_error *err);
+dg_code dg_saved_plan_verify(const dg_saved_plan *sp, const char *path, dg_error *err);
 
 /* Reads an "old=new" rename file: blank lines and '#' comments skipped;
  * errors name file:line. */

@@ -36,6 +36,12 @@ Faults and inspection through /_control/* (no auth; tests only):
         "failed" (200 + a failed envelope with "message") |
         "delete-after" (the call answers, then user "userName" is deleted,
         as by an administrator or a running sync meanwhile),
+        "applied-then-drop" / "applied-then-500" (the call takes effect,
+        then its answer is lost: the connection drops / HTTP 500),
+        "applied-then-outage" (as applied-then-drop, and the next 5 calls
+        to GetDirectoryServicesConfiguration answer 500: nobody can tell),
+        "no-result" (SyncUsersWithDirectoryServices: the job succeeds with
+        its log but no structured result, since the real form is unknown),
         "count": N (default 1), "delayMs": ms, "retryAfter": s,
         "args": {name: value} (only calls with these arguments)}
   POST /_control/metadata-form {"form": "array" | "envelope"}
@@ -562,6 +568,15 @@ class Handler(BaseHTTPRequestHandler):
                     inst.users.pop(self.fault_spec["userName"].lower(), None)
         except ApiError as e:
             return self._json(failed(str(e)))
+        if fault == "applied-then-outage":
+            with st.lock:
+                st.faults.insert(0, {"function": "GetDirectoryServicesConfiguration",
+                                     "kind": "500", "count": 5})
+        if fault in ("applied-then-drop", "applied-then-outage"):
+            return self._drop()
+        if fault == "applied-then-500":
+            return self._text(500, "Internal Server Error: injected fault after the "
+                              "change was applied")
         if isinstance(res, Job):
             res.thread.start()
             with st.lock:
@@ -744,8 +759,10 @@ class Handler(BaseHTTPRequestHandler):
         if not inst.config:
             raise ApiError("No directory service is configured.")
         steps = st.args.sync_steps
-        job = Job(st, "SyncUsersWithDirectoryServices",
-                  lambda: self._sync(inst, dry), steps, st.args.sync_step_ms,
+        def work():
+            res, lines = self._sync(inst, dry)
+            return (None if fault == "no-result" else res), lines
+        job = Job(st, "SyncUsersWithDirectoryServices", work, steps, st.args.sync_step_ms,
                   fail_at=steps // 2 if fault == "fail-halfway" else None)
         if fault == "expire-token":
             job.expired_after_start = True

@@ -703,10 +703,275 @@ def test_canaries():
                 "no canary in written file %s" % f)
 
 
+def dir_users(n, prefix="d"):
+    """n users that came from directory services, and their directory entries."""
+    srv = [{"userName": "%s%03d" % (prefix, i), "fullName": "User %d" % i,
+            "authentication": "directoryServices"} for i in range(n)]
+    return srv, [{"userName": u["userName"], "fullName": u["fullName"],
+                  "emailAddresses": []} for u in srv]
+
+
+def test_sync_guards():
+    """sync --yes measures the guards on the dry run's result and refuses the
+    real run; each guard holds at its exact limit and trips one past it."""
+    cfg = dict(config, automaticallyDeleteUsers=True)
+    srv, entries = dir_users(100)
+    with emulator(users=srv, directory=entries[:1], config=cfg, sync_steps=1,
+                  sync_step_ms=10) as emu:
+        prof = write_profile("sg-shrink", emu)
+        rc, out, err = run(["sync", prof, "--yes"])
+        st = emu.state()
+        runs = [e["args"].get("dryRun") for e in emu.log()
+                if e.get("function") == "SyncUsersWithDirectoryServices"]
+        t.check(rc == 3 and "GUARD006" in err and "delete 99 users" in err and
+                "maxDeletes (5)" in err and len(st["users"]) == 100 and runs == ["true"],
+                "sync --yes: a directory shrunk from 100 to 1 is refused by maxDeletes, "
+                "the real run never sent", "%s %s %s" % (rc, runs, err))
+        t.check("GUARD005" in err and "99.0%" in err,
+                "sync --yes: the drop is named with its numbers too", err)
+        dflt = write_profile("sg-default", emu, **{"sync/guards/maxDeletes": None,
+                                                   "sync/guards/maxDropPercent": None})
+        rc, out, err = run(["sync", dflt, "--yes"])
+        t.check(rc == 3 and "GUARD006" in err and "maxDeletes (10)" in err and
+                len(emu.state()["users"]) == 100,
+                "sync --yes: maxDeletes not set, the default 10 refuses 99 deletes", err)
+        rc, out, err = run(["sync", prof, "--yes", "--format", "json"])
+        doc = json.loads(out) if out.strip() else {}
+        t.check(rc == 3 and "GUARD006" in [f["code"] for f in doc.get("findings", [])] and
+                "sync" not in doc, "sync --format json: the guard findings in the JSON",
+                out + err)
+        emu.fault("SyncUsersWithDirectoryServices", "no-result", args={"dryRun": "true"})
+        rc, out, err = run(["sync", prof, "--yes"])
+        t.check(rc == 3 and "GUARD008" in err and "maxDeletes not evaluated" in err and
+                "no count of the users it would delete" in err and
+                "(dry run) deleted:" in out and len(emu.state()["users"]) == 100,
+                "a dry run without a result dirgate understands: guards not evaluated, "
+                "refused, the server's log shown", out + err)
+        emu.fault("SyncUsersWithDirectoryServices", "no-result", args={"dryRun": "true"})
+        rc, out, err = run(["sync", prof, "--yes", "--force"])
+        t.check(rc == 0 and "GUARD007" in err and len(emu.state()["users"]) == 1,
+                "sync --yes --force runs although the guards were not evaluated, loudly",
+                out + err)
+        rc, out, err = run(["sync", prof, "--schedule", "daily@02:00", "--yes"])
+        t.check(rc == 0 and "GUARD009" in err and "without dirgate's guards" in err and
+                "systemd" in err, "sync --schedule says the job is unguarded", err)
+    # limits: 10 synchronised users, the directory keeps 5 -> 5 deletes, a
+    # 50% drop, 5 users; every guard exactly at its limit passes
+    srv, entries = dir_users(10)
+    with emulator(users=srv, directory=entries[:5], config=cfg, sync_steps=1,
+                  sync_step_ms=10) as emu:
+        at = {"sync/guards/minUsers": 5, "sync/guards/maxDeletes": 5,
+              "sync/guards/maxDropPercent": 50}
+        for what, key, val, code in (
+                ("at every limit", None, None, None),
+                ("minUsers one above", "sync/guards/minUsers", 6, "GUARD004"),
+                ("maxDeletes one below", "sync/guards/maxDeletes", 4, "GUARD006"),
+                ("maxDropPercent just below", "sync/guards/maxDropPercent", 49.9, "GUARD005"),
+                ("maxDropPercent 0", "sync/guards/maxDropPercent", 0, "GUARD005")):
+            over = dict(at)
+            if key:
+                over[key] = val
+            prof = write_profile("sg-limit", emu, **over)
+            rc, out, err = run(["sync", prof])
+            codes = sorted(set(c for c in ("GUARD004", "GUARD005", "GUARD006") if c in err))
+            t.check((rc, codes) == ((3, [code]) if code else (0, [])),
+                    "sync guard %s: %s" % (what, "refused (%s)" % code if code else "passes"),
+                    "%s %s" % (rc, err))
+        prof = write_profile("sg-limit", emu, **at)
+        rc, out, err = run(["sync", prof])
+        t.check(rc == 0 and "guards hold on the dry run: 5 users after it (minUsers 5), 5 to "
+                "delete (maxDeletes 5), 10 from directory services before it "
+                "(maxDropPercent 50%)" in out,
+                "sync says what the guards were measured on when they hold", out)
+        rc, out, err = run(["sync", prof, "--yes"])
+        t.check(rc == 0 and len(emu.state()["users"]) == 5,
+                "sync --yes at every limit synchronises for real", out + err)
+
+
+def test_push_guard_limits():
+    """push (and plan) guards at their exact limits."""
+    n = len(users)
+    extra, _ = dir_users(2 * n - 4, "x")
+    # directory-services users on the server: 4 + 2n-4 = 2n; the directory
+    # gives n: a 50% drop; deletes: left.company and the extras, 2n-3
+    with emulator(users=server_users + extra) as emu:
+        at = {"sync/guards/minUsers": n, "sync/guards/maxDeletes": 2 * n - 3,
+              "sync/guards/maxDropPercent": 50}
+        for what, key, val, code in (
+                ("at every limit", None, None, None),
+                ("minUsers one above", "sync/guards/minUsers", n + 1, "GUARD004"),
+                ("maxDeletes one below", "sync/guards/maxDeletes", 2 * n - 4, "GUARD006"),
+                ("maxDropPercent just below", "sync/guards/maxDropPercent", 49.9, "GUARD005"),
+                ("maxDropPercent 0", "sync/guards/maxDropPercent", 0, "GUARD005")):
+            over = dict(at)
+            if key:
+                over[key] = val
+            prof = write_profile("pg-limit", emu, **over)
+            rc, out, err = run(["push", prof])
+            codes = sorted(set(c for c in ("GUARD004", "GUARD005", "GUARD006") if c in err))
+            t.check((rc, codes) == ((3, [code]) if code else (0, [])),
+                    "push guard %s: %s" % (what, "refused (%s)" % code if code else "passes"),
+                    "%s %s" % (rc, err))
+            rc, out, err = run(["plan", prof])
+            t.check(rc == (3 if code else 0),
+                    "plan exits %d %s" % (3 if code else 0, what), "%s %s" % (rc, err))
+        # maxDeletes not set: the default (10) applies
+        prof = write_profile("pg-default", emu, **{"sync/guards/maxDeletes": None,
+                                                   "sync/guards/maxDropPercent": None})
+        rc, out, err = run(["plan", prof])
+        t.check(rc == 3 and "GUARD006" in err + out and "maxDeletes (10)" in err + out,
+                "maxDeletes not set: the default 10 refuses %d deletes" % (2 * n - 3),
+                out[-600:] + err)
+
+
+def plan_digest(plan, profile_file):
+    """The digest dirgate computes (docs/findings.md, API015)."""
+    import hmac
+    import hashlib
+    body = {k: v for k, v in plan.items() if k != "digest"}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    with open(profile_file, "rb") as f:
+        key = f.read()
+    return "hmac-sha256:" + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def rewrite_plan(path, edit, reseal):
+    with open(os.path.join(tmp, path)) as f:
+        plan = json.load(f)
+    edit(plan)
+    if reseal:
+        plan["digest"] = plan_digest(plan, plan["profileFile"])
+    with open(os.path.join(tmp, path), "w") as f:
+        json.dump(plan, f, indent=2)
+
+
+def test_saved_plan_integrity():
+    with emulator() as emu:
+        prof = write_profile("sp", emu, **{"sync/guards/maxDeletes": 0})
+        rc, out, err = run(["plan", prof, "--out", "sp.plan"])
+        with open(os.path.join(tmp, "sp.plan")) as f:
+            plan = json.load(f)
+        t.check(rc == 3 and plan.get("digest") == plan_digest(plan, plan["profileFile"]),
+                "a saved plan carries an HMAC digest keyed with its profile",
+                "%s %s" % (rc, plan.get("digest")))
+        # an edit that drops the guard error
+        rewrite_plan("sp.plan", lambda p: p.update(findings=[]), False)
+        rc, out, err = run(["push", "sp.plan", "--yes", "--backup", "sp-b1.json"])
+        t.check(rc == 1 and "API015" in err and "edited" in err and
+                emu.state()["config"]["server"] == "old-dc.contoso.com",
+                "push PLAN refuses a plan whose guard findings were edited away", err)
+        # the same edit with a valid digest: the guards are measured again
+        rewrite_plan("sp.plan", lambda p: None, True)
+        rc, out, err = run(["push", "sp.plan", "--yes", "--backup", "sp-b2.json"])
+        t.check(rc == 3 and "GUARD006" in err and
+                emu.state()["config"]["server"] == "old-dc.contoso.com",
+                "push PLAN recomputes the guards at apply time", err)
+        # the API password moved into a plain key
+        prof = write_profile("sp2", emu)
+        rc, out, err = run(["plan", prof, "--out", "sp2.plan"])
+
+        def move(p):
+            p["configAfter"]["server"] = {"$secret": "/target/password"}
+        rewrite_plan("sp2.plan", move, False)
+        rc, out, err = run(["push", "sp2.plan", "--yes", "--backup", "sp-b3.json"])
+        t.check(rc == 1 and "API015" in err and
+                API_PW not in json.dumps(emu.state()["config"]),
+                "push PLAN refuses a plan whose secret placeholder was moved", err)
+        rewrite_plan("sp2.plan", lambda p: None, True)
+        rc, out, err = run(["push", "sp2.plan", "--yes", "--backup", "sp-b4.json"])
+        t.check(rc == 1 and "API016" in err and "/server" in err and
+                API_PW not in json.dumps(emu.state()["config"]),
+                "a secret placeholder where the target map puts no secret is refused",
+                err)
+        # the profile changed after the plan was made
+        rc, out, err = run(["plan", prof, "--out", "sp3.plan"])
+        with open(prof, "a") as f:
+            f.write("\n")
+        rc, out, err = run(["push", "sp3.plan", "--yes", "--backup", "sp-b5.json"])
+        t.check(rc == 1 and "API015" in err and "profile" in err,
+                "push PLAN refuses a plan whose profile changed", err)
+
+
+def test_backups():
+    with emulator() as emu:
+        prof = write_profile("bk", emu)
+        run(["pull", prof, "--output", "bk-pulled.json"])
+        # default names of this and the next seconds already taken
+        now = time.time()
+        taken = set()
+        for d in range(-1, 15):
+            name = "bk-dsconfig-backup-%s.json" % time.strftime(
+                "%Y%m%dT%H%M%SZ", time.gmtime(now + d))
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("keep me\n")
+            taken.add(name)
+        before = set(os.listdir(tmp))
+        rcs = [run(["push", prof, "--restore", "bk-pulled.json", "--yes"])[0]
+               for _ in range(2)]
+        new = sorted(set(os.listdir(tmp)) - before)
+        kept = all(open(os.path.join(tmp, n)).read() == "keep me\n" for n in taken)
+        modes = [os.stat(os.path.join(tmp, n)).st_mode & 0o777 for n in new]
+        t.check(rcs == [0, 0] and len(new) == 2 and kept and modes == [0o600, 0o600],
+                "two pushes in one second: two backups, unique names, 0600, none "
+                "overwritten", "%s %s %s" % (rcs, new, modes))
+        # a link at the backup path is not followed, a file not replaced
+        with open(os.path.join(tmp, "bk-target.txt"), "w") as f:
+            f.write("untouched\n")
+        os.symlink("bk-target.txt", os.path.join(tmp, "bk-link.json"))
+        rc, out, err = run(["push", prof, "--restore", "bk-pulled.json", "--yes",
+                            "--backup", "bk-link.json"])
+        with open(os.path.join(tmp, "bk-target.txt")) as f:
+            target = f.read()
+        t.check(rc == 1 and "already exists" in err and target == "untouched\n" and
+                os.path.islink(os.path.join(tmp, "bk-link.json")),
+                "a symlink at the backup path is refused, never followed", err)
+        os.unlink(os.path.join(tmp, "bk-link.json"))
+        os.unlink(os.path.join(tmp, "bk-target.txt"))
+        # pulls and plans over an existing 0644 file become 0600
+        for args, name in ((["pull", prof, "--output", "bk-open.json"], "bk-open.json"),
+                           (["plan", prof, "--out", "bk-open.plan"], "bk-open.plan")):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write("{}")
+            os.chmod(path, 0o644)
+            rc, out, err = run(args)
+            t.check(rc == 0 and os.stat(path).st_mode & 0o777 == 0o600,
+                    "%s over a 0644 file leaves it 0600" % args[0], err)
+
+
+def test_lost_answer():
+    """A Set whose answer is lost: read back, applied or not, --restore shown."""
+    for kind, applied in (("applied-then-drop", True), ("applied-then-500", True),
+                          ("500", False), ("drop", False)):
+        with emulator() as emu:
+            prof = write_profile("lost", emu)
+            emu.fault("SetDirectoryServicesConfiguration", kind)
+            backup = "lost-%s.json" % kind
+            rc, out, err = run(["push", prof, "--yes", "--force", "--backup", backup])
+            server = emu.state()["config"]["server"]
+            sets = sum(1 for e in emu.log()
+                       if e.get("function") == "SetDirectoryServicesConfiguration")
+            said = "WAS applied" if applied else "NOT applied"
+            t.check(rc == 1 and "API014" in err and said in err and
+                    "--restore %s --yes" % backup in err and sets == 1 and
+                    server == ("dc01.contoso.com" if applied else "old-dc.contoso.com"),
+                    "Set fault %s: read back, says %s, prints --restore" % (kind, said),
+                    "%s %s %s" % (rc, server, err))
+    with emulator() as emu:
+        prof = write_profile("lost", emu)
+        emu.fault("SetDirectoryServicesConfiguration", "applied-then-outage")
+        rc, out, err = run(["push", prof, "--yes", "--force", "--backup", "lost-outage.json"])
+        t.check(rc == 1 and "API014" in err and "unknown" in err and "applied." not in err and
+                "--restore lost-outage.json --yes" in err,
+                "Set answer lost and the read-back fails too: 'unknown', never a guess", err)
+
+
 for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_cancel_not_honoured,
            test_faults,
            test_vanished_user, test_tls,
-           test_spe, test_metadata, test_profile_problems, test_sync_output, test_canaries):
+           test_spe, test_metadata, test_profile_problems, test_sync_output,
+           test_sync_guards, test_push_guard_limits, test_saved_plan_integrity, test_backups,
+           test_lost_answer, test_canaries):
     try:
         fn()
     except Exception as e:  # a broken step is a failure, not a crash of the run

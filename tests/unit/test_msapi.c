@@ -1,13 +1,15 @@
 /* The MailStore side without a network: the status envelope and get-metadata
  * parsers, JSON
  * pointers, the target map (apply, keep unknown keys, secrets), the plan's
- * user diff and guards, users deleted while the plan is made, and rename
- * files. */
+ * user diff and guards, users deleted while the plan is made, rename
+ * files, secret placeholders only where the map puts them, every guard at
+ * its limit, the dry run's result and saved-plan digests. */
 #include "mailstore/api.h"
 #include "mailstore/plan.h"
 #include "mailstore/targetmap.h"
 #include "test.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -252,7 +254,7 @@ static void test_tmap_apply(void)
 		  "/directory/bind/password");
 	CHECK_STR(dg_json_pointer_get(out, "/clientSecretX")->valuestring, DG_TMAP_MASK_TEXT);
 	CHECK(dg_tmap_has_mask(out));
-	CHECK_INT(dg_plan_fill_secrets(out, p, &err), DG_OK);
+	CHECK_INT(dg_plan_fill_secrets(out, &map, p, &err), DG_OK);
 	CHECK_STR(dg_json_pointer_get(out, "/password")->valuestring, "new-secret");
 	dg_tmap_unmask(out, server);   /* server has no clientSecretX: mask stays */
 	CHECK(dg_tmap_has_mask(out));
@@ -568,6 +570,186 @@ static void test_renames_file(void)
 	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_IO);
 }
 
+/* A placeholder is resolved only at the key the target map gives that
+ * secret: an edited plan cannot move it into a key stored in plain view. */
+static void test_fill_secrets_only_where_mapped(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p = dg_profile_parse(profile_text, strlen(profile_text), "t.json", &f);
+	dg_error err = { 0 };
+	dg_tmap map;
+	cJSON *cfg;
+
+	dg_tmap_load_default(&map, &err);
+	setenv("DG_T_BIND", "moved-secret", 1);
+	cfg = cJSON_Parse("{\"server\":{\"$secret\":\"/directory/bind/password\"}}");
+	CHECK(dg_plan_fill_secrets(cfg, &map, p, &err) != DG_OK);
+	CHECK(strstr(err.message, "API016") && strstr(err.message, "/server"));
+	CHECK_STR(dg_json_pointer_get(cfg, "/server/$secret")->valuestring,
+		  "/directory/bind/password");
+	cJSON_Delete(cfg);
+	/* the right key, but another profile secret than the map names */
+	cfg = cJSON_Parse("{\"password\":{\"$secret\":\"/target/password\"}}");
+	CHECK(dg_plan_fill_secrets(cfg, &map, p, &err) != DG_OK);
+	CHECK(strstr(err.message, "at /password,") != NULL);
+	cJSON_Delete(cfg);
+	cfg = cJSON_Parse("{\"vendor\":[1,{\"$secret\":\"/directory/bind/password\"}]}");
+	CHECK(dg_plan_fill_secrets(cfg, &map, p, &err) != DG_OK);
+	CHECK(strstr(err.message, "at /vendor/1,") != NULL);
+	cJSON_Delete(cfg);
+	unsetenv("DG_T_BIND");
+	dg_tmap_release(&map);
+	dg_profile_free(p);
+	dg_findings_clear(&f);
+}
+
+/* maxDeletes not set: the default limit, whatever deleteUsers says. */
+static void test_max_deletes_default(void)
+{
+	static const char *const texts[] = {
+		"{\"name\":\"a\",\"sync\":{\"deleteUsers\":true}}",
+		"{\"name\":\"a\"}",
+		"{\"name\":\"a\",\"sync\":{\"guards\":{\"maxDeletes\":250}}}",
+		"{\"name\":\"a\",\"sync\":{\"guards\":{\"maxDeletes\":0}}}",
+	};
+	static const int want[] = { DG_SYNC_DEFAULT_MAX_DELETES, DG_SYNC_DEFAULT_MAX_DELETES,
+				    250, 0 };
+
+	CHECK_INT(DG_SYNC_DEFAULT_MAX_DELETES, 10);
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		dg_findings f = DG_FINDINGS_INIT;
+		dg_profile *p = dg_profile_parse(texts[i], strlen(texts[i]), "t.json", &f);
+		CHECK_INT(p->sync.max_deletes, want[i]);
+		dg_profile_free(p);
+		dg_findings_clear(&f);
+	}
+}
+
+static size_t count_code(const dg_findings *f, const char *code)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nr; i++)
+		n += !strcmp(f->items[i].code, code);
+	return n;
+}
+
+static size_t guards_at(const dg_sync_opts *so, size_t dir, size_t srv, size_t del,
+			const char *code)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	size_t n;
+
+	dg_guards_check(so, &(dg_guard_counts){ dir, srv, del }, "test", &f);
+	n = count_code(&f, code);
+	dg_findings_clear(&f);
+	return n;
+}
+
+/* Each guard holds at its exact limit and trips one past it; 0 is a limit
+ * like any other; a count that is unknown is GUARD008, never a pass. */
+static void test_guard_limits(void)
+{
+	dg_sync_opts so = { .delete_users = 1, .min_users = 5, .max_deletes = 3,
+			    .max_drop_percent = 25 };
+	dg_sync_opts zero = { .delete_users = 1, .min_users = 0, .max_deletes = 0,
+			      .max_drop_percent = 0 };
+	dg_sync_opts unset = { .delete_users = -1, .min_users = -1, .max_deletes = -1,
+			       .max_drop_percent = -1 };
+
+	CHECK_INT(guards_at(&so, 5, 5, 0, "GUARD004"), 0);
+	CHECK_INT(guards_at(&so, 4, 4, 0, "GUARD004"), 1);
+	CHECK_INT(guards_at(&so, 100, 100, 3, "GUARD006"), 0);
+	CHECK_INT(guards_at(&so, 100, 100, 4, "GUARD006"), 1);
+	CHECK_INT(guards_at(&so, 75, 100, 0, "GUARD005"), 0);  /* 25% exactly */
+	CHECK_INT(guards_at(&so, 74, 100, 0, "GUARD005"), 1);  /* 26% */
+	CHECK_INT(guards_at(&zero, 0, 0, 0, "GUARD004"), 0);
+	CHECK_INT(guards_at(&zero, 100, 100, 0, "GUARD006"), 0);
+	CHECK_INT(guards_at(&zero, 100, 100, 1, "GUARD006"), 1);
+	CHECK_INT(guards_at(&zero, 100, 100, 0, "GUARD005"), 0);
+	CHECK_INT(guards_at(&zero, 99, 100, 0, "GUARD005"), 1);  /* maxDropPercent 0 */
+	/* minUsers not set is 1; the others are off */
+	CHECK_INT(guards_at(&unset, 1, 1, 0, "GUARD004"), 0);
+	CHECK_INT(guards_at(&unset, 0, 1, 0, "GUARD004"), 1);
+	CHECK_INT(guards_at(&unset, 1, 100, 99, "GUARD005") + guards_at(&unset, 1, 100, 99,
+									    "GUARD006"), 0);
+	/* unknown counts: every guard that is set says it was not evaluated */
+	CHECK_INT(guards_at(&so, DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN,
+			    "GUARD008"), 3);
+	CHECK_INT(guards_at(&so, 10, 10, DG_GUARD_UNKNOWN, "GUARD008"), 1);
+	CHECK_INT(guards_at(&unset, DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN, DG_GUARD_UNKNOWN,
+			    "GUARD008"), 1);
+}
+
+/* The dry run's result, read tolerantly. */
+static void test_sync_result_counts(void)
+{
+	dg_guard_counts c;
+	cJSON *r = cJSON_Parse("{\"created\":[\"a\"],\"modified\":[\"b\",\"c\"],"
+			       "\"deleted\":[\"d\",\"e\",\"f\"],\"unchanged\":[\"g\"]}");
+
+	CHECK(dg_sync_result_counts(r, &c));
+	CHECK_INT(c.deletes, 3);
+	CHECK_INT(c.directory_users, 4);
+	CHECK_INT(c.server_users, 6);
+	cJSON_Delete(r);
+	r = cJSON_Parse("{\"Added\":2,\"Updated\":0,\"Removed\":7}");
+	CHECK(dg_sync_result_counts(r, &c));
+	CHECK_INT(c.deletes, 7);
+	CHECK(c.directory_users == DG_GUARD_UNKNOWN && c.server_users == DG_GUARD_UNKNOWN);
+	cJSON_Delete(r);
+	r = cJSON_Parse("{\"deleted\":-1}");
+	CHECK(!dg_sync_result_counts(r, &c));
+	cJSON_Delete(r);
+	r = cJSON_Parse("\"Synchronization finished\"");
+	CHECK(!dg_sync_result_counts(r, &c));
+	cJSON_Delete(r);
+	CHECK(!dg_sync_result_counts(NULL, &c));
+	CHECK(c.deletes == DG_GUARD_UNKNOWN);
+}
+
+/* A sealed plan verifies against its profile; an edit or another profile
+ * does not. */
+static void test_plan_digest(void)
+{
+	char prof[] = "/tmp/dg-t-prof-XXXXXX";
+	int fd = mkstemp(prof);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_saved_plan sp = { 0 };
+	dg_error err = { 0 };
+	char *edited;
+
+	CHECK(fd >= 0 && write(fd, "{\"name\":\"a\"}", 12) == 12);
+	close(fd);
+	dg_strbuf_addf(&sb, "{\"dirgatePlan\":1,\"findings\":[{\"code\":\"GUARD006\"}],"
+		       "\"profileFile\":\"%s\"}", prof);
+	CHECK_INT(dg_plan_seal(&sb, prof, &err), DG_OK);
+	sp.root = cJSON_Parse(sb.buf);
+	sp.profile_path = prof;
+	CHECK_INT(dg_saved_plan_verify(&sp, "p.plan", &err), DG_OK);
+	cJSON_Delete(sp.root);
+	/* the guard finding dropped by an edit */
+	edited = dg_xstrdup(sb.buf);
+	memcpy(strstr(edited, "GUARD006"), "GUARD000", 8);
+	sp.root = cJSON_Parse(edited);
+	CHECK(dg_saved_plan_verify(&sp, "p.plan", &err) != DG_OK);
+	CHECK(strstr(err.message, "API015") != NULL);
+	cJSON_Delete(sp.root);
+	free(edited);
+	/* the profile changed */
+	sp.root = cJSON_Parse(sb.buf);
+	fd = open(prof, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0 && write(fd, " ", 1) == 1);
+	close(fd);
+	CHECK(dg_saved_plan_verify(&sp, "p.plan", &err) != DG_OK);
+	cJSON_DeleteItemFromObject(sp.root, "digest");
+	CHECK(dg_saved_plan_verify(&sp, "p.plan", &err) != DG_OK);
+	CHECK(strstr(err.message, "no digest") != NULL);
+	cJSON_Delete(sp.root);
+	unlink(prof);
+	dg_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	RUN(test_envelope_success_with_bom);
@@ -583,5 +765,10 @@ int main(void)
 	RUN(test_drop_vanished);
 	RUN(test_plan_vanished);
 	RUN(test_renames_file);
+	RUN(test_fill_secrets_only_where_mapped);
+	RUN(test_max_deletes_default);
+	RUN(test_guard_limits);
+	RUN(test_sync_result_counts);
+	RUN(test_plan_digest);
 	return dg_t_done();
 }
