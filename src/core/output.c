@@ -166,10 +166,10 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 	json_key_str(out, "directoryType", p->directory_type, 1);
 	json_key_str(out, "detail", p->source_detail, 1);
 	dg_strbuf_addf(out, ",\"entriesRead\":%zu}", p->entries_read);
-	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu,"
-			    "\"complete\":%s}",
-		       p->nusers, p->nskipped, p->nconflicts,
+	dg_strbuf_addf(out, ",\"complete\":%s",
 		       dg_findings_incomplete(&p->findings) ? "false" : "true");
+	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu}",
+		       p->nusers, p->nskipped, p->nconflicts);
 	dg_strbuf_adds(out, ",\"users\":[");
 	for (size_t i = 0; i < p->nusers; i++) {
 		if (i)

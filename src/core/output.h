@@ -24,7 +24,7 @@ void dg_output_check_json(dg_strbuf *out, const char *profile_name, const dg_fin
 
 /* Every preview format says when the result is INCOMPLETE
  * (dg_findings_incomplete): the table and the HTML page open with a banner,
- * JSON has "complete": false in its summary.  CSV has no place for it that
+ * JSON has "complete": false (top level, beside "summary").  CSV has no place for it that
  * a spreadsheet user would see, so the program refuses to write CSV for an
  * incomplete result unless asked to (see src/cli/preview.c). */
 void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color);

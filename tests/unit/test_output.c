@@ -80,7 +80,7 @@ static void test_preview_json(void)
 	dg_strbuf sb = DG_STRBUF_INIT;
 	fill_preview(&p);
 	dg_output_preview_json(&sb, &p);
-	CHECK(strstr(sb.buf, "\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0,\"complete\":true}") != NULL);
+	CHECK(strstr(sb.buf, "\"complete\":true,\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0}") != NULL);
 	CHECK(strstr(sb.buf, "{\"userName\":\"ann\",\"fullName\":\"Ann \\\"Q\\\", Jr.\","
 			     "\"emailAddresses\":[\"ann@x.com\",\"a@x.com\"],"
 			     "\"distinguishedName\":\"cn=Ann\\\\, Jr.,dc=x\",\"groups\":[]}") != NULL);
@@ -151,12 +151,12 @@ static void test_preview_incomplete_everywhere(void)
 	dg_strbuf sb = DG_STRBUF_INIT;
 	fill_preview(&p);
 	dg_output_preview_json(&sb, &p);
-	CHECK(strstr(sb.buf, "\"complete\":true}") != NULL);
+	CHECK(strstr(sb.buf, "\"complete\":true,") != NULL);
 	dg_findings_add(&p.findings, "LDAP018", DG_SEV_ERROR, "",
 			"the list is INCOMPLETE: stopped after 500 entries");
 	dg_strbuf_reset(&sb);
 	dg_output_preview_json(&sb, &p);
-	CHECK(strstr(sb.buf, "\"conflicts\":0,\"complete\":false}") != NULL);
+	CHECK(strstr(sb.buf, "\"complete\":false,\"summary\":") != NULL);
 	dg_strbuf_reset(&sb);
 	dg_output_preview_table(&sb, &p, 0);
 	CHECK(!strncmp(sb.buf, "INCOMPLETE RESULT: ", 19));
