@@ -119,6 +119,9 @@ void dg_findings_sort(dg_findings *f)
  * them off as complete. */
 static const char *const incomplete_codes[] = {
 	"LDAP018",   /* server size / time / administrative limit */
+	"LDAP033",   /* a page without a readable paging control */
+	"LDAP035",   /* an LDAP message over the size cap */
+	"LDAP036",   /* the connection's deadline passed */
 	"M365020",   /* Graph paging did not end */
 	"M365021",   /* Graph answer unusable mid-way */
 	"M365022",   /* Graph kept throttling */
