@@ -55,6 +55,7 @@ typedef struct target {
 	const char *bind_path;
 	const dg_secret_ref *password;
 	const dg_tls_opts *tls;
+	const dg_ldap_limits *limits;
 	int is_ad;
 } target;
 
@@ -581,6 +582,7 @@ static void target_from_profile(const dg_profile *p, target *t)
 		t->bind_path = "/directory/bind/user";
 		t->password = &ad->bind_password;
 		t->tls = &ad->tls;
+		t->limits = &ad->limits;
 	} else {
 		const dg_dir_ldap *l = &p->directory.ldap;
 		t->server = l->server && *l->server ? l->server : NULL;
@@ -588,6 +590,7 @@ static void target_from_profile(const dg_profile *p, target *t)
 		t->bind_path = "/directory/bind/dn";
 		t->password = &l->bind_password;
 		t->tls = &l->tls;
+		t->limits = &l->limits;
 	}
 }
 
@@ -646,9 +649,13 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	if (c->opts.page_size <= 0)
 		c->opts.page_size = 1000;
 	if (!c->opts.max_message_bytes)
-		c->opts.max_message_bytes = DG_LDAP_DEFAULT_MAX_MESSAGE;
+		c->opts.max_message_bytes = t.limits->max_message_mb > 0
+						    ? (size_t)t.limits->max_message_mb << 20
+						    : DG_LDAP_DEFAULT_MAX_MESSAGE;
 	if (c->opts.deadline_ms <= 0)
-		c->opts.deadline_ms = DG_LDAP_DEFAULT_DEADLINE_MS;
+		c->opts.deadline_ms = t.limits->deadline_seconds > 0
+					      ? t.limits->deadline_seconds * 1000
+					      : DG_LDAP_DEFAULT_DEADLINE_MS;
 	c->proto = dg_profile_ldap_protocol(p);
 	c->port = dg_profile_ldap_port(p);
 	c->accept_all = t.tls->accept_all_certificates > 0;

@@ -30,11 +30,13 @@ typedef struct dg_ldap_options {
 	int op_timeout_ms;      /* each request/response wait; default 120 s */
 	int page_size;          /* simple paged results page size; default 1000 */
 	/* The largest single LDAP message (one entry, one result) accepted;
-	 * a bigger one ends the search with LDAP035.  Default 32 MiB. */
+	 * a bigger one ends the search with LDAP035.  Default: the profile's
+	 * /directory/limits/maxMessageMB, else 32 MiB. */
 	size_t max_message_bytes;
 	/* Everything done on the connection after connecting must end within
 	 * this (a server that trickles entries never trips the per-message
-	 * timeout); LDAP036 when it does not.  Default 30 minutes. */
+	 * timeout); LDAP036 when it does not.  Default: the profile's
+	 * /directory/limits/deadlineSeconds, else 30 minutes. */
 	int deadline_ms;
 } dg_ldap_options;
 

@@ -412,10 +412,28 @@ static double seconds_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Searches the fake server's scenario `ou` with the given options. */
-static void fake_search(const char *ou, const dg_ldap_options *opts, fake_run *r)
+/* An anonymous profile for the fake server with `limits` (JSON) or none. */
+static dg_profile *fake_profile(const char *limits)
 {
-	dg_profile *p = profile("ldap", port("DG_IT_FAKE_PORT"), 0, 0, NULL);
+	dg_strbuf js = DG_STRBUF_INIT;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p;
+	dg_strbuf_addf(&js, "{\"name\": \"fake\", \"directory\": {\"type\": \"ldap\", "
+			    "\"server\": \"127.0.0.1\", \"port\": %d, \"baseDn\": \"dc=fake\"%s%s}}",
+		       port("DG_IT_FAKE_PORT"), limits ? ", \"limits\": " : "",
+		       limits ? limits : "");
+	p = dg_profile_parse(js.buf, js.len, "fake.json", &f);
+	CHECK_INT(dg_findings_count(&f, DG_SEV_ERROR), 0);
+	dg_findings_clear(&f);
+	dg_strbuf_release(&js);
+	return p;
+}
+
+/* Searches the fake server's scenario `ou` with the given options. */
+static void fake_search_limits(const char *ou, const dg_ldap_options *opts, const char *limits,
+			       fake_run *r)
+{
+	dg_profile *p = fake_profile(limits);
 	dg_ldap_conn *c = NULL;
 	char base[128];
 	double t0;
@@ -433,6 +451,11 @@ static void fake_search(const char *ou, const dg_ldap_options *opts, fake_run *r
 	remember(&r->f, &r->err);
 	dg_ldap_close(c);
 	dg_profile_free(p);
+}
+
+static void fake_search(const char *ou, const dg_ldap_options *opts, fake_run *r)
+{
+	fake_search_limits(ou, opts, NULL, r);
 }
 
 static void fake_done(fake_run *r)
@@ -527,6 +550,25 @@ static void test_fake_deadline(void)
 	fake_done(&r);
 }
 
+/* The same bounds from the profile: /directory/limits. */
+static void test_fake_limits_from_profile(void)
+{
+	fake_run r;
+	fake_search_limits("slow", NULL, "{\"deadlineSeconds\": 1}", &r);
+	CHECK(has_code(&r.f, "LDAP036"));
+	CHECK(r.f.nr && strstr(r.f.items[r.f.nr - 1].message, "deadline of 1 s"));
+	CHECK(r.seconds < 2.5);
+	fake_done(&r);
+	fake_search_limits("huge", NULL, "{\"maxMessageMB\": 2}", &r);
+	CHECK(has_code(&r.f, "LDAP035"));
+	CHECK(r.f.nr && strstr(r.f.items[r.f.nr - 1].message, "larger than 2097152 bytes"));
+	fake_done(&r);
+	fake_search_limits("huge", NULL, "{\"maxMessageMB\": 4}", &r);
+	CHECK_INT(r.code, DG_OK);
+	CHECK_INT(r.l.nr, 1);
+	fake_done(&r);
+}
+
 /* AD ranged retrieval: member;range=0-2 in the search, 3-5 and 6-* read on
  * demand; the entry must come back with all 10 members under "member". */
 static void test_fake_ranged_retrieval(void)
@@ -577,6 +619,7 @@ int main(void)
 		RUN(test_fake_paging_refused);
 		RUN(test_fake_message_cap);
 		RUN(test_fake_deadline);
+		RUN(test_fake_limits_from_profile);
 		RUN(test_fake_ranged_retrieval);
 	}
 	RUN(test_canary_never_said);
