@@ -125,6 +125,47 @@ def member_search_tests(s):
             (p.stderr + p2.stderr).decode()[-1500:])
 
 
+# Capital / small letter pairs from each range of core/casefold.h.
+FOLD_PAIRS = [("À", "à"), ("Ā", "ā"), ("Ĺ", "ĺ"), ("Ÿ", "ÿ"), ("Ά", "ά"), ("Έ", "έ"),
+              ("Ό", "ό"), ("Ώ", "ώ"), ("Ϊ", "ϊ"), ("Ω", "ω"), ("Ё", "ё"), ("Ж", "ж")]
+
+
+def fold_tests(s, prof):
+    """slapd's caseIgnoreMatch is the reference: a filter in small letters
+    selects entries written in capitals live; the snapshot of them, filtered
+    by dirgate offline, must give the same users, named as the mapping
+    lower-cases them."""
+    s.main.add("\n".join(
+        "dn: uid=fold%02d,ou=bulk,%s\nobjectClass: inetOrgPerson\nuid: fold%02d\n"
+        "cn: %snna\nsn: %snna\ndisplayName: %snna\n" % (i, slapd.SUFFIX, i, up, up, up)
+        for i, (up, _) in enumerate(FOLD_PAIRS)))
+    filt = "(&(objectClass=inetOrgPerson)(|%s))" % "".join(
+        "(sn=%snna)" % low for _, low in FOLD_PAIRS)
+    d = {k: v for k, v in prof["directory"].items() if k != "groups"}
+    d["users"] = dict(d["users"], filter=filt, userNameAttribute="sn")
+    live_p = dict(prof, directory=d)
+    path = os.path.join(tmp, "fold.json")
+    with open(path, "w") as f:
+        json.dump(live_p, f)
+    p = run(["preview", "--format", "json", path])
+    live = json.loads(p.stdout) if p.returncode == 0 else None
+    want = sorted(low + "nna" for _, low in FOLD_PAIRS)
+    t.check(live and sorted(u["userName"] for u in live["users"]) == want,
+            "slapd matches every capital with the small-letter filter; the mapping lower-cases "
+            "them the same way", live and [u["userName"] for u in live["users"]])
+    snap = os.path.join(tmp, "fold.ldif")
+    p = run(["snapshot", path, "--output", snap])
+    off = dict(live_p, directory=dict(d, snapshot=snap))
+    with open(path, "w") as f:
+        json.dump(off, f)
+    p2 = run(["preview", "--format", "json", path])
+    offline = json.loads(p2.stdout) if p2.returncode == 0 else None
+    t.check(p.returncode == 0 and live and offline and comparable(offline) == comparable(live),
+            "dirgate's filter folds like slapd: the offline preview equals the live one",
+            offline and [u["userName"] for u in offline["users"]] or
+            (p.stderr + p2.stderr).decode()[-800:])
+
+
 def truncation_tests(s, prof):
     """Anonymous searches stop at 500 entries (slapd.py `limits anonymous`):
     the cut-short result must never pass for a complete one."""
@@ -248,6 +289,7 @@ try:
                 "snapshot holds no password attribute or secret")
 
         member_search_tests(s)
+        fold_tests(s, prof)
         truncation_tests(s, prof)
 
         p = run(["snapshot", live_path])
