@@ -36,6 +36,10 @@ static const char usage_text[] =
 	"  --format FORMAT  text (default) or json\n"
 	"  -h, --help       show this help\n"
 	"\n"
+	"A live probe that cannot run (a secret that cannot be read, no terminal to\n"
+	"prompt on) is an error (LDAP037), and a count from a search the server cut\n"
+	"short is given as \"at least N\", never as the number of entries.\n"
+	"\n"
 	"Exit status: 0 no errors (warnings allowed), 3 errors found, 1 the profile\n"
 	"could not be read, 64 usage error.\n";
 

@@ -11,6 +11,7 @@
 
 static const char usage_text[] =
 	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
+	"                       [--allow-incomplete] [--bom]\n"
 	"\n"
 	"Lists the MailStore users that synchronisation will produce from the\n"
 	"profile's directory (or its snapshot), the entries it skips and why, and\n"
@@ -19,10 +20,16 @@ static const char usage_text[] =
 	"\n"
 	"  --format FORMAT  table (default), json, csv or html\n"
 	"  -o, --output FILE  write there instead of standard output\n"
+	"  --allow-incomplete  write CSV or HTML even when the directory was not read\n"
+	"                   in full (a server limit, paging that did not end): by\n"
+	"                   default these formats are refused then, since nothing in\n"
+	"                   a spreadsheet would show that users are missing\n"
+	"  --bom            start CSV with a UTF-8 byte order mark (for Excel)\n"
 	"  -h, --help       show this help\n"
 	"\n"
 	"Exit status: 0 preview produced, 3 the profile or snapshot has errors (a\n"
-	"preview of a broken snapshot is still written, with its findings),\n"
+	"preview of a broken snapshot is still written, with its findings; an\n"
+	"incomplete result says INCOMPLETE in every format and always exits 3),\n"
 	"1 the directory could not be read, 64 usage error.\n";
 
 static void print_profile_errors(const dg_findings *f)
@@ -65,17 +72,46 @@ static size_t estimate_size(const dg_preview *pv)
 	return n;
 }
 
-static void render(dg_strbuf *out, const dg_preview *pv, int fmt, int color)
+typedef struct preview_opts {
+	int fmt;
+	const char *output;
+	int allow_incomplete;
+	unsigned csv_flags;
+} preview_opts;
+
+static void render(dg_strbuf *out, const dg_preview *pv, const preview_opts *o, int color)
 {
-	switch (fmt) {
+	switch (o->fmt) {
 	case DG_FMT_JSON: dg_output_preview_json(out, pv); break;
-	case DG_FMT_CSV: dg_output_preview_csv(out, pv); break;
+	case DG_FMT_CSV: dg_output_preview_csv(out, pv, o->csv_flags); break;
 	case DG_FMT_HTML: dg_output_preview_html(out, pv); break;
 	default: dg_output_preview_table(out, pv, color); break;
 	}
 }
 
-static int run_preview(const dg_profile *p, int fmt, const char *output)
+/* CSV and HTML are read by people who will not look for a finding: an
+ * incomplete result is not written in them unless asked for.  Returns
+ * non-zero when the preview must not be written. */
+static int refuse_incomplete(const dg_preview *pv, const preview_opts *o)
+{
+	const dg_finding *cut = dg_findings_incomplete(&pv->findings);
+	const char *name = o->fmt == DG_FMT_CSV ? "CSV" : "HTML";
+	if (!cut || (o->fmt != DG_FMT_CSV && o->fmt != DG_FMT_HTML))
+		return 0;
+	if (o->allow_incomplete) {
+		fprintf(stderr, "dirgate preview: warning: the %s lists only part of the "
+				"directory (%s)\n", name, cut->code);
+		return 0;
+	}
+	dg_cli_print_findings(&pv->findings);
+	fprintf(stderr, "dirgate preview: no %s written: the directory was not read in full "
+			"(%s), so users would be missing from it without a trace; fix the cause "
+			"above, or pass --allow-incomplete to write it anyway\n",
+		name, cut->code);
+	return 1;
+}
+
+static int run_preview(const dg_profile *p, const preview_opts *o)
 {
 	dg_preview pv = { 0 };
 	dg_error err = { 0 };
@@ -90,10 +126,15 @@ static int run_preview(const dg_profile *p, int fmt, const char *output)
 		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}
+	if (refuse_incomplete(&pv, o)) {
+		dg_preview_release(&pv);
+		return DG_EXIT_FINDINGS;
+	}
 	dg_strbuf_grow(&out, estimate_size(&pv));
-	render(&out, &pv, fmt, !output && dg_cli_color(stdout));
-	rc = dg_cli_write(output, &out);
-	if (!rc && dg_findings_count(&pv.findings, DG_SEV_ERROR))
+	render(&out, &pv, o, !o->output && dg_cli_color(stdout));
+	rc = dg_cli_write(o->output, &out);
+	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
+		    dg_findings_incomplete(&pv.findings)))
 		rc = DG_EXIT_FINDINGS;
 	dg_strbuf_release(&out);
 	dg_preview_release(&pv);
@@ -106,11 +147,13 @@ int dg_cmd_preview(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "allow-incomplete", no_argument, NULL, 'I' },
+		{ "bom", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int fmt = DG_FMT_TABLE, c, rc;
-	const char *output = NULL;
+	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0 };
+	int c, rc;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
 	dg_profile *p;
@@ -119,10 +162,12 @@ int dg_cmd_preview(int argc, char **argv)
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'f':
-			if ((fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)
+			if ((o.fmt = dg_cli_parse_format("preview", optarg, formats)) < 0)
 				return DG_EXIT_USAGE;
 			break;
-		case 'o': output = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'I': o.allow_incomplete = 1; break;
+		case 'B': o.csv_flags |= DG_CSV_BOM; break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("preview", argc, argv, "PROFILE")))
@@ -134,7 +179,7 @@ int dg_cmd_preview(int argc, char **argv)
 		print_profile_errors(&findings);
 		rc = DG_EXIT_FINDINGS;
 	} else {
-		rc = run_preview(p, fmt, output);
+		rc = run_preview(p, &o);
 	}
 	dg_findings_clear(&findings);
 	dg_profile_free(p);

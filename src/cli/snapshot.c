@@ -5,6 +5,7 @@
 #include "../connectors/ldap_live.h"
 #include "../connectors/m365_conn.h"
 #include "../core/error.h"
+#include "../core/outfile.h"
 #include "../core/profile.h"
 
 #include <errno.h>
@@ -22,12 +23,17 @@ static const char usage_text[] =
 	"google-workspace, the Admin SDK pages as read (JSON Lines).  Set\n"
 	"/directory/snapshot to it to preview offline: the result is exactly the\n"
 	"live one.  For support cases and for previews without network access.\n"
+	"A snapshot is complete or not written at all: when the server cuts the\n"
+	"search short (a size or time limit) or reading fails, no file is left and\n"
+	"nothing goes to standard output (it is held in a temporary file until the\n"
+	"directory has been read in full).  The file is private (mode 0600).\n"
 	"\n"
 	"  -o, --output FILE  where to write the LDIF (required; '-' for stdout)\n"
 	"  -h, --help         show this help\n"
 	"\n"
-	"Exit status: 0 written, 3 the profile has errors or the directory refused\n"
-	"(findings on stderr), 1 could not write or connect, 64 usage error.\n";
+	"Exit status: 0 written, 3 the profile has errors, the directory refused\n"
+	"or the result would be incomplete (findings on stderr), 1 could not write\n"
+	"or connect, 64 usage error.\n";
 
 static int report(const dg_findings *f)
 {
@@ -40,51 +46,137 @@ static int report(const dg_findings *f)
 	return dg_findings_count(f, DG_SEV_ERROR) ? 1 : 0;
 }
 
+/* Where the snapshot goes while it is read.  A file is written under a
+ * temporary name and appears only when complete (core/outfile.h); standard
+ * output gets a private temporary file that is copied out only then, so no
+ * reader ever sees a failed or incomplete snapshot, whichever the target. */
+typedef struct target {
+	const char *output; /* "-" for standard output */
+	dg_outfile file;
+	FILE *spool;        /* standard output only */
+} target;
+
+static dg_code target_open(target *t, const char *output, FILE **fp, dg_error *err)
+{
+	t->output = output;
+	if (strcmp(output, "-")) {
+		dg_code code = dg_outfile_open(&t->file, output, DG_OUTFILE_REPLACE, err);
+		*fp = t->file.fp;
+		return code;
+	}
+	if (!(t->spool = tmpfile()))
+		return dg_error_set(err, DG_E_IO, "cannot create a temporary file: %s",
+				    strerror(errno));
+	*fp = t->spool;
+	return DG_OK;
+}
+
+static dg_code copy_out(FILE *from, FILE *to, dg_error *err)
+{
+	char buf[65536];
+	size_t n;
+	if (fflush(from) || fseek(from, 0, SEEK_SET))
+		return dg_error_set(err, DG_E_IO, "cannot read the temporary file back: %s",
+				    strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			break;
+	if (ferror(from) || ferror(to) || fflush(to))
+		return dg_error_set(err, DG_E_IO, "cannot write to standard output: %s",
+				    strerror(errno));
+	return DG_OK;
+}
+
+static dg_code target_commit(target *t, dg_error *err)
+{
+	dg_code code;
+	if (!t->spool)
+		return dg_outfile_commit(&t->file, err);
+	code = copy_out(t->spool, stdout, err);
+	fclose(t->spool);
+	t->spool = NULL;
+	return code;
+}
+
+static void target_abort(target *t)
+{
+	if (t->spool)
+		fclose(t->spool);
+	t->spool = NULL;
+	dg_outfile_abort(&t->file);
+}
+
+static const char *target_name(const target *t)
+{
+	return t->spool || !strcmp(t->output, "-") ? "standard output" : t->output;
+}
+
+static dg_code read_directory(const dg_profile *p, FILE *fp, size_t *count, char **base,
+			      char **uri, dg_findings *f, dg_error *err)
+{
+	dg_cli_progress pr;
+	const dg_progress *cb = dg_cli_progress_start(&pr, "reading the directory");
+	if (p->directory.type == DG_DIR_M365)
+		return dg_m365_snapshot(p, fp, cb, count, f, err);
+	if (p->directory.type == DG_DIR_GOOGLE)
+		return dg_google_live_snapshot(p, fp, cb, count, uri, f, err);
+	return dg_ldap_live_snapshot(p, fp, cb, count, base, uri, f, err);
+}
+
+static void say_written(const dg_profile *p, size_t count, const char *base, const char *uri,
+			const char *where)
+{
+	if (p->directory.type == DG_DIR_M365)
+		fprintf(stderr, "dirgate snapshot: %zu users from Microsoft Graph (tenant %s) "
+			"written to %s\n", count, p->directory.m365.tenant_id, where);
+	else if (!base) /* google-workspace: users, from the API */
+		fprintf(stderr, "dirgate snapshot: %zu users from %s written to %s\n", count, uri,
+			where);
+	else
+		fprintf(stderr, "dirgate snapshot: %zu entries from %s (base %s) written to %s\n",
+			count, uri, base, where);
+}
+
+/* Could not do the job (network, I/O: exit 1) or the directory or profile
+ * said no (findings: exit 3) - the contract every command follows. */
+static int failure_exit(const dg_findings *f, const dg_error *err)
+{
+	if (err->code == DG_E_NETWORK || err->code == DG_E_IO || !dg_findings_count(f, DG_SEV_ERROR))
+		return dg_cli_fail("%s", err->message);
+	fprintf(stderr, "dirgate snapshot: %s\n", err->message);
+	return DG_EXIT_FINDINGS;
+}
+
 static int take_snapshot(const dg_profile *p, const char *output)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
+	target t = { NULL, DG_OUTFILE_INIT, NULL };
 	char *base = NULL, *uri = NULL;
 	size_t count = 0;
-	int to_stdout = !strcmp(output, "-"), rc;
-	FILE *fp = to_stdout ? stdout : fopen(output, "w");
-	dg_cli_progress pr;
+	const dg_finding *cut;
+	FILE *fp = NULL;
 	dg_code code;
+	int rc;
 
-	if (!fp)
-		return dg_cli_fail("cannot write %s: %s", output, strerror(errno));
-	if (p->directory.type == DG_DIR_M365)
-		code = dg_m365_snapshot(p, fp,
-					dg_cli_progress_start(&pr, "reading the directory"),
-					&count, &f, &err);
-	else if (p->directory.type == DG_DIR_GOOGLE)
-		code = dg_google_live_snapshot(p, fp,
-					       dg_cli_progress_start(&pr, "reading the directory"),
-					       &count, &uri, &f, &err);
-	else
-		code = dg_ldap_live_snapshot(p, fp,
-					     dg_cli_progress_start(&pr, "reading the directory"),
-					     &count, &base, &uri, &f, &err);
-	if (!to_stdout && fclose(fp) && code == DG_OK)
-		code = dg_error_set(&err, DG_E_IO, "cannot write %s: %s", output, strerror(errno));
+	code = target_open(&t, output, &fp, &err);
+	if (code == DG_OK)
+		code = read_directory(p, fp, &count, &base, &uri, &f, &err);
+	cut = dg_findings_incomplete(&f);
+	if (code == DG_OK && !cut)
+		code = target_commit(&t, &err);
+	target_abort(&t); /* never leave a partial or incomplete snapshot behind */
 	rc = report(&f) ? DG_EXIT_FINDINGS : DG_EXIT_OK;
 	if (code != DG_OK) {
-		if (!to_stdout)
-			remove(output); /* never leave a partial snapshot behind */
-		if (rc == DG_EXIT_OK)
-			rc = dg_cli_fail("%s", err.message);
-		else
-			fprintf(stderr, "dirgate snapshot: %s\n", err.message);
-	} else if (p->directory.type == DG_DIR_M365) {
-		fprintf(stderr, "dirgate snapshot: %zu users from Microsoft Graph (tenant %s) "
-			"written to %s\n", count, p->directory.m365.tenant_id,
-			to_stdout ? "standard output" : output);
-	} else if (!base) { /* google-workspace: users, from the API */
-		fprintf(stderr, "dirgate snapshot: %zu users from %s written to %s\n", count, uri,
-			to_stdout ? "standard output" : output);
+		rc = failure_exit(&f, &err);
+	} else if (cut) {
+		fprintf(stderr, "dirgate snapshot: nothing written to %s: the directory was not "
+				"read in full (%s), and a snapshot must hold all of it; fix the "
+				"cause above and run it again\n",
+			target_name(&t), cut->code);
+		rc = DG_EXIT_FINDINGS;
 	} else {
-		fprintf(stderr, "dirgate snapshot: %zu entries from %s (base %s) written to %s\n",
-			count, uri, base, to_stdout ? "standard output" : output);
+		say_written(p, count, base, uri, target_name(&t));
 	}
 	free(base);
 	free(uri);

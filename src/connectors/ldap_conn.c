@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -43,6 +44,7 @@ struct dg_ldap_conn {
 	int accept_all;
 	int paging;            /* -1 unknown, 0 no, 1 yes */
 	dg_ldap_options opts;
+	double started_ms;     /* when the connection was made: the deadline counts from here */
 	const char *server_path; /* JSON pointer for server problems */
 };
 
@@ -53,6 +55,7 @@ typedef struct target {
 	const char *bind_path;
 	const dg_secret_ref *password;
 	const dg_tls_opts *tls;
+	const dg_ldap_limits *limits;
 	int is_ad;
 } target;
 
@@ -218,13 +221,18 @@ fail:
  * calls.  liblber's readahead layer, put right above the TCP provider (so
  * below TLS), reads 64 KiB at a time; libldap asks the layers whether data
  * is buffered (LBER_SB_OPT_DATA_READY) before it polls. */
-static void add_readahead(LDAP *ld)
+/* The size cap: liblber refuses (ERANGE) a message whose BER length is
+ * over it before allocating the buffer, so a hostile or broken server
+ * cannot make dirgate hold gigabytes.  Set on this handle's socket only. */
+static void tune_sockbuf(const dg_ldap_conn *c, LDAP *ld)
 {
 	Sockbuf *sb = NULL;
 	int size = 64 * 1024;
-	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb)
-		ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER,
-				   &size);
+	ber_len_t max = (ber_len_t)c->opts.max_message_bytes;
+	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || !sb)
+		return;
+	ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, &size);
+	ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
 }
 
 /* Opens the connection: TCP, then TLS (LDAPS) or StartTLS (LDAP-TLS). */
@@ -233,9 +241,19 @@ static int open_conn(const dg_ldap_conn *c, LDAP *ld)
 	int rc = c->proto == DG_PROTO_LDAP_TLS ? ldap_start_tls_s(ld, NULL, NULL)
 					       : ldap_connect(ld);
 	if (rc == LDAP_SUCCESS)
-		add_readahead(ld);
+		tune_sockbuf(c, ld);
 	return rc;
 }
+
+/* How long the next wait may be: the per-message timeout, cut to what is
+ * left of the connection's deadline (0 or less: the deadline has passed). */
+static int wait_ms(const dg_ldap_conn *c)
+{
+	double left = c->started_ms + c->opts.deadline_ms - now_ms();
+	return left < c->opts.op_timeout_ms ? (int)left : c->opts.op_timeout_ms;
+}
+
+
 
 /* ---- certificate diagnosis ---------------------------------------------- */
 
@@ -564,6 +582,7 @@ static void target_from_profile(const dg_profile *p, target *t)
 		t->bind_path = "/directory/bind/user";
 		t->password = &ad->bind_password;
 		t->tls = &ad->tls;
+		t->limits = &ad->limits;
 	} else {
 		const dg_dir_ldap *l = &p->directory.ldap;
 		t->server = l->server && *l->server ? l->server : NULL;
@@ -571,6 +590,7 @@ static void target_from_profile(const dg_profile *p, target *t)
 		t->bind_path = "/directory/bind/dn";
 		t->password = &l->bind_password;
 		t->tls = &l->tls;
+		t->limits = &l->limits;
 	}
 }
 
@@ -628,6 +648,14 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 		c->opts.op_timeout_ms = 120000;
 	if (c->opts.page_size <= 0)
 		c->opts.page_size = 1000;
+	if (!c->opts.max_message_bytes)
+		c->opts.max_message_bytes = t.limits->max_message_mb > 0
+						    ? (size_t)t.limits->max_message_mb << 20
+						    : DG_LDAP_DEFAULT_MAX_MESSAGE;
+	if (c->opts.deadline_ms <= 0)
+		c->opts.deadline_ms = t.limits->deadline_seconds > 0
+					      ? t.limits->deadline_seconds * 1000
+					      : DG_LDAP_DEFAULT_DEADLINE_MS;
 	c->proto = dg_profile_ldap_protocol(p);
 	c->port = dg_profile_ldap_port(p);
 	c->accept_all = t.tls->accept_all_certificates > 0;
@@ -675,7 +703,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	}
 	c->ld = ld;
 
-	t0 = now_ms();
+	t0 = c->started_ms = now_ms();
 	rc = open_conn(c, ld);
 	if (rc != LDAP_SUCCESS) {
 		if (c->proto == DG_PROTO_LDAP_TLS && !is_transport_error(rc)) {
@@ -803,7 +831,7 @@ dg_code dg_ldap_read_entry(dg_ldap_conn *c, const char *dn, const char *filter,
 			   const char *const *attrs, dg_entry *out, dg_error *err)
 {
 	LDAPMessage *res = NULL, *m;
-	struct timeval tv = ms_tv(c->opts.op_timeout_ms);
+	struct timeval tv = ms_tv(wait_ms(c) > 0 ? wait_ms(c) : 1);
 	dg_entry_list l = DG_ENTRY_LIST_INIT;
 	int rc = ldap_search_ext_s(c->ld, dn, LDAP_SCOPE_BASE, filter, (char **)attrs, 0, NULL,
 				   NULL, &tv, 0, &res);
@@ -1042,14 +1070,235 @@ static int deliver(dg_ldap_conn *c, LDAPMessage *msg, dg_ldap_entry_fn fn, void 
 	return stop;
 }
 
+/* One search of dg_ldap_search_each: what it asked and what came back. */
+typedef struct search {
+	dg_ldap_conn *c;
+	const char *base, *filter;
+	const char *const *attrs;
+	dg_ldap_entry_fn fn;
+	void *ctx;
+	dg_findings *f;
+	dg_error *err;
+	struct berval cookie;  /* paged results: where the next page starts */
+	size_t count;          /* entries received, all pages */
+	int pages;             /* pages asked for with the control */
+	dg_code code;
+} search;
+
+/* How a page ended. */
+enum { PAGE_MORE, PAGE_DONE, PAGE_AGAIN_UNPAGED };
+
+static void add_limit_finding(search *s, int res, const char *diag)
+{
+	dg_finding *fd = dg_findings_add(
+		s->f, "LDAP018", DG_SEV_ERROR, "",
+		"the list is INCOMPLETE: the server stopped the search %s below \"%s\" after "
+		"%zu entries (result %d, %s)%s%s",
+		s->filter, s->base, s->count, res, limit_name(res), diag && *diag ? ": " : "",
+		diag && *diag ? diag : "");
+	dg_finding_hint(fd, "%s",
+			res == LDAP_TIMELIMIT_EXCEEDED
+				? "narrow the filter or raise the server's time limit for the bind "
+				  "account (AD: MaxQueryDuration; OpenLDAP: timelimit / limits)"
+				: "raise the server's size limit for the bind account (OpenLDAP: "
+				  "limits dn.exact=\"<bind DN>\" size=unlimited; AD: MaxPageSize "
+				  "applies per page, MaxResultSetSize per search) or bind as an "
+				  "account without the limit");
+}
+
+/* A server that does not allow the paged-results control answers the first
+ * page with 12 (unavailableCriticalExtension) or, some, 11 with nothing
+ * sent; asking again without the control is what ldapsearch users do. */
+static int paging_refused(const search *s, int res, size_t page_entries)
+{
+	return s->c->paging && s->pages == 1 && !page_entries &&
+	       (res == LDAP_UNAVAILABLE_CRITICAL_EXTENSION || res == LDAP_ADMINLIMIT_EXCEEDED);
+}
+
+static void add_refused_finding(search *s, int res, const char *diag)
+{
+	dg_finding *fd = dg_findings_add(
+		s->f, "LDAP034", DG_SEV_WARNING, "",
+		"%s refused the paged-results control for the search %s below \"%s\" (result %d, "
+		"%s%s%s); dirgate searched again without paging, so the server's size limit "
+		"applies to the whole search",
+		s->c->uri, s->filter, s->base, res, ldap_err2string(res), diag && *diag ? ": " : "",
+		diag && *diag ? diag : "");
+	dg_finding_hint(fd, "allow paged results for the bind account (OpenLDAP: limits "
+			    "dn.exact=\"<bind DN>\" size.pr=unlimited; check olcRequires / ACLs "
+			    "on the control); if the unpaged search hit the size limit, LDAP018 "
+			    "says so");
+}
+
+/* The paged-results control of a successful page: more to come (a cookie),
+ * the end (an empty cookie), or no readable control - then nobody can know
+ * whether entries are missing. */
+static int page_control(search *s, LDAPControl **rctrls)
+{
+	LDAPControl *pc = rctrls ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL)
+				 : NULL;
+	ber_int_t estimate;
+	dg_finding *fd;
+
+	if (s->cookie.bv_val)
+		ber_memfree(s->cookie.bv_val);
+	s->cookie.bv_val = NULL;
+	s->cookie.bv_len = 0;
+	if (!s->c->paging)
+		return PAGE_DONE;
+	if (pc && ldap_parse_pageresponse_control(s->c->ld, pc, &estimate, &s->cookie) ==
+			  LDAP_SUCCESS)
+		return s->cookie.bv_len ? PAGE_MORE : PAGE_DONE;
+	fd = dg_findings_add(s->f, "LDAP033", DG_SEV_ERROR, "",
+			     "the list is INCOMPLETE: %s answered page %d of the search %s below "
+			     "\"%s\" without %s paged-results control, after %zu entries; whether "
+			     "more entries follow cannot be known",
+			     s->c->uri, s->pages, s->filter, s->base, pc ? "a readable" : "the",
+			     s->count);
+	dg_finding_hint(fd, "the server (or a proxy or load balancer in front of it) broke the "
+			    "paging protocol (RFC 2696); repeat the search with the ldapsearch "
+			    "command dirgate shows, and connect to the directory server directly");
+	return PAGE_DONE;
+}
+
+/* The final result of one page; frees msg. */
+static int page_result(search *s, LDAPMessage *msg, size_t page_entries)
+{
+	int res = LDAP_OTHER, rc, next = PAGE_DONE;
+	char *matched = NULL, *diag = NULL;
+	LDAPControl **rctrls = NULL;
+
+	rc = ldap_parse_result(s->c->ld, msg, &res, &matched, &diag, NULL, &rctrls, 1);
+	if (rc != LDAP_SUCCESS)
+		res = rc;
+	if (res == LDAP_SUCCESS) {
+		next = page_control(s, rctrls);
+	} else if (paging_refused(s, res, page_entries)) {
+		add_refused_finding(s, res, diag);
+		s->c->paging = 0;
+		next = PAGE_AGAIN_UNPAGED;
+	} else if (res == LDAP_SIZELIMIT_EXCEEDED || res == LDAP_TIMELIMIT_EXCEEDED ||
+		   res == LDAP_ADMINLIMIT_EXCEEDED) {
+		add_limit_finding(s, res, diag);
+	} else {
+		s->code = search_failed(s->c, res, s->base, s->filter, diag, matched, s->f, s->err);
+	}
+	ldap_memfree(matched);
+	ldap_memfree(diag);
+	ldap_controls_free(rctrls);
+	return next;
+}
+
+static dg_code deadline_passed(search *s)
+{
+	dg_finding *fd = dg_findings_add(
+		s->f, "LDAP036", DG_SEV_ERROR, "",
+		"the list is INCOMPLETE: reading from %s took longer than the deadline of %d s "
+		"(search %s below \"%s\" stopped after %zu entries)",
+		s->c->uri, s->c->opts.deadline_ms / 1000, s->filter, s->base, s->count);
+	dg_finding_hint(fd, "the server answers very slowly; find out why (load, a filter on an "
+			    "unindexed attribute), or raise /directory/limits/deadlineSeconds");
+	return dg_error_set(s->err, DG_E_NETWORK, "%s: deadline of %d s passed", s->c->uri,
+			    s->c->opts.deadline_ms / 1000);
+}
+
+static dg_code message_too_big(search *s)
+{
+	dg_finding *fd = dg_findings_add(
+		s->f, "LDAP035", DG_SEV_ERROR, "",
+		"the list is INCOMPLETE: %s sent an LDAP message larger than %zu bytes during the "
+		"search %s below \"%s\" (after %zu entries); dirgate does not read it",
+		s->c->uri, s->c->opts.max_message_bytes, s->filter, s->base, s->count);
+	dg_finding_hint(fd, "an entry that big usually carries large binary attributes "
+			    "(photos, certificates): raise /directory/limits/maxMessageMB if it is "
+			    "genuine, or check what the server sends");
+	return dg_error_set(s->err, DG_E_PROTOCOL, "%s: LDAP message over %zu bytes", s->c->uri,
+			    s->c->opts.max_message_bytes);
+}
+
+/* Starts one page (or the whole search when unpaged); 0 or -1. */
+static int send_page(search *s, int *msgid)
+{
+	LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL };
+	int rc;
+
+	if (s->c->paging) {
+		rc = ldap_create_page_control(s->c->ld, s->c->opts.page_size, &s->cookie, 0, &page);
+		if (rc != LDAP_SUCCESS) {
+			s->code = search_failed(s->c, rc, s->base, s->filter, NULL, NULL, s->f,
+						s->err);
+			return -1;
+		}
+		sctrls[0] = page;
+		s->pages++;
+	}
+	rc = ldap_search_ext(s->c->ld, s->base, LDAP_SCOPE_SUBTREE, s->filter, (char **)s->attrs,
+			     0, page ? sctrls : NULL, NULL, NULL, LDAP_NO_LIMIT, msgid);
+	ldap_control_free(page);
+	if (rc != LDAP_SUCCESS) {
+		char *diag = diag_message(s->c->ld);
+		s->code = search_failed(s->c, rc, s->base, s->filter, diag, NULL, s->f, s->err);
+		free(diag);
+		return -1;
+	}
+	return 0;
+}
+
+/* Receives one page; returns PAGE_MORE, PAGE_DONE or PAGE_AGAIN_UNPAGED
+ * (s->code says whether it failed). */
+static int read_page(search *s, int msgid)
+{
+	size_t page_entries = 0;
+	for (;;) {
+		LDAPMessage *msg = NULL;
+		int left = wait_ms(s->c), rc;
+		struct timeval tv = ms_tv(left > 0 ? left : 1);
+		if (left <= 0) {
+			ldap_abandon_ext(s->c->ld, msgid, NULL, NULL);
+			s->code = deadline_passed(s);
+			return PAGE_DONE;
+		}
+		errno = 0;
+		rc = ldap_result(s->c->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+		if (rc == 0) {
+			ldap_abandon_ext(s->c->ld, msgid, NULL, NULL);
+			/* the wait was cut short by the deadline, or the server was silent */
+			s->code = left < s->c->opts.op_timeout_ms
+					  ? deadline_passed(s)
+					  : report_transport(s->c, LDAP_TIMEOUT, 0, 0, s->f, s->err);
+			return PAGE_DONE;
+		}
+		if (rc < 0) {
+			s->code = errno == ERANGE ? message_too_big(s)
+						  : search_failed(s->c, result_code(s->c->ld),
+								  s->base, s->filter, NULL, NULL,
+								  s->f, s->err);
+			return PAGE_DONE;
+		}
+		if (rc == LDAP_RES_SEARCH_ENTRY) {
+			int stop;
+			s->count++;
+			page_entries++;
+			stop = deliver(s->c, msg, s->fn, s->ctx, s->f);
+			ldap_msgfree(msg);
+			if (stop) {
+				ldap_abandon_ext(s->c->ld, msgid, NULL, NULL);
+				return PAGE_DONE;
+			}
+			continue;
+		}
+		if (rc == LDAP_RES_SEARCH_RESULT)
+			return page_result(s, msg, page_entries); /* frees msg */
+		ldap_msgfree(msg); /* references: skipped */
+	}
+}
+
 dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filter,
 			    const char *const *attrs, dg_ldap_entry_fn fn, void *ctx,
 			    dg_findings *f, dg_error *err)
 {
-	struct berval cookie = { 0, NULL };
-	size_t count = 0;
-	dg_code code = DG_OK;
-	int done = 0;
+	search s = { c, base, filter, attrs, fn, ctx, f, err, { 0, NULL }, 0, 0, DG_OK };
+	int next = PAGE_MORE;
 
 	if (c->paging < 0) {
 		dg_entry dse = { 0 };
@@ -1057,111 +1306,15 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 			c->paging = 0;
 		dg_entry_release(&dse);
 	}
-	while (!done) {
-		LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL };
-		int msgid, rc;
-
-		if (c->paging) {
-			rc = ldap_create_page_control(c->ld, c->opts.page_size, &cookie, 0, &page);
-			if (rc != LDAP_SUCCESS) {
-				code = search_failed(c, rc, base, filter, NULL, NULL, f, err);
-				break;
-			}
-			sctrls[0] = page;
-		}
-		rc = ldap_search_ext(c->ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)attrs, 0,
-				     page ? sctrls : NULL, NULL, NULL, LDAP_NO_LIMIT, &msgid);
-		ldap_control_free(page);
-		if (rc != LDAP_SUCCESS) {
-			char *diag = diag_message(c->ld);
-			code = search_failed(c, rc, base, filter, diag, NULL, f, err);
-			free(diag);
+	while (next != PAGE_DONE && s.code == DG_OK) {
+		int msgid;
+		if (send_page(&s, &msgid) < 0)
 			break;
-		}
-		for (;;) {
-			LDAPMessage *msg = NULL;
-			struct timeval tv = ms_tv(c->opts.op_timeout_ms);
-			rc = ldap_result(c->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
-			if (rc == 0) {
-				ldap_abandon_ext(c->ld, msgid, NULL, NULL);
-				code = report_transport(c, LDAP_TIMEOUT, 0, 0, f, err);
-				done = 1;
-				break;
-			}
-			if (rc < 0) {
-				code = search_failed(c, result_code(c->ld), base, filter, NULL,
-						     NULL, f, err);
-				done = 1;
-				break;
-			}
-			if (rc == LDAP_RES_SEARCH_ENTRY) {
-				count++;
-				if (deliver(c, msg, fn, ctx, f)) {
-					ldap_msgfree(msg);
-					ldap_abandon_ext(c->ld, msgid, NULL, NULL);
-					done = 1;
-					break;
-				}
-				ldap_msgfree(msg);
-				continue;
-			}
-			if (rc != LDAP_RES_SEARCH_RESULT) { /* references: skipped */
-				ldap_msgfree(msg);
-				continue;
-			}
-			/* the final result of this page */
-			int res = LDAP_OTHER;
-			char *matched = NULL, *diag = NULL;
-			LDAPControl **rctrls = NULL;
-			rc = ldap_parse_result(c->ld, msg, &res, &matched, &diag, NULL, &rctrls, 1);
-			if (rc != LDAP_SUCCESS)
-				res = rc;
-			if (res == LDAP_SUCCESS) {
-				LDAPControl *pc = rctrls ? ldap_control_find(LDAP_CONTROL_PAGEDRESULTS,
-									    rctrls, NULL)
-							 : NULL;
-				ber_int_t estimate;
-				if (cookie.bv_val)
-					ber_memfree(cookie.bv_val);
-				cookie.bv_val = NULL;
-				cookie.bv_len = 0;
-				if (!pc || ldap_parse_pageresponse_control(c->ld, pc, &estimate,
-									   &cookie) != LDAP_SUCCESS ||
-				    !cookie.bv_len)
-					done = 1;
-			} else if (res == LDAP_SIZELIMIT_EXCEEDED || res == LDAP_TIMELIMIT_EXCEEDED ||
-				   res == LDAP_ADMINLIMIT_EXCEEDED) {
-				dg_finding *fd = dg_findings_add(
-					f, "LDAP018", DG_SEV_ERROR, "",
-					"the list is INCOMPLETE: the server stopped the search %s "
-					"below \"%s\" after %zu entries (result %d, %s)%s%s",
-					filter, base, count, res, limit_name(res),
-					diag && *diag ? ": " : "", diag && *diag ? diag : "");
-				dg_finding_hint(
-					fd, "%s",
-					res == LDAP_TIMELIMIT_EXCEEDED
-						? "narrow the filter or raise the server's time limit "
-						  "for the bind account (AD: MaxQueryDuration; "
-						  "OpenLDAP: timelimit / limits)"
-						: "raise the server's size limit for the bind account "
-						  "(OpenLDAP: limits dn.exact=\"<bind DN>\" "
-						  "size=unlimited; AD: MaxPageSize applies per page, "
-						  "MaxResultSetSize per search) or bind as an account "
-						  "without the limit");
-				done = 1;
-			} else {
-				code = search_failed(c, res, base, filter, diag, matched, f, err);
-				done = 1;
-			}
-			ldap_memfree(matched);
-			ldap_memfree(diag);
-			ldap_controls_free(rctrls);
-			break;
-		}
+		next = read_page(&s, msgid);
 	}
-	if (cookie.bv_val)
-		ber_memfree(cookie.bv_val);
-	return code;
+	if (s.cookie.bv_val)
+		ber_memfree(s.cookie.bv_val);
+	return s.code;
 }
 
 /* ---- the ldapsearch command --------------------------------------------- */

@@ -29,7 +29,19 @@ typedef struct dg_ldap_options {
 	int network_timeout_ms; /* TCP connect (and TLS handshake); default 10 s */
 	int op_timeout_ms;      /* each request/response wait; default 120 s */
 	int page_size;          /* simple paged results page size; default 1000 */
+	/* The largest single LDAP message (one entry, one result) accepted;
+	 * a bigger one ends the search with LDAP035.  Default: the profile's
+	 * /directory/limits/maxMessageMB, else 32 MiB. */
+	size_t max_message_bytes;
+	/* Everything done on the connection after connecting must end within
+	 * this (a server that trickles entries never trips the per-message
+	 * timeout); LDAP036 when it does not.  Default: the profile's
+	 * /directory/limits/deadlineSeconds, else 30 minutes. */
+	int deadline_ms;
 } dg_ldap_options;
+
+#define DG_LDAP_DEFAULT_MAX_MESSAGE ((size_t)32 << 20)
+#define DG_LDAP_DEFAULT_DEADLINE_MS (30 * 60 * 1000)
 
 /* Connects per the profile's directory block and binds.
  *   ldap              server, port, protocol ldap | ldap-tls (StartTLS) | ldap-ssl
@@ -98,8 +110,13 @@ int dg_ldap_rootdse_is_ad(const dg_entry *rootdse);
  * when the RootDSE lists the control (read on first use); search references
  * are skipped.  A size, time or administrative limit keeps the entries
  * received and adds LDAP018 (the list is INCOMPLETE) - never a silently
- * short list - and returns DG_OK.  A missing base DN adds LDAP019, other
- * failures LDAP009/LDAP010/LDAP020, and return an error.  `attrs` is a
+ * short list - and returns DG_OK; so does a page whose answer carries no
+ * readable paged-results control (LDAP033: whether more would follow is
+ * unknown).  A server that refuses the control on the first page (result
+ * 11 or 12) is asked again without it (LDAP034 says so).  A missing base DN
+ * adds LDAP019, a message over max_message_bytes LDAP035, the connection's
+ * deadline LDAP036, other failures LDAP009/LDAP010/LDAP020, and return an
+ * error.  `attrs` is a
  * NULL-terminated list, or NULL for all user attributes. */
 dg_code dg_ldap_search_all(dg_ldap_conn *c, const char *base, const char *filter,
 			   const char *const *attrs, dg_entry_list *out, dg_findings *f,

@@ -16,6 +16,14 @@
 /* Only DNs are needed to count: "1.1" asks for no attributes (RFC 4511). */
 static const char *const no_attrs[] = { "1.1", NULL };
 
+static const char *bind_password_path(const dg_profile *p)
+{
+	const dg_secret_ref *pw = p->directory.type == DG_DIR_ACTIVE_DIRECTORY
+					  ? &p->directory.ad.bind_password
+					  : &p->directory.ldap.bind_password;
+	return pw->path ? pw->path : "/directory/bind/password";
+}
+
 static const char *bind_name(const dg_profile *p)
 {
 	const char *who = p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? p->directory.ad.bind_user
@@ -36,16 +44,38 @@ static void check_is_ad(const dg_profile *p, const dg_ldap_conn *c, const dg_ent
 			"AD attributes; for another LDAP server use \"type\": \"ldap\".");
 }
 
-/* Counts the entries below base that filter selects; -1 when the search failed. */
-static long count_entries(dg_ldap_conn *c, const char *base, const char *filter, dg_findings *out)
+/* What a count of entries is worth: exact, only a lower bound (the search
+ * was cut short: LDAP018 and the like say why), or unknown (failed). */
+typedef struct count {
+	long n;      /* -1: the search failed */
+	int partial; /* n is only "at least" */
+} count;
+
+/* Counts the entries below base that filter selects. */
+static count count_entries(dg_ldap_conn *c, const char *base, const char *filter,
+			   dg_findings *out)
 {
 	dg_entry_list l = DG_ENTRY_LIST_INIT;
+	dg_findings mine = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
-	long n = -1;
-	if (dg_ldap_search_all(c, base, filter, no_attrs, &l, out, &err) == DG_OK)
-		n = (long)l.nr;
+	count r = { -1, 0 };
+	if (dg_ldap_search_all(c, base, filter, no_attrs, &l, &mine, &err) == DG_OK)
+		r.n = (long)l.nr;
+	r.partial = dg_findings_incomplete(&mine) != NULL;
+	dg_findings_move(out, &mine);
 	dg_entry_list_clear(&l);
-	return n;
+	return r;
+}
+
+/* "17", "at least 500 (the search was cut short)" or "(search failed)". */
+static void add_count(dg_strbuf *sb, count n)
+{
+	if (n.n < 0)
+		dg_strbuf_adds(sb, "(search failed)");
+	else if (n.partial)
+		dg_strbuf_addf(sb, "at least %ld (the search was cut short)", n.n);
+	else
+		dg_strbuf_addf(sb, "%ld", n.n);
 }
 
 /* When an AND filter selects no one, the count of each clause shows which
@@ -62,13 +92,9 @@ static void explain_clauses(dg_ldap_conn *c, const char *base, const char *filte
 	dg_strbuf_adds(hint, "\nentries each clause selects on its own:");
 	for (size_t i = 0; i < f->nchildren; i++) {
 		dg_strbuf clause = DG_STRBUF_INIT;
-		long n;
 		dg_filter_print(f->children[i], &clause);
-		n = count_entries(c, base, clause.buf, out);
-		if (n < 0)
-			dg_strbuf_addf(hint, "\n  %s: (search failed)", clause.buf);
-		else
-			dg_strbuf_addf(hint, "\n  %s: %ld", clause.buf, n);
+		dg_strbuf_addf(hint, "\n  %s: ", clause.buf);
+		add_count(hint, count_entries(c, base, clause.buf, out));
 		dg_strbuf_release(&clause);
 	}
 	dg_filter_free(f);
@@ -85,12 +111,26 @@ static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *
 	const char *filter = dg_profile_user_filter(p);
 	dg_strbuf cmd = DG_STRBUF_INIT, hint = DG_STRBUF_INIT;
 	dg_finding *fd;
-	long n = count_entries(c, base, filter, out);
+	count n = count_entries(c, base, filter, out);
 
-	if (n < 0)
+	if (n.n < 0)
 		return;
 	dg_ldap_search_command(c, base, filter, no_attrs, &cmd);
-	if (n == 0) {
+	if (n.partial) {
+		/* the server stopped the search: the number is a lower bound, and
+		 * 0 does not mean that the filter selects no one */
+		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
+		if (n.n)
+			fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
+					     "the user filter %s selects at least %ld entries below "
+					     "%s; the exact number is unknown because the search was "
+					     "cut short", filter, n.n, base);
+		else
+			fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
+					     "the user filter %s selects an unknown number of entries "
+					     "below %s: the server stopped the search before sending "
+					     "any", filter, base);
+	} else if (n.n == 0) {
 		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
 		explain_clauses(c, base, filter, &hint, out);
 		fd = dg_findings_add(out, "LDAP022", DG_SEV_ERROR, filter_path(p),
@@ -99,8 +139,8 @@ static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *
 	} else {
 		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
 		fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
-				     "the user filter %s selects %ld entr%s below %s", filter, n,
-				     n == 1 ? "y" : "ies", base);
+				     "the user filter %s selects %ld entr%s below %s", filter, n.n,
+				     n.n == 1 ? "y" : "ies", base);
 	}
 	dg_finding_hint(fd, "%s", hint.buf);
 	dg_strbuf_release(&cmd);
@@ -420,6 +460,23 @@ static char *ldap_login_dn(const dg_profile *p, dg_ldap_conn *c, const char *bas
 	return dn;
 }
 
+/* A probe that could not run is an error the user sees, never silence:
+ * when a step failed without a finding that says why (a secret that cannot
+ * be read, no terminal to prompt on...), LDAP037 says what was not probed
+ * and why.  `errors_before`: the error count before the step. */
+static void could_not_run(dg_findings *out, size_t errors_before, const char *path,
+			  const char *what, const dg_error *err)
+{
+	dg_finding *fd;
+	if (dg_findings_count(out, DG_SEV_ERROR) > errors_before)
+		return;
+	fd = dg_findings_add(out, "LDAP037", DG_SEV_ERROR, path, "%s could not be probed: %s",
+			     what, err->message[0] ? err->message : "unknown error");
+	dg_finding_hint(fd, "Make the secret available (set the environment variable, create "
+			"the file, or run on a terminal for a prompt) and run the check again; "
+			"until then nothing about the live directory has been checked.");
+}
+
 static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
 			const char *user, dg_findings *out)
 {
@@ -429,14 +486,18 @@ static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
 	dg_ldap_identity who = { NULL, "/authentication/testUser", pw };
 	dg_ldap_conn *tc = NULL;
 	dg_error err = { 0 };
+	size_t errors;
 	char *name = p->directory.type == DG_DIR_ACTIVE_DIRECTORY
 			     ? ad_login_name(p, user) : ldap_login_dn(p, c, base, user, out);
 	if (!name)
 		return;
 	who.name = name;
+	errors = dg_findings_count(out, DG_SEV_ERROR);
 	if (dg_ldap_connect_as(p, &who, &tc, out, &err) == DG_OK)
 		dg_findings_add(out, "LDAP031", DG_SEV_INFO, "/authentication/testUser",
 				"test user %s logged on (bound as %s)", user, name);
+	else
+		could_not_run(out, errors, pw->path, "the test user's logon", &err);
 	dg_ldap_close(tc);
 	free(name);
 }
@@ -483,10 +544,13 @@ int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 	dg_entry rootdse = { 0 };
 	dg_error err = { 0 };
 	const char *base;
+	size_t errors = dg_findings_count(out, DG_SEV_ERROR);
 	int rc = -1;
 
-	if (dg_ldap_connect(p, &c, out, &err) != DG_OK)
+	if (dg_ldap_connect(p, &c, out, &err) != DG_OK) {
+		could_not_run(out, errors, bind_password_path(p), "the directory", &err);
 		return -1;
+	}
 	dg_findings_add(out, "LDAP021", DG_SEV_INFO, "/directory",
 			"connected to %s and bound as %s", dg_ldap_uri(c), bind_name(p));
 	if (dg_ldap_rootdse(c, &rootdse, &err) != DG_OK) {

@@ -21,6 +21,7 @@
  * and reports each cycle once. */
 #include "snapshot_ldap.h"
 #include "../core/ascii.h"
+#include "../core/casefold.h"
 
 #include "../core/filter.h"
 #include "../core/ldif.h"
@@ -142,33 +143,11 @@ static const char *parse_value(const char *p, const char *end, char *v, size_t *
 	return p;
 }
 
-/* Lower case of a code point from the two-byte UTF-8 range: Latin-1,
- * Latin Extended-A, Greek, Cyrillic.  AD compares DNs case-insensitively
- * in every script; the result stays two bytes, so folding is in place.
- * (Only DNs compared with each other use it, so it only has to be
- * consistent, not identical to the mapping's user-name rules.) */
+/* DNs compare case-insensitively in every script (AD does); the one table
+ * of core/casefold.h keeps two-byte letters two bytes, so this is in place. */
 static unsigned fold2(unsigned c)
 {
-	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) || (c >= 0x391 && c <= 0x3ab && c != 0x3a2) ||
-	    (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
-		return c | 1;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
-		return (c & 1) ? c + 1 : c;
-	if (c == 0x178)
-		return 0xff;
-	if (c == 0x386)
-		return 0x3ac;
-	if (c >= 0x388 && c <= 0x38a)
-		return c + 37;
-	if (c == 0x38c)
-		return 0x3cc;
-	if (c == 0x38e || c == 0x38f)
-		return c + 63;
-	return c;
+	return dg_casefold_cp(c);
 }
 
 static void fold_utf8(char *v, size_t n)

@@ -960,6 +960,49 @@ static void check_accept_all(const dg_profile *p, int plain, dg_findings *out)
 			"CA that issued the server's certificate into \"/directory/tls/caFile\".");
 }
 
+/* Traffic to this computer never crosses a network (127.0.0.0/8, ::1,
+ * localhost); no server given means a domain controller found by DNS. */
+static int is_loopback_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (!host || !*host)
+		return 0;
+	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* Plain LDAP (the default protocol) sends the simple bind's password as it
+ * is: anyone on the path can read it. */
+static void check_cleartext_bind(const dg_profile *p, dg_findings *out)
+{
+	int ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
+	const char *server = ad ? p->directory.ad.server : p->directory.ldap.server;
+	const char *who = ad ? p->directory.ad.bind_user : p->directory.ldap.bind_dn;
+	dg_finding *fd;
+
+	if (!who || !*who || is_loopback_host(server))
+		return;
+	fd = dg_findings_add(out, "TLS011", DG_SEV_WARNING, "/directory/protocol",
+			     "the protocol is unencrypted LDAP%s: the bind password of %s "
+			     "travels in clear text to %s and can be read by anyone on the way",
+			     (ad ? p->directory.ad.protocol : p->directory.ldap.protocol) ==
+					     DG_PROTO_DEFAULT
+				     ? " (the default)"
+				     : "",
+			     who, server && *server ? server : ad ? "the domain controller"
+								   : "the server");
+	dg_finding_hint(fd, "Set \"protocol\" to %s (%s) and, unless the server's certificate "
+			"comes from a CA this computer trusts, \"tls\": {\"caFile\": \"...\"} "
+			"with the issuing CA's certificate.",
+			encrypted_protocols(p),
+			ad ? "LDAPS on port 636, or StartTLS on 389"
+			   : "StartTLS on port 389, or LDAPS on 636");
+}
+
 static void check_directory_tls(const dg_profile *p, dg_findings *out)
 {
 	const dg_tls_opts *tls = directory_tls(p);
@@ -971,6 +1014,8 @@ static void check_directory_tls(const dg_profile *p, dg_findings *out)
 	plain = p->directory.type != DG_DIR_GOOGLE && /* Google is always https */
 		(dg_profile_ldap_protocol(p) == DG_PROTO_LDAP ||
 		 dg_profile_ldap_protocol(p) == DG_PROTO_DEFAULT);
+	if (plain)
+		check_cleartext_bind(p, out);
 	if (tls->accept_all_certificates == 1)
 		check_accept_all(p, plain, out);
 	if (tls->ca_file && plain) {

@@ -10,6 +10,7 @@
  * client libraries. */
 #include "filter.h"
 #include "ascii.h"
+#include "casefold.h"
 
 #include <ldap.h>
 #include <stdarg.h>
@@ -977,31 +978,10 @@ void dg_filter_walk_attrs(const dg_filter *f, void (*fn)(const char *attr, void 
 
 enum { M_FALSE = 0, M_TRUE = 1, M_UNDEF = 2 }; /* RFC 4511 §4.5.1.7 */
 
-/* Simple case folding, enough for the names directories hold: ASCII,
- * Latin-1, Latin Extended-A, Greek and Cyrillic.  Every mapping keeps the
- * UTF-8 length, so folded strings can be compared and searched bytewise.
- * (Full Unicode caseIgnoreMatch would need the Unicode tables.) */
+/* Case folding: the one table (casefold.h), shared with the mapping. */
 static uint32_t fold_cp(uint32_t c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c + 32;
-	if (c < 0xc0)
-		return c;
-	if (c <= 0xde && c != 0xd7)
-		return c + 0x20;
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14a && c <= 0x177))
-		return c | 1;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
-		return (c & 1) ? c + 1 : c;
-	if (c == 0x178)
-		return 0xff;
-	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
-		return c + 0x20;
-	if (c >= 0x410 && c <= 0x42f)
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	return c;
+	return dg_casefold_cp(c);
 }
 
 /* Writes the folding of s[0..len) to dst: exactly len bytes, since every

@@ -114,6 +114,38 @@ void dg_findings_sort(dg_findings *f)
 	}
 }
 
+/* Findings after which the users, groups or pages read are only part of
+ * the directory: every output format must say so and no file may pass
+ * them off as complete. */
+static const char *const incomplete_codes[] = {
+	"LDAP018",   /* server size / time / administrative limit */
+	"LDAP033",   /* a page without a readable paging control */
+	"LDAP035",   /* an LDAP message over the size cap */
+	"LDAP036",   /* the connection's deadline passed */
+	"M365020",   /* Graph paging did not end */
+	"M365021",   /* Graph answer unusable mid-way */
+	"M365022",   /* Graph kept throttling */
+	"GOOGLE028", /* Directory API answer unusable mid-way */
+	"GOOGLE029", /* page chain does not end */
+	"GOOGLE030", /* rate limit: gave up */
+};
+
+int dg_finding_marks_incomplete(const dg_finding *fd)
+{
+	for (size_t i = 0; i < sizeof(incomplete_codes) / sizeof(*incomplete_codes); i++)
+		if (!strcmp(fd->code, incomplete_codes[i]))
+			return 1;
+	return 0;
+}
+
+const dg_finding *dg_findings_incomplete(const dg_findings *f)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		if (dg_finding_marks_incomplete(&f->items[i]))
+			return &f->items[i];
+	return NULL;
+}
+
 void dg_findings_clear(dg_findings *f)
 {
 	for (size_t i = 0; i < f->nr; i++) {

@@ -47,6 +47,13 @@ void dg_findings_move(dg_findings *dst, dg_findings *src);
 void dg_findings_sort(dg_findings *f);
 void dg_findings_clear(dg_findings *f);
 
+/* Does this finding say the result it belongs to is INCOMPLETE (a search
+ * the server cut short, paging that did not end, an answer over a limit)?
+ * Independent of severity; the one list of such codes is in findings.c. */
+int dg_finding_marks_incomplete(const dg_finding *fd);
+/* The first finding that marks the result incomplete, or NULL. */
+const dg_finding *dg_findings_incomplete(const dg_findings *f);
+
 const char *dg_severity_name(dg_severity sev); /* "error", "warning", "info" */
 
 /* The registry of codes (codes.def): title and default severity. */

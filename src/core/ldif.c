@@ -708,11 +708,31 @@ static void continuation(reader *r, const char *s, size_t n, int overlong, long 
 /* `next` is the first byte of the following line, or -1 when not yet read.
  * A line that is neither continued nor continuing is dispatched where it
  * lies in the block, without a copy: that is nearly every line. */
+/* LDIF lines end in LF or CR LF; a CR anywhere else is not allowed in a
+ * line (RFC 2849: such values are base64).  It almost always means a file
+ * with classic Mac (bare CR) line ends, which reads as one long line
+ * ("version: 1\rdn: ...") and would give a baffling result: stop. */
+static int bare_cr(reader *r, const char *s, size_t n, long no)
+{
+	dg_finding *fd;
+	if (!memchr(s, '\r', n))
+		return 0;
+	fd = finding(r, "SNAP020", no, "line %ld holds a carriage return (CR) that does not end "
+		     "the line: the file uses bare CR line ends, or a value contains a raw CR; "
+		     "the snapshot is not read", no);
+	hint(fd, "Convert the line ends to LF or CR LF (e.g. tr '\\r' '\\n' < in.ldif > out.ldif) "
+		 "or export again; a value with a CR must be written base64 (attr:: ...).");
+	r->stop = 1;
+	return 1;
+}
+
 static void phys_line(reader *r, const char *s, size_t n, int overlong, int next)
 {
 	long no = ++r->lineno;
 	if (n && s[n - 1] == '\r')
 		n--;
+	if (bare_cr(r, s, n, no))
+		return;
 	if (n > r->max_line) {
 		n = r->max_line;
 		overlong = 1;

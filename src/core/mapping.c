@@ -4,6 +4,7 @@
  * entry outside the group selection is "not-in-group" even when it is also
  * disabled, so the first reason that applies is the one reported. */
 #include "mapping.h"
+#include "casefold.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -104,31 +105,12 @@ void dg_preview_release(dg_preview *p)
 
 /* ---- lower-casing ---- */
 
-/* Simple case mapping for the scripts directory user names are written in.
- * .NET's ToLowerInvariant (which MailStore uses) covers more, but these are
- * the letters seen in practice; anything else is kept as it is. */
+/* .NET's ToLowerInvariant (which MailStore uses) covers more scripts; the
+ * shared table (casefold.h) has the letters seen in practice, the same ones
+ * filters fold, and keeps anything else as it is. */
 static uint32_t lower_cp(uint32_t c)
 {
-	if (c < 0x80)
-		return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-	if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
-	    (c >= 0x410 && c <= 0x42F))
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40F)
-		return c + 0x50;
-	if (c == 0x178)
-		return 0xFF;
-	if (c == 0x386)
-		return 0x3AC;
-	if (c >= 0x388 && c <= 0x38A)
-		return c + 37;
-	if (c == 0x38C || c == 0x38E || c == 0x38F)
-		return c + 64 - (c == 0x38C ? 0 : 1);
-	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
-		return (c % 2 == 0) ? c + 1 : c;
-	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
-		return (c % 2 == 1) ? c + 1 : c;
-	return c;
+	return dg_casefold_cp(c);
 }
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */

@@ -166,6 +166,8 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 	json_key_str(out, "directoryType", p->directory_type, 1);
 	json_key_str(out, "detail", p->source_detail, 1);
 	dg_strbuf_addf(out, ",\"entriesRead\":%zu}", p->entries_read);
+	dg_strbuf_addf(out, ",\"complete\":%s",
+		       dg_findings_incomplete(&p->findings) ? "false" : "true");
 	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu}",
 		       p->nusers, p->nskipped, p->nconflicts);
 	dg_strbuf_adds(out, ",\"users\":[");
@@ -198,17 +200,28 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 
 /* ---- preview: CSV (RFC 4180: CRLF, quotes doubled) ---- */
 
+/* Would a spreadsheet read this cell as a formula (OWASP CSV injection)? */
+static int csv_formula_lead(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s) != NULL;
+}
+
 static void csv_field(dg_strbuf *out, const char *s, int comma)
 {
+	int formula;
 	if (comma)
 		dg_strbuf_addch(out, ',');
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+	formula = csv_formula_lead(s);
+	if (!formula && !strpbrk(s, ",\"\r\n") && s[0] != ' ' &&
+	    (!*s || s[strlen(s) - 1] != ' ')) {
 		dg_strbuf_adds(out, s);
 		return;
 	}
 	dg_strbuf_addch(out, '"');
+	if (formula)
+		dg_strbuf_addch(out, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
 			dg_strbuf_addch(out, '"');
@@ -228,8 +241,10 @@ static char *join(const dg_strlist *l, const char *sep)
 	return dg_strbuf_detach(&sb);
 }
 
-void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p)
+void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 {
+	if (flags & DG_CSV_BOM)
+		dg_strbuf_adds(out, "\xEF\xBB\xBF");
 	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups\r\n");
 	for (size_t i = 0; i < p->nusers; i++) {
 		const dg_ms_user *u = &p->users[i];
@@ -372,8 +387,24 @@ static void conflict_rows(dg_strbuf *out, const dg_preview *p, int color)
 	}
 }
 
+/* What opens an incomplete preview in the table and HTML forms. */
+static const char incomplete_text[] =
+	"INCOMPLETE RESULT: the directory was not read in full, so users are missing "
+	"from this list. ";
+
+static void incomplete_banner(dg_strbuf *out, const dg_finding *why)
+{
+	dg_strbuf_addf(out, "%s%s: %s", incomplete_text, why->code, why->message);
+}
+
 void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 {
+	const dg_finding *cut = dg_findings_incomplete(&p->findings);
+	if (cut) {
+		dg_strbuf_adds(out, color ? "\033[1;31m" : "");
+		incomplete_banner(out, cut);
+		dg_strbuf_adds(out, color ? ANSI_RESET "\n\n" : "\n\n");
+	}
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
@@ -414,6 +445,38 @@ static void html_row(dg_strbuf *out, const char *const *cells, int n, const char
 	dg_strbuf_adds(out, "</tr>\n");
 }
 
+static void html_incomplete_banner(dg_strbuf *out, const dg_findings *f)
+{
+	const dg_finding *cut = dg_findings_incomplete(f);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!cut)
+		return;
+	incomplete_banner(&sb, cut);
+	dg_strbuf_adds(out, "<p role=\"alert\" style=\"border:3px solid #c00;background:#fee;"
+			    "color:#900;font-weight:bold;padding:8px\">");
+	html_text(out, sb.buf);
+	dg_strbuf_adds(out, "</p>\n");
+	dg_strbuf_release(&sb);
+}
+
+/* The findings, as the table form lists them (a page for a change ticket
+ * must carry them too). */
+static void html_findings(dg_strbuf *out, const dg_findings *f)
+{
+	if (!f->nr)
+		return;
+	dg_strbuf_adds(out, "<h2>Findings</h2><ul>\n");
+	for (size_t i = 0; i < f->nr; i++) {
+		dg_strbuf sb = DG_STRBUF_INIT;
+		finding_line(&sb, &f->items[i], 0);
+		dg_strbuf_adds(out, "<li><pre>");
+		html_text(out, sb.buf);
+		dg_strbuf_adds(out, "</pre></li>\n");
+		dg_strbuf_release(&sb);
+	}
+	dg_strbuf_adds(out, "</ul>\n");
+}
+
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 {
 	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
@@ -426,7 +489,9 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 			    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
 			    "</style></head><body>\n<h1>Preview of ");
 	html_text(out, p->profile_name);
-	dg_strbuf_addf(out, "</h1>\n<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
+	dg_strbuf_adds(out, "</h1>\n");
+	html_incomplete_banner(out, &p->findings);
+	dg_strbuf_addf(out, "<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
 		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
 	dg_strbuf_adds(out, "<h2>Users</h2><table>\n");
 	html_row(out, uh, 5, "th");
@@ -457,5 +522,7 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_adds(out, "</li>\n");
 		free(e);
 	}
-	dg_strbuf_adds(out, "</ul>\n</body></html>\n");
+	dg_strbuf_adds(out, "</ul>\n");
+	html_findings(out, &p->findings);
+	dg_strbuf_adds(out, "</body></html>\n");
 }

@@ -22,9 +22,20 @@ void dg_output_findings_json_array(dg_strbuf *out, const dg_findings *f);
 /* check --format json: {"profile":..., "findings":[...], "summary":{...}} */
 void dg_output_check_json(dg_strbuf *out, const char *profile_name, const dg_findings *f);
 
+/* Every preview format says when the result is INCOMPLETE
+ * (dg_findings_incomplete): the table and the HTML page open with a banner,
+ * JSON has "complete": false (top level, beside "summary").  CSV has no place for it that
+ * a spreadsheet user would see, so the program refuses to write CSV for an
+ * incomplete result unless asked to (see src/cli/preview.c). */
 void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color);
 void dg_output_preview_json(dg_strbuf *out, const dg_preview *p);
-void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p);
+enum {
+	DG_CSV_BOM = 1, /* start with a UTF-8 byte order mark (Excel's cue for UTF-8) */
+};
+/* RFC 4180; a cell that starts with = + - @ (or tab / CR) gets a leading
+ * apostrophe so a spreadsheet shows it as text instead of running it as a
+ * formula (OWASP "CSV injection"). */
+void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
 
 /* Display width of a UTF-8 string in terminal columns (1 per code point;

@@ -265,6 +265,15 @@ static const struct field https_tls_fields[] = { /* base: dg_tls_opts */
 };
 static const struct objspec https_tls_spec = SPEC(https_tls_fields, NULL);
 
+/* dirgate's bounds on an LDAP read: 1 MiB .. 4 GiB, 1 s .. a week. */
+static const struct field ldap_limits_fields[] = { /* base: dg_ldap_limits */
+	{ .key = "maxMessageMB", .kind = K_INT, .off = offsetof(dg_ldap_limits, max_message_mb),
+	  .min = 1, .max = 4095 },
+	{ .key = "deadlineSeconds", .kind = K_INT,
+	  .off = offsetof(dg_ldap_limits, deadline_seconds), .min = 1, .max = 7 * 86400 },
+};
+static const struct objspec ldap_limits_spec = SPEC(ldap_limits_fields, NULL);
+
 #define COMMON_DIR_FIELDS                                                      \
 	{ .key = "type", .kind = K_ENUM, .flags = F_REQ, .off = DIR(type),     \
 	  .en = &dirtype_enum, .example = "\"type\": \"ldap\"" },              \
@@ -297,6 +306,7 @@ static const struct field ad_fields[] = {
 	{ .key = "baseDn", .kind = K_STRING, .off = AD(base_dn) },
 	{ .key = "bind", .kind = K_OBJECT, .sub = &ad_bind_spec },
 	{ .key = "tls", .kind = K_OBJECT, .off = AD(tls), .sub = &tls_spec },
+	{ .key = "limits", .kind = K_OBJECT, .off = AD(limits), .sub = &ldap_limits_spec },
 	{ .key = "filters", .kind = K_OBJECT, .sub = &ad_filter_spec },
 	{ .key = "userNameFormat", .kind = K_ENUM, .off = AD(user_name_format), .en = &unf_enum },
 };
@@ -340,6 +350,7 @@ static const struct field ldap_fields[] = {
 	{ .key = "baseDn", .kind = K_STRING, .flags = F_REQ, .off = LD(base_dn),
 	  .example = "\"baseDn\": \"dc=example,dc=com\"" },
 	{ .key = "tls", .kind = K_OBJECT, .off = LD(tls), .sub = &tls_spec },
+	{ .key = "limits", .kind = K_OBJECT, .off = LD(limits), .sub = &ldap_limits_spec },
 	{ .key = "users", .kind = K_OBJECT, .sub = &ldap_user_spec },
 	{ .key = "groups", .kind = K_OBJECT, .sub = &ldap_group_spec },
 };

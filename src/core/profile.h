@@ -61,6 +61,13 @@ typedef struct dg_tls_opts {
 	int accept_all_certificates;   /* -1 not given */
 } dg_tls_opts;
 
+/* dirgate's own bounds on reading an LDAP directory (not MailStore
+ * settings); 0 = the default. */
+typedef struct dg_ldap_limits {
+	int max_message_mb;   /* largest single LDAP message; default 32 */
+	int deadline_seconds; /* everything on one connection; default 1800 */
+} dg_ldap_limits;
+
 typedef struct dg_strarr {
 	char **items;
 	size_t nr;
@@ -74,6 +81,7 @@ typedef struct dg_dir_active_directory {
 	char *bind_user;               /* UPN, DOMAIN\user or DN */
 	dg_secret_ref bind_password;
 	dg_tls_opts tls;
+	dg_ldap_limits limits;
 	int exchange_users_only, visible_in_address_lists_only, enabled_users_only; /* -1 not given */
 	dg_strarr groups;
 	dg_username_format user_name_format;
@@ -87,6 +95,7 @@ typedef struct dg_dir_ldap {
 	dg_secret_ref bind_password;
 	char *base_dn;
 	dg_tls_opts tls;
+	dg_ldap_limits limits;
 	/* users */
 	char *user_filter, *user_name_attr, *full_name_attr, *email_attr;
 	int local_part_only;           /* -1 not given */

@@ -28,7 +28,7 @@ if not shutil.which("ldapsearch") or not (shutil.which("slapd") or
     sys.exit(0)
 
 
-def check(tmp, directory, env_extra=None, auth=None, args=()):
+def check(tmp, directory, env_extra=None, auth=None, args=(), no_tty=False):
     prof = {"name": "live", "directory": directory}
     if auth:
         prof["authentication"] = auth
@@ -39,12 +39,49 @@ def check(tmp, directory, env_extra=None, auth=None, args=()):
     env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_IT_PW=slapd.ROOT_PW)
     env.update(env_extra or {})
     p = subprocess.run([binary, "check", "--format", "json", *args, path], env=env,
-                       capture_output=True, timeout=120)
+                       capture_output=True, timeout=120, start_new_session=no_tty)
     try:
         doc = json.loads(p.stdout)
     except ValueError:
         doc = {"findings": []}
     return p, doc
+
+
+def check_on_tty(tmp, directory, auth, typed):
+    """check --format json on a new controlling terminal; types `typed` at
+    the secret prompt.  Returns (exit code, everything the terminal got)."""
+    import pty
+    import select
+    import time
+    prof = {"name": "live", "directory": directory, "authentication": auth}
+    path = os.path.join(tmp, "tty.json")
+    with open(path, "w") as f:
+        json.dump(prof, f)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
+    env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_IT_PW=slapd.ROOT_PW)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(binary, [binary, "check", "--format", "json", path], env)
+    out, sent, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if not r:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"Secret for" in out:
+            os.write(fd, typed.encode() + b"\n")
+            sent = True
+    else:
+        os.kill(pid, 9)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out
 
 
 def codes(doc):
@@ -203,6 +240,49 @@ try:
             p, _ = check(tmp, d)
             outs += p.stdout + p.stderr
         t.check(slapd.ROOT_PW.encode() not in outs, "bind password never printed")
+
+        # 11. a bind secret that cannot be read: no probe ran, so no exit 0
+        env_unset = {"DG_IT_PW": ""}
+        p, doc = check(tmp, dict(base, users=users), env_unset)
+        f37 = find(doc, "LDAP037")
+        t.check(p.returncode == 3 and f37 and f37["path"] == "/directory/bind/password" and
+                "DG_IT_PW" in f37["message"] and "LDAP021" not in codes(doc),
+                "bind secret missing: LDAP037 names it, exit 3 (was 0 errors, exit 0)",
+                (p.returncode, doc["findings"]))
+        p, doc = check(tmp, dict(base, users=users), None, dict(login, testPassword={
+            "env": "DG_IT_NO_SUCH_VAR"}))
+        f37 = find(doc, "LDAP037")
+        t.check(p.returncode == 3 and f37 and f37["path"] == "/authentication/testPassword",
+                "test password missing: LDAP037 at /authentication/testPassword, exit 3",
+                (p.returncode, codes(doc)))
+
+        # 12. the test password typed at the prompt: the result is reported
+        prompt_login = {"method": "standard", "testUser": "alice"}
+        for typed, want, code in (("alicepass", 0, "LDAP031"), ("Canary-Typed-77", 3, "LDAP015")):
+            rc, out = check_on_tty(tmp, dict(base, users=users), prompt_login, typed)
+            t.check(rc == want and ('"%s"' % code).encode() in out and
+                    b"Canary-Typed-77" not in out,
+                    "test password typed at the prompt: %s, exit %d" % (code, want),
+                    (rc, out[-1500:]))
+
+        p, doc = check(tmp, dict(base, users=users), None, prompt_login, no_tty=True)
+        f37 = find(doc, "LDAP037")
+        t.check(p.returncode == 3 and f37 and f37["path"] == "/authentication/testPassword" and
+                "no terminal" in f37["message"] and "LDAP031" not in codes(doc),
+                "no terminal to prompt on: LDAP037 says the logon was not tried, exit 3",
+                (p.returncode, doc["findings"][-2:]))
+
+        # 13. a search cut short (anonymous: 500 entries) gives no exact counts
+        anon = {k: v for k, v in base.items() if k != "bind"}
+        p, doc = check(tmp, dict(anon, users=users))
+        f23 = find(doc, "LDAP023")
+        t.check(p.returncode == 3 and "LDAP018" in codes(doc) and f23 and
+                "at least 500 entries" in f23["message"] and "unknown" in f23["message"],
+                "truncated count: 'at least 500', not 'selects 500 entries'", f23)
+        p, doc = check(tmp, dict(anon, users=users0))
+        f22 = find(doc, "LDAP022")
+        t.check(f22 and "(objectClass=inetOrgPerson): at least 500 (the search was cut short)"
+                in f22["hint"], "truncated per-clause count says 'at least'", f22 and f22["hint"])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 t.done()

@@ -395,6 +395,198 @@ static void test_canary_never_said(void)
 	CHECK(strstr(said.buf, root_pw()) == NULL);
 }
 
+/* ---- protocol faults, against tests/integration/fake_ldap.py ---------- */
+
+typedef struct fake_run {
+	dg_entry_list l;
+	dg_findings f;
+	dg_error err;
+	dg_code code;
+	double seconds;
+} fake_run;
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* An anonymous profile for the fake server with `limits` (JSON) or none. */
+static dg_profile *fake_profile(const char *limits)
+{
+	dg_strbuf js = DG_STRBUF_INIT;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile *p;
+	dg_strbuf_addf(&js, "{\"name\": \"fake\", \"directory\": {\"type\": \"ldap\", "
+			    "\"server\": \"127.0.0.1\", \"port\": %d, \"baseDn\": \"dc=fake\"%s%s}}",
+		       port("DG_IT_FAKE_PORT"), limits ? ", \"limits\": " : "",
+		       limits ? limits : "");
+	p = dg_profile_parse(js.buf, js.len, "fake.json", &f);
+	CHECK_INT(dg_findings_count(&f, DG_SEV_ERROR), 0);
+	dg_findings_clear(&f);
+	dg_strbuf_release(&js);
+	return p;
+}
+
+/* Searches the fake server's scenario `ou` with the given options. */
+static void fake_search_limits(const char *ou, const dg_ldap_options *opts, const char *limits,
+			       fake_run *r)
+{
+	dg_profile *p = fake_profile(limits);
+	dg_ldap_conn *c = NULL;
+	char base[128];
+	double t0;
+	memset(r, 0, sizeof(*r));
+	r->code = DG_E_INTERNAL;
+	CHECK(p != NULL);
+	if (!p || try_connect(p, "", opts, &c, &r->f) != DG_OK) {
+		dg_profile_free(p);
+		return;
+	}
+	snprintf(base, sizeof(base), "ou=%s,dc=fake", ou);
+	t0 = seconds_now();
+	r->code = dg_ldap_search_all(c, base, "(objectClass=*)", NULL, &r->l, &r->f, &r->err);
+	r->seconds = seconds_now() - t0;
+	remember(&r->f, &r->err);
+	dg_ldap_close(c);
+	dg_profile_free(p);
+}
+
+static void fake_search(const char *ou, const dg_ldap_options *opts, fake_run *r)
+{
+	fake_search_limits(ou, opts, NULL, r);
+}
+
+static void fake_done(fake_run *r)
+{
+	dg_entry_list_clear(&r->l);
+	dg_findings_clear(&r->f);
+}
+
+static const dg_ldap_options pages_of_25 = { .page_size = 25 };
+
+/* The control case: the fake pages correctly. */
+static void test_fake_paging_ok(void)
+{
+	fake_run r;
+	fake_search("ok", &pages_of_25, &r);
+	CHECK_INT(r.code, DG_OK);
+	CHECK_INT(r.l.nr, 60);
+	CHECK_INT(r.f.nr, 0);
+	fake_done(&r);
+}
+
+/* A page answered without the paged-results control used to end the search
+ * as if complete (30 of 60 entries, no finding). */
+static void test_fake_missing_page_control(void)
+{
+	static const char *const ous[] = { "nocontrol", "badcontrol" };
+	for (size_t i = 0; i < 2; i++) {
+		fake_run r;
+		fake_search(ous[i], &pages_of_25, &r);
+		CHECK_INT(r.code, DG_OK);
+		CHECK(r.l.nr < 60);
+		CHECK(has_code(&r.f, "LDAP033"));
+		CHECK(dg_findings_incomplete(&r.f) != NULL);
+		fake_done(&r);
+	}
+}
+
+/* A server that refuses the control (12, or 11 with nothing sent) used to
+ * give "INCOMPLETE after 0 entries"; now it is asked again without paging. */
+static void test_fake_paging_refused(void)
+{
+	static const char *const ous[] = { "refuse", "refuse11" };
+	for (size_t i = 0; i < 2; i++) {
+		fake_run r;
+		fake_search(ous[i], &pages_of_25, &r);
+		CHECK_INT(r.code, DG_OK);
+		CHECK_INT(r.l.nr, 60);
+		CHECK(has_code(&r.f, "LDAP034"));
+		CHECK(!has_code(&r.f, "LDAP018"));
+		CHECK(dg_findings_incomplete(&r.f) == NULL);
+		CHECK(r.f.nr == 1 && strstr(r.f.items[0].message, "control not allowed") &&
+		      strstr(r.f.items[0].message, i ? "result 11" : "result 12"));
+		fake_done(&r);
+	}
+}
+
+/* A 3 MiB message: refused under a 1 MiB cap (LDAP035), read under the
+ * default 32 MiB one. */
+static void test_fake_message_cap(void)
+{
+	static const dg_ldap_options one_mib = { .max_message_bytes = 1 << 20 };
+	fake_run r;
+	fake_search("huge", &one_mib, &r);
+	CHECK_INT(r.code, DG_E_PROTOCOL);
+	CHECK_INT(r.l.nr, 0);
+	CHECK(has_code(&r.f, "LDAP035"));
+	CHECK(!has_code(&r.f, "LDAP009"));
+	CHECK(dg_findings_incomplete(&r.f) != NULL);
+	fake_done(&r);
+	fake_search("huge", NULL, &r);
+	CHECK_INT(r.code, DG_OK);
+	CHECK_INT(r.l.nr, 1);
+	CHECK(r.l.nr == 1 && dg_entry_attr(&r.l.items[0], "description") &&
+	      dg_entry_attr(&r.l.items[0], "description")->vals[0].len == (size_t)3 << 20);
+	fake_done(&r);
+}
+
+/* 60 entries, one every 0.1 s: each arrives well within the per-message
+ * timeout, but a 1.5 s deadline ends the read (LDAP036) on time. */
+static void test_fake_deadline(void)
+{
+	static const dg_ldap_options deadline = { .deadline_ms = 1500 };
+	fake_run r;
+	fake_search("slow", &deadline, &r);
+	CHECK_INT(r.code, DG_E_NETWORK);
+	CHECK(has_code(&r.f, "LDAP036"));
+	CHECK(!has_code(&r.f, "LDAP010"));
+	CHECK(r.l.nr > 0 && r.l.nr < 60);
+	CHECK(r.seconds < 3.0);
+	printf("# deadline 1.5 s: stopped after %.2f s with %zu of 60 entries\n", r.seconds,
+	       r.l.nr);
+	fake_done(&r);
+}
+
+/* The same bounds from the profile: /directory/limits. */
+static void test_fake_limits_from_profile(void)
+{
+	fake_run r;
+	fake_search_limits("slow", NULL, "{\"deadlineSeconds\": 1}", &r);
+	CHECK(has_code(&r.f, "LDAP036"));
+	CHECK(r.f.nr && strstr(r.f.items[r.f.nr - 1].message, "deadline of 1 s"));
+	CHECK(r.seconds < 2.5);
+	fake_done(&r);
+	fake_search_limits("huge", NULL, "{\"maxMessageMB\": 2}", &r);
+	CHECK(has_code(&r.f, "LDAP035"));
+	CHECK(r.f.nr && strstr(r.f.items[r.f.nr - 1].message, "larger than 2097152 bytes"));
+	fake_done(&r);
+	fake_search_limits("huge", NULL, "{\"maxMessageMB\": 4}", &r);
+	CHECK_INT(r.code, DG_OK);
+	CHECK_INT(r.l.nr, 1);
+	fake_done(&r);
+}
+
+/* AD ranged retrieval: member;range=0-2 in the search, 3-5 and 6-* read on
+ * demand; the entry must come back with all 10 members under "member". */
+static void test_fake_ranged_retrieval(void)
+{
+	fake_run r;
+	const dg_attr *a;
+	fake_search("ranged", NULL, &r);
+	CHECK_INT(r.code, DG_OK);
+	CHECK_INT(r.l.nr, 1);
+	CHECK_INT(r.f.nr, 0);
+	a = r.l.nr ? dg_entry_attr(&r.l.items[0], "member") : NULL;
+	CHECK(a != NULL);
+	CHECK_INT(a ? a->nvals : 0, 10);
+	CHECK(a && !strcmp(a->vals[9].val, "uid=u009,ou=ranged,dc=fake"));
+	CHECK(r.l.nr && r.l.items[0].nattrs == 2); /* cn and member: no ranged leftovers */
+	fake_done(&r);
+}
+
 int main(void)
 {
 	if (!getenv("DG_IT_MAIN_LDAP")) {
@@ -421,6 +613,15 @@ int main(void)
 	RUN(test_size_limit_is_incomplete);
 	RUN(test_missing_base);
 	RUN(test_search_command);
+	if (getenv("DG_IT_FAKE_PORT")) {
+		RUN(test_fake_paging_ok);
+		RUN(test_fake_missing_page_control);
+		RUN(test_fake_paging_refused);
+		RUN(test_fake_message_cap);
+		RUN(test_fake_deadline);
+		RUN(test_fake_limits_from_profile);
+		RUN(test_fake_ranged_retrieval);
+	}
 	RUN(test_canary_never_said);
 	dg_strbuf_release(&said);
 	return dg_t_done();

@@ -28,13 +28,22 @@ def main():
     # A port that accepts TCP connections but never answers (timeout test):
     # listen() without accept() lets the kernel complete the handshake.
     blackhole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Protocol faults slapd will not produce (fake_ldap.py): it serves until
+    # its standard input closes.
+    fake = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "fake_ldap.py")], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE)
+    child.append(fake)
     try:
+        fake_port = fake.stdout.readline().decode().strip()
         blackhole.bind(("127.0.0.1", 0))
         blackhole.listen(8)
         with slapd.SlapdSet() as servers:
             env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
             env.update(servers.env())
             env["DG_IT_BLACKHOLE_PORT"] = str(blackhole.getsockname()[1])
+            if fake_port.isdigit():
+                env["DG_IT_FAKE_PORT"] = fake_port
             p = subprocess.Popen([sys.argv[1]], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT)
             child.append(p)
@@ -49,6 +58,12 @@ def main():
             return p.returncode
     finally:
         blackhole.close()
+        fake.stdin.close()
+        try:
+            fake.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fake.kill()
+            fake.wait(timeout=10)
 
 
 def shutil_which(name):

@@ -125,6 +125,107 @@ def member_search_tests(s):
             (p.stderr + p2.stderr).decode()[-1500:])
 
 
+# Capital / small letter pairs from each range of core/casefold.h.
+FOLD_PAIRS = [("À", "à"), ("Ā", "ā"), ("Ĺ", "ĺ"), ("Ÿ", "ÿ"), ("Ά", "ά"), ("Έ", "έ"),
+              ("Ό", "ό"), ("Ώ", "ώ"), ("Ϊ", "ϊ"), ("Ω", "ω"), ("Ё", "ё"), ("Ж", "ж")]
+
+
+def fold_tests(s, prof):
+    """slapd's caseIgnoreMatch is the reference: a filter in small letters
+    selects entries written in capitals live; the snapshot of them, filtered
+    by dirgate offline, must give the same users, named as the mapping
+    lower-cases them."""
+    s.main.add("\n".join(
+        "dn: uid=fold%02d,ou=bulk,%s\nobjectClass: inetOrgPerson\nuid: fold%02d\n"
+        "cn: %snna\nsn: %snna\ndisplayName: %snna\n" % (i, slapd.SUFFIX, i, up, up, up)
+        for i, (up, _) in enumerate(FOLD_PAIRS)))
+    filt = "(&(objectClass=inetOrgPerson)(|%s))" % "".join(
+        "(sn=%snna)" % low for _, low in FOLD_PAIRS)
+    d = {k: v for k, v in prof["directory"].items() if k != "groups"}
+    d["users"] = dict(d["users"], filter=filt, userNameAttribute="sn")
+    live_p = dict(prof, directory=d)
+    path = os.path.join(tmp, "fold.json")
+    with open(path, "w") as f:
+        json.dump(live_p, f)
+    p = run(["preview", "--format", "json", path])
+    live = json.loads(p.stdout) if p.returncode == 0 else None
+    want = sorted(low + "nna" for _, low in FOLD_PAIRS)
+    t.check(live and sorted(u["userName"] for u in live["users"]) == want,
+            "slapd matches every capital with the small-letter filter; the mapping lower-cases "
+            "them the same way", live and [u["userName"] for u in live["users"]])
+    snap = os.path.join(tmp, "fold.ldif")
+    p = run(["snapshot", path, "--output", snap])
+    off = dict(live_p, directory=dict(d, snapshot=snap))
+    with open(path, "w") as f:
+        json.dump(off, f)
+    p2 = run(["preview", "--format", "json", path])
+    offline = json.loads(p2.stdout) if p2.returncode == 0 else None
+    t.check(p.returncode == 0 and live and offline and comparable(offline) == comparable(live),
+            "dirgate's filter folds like slapd: the offline preview equals the live one",
+            offline and [u["userName"] for u in offline["users"]] or
+            (p.stderr + p2.stderr).decode()[-800:])
+
+
+def truncation_tests(s, prof):
+    """Anonymous searches stop at 500 entries (slapd.py `limits anonymous`):
+    the cut-short result must never pass for a complete one."""
+    s.main.add("\n".join(
+        "dn: uid=t%04d,ou=bulk,%s\nobjectClass: inetOrgPerson\nuid: t%04d\ncn: T %04d\n"
+        "sn: T\nmail: t%04d@example.com\n" % (i, slapd.SUFFIX, i, i, i) for i in range(520)))
+    anon = dict(prof, directory=dict(prof["directory"]))
+    anon["directory"].pop("bind")
+    anon["directory"].pop("groups")
+    path = os.path.join(tmp, "anon.json")
+    with open(path, "w") as f:
+        json.dump(anon, f)
+
+    p = run(["preview", "--format", "json", path])
+    doc = json.loads(p.stdout) if p.stdout else {}
+    codes = [x["code"] for x in doc.get("findings", [])]
+    t.check(p.returncode == 3 and "LDAP018" in codes and
+            doc.get("complete") is False and doc["summary"]["users"] <= 500,
+            "truncated search: JSON says complete false, LDAP018, exit 3",
+            (p.returncode, doc.get("summary"), p.stderr.decode()[-800:]))
+    p = run(["preview", "--format", "csv", path])
+    t.check(p.returncode == 3 and p.stdout == b"" and b"LDAP018" in p.stderr and
+            b"--allow-incomplete" in p.stderr,
+            "truncated search: no CSV without --allow-incomplete, and stderr says why",
+            (p.returncode, p.stdout[:200], p.stderr.decode()[-800:]))
+    p = run(["preview", "--format", "html", path])
+    t.check(p.returncode == 3 and p.stdout == b"", "truncated search: no HTML by default",
+            (p.returncode, p.stdout[:200]))
+    p = run(["preview", "--format", "html", "--allow-incomplete", path])
+    t.check(p.returncode == 3 and b'<p role="alert"' in p.stdout and
+            b"INCOMPLETE RESULT" in p.stdout and b"LDAP018" in p.stdout,
+            "truncated search, --allow-incomplete: HTML with a banner, exit 3",
+            (p.returncode, p.stdout[:600]))
+    p = run(["preview", path])
+    t.check(p.returncode == 3 and p.stdout.startswith(b"INCOMPLETE RESULT"),
+            "truncated search: the table opens with the banner", p.stdout[:300])
+
+    snap = os.path.join(tmp, "truncated.ldif")
+    p = run(["snapshot", path, "--output", snap])
+    t.check(p.returncode == 3 and not os.path.exists(snap) and b"LDAP018" in p.stderr and
+            b"nothing written" in p.stderr and
+            not [n for n in os.listdir(tmp) if n.startswith("truncated")],
+            "truncated search: snapshot leaves no file (nor a temporary one), exit 3",
+            (p.returncode, p.stderr.decode()[-800:]))
+    p = run(["snapshot", path, "--output", "-"])
+    t.check(p.returncode == 3 and p.stdout == b"" and b"LDAP018" in p.stderr,
+            "truncated search: snapshot to standard output writes nothing, exit 3",
+            (p.returncode, p.stdout[:300], p.stderr.decode()[-500:]))
+    p = run(["snapshot", live_path_of(prof), "--output", "-"])
+    t.check(p.returncode == 0 and p.stdout.startswith(b"version: 1"),
+            "complete snapshot to standard output is written", p.stderr.decode()[-500:])
+
+
+def live_path_of(prof):
+    path = os.path.join(tmp, "bound.json")
+    with open(path, "w") as f:
+        json.dump(prof, f)
+    return path
+
+
 slapd.install_signal_handlers(lambda: None)
 tmp = tempfile.mkdtemp(prefix="dg-preview-live-")
 try:
@@ -188,6 +289,8 @@ try:
                 "snapshot holds no password attribute or secret")
 
         member_search_tests(s)
+        fold_tests(s, prof)
+        truncation_tests(s, prof)
 
         p = run(["snapshot", live_path])
         t.check(p.returncode == 64, "snapshot without --output is a usage error")
@@ -195,9 +298,10 @@ try:
         with open(live_path, "w") as f:
             json.dump(bad, f)
         p = run(["snapshot", live_path, "--output", os.path.join(tmp, "x.ldif")])
-        t.check(p.returncode == 3 and b"LDAP009" in p.stderr and
+        t.check(p.returncode == 1 and b"LDAP009" in p.stderr and
                 not os.path.exists(os.path.join(tmp, "x.ldif")),
-                "unreachable server: finding, no partial file", p.stderr.decode()[-800:])
+                "unreachable server: finding, exit 1 (could not connect), no partial file",
+                (p.returncode, p.stderr.decode()[-800:]))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 t.done()

@@ -638,6 +638,49 @@ static void test_accept_all(void)
 	dg_findings_clear(&f);
 }
 
+/* Plain LDAP with a bind user sends the password in clear: a warning,
+ * except to this computer or without a password to send. */
+static void test_cleartext_bind(void)
+{
+	static const char *const local[] = { "127.0.0.1", "127.5.6.7", "::1", "localhost" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_profile p;
+
+	ldap_profile(&p);
+	p.directory.ldap.protocol = DG_PROTO_DEFAULT;
+	run(&p, &f);
+	EXPECT(&f, "TLS011", DG_SEV_WARNING, "/directory/protocol");
+	CHECK(strstr(msg(&f, "TLS011"), "(the default)") != NULL);
+	CHECK(strstr(msg(&f, "TLS011"), "ldap.example.com") != NULL);
+	CHECK(find_at(&f, "TLS011", NULL) &&
+	      strstr(find_at(&f, "TLS011", NULL)->hint, "StartTLS") != NULL);
+	dg_findings_clear(&f);
+	p.directory.ldap.protocol = DG_PROTO_LDAP_TLS;
+	run(&p, &f);
+	EXPECT_NONE(&f, "TLS011");
+	dg_findings_clear(&f);
+	p.directory.ldap.protocol = DG_PROTO_LDAP;
+	for (size_t i = 0; i < sizeof(local) / sizeof(*local); i++) {
+		p.directory.ldap.server = S(local[i]);
+		run(&p, &f);
+		EXPECT_NONE(&f, "TLS011");
+		dg_findings_clear(&f);
+	}
+	p.directory.ldap.server = S("10.0.0.5");
+	p.directory.ldap.bind_dn = NULL; /* anonymous: no password to send */
+	run(&p, &f);
+	EXPECT_NONE(&f, "TLS011");
+	dg_findings_clear(&f);
+
+	ad_profile(&p);
+	p.directory.ad.protocol = DG_PROTO_LDAP;
+	p.directory.ad.server = NULL; /* a DC found by DNS */
+	run(&p, &f);
+	EXPECT(&f, "TLS011", DG_SEV_WARNING, "/directory/protocol");
+	CHECK(strstr(msg(&f, "TLS011"), "the domain controller") != NULL);
+	dg_findings_clear(&f);
+}
+
 static char *write_ca(const char *name, long from, long to);
 
 static void test_ca_file_directory(void)
@@ -1380,6 +1423,7 @@ int main(void)
 	RUN(test_member_search_filter);
 	RUN(test_group_filter_needed);
 	RUN(test_accept_all);
+	RUN(test_cleartext_bind);
 	RUN(test_ca_file_directory);
 	RUN(test_target_tls);
 	RUN(test_address_lists);

@@ -55,11 +55,32 @@ static void test_move(void)
 	dg_findings_clear(&b);
 }
 
+/* Truncation is a property of the code, whatever the severity, and every
+ * code in the list must exist (a typo would silently drop the mark). */
+static void test_incomplete_marks(void)
+{
+	static const char *const marks[] = { "LDAP018", "M365020", "GOOGLE029" };
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_findings_add(&f, "LDAP023", DG_SEV_INFO, "", "count");
+	CHECK(dg_findings_incomplete(&f) == NULL);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(*marks); i++) {
+		dg_findings g = DG_FINDINGS_INIT;
+		dg_findings_add(&g, marks[i], DG_SEV_WARNING, "", "cut short");
+		CHECK(dg_code_lookup(marks[i]) != NULL);
+		CHECK(dg_findings_incomplete(&g) == &g.items[0]);
+		dg_findings_clear(&g);
+	}
+	dg_findings_add(&f, "LDAP018", DG_SEV_ERROR, "", "cut short");
+	CHECK(dg_findings_incomplete(&f) == &f.items[1]);
+	dg_findings_clear(&f);
+}
+
 int main(void)
 {
 	RUN(test_add_hint_locate);
 	RUN(test_null_path_is_empty);
 	RUN(test_sort_is_stable);
 	RUN(test_move);
+	RUN(test_incomplete_marks);
 	return dg_t_done();
 }

@@ -281,6 +281,28 @@ static void test_crlf_and_bom(void)
 	done(&p);
 }
 
+/* Classic Mac line ends (bare CR) read as one line "version: 1\rdn: ..."
+ * and used to give "version not supported", no entries and no error. */
+static void test_bare_cr(void)
+{
+	parsed p;
+	const dg_finding *fd;
+	parse(&p, "version: 1\rdn: cn=a,dc=x\rcn: a\r\rdn: cn=b,dc=x\rcn: b\r");
+	fd = find_code(&p.f, "SNAP020");
+	CHECK(fd != NULL);
+	CHECK(fd && fd->severity == DG_SEV_ERROR && fd->line == 1);
+	CHECK(fd && strstr(fd->message, "bare CR line ends") != NULL);
+	CHECK_INT(count_code(&p.f, "SNAP005"), 0);
+	CHECK_INT(p.f.nr, 1);
+	dump(&p.f);
+	done(&p);
+	/* a raw CR inside a value is just as wrong (it must be base64) */
+	parse(&p, "dn: cn=a,dc=x\ncn: a\rb\n");
+	CHECK(find_code(&p.f, "SNAP020") != NULL);
+	CHECK_INT(p.l.nr, 0);
+	done(&p);
+}
+
 /* ldifde -u writes UTF-16LE with a BOM */
 static void test_utf16(void)
 {
@@ -809,6 +831,7 @@ int main(void)
 	RUN(test_base64_invalid);
 	RUN(test_base64_codec);
 	RUN(test_crlf_and_bom);
+	RUN(test_bare_cr);
 	RUN(test_utf16);
 	RUN(test_errors_with_lines);
 	RUN(test_missing_blank_line);

@@ -66,7 +66,7 @@ static void test_preview_csv(void)
 	dg_preview p = { 0 };
 	dg_strbuf sb = DG_STRBUF_INIT;
 	fill_preview(&p);
-	dg_output_preview_csv(&sb, &p);
+	dg_output_preview_csv(&sb, &p, 0);
 	CHECK_STR(sb.buf, "userName,fullName,emailAddresses,distinguishedName,groups\r\n"
 			  "ann,\"Ann \"\"Q\"\", Jr.\",ann@x.com;a@x.com,\"cn=Ann\\, Jr.,dc=x\",\r\n"
 			  "zoë,Zoë Ångström-Averylongsurname-Thatneedscutting,,,\r\n");
@@ -80,7 +80,7 @@ static void test_preview_json(void)
 	dg_strbuf sb = DG_STRBUF_INIT;
 	fill_preview(&p);
 	dg_output_preview_json(&sb, &p);
-	CHECK(strstr(sb.buf, "\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0}") != NULL);
+	CHECK(strstr(sb.buf, "\"complete\":true,\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0}") != NULL);
 	CHECK(strstr(sb.buf, "{\"userName\":\"ann\",\"fullName\":\"Ann \\\"Q\\\", Jr.\","
 			     "\"emailAddresses\":[\"ann@x.com\",\"a@x.com\"],"
 			     "\"distinguishedName\":\"cn=Ann\\\\, Jr.,dc=x\",\"groups\":[]}") != NULL);
@@ -118,6 +118,59 @@ static void test_preview_html_escapes(void)
 	dg_preview_release(&p);
 }
 
+/* A display name a spreadsheet would run as a formula is written as text;
+ * the BOM is there only when asked for. */
+static void test_preview_csv_formula_and_bom(void)
+{
+	static const char *const leads[] = { "=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)" };
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	for (size_t i = 0; i < sizeof(leads) / sizeof(*leads); i++) {
+		free(p.users[1].full_name);
+		p.users[1].full_name = dg_xstrdup(leads[i]);
+		dg_strbuf_reset(&sb);
+		dg_output_preview_csv(&sb, &p, 0);
+		CHECK(!strncmp(sb.buf, "userName,", 9));
+		CHECK(strstr(sb.buf, ",\"'") != NULL);
+		CHECK(strstr(sb.buf, i == 0 ? "zoë,\"'=HYPERLINK(\"\"http://x\"\")\",,,\r\n"
+					    : "zoë,\"'") != NULL);
+	}
+	dg_strbuf_reset(&sb);
+	dg_output_preview_csv(&sb, &p, DG_CSV_BOM);
+	CHECK(!strncmp(sb.buf, "\xEF\xBB\xBFuserName,", 12));
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+/* A truncated source shows in every format: table and HTML open with a
+ * banner, JSON says complete:false, HTML lists the findings. */
+static void test_preview_incomplete_everywhere(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"complete\":true,") != NULL);
+	dg_findings_add(&p.findings, "LDAP018", DG_SEV_ERROR, "",
+			"the list is INCOMPLETE: stopped after 500 entries");
+	dg_strbuf_reset(&sb);
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"complete\":false,\"summary\":") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_output_preview_table(&sb, &p, 0);
+	CHECK(!strncmp(sb.buf, "INCOMPLETE RESULT: ", 19));
+	CHECK(strstr(sb.buf, "LDAP018: the list is INCOMPLETE") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_output_preview_html(&sb, &p);
+	CHECK(strstr(sb.buf, "<p role=\"alert\"") != NULL);
+	CHECK(strstr(sb.buf, "INCOMPLETE RESULT: ") < strstr(sb.buf, "<h2>Users"));
+	CHECK(strstr(sb.buf, "<h2>Findings</h2>") != NULL);
+	CHECK(strstr(sb.buf, "error LDAP018") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
 static void test_width(void)
 {
 	CHECK_INT(dg_output_width("abc"), 3);
@@ -133,6 +186,8 @@ int main(void)
 	RUN(test_preview_json);
 	RUN(test_preview_table_truncates_visibly);
 	RUN(test_preview_html_escapes);
+	RUN(test_preview_csv_formula_and_bom);
+	RUN(test_preview_incomplete_everywhere);
 	RUN(test_width);
 	return dg_t_done();
 }
