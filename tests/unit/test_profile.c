@@ -247,7 +247,7 @@ static void test_defaults(void)
 	CHECK_INT(p->directory.ad.enabled_users_only, -1);
 	CHECK_INT(p->sync.delete_users, -1);
 	CHECK_INT(p->sync.min_users, -1);
-	CHECK_INT(p->sync.max_deletes, -1);
+	CHECK_INT(p->sync.max_deletes, DG_SYNC_DEFAULT_MAX_DELETES); /* guards hold by default */
 	CHECK(p->sync.max_drop_percent < 0);
 	CHECK_INT(p->auth.method, DG_AUTH_NONE);
 	CHECK_INT(p->target.present, 0);
