@@ -1680,11 +1680,13 @@ static void check_guards(const dg_profile *p, dg_findings *out)
 		dg_finding_hint(fd, "Set \"minUsers\" to at least 1 (e.g. a little below today's "
 				"user count).");
 	}
-	if (s->delete_users == 1 && s->max_deletes < 0) {
-		fd = dg_findings_add(out, "GUARD003", DG_SEV_WARNING, "/sync/guards/maxDeletes",
-				     "deleteUsers is true but maxDeletes is not set, so nothing limits "
-				     "how many users one sync may delete");
-		dg_finding_hint(fd, "Set \"/sync/guards/maxDeletes\", e.g. 25.");
+	if (s->delete_users == 1 && s->max_deletes_defaulted) {
+		fd = dg_findings_add(out, "GUARD003", DG_SEV_INFO, "/sync/guards/maxDeletes",
+				     "deleteUsers is true and maxDeletes is not set: the default "
+				     "limit of %d deletions per synchronisation applies",
+				     DG_SYNC_DEFAULT_MAX_DELETES);
+		dg_finding_hint(fd, "Set \"/sync/guards/maxDeletes\" to what one run may "
+				"delete in this directory (0 allows none).");
 	}
 }
 

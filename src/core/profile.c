@@ -1394,8 +1394,10 @@ dg_profile *dg_profile_parse(const char *text, size_t len, const char *file, dg_
 	}
 	/* Only a server whose deleteUsers is on deletes; the profile may not
 	 * say (it keeps the server's setting then), so the limit is always on. */
-	if (p->sync.max_deletes < 0)
+	if (p->sync.max_deletes < 0) {
 		p->sync.max_deletes = DG_SYNC_DEFAULT_MAX_DELETES;
+		p->sync.max_deletes_defaulted = 1;
+	}
 	cJSON_Delete(root);
 	dg_jsonpos_release(&ix);
 	dg_strbuf_release(&w.path);

@@ -166,6 +166,7 @@ typedef struct dg_sync_opts {
 	dg_strarr default_privileges;
 	int min_users;                  /* -1 not given */
 	int max_deletes;                /* not given: DG_SYNC_DEFAULT_MAX_DELETES */
+	int max_deletes_defaulted;      /* 1 when max_deletes is that default */
 	double max_drop_percent;        /* < 0 not given */
 } dg_sync_opts;
 

@@ -1341,22 +1341,26 @@ static void test_guards(void)
 	p.sync.max_drop_percent = 150;
 	p.sync.min_users = 0;
 	p.sync.delete_users = 1;
+	p.sync.max_deletes = DG_SYNC_DEFAULT_MAX_DELETES;   /* as the loader leaves it */
+	p.sync.max_deletes_defaulted = 1;
 	run(&p, &f);
 	EXPECT(&f, "GUARD001", DG_SEV_ERROR, "/sync/guards/maxDropPercent");
 	EXPECT(&f, "GUARD002", DG_SEV_WARNING, "/sync/guards/minUsers");
-	EXPECT(&f, "GUARD003", DG_SEV_WARNING, "/sync/guards/maxDeletes");
+	EXPECT(&f, "GUARD003", DG_SEV_INFO, "/sync/guards/maxDeletes");
 	dg_findings_clear(&f);
 
 	p.sync.max_drop_percent = 100;
 	p.sync.min_users = 1;
 	p.sync.max_deletes = 0;
+	p.sync.max_deletes_defaulted = 0;
 	run(&p, &f);
 	EXPECT_NONE(&f, "GUARD001");
 	EXPECT_NONE(&f, "GUARD002");
 	EXPECT_NONE(&f, "GUARD003");
 	dg_findings_clear(&f);
 	p.sync.delete_users = 0;
-	p.sync.max_deletes = -1;
+	p.sync.max_deletes = DG_SYNC_DEFAULT_MAX_DELETES;
+	p.sync.max_deletes_defaulted = 1;
 	run(&p, &f);
 	EXPECT_NONE(&f, "GUARD003");
 	dg_findings_clear(&f);

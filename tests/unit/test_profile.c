@@ -248,6 +248,7 @@ static void test_defaults(void)
 	CHECK_INT(p->sync.delete_users, -1);
 	CHECK_INT(p->sync.min_users, -1);
 	CHECK_INT(p->sync.max_deletes, DG_SYNC_DEFAULT_MAX_DELETES); /* guards hold by default */
+	CHECK_INT(p->sync.max_deletes_defaulted, 1);
 	CHECK(p->sync.max_drop_percent < 0);
 	CHECK_INT(p->auth.method, DG_AUTH_NONE);
 	CHECK_INT(p->target.present, 0);
