@@ -347,27 +347,33 @@ def test_migrate():
                 "migrate: unknown user refused before any change", err)
 
 
+def sync_interrupted(emu, prof, name):
+    """dirgate sync --yes, Ctrl-C once its first server job runs; returns
+    (exit code, stdout, stderr)."""
+    e = dict(os.environ, NO_COLOR="1", **ENV)
+    p = subprocess.Popen([binary, "sync", prof, "--yes"], cwd=tmp, env=e,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 20
+    while time.time() < deadline and not emu.state()["tokens"]:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=40)
+    except subprocess.TimeoutExpired:
+        stop_process(p, 5)
+        out, err = b"", b"timeout"
+    out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    outputs.append((name, out + err))
+    return p.returncode, out, err
+
+
 def test_cancel():
     with emulator(sync_steps=100, sync_step_ms=100) as emu:
         prof = write_profile("cancel", emu)
-        e = dict(os.environ, NO_COLOR="1", **ENV)
-        p = subprocess.Popen([binary, "sync", prof, "--yes"], cwd=tmp, env=e,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while time.time() < deadline and not emu.state()["tokens"]:
-            time.sleep(0.1)
-        time.sleep(0.3)
-        p.send_signal(signal.SIGINT)
-        try:
-            out, err = p.communicate(timeout=40)
-        except subprocess.TimeoutExpired:
-            stop_process(p, 5)
-            out, err = b"", b"timeout"
-        err = err.decode("utf-8", "replace")
-        outputs.append(("sync cancel", out.decode("utf-8", "replace") + err))
+        rc, out, err = sync_interrupted(emu, prof, "sync cancel")
         toks = emu.state()["tokens"]
-        t.check(p.returncode == 1 and "cancel" in err, "Ctrl-C ends dirgate sync with a message",
-                err)
+        t.check(rc == 1 and "cancel" in err, "Ctrl-C ends dirgate sync with a message", err)
         t.check(toks and toks[0]["cancelRequested"] and toks[0]["cancelled"],
                 "Ctrl-C cancelled the job on the server (cancel-async)", json.dumps(toks))
         t.check("cancel-async" in log_fns(emu), "cancel-async was sent", log_fns(emu))
@@ -379,26 +385,11 @@ def test_cancel_not_honoured():
     with emulator(sync_steps=40, sync_step_ms=100) as emu:
         prof = write_profile("cancel-ignored", emu)
         emu.fault("cancel-async", "ignore")
-        e = dict(os.environ, NO_COLOR="1", **ENV)
-        p = subprocess.Popen([binary, "sync", prof, "--yes"], cwd=tmp, env=e,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 20
-        while time.time() < deadline and not emu.state()["tokens"]:
-            time.sleep(0.1)
-        time.sleep(0.3)
-        p.send_signal(signal.SIGINT)
-        try:
-            out, err = p.communicate(timeout=40)
-        except subprocess.TimeoutExpired:
-            stop_process(p, 5)
-            out, err = b"", b"timeout"
-        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-        outputs.append(("sync cancel ignored", out + err))
+        rc, out, err = sync_interrupted(emu, prof, "sync cancel ignored")
         toks = emu.state()["tokens"]
-        t.check(p.returncode == 1 and "ran the job to its end" in err and
-                "succeeded" in out,
+        t.check(rc == 1 and "ran the job to its end" in err and "succeeded" in out,
                 "a cancel the server does not honour is reported, with what it did",
-                "rc=%s\n%s\n%s" % (p.returncode, err, out))
+                "rc=%s\n%s\n%s" % (rc, err, out))
         t.check(len(toks) == 1 and toks[0]["status"] == "succeeded" and
                 not toks[0]["cancelled"],
                 "no further job was started after Ctrl-C", json.dumps(toks))
