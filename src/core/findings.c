@@ -114,21 +114,20 @@ void dg_findings_sort(dg_findings *f)
 	}
 }
 
-/* Findings after which the users, groups or pages read are only part of
- * the directory: every output format must say so and no file may pass
- * them off as complete. */
+/* The codes codes.def marks DG_INCOMPLETE. */
 static const char *const incomplete_codes[] = {
-	"LDAP018",   /* server size / time / administrative limit */
-	"LDAP033",   /* a page without a readable paging control */
-	"LDAP035",   /* an LDAP message over the size cap */
-	"LDAP036",   /* the connection's deadline passed */
-	"M365020",   /* Graph paging did not end */
-	"M365021",   /* Graph answer unusable mid-way */
-	"M365022",   /* Graph kept throttling */
-	"GOOGLE028", /* Directory API answer unusable mid-way */
-	"GOOGLE029", /* page chain does not end */
-	"GOOGLE030", /* rate limit: gave up */
+#define DG_CODE(code, sev, title)
+#define DG_INCOMPLETE(code) #code,
+#include "codes.def"
+#undef DG_INCOMPLETE
+#undef DG_CODE
 };
+
+const char *const *dg_incomplete_codes(size_t *count)
+{
+	*count = sizeof(incomplete_codes) / sizeof(*incomplete_codes);
+	return incomplete_codes;
+}
 
 int dg_finding_marks_incomplete(const dg_finding *fd)
 {

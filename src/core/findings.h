@@ -49,8 +49,10 @@ void dg_findings_clear(dg_findings *f);
 
 /* Does this finding say the result it belongs to is INCOMPLETE (a search
  * the server cut short, paging that did not end, an answer over a limit)?
- * Independent of severity; the one list of such codes is in findings.c. */
+ * Independent of severity; the one list of such codes is in codes.def. */
 int dg_finding_marks_incomplete(const dg_finding *fd);
+/* The codes that do (codes.def's DG_INCOMPLETE list). */
+const char *const *dg_incomplete_codes(size_t *count);
 /* The first finding that marks the result incomplete, or NULL. */
 const dg_finding *dg_findings_incomplete(const dg_findings *f);
 

@@ -95,8 +95,23 @@ static void test_lookup(void)
 	CHECK(dg_code_lookup("NOPE999") == NULL);
 }
 
+/* A code marked DG_INCOMPLETE that is not registered would never match. */
+static void test_incomplete_codes_registered(void)
+{
+	size_t n;
+	const char *const *codes = dg_incomplete_codes(&n);
+
+	CHECK(n >= 4);
+	for (size_t i = 0; i < n; i++) {
+		if (!dg_code_lookup(codes[i]))
+			printf("# %s is marked DG_INCOMPLETE but not registered\n", codes[i]);
+		CHECK(dg_code_lookup(codes[i]) != NULL);
+	}
+}
+
 int main(void)
 {
+	RUN(test_incomplete_codes_registered);
 	RUN(test_codes_well_formed_and_unique);
 	RUN(test_every_code_documented);
 	RUN(test_lookup);
