@@ -647,17 +647,19 @@ static const member *first_member(const m365_run *r, const char *id)
 
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 {
-	const member *m, *end;
+	const member *m;
 	if (!r->groups_selected)
-		return;  /* and r->members may be NULL: no pointer to offset */
+		return;
 	m = first_member(r, u->entry);
-	end = r->members + r->nmembers;
 	u->in_groups = m != NULL;
-	for (size_t last = (size_t)-1; m && m < end && !strcmp(m->id, u->entry); m++) {
-		const char *name = r->group_names.items[m->group];
-		if (m->group != last)
+	if (!m)
+		return;  /* r->members may be NULL (no group found): no pointer to offset */
+	for (size_t i = (size_t)(m - r->members), last = (size_t)-1;
+	     i < r->nmembers && !strcmp(r->members[i].id, u->entry); i++) {
+		const char *name = r->group_names.items[r->members[i].group];
+		if (r->members[i].group != last)
 			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
-		last = m->group;
+		last = r->members[i].group;
 	}
 }
 
