@@ -273,7 +273,7 @@ try:
         t.check("M365010" in codes(p), "this machine's clock an hour ahead: M365010",
                 p.stdout[-600:] + p.stderr[-300:])
     else:
-        t.check(True, "clock skew # SKIP faketime not installed")
+        t.skip("this machine's clock an hour ahead: M365010", "faketime not installed")
 
     # ---- Graph faults
     prof = profile("faults", op)
