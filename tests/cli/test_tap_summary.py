@@ -71,7 +71,7 @@ bad = meson_log("bad.json", [
 ])
 rc, lines = summary([bad])
 t.check(rc != 0 and lines and lines[-1] == "2 passed, 3 failed, 0 skipped",
-        "not ok # SKIP, a crash after the last point and a timeout are failures", (rc, lines))
+        "not ok with a SKIP directive, a crash after the last point and a timeout are failures", (rc, lines))
 
 rc, lines = summary([os.path.join(tmp.name, "missing.json")])
 t.check(rc != 0 and lines and lines[-1].endswith("1 failed, 0 skipped"),
