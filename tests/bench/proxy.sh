@@ -1,8 +1,8 @@
 #!/bin/sh
-# Benchmark (not part of the tests): one mailbox with 40,000 proxyAddresses
-# (half of them the other half in another letter case) among 1,000 users.
-# De-duplicating its addresses must stay linear: target at most 1 s for the
-# whole preview (a scan per address took 23 s).  ALIASES=N changes the count.
+# Benchmark (not part of the tests): one mailbox with 40,000 distinct
+# proxyAddresses (and 10,000 repeats in another letter case) among 1,000
+# users.  De-duplicating its addresses must stay linear: target at most 1 s
+# for the whole preview.  ALIASES=N changes the count.
 set -eu
 cd "$(dirname "$0")/../.."
 ./scripts/install-deps.sh --build
@@ -26,5 +26,5 @@ users = json.load(open(sys.argv[4]))["users"]
 most = max(len(u.get("emailAddresses", [])) for u in users)
 print("%s proxyAddresses on one user: preview in %.2fs (target <= 1), %d addresses kept"
       % (sys.argv[3], secs, most))
-sys.exit(0 if secs <= 1.0 and most >= int(sys.argv[3]) // 2 else 1)
+sys.exit(0 if secs <= 1.0 and most >= int(sys.argv[3]) else 1)
 PY
