@@ -7,6 +7,7 @@
 #include "google_auth.h"
 #include "google_pages.h"
 #include "page_stream.h"
+#include "snapline.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -922,11 +923,15 @@ static dg_code snap_plain_file(snap_reader *r, FILE *fp, dg_error *err)
 	dg_code code;
 
 	rewind(fp);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+	while (sb.len <= DG_SNAPLINE_MAX && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		dg_strbuf_add(&sb, buf, n);
-	code = ferror(fp) ? dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", r->name,
-					 strerror(errno))
-			  : plain_pages(r, sb.buf, sb.len, err);
+	if (ferror(fp))
+		code = dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", r->name,
+				    strerror(errno));
+	else if (sb.len > DG_SNAPLINE_MAX)
+		code = snap_fail(r, err, "a file saved by hand is longer than " DG_SNAPLINE_MAX_TEXT);
+	else
+		code = plain_pages(r, sb.buf, sb.len, err);
 	dg_strbuf_release(&sb);
 	return code;
 }
@@ -937,8 +942,9 @@ static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 	snap_reader r = { .p = p, .name = path,
 			  .progress = out->progress && out->progress->fn ? out->progress : NULL };
 	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, len;
+	dg_strbuf buf = DG_STRBUF_INIT;
+	dg_snapline in;
+	size_t len;
 	ssize_t n;
 	dg_code code = DG_OK;
 
@@ -947,20 +953,27 @@ static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 				    strerror(errno));
 	out->users.arena = dg_arena_new();
 	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
-	for (int first = 1; code == DG_OK && (n = getline(&buf, &cap, fp)) >= 0; first = 0) {
-		len = n && buf[n - 1] == '\n' ? (size_t)n - 1 : (size_t)n;
-		if (first && !is_header_line(buf, len)) {
+	dg_snapline_init(&in, fp);
+	for (int first = 1; code == DG_OK && (n = dg_snapline_read(&in, &buf, DG_SNAPLINE_MAX)) > 0;
+	     first = 0) {
+		len = buf.buf[n - 1] == '\n' ? (size_t)n - 1 : (size_t)n;
+		if (first && !is_header_line(buf.buf, len)) {
 			code = snap_plain_file(&r, fp, err);
 			break;
 		}
-		code = snap_text_line(&r, buf, len, err);
+		code = snap_text_line(&r, buf.buf, len, err);
 	}
-	if (code == DG_OK && ferror(fp))
+	if (code == DG_OK && n == -2) {
+		r.line++;
+		code = snap_fail(&r, err, "a line is longer than " DG_SNAPLINE_MAX_TEXT
+				 ", larger than any page dirgate writes");
+	}
+	if (code == DG_OK && n == -1)
 		code = dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", path,
 				    strerror(errno));
 	if (code == DG_OK)
 		code = snap_finish(&r, out, err);
-	free(buf);
+	dg_strbuf_release(&buf);
 	fclose(fp);
 	dg_google_feed_release(&r.feed);
 	if (code == DG_OK)

@@ -5,6 +5,7 @@
 
 #include "entra_token.h"
 #include "m365_graph.h"
+#include "snapline.h"
 
 #include "page_stream.h"
 
@@ -56,6 +57,9 @@ typedef struct m365_run {
 	size_t nmembers, members_alloc;
 	dg_strlist group_names;  /* selected groups found, by index */
 	int groups_selected;
+	/* a group given by object ID: Graph's 404 for its members is "no such
+	 * group" (set by live_text), not a failed request */
+	int missing_ok, missing;
 	/* result */
 	dg_fetch_result *res;
 	/* who hears the count after each /users page, or NULL; on the page
@@ -179,6 +183,10 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg
 			break;
 		force = 1;  /* the token expired mid-run: renew and ask again */
 	}
+	if (res->status == 404 && r->missing_ok) {
+		r->missing = 1;
+		return DG_OK;
+	}
 	return res->status == 200 ? DG_OK : graph_error(r, res, url);
 }
 
@@ -271,10 +279,35 @@ static dg_code bad_page(m365_run *r, const char *url, const char *key, size_t id
 
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a);
 
+/* What skipped and conflicting entries show: an object ID alone names
+ * nobody an administrator recognises, so the UPN and display name go
+ * first.  Called after apply_groups, which matches by the bare ID. */
+static void label_entry(dg_dir_user *u, dg_arena *a)
+{
+	const char *upn = u->name_value && *u->name_value ? u->name_value : NULL;
+	const char *name = u->full_name && *u->full_name ? u->full_name : NULL;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!upn && !name)
+		return;
+	if (upn)
+		dg_strbuf_adds(&sb, upn);
+	if (name)
+		dg_strbuf_addf(&sb, "%s\"%s\"", upn ? " " : "", name);
+	dg_strbuf_addf(&sb, " (id %s)", u->entry);
+	if (a) {
+		u->entry = dg_arena_strdup(a, sb.buf);
+		dg_strbuf_release(&sb);
+	} else {
+		free(u->entry);
+		u->entry = dg_strbuf_detach(&sb);
+	}
+}
+
 static void user_read(void *ctx, dg_dir_user *u)
 {
 	m365_run *r = ctx;
 	apply_groups(r, u, r->res->users.arena);
+	label_entry(u, r->res->users.arena);
 }
 
 /* ---- /users pages: one streaming reader, live or saved ------------------- */
@@ -418,7 +451,7 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 				break;
 		} else {
 			rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res, NULL);
-			if (rc != DG_OK)
+			if (rc != DG_OK || r->missing)
 				break;
 			dg_strbuf_reset(&why);
 			if (read_page(r, fn, ctx, text, &next, &stop, &why) < 0) {
@@ -548,6 +581,20 @@ static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
 	return id;
 }
 
+/* Graph answered 404 for the members of a group given by object ID: the
+ * group is not there (deleted, or an ID from another tenant).  The other
+ * groups are still checked. */
+static void group_id_missing(m365_run *r, const char *id, size_t i)
+{
+	char path[64];
+	dg_finding *fd;
+	snprintf(path, sizeof path, "/directory/filters/groups/%zu", i);
+	fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
+			     "no group has the object ID %s (Graph answered 404)", id);
+	dg_finding_hint(fd, "copy the object ID from the Entra admin center > Groups > the "
+			"group's Overview, or give its display name");
+}
+
 static int cmp_member(const void *a, const void *b)
 {
 	const member *x = a, *y = b;
@@ -569,7 +616,11 @@ static dg_code load_groups(m365_run *r)
 		dg_strlist_push(&r->group_names, g->items[i]);
 		key = dg_xasprintf("members:%s", id);
 		url = url_of(r, "/v1.0/groups/", id, "/transitiveMembers?$select=id&$top=999");
+		r->missing_ok = dg_graph_is_guid(g->items[i]);
 		rc = walk(r, key, url, collect_members, &gi);
+		if (rc == DG_OK && r->missing)
+			group_id_missing(r, id, i);
+		r->missing_ok = r->missing = 0;
 		free(key);
 		free(url);
 		free(id);
@@ -596,15 +647,19 @@ static const member *first_member(const m365_run *r, const char *id)
 
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 {
-	const member *m = first_member(r, u->entry), *end = r->members + r->nmembers;
+	const member *m;
 	if (!r->groups_selected)
 		return;
+	m = first_member(r, u->entry);
 	u->in_groups = m != NULL;
-	for (size_t last = (size_t)-1; m && m < end && !strcmp(m->id, u->entry); m++) {
-		const char *name = r->group_names.items[m->group];
-		if (m->group != last)
+	if (!m)
+		return;  /* r->members may be NULL (no group found): no pointer to offset */
+	for (size_t i = (size_t)(m - r->members), last = (size_t)-1;
+	     i < r->nmembers && !strcmp(r->members[i].id, u->entry); i++) {
+		const char *name = r->group_names.items[r->members[i].group];
+		if (r->members[i].group != last)
 			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
-		last = m->group;
+		last = r->members[i].group;
 	}
 }
 
@@ -717,8 +772,9 @@ static dg_code snap_bad(m365_run *r, const char *what, size_t lineno)
  * one JSON tree. */
 static dg_code snap_open(m365_run *r)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
+	dg_strbuf line = DG_STRBUF_INIT;
+	dg_snapline in;
+	size_t lineno = 0;
 	long offset = 0;
 	ssize_t n;
 	dg_code rc = DG_OK;
@@ -726,17 +782,24 @@ static dg_code snap_open(m365_run *r)
 	if (!(r->snap = fopen(r->p->directory.snapshot, "rb")))
 		return dg_error_set(r->err, DG_E_IO, "cannot read snapshot %s: %s",
 				    r->p->directory.snapshot, strerror(errno));
-	while (rc == DG_OK && (n = getline(&line, &cap, r->snap)) > 0) {
+	dg_snapline_init(&in, r->snap);
+	while (rc == DG_OK && (n = dg_snapline_read(&in, &line, DG_SNAPLINE_MAX)) > 0) {
 		lineno++;
-		if (lineno == 1 && !header_ok(line, (size_t)n))
+		if (lineno == 1 && !header_ok(line.buf, (size_t)n))
 			rc = snap_bad(r, "the first line is not {\"format\": \""
 				      DG_M365_SNAPSHOT_FORMAT "\", ...}", 1);
-		else if (lineno > 1 && strspn(line, " \t\r\n") != (size_t)n &&
-			 index_line(r, line, (size_t)n, offset) < 0)
+		else if (lineno > 1 && strspn(line.buf, " \t\r\n") != (size_t)n &&
+			 index_line(r, line.buf, (size_t)n, offset) < 0)
 			rc = snap_bad(r, "a line is not {\"stream\": ..., \"page\": {...}}", lineno);
 		offset += n;
 	}
-	free(line);
+	if (rc == DG_OK && n == -2)
+		rc = snap_bad(r, "a line is longer than " DG_SNAPLINE_MAX_TEXT ", larger than any "
+			      "page dirgate writes", lineno + 1);
+	else if (rc == DG_OK && n == -1)
+		rc = dg_error_set(r->err, DG_E_IO, "cannot read snapshot %s: %s",
+				  r->p->directory.snapshot, strerror(errno));
+	dg_strbuf_release(&line);
 	if (rc == DG_OK && !lineno)
 		rc = snap_bad(r, "the file is empty", 0);
 	return rc;

@@ -1440,25 +1440,43 @@ static int uri_provider_for(dg_auth_method m)
 
 /* How the URI is registered in Entra cannot be read from outside (not even
  * with the app's certificate), but the MailStore guide's two traps are worth
- * saying whenever the profile names a URI. */
-static void note_entra_platform(const char *uri, dg_findings *out)
+ * saying whenever the profile names a URI.  `flawed`: the URI check found it
+ * wrong, and the note must not tell the administrator to register it as is. */
+static void note_entra_platform(const char *uri, int flawed, dg_findings *out)
 {
 	dg_finding *fd;
 
-	fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
-			     "register %s in the app under Authentication > Web (not "
-			     "Single-page application) and tick \"ID tokens\"", uri);
+	if (flawed)
+		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+				     "once the redirect URI is corrected (see above), register the "
+				     "corrected URI in the app under Authentication > Web (not "
+				     "Single-page application) and tick \"ID tokens\"");
+	else
+		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+				     "register %s in the app under Authentication > Web (not "
+				     "Single-page application) and tick \"ID tokens\"", uri);
 	dg_finding_hint(fd, "Entra admin center > App registrations > the app > Authentication "
-			"> Add a platform > Web: enter the URI exactly as here (case-sensitive) "
+			"> Add a platform > Web: enter the %s (case-sensitive) "
 			"and tick \"ID tokens\" under Implicit grant and hybrid flows. MailStore's "
 			"login fails with AADSTS700054 when ID tokens are off and with AADSTS50011 "
-			"when the URI differs in any character.");
+			"when the URI differs in any character.",
+			flawed ? "corrected URI exactly" : "URI exactly as here");
+}
+
+/* Whether findings[from..] hold a warning or error about `path`. */
+static int flagged_since(const dg_findings *out, size_t from, const char *path)
+{
+	for (size_t i = from; i < out->nr; i++)
+		if (out->items[i].severity >= DG_SEV_WARNING && !strcmp(out->items[i].path, path))
+			return 1;
+	return 0;
 }
 
 static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 {
 	int provider = uri_provider_for(p->auth.method);
 	dg_uri_opts opts;
+	size_t before = out->nr;
 
 	if (provider < 0 || !p->auth.redirect_uri || !*p->auth.redirect_uri)
 		return;
@@ -1469,7 +1487,8 @@ static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 	opts.path = "/authentication/redirectUri";
 	dg_uri_check(p->auth.redirect_uri, &opts, out);
 	if (provider == DG_URI_PROVIDER_ENTRA)
-		note_entra_platform(p->auth.redirect_uri, out);
+		note_entra_platform(p->auth.redirect_uri,
+				    flagged_since(out, before, opts.path), out);
 }
 
 /* ===== key material and referenced files ================================== */

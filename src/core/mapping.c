@@ -233,16 +233,74 @@ static char *trimmed(dg_arena *a, const char *s, size_t n)
 	return sdup(a, s, n);
 }
 
-static void push_unique(dg_arena *a, dg_strlist *out, char *addr)
+/* One user's addresses so far, for "seen already, in any letter case?":
+ * a scan of the list while it is short, a hash table of list indexes once
+ * it grows (one mailbox may carry tens of thousands of proxyAddresses, and
+ * a scan per address would make that quadratic). */
+typedef struct addr_set {
+	dg_strlist *list;
+	size_t *slot; /* index + 1 into list->items, 0 = free; NULL while short */
+	size_t cap;   /* a power of two, at least twice list->nr */
+} addr_set;
+
+enum { ADDR_SCAN_MAX = 16 };
+
+static unsigned char fold(unsigned char c)
 {
-	if (!*addr || dg_strlist_contains_ci(out, addr))
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* FNV-1a over the ASCII-folded bytes: equal under strcasecmp, equal hash. */
+static size_t hash_ci(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ fold((unsigned char)*s)) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* The slot that holds `addr` (case-insensitively), or the free one it goes to. */
+static size_t *set_slot(const addr_set *set, const char *addr)
+{
+	size_t i = hash_ci(addr) & (set->cap - 1);
+	while (set->slot[i] && strcasecmp(set->list->items[set->slot[i] - 1], addr))
+		i = (i + 1) & (set->cap - 1);
+	return &set->slot[i];
+}
+
+static void set_rehash(addr_set *set)
+{
+	free(set->slot);
+	set->cap = set->cap ? set->cap * 2 : 4 * ADDR_SCAN_MAX;
+	set->slot = dg_xcalloc(set->cap, sizeof(*set->slot));
+	for (size_t i = 0; i < set->list->nr; i++)
+		*set_slot(set, set->list->items[i]) = i + 1;
+}
+
+static void push_unique(dg_arena *a, addr_set *set, char *addr)
+{
+	dg_strlist *out = set->list;
+	size_t *slot = NULL;
+	if (!*addr) {
 		sfree(a, addr);
-	else
-		dg_strlist_push_owned(out, addr);
+		return;
+	}
+	if (!set->slot && out->nr >= ADDR_SCAN_MAX)
+		set_rehash(set);
+	if (set->slot ? *(slot = set_slot(set, addr)) != 0 : dg_strlist_contains_ci(out, addr)) {
+		sfree(a, addr);
+		return;
+	}
+	dg_strlist_push_owned(out, addr);
+	if (!slot)
+		return;
+	*slot = out->nr;
+	if (2 * out->nr > set->cap)
+		set_rehash(set);
 }
 
 /* A mail value may hold "a@x, b@x" (MailStore splits at commas). */
-static void push_split(dg_arena *a, dg_strlist *out, const char *value)
+static void push_split(dg_arena *a, addr_set *out, const char *value)
 {
 	const char *p = value;
 	for (;;) {
@@ -286,11 +344,12 @@ static char *address(dg_arena *a, char **slot, size_t skip, int take)
 	return own;
 }
 
-static void emails(dg_arena *a, dg_strlist *mails, dg_strlist *proxy, dg_strlist *out, int take)
+static void emails(dg_arena *a, dg_strlist *mails, dg_strlist *proxy, dg_strlist *list, int take)
 {
 	char **primary = NULL;
+	addr_set set = { .list = list }, *out = &set;
 	/* room for the usual case, one address per value */
-	DG_ALLOC_GROW(out->items, out->nr + mails->nr + proxy->nr, out->alloc);
+	DG_ALLOC_GROW(list->items, list->nr + mails->nr + proxy->nr, list->alloc);
 	/* Exchange: if several carry upper-case SMTP:, the last one is primary. */
 	for (size_t i = 0; i < proxy->nr; i++)
 		if (smtp_kind(proxy->items[i]) == 1)
@@ -308,6 +367,7 @@ static void emails(dg_arena *a, dg_strlist *mails, dg_strlist *proxy, dg_strlist
 		if (proxy->items[i] && smtp_kind(proxy->items[i]))
 			push_unique(a, out, address(a, &proxy->items[i], 5, take));
 	}
+	free(set.slot);
 }
 
 void dg_mapping_emails(const dg_strlist *mails, const dg_strlist *proxy, dg_strlist *out)
@@ -479,8 +539,10 @@ static void permute_users(dg_ms_user *users, size_t n, const size_t *perm)
 static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
 			   char *const *raw)
 {
-	size_t *perm = dg_xmalloc((n ? n : 1) * sizeof(*perm));
-	size_t w = 0, tail = n;
+	size_t *perm, w = 0, tail = n;
+	if (!n)
+		return; /* no users: out->users may be NULL, no pointer to offset */
+	perm = dg_xmalloc(n * sizeof(*perm));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && !strcmp(r[j].name, r[i].name))

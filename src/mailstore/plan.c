@@ -624,6 +624,18 @@ void dg_guards_check(const dg_sync_opts *so, const dg_guard_counts *c, const cha
 	max_deletes(so, c, source, out);
 }
 
+/* A JSON number that is a whole count, read without undefined behaviour:
+ * negative, fractional or huge values (from a server or an edited file)
+ * are no count. */
+static int json_count(const cJSON *v, size_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble < 1e15) ||
+	    v->valuedouble != (double)(size_t)v->valuedouble)
+		return 0;
+	*out = (size_t)v->valuedouble;
+	return 1;
+}
+
 /* A member named like one of `names`: a list's length, a whole number,
  * or DG_GUARD_UNKNOWN. */
 static size_t result_count(const cJSON *res, const char *const *names)
@@ -638,10 +650,7 @@ static size_t result_count(const cJSON *res, const char *const *names)
 			continue;
 		if (cJSON_IsArray(m))
 			return (size_t)cJSON_GetArraySize(m);
-		if (cJSON_IsNumber(m) && m->valuedouble >= 0 && m->valuedouble < 1e15 &&
-		    m->valuedouble == (double)(size_t)m->valuedouble)
-			return (size_t)m->valuedouble;
-		return DG_GUARD_UNKNOWN;
+		return json_count(m, &k) ? k : DG_GUARD_UNKNOWN;
 	}
 	return DG_GUARD_UNKNOWN;
 }
@@ -1026,7 +1035,10 @@ dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err)
 		return dg_error_set(err, DG_E_INVALID, "%s: /configAfter is not an object", path);
 	v = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(sp->root, "summary"), "configChanges");
-	sp->config_changes = cJSON_IsNumber(v) ? (size_t)v->valuedouble : 1;
+	sp->config_changes = 1;   /* not said: count it as a change */
+	if (v && !json_count(v, &sp->config_changes))
+		return dg_error_set(err, DG_E_INVALID, "%s: /summary/configChanges is not a count",
+				    path);
 	return DG_OK;
 }
 
@@ -1185,7 +1197,7 @@ static char *trim(char *s)
 {
 	char *e;
 
-	while (*s == ' ' || *s == '\t')
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
 	e = s + strlen(s);
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
@@ -1217,6 +1229,11 @@ dg_code dg_renames_load(const char *path, dg_rename_list *out, dg_error *err)
 			break;
 		}
 		*eq = '\0';
+		if (!*trim(s)) {   /* "\r=x": nothing but blanks before the '=' */
+			rc = dg_error_set(err, DG_E_PARSE, "%s:%d: expected old=new, the old "
+					  "name is empty", path, lineno);
+			break;
+		}
 		DG_ALLOC_GROW(out->items, out->nr + 1, out->alloc);
 		r = &out->items[out->nr++];
 		r->from = dg_xstrdup(trim(s));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a deterministic Active Directory export (ldifde style) for benchmarks.
 
-    gen_ldif.py N [-o FILE] [--profile FILE] [--seed S] [--groups K]
+    gen_ldif.py N [-o FILE] [--profile FILE] [--seed S] [--groups K] [--proxy-addresses K]
                   [--style ldifde|snapshot] [--lf]
 
 Writes N users under OU=<department>,DC=bench,DC=local.  --style ldifde (the
@@ -141,7 +141,16 @@ def group_attrs(cn, dn, members, memberof, rid):
     return attrs
 
 
-def generate(n, out, seed, ngroups, nl, lean):
+def many_aliases(attrs, count):
+    """Adds `count` distinct secondary SMTP addresses, every fourth one
+    repeated in another letter case (which the mapping drops)."""
+    for k in range(count):
+        attrs.append(("proxyAddresses", "smtp:alias%06d@bench.local" % k))
+        if k % 4 == 0:
+            attrs.append(("proxyAddresses", "smtp:ALIAS%06d@Bench.Local" % k))
+
+
+def generate(n, out, seed, ngroups, nl, lean, aliases=0):
     rnd = random.Random(seed)
     w = Writer(out, nl, lean)
     depts = DEPTS[:max(1, min(ngroups, len(DEPTS)))]
@@ -168,7 +177,10 @@ def generate(n, out, seed, ngroups, nl, lean):
             g = "Sales EMEA" if dept == "Sales" and "Sales" in depts and rnd.random() < 0.3 else dept
             members[g].append(dn)
             groups.append(gdn(g))
-        w.record(dn, user_attrs(rnd, i, dn, cn, first, last, dept, groups))
+        attrs = user_attrs(rnd, i, dn, cn, first, last, dept, groups)
+        if i == 0 and aliases:
+            many_aliases(attrs, aliases)
+        w.record(dn, attrs)
         if i % 1000 == 999:  # a computer and a contact now and then
             c = "CN=WS-%05d,OU=%s,%s" % (i, dept, BASE)
             w.record(c, [("objectClass", "top"), ("objectClass", "person"),
@@ -217,6 +229,8 @@ def main():
     ap.add_argument("--style", choices=("ldifde", "snapshot"), default="ldifde",
                     help="full ldifde export, or what dirgate snapshot writes")
     ap.add_argument("--lf", action="store_true", help="Unix line endings for --style ldifde")
+    ap.add_argument("--proxy-addresses", type=int, default=0, metavar="K",
+                    help="give the first user K more distinct proxyAddresses (and K/4 case duplicates)")
     args = ap.parse_args()
     if args.profile and not args.output:
         ap.error("--profile needs -o")
@@ -224,9 +238,10 @@ def main():
     nl = b"\n" if args.lf or lean else b"\r\n"
     if args.output:
         with open(args.output, "wb", buffering=1 << 20) as f:
-            generate(args.n, f, args.seed, args.groups, nl, lean)
+            generate(args.n, f, args.seed, args.groups, nl, lean, args.proxy_addresses)
     else:
-        generate(args.n, sys.stdout.buffer, args.seed, args.groups, nl, lean)
+        generate(args.n, sys.stdout.buffer, args.seed, args.groups, nl, lean,
+                 args.proxy_addresses)
     if args.profile:
         write_profile(args.profile, args.output)
 

@@ -2,12 +2,14 @@
 """Exit codes and usage conventions of every command (DESIGN.md)."""
 import os
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import Tap, run  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
+out = tempfile.TemporaryDirectory(prefix="dg-exitcodes-")  # no fixed /tmp path
 cases = [
     ([], 64, "no command"),
     (["frobnicate"], 64, "unknown command"),
@@ -29,7 +31,8 @@ cases = [
     (["snapshot"], 64, "snapshot without profile"),
     (["snapshot", "examples/demo/profile.json"], 64, "snapshot without --output"),
     (["snapshot", "--help"], 0, "snapshot help"),
-    (["snapshot", "--output", "/tmp/dg-x.jsonl", "tests/data/m365/live-missing-cert.json"], 3,
+    (["snapshot", "--output", os.path.join(out.name, "x.jsonl"),
+      "tests/data/m365/live-missing-cert.json"], 3,
      "snapshot of a microsoft-365 directory whose certificate is missing"),
     (["filter", "(uid=alice)"], 0, "valid filter"),
     (["filter", "(uid=alice"], 3, "invalid filter"),
@@ -45,4 +48,5 @@ for args, want, name in cases:
         t.check(p.stdout == b"" and p.stderr != b"", "%s: usage error on stderr only" % name)
     if want == 0 and "--help" in args:
         t.check(b"usage:" in p.stdout, "%s: usage on stdout" % name)
+out.cleanup()
 t.done()

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
 """Canary test: a distinct canary value in every secret field of every
 directory type — as env var, file, and literal, and inside malformed secret
-objects — must never appear in any command's stdout, stderr or output file."""
+objects — must never appear in any command's stdout, stderr or output file.
+
+The rows must also get as far as using the secret: the Microsoft 365 key is
+encrypted with its keyPassword canary (so every command has to decrypt it),
+the Google service-account key file is a real one, and both point their
+token endpoints at a closed port on this computer, so the live commands
+stop at the network, after the secrets were read, and never leave it."""
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -39,6 +47,33 @@ def secret(tag, form):
 
 
 ldif = os.path.join(ROOT, "examples", "demo", "directory.ldif")
+KEYS = os.path.join(ROOT, "examples", "keys")
+CLOSED = "https://127.0.0.1:9"   # the discard port: nothing listens there
+# Microsoft 365: the example certificate; its key is encrypted per form below
+os.environ["DIRGATE_ENTRA_AUTHORITY"] = CLOSED
+os.environ["DIRGATE_GRAPH_URL"] = CLOSED
+
+
+def m365_key(form, password):
+    """The example key encrypted with `password` (the keyPassword canary)."""
+    path = os.path.join(tmp, "m365-%s.key" % form)
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-in", os.path.join(KEYS, "mailstore-m365.key"),
+                    "-out", path, "-v2", "aes-256-cbc", "-passout", "env:DG_KEY_PW"],
+                   env=dict(os.environ, DG_KEY_PW=password), check=True, capture_output=True)
+    os.chmod(path, 0o600)
+    return path
+
+
+def google_key():
+    """The example service-account key, its token_uri on this computer."""
+    with open(os.path.join(KEYS, "google-service-account.json")) as f:
+        key = json.load(f)
+    key["token_uri"] = CLOSED + "/token"
+    path = os.path.join(tmp, "google-sa.json")
+    with open(path, "w") as f:
+        json.dump(key, f)
+    os.chmod(path, 0o600)
+    return path
 auth_ad = {"method": "adfs", "adfsUrl": "https://adfs.contoso.com",
            "clientId": "8f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
            "redirectUri": "https://archive.contoso.com:8462/oidc/signin"}
@@ -60,16 +95,18 @@ def profiles(form):
         "type": "ldap", "server": "ldap.example.com", "baseDn": "DC=contoso,DC=com",
         "bind": {"dn": "cn=admin,dc=example,dc=com", "password": secret("ldap-bind", form)},
         "snapshot": ldif}, "target": target(form)}
+    key_pw = secret("m365-key", form)
     m365 = {"name": "m365-%s" % form, "directory": {
         "type": "microsoft-365", "tenantId": "contoso.onmicrosoft.com",
         "clientId": "11111111-2222-3333-4444-555555555555",
-        "certificate": {"certFile": "nope.crt", "keyFile": "nope.key",
-                        "keyPassword": secret("m365-key", form)}},
+        "certificate": {"certFile": os.path.join(KEYS, "mailstore-m365.crt"),
+                        "keyFile": m365_key(form, canaries["m365-key-%s" % form]),
+                        "keyPassword": key_pw}},
         "authentication": {"method": "microsoft-365",
                            "redirectUri": "https://archive.contoso.com:8462/oidc/signin"},
         "target": target(form)}
     google = {"name": "google-%s" % form, "directory": {
-        "type": "google-workspace", "serviceAccountKeyFile": "nope.json",
+        "type": "google-workspace", "serviceAccountKeyFile": google_key(),
         "adminUser": "admin@contoso.com"},
         "authentication": {"method": "google-oidc", "clientId": "123-abc.apps.googleusercontent.com",
                            "clientSecret": secret("google-client", form),
@@ -110,6 +147,18 @@ def commands(path, outdir):
     ]
 
 
+# What a row that never got as far as its secrets prints: a key or
+# certificate file that cannot be read, a keyPassword that was not used to
+# decrypt the key.  A canary row showing one of them proves nothing.
+STOPPED_EARLY = {"m365": ("PROF009", "CERT002", "CERT003", "CERT004", "CERT012", "M365023"),
+                 "google": ("PROF009", "GOOGLE011", "cannot read")}
+
+
+def stopped_early(name, out):
+    text = out.decode("utf-8", "replace")
+    return [w for w in STOPPED_EARLY.get(name.split("-")[0], ()) if w in text]
+
+
 def leaked(blob):
     text = blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
     return [v for v in canaries.values() if v in text]
@@ -129,12 +178,31 @@ for prof in all_profiles:
         p = run(binary, args)
         bad = leaked(p.stdout) + leaked(p.stderr)
         crashed = p.returncode < 0 or p.returncode not in (0, 1, 3)
-        t.check(not bad and not crashed, "%s: %s" % (prof["name"], " ".join(args[:-1])),
-                "leaked %s, exit %d\n%s" % (bad, p.returncode, p.stderr.decode()[-2000:]))
+        early = stopped_early(prof["name"], p.stdout + p.stderr)
+        t.check(not bad and not crashed and not early,
+                "%s: %s" % (prof["name"], " ".join(args[:-1])),
+                "leaked %s, exit %d, stopped before the secrets at %s\n%s"
+                % (bad, p.returncode, early, (p.stdout + p.stderr).decode()[-2000:]))
 
 files = sorted(os.listdir(outdir))
 for name in files:
     data = open(os.path.join(outdir, name), "rb").read()
     t.check(not leaked(data), "output file %s has no secret" % name)
-t.check(len(canaries) >= 20, "canaries planted in every secret field (%d)" % len(canaries))
+# dirgate itself found every planted secret: a literal one earns SECRET001
+# at its path (a canary in a field dirgate never reads would prove nothing)
+PLANTED = {"ad": {"/directory/bind/password", "/authentication/testPassword", "/target/password"},
+           "ldap": {"/directory/bind/password", "/target/password"},
+           "m365": {"/directory/certificate/keyPassword", "/target/password"},
+           "google": {"/authentication/clientSecret", "/target/password"}}
+for kind, paths in PLANTED.items():
+    p = run(binary, ["check", "--offline", "--format", "json",
+                     os.path.join(tmp, "%s-literal.json" % kind)])
+    try:
+        found = {f["path"] for f in json.loads(p.stdout)["findings"] if f["code"] == "SECRET001"}
+    except (ValueError, KeyError):
+        found = set()
+    t.check(found == paths, "%s: dirgate finds each planted literal secret" % kind,
+            (sorted(found), sorted(paths)))
+shutil.rmtree(tmp, ignore_errors=True)
+shutil.rmtree(outdir, ignore_errors=True)
 t.done()

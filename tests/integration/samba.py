@@ -17,11 +17,15 @@ a private smb.conf with every path below that directory (only the `ldap`
 service, 127.0.0.1 only, no NetBIOS, TLS with the test CA's certificate for
 DNS:localhost and IP:127.0.0.1, `ldap server require strong auth` left at
 its default `yes`), starts `samba -i -M single --no-process-group` as our
-child, waits (bounded) until LDAPS answers and adds the test users and
-groups with one ldapmodify over LDAPS.  stop() kills Samba by its PID, waits
-for it and removes the directory; it runs on exit, on exceptions and on
+child (in a process group of its own), waits (bounded) until LDAPS answers
+and adds the test users and groups with one ldapmodify over LDAPS.  stop()
+kills Samba by its PID, then anything left in its process group, waits for
+it and removes the directory; it runs on exit, on exceptions and on
 SIGTERM/SIGINT/SIGHUP (slapd.install_signal_handlers), and Samba also gets
 SIGTERM from the kernel should the driver die first (PR_SET_PDEATHSIG).
+restart(faketime=...) preloads libfaketime into Samba itself rather than
+running it under faketime(1), which would stand between us and Samba: its
+PID would be faketime's, and stopping it left Samba running.
 """
 
 import base64
@@ -98,6 +102,16 @@ def enter_netns():
                      + sys.argv[1:])
         tried.append(r.stdout.decode("utf-8", "replace").strip() or "exit %d" % r.returncode)
     return "cannot create a network namespace (unshare --net): %s" % "; ".join(tried)
+
+
+FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                 "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+                 "/usr/lib/faketime/libfaketime.so.1")
+
+
+def faketime_lib():
+    """libfaketime's path (package faketime), or None."""
+    return next((p for p in FAKETIME_LIBS if os.path.exists(p)), None)
 
 
 def _pdeathsig():
@@ -293,20 +307,47 @@ class SambaDC:
 
     def restart(self, faketime=None):
         """Stops samba and starts it again, with `faketime` (e.g. "+60d",
-        libfaketime's faketime(1)) shifting its clock: past the default
+        libfaketime's FAKETIME syntax) shifting its clock: past the default
         maximum password age (42 days) every password has expired."""
-        slapd.stop_process(self.proc, grace=15)
+        self._stop_samba()
         self.log.close()
         self._start_samba(faketime)
 
+    def _stop_samba(self):
+        """Samba, then whatever is left of its process group (it runs in one
+        of its own), waited for with a bound."""
+        group = self.proc.pid if self.proc else None
+        slapd.stop_process(self.proc, grace=15)
+        if group is None:
+            return
+        try:
+            os.killpg(group, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     def _start_samba(self, faketime=None):
         self.log = open(self._p("log", "stdout.log"), "ab")
-        prefix = [_which("faketime"), "-f", faketime] if faketime else []
+        env = _clean_env()
+        if faketime:
+            lib = faketime_lib()
+            if not lib:
+                raise RuntimeError("libfaketime not installed (scripts/install-deps.sh --test)")
+            env.update(LD_PRELOAD=lib, FAKETIME=faketime)
         self.proc = subprocess.Popen(
-            prefix + [_which("samba"), "-i", "-M", "single", "--no-process-group", "-s",
-                      self.conf],
+            [_which("samba"), "-i", "-M", "single", "--no-process-group", "-s", self.conf],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-            env=_clean_env(), preexec_fn=_pdeathsig)
+            env=env, preexec_fn=_pdeathsig, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -363,7 +404,7 @@ class SambaDC:
                            stderr=subprocess.DEVNULL, env=self.ldap_env(), timeout=30)
 
     def stop(self):
-        slapd.stop_process(self.proc, grace=15)
+        self._stop_samba()
         self.proc = None
         if self.log:
             self.log.close()
@@ -378,6 +419,23 @@ class SambaDC:
                 "DG_AD_BASE": BASE, "DG_AD_ADMIN": ADMIN_UPN, "DG_AD_ADMIN_PW": ADMIN_PW,
                 "DG_AD_USER_PW": USER_PW, "DG_AD_GROUP": _dn("allstaff"),
                 "DG_AD_HIDDEN_ATTR": "1" if self.hidden_attr else "0"}
+
+
+def processes_using(directory):
+    """PIDs of the processes holding a file below `directory` open (a DC's
+    log, even once the directory is deleted): what must be gone once that DC
+    is stopped.  Not the command line: Samba rewrites its own ("samba: root
+    process")."""
+    prefix = directory.rstrip("/") + "/"
+    found = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            links = [os.readlink("/proc/%s/fd/%s" % (d, fd)) for fd in os.listdir("/proc/%s/fd" % d)]
+        except OSError:
+            continue
+        if any(link.startswith(prefix) for link in links):
+            found.append(int(d))
+    return found
 
 
 def _clean_env():

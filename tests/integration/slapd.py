@@ -34,6 +34,7 @@ ROOT_DN = "cn=admin," + SUFFIX
 ROOT_PW = "Canary-Root-9f3e1c"
 SCHEMAS = ["core", "cosine", "nis", "inetorgperson"]
 START_TIMEOUT = 15.0
+PORT_ATTEMPTS = 5      # ports taken by another test in between: try new ones
 
 
 def _run(args, cwd=None, stdin=None):
@@ -47,10 +48,56 @@ def _run(args, cwd=None, stdin=None):
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that is free right now."""
+    """A TCP port on 127.0.0.1 that is free right now -- and may be taken by
+    the time a server binds it (tests run in parallel): whoever starts a
+    server on it must check that the server answering is its own
+    (owns_port) and try another port when not (Slapd.start)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def dead_port():
+    """A socket bound to a port on 127.0.0.1 that never listens: connecting
+    to its port is refused for as long as the caller keeps the socket open,
+    and no other test can start a server there."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def _listening_inodes(port):
+    """Inodes of the sockets listening on TCP `port` (IPv4 and IPv6) in
+    this network namespace."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "0A":
+                        found.add(cols[9])
+        except OSError:
+            continue
+    return found
+
+
+def owns_port(pid, port):
+    """Whether process `pid` holds the socket listening on `port`: the
+    server that answers there is the one we started, not another test's."""
+    want = {"socket:[%s]" % i for i in _listening_inodes(port)}
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) in want:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 class Certs:
@@ -178,6 +225,18 @@ class Slapd:
         _run(["slapadd", "-q", "-f", self.conf, "-l", ldif_path])
 
     def start(self):
+        """Starts slapd on the ports chosen; when another process took one
+        of them in the meantime, on new ones (a bounded number of times)."""
+        for _ in range(PORT_ATTEMPTS):
+            if self._start_once():
+                return
+            self.ldap_port, self.ldaps_port = free_port(), free_port()
+        raise RuntimeError("slapd %s: its ports were taken %d times in a row; see %s"
+                           % (self.name, PORT_ATTEMPTS, self.log.name))
+
+    def _start_once(self):
+        """True when our slapd listens on its ports and answers; False when
+        it could not bind them."""
         urls = "ldap://127.0.0.1:%d/" % self.ldap_port
         if self.cert:
             urls += " ldaps://127.0.0.1:%d/" % self.ldaps_port
@@ -188,12 +247,21 @@ class Slapd:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.log.close()
+                if any(_listening_inodes(p) for p in self._ports()):
+                    return False   # it died because another process has a port
                 raise RuntimeError("slapd %s exited with %d; see %s" % (
                     self.name, self.proc.returncode, self.log.name))
-            if self._answers():
-                return
+            if self._ours() and self._answers():
+                return True
             time.sleep(0.05)
         raise RuntimeError("slapd %s did not answer within %.0f s" % (self.name, START_TIMEOUT))
+
+    def _ports(self):
+        return [self.ldap_port] + ([self.ldaps_port] if self.cert else [])
+
+    def _ours(self):
+        return all(owns_port(self.proc.pid, port) for port in self._ports())
 
     def _answers(self):
         r = subprocess.run(["ldapsearch", "-x", "-H", self.ldap_uri, "-s", "base",
@@ -282,6 +350,7 @@ class SlapdSet:
         self.keep = keep
         self.tmp = None
         self.servers = {}
+        self.dead = None   # held open: a port that refuses connections
 
     def __enter__(self):
         try:
@@ -320,15 +389,23 @@ class SlapdSet:
     def stop(self):
         for s in self.servers.values():
             s.stop()
+        if self.dead:
+            self.dead.close()
+            self.dead = None
         if self.tmp and not self.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
+
+    def _dead_port(self):
+        if not self.dead:
+            self.dead = dead_port()
+        return self.dead.getsockname()[1]
 
     def env(self):
         """Variables that tell a test program where everything is."""
         e = {"DG_IT_CA_FILE": self.ca_file, "DG_IT_ROOT_DN": ROOT_DN,
              "DG_IT_ROOT_PW": ROOT_PW, "DG_IT_SUFFIX": SUFFIX,
-             "DG_IT_BULK": str(self.n_bulk), "DG_IT_DEAD_PORT": str(free_port())}
+             "DG_IT_BULK": str(self.n_bulk), "DG_IT_DEAD_PORT": str(self._dead_port())}
         for name, s in self.servers.items():
             e["DG_IT_%s_LDAP" % name.upper()] = str(s.ldap_port)
             e["DG_IT_%s_LDAPS" % name.upper()] = str(s.ldaps_port)

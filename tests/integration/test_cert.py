@@ -14,7 +14,8 @@ from tap import Tap, run  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
-tmp = tempfile.mkdtemp(prefix="dg-cert-")
+tmpdir = tempfile.TemporaryDirectory(prefix="dg-cert-")  # removed at exit: private keys
+tmp = tmpdir.name
 
 
 def openssl(*args):

@@ -30,7 +30,21 @@ def main():
     t = Tap()
     slapd.install_signal_handlers(lambda: None)
     tmp = tempfile.mkdtemp(prefix="dg-check-ad-")
+    try:
+        dc_dir = run_checks(t, binary, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    # every Samba process gone, the one restarted under libfaketime included
+    left = samba.processes_using(dc_dir) if dc_dir else []
+    t.check(dc_dir and not left, "no Samba process left once the DC is stopped", left)
+    t.done()
+
+
+def run_checks(t, binary, tmp):
+    """The checks against one DC; returns its directory (to look for
+    processes left behind once it is stopped)."""
     with samba.SambaDC() as dc:
+        dc_dir = dc.tmp
         persons = sum(1 for line in dc.ldapsearch(
             samba.BASE, "(&(objectCategory=person)(objectClass=user))").splitlines()
             if line.startswith(("dn: ", "dn:: ")))
@@ -178,8 +192,9 @@ def main():
         # under a day counts as "never expires"; so the DC runs 60 days
         # ahead (libfaketime), past the default 42-day maximum age, and
         # answers every bind with "AcceptSecurityContext error, data 532".
-        if not shutil.which("faketime"):
-            t.check(True, "# SKIP faketime not installed (scripts/install-deps.sh --test)")
+        if not samba.faketime_lib():
+            t.skip("password expired: AD008 (data 532)",
+                   "libfaketime not installed (scripts/install-deps.sh --test)")
         else:
             dc.restart(faketime="+60d")
             p, doc = check("ldaps")
@@ -187,7 +202,7 @@ def main():
             t.check(p.returncode == 3 and f8 and "532" in f8["message"] and
                     f8["path"] == "/directory/bind/password",
                     "password expired: AD008 (data 532) at the bind password", doc["findings"])
-    t.done()
+    return dc_dir
 
 
 if __name__ == "__main__":

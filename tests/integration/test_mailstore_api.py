@@ -27,7 +27,8 @@ from mailstore_fixture import Emulator, make_certs, stop_process  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
-tmp = tempfile.mkdtemp(prefix="dg-msapi-")
+tmpdir = tempfile.TemporaryDirectory(prefix="dg-msapi-")  # removed at exit: secrets
+tmp = tmpdir.name
 API_PW = "CANARY-api-pass-51c7e2"
 BIND_PW = "CANARY-bind-pass-9e04ab"
 SERVER_SECRET = "CANARY-server-secret-77d1"

@@ -4,6 +4,7 @@
 #include "connectors/entra_token.h"
 #include "connectors/m365_graph.h"
 #include "core/cert.h"
+#include "core/checks.h"
 #include "core/profile.h"
 #include "core/secret.h"
 #include "core/strbuf.h"
@@ -427,10 +428,55 @@ static void cleanup(void)
 	dg_cert_new_result_release(&pair);
 }
 
+/* M365024's reminder names the URI to register; when the URI check has
+ * just called that URI wrong, it must not say to register it as it is. */
+static const dg_finding *entra_note(const char *uri, dg_findings *f)
+{
+	char *json = dg_xasprintf(
+		"{\"name\": \"t\", \"directory\": {\"type\": \"microsoft-365\", "
+		"\"tenantId\": \"contoso.onmicrosoft.com\", "
+		"\"clientId\": \"8255370c-5d0d-4f37-97e7-30f9bf8a6fbf\", \"snapshot\": \"x.jsonl\"}, "
+		"\"authentication\": {\"method\": \"microsoft-365\", \"redirectUri\": \"%s\"}}", uri);
+	dg_profile *p = dg_profile_parse(json, strlen(json), "t.json", f);
+	const dg_finding *note = NULL;
+	free(json);
+	if (p)
+		dg_check_offline(p, f);
+	dg_profile_free(p);
+	for (size_t i = 0; i < f->nr; i++)
+		if (!strcmp(f->items[i].code, "M365024"))
+			note = &f->items[i];
+	return note;
+}
+
+static void test_redirect_note(void)
+{
+	static const char *const wrong[] = {
+		"http://archive.contoso.com:8462/oidc/signin",
+		"https://archive.contoso.com:8462/oidc/login",
+		"https://archive.contoso.com:8462/oidc/signin/",
+	};
+	const char *good = "https://archive.contoso.com:8462/oidc/signin";
+	dg_findings f = DG_FINDINGS_INIT;
+	const dg_finding *note = entra_note(good, &f);
+	CHECK(note && strstr(note->message, good));
+	dg_findings_clear(&f);
+	for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) {
+		note = entra_note(wrong[i], &f);
+		CHECK(note != NULL);
+		if (note && (strstr(note->message, wrong[i]) || strstr(note->hint, "as here")))
+			printf("# %s: %s / %s\n", wrong[i], note->message, note->hint);
+		CHECK(note && !strstr(note->message, wrong[i]) && strstr(note->message, "corrected"));
+		CHECK(note && note->hint && !strstr(note->hint, "as here"));
+		dg_findings_clear(&f);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 1;
+	RUN(test_redirect_note);
 	RUN(test_cert_new);
 	RUN(test_assertion);
 	RUN(test_aadsts_findings);

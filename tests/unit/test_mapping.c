@@ -1,6 +1,8 @@
 #include "core/mapping.h"
 #include "test.h"
 
+#include <time.h>
+
 static dg_dir_user *user(dg_dir_user_list *l, const char *entry, const char *name,
 			 const char *mail)
 {
@@ -365,8 +367,57 @@ static void test_take_from_arena(void)
 	take_matches_copy(0, 1);
 }
 
+/* No users at all (an LDIF of only "version: 1"): an empty preview, and
+ * no arithmetic on the NULL user array (UBSan: null pointer plus zero). */
+static void test_empty_directory(void)
+{
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_mapping_opts o = { .exchange_only = 1 };
+	dg_preview p = { 0 };
+	dg_mapping_run_take(&l, &o, &p);
+	CHECK_INT(p.nusers, 0);
+	CHECK_INT(p.nconflicts, 0);
+	dg_preview_release(&p);
+}
+
+/* One mailbox with 60,000 proxyAddresses, every one twice in another
+ * letter case: each address once, in order, and fast. A scan per address
+ * (1.8e9 comparisons) takes tens of seconds; the bound is generous for
+ * a loaded machine and a sanitizer build. */
+static void test_many_proxy_addresses(void)
+{
+	enum { N = 60000 };
+	dg_strlist mails = DG_STRLIST_INIT, proxy = DG_STRLIST_INIT, out = DG_STRLIST_INIT;
+	char buf[64];
+	struct timespec t0, t1;
+	for (int i = 0; i < N; i++) {
+		snprintf(buf, sizeof buf, "smtp:alias%05d@contoso.com", i);
+		dg_strlist_push(&proxy, buf);
+		snprintf(buf, sizeof buf, "smtp:ALIAS%05d@Contoso.COM", i);
+		dg_strlist_push(&proxy, buf);
+	}
+	dg_strlist_push(&mails, "Alias00007@contoso.com");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dg_mapping_emails(&mails, &proxy, &out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK_INT(out.nr, N);
+	if (out.nr == N) {
+		CHECK_STR(out.items[0], "Alias00007@contoso.com");
+		CHECK_STR(out.items[1], "alias00000@contoso.com");
+		CHECK_STR(out.items[N - 1], "alias59999@contoso.com");
+	}
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("# %d proxyAddresses de-duplicated in %.3f s\n", 2 * N, secs);
+	CHECK(secs < 5.0);
+	dg_strlist_clear(&mails);
+	dg_strlist_clear(&proxy);
+	dg_strlist_clear(&out);
+}
+
 int main(void)
 {
+	RUN(test_empty_directory);
+	RUN(test_many_proxy_addresses);
 	RUN(test_lower);
 	RUN(test_google_words);
 	RUN(test_emails_proxy_order);

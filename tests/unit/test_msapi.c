@@ -566,6 +566,11 @@ static void test_renames_file(void)
 	fclose(fp);
 	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_PARSE);
 	CHECK(strstr(err.message, ":2: expected old=new") != NULL);
+	fp = fopen(path, "w");
+	fputs("\r\r=x\n", fp);   /* found by fuzz_plan_files: an empty old name */
+	fclose(fp);
+	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_PARSE);
+	CHECK(strstr(err.message, ":1: expected old=new") != NULL);
 	unlink(path);
 	CHECK_INT(dg_renames_load(path, &rl, &err), DG_E_IO);
 }

@@ -1,0 +1,68 @@
+/* libFuzzer target: a server's RootDSE as dirgate reads it (connectors/
+ * ldap_conn.c): whether it is Active Directory, and where searches start
+ * when the profile's baseDn is empty (defaultNamingContext).  The input is
+ * the RootDSE as LDIF, as ldapsearch -b "" -s base prints it.  Properties:
+ * no crash, leak or undefined behaviour; the search base is the profile's
+ * baseDn when it has one, else the RootDSE's defaultNamingContext with an
+ * AD015 note, else none with AD016. */
+#include "connectors/ldap_conn.h"
+#include "core/findings.h"
+#include "core/ldif.h"
+#include "core/profile.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dg_profile *ad_profile(const char *base_dn)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	char *json = dg_xasprintf("{\"name\": \"f\", \"directory\": {\"type\": \"active-directory\", "
+				  "\"server\": \"dc01.contoso.com\", \"baseDn\": \"%s\"}}", base_dn);
+	dg_profile *p = dg_profile_parse(json, strlen(json), "fuzz.json", &f);
+	free(json);
+	dg_findings_clear(&f);
+	if (!p)
+		abort();
+	return p;
+}
+
+static int only_code(const dg_findings *f, const char *code)
+{
+	return f->nr == 1 && !strcmp(f->items[0].code, code);
+}
+
+static void search_base(const dg_profile *empty, const dg_profile *given, const dg_entry *e)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	const char *nc = dg_entry_first(e, "defaultNamingContext");
+	const char *base = dg_ldap_search_base(empty, e, &f);
+	if (nc ? base != nc || !only_code(&f, "AD015") : base || !only_code(&f, "AD016"))
+		abort();
+	dg_findings_clear(&f);
+	base = dg_ldap_search_base(given, e, &f);
+	if (!base || strcmp(base, "DC=contoso,DC=com") || f.nr)
+		abort();
+	dg_findings_clear(&f);
+	(void)dg_ldap_rootdse_is_ad(e);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static dg_profile *empty, *given;
+	dg_entry_list l = DG_ENTRY_LIST_INIT;
+	dg_findings f = DG_FINDINGS_INIT;
+
+	if (size > 1 << 18)
+		return 0;
+	if (!empty) {  /* made once; they live as long as the fuzzer */
+		empty = ad_profile("");
+		given = ad_profile("DC=contoso,DC=com");
+	}
+	dg_ldif_read_mem(data, size, "rootdse", &l, &f, NULL);
+	for (size_t i = 0; i < l.nr; i++)
+		search_base(empty, given, &l.items[i]);
+	dg_entry_list_clear(&l);
+	dg_findings_clear(&f);
+	return 0;
+}
