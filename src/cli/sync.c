@@ -292,6 +292,9 @@ int dg_cmd_sync(int argc, char **argv)
 		return rc;
 	}
 	rc = sync_dry_then_real(&s, &so);
+	/* the proof: what the real run made, against the preview */
+	if (!rc && so.yes && !so.dry)
+		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{\"verify\":" : ",\"verify\":");
 	if (so.fmt == DG_FMT_JSON && !so.first)
 		printf("}\n");
 	if (!rc && !so.yes && !so.dry && so.fmt != DG_FMT_JSON)
