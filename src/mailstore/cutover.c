@@ -268,8 +268,8 @@ static void new_users(dg_cutover *c, const dg_profile *p, const dg_plan *plan,
 
 /* ---- findings ----------------------------------------------------------------------- */
 
-/* "a, b, c" of the users with verdict v (and at_risk when admin), at most
- * NAMES_SHOWN of them. */
+/* "a, b, c" of the users with verdict v (DG_CUT_COUNT: any) that `pick`
+ * accepts (NULL: all), at most NAMES_SHOWN of them. */
 static char *names_of(const dg_cutover *c, dg_verdict v, int (*pick)(const dg_cut_item *))
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -277,7 +277,7 @@ static char *names_of(const dg_cutover *c, dg_verdict v, int (*pick)(const dg_cu
 
 	for (size_t i = 0; i < c->nr; i++) {
 		const dg_cut_item *it = &c->items[i];
-		if (it->verdict != v || (pick && !pick(it)))
+		if ((v != DG_CUT_COUNT && it->verdict != v) || (pick && !pick(it)))
 			continue;
 		if (n++ < NAMES_SHOWN)
 			dg_strbuf_addf(&sb, "%s'%s'", n > 1 ? ", " : "",
@@ -308,9 +308,12 @@ static void lockout_findings(dg_cutover *c, const dg_profile *p)
 	}
 }
 
-static int has_imap(const dg_cut_item *it)
+/* Still logs in after the switch, but has IMAP access to lose. */
+static int keeps_imap(const dg_cut_item *it)
 {
-	return it->srv && listed(&it->srv->login_privileges, "imap");
+	return (it->verdict == DG_CUT_KEEPS || it->verdict == DG_CUT_RENAMED ||
+		(it->verdict == DG_CUT_ADMIN && !it->at_risk && it->srv->directory)) &&
+	       listed(&it->srv->login_privileges, "imap");
 }
 
 static size_t count_imap(const dg_cutover *c)
@@ -318,8 +321,7 @@ static size_t count_imap(const dg_cutover *c)
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->nr; i++)
-		n += (c->items[i].verdict == DG_CUT_KEEPS || c->items[i].verdict == DG_CUT_RENAMED ||
-		      c->items[i].verdict == DG_CUT_LOSES) && has_imap(&c->items[i]);
+		n += c->items[i].srv && keeps_imap(&c->items[i]);
 	return n;
 }
 
@@ -365,13 +367,12 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 	dg_finding *fd;
 
 	if (is_oidc(p->auth.method) && imap) {
-		char *names = names_of(c, DG_CUT_KEEPS, has_imap);
+		char *names = names_of(c, DG_CUT_COUNT, keeps_imap);
 		fd = dg_findings_add(&c->findings, "AUTH011", DG_SEV_WARNING,
-				     "/authentication/method", "%zu user%s with the imap login "
-				     "privilege lose%s IMAP access to the archive: OpenID Connect "
-				     "users cannot log in over IMAP%s%s", imap, imap == 1 ? "" : "s",
-				     imap == 1 ? "s" : "", *names ? "; among those who keep their "
-				     "login: " : "", names);
+				     "/authentication/method", "%zu user%s who keep%s a login "
+				     "lose%s IMAP access to the archive (OpenID Connect users "
+				     "cannot log in over IMAP): %s", imap, imap == 1 ? "" : "s",
+				     imap == 1 ? "s" : "", imap == 1 ? "s" : "", names);
 		dg_finding_hint(fd, "tell them before switching; MailStore Client, Web Access and "
 				"the Outlook add-in keep working");
 		free(names);

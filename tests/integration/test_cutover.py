@@ -202,7 +202,9 @@ with Emulator(password=API_PW, users=ad_users, certs=certs, tmp=fresh("e3")) as 
     t.ok(v["svc-archive"]["verdict"] == "admin" and v["svc-archive"]["atRisk"],
          "the API user the tenant does not give is an admin at risk")
     t.ok("AUTH008" in codes(rep), "AUTH008 names the lock-out")
-    t.ok("AUTH011" in codes(rep), "IMAP access ending is a caveat")
+    imap = next(f["message"] for f in rep["findings"] if f["code"] == "AUTH011")
+    t.ok("'alice'" in imap and "anna.berg" not in imap,
+         "IMAP access ending is a caveat for those who keep a login", imap)
     t.eq(rep["summary"]["new"], 1, "frank is a new directory user")
     rc2, text, _ = run(["cutover", new])
     t.ok("ADMIN AT RISK" in text and "loses-login" in text, "the text report says it")
