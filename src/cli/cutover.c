@@ -51,17 +51,17 @@ static int write_report(const dg_cutover *c, const dg_profile *p, const struct c
 	return rc;
 }
 
-static int write_renames(const dg_plan *plan, const char *path)
+static int write_renames(const dg_cutover *c, const char *path)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	size_t n = c->counts[DG_CUT_RENAMED];
 	int rc;
 
-	dg_plan_renames(&sb, plan);
+	dg_cutover_renames(&sb, c);
 	if (!(rc = dg_cli_write(path, &sb)))
 		fprintf(stderr, "dirgate cutover: wrote %zu rename%s to %s; apply them with "
 			"'dirgate migrate %s' before the first synchronisation\n",
-			plan->counts[DG_ACT_RENAME], plan->counts[DG_ACT_RENAME] == 1 ? "" : "s",
-			path, path);
+			n, n == 1 ? "" : "s", path, path);
 	dg_strbuf_release(&sb);
 	return rc;
 }
@@ -72,9 +72,9 @@ static int report(dg_plan_run *r, const dg_profile *p, const struct cut_args *a)
 	dg_cutover c;
 	int rc = 0;
 
-	if (a->renames)
-		rc = write_renames(&r->plan, a->renames);
 	dg_cutover_build(p, &r->plan, &r->state, &a->opts, &c);
+	if (a->renames)
+		rc = write_renames(&c, a->renames);
 	if (!rc)
 		rc = write_report(&c, p, a);
 	if (!rc && dg_findings_count(&c.findings, DG_SEV_ERROR))

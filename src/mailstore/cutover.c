@@ -195,6 +195,15 @@ static void admin_verdict(dg_cutover *c, const dg_profile *p, const dg_srv_user 
 	dg_cut_item *ci;
 	dg_verdict v;
 
+	if (!u->directory && it && it->action == DG_ACT_RENAME) {
+		/* synchronisation creates the directory user beside it */
+		add(c, DG_CUT_ADMIN, u, NULL, dg_xasprintf(
+			"MailStore-integrated: logs in with its MailStore password, which the "
+			"switch does not touch; the directory user '%s' (same %s) becomes a "
+			"separate user - do not rename the administrator to it",
+			it->dir->user_name, it->match));
+		return;
+	}
 	if (!u->directory && (!it || it->action == DG_ACT_DELETE)) {
 		add(c, DG_CUT_ADMIN, u, NULL, dg_xstrdup("MailStore-integrated: logs in with its "
 							 "MailStore password, which the switch "
@@ -509,6 +518,17 @@ dg_code dg_plan_run_offline(const dg_profile *p, const char *users_file,
 			   &r->cfg_after, err);
 	dg_findings_move(&r->plan.findings, &r->preview.findings);
 	return rc;
+}
+
+void dg_cutover_renames(dg_strbuf *out, const dg_cutover *c)
+{
+	dg_strbuf_adds(out, "# MailStore user renames that keep the archives: old=new, one per "
+		       "line.\n# Written by 'dirgate cutover --renames'; apply with 'dirgate "
+		       "migrate FILE' before the first synchronisation.\n");
+	for (size_t i = 0; i < c->nr; i++)
+		if (c->items[i].verdict == DG_CUT_RENAMED)
+			dg_strbuf_addf(out, "%s=%s\n", c->items[i].srv->user_name,
+				       c->items[i].dir->user_name);
 }
 
 /* ---- output --------------------------------------------------------------------------- */

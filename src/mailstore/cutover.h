@@ -56,6 +56,11 @@ void dg_cutover_release(dg_cutover *c);
 dg_code dg_plan_run_offline(const dg_profile *p, const char *users_file,
 			    const char *config_file, dg_plan_run *r, dg_error *err);
 
+/* "old=new" lines (dirgate migrate's format) for the users whose verdict
+ * is renamed - never an administrator's, whose rename would hand its login
+ * to the directory. */
+void dg_cutover_renames(dg_strbuf *out, const dg_cutover *c);
+
 void dg_cutover_text(dg_strbuf *out, const dg_cutover *c, const dg_profile *p, int color);
 void dg_cutover_json(dg_strbuf *out, const dg_cutover *c, const dg_profile *p);
 void dg_cutover_html(dg_strbuf *out, const dg_cutover *c, const dg_profile *p);

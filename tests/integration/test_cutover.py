@@ -327,6 +327,27 @@ with Emulator(password=API_PW, users=locked + as_server(AD_UPN_LOCAL), certs=cer
     t.eq(rc, 3, "admin lock-out: exit 3")
 
 
+# ---- integrated administrators: matched by address (safe), taken over by name -------
+first, second = AD_UPN_LOCAL[0], AD_UPN_LOCAL[1]
+admins = [dict(ADMIN, emailAddresses=first["emailAddresses"][:1]),
+          {"userName": second["userName"], "fullName": "Local admin", "privileges": ["admin"],
+           "authentication": "integrated"}] + as_server(AD_UPN_LOCAL[2:])
+with Emulator(password=API_PW, users=admins, certs=certs, tmp=fresh("e9")) as emu:
+    new = profile("admins", AD, emu, **{"authentication": {"method": "standard"}})
+    ren = os.path.join(tmp, "admin-renames.txt")
+    rc, rep, err = cutover(new, "--renames", ren)
+    v = verdicts(rep)
+    t.ok(v["admin"]["verdict"] == "admin" and not v["admin"]["atRisk"],
+         "an integrated admin matched only by e-mail keeps its MailStore login",
+         v["admin"]["reason"])
+    with open(ren) as f:
+        t.ok("admin=" not in f.read(), "the rename plan never renames an administrator")
+    t.ok(v[second["userName"]]["atRisk"],
+         "an integrated admin the directory gives by name is taken over: at risk",
+         v[second["userName"]]["reason"])
+    t.eq(rc, 3, "a taken-over administrator: exit 3")
+
+
 # ---- verify after a real sync -------------------------------------------------------
 directory = [{"userName": u["userName"], "fullName": u["fullName"],
               "distinguishedName": u["distinguishedName"],
