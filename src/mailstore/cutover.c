@@ -635,8 +635,11 @@ void dg_cutover_html(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 		const char *cells[] = { item_name(it), it->at_risk ? "admin (AT RISK)"
 								    : dg_verdict_name(it->verdict),
 					new_name(it) ? new_name(it) : "", it->reason };
-		dg_strbuf_addf(out, "<tr class=\"%s%s\">", dg_verdict_name(it->verdict),
-			       it->at_risk ? " at-risk" : "");
+		/* inline, as the preview's banner: the page shares its style sheet */
+		dg_strbuf_addf(out, "<tr class=\"%s%s\"%s>", dg_verdict_name(it->verdict),
+			       it->at_risk ? " at-risk" : "",
+			       it->at_risk || it->verdict == DG_CUT_LOSES
+				       ? " style=\"background:#fee;color:#900\"" : "");
 		for (int k = 0; k < 4; k++) {
 			dg_strbuf_adds(out, "<td>");
 			dg_output_html_text(out, cells[k]);

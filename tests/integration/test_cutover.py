@@ -12,6 +12,7 @@ differs from the preview."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,21 @@ def profile(name, base, emu=None, **over):
     with open(path, "w") as f:
         json.dump(p, f, indent=2)
     return path
+
+
+def chromium_dom(path):
+    """The DOM headless Chromium builds from a local file (its own
+    profile directory; the process ends with --dump-dom)."""
+    exe = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+                if os.path.exists(p)), None)
+    if not exe:
+        return "chromium is missing: run scripts/install-deps.sh --test"
+    prof = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
+    r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run", "--user-data-dir=" + prof,
+                        "--dump-dom", "file://" + path], capture_output=True, timeout=120)
+    return r.stdout.decode("utf-8", "replace")
 
 
 def preview(path):
@@ -247,6 +263,18 @@ with Emulator(password=API_PW, users=ad_users, certs=certs, tmp=fresh("e3")) as 
          "at risk", risk)
     t.ok("<style>" in html and "AUTH008" in html, "the page has the style sheet and findings")
 
+    # the page as a browser builds it: headless Chromium's DOM
+    page = os.path.join(tmp, "cutover.html")
+    run(["cutover", new, "--format", "html", "--output", page])
+    dom = chromium_dom(page)
+    br = Rows()
+    br.feed(dom)
+    t.eq(len(br.rows), len(rep["users"]) + 1, "Chromium: one table row per user and a head")
+    t.ok(any("at-risk" in r[0] and r[1] == "svc-archive" for r in br.rows),
+         "Chromium: the admin at risk is marked in the DOM")
+    t.ok(br.title == "dirgate cutover: to-m365" and "AUTH008" in dom,
+         "Chromium: title and findings in the DOM")
+
     # offline: the users export and a saved pull give the same report
     rc, _, err = run(["pull", new, "--output", os.path.join(tmp, "pull.json"),
                       "--users", os.path.join(tmp, "users.json")])
@@ -394,4 +422,5 @@ with Emulator(password=API_PW, users=[ADMIN], directory=bad_dir, config={"direct
 
 leaked = [o for o in outputs if API_PW in o or "CANARY-cut-bind" in o]
 t.ok(not leaked, "no secret in any output")
+shutil.rmtree(tmp, ignore_errors=True)
 t.done()
