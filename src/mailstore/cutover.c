@@ -253,6 +253,13 @@ static void existing_users(dg_cutover *c, const dg_profile *p, const dg_plan *pl
 			continue;
 		}
 		v = user_verdict(p, u, it, o, &reason);
+		if (!u->directory && it->action != DG_ACT_RENAME) {
+			/* its MailStore password stops counting */
+			char *taken = dg_xasprintf("MailStore-integrated today, but synchronisation "
+						   "makes it a directory user: %s", reason);
+			free(reason);
+			reason = taken;
+		}
 		add(c, v, u, it ? it->dir : NULL, reason);
 	}
 	free(by);
