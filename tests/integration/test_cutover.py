@@ -405,6 +405,7 @@ with Emulator(password=API_PW, users=[ADMIN], directory=bad_dir, config={"direct
     t.eq(rc, 3, "sync --yes whose result differs from the preview: exit 3", err)
     rep = json.loads(out)
     t.ok("sync" in rep and "verify" in rep, "the JSON carries the sync and its verify")
+    verify_doc = rep["verify"]
     vc = [f["code"] for f in rep["verify"]["findings"]]
     s = rep["verify"]["summary"]
     t.eq((s["missing"], s["renamed"], s["differing"], s["unexpected"]), (2, 1, 1, 1),
@@ -419,6 +420,27 @@ with Emulator(password=API_PW, users=[ADMIN], directory=bad_dir, config={"direct
          ren["message"])
     rc, out, err = run(["verify", vp])
     t.eq(rc, 3, "dirgate verify PROFILE alone: exit 3")
+
+# ---- the JSON contracts and usage errors -------------------------------------------
+import jsonschema  # noqa: E402
+with open(os.path.join(root, "schemas/output/cutover.json")) as f:
+    cut_schema = json.load(f)
+with open(os.path.join(root, "schemas/output/verify.json")) as f:
+    verify_schema = json.load(f)
+try:
+    jsonschema.validate(live, cut_schema)
+    t.ok(True, "cutover JSON follows schemas/output/cutover.json")
+except jsonschema.ValidationError as e:
+    t.ok(False, "cutover JSON follows schemas/output/cutover.json", e.message)
+try:
+    jsonschema.validate(verify_doc, verify_schema)
+    t.ok(True, "verify JSON follows schemas/output/verify.json")
+except jsonschema.ValidationError as e:
+    t.ok(False, "verify JSON follows schemas/output/verify.json", e.message)
+rc, out, err = run(["cutover", offline, "--config", "pull.json"])
+t.ok(rc == 64 and "--config needs --users" in err, "--config alone is a usage error", err)
+rc, out, err = run(["cutover", offline, "--format", "csv"])
+t.eq(rc, 64, "cutover has no CSV form")
 
 leaked = [o for o in outputs if API_PW in o or "CANARY-cut-bind" in o]
 t.ok(not leaked, "no secret in any output")
