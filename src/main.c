@@ -21,6 +21,8 @@ static const struct command {
 	{ "sync", dg_cmd_sync, "run MailStore's directory synchronisation" },
 	{ "migrate", dg_cmd_migrate, "rename MailStore users from an old=new list" },
 	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
+	{ "cutover", dg_cmd_cutover, "who keeps, loses or changes their login in a switch" },
+	{ "verify", dg_cmd_verify, "after a sync: the server's users against the preview" },
 };
 
 static void usage(FILE *fp)

@@ -32,6 +32,8 @@ int dg_cmd_push(int argc, char **argv);
 int dg_cmd_sync(int argc, char **argv);
 int dg_cmd_migrate(int argc, char **argv);
 int dg_cmd_cert(int argc, char **argv);
+int dg_cmd_cutover(int argc, char **argv);
+int dg_cmd_verify(int argc, char **argv);
 
 /* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
  * stderr; returns DG_EXIT_USAGE. */
@@ -103,6 +105,9 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 void dg_cli_ms_progress(void *ctx, int percent, const char *text);
 /* Pretty JSON to path (stdout for NULL/"-"), as dg_cli_write_file. */
 int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags);
+/* dirgate verify on an open session (verify.c): the report on stdout in
+ * `fmt` (JSON after `json_prefix`); 0, DG_EXIT_FINDINGS, or a failure. */
+int dg_cli_verify(dg_ms_session *s, int fmt, int parallel, const char *json_prefix);
 /* A backup: JSON to `given`, or to "NAME-WHAT-20260101T000000Z.json" (with
  * -2, -3, ... when that is taken), created exclusively (never replacing a
  * file or following a link), 0600, whole or not at all.  0 and the path

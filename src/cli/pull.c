@@ -7,22 +7,48 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets]\n"
+	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets] [--users FILE]\n"
 	"\n"
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
 	"output.  Passwords and secrets are shown as ******** unless\n"
-	"--include-secrets is given (the file is then written with mode 0600).\n";
+	"--include-secrets is given (the file is then written with mode 0600).\n"
+	"\n"
+	"  --users FILE  also write the users export: every user GetUsers lists with\n"
+	"                its GetUserInfo (authentication, e-mail addresses, privileges,\n"
+	"                login privileges), for 'dirgate cutover --users FILE' offline\n";
+
+/* The users export (docs/cutover.md "The users export"). */
+static int write_users(dg_ms_session *s, const char *path)
+{
+	dg_srv_state st;
+	dg_error err = { 0 };
+	cJSON *obj;
+	int rc;
+
+	if (dg_srv_fetch(s->client, 1, 8, &st, &err)) {
+		dg_srv_state_release(&st);
+		return dg_cli_fail("%s", err.message);
+	}
+	obj = dg_srv_users_json(&st);
+	rc = dg_cli_write_json(path, obj, DG_OUTFILE_REPLACE);
+	if (!rc)
+		fprintf(stderr, "dirgate pull: wrote %zu users to %s\n", st.nusers, path);
+	cJSON_Delete(obj);
+	dg_srv_state_release(&st);
+	return rc;
+}
 
 int dg_cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "include-secrets", no_argument, NULL, 's' },
+		{ "users", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *output = NULL;
+	const char *output = NULL, *users = NULL;
 	int secrets = 0, c, rc;
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_ms_session s;
@@ -34,6 +60,7 @@ int dg_cmd_pull(int argc, char **argv)
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;
 		case 's': secrets = 1; break;
+		case 'u': users = optarg; break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("pull", argc, argv, "PROFILE")))
@@ -59,6 +86,8 @@ int dg_cmd_pull(int argc, char **argv)
 	if (!rc && output)
 		fprintf(stderr, "dirgate pull: wrote %s%s\n", output,
 			secrets ? " (with secrets: keep it safe)" : " (secrets masked)");
+	if (!rc && users)
+		rc = write_users(&s, users);
 out:
 	dg_ms_envelope_release(&env);
 	dg_ms_session_close(&s);

@@ -17,7 +17,8 @@ static const char usage_text[] =
 	"without --dry-run - the real one.  Ctrl-C cancels the job on the server.\n"
 	"The guards (minUsers, maxDeletes, maxDropPercent) are measured on the dry\n"
 	"run's result; when one trips or cannot be measured the real run is refused\n"
-	"(exit 3).\n"
+	"(exit 3).  After the real run, 'dirgate verify' compares the server's\n"
+	"users with the preview (exit 3 when a difference is an error).\n"
 	"\n"
 	"  --force           run for real although a guard refuses\n"
 	"  --schedule SPEC   create a MailStore job that runs the synchronisation:\n"
@@ -292,6 +293,9 @@ int dg_cmd_sync(int argc, char **argv)
 		return rc;
 	}
 	rc = sync_dry_then_real(&s, &so);
+	/* the proof: what the real run made, against the preview */
+	if (!rc && so.yes && !so.dry)
+		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{\"verify\":" : ",\"verify\":");
 	if (so.fmt == DG_FMT_JSON && !so.first)
 		printf("}\n");
 	if (!rc && !so.yes && !so.dry && so.fmt != DG_FMT_JSON)

@@ -477,19 +477,47 @@ static void html_findings(dg_strbuf *out, const dg_findings *f)
 	dg_strbuf_adds(out, "</ul>\n");
 }
 
+void dg_output_html_begin(dg_strbuf *out, const char *what, const char *heading,
+			  const char *name)
+{
+	dg_strbuf_addf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		       "<title>dirgate %s: ", what);
+	html_text(out, name);
+	dg_strbuf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
+			    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+			    "</style></head><body>\n<h1>");
+	html_text(out, heading);
+	dg_strbuf_addch(out, ' ');
+	html_text(out, name);
+	dg_strbuf_adds(out, "</h1>\n");
+}
+
+void dg_output_html_text(dg_strbuf *out, const char *s)
+{
+	html_text(out, s);
+}
+
+void dg_output_html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag)
+{
+	html_row(out, cells, n, tag);
+}
+
+void dg_output_html_incomplete(dg_strbuf *out, const dg_findings *f)
+{
+	html_incomplete_banner(out, f);
+}
+
+void dg_output_html_findings(dg_strbuf *out, const dg_findings *f)
+{
+	html_findings(out, f);
+}
+
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 {
 	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
 					  "Distinguished name", "Groups" };
 	static const char *const sh[] = { "Entry", "Reason", "Detail" };
-	dg_strbuf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			    "<title>dirgate preview: ");
-	html_text(out, p->profile_name);
-	dg_strbuf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
-			    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
-			    "</style></head><body>\n<h1>Preview of ");
-	html_text(out, p->profile_name);
-	dg_strbuf_adds(out, "</h1>\n");
+	dg_output_html_begin(out, "preview", "Preview of", p->profile_name);
 	html_incomplete_banner(out, &p->findings);
 	dg_strbuf_addf(out, "<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
 		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);

@@ -37,6 +37,16 @@ enum {
  * formula (OWASP "CSV injection"). */
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
+/* The preview page's parts, for other pages in its style: the head (title
+ * "dirgate WHAT: NAME", the style sheet) and "<h1>HEADING NAME</h1>"; text
+ * escaped; a table row of `n` cells in `tag` (th/td); the incomplete banner
+ * and the findings list.  The page ends with "</body></html>". */
+void dg_output_html_begin(dg_strbuf *out, const char *what, const char *heading,
+			  const char *name);
+void dg_output_html_text(dg_strbuf *out, const char *s);
+void dg_output_html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag);
+void dg_output_html_incomplete(dg_strbuf *out, const dg_findings *f);
+void dg_output_html_findings(dg_strbuf *out, const dg_findings *f);
 
 /* Display width of a UTF-8 string in terminal columns (1 per code point;
  * wide/combining characters via wcwidth when the locale allows). */

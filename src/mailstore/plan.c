@@ -99,15 +99,46 @@ static void fingerprint(dg_srv_state *st, const cJSON *users)
 	cJSON_free(u);
 }
 
+/* The strings of a list member (MailStore gives arrays; a comma-separated
+ * string, the form its arguments take, is read too). */
+static void take_list(dg_strlist *out, const cJSON *v)
+{
+	const cJSON *e;
+
+	if (cJSON_IsString(v)) {
+		char *copy = dg_xstrdup(v->valuestring), *save = NULL;
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (*tok)
+				dg_strlist_push(out, tok);
+		free(copy);
+		return;
+	}
+	cJSON_ArrayForEach(e, v)
+		if (cJSON_IsString(e) && *e->valuestring)
+			dg_strlist_push(out, e->valuestring);
+}
+
 static void take_info(dg_srv_user *u, const cJSON *info)
 {
 	const cJSON *auth = cJSON_GetObjectItemCaseSensitive(info, "authentication");
-	const cJSON *e;
+	const cJSON *login = cJSON_GetObjectItemCaseSensitive(info, "loginPrivileges");
 
 	u->directory = cJSON_IsString(auth) && !strcmp(auth->valuestring, "directoryServices");
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(info, "emailAddresses"))
-		if (cJSON_IsString(e) && *e->valuestring)
-			dg_strlist_push(&u->emails, e->valuestring);
+	take_list(&u->emails, cJSON_GetObjectItemCaseSensitive(info, "emailAddresses"));
+	take_list(&u->privileges, cJSON_GetObjectItemCaseSensitive(info, "privileges"));
+	u->login_listed = login && !cJSON_IsNull(login);
+	take_list(&u->login_privileges, login);
+	u->info = 1;
+}
+
+static void srv_user_release(dg_srv_user *u)
+{
+	free(u->user_name);
+	free(u->full_name);
+	free(u->dn);
+	dg_strlist_clear(&u->emails);
+	dg_strlist_clear(&u->privileges);
+	dg_strlist_clear(&u->login_privileges);
 }
 
 /* GetUserInfo answers of one batch, reused for the next. */
@@ -276,9 +307,8 @@ static void drop_users(dg_srv_state *st, const size_t *idx, size_t n)
 			continue;
 		}
 		dg_strlist_push_owned(&st->vanished, u->user_name);
-		free(u->full_name);
-		free(u->dn);
-		dg_strlist_clear(&u->emails);
+		u->user_name = NULL;
+		srv_user_release(u);
 	}
 	st->nusers = w;
 	free(gone);
@@ -308,6 +338,24 @@ size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const
 	return n;
 }
 
+/* A user as GetUsers (or GetUserInfo) lists it; NULL for one without a
+ * name, which dg_srv_fetch has always passed over. */
+static dg_srv_user *add_listed(dg_srv_state *st, const cJSON *u)
+{
+	dg_srv_user *su;
+	char *name = json_str(u, "userName");
+
+	if (!name)
+		return NULL;
+	DG_ALLOC_GROW(st->users, st->nusers + 1, st->alloc);
+	su = &st->users[st->nusers++];
+	memset(su, 0, sizeof(*su));
+	su->user_name = name;
+	su->full_name = json_str(u, "fullName");
+	su->dn = json_str(u, "distinguishedName");
+	return su;
+}
+
 dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state *st,
 		     dg_error *err)
 {
@@ -330,18 +378,8 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
 		dg_ms_envelope_release(&env);
 		return rc;
 	}
-	cJSON_ArrayForEach(u, env.result) {
-		dg_srv_user *su;
-		char *name = json_str(u, "userName");
-		if (!name)
-			continue;
-		DG_ALLOC_GROW(st->users, st->nusers + 1, st->alloc);
-		su = &st->users[st->nusers++];
-		memset(su, 0, sizeof(*su));
-		su->user_name = name;
-		su->full_name = json_str(u, "fullName");
-		su->dn = json_str(u, "distinguishedName");
-	}
+	cJSON_ArrayForEach(u, env.result)
+		add_listed(st, u);
 	fingerprint(st, env.result);
 	dg_ms_envelope_release(&env);
 	/* Hand the tree's many small blocks back: what comes next (the
@@ -352,16 +390,82 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
 
 void dg_srv_state_release(dg_srv_state *st)
 {
-	for (size_t i = 0; i < st->nusers; i++) {
-		free(st->users[i].user_name);
-		free(st->users[i].full_name);
-		free(st->users[i].dn);
-		dg_strlist_clear(&st->users[i].emails);
-	}
+	for (size_t i = 0; i < st->nusers; i++)
+		srv_user_release(&st->users[i]);
 	free(st->users);
 	dg_strlist_clear(&st->vanished);
 	cJSON_Delete(st->config);
 	memset(st, 0, sizeof(*st));
+}
+
+dg_code dg_srv_state_from_json(const cJSON *config, const cJSON *users, const char *name,
+			       dg_srv_state *st, dg_error *err)
+{
+	cJSON *listed = cJSON_CreateArray();
+	const cJSON *u;
+	int i = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->config = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
+	if (!cJSON_IsObject(st->config)) {
+		cJSON_Delete(listed);
+		return dg_error_set(err, DG_E_INVALID, "%s: the directory-services configuration "
+				    "is not a JSON object (write it with 'dirgate pull')", name);
+	}
+	if (!cJSON_IsArray(users)) {
+		cJSON_Delete(listed);
+		return dg_error_set(err, DG_E_INVALID, "%s: /users is not an array (write the "
+				    "file with 'dirgate pull PROFILE --users FILE')", name);
+	}
+	cJSON_ArrayForEach(u, users) {
+		const cJSON *auth = cJSON_GetObjectItemCaseSensitive(u, "authentication");
+		dg_srv_user *su = cJSON_IsString(auth) ? add_listed(st, u) : NULL;
+		if (!su) {
+			cJSON_Delete(listed);
+			return dg_error_set(err, DG_E_INVALID, "%s: /users/%d has no userName "
+					    "or no authentication (GetUserInfo gives both)", name, i);
+		}
+		take_info(su, u);
+		cJSON_AddItemToArray(listed, cJSON_Duplicate(u, 1));
+		i++;
+	}
+	fingerprint(st, listed);
+	cJSON_Delete(listed);
+	return DG_OK;
+}
+
+static void add_strlist(cJSON *obj, const char *key, const dg_strlist *l)
+{
+	cJSON *a = cJSON_AddArrayToObject(obj, key);
+
+	for (size_t i = 0; i < l->nr; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(l->items[i]));
+}
+
+cJSON *dg_srv_users_json(const dg_srv_state *st)
+{
+	cJSON *root = cJSON_CreateObject(), *users;
+
+	cJSON_AddNumberToObject(root, "dirgateUsers", 1);
+	cJSON_AddStringToObject(root, "fingerprint", st->fingerprint);
+	users = cJSON_AddArrayToObject(root, "users");
+	for (size_t i = 0; i < st->nusers; i++) {
+		const dg_srv_user *su = &st->users[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "userName", su->user_name);
+		cJSON_AddItemToObject(o, "fullName", su->full_name ? cJSON_CreateString(su->full_name)
+								  : cJSON_CreateNull());
+		cJSON_AddItemToObject(o, "distinguishedName",
+				      su->dn ? cJSON_CreateString(su->dn) : cJSON_CreateNull());
+		cJSON_AddStringToObject(o, "authentication",
+					su->directory ? "directoryServices" : "integrated");
+		add_strlist(o, "emailAddresses", &su->emails);
+		add_strlist(o, "privileges", &su->privileges);
+		if (su->login_listed)
+			add_strlist(o, "loginPrivileges", &su->login_privileges);
+		cJSON_AddItemToArray(users, o);
+	}
+	return root;
 }
 
 /* ---- the user diff -------------------------------------------------------------- */

@@ -26,6 +26,12 @@ typedef struct dg_srv_user {
 	char *user_name, *full_name, *dn;   /* full_name, dn may be NULL */
 	int directory;                      /* authentication == directoryServices */
 	dg_strlist emails;
+	/* GetUserInfo's privileges and loginPrivileges, as listed; `info` is
+	 * set once GetUserInfo answered (without it these say nothing), and
+	 * `login_listed` when the answer had loginPrivileges at all (older
+	 * servers have none: every login is allowed then). */
+	dg_strlist privileges, login_privileges;
+	int info, login_listed;
 } dg_srv_user;
 
 typedef struct dg_srv_state {
@@ -52,6 +58,18 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
  * of a user `now` still lists (then nothing changed), or n. */
 size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const cJSON *now);
 void dg_srv_state_release(dg_srv_state *st);
+/* The same state from saved answers (offline): `config` a
+ * GetDirectoryServicesConfiguration result (may be NULL: an empty object),
+ * `users` an array of GetUserInfo results (a users export, see
+ * dg_srv_export_users).  `name` is used in messages. */
+dg_code dg_srv_state_from_json(const cJSON *config, const cJSON *users, const char *name,
+			       dg_srv_state *st, dg_error *err);
+/* The users export of a state fetched with GetUserInfo: {"dirgateUsers":
+ * 1, "fingerprint": ..., "users": [...]}, each user with GetUserInfo's
+ * members dirgate reads (userName, fullName, distinguishedName,
+ * authentication, emailAddresses, privileges, loginPrivileges when the
+ * server listed them).  dg_srv_state_from_json reads it back. */
+cJSON *dg_srv_users_json(const dg_srv_state *st);
 
 typedef enum dg_action {
 	DG_ACT_CREATE, DG_ACT_UPDATE, DG_ACT_RENAME, DG_ACT_DELETE, DG_ACT_UNCHANGED,

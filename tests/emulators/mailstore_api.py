@@ -279,6 +279,8 @@ class State:
             nu = new_user(u["userName"], u.get("fullName"), u.get("distinguishedName"),
                           u.get("authentication", "integrated"),
                           u.get("emailAddresses"), u.get("privileges"))
+            if "loginPrivileges" in u:
+                nu["loginPrivileges"] = list(u["loginPrivileges"])
             inst.users[u["userName"].lower()] = nu
 
     def take_fault(self, fn, args):

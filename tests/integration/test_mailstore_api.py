@@ -582,7 +582,10 @@ def test_spe():
         t.check(body and body[-1]["args"].get("instanceID") == "tenant1",
                 "SPE: instanceID sent on instance functions", json.dumps(body[-1:]))
         rc, out, err = run(["sync", prof, "--yes"])
-        t.check(rc == 0 and len(emu.state()["users"]) > len(server_users), "SPE: sync works",
+        # verify (run by sync --yes): the profile deletes users, the server (its
+        # configuration never pushed) kept left.company
+        t.check(rc == 3 and "API041" in out and len(emu.state()["users"]) > len(server_users),
+                "SPE: sync works",
                 out + err)
         prof = write_profile("spe-missing", emu, **{"target/instanceId": "nope"})
         rc, out, err = run(["pull", prof])
@@ -650,7 +653,9 @@ def test_sync_output():
             doc = json.loads(out)
         except ValueError:
             doc = {}
-        t.check(rc == 0 and doc.get("dryRun", {}).get("status") == "succeeded" and
+        # exit 3: verify finds users the unpushed server did not delete (API041)
+        t.check(rc == 3 and doc.get("dryRun", {}).get("status") == "succeeded" and
+                "API041" in json.dumps(doc.get("verify")) and
                 doc.get("sync", {}).get("result", {}).get("created") and
                 "created" in (doc["sync"].get("log") or ""),
                 "sync --format json: both runs with status, log and result", out + err)
@@ -741,7 +746,9 @@ def test_sync_guards():
                 "refused, the server's log shown", out + err)
         emu.fault("SyncUsersWithDirectoryServices", "no-result", args={"dryRun": "true"})
         rc, out, err = run(["sync", prof, "--yes", "--force"])
-        t.check(rc == 0 and "GUARD007" in err and len(emu.state()["users"]) == 1,
+        # exit 3: verify finds the preview's users missing from this directory
+        t.check(rc == 3 and "API040" in out and "GUARD007" in err and
+                len(emu.state()["users"]) == 1,
                 "sync --yes --force runs although the guards were not evaluated, loudly",
                 out + err)
         rc, out, err = run(["sync", prof, "--schedule", "daily@02:00", "--yes"])
@@ -776,7 +783,8 @@ def test_sync_guards():
                 "(maxDropPercent 50%)" in out,
                 "sync says what the guards were measured on when they hold", out)
         rc, out, err = run(["sync", prof, "--yes"])
-        t.check(rc == 0 and len(emu.state()["users"]) == 5,
+        # exit 3: verify finds the preview's users missing from this directory
+        t.check(rc == 3 and "API040" in out and len(emu.state()["users"]) == 5,
                 "sync --yes at every limit synchronises for real", out + err)
 
 
