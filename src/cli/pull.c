@@ -12,7 +12,18 @@ static const char usage_text[] =
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
 	"output.  Passwords and secrets are shown as ******** unless\n"
-	"--include-secrets is given (the file is then written with mode 0600).\n";
+	"--include-secrets is given.  A file is written with mode 0600.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE    write there instead of standard output\n"
+	"  --include-secrets    show passwords and secrets as the server has them\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   written\n"
+	"  1   the server could not be asked or the file not written\n"
+	"  3   the profile has errors\n"
+	"  64  usage error\n";
 
 int dg_cmd_pull(int argc, char **argv)
 {
