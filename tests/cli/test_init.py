@@ -14,7 +14,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import ROOT, Tap, run  # noqa: E402
 
-binary = sys.argv[1]
+binary = os.path.abspath(sys.argv[1])
 t = Tap()
 KEYS = os.path.join(ROOT, "examples", "keys")
 
