@@ -23,7 +23,8 @@ static const struct template {
 #define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
 static const char usage_text[] =
-	"usage: dirgate init --type TYPE [--out FILE]\n"
+	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
+	"                    [--out FILE]\n"
 	"\n"
 	"Writes a starting profile for a directory of TYPE (active-directory, ldap,\n"
 	"microsoft-365 or google-workspace).  Each field is preceded by a \"//\" key,\n"
