@@ -15,6 +15,9 @@ test_pkgs="$test_pkgs nodejs"
 # The Google emulator makes its CA, certificates and service-account key with
 # the openssl command; tests/bench/google.sh compares against curl.
 test_pkgs="$test_pkgs openssl curl"
+# scripts/test-package.sh builds the .deb (debhelper with meson) and finds
+# the installed manual pages with man.
+test_pkgs="$test_pkgs debhelper dpkg-dev fakeroot man-db groff-base"
 
 want="$build_pkgs"
 case "${1:---build}" in

@@ -62,5 +62,6 @@ for exe in build-fuzz/tests/fuzz_*; do
 	rm -rf "$work"
 done
 
+./scripts/test-package.sh >build/package-results.txt; logs="$logs build/package-results.txt" # issue 13: the .deb
 # shellcheck disable=SC2086
 python3 scripts/tap-summary.py $logs "$fuzzlog"
