@@ -52,10 +52,20 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-/* "'chekc' is not a dirgate command; did you mean 'check'?" and the list. */
+/* "'chekc' is not a dirgate command; did you mean 'check'?", or the list;
+ * an option before the command is one of the program's own. */
 static int unknown_command(const char *name)
 {
+	static const char *const options[] = { "--help", "--version" };
 	const char *cands[NCOMMANDS], *best;
+	if (name[0] == '-') {
+		best = dg_suggest_closest(name, options, 2);
+		fprintf(stderr, "dirgate: unknown option '%s'%s%s%s\n", name,
+			best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+		fputs("usage: dirgate COMMAND [ARGS], dirgate help [COMMAND] or dirgate --version\n",
+		      stderr);
+		return DG_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		cands[i] = commands[i].name;
 	best = dg_suggest_closest(name, cands, NCOMMANDS);
