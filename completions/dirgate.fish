@@ -11,7 +11,7 @@ function __dirgate_options
     set -l words (commandline -opc)
     set -l args $words[2]
     test "$words[2]" = cert; and set args cert new
-    dirgate $args --completion-helper 2>/dev/null | string replace -r '^(--[^=\t]*)=?\t' '$1\t'
+    dirgate $args --completion-helper 2>/dev/null | string replace -r '^(--[^=\t]*)=(\t)' '$1$2'
 end
 
 # the values of the option before the cursor, when the help spells them out
@@ -23,7 +23,6 @@ end
 function __dirgate_takes_value
     set -l words (commandline -opc)
     test (count $words) -ge 3; or return 1
-    __dirgate_options | string match -q -r -- "^$words[-1]\t"; or return 1
     set -l args $words[2]
     test "$words[2]" = cert; and set args cert new
     dirgate $args --completion-helper 2>/dev/null | string match -q -- "$words[-1]=*"
