@@ -147,10 +147,11 @@ try:
         t.check(rc == 0 and not errors, "%s: with the fields filled in, check --offline passes" % typ,
                 "exit %d\n%s" % (rc, errors))
 
-    path = os.path.join(tmp, "ldap.json")
-    before = open(path, "rb").read()
+    path = os.path.join(tmp, "existing.json")
+    with open(path, "w") as f:
+        f.write("{}\n")
     p = run(binary, ["init", "--type", "active-directory", "--out", path])
-    t.check(p.returncode == 1 and open(path, "rb").read() == before and b"exists" in p.stderr,
+    t.check(p.returncode == 1 and open(path).read() == "{}\n" and b"exists" in p.stderr,
             "init --out never replaces an existing file", p.stderr)
     p = run(binary, ["init", "--type", "ldap", "extra"])
     t.check(p.returncode == 64, "init: an operand is a usage error", p.stderr)

@@ -45,6 +45,8 @@ commands = [line.split("\t")[0] for line in listing.splitlines()]
 _, version_line = out(["--version"])
 version = version_line.split()[-1]
 pages = sorted(f for f in os.listdir(MAN) if f.endswith(".1"))
+t.check("check" in commands and "help" in commands, "dirgate --list-commands lists the commands",
+        commands)
 
 groff = shutil.which("groff")
 for page in pages:
