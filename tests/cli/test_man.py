@@ -58,6 +58,11 @@ for page in pages:
     else:
         t.check(True, "%s renders without groff warnings # SKIP groff is not installed" % page)
     text = open(path, encoding="utf-8").read()
+    # a '"' inside a word of a macro line splits or drops the argument
+    # ({"env": "NAME"} came out as {"env":NAME}): write \(dq there
+    quoted = [line for line in text.splitlines()
+              if re.match(r"\.[A-Z]{1,2}\b", line) and re.search(r'\S"\S', line)]
+    t.check(not quoted, "%s: no double quote inside a macro argument" % page, "\n".join(quoted))
     th = re.search(r'^\.TH +\S+ +1 +"[^"]*" +"dirgate ([^"]+)"', text, re.M)
     t.check(th and th.group(1) == version, "%s names version %s" % (page, version),
             th.group(0) if th else "no .TH")
