@@ -47,20 +47,49 @@ static const char *find_section(const char *md, const char *code, size_t *len)
 	return NULL;
 }
 
-/* The section as plain text: Markdown's bold markers dropped, the rest (the
- * backquoted commands and paths) as written. */
-static void add_plain(dg_strbuf *out, const char *s, size_t len)
+/* One line of prose: bold markers dropped, a link "[text](target)" as its
+ * text; backquoted commands and paths as written. */
+static void add_prose(dg_strbuf *out, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
+		const char *close, *paren;
 		if (s[i] == '*' && i + 1 < len && s[i + 1] == '*') {
 			i++;
 			continue;
 		}
+		if (s[i] == '[' && (close = memchr(s + i, ']', len - i)) && close + 1 < s + len &&
+		    close[1] == '(' && (paren = memchr(close, ')', (size_t)(s + len - close)))) {
+			add_prose(out, s + i + 1, (size_t)(close - s - i - 1));
+			i = (size_t)(paren - s);
+			continue;
+		}
 		dg_strbuf_addch(out, s[i]);
 	}
-	while (out->len && out->buf[out->len - 1] == '\n')
+}
+
+/* The section as plain text for a terminal: prose through add_prose, code
+ * blocks indented by four spaces without their ``` fences. */
+static void add_plain(dg_strbuf *out, const char *s, size_t len)
+{
+	const char *end = s + len;
+	int code = 0;
+	for (const char *line = s; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t ll = (size_t)((nl ? nl : end) - line);
+		if (ll >= 3 && !strncmp(line, "```", 3)) {
+			code = !code;
+		} else if (code) {
+			dg_strbuf_adds(out, "    ");
+			dg_strbuf_add(out, line, ll);
+			dg_strbuf_addch(out, '\n');
+		} else {
+			add_prose(out, line, ll);
+			dg_strbuf_addch(out, '\n');
+		}
+		line += ll + 1;
+	}
+	while (out->len > 1 && out->buf[out->len - 1] == '\n' && out->buf[out->len - 2] == '\n')
 		dg_strbuf_setlen(out, out->len - 1);
-	dg_strbuf_addch(out, '\n');
 }
 
 static int unknown_code(const char *code)

@@ -128,7 +128,7 @@ for code, sev, title in registered:
     if rc != 0 or first != ["%s — %s" % (code, title), "severity: %s" % {
             "ERROR": "error", "WARNING": "warning", "INFO": "info"}[sev]]:
         bad.append("%s: exit %d, %r %s" % (code, rc, first, se))
-    elif "**" in so or "\n### " in so or "\n## " in so:
+    elif any(m in so for m in ("**", "```", "](", "\n### ", "\n## ")) or so.endswith("\n\n"):
         bad.append("%s: markup or the next section in the output" % code)
 t.check(len(registered) > 200 and not bad,
         "dirgate explain prints the section of each of %d codes" % len(registered),
@@ -136,6 +136,11 @@ t.check(len(registered) > 200 and not bad,
 rc, so, se = out(["explain", "PROF001"])
 t.check("How to fix it." in so and "a missing comma" in so,
         "explain PROF001 has the explanation and the fix", so)
+rc, so, se = out(["explain", "PROF002"])
+t.check('\n    error PROF002 /directory/protocl: unknown key "protocl"' in so,
+        "explain: a code block is indented, without its fences", so)
+rc, so, se = out(["explain", "PROF003"])
+t.check("(see configuration.md)" in so.replace("\n  ", " "), "explain: a link shows its text", so)
 rc, so, se = out(["explain", "GUARD09"])
 t.check(rc == 64 and "did you mean GUARD009?" in se, "explain GUARD09 suggests GUARD009", se)
 t.check(out(["explain"])[0] == 64 and out(["explain", "A", "B"])[0] == 64,
