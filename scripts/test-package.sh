@@ -60,7 +60,7 @@ build_package() {
 		tar -C "$work/src" -xf -
 	check "dpkg-buildpackage -us -uc -b builds the package" \
 		sh -c 'cd "$1" && DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" \
-			dpkg-buildpackage -us -uc -b' sh "$work/src"
+			dpkg-buildpackage -us -uc -b -Jauto' sh "$work/src"
 }
 if [ -n "${DG_PACKAGE_DEB:-}" ]; then
 	deb=$DG_PACKAGE_DEB
