@@ -17,6 +17,11 @@ test_pkgs="$test_pkgs nodejs"
 test_pkgs="$test_pkgs openssl curl"
 # The cutover test renders its HTML page in headless Chromium (--dump-dom).
 test_pkgs="$test_pkgs chromium"
+# scripts/test-package.sh builds the .deb (debhelper with meson) and finds
+# the installed manual pages with man.
+test_pkgs="$test_pkgs debhelper dpkg-dev fakeroot man-db groff-base"
+# The completion tests check the zsh and fish files with the shells themselves.
+test_pkgs="$test_pkgs zsh fish"
 
 want="$build_pkgs"
 case "${1:---build}" in

@@ -110,5 +110,8 @@ for exe in "$@"; do
 done
 logs="$logs fuzzing=$fuzzlog"
 
+# The Debian package: built, installed, run (scripts/test-package.sh).
+./scripts/test-package.sh >build/package-results.txt
+logs="$logs package=build/package-results.txt"
 # shellcheck disable=SC2086 # the list of LABEL=LOG words is split on purpose
 python3 scripts/tap-summary.py $logs

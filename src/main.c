@@ -1,9 +1,14 @@
 /* dirgate: the program.  Dispatches to one file per subcommand (src/cli). */
 #include "cli/cli.h"
 
+#include "core/suggest.h"
+
+#include <getopt.h>
 #include <locale.h>
 #include <malloc.h>
 #include <string.h>
+
+static int cmd_help(int argc, char **argv);
 
 static const struct command {
 	const char *name;
@@ -23,18 +28,112 @@ static const struct command {
 	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
 	{ "cutover", dg_cmd_cutover, "who keeps, loses or changes their login in a switch" },
 	{ "verify", dg_cmd_verify, "after a sync: the server's users against the preview" },
+	{ "init", dg_cmd_init, "write a commented starting profile" },
+	{ "explain", dg_cmd_explain, "explain a finding code and how to fix it" },
+	{ "help", cmd_help, "show the help of a command" },
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *fp)
 {
-	fputs("usage: dirgate COMMAND [ARGS]\n\ncommands:\n", fp);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	fputs("usage: dirgate COMMAND [ARGS]\n"
+	      "       dirgate help COMMAND\n"
+	      "       dirgate --version\n\ncommands:\n", fp);
+	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'dirgate COMMAND --help' describes a command; see also dirgate(1).\n", fp);
+	fputs("\n'dirgate help COMMAND' (or 'dirgate COMMAND --help') describes a command;\n"
+	      "see also dirgate(1) and dirgate-COMMAND(1).\n", fp);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* "'chekc' is not a dirgate command; did you mean 'check'?", or the list;
+ * an option before the command is one of the program's own. */
+static int unknown_command(const char *name)
+{
+	static const char *const options[] = { "--help", "--version" };
+	const char *cands[NCOMMANDS], *best;
+	if (name[0] == '-') {
+		best = dg_suggest_closest(name, options, 2);
+		fprintf(stderr, "dirgate: unknown option '%s'%s%s%s\n", name,
+			best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+		fputs("usage: dirgate COMMAND [ARGS], dirgate help [COMMAND] or dirgate --version\n",
+		      stderr);
+		return DG_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		cands[i] = commands[i].name;
+	best = dg_suggest_closest(name, cands, NCOMMANDS);
+	if (best) {
+		fprintf(stderr, "dirgate: '%s' is not a dirgate command; did you mean '%s'?\n",
+			name, best);
+		return DG_EXIT_USAGE;
+	}
+	fprintf(stderr, "dirgate: '%s' is not a dirgate command\n\n", name);
+	usage(stderr);
+	return DG_EXIT_USAGE;
+}
+
+static const char help_usage[] =
+	"usage: dirgate help [COMMAND]\n"
+	"\n"
+	"Without COMMAND, lists the commands; with it, shows that command's help\n"
+	"(the same as 'dirgate COMMAND --help').\n"
+	"\n"
+	"options:\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   help shown\n"
+	"  64  usage error, or no such command\n";
+
+static int cmd_help(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	char *sub_argv[3];
+	int c, rc;
+
+	while ((c = dg_cli_getopt("help", argc, argv, "", opts, help_usage, &rc)) != -1)
+		if (c == DG_CLI_OPT_EXIT)
+			return rc;
+	if (optind == argc) {
+		usage(stdout);
+		return DG_EXIT_OK;
+	}
+	if (argc - optind > 1)
+		return dg_cli_usage_error("help", "one COMMAND at a time");
+	if (!(cmd = find_command(argv[optind])))
+		return unknown_command(argv[optind]);
+	sub_argv[0] = argv[optind];
+	sub_argv[1] = (char *)"--help";
+	sub_argv[2] = NULL;
+	return cmd->fn(2, sub_argv);
+}
+
+/* `dirgate --list-commands`: "name<TAB>summary" per line, for the shell
+ * completions (completions/), so they list exactly the commands there are. */
+static int list_commands(void)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("%s\t%s\n", commands[i].name, commands[i].summary);
+	return DG_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+	const struct command *cmd;
+
 	/* A fixed mmap threshold: blocks of 1 MiB and up (the record arrays and
 	 * DN table of a large snapshot, grown by doubling) always get their own
 	 * mapping, so realloc moves them with mremap instead of copying them
@@ -54,7 +153,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return DG_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return DG_EXIT_OK;
 	}
@@ -62,10 +161,9 @@ int main(int argc, char **argv)
 		puts("dirgate " DG_VERSION);
 		return DG_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "dirgate: '%s' is not a dirgate command\n", argv[1]);
-	usage(stderr);
-	return DG_EXIT_USAGE;
+	if (!strcmp(argv[1], "--list-commands"))
+		return list_commands();
+	if ((cmd = find_command(argv[1])))
+		return cmd->fn(argc - 1, argv + 1);
+	return unknown_command(argv[1]);
 }

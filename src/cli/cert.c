@@ -30,7 +30,10 @@ static const char usage_text[] =
 	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"exit status: 0 created, 1 could not create (e.g. a file exists), 64 usage error\n";
+	"exit status:\n"
+	"  0   created\n"
+	"  1   could not create (e.g. a file exists)\n"
+	"  64  usage error\n";
 
 struct cert_args {
 	dg_cert_new_opts o;

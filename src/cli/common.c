@@ -1,9 +1,12 @@
 /* Conventions every subcommand shares: usage errors, formats, colour, output. */
 #include "cli.h"
 
+#include "../core/suggest.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +79,76 @@ int dg_cli_write(const char *path, const dg_strbuf *sb)
 	return dg_cli_write_file(path, sb, DG_OUTFILE_REPLACE);
 }
 
+/* When `line` (of `len` bytes) lists `--name` ("  --name VALUE  text" or
+ * "  -n, --name VALUE  text"), its description: the text after the first
+ * run of two spaces past the option; else NULL. */
+static const char *option_line(const char *line, size_t len, const char *name, size_t *desc_len)
+{
+	const char *end = line + len, *p = line + strspn(line, " "), *d;
+	size_t nl = strlen(name);
+	if (p == line || p >= end || p[0] != '-')
+		return NULL;
+	if (p[1] != '-' && p + 4 <= end && p[2] == ',' && p[3] == ' ')
+		p += 4; /* the short form first */
+	if (end - p < (ptrdiff_t)(nl + 2) || strncmp(p, "--", 2) || strncmp(p + 2, name, nl) ||
+	    (p + 2 + nl < end && p[2 + nl] != ' '))
+		return NULL;
+	d = memmem(p, (size_t)(end - p), "  ", 2);
+	if (!d)
+		d = end;
+	d += strspn(d, " ");
+	*desc_len = d < end ? (size_t)(end - d) : 0;
+	return d;
+}
+
+/* The description the help text gives `--name`, or "" when it lists none. */
+static dg_strbuf option_description(const char *usage, const char *name)
+{
+	dg_strbuf desc = DG_STRBUF_INIT;
+	for (const char *line = usage; *line;) {
+		size_t len = strcspn(line, "\n"), dl;
+		const char *d = option_line(line, len, name, &dl);
+		if (d) {
+			dg_strbuf_add(&desc, d, dl);
+			break;
+		}
+		line += len + (line[len] == '\n');
+	}
+	return desc;
+}
+
+/* `dirgate CMD --completion-helper`: the command's long options, one per
+ * line as "--name" ("--name=" when it takes a value), a tab and the help's
+ * description.  The shell completions (completions/) ask this, so they
+ * follow the real option tables. */
+static void print_completion_options(const struct option *longopts, const char *usage)
+{
+	for (const struct option *o = longopts; o && o->name; o++) {
+		dg_strbuf d = option_description(usage, o->name);
+		printf("--%s%s\t%s\n", o->name, o->has_arg == required_argument ? "=" : "",
+		       d.len ? d.buf : "");
+		dg_strbuf_release(&d);
+	}
+}
+
+/* "unknown option '--ofline'; did you mean '--offline'?" */
+static int unknown_option(const char *cmd, const char *arg, const struct option *longopts)
+{
+	const char *cands[64];
+	size_t n = 0;
+	const char *best = NULL;
+	if (!strncmp(arg, "--", 2)) {
+		char *word = dg_xstrndup(arg + 2, strcspn(arg + 2, "="));
+		for (const struct option *o = longopts; o && o->name && n < 64; o++)
+			cands[n++] = o->name;
+		best = dg_suggest_closest(word, cands, n);
+		free(word);
+	}
+	if (best)
+		return dg_cli_usage_error(cmd, "unknown option '%s'; did you mean '--%s'?", arg, best);
+	return dg_cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
 int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		  const struct option *longopts, const char *usage, int *exit_code)
 {
@@ -84,6 +157,11 @@ int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	int c;
 
 	if (parsing != argv) {
+		if (argc == 2 && !strcmp(argv[1], "--completion-helper")) {
+			print_completion_options(longopts, usage);
+			*exit_code = DG_EXIT_OK;
+			return DG_CLI_OPT_EXIT;
+		}
 		parsing = argv;
 		optind = 0; /* glibc: full reinitialisation */
 		opterr = 0; /* the messages below say it our way */
@@ -102,7 +180,7 @@ int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		*exit_code = dg_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		break;
 	case '?':
-		*exit_code = dg_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		*exit_code = unknown_option(cmd, argv[optind - 1], longopts);
 		break;
 	default:
 		return c;

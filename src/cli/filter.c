@@ -19,7 +19,10 @@ static const char usage_text[] =
 	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"exit status: 0 valid (warnings allowed), 3 the filter has errors, 64 usage error\n";
+	"exit status:\n"
+	"  0   valid (warnings allowed)\n"
+	"  3   the filter has errors\n"
+	"  64  usage error\n";
 
 /* Length of the valid UTF-8 character at p, 0 when it is not one. */
 static size_t utf8_char(const unsigned char *p)

@@ -18,7 +18,19 @@ static const char usage_text[] =
 	"keeping each user's privileges on its archive folders.  Before changing\n"
 	"anything it writes every touched user's GetUserInfo to a backup listing\n"
 	"(default NAME-migrate-backup-TIMESTAMP.json).  Without --yes it only checks\n"
-	"the list against the server and shows what it would do.\n";
+	"the list against the server and shows what it would do.\n"
+	"\n"
+	"options:\n"
+	"  -y, --yes            really rename (without it: check and show)\n"
+	"  --backup FILE        where the backup listing goes; never overwritten\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   renamed (without --yes: the list checked)\n"
+	"  1   the list could not be read, a user is not on the server, or a rename\n"
+	"      failed\n"
+	"  3   the profile has errors\n"
+	"  64  usage error\n";
 
 /* GetUserInfo of every old name; refuses missing users and taken new names. */
 static int collect(dg_ms_session *s, const dg_rename_list *rl, cJSON *listing)

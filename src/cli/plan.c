@@ -15,11 +15,21 @@ static const char usage_text[] =
 	"directory-services configuration of the profile's MailStore server: users to\n"
 	"create, update, rename or delete, and the configuration keys a push changes.\n"
 	"\n"
-	"  --out PLAN           save the plan; 'dirgate push PLAN' applies exactly it\n"
+	"options:\n"
+	"  --format text|json   output format (default: text)\n"
+	"  -o, --out PLAN       save the plan; 'dirgate push PLAN' applies exactly it\n"
 	"  --renames FILE       write the renames as old=new lines for 'dirgate migrate'\n"
-	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are pending\n"
-	"                       (3, always, when a finding is an error: a guard trips)\n"
-	"  --parallel N         GetUserInfo requests in flight (default 8, at most 64)\n";
+	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are\n"
+	"                       pending (3, always, when a finding is an error)\n"
+	"  --parallel N         GetUserInfo requests in flight (default 8, at most 64)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   plan made (with --detailed-exitcode: nothing would change)\n"
+	"  1   the directory or the server could not be read\n"
+	"  2   with --detailed-exitcode: changes are pending\n"
+	"  3   the profile has errors or a guard refuses\n"
+	"  64  usage error\n";
 
 static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
 {

@@ -12,11 +12,20 @@ static const char usage_text[] =
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
 	"output.  Passwords and secrets are shown as ******** unless\n"
-	"--include-secrets is given (the file is then written with mode 0600).\n"
+	"--include-secrets is given.  A file is written with mode 0600.\n"
 	"\n"
-	"  --users FILE  also write the users export: every user GetUsers lists with\n"
-	"                its GetUserInfo (authentication, e-mail addresses, privileges,\n"
-	"                login privileges), for 'dirgate cutover --users FILE' offline\n";
+	"options:\n"
+	"  -o, --output FILE    write there instead of standard output\n"
+	"  --include-secrets    show passwords and secrets as the server has them\n"
+	"  --users FILE         also write the users export (GetUsers with each user's\n"
+	"                       GetUserInfo) for 'dirgate cutover --users FILE'\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   written\n"
+	"  1   the server could not be asked or the file not written\n"
+	"  3   the profile has errors\n"
+	"  64  usage error\n";
 
 /* The users export (docs/cutover.md "The users export"). */
 static int write_users(dg_ms_session *s, const char *path)

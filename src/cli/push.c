@@ -19,13 +19,22 @@ static const char usage_text[] =
 	"plan was edited or its profile changed (digest), and if the guards, measured\n"
 	"again, refuse.\n"
 	"\n"
-	"  --yes              really change the server (without it: show, change nothing)\n"
-	"  --force            push although a guard (minUsers, maxDropPercent, maxDeletes)\n"
-	"                     refuses\n"
-	"  --backup FILE      where the previous configuration goes (default:\n"
-	"                     NAME-dsconfig-backup-TIMESTAMP.json); never overwritten\n"
-	"  --include-secrets  keep passwords in the backup (otherwise ********)\n"
-	"  --restore BACKUP   set the configuration saved in BACKUP (or a pulled file)\n";
+	"options:\n"
+	"  -y, --yes            really change the server (without it: show, change nothing)\n"
+	"  --force              push although a guard (minUsers, maxDropPercent,\n"
+	"                       maxDeletes) refuses\n"
+	"  --backup FILE        where the previous configuration goes (default:\n"
+	"                       NAME-dsconfig-backup-TIMESTAMP.json); never overwritten\n"
+	"  --include-secrets    keep passwords in the backup (otherwise ********)\n"
+	"  --restore BACKUP     set the configuration saved in BACKUP (or a pulled file)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   pushed (without --yes: shown)\n"
+	"  1   could not push, or the answer to the change was lost (the message says\n"
+	"      whether it was applied and how to restore)\n"
+	"  3   the profile or plan has errors, or a guard refuses\n"
+	"  64  usage error\n";
 
 struct push_opts {
 	int yes, force, include_secrets;

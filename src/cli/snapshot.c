@@ -28,12 +28,16 @@ static const char usage_text[] =
 	"nothing goes to standard output (it is held in a temporary file until the\n"
 	"directory has been read in full).  The file is private (mode 0600).\n"
 	"\n"
-	"  -o, --output FILE  where to write the LDIF (required; '-' for stdout)\n"
-	"  -h, --help         show this help\n"
+	"options:\n"
+	"  -o, --output FILE    where to write the snapshot (required; '-' for stdout)\n"
+	"  -h, --help           show this help\n"
 	"\n"
-	"Exit status: 0 written, 3 the profile has errors, the directory refused\n"
-	"or the result would be incomplete (findings on stderr), 1 could not write\n"
-	"or connect, 64 usage error.\n";
+	"exit status:\n"
+	"  0   written\n"
+	"  1   could not write or connect\n"
+	"  3   the profile has errors, the directory refused or the result would be\n"
+	"      incomplete (findings on stderr)\n"
+	"  64  usage error\n";
 
 static int report(const dg_findings *f)
 {

@@ -25,7 +25,10 @@ static const char usage_text[] =
 	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"exit status: 0 no errors (warnings allowed), 3 the URI has errors, 64 usage error\n";
+	"exit status:\n"
+	"  0   no errors (warnings allowed)\n"
+	"  3   the URI has errors\n"
+	"  64  usage error\n";
 
 struct uri_args {
 	const char *uri;

@@ -17,9 +17,18 @@ static const char usage_text[] =
 	"expected that MailStore does not have, directory-services users it did not\n"
 	"predict, other names, full names, e-mail addresses or DNs are findings, each\n"
 	"with its likely cause (a target-map key the server ignored, or one marked\n"
-	"\"assumed\").  Exit 3 when one is an error.\n"
+	"\"assumed\").\n"
 	"\n"
-	"  --parallel N  GetUserInfo requests in flight (default 8, at most 64)\n";
+	"options:\n"
+	"  --format text|json   output format (default: text)\n"
+	"  --parallel N         GetUserInfo requests in flight (default 8, at most 64)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   the server's users are what the preview predicted (warnings aside)\n"
+	"  1   the directory or the server could not be read\n"
+	"  3   a difference is an error, or the profile has errors\n"
+	"  64  usage error\n";
 
 int dg_cli_verify(dg_ms_session *s, int fmt, int parallel, const char *json_prefix)
 {

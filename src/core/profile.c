@@ -1201,6 +1201,10 @@ static void missing(walker *w, const struct field *f)
 	path_pop(w, mark);
 }
 
+/* JSON has no comments: a key starting with "//" is one, in any object (its
+ * value a string), so a profile can say what a field is (dirgate init). */
+static const struct field comment_field = { .key = "a \"//\" comment", .kind = K_IGNORED };
+
 static void walk_object(walker *w, cJSON *obj, const struct objspec *spec, void *base)
 {
 	unsigned long long seen = 0;
@@ -1208,7 +1212,9 @@ static void walk_object(walker *w, cJSON *obj, const struct objspec *spec, void 
 	cJSON_ArrayForEach(m, obj) {
 		const struct field *f = find_field(spec, m->string);
 		size_t mark = path_push(w, m->string, 0);
-		if (!f) {
+		if (!strncmp(m->string, "//", 2)) {
+			walk_field(w, &comment_field, m, base);
+		} else if (!f) {
 			unknown_key(w, spec, m->string);
 		} else if (!(seen & (1ull << (f - spec->fields)))) {
 			/* a repeated key is PROF008 (from jsonpos); the first one counts */

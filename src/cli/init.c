@@ -1,0 +1,111 @@
+/* dirgate init --type TYPE [--out FILE]: a commented starting profile.  The
+ * four templates (src/cli/init/) are compiled in; their "//" keys are
+ * comments the profile loader skips. */
+#include "cli.h"
+
+#include "../core/suggest.h"
+
+#include <getopt.h>
+#include <string.h>
+
+extern const char dg_init_active_directory[], dg_init_ldap[], dg_init_microsoft_365[],
+	dg_init_google_workspace[];
+
+static const struct template {
+	const char *type;
+	const char *text;
+} templates[] = {
+	{ "active-directory", dg_init_active_directory },
+	{ "ldap", dg_init_ldap },
+	{ "microsoft-365", dg_init_microsoft_365 },
+	{ "google-workspace", dg_init_google_workspace },
+};
+#define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
+
+static const char usage_text[] =
+	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
+	"                    [--out FILE]\n"
+	"\n"
+	"Writes a starting profile for a directory of TYPE (active-directory, ldap,\n"
+	"microsoft-365 or google-workspace).  Each field is preceded by a \"//\" key,\n"
+	"a comment dirgate ignores, that names the field in MailStore's Directory\n"
+	"Services dialog.  The fields to fill in are \"\": until they are,\n"
+	"'dirgate check --offline FILE' names each of them (PROF007).\n"
+	"\n"
+	"options:\n"
+	"  --type TYPE          active-directory, ldap, microsoft-365 or google-workspace\n"
+	"  --out FILE           write the profile there (never replacing a file);\n"
+	"                       default: standard output\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status:\n"
+	"  0   written\n"
+	"  1   could not write FILE (e.g. it exists)\n"
+	"  64  usage error\n";
+
+static const struct template *find_template(const char *type)
+{
+	const char *names[NTEMPLATES], *best;
+	for (size_t i = 0; i < NTEMPLATES; i++) {
+		if (!strcmp(type, templates[i].type))
+			return &templates[i];
+		names[i] = templates[i].type;
+	}
+	best = dg_suggest_closest(type, names, NTEMPLATES);
+	if (best)
+		dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
+	else
+		dg_cli_usage_error("init", "unknown type '%s' (use active-directory, ldap, "
+				   "microsoft-365 or google-workspace)", type);
+	return NULL;
+}
+
+/* The template with its "$schema" pointing at the installed JSON Schema. */
+static void render(dg_strbuf *out, const char *text)
+{
+	static const char mark[] = "@SCHEMA@";
+	const char *at = strstr(text, mark);
+	if (!at) {
+		dg_strbuf_adds(out, text);
+		return;
+	}
+	dg_strbuf_add(out, text, (size_t)(at - text));
+	dg_strbuf_adds(out, DG_SCHEMA_PATH);
+	dg_strbuf_adds(out, at + sizeof(mark) - 1);
+}
+
+int dg_cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *type = NULL, *out_path = NULL;
+	const struct template *t;
+	dg_strbuf out = DG_STRBUF_INIT;
+	int c, rc;
+
+	while ((c = dg_cli_getopt("init", argc, argv, "", opts, usage_text, &rc)) != -1) {
+		switch (c) {
+		case DG_CLI_OPT_EXIT: return rc;
+		case 't': type = optarg; break;
+		case 'o': out_path = optarg; break;
+		}
+	}
+	if (optind < argc)
+		return dg_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (!type)
+		return dg_cli_usage_error("init", "--type is required (active-directory, ldap, "
+					  "microsoft-365 or google-workspace)");
+	if (!(t = find_template(type)))
+		return DG_EXIT_USAGE;
+	render(&out, t->text);
+	rc = dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE);
+	dg_strbuf_release(&out);
+	if (!rc && out_path)
+		fprintf(stderr, "dirgate init: wrote %s; fill in the \"\" fields, then run "
+			"'dirgate check --offline %s'\n", out_path, out_path);
+	return rc;
+}
