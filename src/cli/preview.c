@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"  --bom            start CSV with a UTF-8 byte order mark (for Excel)\n"
 	"  -h, --help       show this help\n"
 	"\n"
-	"Exit status: 0 preview produced, 3 the profile or snapshot has errors (a\n"
+	"Exit status: 0 preview produced, 3 the profile or snapshot has errors or a\n"
+	"user has a data-quality error (a\n"
 	"preview of a broken snapshot is still written, with its findings; an\n"
 	"incomplete result says INCOMPLETE in every format and always exits 3),\n"
 	"1 the directory could not be read, 64 usage error.\n";
@@ -134,6 +135,7 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 	render(&out, &pv, o, !o->output && dg_cli_color(stdout));
 	rc = dg_cli_write(o->output, &out);
 	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
+		    dg_quality_count(&pv.quality, DG_SEV_ERROR) ||
 		    dg_findings_incomplete(&pv.findings)))
 		rc = DG_EXIT_FINDINGS;
 	dg_strbuf_release(&out);

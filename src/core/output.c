@@ -154,7 +154,26 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 	json_key_str(out, "distinguishedName", u->dn, 1);
 	dg_strbuf_adds(out, ",\"groups\":");
 	dg_strbuf_add_json_strlist(out, &u->groups);
+	dg_strbuf_adds(out, ",\"groupPaths\":");
+	dg_strbuf_add_json_strlist(out, &u->group_paths);
 	dg_strbuf_addch(out, '}');
+}
+
+static void json_quality(dg_strbuf *out, const dg_quality_list *q)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < q->nr; i++) {
+		const dg_quality_issue *x = &q->items[i];
+		dg_strbuf_adds(out, i ? ",{" : "{");
+		json_key_str(out, "code", x->code, 0);
+		json_key_str(out, "severity", dg_severity_name(x->severity), 1);
+		json_key_str(out, "entry", x->entry, 1);
+		json_key_str(out, "userName", x->user_name, 1);
+		json_key_str(out, "message", x->message, 1);
+		json_key_str(out, "fix", x->fix, 1);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_addch(out, ']');
 }
 
 void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
@@ -168,8 +187,11 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 	dg_strbuf_addf(out, ",\"entriesRead\":%zu}", p->entries_read);
 	dg_strbuf_addf(out, ",\"complete\":%s",
 		       dg_findings_incomplete(&p->findings) ? "false" : "true");
-	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu}",
-		       p->nusers, p->nskipped, p->nconflicts);
+	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu,"
+			    "\"qualityErrors\":%zu,\"qualityWarnings\":%zu}",
+		       p->nusers, p->nskipped, p->nconflicts,
+		       dg_quality_count(&p->quality, DG_SEV_ERROR),
+		       dg_quality_count(&p->quality, DG_SEV_WARNING));
 	dg_strbuf_adds(out, ",\"users\":[");
 	for (size_t i = 0; i < p->nusers; i++) {
 		if (i)
@@ -193,7 +215,9 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		json_key_str(out, "reason", p->conflicts[i].reason, 1);
 		dg_strbuf_addch(out, '}');
 	}
-	dg_strbuf_adds(out, "],\"findings\":");
+	dg_strbuf_adds(out, "],\"quality\":");
+	json_quality(out, &p->quality);
+	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &p->findings);
 	dg_strbuf_adds(out, "}\n");
 }
@@ -241,22 +265,37 @@ static char *join(const dg_strlist *l, const char *sep)
 	return dg_strbuf_detach(&sb);
 }
 
+/* A user's data-quality issues in one cell: "warning MAP021: ...; fix: ..." | ... */
+static char *user_quality(const dg_quality_list *q, size_t user)
+{
+	const dg_quality_issue *x;
+	size_t n = dg_quality_for_user(q, user, &x);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		dg_strbuf_addf(&sb, "%s%s %s: %s; fix: %s", i ? " | " : "",
+			       dg_severity_name(x[i].severity), x[i].code, x[i].message, x[i].fix);
+	return dg_strbuf_detach(&sb);
+}
+
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 {
 	if (flags & DG_CSV_BOM)
 		dg_strbuf_adds(out, "\xEF\xBB\xBF");
-	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups\r\n");
+	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups,quality\r\n");
 	for (size_t i = 0; i < p->nusers; i++) {
 		const dg_ms_user *u = &p->users[i];
 		char *mails = join(&u->emails, ";"), *groups = join(&u->groups, ";");
+		char *quality = user_quality(&p->quality, i);
 		csv_field(out, u->user_name, 0);
 		csv_field(out, u->full_name, 1);
 		csv_field(out, mails, 1);
 		csv_field(out, u->dn, 1);
 		csv_field(out, groups, 1);
+		csv_field(out, quality, 1);
 		dg_strbuf_adds(out, "\r\n");
 		free(mails);
 		free(groups);
+		free(quality);
 	}
 }
 
@@ -387,6 +426,38 @@ static void conflict_rows(dg_strbuf *out, const dg_preview *p, int color)
 	}
 }
 
+/* One data-quality issue as a line and its fix, for the table and HTML. */
+static void quality_line(dg_strbuf *out, const dg_quality_issue *x, int color)
+{
+	if (color)
+		dg_strbuf_addf(out, "%s%s" ANSI_RESET " " ANSI_BOLD "%s" ANSI_RESET,
+			       sev_color(x->severity), dg_severity_name(x->severity), x->code);
+	else
+		dg_strbuf_addf(out, "%s %s", dg_severity_name(x->severity), x->code);
+	dg_strbuf_addf(out, " %s (%s): %s\n  fix: %s\n", x->entry, x->user_name, x->message,
+		       x->fix);
+}
+
+/* ", 2 data-quality errors, 5 data-quality warnings" when there are any. */
+static void quality_summary(dg_strbuf *out, const dg_quality_list *q)
+{
+	size_t e = dg_quality_count(q, DG_SEV_ERROR), w = dg_quality_count(q, DG_SEV_WARNING);
+	if (e)
+		dg_strbuf_addf(out, ", %zu data-quality error%s", e, e == 1 ? "" : "s");
+	if (w)
+		dg_strbuf_addf(out, ", %zu data-quality warning%s", w, w == 1 ? "" : "s");
+}
+
+static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
+{
+	if (!p->quality.nr)
+		return;
+	dg_strbuf_addch(out, '\n');
+	heading(out, "Data quality", p->quality.nr, color);
+	for (size_t i = 0; i < p->quality.nr; i++)
+		quality_line(out, &p->quality.items[i], color);
+}
+
 /* What opens an incomplete preview in the table and HTML forms. */
 static const char incomplete_text[] =
 	"INCOMPLETE RESULT: the directory was not read in full, so users are missing "
@@ -408,14 +479,17 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
+	quality_rows(out, p, color);
 	if (p->findings.nr) {
 		dg_strbuf_addch(out, '\n');
 		heading(out, "Findings", p->findings.nr, color);
 		for (size_t i = 0; i < p->findings.nr; i++)
 			finding_line(out, &p->findings.items[i], color);
 	}
-	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts\n",
+	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts",
 		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+	quality_summary(out, &p->quality);
+	dg_strbuf_addch(out, '\n');
 }
 
 /* ---- preview: HTML (one self-contained page for a change ticket) ---- */
@@ -477,6 +551,23 @@ static void html_findings(dg_strbuf *out, const dg_findings *f)
 	dg_strbuf_adds(out, "</ul>\n");
 }
 
+static void html_quality(dg_strbuf *out, const dg_quality_list *q)
+{
+	static const char *const qh[] = { "Severity", "Code", "Entry", "User name", "Problem",
+					  "Fix" };
+	if (!q->nr)
+		return;
+	dg_strbuf_adds(out, "<h2>Data quality</h2><table>\n");
+	html_row(out, qh, 6, "th");
+	for (size_t i = 0; i < q->nr; i++) {
+		const dg_quality_issue *x = &q->items[i];
+		const char *cells[] = { dg_severity_name(x->severity), x->code, x->entry,
+					x->user_name, x->message, x->fix };
+		html_row(out, cells, 6, "td");
+	}
+	dg_strbuf_adds(out, "</table>\n");
+}
+
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 {
 	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
@@ -491,8 +582,16 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	html_text(out, p->profile_name);
 	dg_strbuf_adds(out, "</h1>\n");
 	html_incomplete_banner(out, &p->findings);
-	dg_strbuf_addf(out, "<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
-		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+	{
+		dg_strbuf sum = DG_STRBUF_INIT;
+		dg_strbuf_addf(&sum, "%zu entries read: %zu users, %zu skipped, %zu conflicts",
+			       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+		quality_summary(&sum, &p->quality);
+		dg_strbuf_adds(out, "<p>");
+		html_text(out, sum.buf);
+		dg_strbuf_adds(out, ".</p>\n");
+		dg_strbuf_release(&sum);
+	}
 	dg_strbuf_adds(out, "<h2>Users</h2><table>\n");
 	html_row(out, uh, 5, "th");
 	for (size_t i = 0; i < p->nusers; i++) {
@@ -523,6 +622,7 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 		free(e);
 	}
 	dg_strbuf_adds(out, "</ul>\n");
+	html_quality(out, &p->quality);
 	html_findings(out, &p->findings);
 	dg_strbuf_adds(out, "</body></html>\n");
 }
