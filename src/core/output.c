@@ -159,9 +159,11 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 	dg_strbuf_addch(out, '}');
 }
 
+/* "quality": {"errors": N, "warnings": N, "issues": [...]} */
 static void json_quality(dg_strbuf *out, const dg_quality_list *q)
 {
-	dg_strbuf_addch(out, '[');
+	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"issues\":[",
+		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
 	for (size_t i = 0; i < q->nr; i++) {
 		const dg_quality_issue *x = &q->items[i];
 		dg_strbuf_adds(out, i ? ",{" : "{");
@@ -173,7 +175,7 @@ static void json_quality(dg_strbuf *out, const dg_quality_list *q)
 		json_key_str(out, "fix", x->fix, 1);
 		dg_strbuf_addch(out, '}');
 	}
-	dg_strbuf_addch(out, ']');
+	dg_strbuf_adds(out, "]}");
 }
 
 void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
@@ -187,11 +189,8 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 	dg_strbuf_addf(out, ",\"entriesRead\":%zu}", p->entries_read);
 	dg_strbuf_addf(out, ",\"complete\":%s",
 		       dg_findings_incomplete(&p->findings) ? "false" : "true");
-	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu,"
-			    "\"qualityErrors\":%zu,\"qualityWarnings\":%zu}",
-		       p->nusers, p->nskipped, p->nconflicts,
-		       dg_quality_count(&p->quality, DG_SEV_ERROR),
-		       dg_quality_count(&p->quality, DG_SEV_WARNING));
+	dg_strbuf_addf(out, ",\"summary\":{\"users\":%zu,\"skipped\":%zu,\"conflicts\":%zu}",
+		       p->nusers, p->nskipped, p->nconflicts);
 	dg_strbuf_adds(out, ",\"users\":[");
 	for (size_t i = 0; i < p->nusers; i++) {
 		if (i)
@@ -438,22 +437,24 @@ static void quality_line(dg_strbuf *out, const dg_quality_issue *x, int color)
 		       x->fix);
 }
 
-/* ", 2 data-quality errors, 5 data-quality warnings" when there are any. */
-static void quality_summary(dg_strbuf *out, const dg_quality_list *q)
+/* "Data quality (2 errors, 5 warnings)" */
+static void quality_title(dg_strbuf *out, const dg_quality_list *q)
 {
 	size_t e = dg_quality_count(q, DG_SEV_ERROR), w = dg_quality_count(q, DG_SEV_WARNING);
-	if (e)
-		dg_strbuf_addf(out, ", %zu data-quality error%s", e, e == 1 ? "" : "s");
-	if (w)
-		dg_strbuf_addf(out, ", %zu data-quality warning%s", w, w == 1 ? "" : "s");
+	dg_strbuf_adds(out, "Data quality (");
+	plural(out, e, "error", "errors");
+	dg_strbuf_adds(out, ", ");
+	plural(out, w, "warning", "warnings");
+	dg_strbuf_addch(out, ')');
 }
 
 static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
 {
 	if (!p->quality.nr)
 		return;
-	dg_strbuf_addch(out, '\n');
-	heading(out, "Data quality", p->quality.nr, color);
+	dg_strbuf_adds(out, color ? "\n" ANSI_BOLD : "\n");
+	quality_title(out, &p->quality);
+	dg_strbuf_adds(out, color ? ANSI_RESET "\n" : "\n");
 	for (size_t i = 0; i < p->quality.nr; i++)
 		quality_line(out, &p->quality.items[i], color);
 }
@@ -486,10 +487,8 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 		for (size_t i = 0; i < p->findings.nr; i++)
 			finding_line(out, &p->findings.items[i], color);
 	}
-	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts",
+	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts\n",
 		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
-	quality_summary(out, &p->quality);
-	dg_strbuf_addch(out, '\n');
 }
 
 /* ---- preview: HTML (one self-contained page for a change ticket) ---- */
@@ -551,21 +550,25 @@ static void html_findings(dg_strbuf *out, const dg_findings *f)
 	dg_strbuf_adds(out, "</ul>\n");
 }
 
+/* A list, as the findings are: the page's tables are users and skipped. */
 static void html_quality(dg_strbuf *out, const dg_quality_list *q)
 {
-	static const char *const qh[] = { "Severity", "Code", "Entry", "User name", "Problem",
-					  "Fix" };
+	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!q->nr)
 		return;
-	dg_strbuf_adds(out, "<h2>Data quality</h2><table>\n");
-	html_row(out, qh, 6, "th");
+	quality_title(&sb, q);
+	dg_strbuf_adds(out, "<h2>");
+	html_text(out, sb.buf);
+	dg_strbuf_adds(out, "</h2><ul>\n");
 	for (size_t i = 0; i < q->nr; i++) {
-		const dg_quality_issue *x = &q->items[i];
-		const char *cells[] = { dg_severity_name(x->severity), x->code, x->entry,
-					x->user_name, x->message, x->fix };
-		html_row(out, cells, 6, "td");
+		dg_strbuf_reset(&sb);
+		quality_line(&sb, &q->items[i], 0);
+		dg_strbuf_adds(out, "<li><pre>");
+		html_text(out, sb.buf);
+		dg_strbuf_adds(out, "</pre></li>\n");
 	}
-	dg_strbuf_adds(out, "</table>\n");
+	dg_strbuf_adds(out, "</ul>\n");
+	dg_strbuf_release(&sb);
 }
 
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
@@ -582,16 +585,8 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	html_text(out, p->profile_name);
 	dg_strbuf_adds(out, "</h1>\n");
 	html_incomplete_banner(out, &p->findings);
-	{
-		dg_strbuf sum = DG_STRBUF_INIT;
-		dg_strbuf_addf(&sum, "%zu entries read: %zu users, %zu skipped, %zu conflicts",
-			       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
-		quality_summary(&sum, &p->quality);
-		dg_strbuf_adds(out, "<p>");
-		html_text(out, sum.buf);
-		dg_strbuf_adds(out, ".</p>\n");
-		dg_strbuf_release(&sum);
-	}
+	dg_strbuf_addf(out, "<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
+		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
 	dg_strbuf_adds(out, "<h2>Users</h2><table>\n");
 	html_row(out, uh, 5, "th");
 	for (size_t i = 0; i < p->nusers; i++) {
