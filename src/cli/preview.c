@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
 	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
-	"                       [--allow-incomplete] [--bom]\n"
+	"                       [--allow-incomplete] [--bom] [--why NAME]\n"
 	"\n"
 	"Lists the MailStore users that synchronisation will produce from the\n"
 	"profile's directory (or its snapshot), the entries it skips and why, and\n"
@@ -25,6 +25,10 @@ static const char usage_text[] =
 	"                   default these formats are refused then, since nothing in\n"
 	"                   a spreadsheet would show that users are missing\n"
 	"  --bom            start CSV with a UTF-8 byte order mark (for Excel)\n"
+	"  --why NAME       instead of the table, say why the user NAME (user name, DN\n"
+	"                   or object id) is listed - the group path that qualified\n"
+	"                   it, its data-quality findings - or skipped, or in a\n"
+	"                   conflict; exits 1 when nothing in the preview matches\n"
 	"  -h, --help       show this help\n"
 	"\n"
 	"Exit status: 0 preview produced, 3 the profile or snapshot has errors or a\n"
@@ -78,6 +82,7 @@ typedef struct preview_opts {
 	const char *output;
 	int allow_incomplete;
 	unsigned csv_flags;
+	const char *why;
 } preview_opts;
 
 static void render(dg_strbuf *out, const dg_preview *pv, const preview_opts *o, int color)
@@ -131,8 +136,17 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 		dg_preview_release(&pv);
 		return DG_EXIT_FINDINGS;
 	}
-	dg_strbuf_grow(&out, estimate_size(&pv));
-	render(&out, &pv, o, !o->output && dg_cli_color(stdout));
+	if (o->why && !dg_output_preview_why(&out, &pv, o->why)) {
+		dg_strbuf_release(&out);
+		dg_preview_release(&pv);
+		return dg_cli_fail("nothing in the preview of %s matches \"%s\": give a user "
+				   "name, DN or object id as 'dirgate preview' lists it",
+				   p->name ? p->name : "the profile", o->why);
+	}
+	if (!o->why) {
+		dg_strbuf_grow(&out, estimate_size(&pv));
+		render(&out, &pv, o, !o->output && dg_cli_color(stdout));
+	}
 	rc = dg_cli_write(o->output, &out);
 	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
 		    dg_quality_count(&pv.quality, DG_SEV_ERROR) ||
@@ -151,10 +165,11 @@ int dg_cmd_preview(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "allow-incomplete", no_argument, NULL, 'I' },
 		{ "bom", no_argument, NULL, 'B' },
+		{ "why", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0 };
+	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0, NULL };
 	int c, rc;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
@@ -170,7 +185,13 @@ int dg_cmd_preview(int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case 'I': o.allow_incomplete = 1; break;
 		case 'B': o.csv_flags |= DG_CSV_BOM; break;
+		case 'W': o.why = optarg; break;
 		}
+	}
+	if (o.why && o.fmt != DG_FMT_TABLE) {
+		fprintf(stderr, "dirgate preview: --why explains one user as text; leave out "
+				"--format (JSON has every user's groupPaths)\n");
+		return DG_EXIT_USAGE;
 	}
 	if ((rc = dg_cli_one_operand("preview", argc, argv, "PROFILE")))
 		return rc;

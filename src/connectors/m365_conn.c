@@ -594,6 +594,16 @@ static const member *first_member(const m365_run *r, const char *id)
 	return lo < r->nmembers && !strcmp(r->members[lo].id, id) ? &r->members[lo] : NULL;
 }
 
+/* transitiveMembers lists members at any depth without the groups
+ * between: say so rather than invent a chain. */
+static void push_path(dg_dir_user *u, dg_arena *a, const char *group)
+{
+	char *path = dg_xasprintf("%s (directly or through nested groups; Graph's "
+				  "transitiveMembers reports no path)", group);
+	dg_strlist_push_arena(&u->group_paths, a, path, strlen(path));
+	free(path);
+}
+
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 {
 	const member *m = first_member(r, u->entry), *end = r->members + r->nmembers;
@@ -602,8 +612,10 @@ static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 	u->in_groups = m != NULL;
 	for (size_t last = (size_t)-1; m && m < end && !strcmp(m->id, u->entry); m++) {
 		const char *name = r->group_names.items[m->group];
-		if (m->group != last)
+		if (m->group != last) {
 			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
+			push_path(u, a, name);
+		}
 		last = m->group;
 	}
 }

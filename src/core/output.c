@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #define ANSI_RESET "\033[0m"
@@ -620,4 +621,66 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	html_quality(out, &p->quality);
 	html_findings(out, &p->findings);
 	dg_strbuf_adds(out, "</body></html>\n");
+}
+
+/* ---- preview --why NAME ---- */
+
+static void why_user(dg_strbuf *out, const dg_preview *p, size_t i)
+{
+	const dg_ms_user *u = &p->users[i];
+	const dg_quality_issue *q;
+	size_t nq = dg_quality_for_user(&p->quality, i, &q);
+	char *mails = join(&u->emails, ", ");
+	dg_strbuf_addf(out, "%s is listed: MailStore user \"%s\" from %s\n", u->user_name,
+		       u->user_name, u->entry);
+	if (u->group_paths.nr) {
+		for (size_t k = 0; k < u->group_paths.nr; k++)
+			dg_strbuf_addf(out, "  qualified through: %s\n", u->group_paths.items[k]);
+	} else if (u->groups.nr) {
+		for (size_t k = 0; k < u->groups.nr; k++)
+			dg_strbuf_addf(out, "  qualified through: %s\n", u->groups.items[k]);
+	} else {
+		dg_strbuf_adds(out, "  qualified through: no group selection (every user the "
+				    "filter finds)\n");
+	}
+	dg_strbuf_addf(out, "  full name: %s\n  e-mail addresses: %s\n", u->full_name,
+		       *mails ? mails : "(none)");
+	for (size_t k = 0; k < nq; k++)
+		dg_strbuf_addf(out, "  %s %s: %s\n    fix: %s\n", dg_severity_name(q[k].severity),
+			       q[k].code, q[k].message, q[k].fix);
+	free(mails);
+}
+
+int dg_output_preview_why(dg_strbuf *out, const dg_preview *p, const char *name)
+{
+	int found = 0;
+	char *low = dg_mapping_lower(name);
+	for (size_t i = 0; i < p->nusers; i++)
+		if (!strcmp(p->users[i].user_name, low) || !strcasecmp(p->users[i].entry, name)) {
+			why_user(out, p, i);
+			found = 1;
+		}
+	for (size_t i = 0; i < p->nskipped; i++)
+		if (!strcasecmp(p->skipped[i].entry, name)) {
+			dg_strbuf_addf(out, "%s is skipped (%s): %s\n", p->skipped[i].entry,
+				       p->skipped[i].reason,
+				       p->skipped[i].detail ? p->skipped[i].detail : "");
+			found = 1;
+		}
+	for (size_t i = 0; i < p->nconflicts; i++) {
+		const dg_conflict *c = &p->conflicts[i];
+		int named = !strcmp(c->user_name, low);
+		for (size_t k = 0; k < c->entries.nr; k++)
+			named |= !strcasecmp(c->entries.items[k], name);
+		if (!named)
+			continue;
+		dg_strbuf_addf(out, "conflict %s on %s:\n", c->reason, c->user_name);
+		for (size_t k = 0; k < c->entries.nr; k++)
+			dg_strbuf_addf(out, "    %s%s\n", c->entries.items[k],
+				       k == 0 && strcmp(c->reason, "duplicate-email")
+					       ? "  (keeps the user name)" : "");
+		found = 1;
+	}
+	free(low);
+	return found;
 }

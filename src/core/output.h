@@ -38,6 +38,12 @@ enum {
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
 
+/* preview --why NAME: why the user with this user name (or the entry with
+ * this DN / object id) is listed - the group path that qualified it, its
+ * data-quality issues - or skipped, or in a conflict.  Returns 0 when
+ * nothing in the preview matches NAME (nothing is written then). */
+int dg_output_preview_why(dg_strbuf *out, const dg_preview *p, const char *name);
+
 /* Display width of a UTF-8 string in terminal columns (1 per code point;
  * wide/combining characters via wcwidth when the locale allows). */
 size_t dg_output_width(const char *s);
