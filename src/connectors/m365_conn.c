@@ -153,10 +153,10 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
-/* GET one page into `res` (status 200), renewing the token when Graph
+/* GET one page into `res` (any status), renewing the token when Graph
  * says it expired.  With `ps`, a 200 answer's body goes to the page
  * stream's reader as it arrives instead. */
-static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
+static dg_code live_get(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	dg_http_request req = { 0 };
@@ -179,6 +179,15 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg
 			break;
 		force = 1;  /* the token expired mid-run: renew and ask again */
 	}
+	return DG_OK;
+}
+
+/* live_get, and any answer but 200 is an error finding. */
+static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
+{
+	dg_code rc = live_get(r, url, res, ps);
+	if (rc != DG_OK)
+		return rc;
 	return res->status == 200 ? DG_OK : graph_error(r, res, url);
 }
 
@@ -644,6 +653,79 @@ static void grace_finding(m365_run *r)
 	dg_strbuf_release(&names);
 }
 
+/* ---- verified domains ------------------------------------------------------ */
+
+/* The names in {"value": [{"verifiedDomains": [{"name": ...}, ...]}]}
+ * into the result, lower case; -1 when the page has no such list. */
+static int read_domains(m365_run *r, const dg_strbuf *text)
+{
+	dg_graph_page pg;
+	char buf[256];
+	const cJSON *org, *list, *d;
+	int rc = -1;
+	if (dg_graph_parse_page(text->buf, text->len, &pg, buf, sizeof buf) < 0)
+		return -1;
+	org = cJSON_GetArrayItem(pg.value, 0);
+	list = cJSON_GetObjectItemCaseSensitive(org, "verifiedDomains");
+	if (cJSON_IsArray(list)) {
+		rc = 0;
+		cJSON_ArrayForEach(d, list) {
+			const char *name = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(d, "name"));
+			if (name && !dg_strlist_contains_ci(&r->res->verified_domains, name))
+				dg_strlist_push_owned(&r->res->verified_domains,
+						      dg_mapping_lower(name));
+		}
+	}
+	dg_graph_page_free(&pg);
+	return rc;
+}
+
+/* Not knowing the verified domains costs one data-quality rule, not the
+ * preview: a warning says which rule did not run and why. */
+static void domains_unknown(m365_run *r, const char *why, const char *hint)
+{
+	dg_finding *fd = dg_findings_add(r->out, "M365040", DG_SEV_WARNING, "/directory",
+					 "the tenant's verified domains are not known (%s): e-mail "
+					 "addresses were not checked against them (MAP022)", why);
+	dg_finding_hint(fd, "%s", hint);
+}
+
+/* GET /organization's verifiedDomains (live; recorded in a snapshot being
+ * written), or the recorded page (snapshot). */
+static dg_code load_domains(m365_run *r)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	const dg_strbuf *text = r->snap ? &r->line : &res.body;
+	char *url = url_of(r, "/v1.0/organization", NULL, "?$select=verifiedDomains");
+	dg_code rc = DG_OK;
+	char why[64];
+
+	r->rec_key = "organization";
+	if (r->snap && !find_line(r, "organization", 0)) {
+		domains_unknown(r, "the snapshot does not record them",
+				"write the snapshot again with this version of dirgate");
+	} else if ((rc = r->snap ? snap_text(r, "organization", 0)
+				 : live_get(r, url, &res, NULL)) != DG_OK) {
+		/* the connection itself failed: as for every other request */
+	} else if (!r->snap && res.status != 200) {
+		snprintf(why, sizeof why, "Graph answered %ld to GET /v1.0/organization",
+			 res.status);
+		domains_unknown(r, why, "grant the app the Microsoft Graph application permission "
+				"Organization.Read.All (or Directory.Read.All) with admin consent");
+	} else if (read_domains(r, text) < 0) {
+		domains_unknown(r, "the answer holds no verifiedDomains list",
+				r->snap ? "write the snapshot again" : "retry; check proxies between "
+				"this machine and Graph");
+	} else {
+		r->res->verified_domains_known = 1;
+		rec_page(r, text);
+	}
+	free(url);
+	dg_http_response_release(&res);
+	return rc;
+}
+
 static dg_code load_users(m365_run *r)
 {
 	char *url = url_of(r, "/v1.0/users", NULL, r->probe ? "?$select=id&$top=1"
@@ -786,6 +868,8 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 		r->stream = dg_page_stream_start(&users_reader, r, &res->users);
 	if (rc == DG_OK)
 		rc = load_groups(r);
+	if (rc == DG_OK)
+		rc = load_domains(r);
 	if (rc == DG_OK)
 		rc = load_users(r);
 	if (rc == DG_OK)
