@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
 	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
-	"                       [--allow-incomplete] [--bom] [--why NAME]\n"
+	"                       [--allow-incomplete] [--bom] [--why NAME] [--show-queries]\n"
 	"\n"
 	"Lists the MailStore users that synchronisation will produce from the\n"
 	"profile's directory (or its snapshot), the entries it skips and why, and\n"
@@ -29,6 +29,9 @@ static const char usage_text[] =
 	"                   or object id) is listed - the group path that qualified\n"
 	"                   it, its data-quality findings - or skipped, or in a\n"
 	"                   conflict; exits 1 when nothing in the preview matches\n"
+	"  --show-queries   also write to standard error every live query the preview\n"
+	"                   made, as the curl (cloud) or ldapsearch (LDAP) command that\n"
+	"                   repeats it; tokens appear as shell variables, never as values\n"
 	"  -h, --help       show this help\n"
 	"\n"
 	"Exit status: 0 preview produced, 3 the profile or snapshot has errors or a\n"
@@ -83,6 +86,7 @@ typedef struct preview_opts {
 	int allow_incomplete;
 	unsigned csv_flags;
 	const char *why;
+	int show_queries;
 } preview_opts;
 
 static void render(dg_strbuf *out, const dg_preview *pv, const preview_opts *o, int color)
@@ -117,6 +121,22 @@ static int refuse_incomplete(const dg_preview *pv, const preview_opts *o)
 	return 1;
 }
 
+/* --show-queries: on stderr, so JSON and CSV on stdout stay clean. */
+static void show_queries(const dg_preview *pv, const preview_opts *o)
+{
+	if (!o->show_queries)
+		return;
+	if (!pv->queries.nr) {
+		fputs("dirgate preview: no live query was made (the directory was read from a "
+		      "snapshot, or nothing was asked before the failure)\n", stderr);
+		return;
+	}
+	fputs("dirgate preview: the live queries, to repeat by hand (the first page of "
+	      "each):\n", stderr);
+	for (size_t i = 0; i < pv->queries.nr; i++)
+		fprintf(stderr, "%s\n", pv->queries.items[i]);
+}
+
 static int run_preview(const dg_profile *p, const preview_opts *o)
 {
 	dg_preview pv = { 0 };
@@ -129,6 +149,7 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 
 	if (dg_connector_preview_progress(p, cb, &pv, &err) != DG_OK) {
 		dg_cli_print_findings(&pv.findings);
+		show_queries(&pv, o);
 		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}
@@ -148,6 +169,7 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 		render(&out, &pv, o, !o->output && dg_cli_color(stdout));
 	}
 	rc = dg_cli_write(o->output, &out);
+	show_queries(&pv, o);
 	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
 		    dg_quality_count(&pv.quality, DG_SEV_ERROR) ||
 		    dg_findings_incomplete(&pv.findings)))
@@ -166,10 +188,11 @@ int dg_cmd_preview(int argc, char **argv)
 		{ "allow-incomplete", no_argument, NULL, 'I' },
 		{ "bom", no_argument, NULL, 'B' },
 		{ "why", required_argument, NULL, 'W' },
+		{ "show-queries", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0, NULL };
+	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0, NULL, 0 };
 	int c, rc;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
@@ -186,6 +209,7 @@ int dg_cmd_preview(int argc, char **argv)
 		case 'I': o.allow_incomplete = 1; break;
 		case 'B': o.csv_flags |= DG_CSV_BOM; break;
 		case 'W': o.why = optarg; break;
+		case 'Q': o.show_queries = 1; break;
 		}
 	}
 	if (o.why && o.fmt != DG_FMT_TABLE) {

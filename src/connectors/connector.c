@@ -45,6 +45,7 @@ void dg_fetch_result_release(dg_fetch_result *r)
 	free(r->source_detail);
 	r->source_detail = NULL;
 	dg_strlist_clear(&r->verified_domains);
+	dg_strlist_clear(&r->queries);
 	dg_findings_clear(&r->findings);
 }
 
@@ -65,8 +66,11 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	if (!conn)
 		return err ? err->code : DG_E_UNSUPPORTED;
 	if ((code = conn->fetch(p, &res, err)) != DG_OK) {
-		/* The findings say why it stopped, with the fix: keep them. */
+		/* The findings say why it stopped, with the fix: keep them, and
+		 * the queries that repeat what was asked. */
 		dg_findings_move(&pv->findings, &res.findings);
+		pv->queries = res.queries;
+		memset(&res.queries, 0, sizeof(res.queries));
 		dg_fetch_result_release(&res);
 		return code;
 	}
@@ -81,6 +85,8 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	pv->verified_domains = res.verified_domains;
 	pv->verified_domains_known = res.verified_domains_known;
 	memset(&res.verified_domains, 0, sizeof(res.verified_domains));
+	pv->queries = res.queries;
+	memset(&res.queries, 0, sizeof(res.queries));
 	dg_preview_check_quality(pv);
 	dg_findings_move(&pv->findings, &res.findings);
 	dg_fetch_result_release(&res);

@@ -31,6 +31,10 @@ typedef struct dg_fetch_result {
 	 * rules judge addresses against them. */
 	dg_strlist verified_domains;
 	int verified_domains_known;
+	/* Command lines that repeat the live queries by hand (curl with the
+	 * token as a shell variable; '#' lines say what the variable holds),
+	 * the first page of each. */
+	dg_strlist queries;
 } dg_fetch_result;
 
 typedef struct dg_connector {

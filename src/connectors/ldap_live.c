@@ -491,6 +491,19 @@ static int feed_one(void *ctx, dg_entry *e)
 	return 0;
 }
 
+/* The user search as the ldapsearch command that repeats it, for
+ * 'preview --show-queries' (the bind password is asked for: -W). */
+static void note_query(const live *l, dg_strlist *queries)
+{
+	dg_strbuf cmd = DG_STRBUF_INIT;
+	if ((l->p->directory.type == DG_DIR_ACTIVE_DIRECTORY && l->p->directory.ad.groups.nr) ||
+	    member_search_selected(l->p))
+		dg_strlist_push(queries, "# the user search; the selected groups' members are "
+					 "searched for as well");
+	dg_ldap_search_command(l->c, l->base, l->filter, l->attr_list, &cmd);
+	dg_strlist_push_owned(queries, dg_strbuf_detach(&cmd));
+}
+
 /* Live preview: the search streams through the snapshot engine, with the
  * base DN the live search used — the same engine and the same entries as
  * an offline preview of `dirgate snapshot`'s file, so the results agree;
@@ -512,6 +525,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 		code = dg_snapshot_feed_begin(&view, out, &feed, err);
 	}
 	if (code == DG_OK) {
+		note_query(&l, &out->queries);
 		code = live_run(&l, feed_one, feed, &out->findings, err);
 		out->entries_read = l.count;
 		free(out->source_detail);

@@ -7,6 +7,7 @@
 #include "m365_graph.h"
 
 #include "page_stream.h"
+#include "shell_cmd.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -89,6 +90,47 @@ static dg_code ensure_token(m365_run *r, int force)
 	return dg_entra_client_token(&r->entra, r->out, r->err);
 }
 
+/* The curl line that repeats a Graph GET; the token is $GRAPH_TOKEN. */
+static char *curl_of(const m365_run *r, const char *url)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_curl_command(&sb, url, "GRAPH_TOKEN", r->p->directory.m365.tls.ca_file, 0);
+	return dg_strbuf_detach(&sb);
+}
+
+/* What GRAPH_TOKEN must hold, as a shell comment. */
+static char *token_note(const m365_run *r)
+{
+	return dg_xasprintf("# GRAPH_TOKEN: an app-only Microsoft Graph token of client ID %s "
+			    "in tenant %s (e.g. 'az login --service-principal' with the app's "
+			    "certificate, then 'az account get-access-token --resource "
+			    "https://graph.microsoft.com')",
+			    r->p->directory.m365.client_id ? r->p->directory.m365.client_id : "?",
+			    r->p->directory.m365.tenant_id ? r->p->directory.m365.tenant_id : "?");
+}
+
+/* Appends "Repeat by hand: CURL" to the finding's hint. */
+static void hint_repeat(dg_finding *fd, const m365_run *r, const char *url)
+{
+	char *cmd = curl_of(r, url), *old = fd->hint ? dg_xstrdup(fd->hint) : NULL;
+	char *note = token_note(r);
+	dg_finding_hint(fd, "%s%sRepeat by hand: %s\n%s", old ? old : "", old ? "\n" : "", cmd,
+			note);
+	free(note);
+	free(old);
+	free(cmd);
+}
+
+/* A live GET's first page, for 'preview --show-queries'. */
+static void note_query(m365_run *r, const char *url)
+{
+	if (r->snap || !r->res || r->probe)
+		return;
+	if (!r->res->queries.nr)
+		dg_strlist_push_owned(&r->res->queries, token_note(r));
+	dg_strlist_push_owned(&r->res->queries, curl_of(r, url));
+}
+
 static dg_code graph_error(m365_run *r, const dg_http_response *res, const char *url)
 {
 	char code[128], msg[512];
@@ -115,6 +157,7 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 				     code[0] ? code : "(no error code)", safe, msg[0] ? ": " : "", msg);
 		dg_finding_hint(fd, "retry later; if it persists check Microsoft 365 service health");
 	}
+	hint_repeat(fd, r, url);
 	free(safe);
 	return fail(r, fd);
 }
@@ -415,6 +458,7 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 	size_t idx;
 
 	r->rec_key = key;
+	note_query(r, first_url);
 	for (idx = 0;; idx++) {
 		const dg_strbuf *text = r->snap ? &r->line : &res.body;
 		if (idx >= DG_M365_MAX_PAGES) {
@@ -537,8 +581,9 @@ static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
 	if (*rc == DG_OK && lk.nr == 1) {
 		id = dg_xstrdup(lk.items[0]);
 		if (r->probe)
-			dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
-					"group \"%s\" found: object ID %s", name, id);
+			hint_repeat(dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
+						    "group \"%s\" found: object ID %s", name, id),
+				    r, url);
 	} else if (*rc == DG_OK && lk.nr == 0) {
 		fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
 				     "no group has the display name \"%s\"", name);
@@ -702,6 +747,7 @@ static dg_code load_domains(m365_run *r)
 	char why[64];
 
 	r->rec_key = "organization";
+	note_query(r, url);
 	if (r->snap && !find_line(r, "organization", 0)) {
 		domains_unknown(r, "the snapshot does not record them",
 				"write the snapshot again with this version of dirgate");
@@ -713,6 +759,7 @@ static dg_code load_domains(m365_run *r)
 			 res.status);
 		domains_unknown(r, why, "grant the app the Microsoft Graph application permission "
 				"Organization.Read.All (or Directory.Read.All) with admin consent");
+		hint_repeat(&r->out->items[r->out->nr - 1], r, url);
 	} else if (read_domains(r, text) < 0) {
 		domains_unknown(r, "the answer holds no verifiedDomains list",
 				r->snap ? "write the snapshot again" : "retry; check proxies between "
@@ -948,9 +995,13 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
 				r.entra.prints.sha1_hex,
 				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
-	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK)
-		dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
-				"Microsoft Graph answered GET %s/v1.0/users", r.graph);
+	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK) {
+		char *url = url_of(&r, "/v1.0/users", NULL, "?$select=id&$top=1");
+		hint_repeat(dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
+					    "Microsoft Graph answered GET %s/v1.0/users", r.graph),
+			    &r, url);
+		free(url);
+	}
 	if (rc == DG_OK)
 		rc = load_groups(&r);
 	dg_findings_move(out, &res.findings);

@@ -106,6 +106,7 @@ void dg_preview_release(dg_preview *p)
 	dg_findings_clear(&p->findings);
 	dg_quality_list_clear(&p->quality);
 	dg_strlist_clear(&p->verified_domains);
+	dg_strlist_clear(&p->queries);
 	dg_arena_free(p->arena);
 	memset(p, 0, sizeof(*p));
 }

@@ -103,6 +103,9 @@ typedef struct dg_preview {
 	 * malloc'd items. */
 	dg_strlist verified_domains;
 	int verified_domains_known;
+	/* Command lines that repeat the live queries by hand (never a secret:
+	 * tokens are shell variables); malloc'd items. */
+	dg_strlist queries;
 	/* NULL: every string of users[] and skipped[] (their strlist items
 	 * included) is malloc'd and owned by its record, as when a caller
 	 * fills a preview by hand.  Otherwise they all live in `arena`, which

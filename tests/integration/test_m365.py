@@ -204,6 +204,19 @@ try:
             (p.returncode, codes(p)))
     emu.faults.deny_organization = False
     emu.dir.verified_domains = ["contoso.example"]
+    # ---- every live Graph query as a curl line; the token only as $GRAPH_TOKEN
+    # (the canary check at the end covers this output too)
+    p = dirgate(["preview", "--show-queries", prof], env)
+    outputs.append(p)
+    lines = p.stderr.decode().splitlines()
+    curls = [x for x in lines if x.startswith("curl ")]
+    t.check(p.returncode == 0 and any(x.startswith("# GRAPH_TOKEN: ") for x in lines) and
+            any("/v1.0/organization?$select=verifiedDomains'" in c for c in curls) and
+            any("/v1.0/users?$select=" in c for c in curls) and
+            all(c.startswith("curl -sS --cacert ") and
+                '-H "Authorization: Bearer $GRAPH_TOKEN" ' in c for c in curls),
+            "preview --show-queries: a curl line per Graph query, token as $GRAPH_TOKEN",
+            lines[-5:])
 
     # ---- dirgate's assertion: PS256 with the certificate's x5t#S256; RS256
     # with x5t only after a token endpoint refused PS256

@@ -288,6 +288,26 @@ try:
         t.check(slapd.ROOT_PW.encode() not in blob and b"userPassword" not in blob,
                 "snapshot holds no password attribute or secret")
 
+        # --show-queries: the ldapsearch line repeats the live search; the
+        # bind password is asked for (-W), never printed
+        p = run(["preview", "--show-queries", live_path])
+        cmds = [x for x in p.stderr.decode().splitlines() if " ldapsearch -H " in x or
+                x.startswith("ldapsearch ")]
+        t.check(p.returncode == 0 and len(cmds) == 1 and " -W " in cmds[0] and
+                slapd.ROOT_PW.encode() not in p.stdout + p.stderr,
+                "preview --show-queries: the search as ldapsearch, password not shown",
+                p.stderr.decode()[-800:])
+        if cmds:
+            r = subprocess.run(["sh", "-c", cmds[0].replace(" -W ", " -w \"$DG_IT_PW\" ")],
+                               env=env, capture_output=True, timeout=60)
+            found = sorted(x.split(": ", 1)[1] for x in r.stdout.decode().splitlines()
+                           if x.startswith("uid: "))
+            t.check(r.returncode == 0 and {"alice", "bob"} <= set(found) and
+                    live is not None and
+                    len(found) == live["summary"]["users"] + live["summary"]["skipped"],
+                    "the ldapsearch line repeats the search dirgate made",
+                    (r.stderr[-300:], found[:5]))
+
         member_search_tests(s)
         fold_tests(s, prof)
         truncation_tests(s, prof)

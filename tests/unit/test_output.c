@@ -1,3 +1,4 @@
+#include "connectors/shell_cmd.h"
 #include "core/output.h"
 #include "test.h"
 
@@ -211,6 +212,22 @@ static void test_preview_quality_everywhere(void)
 	dg_preview_release(&p);
 }
 
+/* The curl line names the token's variable and never holds a token; the
+ * URL is quoted for the shell, a quote inside it too. */
+static void test_curl_command(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_curl_command(&sb, "https://graph.microsoft.com/v1.0/groups?$filter=displayName eq "
+			     "'O''Brien'", "GRAPH_TOKEN", "/etc/ca dir/ca.pem", 0);
+	CHECK_STR(sb.buf, "curl -sS --cacert '/etc/ca dir/ca.pem' -H \"Authorization: Bearer "
+			  "$GRAPH_TOKEN\" 'https://graph.microsoft.com/v1.0/groups?$filter="
+			  "displayName eq '\\''O'\\'''\\''Brien'\\'''");
+	dg_strbuf_reset(&sb);
+	dg_curl_command(&sb, "https://x.example/a", "T", NULL, 1);
+	CHECK_STR(sb.buf, "curl -sS --insecure -H \"Authorization: Bearer $T\" https://x.example/a");
+	dg_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -223,6 +240,7 @@ int main(void)
 	RUN(test_preview_csv_formula_and_bom);
 	RUN(test_preview_incomplete_everywhere);
 	RUN(test_preview_quality_everywhere);
+	RUN(test_curl_command);
 	RUN(test_width);
 	return dg_t_done();
 }
