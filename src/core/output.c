@@ -429,13 +429,17 @@ static void conflict_rows(dg_strbuf *out, const dg_preview *p, int color)
 /* One data-quality issue as a line and its fix, for the table and HTML. */
 static void quality_line(dg_strbuf *out, const dg_quality_issue *x, int color)
 {
+	/* entry and user name as the directory has them: control characters
+	 * are shown escaped, not sent to the terminal */
 	if (color)
 		dg_strbuf_addf(out, "%s%s" ANSI_RESET " " ANSI_BOLD "%s" ANSI_RESET,
 			       sev_color(x->severity), dg_severity_name(x->severity), x->code);
 	else
 		dg_strbuf_addf(out, "%s %s", dg_severity_name(x->severity), x->code);
-	dg_strbuf_addf(out, " %s (%s): %s\n  fix: %s\n", x->entry, x->user_name, x->message,
-		       x->fix);
+	char *entry = dg_quality_visible(x->entry), *name = dg_quality_visible(x->user_name);
+	dg_strbuf_addf(out, " %s (%s): %s\n  fix: %s\n", entry, name, x->message, x->fix);
+	free(entry);
+	free(name);
 }
 
 /* "Data quality (2 errors, 5 warnings)" */

@@ -35,7 +35,10 @@ static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, con
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	q->message = dg_strbuf_detach(&sb);
+	/* the values quoted in it are the directory's: no raw control
+	 * character reaches a terminal */
+	q->message = dg_quality_visible(sb.buf);
+	dg_strbuf_release(&sb);
 	q->fix = dg_xstrdup(fix);
 }
 
@@ -87,6 +90,20 @@ const char *dg_quality_control_char(const char *s)
 			return (const char *)p;
 	}
 	return NULL;
+}
+
+char *dg_quality_visible(const char *s)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7F)
+			dg_strbuf_addf(&sb, "\\x%02X", *p);
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			dg_strbuf_addf(&sb, "\\u%04X", p[1]), p++;
+		else
+			dg_strbuf_addch(&sb, *p);
+	}
+	return dg_strbuf_detach(&sb);
 }
 
 static int is_alnum(unsigned char c)
@@ -277,8 +294,8 @@ static void check_address(const dg_preview *pv, size_t i, const char *addr,
 		add_issue(out, pv, i, "MAP025",
 			  "Remove the control character from the e-mail attribute in the "
 			  "directory.",
-			  "the e-mail address \"%s\" holds a control character (byte 0x%02X)", addr,
-			  (unsigned char)*cc);
+			  "the e-mail address \"%s\" holds a control character (byte 0x%02X)",
+			  addr, (unsigned char)*cc);
 		return;
 	}
 	if ((why = dg_quality_email_syntax(addr)) != NULL) {

@@ -59,6 +59,9 @@ size_t dg_quality_for_user(const dg_quality_list *l, size_t user, const dg_quali
 const char *dg_quality_email_syntax(const char *addr);
 /* Is `domain` one that does not route on the Internet (.local, .lan, ...)? */
 int dg_quality_domain_internal(const char *domain);
+/* s with its control characters written as \xNN / \uNNNN, for text a
+ * terminal shows (malloc'd). */
+char *dg_quality_visible(const char *s);
 /* First control character (C0, DEL, C1) in s, or NULL. */
 const char *dg_quality_control_char(const char *s);
 

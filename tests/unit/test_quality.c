@@ -166,6 +166,27 @@ static void test_fixture(void)
 	dg_findings_clear(&f);
 }
 
+/* A value quoted in a message reaches a terminal escaped: an ESC in the
+ * directory must not recolour or rewrite the administrator's screen. */
+static void test_messages_escape_controls(void)
+{
+	dg_preview p = { 0 };
+	dg_quality_list q = DG_QUALITY_LIST_INIT;
+	char *v;
+	add(&p, "esc", "Esc", "a\x1b[31m@x.com", NULL);
+	add(&p, "tab", "\tTab", NULL, NULL);
+	dg_quality_run(&p, NULL, &q);
+	CHECK_INT(q.nr, 3);
+	for (size_t i = 0; i < q.nr; i++)
+		CHECK(dg_quality_control_char(q.items[i].message) == NULL);
+	CHECK(q.nr && strstr(q.items[0].message, "\"a\\x1B[31m@x.com\"") != NULL);
+	v = dg_quality_visible("a\xc2\x85z");
+	CHECK_STR(v, "a\\u0085z");
+	free(v);
+	dg_quality_list_clear(&q);
+	dg_preview_release(&p);
+}
+
 int main(void)
 {
 	RUN(test_email_syntax);
@@ -173,6 +194,7 @@ int main(void)
 	RUN(test_control_chars);
 	RUN(test_rules_over_users);
 	RUN(test_names);
+	RUN(test_messages_escape_controls);
 	RUN(test_fixture);
 	return dg_t_done();
 }
