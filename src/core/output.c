@@ -91,6 +91,27 @@ void dg_output_findings_text(dg_strbuf *out, const dg_findings *f, int color)
 	dg_strbuf_addch(out, '\n');
 }
 
+/* A JSON string from directory text: JSON must be UTF-8, and a value
+ * that is not (a byte an LDIF or server handed over) would make the whole
+ * document unreadable; such bytes become U+FFFD. */
+static void json_text(dg_strbuf *out, const char *s)
+{
+	char *fixed = dg_quality_utf8_fixed(s);
+	dg_strbuf_add_json_str(out, fixed ? fixed : s);
+	free(fixed);
+}
+
+static void json_list(dg_strbuf *out, const dg_strlist *l)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		json_text(out, l->items[i]);
+	}
+	dg_strbuf_addch(out, ']');
+}
+
 static void json_key_str(dg_strbuf *out, const char *key, const char *val, int comma)
 {
 	if (comma)
@@ -98,7 +119,7 @@ static void json_key_str(dg_strbuf *out, const char *key, const char *val, int c
 	dg_strbuf_add_json_str(out, key);
 	dg_strbuf_addch(out, ':');
 	if (val)
-		dg_strbuf_add_json_str(out, val);
+		json_text(out, val);
 	else
 		dg_strbuf_adds(out, "null");
 }
@@ -151,12 +172,12 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 	json_key_str(out, "userName", u->user_name, 0);
 	json_key_str(out, "fullName", u->full_name, 1);
 	dg_strbuf_adds(out, ",\"emailAddresses\":");
-	dg_strbuf_add_json_strlist(out, &u->emails);
+	json_list(out, &u->emails);
 	json_key_str(out, "distinguishedName", u->dn, 1);
 	dg_strbuf_adds(out, ",\"groups\":");
-	dg_strbuf_add_json_strlist(out, &u->groups);
+	json_list(out, &u->groups);
 	dg_strbuf_adds(out, ",\"groupPaths\":");
-	dg_strbuf_add_json_strlist(out, &u->group_paths);
+	json_list(out, &u->group_paths);
 	dg_strbuf_addch(out, '}');
 }
 
@@ -211,7 +232,7 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_adds(out, i ? ",{" : "{");
 		json_key_str(out, "userName", p->conflicts[i].user_name, 0);
 		dg_strbuf_adds(out, ",\"entries\":");
-		dg_strbuf_add_json_strlist(out, &p->conflicts[i].entries);
+		json_list(out, &p->conflicts[i].entries);
 		json_key_str(out, "reason", p->conflicts[i].reason, 1);
 		dg_strbuf_addch(out, '}');
 	}

@@ -203,20 +203,50 @@ static int edge_space(const char *s)
 	return n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1]));
 }
 
+/* Length of the valid UTF-8 sequence at p (no overlong form, no
+ * surrogate, at most U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+		 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+	if (!n || (n == 2 && *p < 0xC2) || (n == 4 && *p > 0xF4))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((n == 3 && *p == 0xE0 && p[1] < 0xA0) || (n == 3 && *p == 0xED && p[1] >= 0xA0) ||
+	    (n == 4 && *p == 0xF0 && p[1] < 0x90) || (n == 4 && *p == 0xF4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
 static int valid_utf8(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-			 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-		if (!n || (n == 2 && *p < 0xC2))
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p);
+		if (!n)
 			return 0;
-		for (size_t i = 1; i < n; i++)
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
 		p += n;
 	}
 	return 1;
+}
+
+char *dg_quality_utf8_fixed(const char *s)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (valid_utf8(s))
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq(p);
+		if (n) {
+			dg_strbuf_add(&sb, p, n);
+			p += n;
+		} else {
+			dg_strbuf_adds(&sb, "\xEF\xBF\xBD"); /* U+FFFD, as .NET decodes */
+			p++;
+		}
+	}
+	return dg_strbuf_detach(&sb);
 }
 
 /* Characters dirgate warns about in a user name (MAP026): the user types

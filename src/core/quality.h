@@ -59,6 +59,10 @@ size_t dg_quality_for_user(const dg_quality_list *l, size_t user, const dg_quali
 const char *dg_quality_email_syntax(const char *addr);
 /* Is `domain` one that does not route on the Internet (.local, .lan, ...)? */
 int dg_quality_domain_internal(const char *domain);
+/* NULL when s is valid UTF-8; else a malloc'd copy with each byte that
+ * is not part of a valid sequence replaced by U+FFFD (what .NET, and so
+ * MailStore, makes of it; and JSON must be valid UTF-8). */
+char *dg_quality_utf8_fixed(const char *s);
 /* s with its control characters written as \xNN / \uNNNN, for text a
  * terminal shows (malloc'd). */
 char *dg_quality_visible(const char *s);

@@ -228,6 +228,25 @@ static void test_curl_command(void)
 	dg_strbuf_release(&sb);
 }
 
+/* JSON must be UTF-8: a byte from the directory that is not part of a
+ * valid sequence becomes U+FFFD instead of making the document unreadable. */
+static void test_preview_json_invalid_utf8(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].full_name);
+	p.users[0].full_name = dg_xstrdup("Ann\xff\xc3");
+	dg_strlist_push(&p.users[0].groups, "G\xed\xa0\x80"); /* a surrogate */
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"fullName\":\"Ann\xef\xbf\xbd\xef\xbf\xbd\"") != NULL);
+	CHECK(strstr(sb.buf, "\"groups\":[\"G\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"]") != NULL);
+	/* valid UTF-8 stays as it is */
+	CHECK(strstr(sb.buf, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m-Averylongsurname") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -241,6 +260,7 @@ int main(void)
 	RUN(test_preview_incomplete_everywhere);
 	RUN(test_preview_quality_everywhere);
 	RUN(test_curl_command);
+	RUN(test_preview_json_invalid_utf8);
 	RUN(test_width);
 	return dg_t_done();
 }
