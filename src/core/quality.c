@@ -445,6 +445,8 @@ void dg_quality_run(const dg_preview *pv, const dg_quality_opts *o, dg_quality_l
 			check_address(pv, i, u->emails.items[j], o, out);
 	}
 	check_across_users(pv, out);
-	/* qsort is not stable: the message decides between equal codes */
-	qsort(out->items + base, out->nr - base, sizeof(*out->items), cmp_issue);
+	/* qsort is not stable: the message decides between equal codes; and
+	 * it must not be given the NULL array of an empty list */
+	if (out->nr > base)
+		qsort(out->items + base, out->nr - base, sizeof(*out->items), cmp_issue);
 }

@@ -139,6 +139,23 @@ static void test_names(void)
 	dg_preview_release(&p);
 }
 
+/* A clean directory gives an empty list (and under UBSan, no qsort of the
+ * empty list's NULL array). */
+static void test_clean(void)
+{
+	dg_preview p = { 0 };
+	dg_quality_list q = DG_QUALITY_LIST_INIT;
+	const dg_quality_issue *first;
+	dg_quality_run(&p, NULL, &q);
+	add(&p, "ann", "Ann Anders", "ann@contoso.com", "a.anders@contoso.com");
+	add(&p, "zo\xc3\xab", "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m", "zoe@contoso.com", NULL);
+	dg_quality_run(&p, NULL, &q);
+	CHECK_INT(q.nr, 0);
+	CHECK_INT(dg_quality_for_user(&q, 0, &first), 0);
+	dg_quality_list_clear(&q);
+	dg_preview_release(&p);
+}
+
 /* The LDIF fixture through the whole pipeline: every rule fires on the
  * entry made for it, and the clean entry has none. */
 static void test_fixture(void)
@@ -195,6 +212,7 @@ int main(void)
 	RUN(test_rules_over_users);
 	RUN(test_names);
 	RUN(test_messages_escape_controls);
+	RUN(test_clean);
 	RUN(test_fixture);
 	return dg_t_done();
 }
