@@ -68,8 +68,14 @@ static size_t estimate_size(const dg_preview *pv)
 	size_t n = 4096 + 512 * pv->findings.nr;
 	for (size_t i = 0; i < pv->nusers; i++) {
 		const dg_ms_user *u = &pv->users[i];
-		n += 96 + strlen(u->user_name) + strlen(u->full_name) + (u->dn ? strlen(u->dn) : 4) +
-		     strlist_chars(&u->emails) + strlist_chars(&u->groups);
+		n += 112 + strlen(u->user_name) + strlen(u->full_name) + (u->dn ? strlen(u->dn) : 4) +
+		     strlist_chars(&u->emails) + strlist_chars(&u->groups) +
+		     strlist_chars(&u->group_paths);
+	}
+	for (size_t i = 0; i < pv->quality.nr; i++) {
+		const dg_quality_issue *q = &pv->quality.items[i];
+		n += 96 + strlen(q->entry) + strlen(q->user_name) + strlen(q->message) +
+		     strlen(q->fix);
 	}
 	for (size_t i = 0; i < pv->nskipped; i++)
 		n += 48 + strlen(pv->skipped[i].entry) + strlen(pv->skipped[i].reason) +

@@ -56,6 +56,7 @@ typedef struct m365_run {
 	member *members;
 	size_t nmembers, members_alloc;
 	dg_strlist group_names;  /* selected groups found, by index */
+	char **group_paths;      /* by group index: its path text, in the users' arena */
 	int groups_selected;
 	/* result */
 	dg_fetch_result *res;
@@ -649,13 +650,25 @@ static const member *first_member(const m365_run *r, const char *id)
 }
 
 /* transitiveMembers lists members at any depth without the groups
- * between: say so rather than invent a chain. */
-static void push_path(dg_dir_user *u, dg_arena *a, const char *group)
+ * between: say so rather than invent a chain.  One string per group in the
+ * users' arena, shared by its members (the arena owns it, the lists only
+ * point at it). */
+static void push_path(m365_run *r, dg_dir_user *u, dg_arena *a, size_t group)
 {
-	char *path = dg_xasprintf("%s (directly or through nested groups; Graph's "
-				  "transitiveMembers reports no path)", group);
-	dg_strlist_push_arena(&u->group_paths, a, path, strlen(path));
-	free(path);
+	if (!r->group_paths)
+		r->group_paths = dg_xcalloc(r->group_names.nr, sizeof(*r->group_paths));
+	if (!r->group_paths[group]) {
+		char *path = dg_xasprintf("%s (directly or through nested groups; Graph's "
+					  "transitiveMembers reports no path)",
+					  r->group_names.items[group]);
+		r->group_paths[group] = dg_arena_strdup(a, path);
+		free(path);
+	}
+	if (!u->group_paths.alloc) {
+		u->group_paths.items = dg_xmalloc(sizeof(*u->group_paths.items));
+		u->group_paths.alloc = 1;
+	}
+	dg_strlist_push_owned(&u->group_paths, r->group_paths[group]);
 }
 
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
@@ -668,7 +681,7 @@ static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 		const char *name = r->group_names.items[m->group];
 		if (m->group != last) {
 			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
-			push_path(u, a, name);
+			push_path(r, u, a, m->group);
 		}
 		last = m->group;
 	}
@@ -899,6 +912,7 @@ static void run_release(m365_run *r)
 	free(r->members);
 	dg_arena_free(r->arena);
 	dg_strlist_clear(&r->group_names);
+	free(r->group_paths);
 	dg_strlist_clear(&r->grace_names);
 }
 

@@ -1697,6 +1697,10 @@ static void push_group_path(const snap *s, dg_dir_user *u, const char *label,
 		dg_strbuf_adds(&path, " \u2190 ");
 		group_short_name(s, st[i].node, &path);
 	}
+	if (!u->group_paths.alloc) { /* one slot, as for groups */
+		u->group_paths.items = dg_xmalloc(sizeof(*u->group_paths.items));
+		u->group_paths.alloc = 1;
+	}
 	dg_strlist_push_owned(&u->group_paths, ustr(s, path.buf));
 	dg_strbuf_release(&path);
 }

@@ -30,26 +30,26 @@ static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, con
 	snprintf(q->code, sizeof(q->code), "%s", code);
 	q->severity = info ? info->severity : DG_SEV_WARNING;
 	q->user = user;
-	q->entry = dg_xstrdup(u->entry ? u->entry : "");
-	q->user_name = dg_xstrdup(u->user_name);
+	q->entry = u->entry ? u->entry : "";
+	q->user_name = u->user_name;
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
 	/* the values quoted in it are the directory's: no raw control
 	 * character reaches a terminal */
-	q->message = dg_quality_visible(sb.buf);
-	dg_strbuf_release(&sb);
-	q->fix = dg_xstrdup(fix);
+	if (dg_quality_control_char(sb.buf)) {
+		q->message = dg_quality_visible(sb.buf);
+		dg_strbuf_release(&sb);
+	} else {
+		q->message = dg_strbuf_detach(&sb);
+	}
+	q->fix = fix;
 }
 
 void dg_quality_list_clear(dg_quality_list *l)
 {
-	for (size_t i = 0; i < l->nr; i++) {
-		free(l->items[i].entry);
-		free(l->items[i].user_name);
+	for (size_t i = 0; i < l->nr; i++)
 		free(l->items[i].message);
-		free(l->items[i].fix);
-	}
 	free(l->items);
 	memset(l, 0, sizeof(*l));
 }
@@ -398,6 +398,14 @@ static void check_shared(const dg_preview *pv, const addr_ref *r, size_t n, dg_q
 				  r[k].addr, pv->users[primary->user].user_name);
 }
 
+static int has_upper_or_8bit(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || *p >= 0x80)
+			return 1;
+	return 0;
+}
+
 static void check_across_users(const dg_preview *pv, dg_quality_list *out)
 {
 	size_t n = 0;
@@ -409,7 +417,9 @@ static void check_across_users(const dg_preview *pv, dg_quality_list *out)
 	for (size_t i = 0; i < pv->nusers; i++)
 		for (size_t j = 0; j < pv->users[i].emails.nr; j++) {
 			const char *a = pv->users[i].emails.items[j];
-			refs[n++] = (addr_ref){ dg_mapping_lower(a), a, i, j };
+			/* most addresses are lower case already: no copy for them */
+			char *low = has_upper_or_8bit(a) ? dg_mapping_lower(a) : (char *)a;
+			refs[n++] = (addr_ref){ low, a, i, j };
 		}
 	qsort(refs, n, sizeof(*refs), cmp_ref);
 	for (size_t i = 0; i < n;) {
@@ -421,7 +431,8 @@ static void check_across_users(const dg_preview *pv, dg_quality_list *out)
 		i = j;
 	}
 	for (size_t i = 0; i < n; i++)
-		free(refs[i].lower);
+		if (refs[i].lower != refs[i].addr)
+			free(refs[i].lower);
 	free(refs);
 }
 

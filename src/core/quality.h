@@ -17,10 +17,13 @@ typedef struct dg_quality_issue {
 	char code[16];          /* MAP0xx, from codes.def */
 	dg_severity severity;
 	size_t user;            /* index in the preview's users[] */
-	char *entry;            /* DN or provider id: who to fix in the directory */
-	char *user_name;        /* the MailStore user name it concerns */
-	char *message;
-	char *fix;
+	/* entry and user_name point into that user (valid while the preview
+	 * lives); fix is static text.  A 100,000-user directory with a bad
+	 * domain has 100,000 issues: only the message is the issue's own. */
+	const char *entry;      /* DN or provider id: who to fix in the directory */
+	const char *user_name;  /* the MailStore user name it concerns */
+	char *message;          /* malloc'd */
+	const char *fix;
 } dg_quality_issue;
 
 typedef struct dg_quality_list {
