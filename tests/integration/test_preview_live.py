@@ -93,6 +93,25 @@ def member_search_tests(s):
     t.check(live and live["source"]["entriesRead"] == 7,
             "only the groups and the members are fetched (crafted values escaped)",
             live and live["source"])
+    # --show-queries: the group search and every member search, each as an
+    # ldapsearch that fetches again exactly the entries dirgate read
+    p = run(["preview", "--show-queries", path])
+    cmds = [x for x in p.stderr.decode().splitlines() if "ldapsearch -H " in x]
+    dns = []
+    for c in cmds:
+        r = subprocess.run(["sh", "-c", c.replace(" -W ", " -w \"$DG_IT_PW\" ")], env=env,
+                           capture_output=True, timeout=60)
+        dns += [x for x in r.stdout.decode().splitlines() if x.startswith("dn: ")]
+    t.check(p.returncode == 0 and len(cmds) >= 2 and live and
+            len(set(dns)) == live["source"]["entriesRead"],
+            "{member}: the ldapsearch lines fetch the groups and members dirgate read",
+            (cmds[:2], len(set(dns))))
+    t.check(live and {u["userName"]: u["groupPaths"] for u in live["users"]}.get("alice") ==
+            ["mailstore-users"] and
+            all(x["groupPaths"] and x["groupPaths"][0].startswith("mailstore-users \u2190 ")
+                for x in live["users"] if x["userName"] != "alice"),
+            "{member}: group paths through the nested groups",
+            live and [u["groupPaths"] for u in live["users"]])
     codes = {f["code"]: f["message"] for f in live["findings"]} if live else {}
     t.check("SNAP013" in codes and "devs" in codes["SNAP013"] and "ops" in codes["SNAP013"],
             "the devs <-> ops cycle is reported", codes)
