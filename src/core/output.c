@@ -323,7 +323,18 @@ void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 /* ---- preview: table ---- */
 
 /* Appends s cut to `width` columns ("…" marks a cut) and padded. */
+static void cell_text(dg_strbuf *out, const char *s, size_t width, int last);
+
+/* A directory value with a control character (the data-quality findings
+ * name them) is shown escaped: an ESC must not reach the terminal. */
 static void cell(dg_strbuf *out, const char *s, size_t width, int last)
+{
+	char *shown = dg_quality_control_char(s) ? dg_quality_visible(s) : NULL;
+	cell_text(out, shown ? shown : s, width, last);
+	free(shown);
+}
+
+static void cell_text(dg_strbuf *out, const char *s, size_t width, int last)
 {
 	size_t w = dg_output_width(s);
 	if (w <= width) {
@@ -362,7 +373,9 @@ typedef struct column {
 
 static void fit(column *c, const char *s)
 {
-	size_t w = dg_output_width(s);
+	char *shown = dg_quality_control_char(s) ? dg_quality_visible(s) : NULL;
+	size_t w = dg_output_width(shown ? shown : s);
+	free(shown);
 	if (w > c->width)
 		c->width = w > c->max ? c->max : w;
 }

@@ -247,6 +247,22 @@ static void test_preview_json_invalid_utf8(void)
 	dg_preview_release(&p);
 }
 
+/* The users table shows a control character in a value escaped: an ESC
+ * from the directory must not clear or recolour the terminal. */
+static void test_preview_table_escapes_controls(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].full_name);
+	p.users[0].full_name = dg_xstrdup("Ann\x1b[2J");
+	dg_output_preview_table(&sb, &p, 0);
+	CHECK(strchr(sb.buf, '\x1b') == NULL);
+	CHECK(strstr(sb.buf, "ann        Ann\\x1B[2J  ") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -261,6 +277,7 @@ int main(void)
 	RUN(test_preview_quality_everywhere);
 	RUN(test_curl_command);
 	RUN(test_preview_json_invalid_utf8);
+	RUN(test_preview_table_escapes_controls);
 	RUN(test_width);
 	return dg_t_done();
 }
