@@ -2,7 +2,7 @@
  * in the directory data MailStore will refuse, alter or archive wrongly,
  * one issue per entry and problem, each with its fix.  Generic: a fact only
  * a provider knows (the domains a tenant has verified) comes in as data.
- * Rule sources are in docs/findings.md (MAP020-MAP029). */
+ * Rule sources are in docs/findings.md (MAP020-MAP028). */
 #ifndef DG_QUALITY_H
 #define DG_QUALITY_H
 
