@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
 	"usage: dirgate preview PROFILE [--format table|json|csv|html] [--output FILE]\n"
-	"                       [--allow-incomplete] [--bom]\n"
+	"                       [--allow-incomplete] [--bom] [--why NAME] [--show-queries]\n"
 	"\n"
 	"Lists the MailStore users that synchronisation will produce from the\n"
 	"profile's directory (or its snapshot), the entries it skips and why, and\n"
@@ -26,14 +26,22 @@ static const char usage_text[] =
 	"                       default these formats are refused then, since nothing in\n"
 	"                       a spreadsheet would show that users are missing\n"
 	"  --bom                start CSV with a UTF-8 byte order mark (for Excel)\n"
+	"  --why NAME           instead of the table, say why the user NAME (user name,\n"
+	"                       DN or object id) is listed - the group path that\n"
+	"                       qualified it, its data-quality findings - or skipped, or\n"
+	"                       in a conflict; exits 1 when nothing in the preview matches\n"
+	"  --show-queries       also write to standard error every live query the preview\n"
+	"                       made, as the curl (cloud) or ldapsearch (LDAP) command\n"
+	"                       that repeats it; tokens appear as shell variables, never\n"
+	"                       as values\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
 	"  0   preview produced\n"
-	"  1   the directory could not be read\n"
-	"  3   the profile or snapshot has errors (a preview of a broken snapshot is\n"
-	"      still written, with its findings; an incomplete result says INCOMPLETE\n"
-	"      in every format and always exits 3)\n"
+	"  1   the directory could not be read (--why: nothing in the preview matches)\n"
+	"  3   the profile or snapshot has errors, or a user has a data-quality error\n"
+	"      (a preview of a broken snapshot is still written, with its findings; an\n"
+	"      incomplete result says INCOMPLETE in every format and always exits 3)\n"
 	"  64  usage error\n";
 
 static void print_profile_errors(const dg_findings *f)
@@ -64,8 +72,14 @@ static size_t estimate_size(const dg_preview *pv)
 	size_t n = 4096 + 512 * pv->findings.nr;
 	for (size_t i = 0; i < pv->nusers; i++) {
 		const dg_ms_user *u = &pv->users[i];
-		n += 96 + strlen(u->user_name) + strlen(u->full_name) + (u->dn ? strlen(u->dn) : 4) +
-		     strlist_chars(&u->emails) + strlist_chars(&u->groups);
+		n += 112 + strlen(u->user_name) + strlen(u->full_name) + (u->dn ? strlen(u->dn) : 4) +
+		     strlist_chars(&u->emails) + strlist_chars(&u->groups) +
+		     strlist_chars(&u->group_paths);
+	}
+	for (size_t i = 0; i < pv->quality.nr; i++) {
+		const dg_quality_issue *q = &pv->quality.items[i];
+		n += 96 + strlen(q->entry) + strlen(q->user_name) + strlen(q->message) +
+		     strlen(q->fix);
 	}
 	for (size_t i = 0; i < pv->nskipped; i++)
 		n += 48 + strlen(pv->skipped[i].entry) + strlen(pv->skipped[i].reason) +
@@ -81,6 +95,8 @@ typedef struct preview_opts {
 	const char *output;
 	int allow_incomplete;
 	unsigned csv_flags;
+	const char *why;
+	int show_queries;
 } preview_opts;
 
 static void render(dg_strbuf *out, const dg_preview *pv, const preview_opts *o, int color)
@@ -115,6 +131,22 @@ static int refuse_incomplete(const dg_preview *pv, const preview_opts *o)
 	return 1;
 }
 
+/* --show-queries: on stderr, so JSON and CSV on stdout stay clean. */
+static void show_queries(const dg_preview *pv, const preview_opts *o)
+{
+	if (!o->show_queries)
+		return;
+	if (!pv->queries.nr) {
+		fputs("dirgate preview: no live query was made (the directory was read from a "
+		      "snapshot, or nothing was asked before the failure)\n", stderr);
+		return;
+	}
+	fputs("dirgate preview: the live queries, to repeat by hand (the first page of "
+	      "each):\n", stderr);
+	for (size_t i = 0; i < pv->queries.nr; i++)
+		fprintf(stderr, "%s\n", pv->queries.items[i]);
+}
+
 static int run_preview(const dg_profile *p, const preview_opts *o)
 {
 	dg_preview pv = { 0 };
@@ -127,6 +159,7 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 
 	if (dg_connector_preview_progress(p, cb, &pv, &err) != DG_OK) {
 		dg_cli_print_findings(&pv.findings);
+		show_queries(&pv, o);
 		dg_preview_release(&pv);
 		return dg_cli_fail("%s", err.message);
 	}
@@ -134,10 +167,21 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 		dg_preview_release(&pv);
 		return DG_EXIT_FINDINGS;
 	}
-	dg_strbuf_grow(&out, estimate_size(&pv));
-	render(&out, &pv, o, !o->output && dg_cli_color(stdout));
+	if (o->why && !dg_output_preview_why(&out, &pv, o->why)) {
+		dg_strbuf_release(&out);
+		dg_preview_release(&pv);
+		return dg_cli_fail("nothing in the preview of %s matches \"%s\": give a user "
+				   "name, DN or object id as 'dirgate preview' lists it",
+				   p->name ? p->name : "the profile", o->why);
+	}
+	if (!o->why) {
+		dg_strbuf_grow(&out, estimate_size(&pv));
+		render(&out, &pv, o, !o->output && dg_cli_color(stdout));
+	}
 	rc = dg_cli_write(o->output, &out);
+	show_queries(&pv, o);
 	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
+		    dg_quality_count(&pv.quality, DG_SEV_ERROR) ||
 		    dg_findings_incomplete(&pv.findings)))
 		rc = DG_EXIT_FINDINGS;
 	dg_strbuf_release(&out);
@@ -153,10 +197,12 @@ int dg_cmd_preview(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "allow-incomplete", no_argument, NULL, 'I' },
 		{ "bom", no_argument, NULL, 'B' },
+		{ "why", required_argument, NULL, 'W' },
+		{ "show-queries", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0 };
+	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0, NULL, 0 };
 	int c, rc;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
@@ -172,7 +218,14 @@ int dg_cmd_preview(int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case 'I': o.allow_incomplete = 1; break;
 		case 'B': o.csv_flags |= DG_CSV_BOM; break;
+		case 'W': o.why = optarg; break;
+		case 'Q': o.show_queries = 1; break;
 		}
+	}
+	if (o.why && o.fmt != DG_FMT_TABLE) {
+		fprintf(stderr, "dirgate preview: --why explains one user as text; leave out "
+				"--format (JSON has every user's groupPaths)\n");
+		return DG_EXIT_USAGE;
 	}
 	if ((rc = dg_cli_one_operand("preview", argc, argv, "PROFILE")))
 		return rc;

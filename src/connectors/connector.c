@@ -10,6 +10,7 @@
 #include "snapshot_ldap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 {
@@ -43,6 +44,8 @@ void dg_fetch_result_release(dg_fetch_result *r)
 	dg_dir_user_list_clear(&r->users);
 	free(r->source_detail);
 	r->source_detail = NULL;
+	dg_strlist_clear(&r->verified_domains);
+	dg_strlist_clear(&r->queries);
 	dg_findings_clear(&r->findings);
 }
 
@@ -63,8 +66,11 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	if (!conn)
 		return err ? err->code : DG_E_UNSUPPORTED;
 	if ((code = conn->fetch(p, &res, err)) != DG_OK) {
-		/* The findings say why it stopped, with the fix: keep them. */
+		/* The findings say why it stopped, with the fix: keep them, and
+		 * the queries that repeat what was asked. */
 		dg_findings_move(&pv->findings, &res.findings);
+		pv->queries = res.queries;
+		memset(&res.queries, 0, sizeof(res.queries));
 		dg_fetch_result_release(&res);
 		return code;
 	}
@@ -76,6 +82,12 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 							 : p->directory.snapshot);
 	pv->directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
 	pv->entries_read = res.entries_read;
+	pv->verified_domains = res.verified_domains;
+	pv->verified_domains_known = res.verified_domains_known;
+	memset(&res.verified_domains, 0, sizeof(res.verified_domains));
+	pv->queries = res.queries;
+	memset(&res.queries, 0, sizeof(res.queries));
+	dg_preview_check_quality(pv);
 	dg_findings_move(&pv->findings, &res.findings);
 	dg_fetch_result_release(&res);
 	return DG_OK;

@@ -26,6 +26,15 @@ typedef struct dg_fetch_result {
 	char *source_detail;     /* e.g. the snapshot path, for reports */
 	dg_findings findings;    /* e.g. LDIF problems, incomplete results */
 	const dg_progress *progress; /* set by the caller, or NULL */
+	/* The tenant's verified e-mail domains, lower case, when the directory
+	 * has such a notion and they were read (known = 1); the data-quality
+	 * rules judge addresses against them. */
+	dg_strlist verified_domains;
+	int verified_domains_known;
+	/* Command lines that repeat the live queries by hand (curl with the
+	 * token as a shell variable; '#' lines say what the variable holds),
+	 * the first page of each. */
+	dg_strlist queries;
 } dg_fetch_result;
 
 typedef struct dg_connector {

@@ -1,5 +1,6 @@
 /* The google-workspace connector (see google.h). */
 #include "google.h"
+#include "shell_cmd.h"
 
 #include "../core/jsonpos.h"
 #include "../core/keys.h"
@@ -53,6 +54,7 @@ typedef struct live {
 	dg_google_feed feed;
 	dg_page_stream *stream;      /* users.list pages read while they arrive, or NULL */
 	const dg_progress *progress; /* NULL: nobody is watching */
+	dg_strlist *queries;         /* curl lines of the first page of each GET, or NULL */
 } live;
 
 enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
@@ -93,7 +95,37 @@ static void api_refusal_hint(dg_finding *fd, long status, const char *reason, co
 				"later if Google reports an outage.");
 }
 
-static dg_code refused(live *l, const char *what, const dg_http_response *res, dg_error *err)
+/* The curl line that repeats a GET by hand; the token is $GOOGLE_TOKEN. */
+static char *curl_of(const live *l, const char *url)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_curl_command(&sb, url, "GOOGLE_TOKEN", l->g->tls.ca_file,
+			l->g->tls.accept_all_certificates == 1);
+	return dg_strbuf_detach(&sb);
+}
+
+/* What GOOGLE_TOKEN must hold, as a shell comment. */
+static char *token_note(const live *l)
+{
+	return dg_xasprintf("# GOOGLE_TOKEN: an access token for %s through service account %s "
+			    "(domain-wide delegation, scopes " DG_GOOGLE_SCOPES ")",
+			    l->g->admin_user, l->key.client_email);
+}
+
+/* Appends "Repeat by hand: CURL" to the finding's hint. */
+static void hint_repeat(dg_finding *fd, const live *l, const char *url)
+{
+	char *cmd = curl_of(l, url), *old = fd->hint ? dg_xstrdup(fd->hint) : NULL;
+	char *note = token_note(l);
+	dg_finding_hint(fd, "%s%sRepeat by hand: %s\n%s", old ? old : "", old ? "\n" : "",
+			cmd, note);
+	free(note);
+	free(old);
+	free(cmd);
+}
+
+static dg_code refused(live *l, const char *what, const char *url_asked,
+		       const dg_http_response *res, dg_error *err)
 {
 	dg_strbuf reason = DG_STRBUF_INIT, msg = DG_STRBUF_INIT;
 	char *url = dg_http_safe_url(l->api);
@@ -105,6 +137,7 @@ static dg_code refused(live *l, const char *what, const dg_http_response *res, d
 			     res->status, reason.len ? " " : "", reason.buf, msg.len ? ": " : "",
 			     msg.buf);
 	api_refusal_hint(fd, res->status, reason.buf, l);
+	hint_repeat(fd, l, url_asked);
 	dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE022]", fd->message);
 	dg_strbuf_release(&reason);
 	dg_strbuf_release(&msg);
@@ -147,6 +180,8 @@ static dg_code api_get(live *l, const char *url, const char *what, int allow_404
 	int renewals = 0, backoffs = 0;
 	dg_code code;
 
+	if (l->queries && !strstr(url, "pageToken=")) /* the first page of a chain */
+		dg_strlist_push_owned(l->queries, curl_of(l, url));
 	if (ps)
 		dg_page_stream_begin(ps, &req);
 	for (;;) {
@@ -175,7 +210,7 @@ static dg_code api_get(live *l, const char *url, const char *what, int allow_404
 			sleep_ms(BACKOFF_FIRST_MS << backoffs++);
 			continue;
 		}
-		return refused(l, what, res, err);
+		return refused(l, what, url, res, err);
 	}
 }
 
@@ -598,10 +633,15 @@ static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, 
 /* The whole live run; users land in `users`, the snapshot (if fp) in fp. */
 static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progress,
 			dg_dir_user_list *users, size_t *count, char **source, dg_findings *f,
-			dg_error *err)
+			dg_strlist *queries, dg_error *err)
 {
 	live l;
 	dg_code code = live_open(&l, p, f, err);
+
+	if (queries && code == DG_OK) {
+		l.queries = queries;
+		dg_strlist_push_owned(queries, token_note(&l));
+	}
 
 	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
 	l.snap = fp;
@@ -637,7 +677,7 @@ dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress
 	dg_dir_user_list users = DG_DIR_USER_LIST_INIT;
 	dg_code code;
 	users.arena = dg_arena_new();
-	code = live_run(p, fp, progress, &users, count, source, f, err);
+	code = live_run(p, fp, progress, &users, count, source, f, NULL, err);
 	if (code == DG_OK && (fflush(fp) || ferror(fp)))
 		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	dg_dir_user_list_clear(&users);
@@ -648,7 +688,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 {
 	out->users.arena = dg_arena_new();
 	return live_run(p, NULL, out->progress, &out->users, &out->entries_read,
-			&out->source_detail, &out->findings, err);
+			&out->source_detail, &out->findings, &out->queries, err);
 }
 
 const dg_connector dg_connector_google_live = { "google-live", live_fetch };
@@ -996,9 +1036,10 @@ static dg_code probe_api(live *l, dg_error *err)
 	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
 	code = api_get(l, url.buf, "a one-user listing", 0, NULL, &res, err);
 	if (code == DG_OK)
-		dg_findings_add(l->f, "GOOGLE024", DG_SEV_INFO, "/directory",
-				"the Directory API at %s answers and lists users for %s", api,
-				l->g->admin_user);
+		hint_repeat(dg_findings_add(l->f, "GOOGLE024", DG_SEV_INFO, "/directory",
+					    "the Directory API at %s answers and lists users for %s",
+					    api, l->g->admin_user),
+			    l, url.buf);
 	free(api);
 	dg_strbuf_release(&url);
 	dg_http_response_release(&res);

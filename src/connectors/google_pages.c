@@ -222,9 +222,18 @@ static int member_cmp(const void *a, const void *b)
 }
 
 /* Adds the selected groups `key` belongs to; returns how many. */
+static void push_str(dg_google_feed *f, dg_strlist *l, const char *s)
+{
+	if (f->users->arena)
+		dg_strlist_push_arena(l, f->users->arena, s, strlen(s));
+	else
+		dg_strlist_push(l, s);
+}
+
 static size_t add_groups_of(dg_google_feed *f, dg_dir_user *u, const char *key)
 {
 	size_t lo = 0, hi = f->nmembers, n = 0;
+	char *path;
 	if (!key)
 		return 0;
 	while (lo < hi) { /* first member whose key is >= key */
@@ -238,10 +247,12 @@ static size_t add_groups_of(dg_google_feed *f, dg_dir_user *u, const char *key)
 		const char *g = f->groups[f->members[lo].group].selection;
 		if (dg_strlist_contains_ci(&u->groups, g))
 			continue;
-		if (f->users->arena)
-			dg_strlist_push_arena(&u->groups, f->users->arena, g, strlen(g));
-		else
-			dg_strlist_push(&u->groups, g);
+		push_str(f, &u->groups, g);
+		/* derived membership is one flat list: no chain of groups */
+		path = dg_xasprintf("%s (directly or through nested groups; Google's derived "
+				    "membership reports no path)", g);
+		push_str(f, &u->group_paths, path);
+		free(path);
 		n++;
 	}
 	return n;

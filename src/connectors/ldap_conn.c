@@ -9,6 +9,7 @@
  * certificate (LDAP_OPT_X_TLS_PEERCERT) and OpenSSL checks it against the
  * same CA file, the clock and the host name. */
 #include "ldap_conn.h"
+#include "shell_cmd.h"
 
 #include "../core/secret.h"
 
@@ -1319,56 +1320,36 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 
 /* ---- the ldapsearch command --------------------------------------------- */
 
-static void add_quoted(dg_strbuf *sb, const char *s)
-{
-	int plain = *s != '\0';
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_@%+=:,./-", *p))
-			plain = 0;
-	if (plain) {
-		dg_strbuf_adds(sb, s);
-		return;
-	}
-	dg_strbuf_addch(sb, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			dg_strbuf_adds(sb, "'\\''");
-		else
-			dg_strbuf_addch(sb, *p);
-	}
-	dg_strbuf_addch(sb, '\'');
-}
-
 void dg_ldap_search_command(const dg_ldap_conn *c, const char *base, const char *filter,
 			    const char *const *attrs, dg_strbuf *out)
 {
 	int tls = c->proto == DG_PROTO_LDAP_TLS || c->proto == DG_PROTO_LDAP_SSL;
 	if (tls && c->ca_file) {
 		dg_strbuf_adds(out, "LDAPTLS_CACERT=");
-		add_quoted(out, c->ca_file);
+		dg_shell_quote(out, c->ca_file);
 		dg_strbuf_addch(out, ' ');
 	}
 	if (tls && c->accept_all)
 		dg_strbuf_adds(out, "LDAPTLS_REQCERT=never ");
 	dg_strbuf_adds(out, "ldapsearch -H ");
-	add_quoted(out, c->uri);
+	dg_shell_quote(out, c->uri);
 	dg_strbuf_adds(out, " -x");
 	if (c->proto == DG_PROTO_LDAP_TLS)
 		dg_strbuf_adds(out, " -ZZ");
 	if (c->bind_dn) {
 		dg_strbuf_adds(out, " -D ");
-		add_quoted(out, c->bind_dn);
+		dg_shell_quote(out, c->bind_dn);
 		dg_strbuf_adds(out, " -W");
 	}
 	dg_strbuf_adds(out, " -b ");
-	add_quoted(out, base ? base : "");
+	dg_shell_quote(out, base ? base : "");
 	dg_strbuf_adds(out, " -s sub");
 	if (c->paging != 0)
 		dg_strbuf_addf(out, " -E pr=%d/noprompt", c->opts.page_size);
 	dg_strbuf_addch(out, ' ');
-	add_quoted(out, filter ? filter : "(objectClass=*)");
+	dg_shell_quote(out, filter ? filter : "(objectClass=*)");
 	for (size_t i = 0; attrs && attrs[i]; i++) {
 		dg_strbuf_addch(out, ' ');
-		add_quoted(out, attrs[i]);
+		dg_shell_quote(out, attrs[i]);
 	}
 }

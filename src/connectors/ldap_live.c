@@ -114,7 +114,19 @@ typedef struct live {
 	dg_strlist *chain_dns;     /* AD group pass: DNs of the selected groups */
 	dg_entry_list *groups;     /* generic LDAP group pass: the groups, kept */
 	void *seen_dns;            /* tsearch set: entries already delivered */
+	dg_strlist *queries;       /* preview --show-queries: the searches as ldapsearch */
 } live;
+
+/* Notes a search as the ldapsearch command that repeats it (the bind
+ * password is asked for, -W), when the preview collects them. */
+static void note_search(live *l, const char *base, const char *filter)
+{
+	dg_strbuf cmd = DG_STRBUF_INIT;
+	if (!l->queries)
+		return;
+	dg_ldap_search_command(l->c, base, filter, l->attr_list, &cmd);
+	dg_strlist_push_owned(l->queries, dg_strbuf_detach(&cmd));
+}
 
 static dg_code live_open(const dg_profile *p, live *l, dg_findings *f, dg_error *err)
 {
@@ -231,6 +243,7 @@ static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 
 	add_filter(&gf, dg_profile_group_filter(l->p));
 	l->chain_dns = &dns;
+	note_search(l, l->base, gf.buf);
 	code = dg_ldap_search_each(l->c, l->base, gf.buf, l->attr_list, live_entry, l, f, err);
 	l->chain_dns = NULL;
 	for (size_t i = 0; i < sel->nr; i++) {
@@ -243,6 +256,7 @@ static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 	dg_strbuf_release(&canon);
 	if (code == DG_OK && dns.nr) {
 		uf = in_chain_filter(l->p, &dns);
+		note_search(l, l->base, uf);
 		code = dg_ldap_search_each(l->c, l->base, uf, l->attr_list, live_entry, l, f, err);
 		free(uf);
 	}
@@ -317,6 +331,7 @@ static void walk_flush(member_walk *w, dg_findings *f, dg_error *err)
 	dg_strbuf_adds(&q, "(&");
 	add_filter(&q, dg_profile_user_filter(w->l->p));
 	dg_strbuf_addf(&q, "(|%s))", w->batch.buf);
+	note_search(w->l, w->l->base, q.buf);
 	w->code = dg_ldap_search_each(w->l->c, w->l->base, q.buf, w->l->attr_list,
 				      live_entry_once, w->l, f, err);
 	dg_strbuf_release(&q);
@@ -369,6 +384,7 @@ static dg_code ldap_member_walk(live *l, dg_findings *f, dg_error *err)
 	w.d = &l->p->directory.ldap;
 	add_filter(&gf, dg_profile_group_filter(l->p));
 	l->groups = &w.groups;
+	note_search(l, l->base, gf.buf);
 	w.code = dg_ldap_search_each(l->c, l->base, gf.buf, l->attr_list, live_entry_once, l,
 				     f, err);
 	l->groups = NULL;
@@ -423,9 +439,11 @@ static dg_code live_run(live *l, dg_ldap_entry_fn sink, void *ctx, dg_findings *
 		code = ad_in_chain(l, f, err);
 	else if (member_search_selected(l->p))
 		code = ldap_member_walk(l, f, err);
-	else
+	else {
+		note_search(l, l->base, l->filter);
 		code = dg_ldap_search_each(l->c, l->base, l->filter, l->attr_list, live_entry, l,
 					   f, err);
+	}
 	if (l->progress)
 		l->progress->fn(l->progress->ctx, l->count, 1);
 	return code;
@@ -512,6 +530,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 		code = dg_snapshot_feed_begin(&view, out, &feed, err);
 	}
 	if (code == DG_OK) {
+		l.queries = &out->queries;
 		code = live_run(&l, feed_one, feed, &out->findings, err);
 		out->entries_read = l.count;
 		free(out->source_detail);

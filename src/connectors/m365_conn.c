@@ -8,6 +8,7 @@
 #include "snapline.h"
 
 #include "page_stream.h"
+#include "shell_cmd.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -56,6 +57,7 @@ typedef struct m365_run {
 	member *members;
 	size_t nmembers, members_alloc;
 	dg_strlist group_names;  /* selected groups found, by index */
+	char **group_paths;      /* by group index: its path text, in the users' arena */
 	int groups_selected;
 	/* a group given by object ID: Graph's 404 for its members is "no such
 	 * group" (set by live_text), not a failed request */
@@ -93,6 +95,47 @@ static dg_code ensure_token(m365_run *r, int force)
 	return dg_entra_client_token(&r->entra, r->out, r->err);
 }
 
+/* The curl line that repeats a Graph GET; the token is $GRAPH_TOKEN. */
+static char *curl_of(const m365_run *r, const char *url)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_curl_command(&sb, url, "GRAPH_TOKEN", r->p->directory.m365.tls.ca_file, 0);
+	return dg_strbuf_detach(&sb);
+}
+
+/* What GRAPH_TOKEN must hold, as a shell comment. */
+static char *token_note(const m365_run *r)
+{
+	return dg_xasprintf("# GRAPH_TOKEN: an app-only Microsoft Graph token of client ID %s "
+			    "in tenant %s (e.g. 'az login --service-principal' with the app's "
+			    "certificate, then 'az account get-access-token --resource "
+			    "https://graph.microsoft.com')",
+			    r->p->directory.m365.client_id ? r->p->directory.m365.client_id : "?",
+			    r->p->directory.m365.tenant_id ? r->p->directory.m365.tenant_id : "?");
+}
+
+/* Appends "Repeat by hand: CURL" to the finding's hint. */
+static void hint_repeat(dg_finding *fd, const m365_run *r, const char *url)
+{
+	char *cmd = curl_of(r, url), *old = fd->hint ? dg_xstrdup(fd->hint) : NULL;
+	char *note = token_note(r);
+	dg_finding_hint(fd, "%s%sRepeat by hand: %s\n%s", old ? old : "", old ? "\n" : "", cmd,
+			note);
+	free(note);
+	free(old);
+	free(cmd);
+}
+
+/* A live GET's first page, for 'preview --show-queries'. */
+static void note_query(m365_run *r, const char *url)
+{
+	if (r->snap || !r->res || r->probe)
+		return;
+	if (!r->res->queries.nr)
+		dg_strlist_push_owned(&r->res->queries, token_note(r));
+	dg_strlist_push_owned(&r->res->queries, curl_of(r, url));
+}
+
 static dg_code graph_error(m365_run *r, const dg_http_response *res, const char *url)
 {
 	char code[128], msg[512];
@@ -119,6 +162,7 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 				     code[0] ? code : "(no error code)", safe, msg[0] ? ": " : "", msg);
 		dg_finding_hint(fd, "retry later; if it persists check Microsoft 365 service health");
 	}
+	hint_repeat(fd, r, url);
 	free(safe);
 	return fail(r, fd);
 }
@@ -157,10 +201,10 @@ static int expired_token(const dg_http_response *res)
 	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
 }
 
-/* GET one page into `res` (status 200), renewing the token when Graph
+/* GET one page into `res` (any status), renewing the token when Graph
  * says it expired.  With `ps`, a 200 answer's body goes to the page
  * stream's reader as it arrives instead. */
-static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
+static dg_code live_get(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	dg_http_request req = { 0 };
@@ -183,6 +227,16 @@ static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg
 			break;
 		force = 1;  /* the token expired mid-run: renew and ask again */
 	}
+	return DG_OK;
+}
+
+/* live_get, and any answer but 200 is an error finding (a 404 of a lookup
+ * that may find nothing, r->missing_ok, is "missing" instead). */
+static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
+{
+	dg_code rc = live_get(r, url, res, ps);
+	if (rc != DG_OK)
+		return rc;
 	if (res->status == 404 && r->missing_ok) {
 		r->missing = 1;
 		return DG_OK;
@@ -439,6 +493,7 @@ static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn
 	size_t idx;
 
 	r->rec_key = key;
+	note_query(r, first_url);
 	for (idx = 0;; idx++) {
 		const dg_strbuf *text = r->snap ? &r->line : &res.body;
 		if (idx >= DG_M365_MAX_PAGES) {
@@ -561,8 +616,9 @@ static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
 	if (*rc == DG_OK && lk.nr == 1) {
 		id = dg_xstrdup(lk.items[0]);
 		if (r->probe)
-			dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
-					"group \"%s\" found: object ID %s", name, id);
+			hint_repeat(dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
+						    "group \"%s\" found: object ID %s", name, id),
+				    r, url);
 	} else if (*rc == DG_OK && lk.nr == 0) {
 		fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
 				     "no group has the display name \"%s\"", name);
@@ -645,6 +701,28 @@ static const member *first_member(const m365_run *r, const char *id)
 	return lo < r->nmembers && !strcmp(r->members[lo].id, id) ? &r->members[lo] : NULL;
 }
 
+/* transitiveMembers lists members at any depth without the groups
+ * between: say so rather than invent a chain.  One string per group in the
+ * users' arena, shared by its members (the arena owns it, the lists only
+ * point at it). */
+static void push_path(m365_run *r, dg_dir_user *u, dg_arena *a, size_t group)
+{
+	if (!r->group_paths)
+		r->group_paths = dg_xcalloc(r->group_names.nr, sizeof(*r->group_paths));
+	if (!r->group_paths[group]) {
+		char *path = dg_xasprintf("%s (directly or through nested groups; Graph's "
+					  "transitiveMembers reports no path)",
+					  r->group_names.items[group]);
+		r->group_paths[group] = dg_arena_strdup(a, path);
+		free(path);
+	}
+	if (!u->group_paths.alloc) {
+		u->group_paths.items = dg_xmalloc(sizeof(*u->group_paths.items));
+		u->group_paths.alloc = 1;
+	}
+	dg_strlist_push_owned(&u->group_paths, r->group_paths[group]);
+}
+
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 {
 	const member *m;
@@ -657,8 +735,10 @@ static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a)
 	for (size_t i = (size_t)(m - r->members), last = (size_t)-1;
 	     i < r->nmembers && !strcmp(r->members[i].id, u->entry); i++) {
 		const char *name = r->group_names.items[r->members[i].group];
-		if (r->members[i].group != last)
+		if (r->members[i].group != last) {
 			dg_strlist_push_arena(&u->groups, a, name, strlen(name));
+			push_path(r, u, a, r->members[i].group);
+		}
 		last = r->members[i].group;
 	}
 }
@@ -685,6 +765,81 @@ static void grace_finding(m365_run *r)
 			"Billing > Your products); if MailStore keeps such users, its sync will "
 			"show them although this preview does not");
 	dg_strbuf_release(&names);
+}
+
+/* ---- verified domains ------------------------------------------------------ */
+
+/* The names in {"value": [{"verifiedDomains": [{"name": ...}, ...]}]}
+ * into the result, lower case; -1 when the page has no such list. */
+static int read_domains(m365_run *r, const dg_strbuf *text)
+{
+	dg_graph_page pg;
+	char buf[256];
+	const cJSON *org, *list, *d;
+	int rc = -1;
+	if (dg_graph_parse_page(text->buf, text->len, &pg, buf, sizeof buf) < 0)
+		return -1;
+	org = cJSON_GetArrayItem(pg.value, 0);
+	list = cJSON_GetObjectItemCaseSensitive(org, "verifiedDomains");
+	if (cJSON_IsArray(list)) {
+		rc = 0;
+		cJSON_ArrayForEach(d, list) {
+			const char *name = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(d, "name"));
+			if (name && !dg_strlist_contains_ci(&r->res->verified_domains, name))
+				dg_strlist_push_owned(&r->res->verified_domains,
+						      dg_mapping_lower(name));
+		}
+	}
+	dg_graph_page_free(&pg);
+	return rc;
+}
+
+/* Not knowing the verified domains costs one data-quality rule, not the
+ * preview: a warning says which rule did not run and why. */
+static void domains_unknown(m365_run *r, const char *why, const char *hint)
+{
+	dg_finding *fd = dg_findings_add(r->out, "M365040", DG_SEV_WARNING, "/directory",
+					 "the tenant's verified domains are not known (%s): e-mail "
+					 "addresses were not checked against them (MAP022)", why);
+	dg_finding_hint(fd, "%s", hint);
+}
+
+/* GET /organization's verifiedDomains (live; recorded in a snapshot being
+ * written), or the recorded page (snapshot). */
+static dg_code load_domains(m365_run *r)
+{
+	dg_http_response res = DG_HTTP_RESPONSE_INIT;
+	const dg_strbuf *text = r->snap ? &r->line : &res.body;
+	char *url = url_of(r, "/v1.0/organization", NULL, "?$select=verifiedDomains");
+	dg_code rc = DG_OK;
+	char why[64];
+
+	r->rec_key = "organization";
+	note_query(r, url);
+	if (r->snap && !find_line(r, "organization", 0)) {
+		domains_unknown(r, "the snapshot does not record them",
+				"write the snapshot again with this version of dirgate");
+	} else if ((rc = r->snap ? snap_text(r, "organization", 0)
+				 : live_get(r, url, &res, NULL)) != DG_OK) {
+		/* the connection itself failed: as for every other request */
+	} else if (!r->snap && res.status != 200) {
+		snprintf(why, sizeof why, "Graph answered %ld to GET /v1.0/organization",
+			 res.status);
+		domains_unknown(r, why, "grant the app the Microsoft Graph application permission "
+				"Organization.Read.All (or Directory.Read.All) with admin consent");
+		hint_repeat(&r->out->items[r->out->nr - 1], r, url);
+	} else if (read_domains(r, text) < 0) {
+		domains_unknown(r, "the answer holds no verifiedDomains list",
+				r->snap ? "write the snapshot again" : "retry; check proxies between "
+				"this machine and Graph");
+	} else {
+		r->res->verified_domains_known = 1;
+		rec_page(r, text);
+	}
+	free(url);
+	dg_http_response_release(&res);
+	return rc;
 }
 
 static dg_code load_users(m365_run *r)
@@ -821,6 +976,7 @@ static void run_release(m365_run *r)
 	free(r->members);
 	dg_arena_free(r->arena);
 	dg_strlist_clear(&r->group_names);
+	free(r->group_paths);
 	dg_strlist_clear(&r->grace_names);
 }
 
@@ -837,6 +993,8 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 		r->stream = dg_page_stream_start(&users_reader, r, &res->users);
 	if (rc == DG_OK)
 		rc = load_groups(r);
+	if (rc == DG_OK)
+		rc = load_domains(r);
 	if (rc == DG_OK)
 		rc = load_users(r);
 	if (rc == DG_OK)
@@ -915,9 +1073,13 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
 				r.entra.prints.sha1_hex,
 				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
-	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK)
-		dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
-				"Microsoft Graph answered GET %s/v1.0/users", r.graph);
+	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK) {
+		char *url = url_of(&r, "/v1.0/users", NULL, "?$select=id&$top=1");
+		hint_repeat(dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
+					    "Microsoft Graph answered GET %s/v1.0/users", r.graph),
+			    &r, url);
+		free(url);
+	}
 	if (rc == DG_OK)
 		rc = load_groups(&r);
 	dg_findings_move(out, &res.findings);

@@ -1667,6 +1667,44 @@ static void report_cycle(snap *s, const frame *st, size_t from, size_t top)
 	dg_strbuf_release(&path);
 }
 
+/* A group's name for a path a person reads: its name attribute (cn),
+ * else the value of its DN's first RDN. */
+static void group_short_name(const snap *s, uint32_t id, dg_strbuf *out)
+{
+	const node *nd = &s->nodes[id];
+	const char *dn, *eq;
+	if (nd->group >= 0 && s->groups[nd->group].names.nr) {
+		dg_strbuf_adds(out, s->groups[nd->group].names.items[0]);
+		return;
+	}
+	dn = node_label(s, id);
+	eq = strchr(dn, '=');
+	for (const char *p = eq ? eq + 1 : dn; *p && *p != ','; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		dg_strbuf_addch(out, *p);
+	}
+}
+
+/* "Selected ← Sub ← Sub-sub": the walk's stack when it reached the user
+ * (st[0] is the selected group, shown as the profile names it). */
+static void push_group_path(const snap *s, dg_dir_user *u, const char *label,
+			    const frame *st, size_t sp)
+{
+	dg_strbuf path = DG_STRBUF_INIT;
+	dg_strbuf_adds(&path, label);
+	for (size_t i = 1; i < sp; i++) {
+		dg_strbuf_adds(&path, " \u2190 ");
+		group_short_name(s, st[i].node, &path);
+	}
+	if (!u->group_paths.alloc) { /* one slot, as for groups */
+		u->group_paths.items = dg_xmalloc(sizeof(*u->group_paths.items));
+		u->group_paths.alloc = 1;
+	}
+	dg_strlist_push_owned(&u->group_paths, ustr(s, path.buf));
+	dg_strbuf_release(&path);
+}
+
 typedef struct walk_stats {
 	size_t missing;
 	uint32_t first_missing;
@@ -1717,8 +1755,10 @@ static void expand(snap *s, const char *label, const uint32_t *roots, size_t nro
 					u->groups.items = dg_xmalloc(sizeof(*u->groups.items));
 					u->groups.alloc = 1;
 				}
-				if (!dg_strlist_contains_ci(&u->groups, label))
+				if (!dg_strlist_contains_ci(&u->groups, label)) {
 					dg_strlist_push_owned(&u->groups, ustr(s, label));
+					push_group_path(s, u, label, st, sp);
+				}
 			} else if (!s->nodes[k].present && !s->nodes[k].nkids) {
 				if (!ws->missing++)
 					ws->first_missing = k;

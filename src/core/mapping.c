@@ -33,6 +33,7 @@ static void dir_user_release(dg_dir_user *u, int in_arena)
 		dg_strlist_clear_arena(&u->mails);
 		dg_strlist_clear_arena(&u->proxy_addresses);
 		dg_strlist_clear_arena(&u->groups);
+		dg_strlist_clear_arena(&u->group_paths);
 		return;
 	}
 	free(u->entry);
@@ -42,6 +43,7 @@ static void dir_user_release(dg_dir_user *u, int in_arena)
 	dg_strlist_clear(&u->mails);
 	dg_strlist_clear(&u->proxy_addresses);
 	dg_strlist_clear(&u->groups);
+	dg_strlist_clear(&u->group_paths);
 }
 
 void dg_dir_user_list_clear(dg_dir_user_list *l)
@@ -67,14 +69,17 @@ static void release_ms_user(dg_ms_user *u, dg_arena *a)
 	if (a) {
 		dg_strlist_clear_arena(&u->emails);
 		dg_strlist_clear_arena(&u->groups);
+		dg_strlist_clear_arena(&u->group_paths);
 		return;
 	}
 	free(u->user_name);
 	free(u->full_name);
 	free(u->dn);
 	free(u->entry);
+	free(u->name_raw);
 	dg_strlist_clear(&u->emails);
 	dg_strlist_clear(&u->groups);
+	dg_strlist_clear(&u->group_paths);
 }
 
 void dg_preview_release(dg_preview *p)
@@ -99,6 +104,9 @@ void dg_preview_release(dg_preview *p)
 	free(p->source_detail);
 	free(p->directory_type);
 	dg_findings_clear(&p->findings);
+	dg_quality_list_clear(&p->quality);
+	dg_strlist_clear(&p->verified_domains);
+	dg_strlist_clear(&p->queries);
 	dg_arena_free(p->arena);
 	memset(p, 0, sizeof(*p));
 }
@@ -454,6 +462,18 @@ static char *derive_user_name(dg_arena *a, const dg_dir_user *u, const dg_mappin
 	return name;
 }
 
+/* Moves the list (take) or copies its strings into `a`. */
+static void move_list(dg_arena *a, dg_strlist *to, dg_strlist *from, int take)
+{
+	if (take) {
+		*to = *from;
+		memset(from, 0, sizeof(*from));
+		return;
+	}
+	for (size_t i = 0; i < from->nr; i++)
+		dg_strlist_push_owned(to, sdup(a, from->items[i], strlen(from->items[i])));
+}
+
 static void add_user(dg_preview *out, dg_arena *a, dg_dir_user *u, int take, char *name)
 {
 	dg_ms_user *m;
@@ -467,14 +487,10 @@ static void add_user(dg_preview *out, dg_arena *a, dg_dir_user *u, int take, cha
 	m->dn = take_str(a, &u->dn, take);
 	m->entry = take_str(a, &u->entry, take);
 	emails(a, &u->mails, &u->proxy_addresses, &m->emails, take);
-	if (take) {
-		m->groups = u->groups;
-		memset(&u->groups, 0, sizeof(u->groups));
-	} else {
-		for (size_t i = 0; i < u->groups.nr; i++)
-			dg_strlist_push_owned(&m->groups, sdup(a, u->groups.items[i],
-								 strlen(u->groups.items[i])));
-	}
+	move_list(a, &m->groups, &u->groups, take);
+	move_list(a, &m->group_paths, &u->group_paths, take);
+	if (u->name_value && strcmp(u->name_value, name))
+		m->name_raw = sdup(a, u->name_value, strlen(u->name_value));
 }
 
 /* Sorting by (user name, input order) keeps the first directory entry of a
@@ -692,6 +708,7 @@ static int map_one(dg_dir_user *u, int take, const dg_mapping_opts *opts, dg_pre
 		return 0;
 	}
 	add_user(out, a, u, take, name);
+	/* add_user read name_value before take_str below moves it */
 	r->name = name;
 	r->user = out->nusers - 1;
 	*raw = take ? take_str(a, &u->name_value, take) : u->name_value;
@@ -766,4 +783,11 @@ void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_p
 	free(in->items);
 	in->items = NULL;
 	in->nr = in->alloc = 0;
+}
+
+void dg_preview_check_quality(dg_preview *p)
+{
+	dg_quality_opts o = { p->verified_domains_known ? &p->verified_domains : NULL };
+	dg_quality_list_clear(&p->quality);
+	dg_quality_run(p, &o, &p->quality);
 }

@@ -6,6 +6,7 @@
 #define DG_MAPPING_H
 
 #include "findings.h"
+#include "quality.h"
 #include "strbuf.h"
 
 /* What a connector knows about one directory user, before MailStore's rules. */
@@ -23,6 +24,9 @@ typedef struct dg_dir_user {
 	int archived;         /* Google: 1 archived user */
 	int in_groups;        /* 1 qualifies through the group selection (or no selection), 0 not */
 	dg_strlist groups;    /* the selected groups it qualified through */
+	dg_strlist group_paths; /* for each of groups, in the same order, the chain of
+	                         groups that led to the user, "Sel ← Sub ← Sub-sub";
+	                         may be shorter than groups when not known */
 } dg_dir_user;
 
 /* Ownership of the records' strings (entry, dn, name_value, full_name and
@@ -64,6 +68,9 @@ typedef struct dg_ms_user {
 	char *dn;                /* may be NULL */
 	char *entry;
 	dg_strlist groups;
+	dg_strlist group_paths;  /* see dg_dir_user */
+	char *name_raw;          /* the user-name value as the directory holds it, or
+	                            NULL when it is user_name exactly */
 } dg_ms_user;
 
 typedef struct dg_skipped {
@@ -89,6 +96,16 @@ typedef struct dg_preview {
 	dg_skipped *skipped; size_t nskipped, skipped_alloc;
 	dg_conflict *conflicts; size_t nconflicts, conflicts_alloc;
 	dg_findings findings;
+	/* Data-quality issues (quality.h), sorted by user; malloc'd.  The
+	 * mapping leaves them empty; dg_preview_check_quality fills them. */
+	dg_quality_list quality;
+	/* The tenant's verified domains when the directory has them (known = 1);
+	 * malloc'd items. */
+	dg_strlist verified_domains;
+	int verified_domains_known;
+	/* Command lines that repeat the live queries by hand (never a secret:
+	 * tokens are shell variables); malloc'd items. */
+	dg_strlist queries;
 	/* NULL: every string of users[] and skipped[] (their strlist items
 	 * included) is malloc'd and owned by its record, as when a caller
 	 * fills a preview by hand.  Otherwise they all live in `arena`, which
@@ -109,6 +126,9 @@ void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_
  * dg_preview.arena).  `in` is left empty, without an arena. */
 void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
 void dg_preview_release(dg_preview *p);
+/* Runs the data-quality rules over p's users into p->quality (replacing
+ * what was there), with p's verified domains when known. */
+void dg_preview_check_quality(dg_preview *p);
 
 /* Helpers the rules are built from, exposed for unit tests. */
 /* Lower-cases ASCII and, for UTF-8, the Latin-1/Latin Extended-A/Greek/Cyrillic

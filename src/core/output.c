@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #define ANSI_RESET "\033[0m"
@@ -90,6 +91,27 @@ void dg_output_findings_text(dg_strbuf *out, const dg_findings *f, int color)
 	dg_strbuf_addch(out, '\n');
 }
 
+/* A JSON string from directory text: JSON must be UTF-8, and a value
+ * that is not (a byte an LDIF or server handed over) would make the whole
+ * document unreadable; such bytes become U+FFFD. */
+static void json_text(dg_strbuf *out, const char *s)
+{
+	char *fixed = dg_quality_utf8_fixed(s);
+	dg_strbuf_add_json_str(out, fixed ? fixed : s);
+	free(fixed);
+}
+
+static void json_list(dg_strbuf *out, const dg_strlist *l)
+{
+	dg_strbuf_addch(out, '[');
+	for (size_t i = 0; i < l->nr; i++) {
+		if (i)
+			dg_strbuf_addch(out, ',');
+		json_text(out, l->items[i]);
+	}
+	dg_strbuf_addch(out, ']');
+}
+
 static void json_key_str(dg_strbuf *out, const char *key, const char *val, int comma)
 {
 	if (comma)
@@ -97,7 +119,7 @@ static void json_key_str(dg_strbuf *out, const char *key, const char *val, int c
 	dg_strbuf_add_json_str(out, key);
 	dg_strbuf_addch(out, ':');
 	if (val)
-		dg_strbuf_add_json_str(out, val);
+		json_text(out, val);
 	else
 		dg_strbuf_adds(out, "null");
 }
@@ -150,11 +172,32 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 	json_key_str(out, "userName", u->user_name, 0);
 	json_key_str(out, "fullName", u->full_name, 1);
 	dg_strbuf_adds(out, ",\"emailAddresses\":");
-	dg_strbuf_add_json_strlist(out, &u->emails);
+	json_list(out, &u->emails);
 	json_key_str(out, "distinguishedName", u->dn, 1);
 	dg_strbuf_adds(out, ",\"groups\":");
-	dg_strbuf_add_json_strlist(out, &u->groups);
+	json_list(out, &u->groups);
+	dg_strbuf_adds(out, ",\"groupPaths\":");
+	json_list(out, &u->group_paths);
 	dg_strbuf_addch(out, '}');
+}
+
+/* "quality": {"errors": N, "warnings": N, "issues": [...]} */
+static void json_quality(dg_strbuf *out, const dg_quality_list *q)
+{
+	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"issues\":[",
+		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
+	for (size_t i = 0; i < q->nr; i++) {
+		const dg_quality_issue *x = &q->items[i];
+		dg_strbuf_adds(out, i ? ",{" : "{");
+		json_key_str(out, "code", x->code, 0);
+		json_key_str(out, "severity", dg_severity_name(x->severity), 1);
+		json_key_str(out, "entry", x->entry, 1);
+		json_key_str(out, "userName", x->user_name, 1);
+		json_key_str(out, "message", x->message, 1);
+		json_key_str(out, "fix", x->fix, 1);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_adds(out, "]}");
 }
 
 void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
@@ -189,11 +232,13 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_adds(out, i ? ",{" : "{");
 		json_key_str(out, "userName", p->conflicts[i].user_name, 0);
 		dg_strbuf_adds(out, ",\"entries\":");
-		dg_strbuf_add_json_strlist(out, &p->conflicts[i].entries);
+		json_list(out, &p->conflicts[i].entries);
 		json_key_str(out, "reason", p->conflicts[i].reason, 1);
 		dg_strbuf_addch(out, '}');
 	}
-	dg_strbuf_adds(out, "],\"findings\":");
+	dg_strbuf_adds(out, "],\"quality\":");
+	json_quality(out, &p->quality);
+	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &p->findings);
 	dg_strbuf_adds(out, "}\n");
 }
@@ -241,29 +286,55 @@ static char *join(const dg_strlist *l, const char *sep)
 	return dg_strbuf_detach(&sb);
 }
 
+/* A user's data-quality issues in one cell: "warning MAP021: ...; fix: ..." | ... */
+static char *user_quality(const dg_quality_list *q, size_t user)
+{
+	const dg_quality_issue *x;
+	size_t n = dg_quality_for_user(q, user, &x);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		dg_strbuf_addf(&sb, "%s%s %s: %s; fix: %s", i ? " | " : "",
+			       dg_severity_name(x[i].severity), x[i].code, x[i].message, x[i].fix);
+	return dg_strbuf_detach(&sb);
+}
+
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 {
 	if (flags & DG_CSV_BOM)
 		dg_strbuf_adds(out, "\xEF\xBB\xBF");
-	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups\r\n");
+	dg_strbuf_adds(out, "userName,fullName,emailAddresses,distinguishedName,groups,quality\r\n");
 	for (size_t i = 0; i < p->nusers; i++) {
 		const dg_ms_user *u = &p->users[i];
 		char *mails = join(&u->emails, ";"), *groups = join(&u->groups, ";");
+		char *quality = user_quality(&p->quality, i);
 		csv_field(out, u->user_name, 0);
 		csv_field(out, u->full_name, 1);
 		csv_field(out, mails, 1);
 		csv_field(out, u->dn, 1);
 		csv_field(out, groups, 1);
+		csv_field(out, quality, 1);
 		dg_strbuf_adds(out, "\r\n");
 		free(mails);
 		free(groups);
+		free(quality);
 	}
 }
 
 /* ---- preview: table ---- */
 
 /* Appends s cut to `width` columns ("…" marks a cut) and padded. */
+static void cell_text(dg_strbuf *out, const char *s, size_t width, int last);
+
+/* A directory value with a control character (the data-quality findings
+ * name them) is shown escaped: an ESC must not reach the terminal. */
 static void cell(dg_strbuf *out, const char *s, size_t width, int last)
+{
+	char *shown = dg_quality_control_char(s) ? dg_quality_visible(s) : NULL;
+	cell_text(out, shown ? shown : s, width, last);
+	free(shown);
+}
+
+static void cell_text(dg_strbuf *out, const char *s, size_t width, int last)
 {
 	size_t w = dg_output_width(s);
 	if (w <= width) {
@@ -302,7 +373,9 @@ typedef struct column {
 
 static void fit(column *c, const char *s)
 {
-	size_t w = dg_output_width(s);
+	char *shown = dg_quality_control_char(s) ? dg_quality_visible(s) : NULL;
+	size_t w = dg_output_width(shown ? shown : s);
+	free(shown);
 	if (w > c->width)
 		c->width = w > c->max ? c->max : w;
 }
@@ -387,6 +460,44 @@ static void conflict_rows(dg_strbuf *out, const dg_preview *p, int color)
 	}
 }
 
+/* One data-quality issue as a line and its fix, for the table and HTML. */
+static void quality_line(dg_strbuf *out, const dg_quality_issue *x, int color)
+{
+	/* entry and user name as the directory has them: control characters
+	 * are shown escaped, not sent to the terminal */
+	if (color)
+		dg_strbuf_addf(out, "%s%s" ANSI_RESET " " ANSI_BOLD "%s" ANSI_RESET,
+			       sev_color(x->severity), dg_severity_name(x->severity), x->code);
+	else
+		dg_strbuf_addf(out, "%s %s", dg_severity_name(x->severity), x->code);
+	char *entry = dg_quality_visible(x->entry), *name = dg_quality_visible(x->user_name);
+	dg_strbuf_addf(out, " %s (%s): %s\n  fix: %s\n", entry, name, x->message, x->fix);
+	free(entry);
+	free(name);
+}
+
+/* "Data quality (2 errors, 5 warnings)" */
+static void quality_title(dg_strbuf *out, const dg_quality_list *q)
+{
+	size_t e = dg_quality_count(q, DG_SEV_ERROR), w = dg_quality_count(q, DG_SEV_WARNING);
+	dg_strbuf_adds(out, "Data quality (");
+	plural(out, e, "error", "errors");
+	dg_strbuf_adds(out, ", ");
+	plural(out, w, "warning", "warnings");
+	dg_strbuf_addch(out, ')');
+}
+
+static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
+{
+	if (!p->quality.nr)
+		return;
+	dg_strbuf_adds(out, color ? "\n" ANSI_BOLD : "\n");
+	quality_title(out, &p->quality);
+	dg_strbuf_adds(out, color ? ANSI_RESET "\n" : "\n");
+	for (size_t i = 0; i < p->quality.nr; i++)
+		quality_line(out, &p->quality.items[i], color);
+}
+
 /* What opens an incomplete preview in the table and HTML forms. */
 static const char incomplete_text[] =
 	"INCOMPLETE RESULT: the directory was not read in full, so users are missing "
@@ -408,6 +519,7 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
+	quality_rows(out, p, color);
 	if (p->findings.nr) {
 		dg_strbuf_addch(out, '\n');
 		heading(out, "Findings", p->findings.nr, color);
@@ -512,6 +624,27 @@ void dg_output_html_findings(dg_strbuf *out, const dg_findings *f)
 	html_findings(out, f);
 }
 
+/* A list, as the findings are: the page's tables are users and skipped. */
+static void html_quality(dg_strbuf *out, const dg_quality_list *q)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!q->nr)
+		return;
+	quality_title(&sb, q);
+	dg_strbuf_adds(out, "<h2>");
+	html_text(out, sb.buf);
+	dg_strbuf_adds(out, "</h2><ul>\n");
+	for (size_t i = 0; i < q->nr; i++) {
+		dg_strbuf_reset(&sb);
+		quality_line(&sb, &q->items[i], 0);
+		dg_strbuf_adds(out, "<li><pre>");
+		html_text(out, sb.buf);
+		dg_strbuf_adds(out, "</pre></li>\n");
+	}
+	dg_strbuf_adds(out, "</ul>\n");
+	dg_strbuf_release(&sb);
+}
+
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 {
 	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
@@ -551,6 +684,69 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 		free(e);
 	}
 	dg_strbuf_adds(out, "</ul>\n");
+	html_quality(out, &p->quality);
 	html_findings(out, &p->findings);
 	dg_strbuf_adds(out, "</body></html>\n");
+}
+
+/* ---- preview --why NAME ---- */
+
+static void why_user(dg_strbuf *out, const dg_preview *p, size_t i)
+{
+	const dg_ms_user *u = &p->users[i];
+	const dg_quality_issue *q;
+	size_t nq = dg_quality_for_user(&p->quality, i, &q);
+	char *mails = join(&u->emails, ", ");
+	dg_strbuf_addf(out, "%s is listed: MailStore user \"%s\" from %s\n", u->user_name,
+		       u->user_name, u->entry);
+	if (u->group_paths.nr) {
+		for (size_t k = 0; k < u->group_paths.nr; k++)
+			dg_strbuf_addf(out, "  qualified through: %s\n", u->group_paths.items[k]);
+	} else if (u->groups.nr) {
+		for (size_t k = 0; k < u->groups.nr; k++)
+			dg_strbuf_addf(out, "  qualified through: %s\n", u->groups.items[k]);
+	} else {
+		dg_strbuf_adds(out, "  qualified through: no group selection (every user the "
+				    "filter finds)\n");
+	}
+	dg_strbuf_addf(out, "  full name: %s\n  e-mail addresses: %s\n", u->full_name,
+		       *mails ? mails : "(none)");
+	for (size_t k = 0; k < nq; k++)
+		dg_strbuf_addf(out, "  %s %s: %s\n    fix: %s\n", dg_severity_name(q[k].severity),
+			       q[k].code, q[k].message, q[k].fix);
+	free(mails);
+}
+
+int dg_output_preview_why(dg_strbuf *out, const dg_preview *p, const char *name)
+{
+	int found = 0;
+	char *low = dg_mapping_lower(name);
+	for (size_t i = 0; i < p->nusers; i++)
+		if (!strcmp(p->users[i].user_name, low) || !strcasecmp(p->users[i].entry, name)) {
+			why_user(out, p, i);
+			found = 1;
+		}
+	for (size_t i = 0; i < p->nskipped; i++)
+		if (!strcasecmp(p->skipped[i].entry, name)) {
+			dg_strbuf_addf(out, "%s is skipped (%s): %s\n", p->skipped[i].entry,
+				       p->skipped[i].reason,
+				       p->skipped[i].detail ? p->skipped[i].detail : "");
+			found = 1;
+		}
+	for (size_t i = 0; i < p->nconflicts; i++) {
+		const dg_conflict *c = &p->conflicts[i];
+		int named = !strcmp(c->user_name, low);
+		for (size_t k = 0; k < c->entries.nr; k++)
+			named |= !strcasecmp(c->entries.items[k], name);
+		if (!named)
+			continue;
+		dg_strbuf_addf(out, "conflict %s on %s:\n", c->reason, c->user_name);
+		for (size_t k = 0; k < c->entries.nr; k++)
+			dg_strbuf_addf(out, "    %s%s\n", c->entries.items[k],
+				       k == 0 && strcmp(c->reason, "duplicate-email")
+					       ? "  (keeps the user name)" : "");
+		found = 1;
+	}
+	free(low);
+	return found;
 }

@@ -48,6 +48,12 @@ void dg_output_html_row(dg_strbuf *out, const char *const *cells, int n, const c
 void dg_output_html_incomplete(dg_strbuf *out, const dg_findings *f);
 void dg_output_html_findings(dg_strbuf *out, const dg_findings *f);
 
+/* preview --why NAME: why the user with this user name (or the entry with
+ * this DN / object id) is listed - the group path that qualified it, its
+ * data-quality issues - or skipped, or in a conflict.  Returns 0 when
+ * nothing in the preview matches NAME (nothing is written then). */
+int dg_output_preview_why(dg_strbuf *out, const dg_preview *p, const char *name);
+
 /* Display width of a UTF-8 string in terminal columns (1 per code point;
  * wide/combining characters via wcwidth when the locale allows). */
 size_t dg_output_width(const char *s);

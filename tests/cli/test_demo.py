@@ -35,7 +35,7 @@ for prof in profiles:
     t.check(s == {"users": len(doc["users"]), "skipped": len(doc["skipped"]),
                   "conflicts": len(doc["conflicts"])}, "%s: summary counts match" % name, s)
     keys_ok = all(set(u) == {"userName", "fullName", "emailAddresses", "distinguishedName",
-                             "groups"} for u in doc["users"])
+                             "groups", "groupPaths"} for u in doc["users"])
     t.check(keys_ok, "%s: user objects have exactly the contract keys" % name)
     names = [u["userName"] for u in doc["users"]]
     t.check(names == sorted(names), "%s: users sorted by user name" % name)
@@ -49,7 +49,7 @@ for prof in profiles:
     p = run(binary, ["preview", "--format", "csv", prof])
     rows = list(csv.reader(io.StringIO(p.stdout.decode("utf-8"), newline="")))
     t.check(rows and rows[0] == ["userName", "fullName", "emailAddresses",
-                                 "distinguishedName", "groups"], "%s: csv header" % name)
+                                 "distinguishedName", "groups", "quality"], "%s: csv header" % name)
     t.check([r[0] for r in rows[1:]] == names, "%s: csv users equal json users" % name)
     t.check(all(r[2].split(";") == (u["emailAddresses"] or [""])
                 for r, u in zip(rows[1:], doc["users"])), "%s: csv e-mail lists" % name)

@@ -7,6 +7,7 @@ paging, throttling):
   GET /v1.0/users?$select=...&$top=N                  ($skiptoken via nextLink)
   GET /v1.0/groups?$filter=displayName eq '...'&$select=...
   GET /v1.0/groups/{id}/transitiveMembers?$select=...&$top=N
+  GET /v1.0/organization?$select=verifiedDomains       (the tenant's domains)
 
 Strict where Graph is strict: the bearer token must be an RS256 JWT that
 verifies against the issuer's JWKS (fetched from the oidc-provider fixture),
@@ -90,6 +91,7 @@ class Faults:
         self.foreign_next = False # /users nextLinks name another host (localhost)
         self.slow_seconds = 0.0
         self.deny = False         # 403 Authorization_RequestDenied
+        self.deny_organization = False  # 403 for /v1.0/organization only
         self.page_cap = 0         # serve at most this many items per page (Graph may
                                   # send fewer than $top); 0: $top
 
@@ -97,7 +99,8 @@ class Faults:
 class Directory:
     """Users and groups; generated or given."""
 
-    def __init__(self, users, groups):
+    def __init__(self, users, groups, verified_domains=("contoso.example",)):
+        self.verified_domains = list(verified_domains)
         self.users = users
         self.by_id = {u["id"]: u for u in users}
         self.groups = groups
@@ -340,6 +343,8 @@ class GraphEmulator:
             return self.users(h, q, claims)
         if url.path == "/v1.0/groups":
             return self.group_search(h, q)
+        if url.path == "/v1.0/organization":
+            return self.organization(h, q)
         m = re.fullmatch(r"/v1\.0/groups/([0-9a-f-]{36})/transitiveMembers", url.path)
         if m:
             return self.members(h, m.group(1), q, claims)
@@ -438,6 +443,30 @@ class GraphEmulator:
         keep.append(("$skiptoken", self.skiptoken(kind, offset, extra)))
         return "%s%s?%s" % (self.base, path, "&".join(
             "%s=%s" % (k, urllib.parse.quote(v, safe=",'$")) for k, v in keep))
+
+    def organization(self, h, q):
+        """GET /organization: one object; verifiedDomains as Graph lists them
+        (name, isDefault, isInitial, capabilities, type)."""
+        if self.faults.deny_organization:
+            return self.send_error(h, 403, "Authorization_RequestDenied",
+                                   "Insufficient privileges to complete the operation.")
+        unknown = set(q) - {"$select"}
+        if unknown:
+            return self.send_error(h, 400, "BadRequest",
+                                   "Query option '%s' is not allowed here." % sorted(unknown)[0])
+        select, err = parse_select(q.get("$select"), {"id", "displayName", "verifiedDomains"},
+                                   "organization")
+        if err:
+            return self.send_error(h, 400, "BadRequest", err)
+        domains = [{"name": d, "isDefault": i == 0, "isInitial": d.endswith(".onmicrosoft.com"),
+                    "capabilities": "Email, OfficeCommunicationsOnline", "type": "Managed"}
+                   for i, d in enumerate(self.dir.verified_domains)]
+        org = {"id": self.tenant, "displayName": "Contoso", "verifiedDomains": domains}
+        if select:
+            org = project(org, ["id"] + select)
+        return self.send_json(h, 200, {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
+            "value": [org]})
 
     def group_search(self, h, q):
         bad = set(q) - {"$filter", "$select", "$top"}

@@ -7,11 +7,20 @@ run from the source root with NO_COLOR set.  Expectations beside it:
   <name>.err   exact stderr (optional)
 Set DG_UPDATE_GOLDEN=1 to (re)write .out/.err/.exit from the current binary
 after reviewing the change.  Prints TAP.
+
+Every `preview --format json` output must also be UTF-8 JSON valid against
+schemas/preview.schema.json (when python3-jsonschema is installed).
 """
+import json
 import os
 import shlex
 import subprocess
 import sys
+
+try:
+    import jsonschema
+except ImportError:
+    jsonschema = None
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
@@ -19,6 +28,24 @@ binary = os.path.abspath(sys.argv[1])
 update = os.environ.get("DG_UPDATE_GOLDEN") == "1"
 
 cases = sorted(f[:-5] for f in os.listdir(here) if f.endswith(".args"))
+with open(os.path.join(root, "schemas", "preview.schema.json"), encoding="utf-8") as f:
+    preview_schema = json.load(f)
+
+
+def preview_json_problems(args, stdout):
+    """The preview JSON contract: UTF-8 JSON that the schema accepts."""
+    if args[:1] != ["preview"] or "json" not in args or not stdout:
+        return []
+    try:
+        doc = json.loads(stdout.decode("utf-8"))
+    except ValueError as e:
+        return ["preview JSON is not UTF-8 JSON: %s" % e]
+    if jsonschema is None:
+        return []
+    return ["schema: %s at %s" % (e.message, "/".join(map(str, e.path)))
+            for e in jsonschema.Draft7Validator(preview_schema).iter_errors(doc)][:3]
+
+
 failed = 0
 # A minimal environment: goldens must not depend on who runs them (secret
 # env vars set or not, locale, colour).
@@ -52,6 +79,7 @@ for n, name in enumerate(cases, 1):
         want = open(base + ".err", "rb").read()
         if p.stderr != want:
             problems.append("stderr differs:\n" + p.stderr.decode("utf-8", "replace"))
+    problems += preview_json_problems(args, p.stdout)
     if b"AddressSanitizer" in p.stderr or b"runtime error:" in p.stderr:
         problems.append("sanitizer report:\n" + p.stderr.decode("utf-8", "replace"))
     if problems:

@@ -11,6 +11,7 @@ and the OAuth client secret never appear in any output or in the snapshot.  Prin
 usage: test_google_live.py DIRGATE"""
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -186,6 +187,43 @@ def test_preview(g, tmp):
     lookups = [r for r in g.requests if r[1] == "/admin/directory/v1/groups"]
     t.check(lookups and lookups[0][2].get("query") == ["name='Staff'"],
             "preview: group looked up by name with query name='...'", lookups[:1])
+
+
+def test_show_queries(g, tmp):
+    """preview --show-queries: every live query chain as the curl line that
+    repeats it (the token only as $GOOGLE_TOKEN), and the lines do repeat
+    them: run with a token the emulator issued, the emulator sees the same
+    requests again.  check's probe carries its curl line in the hint."""
+    path = profile(g, tmp, "queries.json", filters={"groups": ["Staff"]})
+    g.requests.clear()
+    p = run(["preview", "--format", "json", "--show-queries", path])
+    first = [r for r in g.requests if r[0] == "GET" and "pageToken" not in r[2]]
+    lines = p.stderr.decode().splitlines()
+    curls = [x for x in lines if x.startswith("curl ")]
+    t.check(p.returncode == 0 and json.loads(p.stdout)["summary"]["users"] > 0 and
+            any(x.startswith("# GOOGLE_TOKEN: an access token for admin@example.com") for x in lines)
+            and len(curls) == len(first) and
+            all('-H "Authorization: Bearer $GOOGLE_TOKEN" ' in c for c in curls),
+            "preview --show-queries: one curl line per query chain, token as $GOOGLE_TOKEN",
+            (lines[-6:], len(first)))
+    tok = g.issued[-1]
+    again = []
+    for c in curls:
+        before = len(g.requests)
+        r = subprocess.run(["sh", "-c", c], env=dict(env, GOOGLE_TOKEN=tok),
+                           capture_output=True, timeout=60)
+        body = json.loads(r.stdout or b"{}")
+        again += g.requests[before:]
+        if r.returncode or "error" in body:
+            again.append(("failed", c, r.stderr[-300:], body.get("error")))
+    t.check(again == first, "the curl lines repeat exactly the requests dirgate made",
+            (again[:3], first[:3]))
+    t.check(all(shlex.split(c)[:4] == ["curl", "-sS", "--cacert", g.ca_file] for c in curls),
+            "the curl lines trust the profile's caFile", curls[:1])
+    p, doc = check_json(path)
+    hint = [f["hint"] for f in doc["findings"] if f["code"] == "GOOGLE024"]
+    t.check(hint and "Repeat by hand: curl -sS" in hint[0] and "$GOOGLE_TOKEN" in hint[0],
+            "check: the API probe's hint has its curl line", hint)
 
 
 def test_domain(g, tmp):
@@ -498,6 +536,7 @@ def main():
             test_check(g, tmp)
             test_preview(g, tmp)
             test_domain(g, tmp)
+            test_show_queries(g, tmp)
             test_snapshot(g, tmp)
             test_token_errors(g, tmp)
             test_faults(g, tmp)

@@ -186,6 +186,39 @@ try:
     t.check(len(sel) == 1 and "$select=id,userPrincipalName,displayName,mail,proxyAddresses,accountEnabled,"
                 "assignedPlans&$top=999" in sel[0][0],
             "exactly the needed $select and $top=999", sel)
+    # ---- the tenant's verified domains (GET /organization) feed MAP022
+    issues = lambda r: [(q["code"], q["userName"]) for q in r.get("quality", {}).get("issues", [])]  # noqa: E731
+    org = [r for r in emu.requests if r[0].startswith("/v1.0/organization")]
+    t.check(org == [("/v1.0/organization?$select=verifiedDomains", 200)] and
+            "M365040" not in codes(p) and not issues(res),
+            "verified domains read once; every address is in one of them", (org, issues(res)))
+    emu.dir.verified_domains = ["fabrikam.example"]
+    p, res2 = preview_json(prof, env)
+    t.check(p.returncode == 0 and sorted(set(issues(res2))) ==
+            [("MAP022", "alice@contoso.example"), ("MAP022", "dave@contoso.example"),
+             ("MAP022", "frank@contoso.example")],
+            "an address outside the verified domains: MAP022 per user", issues(res2))
+    emu.faults.deny_organization = True
+    p, res2 = preview_json(prof, env)
+    t.check(p.returncode == 0 and "M365040" in codes(p) and not issues(res2) and
+            len(res2.get("users", [])) == 3,
+            "GET /organization refused: M365040 says the rule did not run; the preview goes on",
+            (p.returncode, codes(p)))
+    emu.faults.deny_organization = False
+    emu.dir.verified_domains = ["contoso.example"]
+    # ---- every live Graph query as a curl line; the token only as $GRAPH_TOKEN
+    # (the canary check at the end covers this output too)
+    p = dirgate(["preview", "--show-queries", prof], env)
+    outputs.append(p)
+    lines = p.stderr.decode().splitlines()
+    curls = [x for x in lines if x.startswith("curl ")]
+    t.check(p.returncode == 0 and any(x.startswith("# GRAPH_TOKEN: ") for x in lines) and
+            any("/v1.0/organization?$select=verifiedDomains'" in c for c in curls) and
+            any("/v1.0/users?$select=" in c for c in curls) and
+            all(c.startswith("curl -sS --cacert ") and
+                '-H "Authorization: Bearer $GRAPH_TOKEN" ' in c for c in curls),
+            "preview --show-queries: a curl line per Graph query, token as $GRAPH_TOKEN",
+            lines[-5:])
 
     # ---- dirgate's assertion: PS256 with the certificate's x5t#S256; RS256
     # with x5t only after a token endpoint refused PS256

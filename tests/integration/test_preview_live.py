@@ -93,6 +93,25 @@ def member_search_tests(s):
     t.check(live and live["source"]["entriesRead"] == 7,
             "only the groups and the members are fetched (crafted values escaped)",
             live and live["source"])
+    # --show-queries: the group search and every member search, each as an
+    # ldapsearch that fetches again exactly the entries dirgate read
+    p = run(["preview", "--show-queries", path])
+    cmds = [x for x in p.stderr.decode().splitlines() if "ldapsearch -H " in x]
+    dns = []
+    for c in cmds:
+        r = subprocess.run(["sh", "-c", c.replace(" -W ", " -w \"$DG_IT_PW\" ")], env=env,
+                           capture_output=True, timeout=60)
+        dns += [x for x in r.stdout.decode().splitlines() if x.startswith("dn: ")]
+    t.check(p.returncode == 0 and len(cmds) >= 2 and live and
+            len(set(dns)) == live["source"]["entriesRead"],
+            "{member}: the ldapsearch lines fetch the groups and members dirgate read",
+            (cmds[:2], len(set(dns))))
+    t.check(live and {u["userName"]: u["groupPaths"] for u in live["users"]}.get("alice") ==
+            ["mailstore-users"] and
+            all(x["groupPaths"] and x["groupPaths"][0].startswith("mailstore-users \u2190 ")
+                for x in live["users"] if x["userName"] != "alice"),
+            "{member}: group paths through the nested groups",
+            live and [u["groupPaths"] for u in live["users"]])
     codes = {f["code"]: f["message"] for f in live["findings"]} if live else {}
     t.check("SNAP013" in codes and "devs" in codes["SNAP013"] and "ops" in codes["SNAP013"],
             "the devs <-> ops cycle is reported", codes)
@@ -287,6 +306,26 @@ try:
         blob = open(snap, "rb").read() if os.path.exists(snap) else b""
         t.check(slapd.ROOT_PW.encode() not in blob and b"userPassword" not in blob,
                 "snapshot holds no password attribute or secret")
+
+        # --show-queries: the ldapsearch line repeats the live search; the
+        # bind password is asked for (-W), never printed
+        p = run(["preview", "--show-queries", live_path])
+        cmds = [x for x in p.stderr.decode().splitlines() if " ldapsearch -H " in x or
+                x.startswith("ldapsearch ")]
+        t.check(p.returncode == 0 and len(cmds) == 1 and " -W " in cmds[0] and
+                slapd.ROOT_PW.encode() not in p.stdout + p.stderr,
+                "preview --show-queries: the search as ldapsearch, password not shown",
+                p.stderr.decode()[-800:])
+        if cmds:
+            r = subprocess.run(["sh", "-c", cmds[0].replace(" -W ", " -w \"$DG_IT_PW\" ")],
+                               env=env, capture_output=True, timeout=60)
+            found = sorted(x.split(": ", 1)[1] for x in r.stdout.decode().splitlines()
+                           if x.startswith("uid: "))
+            t.check(r.returncode == 0 and {"alice", "bob"} <= set(found) and
+                    live is not None and
+                    len(found) == live["summary"]["users"] + live["summary"]["skipped"],
+                    "the ldapsearch line repeats the search dirgate made",
+                    (r.stderr[-300:], found[:5]))
 
         member_search_tests(s)
         fold_tests(s, prof)

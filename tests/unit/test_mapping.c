@@ -225,6 +225,7 @@ static void varied(dg_dir_user_list *l)
 	dg_strlist_push(&u->proxy_addresses, "SMTP:Primary@X.com\t");
 	dg_strlist_push(&u->proxy_addresses, "X500:/o=x/cn=a");
 	dg_strlist_push(&u->groups, "Staff");
+	dg_strlist_push(&u->group_paths, "Staff \u2190 Sales");
 	u->full_name = dg_xstrdup("Alice");
 	u = user(l, "cn=a2", "alice@y.com", "one@x.com, Two@x.com,,");
 	u = user(l, "cn=b", "BOB", "shared@x.com");
@@ -279,6 +280,7 @@ static void to_arena(dg_dir_user_list *l)
 		strlist_into(l->arena, &u->mails);
 		strlist_into(l->arena, &u->proxy_addresses);
 		strlist_into(l->arena, &u->groups);
+		strlist_into(l->arena, &u->group_paths);
 	}
 }
 
@@ -312,6 +314,8 @@ static void take_matches_copy(int arena, int preview_arena)
 		CHECK_STR(a->entry, b->entry);
 		check_same_strlist(&a->emails, &b->emails);
 		check_same_strlist(&a->groups, &b->groups);
+		check_same_strlist(&a->group_paths, &b->group_paths);
+		CHECK(same_opt(a->name_raw, b->name_raw));
 	}
 	CHECK_INT(p1.nskipped, p2.nskipped);
 	for (size_t i = 0; i < p1.nskipped && i < p2.nskipped; i++) {
@@ -335,6 +339,13 @@ static void take_matches_copy(int arena, int preview_arena)
 	} else {
 		CHECK(0);
 	}
+	/* the group path and the directory's user-name value travel with it */
+	if (a && a->group_paths.nr == 1)
+		CHECK_STR(a->group_paths.items[0], "Staff \u2190 Sales");
+	else
+		CHECK(0);
+	CHECK_STR(a ? a->name_raw : NULL, "Alice@X.com");
+	CHECK(find(&p1, "cloud") && find(&p1, "cloud")->name_raw == NULL);
 	int same_name = 0, case_only = 0, dup_shared = 0, dup_umlaut = 0;
 	for (size_t i = 0; i < p1.nconflicts; i++) {
 		const dg_conflict *c = &p1.conflicts[i];

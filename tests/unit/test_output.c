@@ -1,3 +1,4 @@
+#include "connectors/shell_cmd.h"
 #include "core/output.h"
 #include "test.h"
 
@@ -67,9 +68,9 @@ static void test_preview_csv(void)
 	dg_strbuf sb = DG_STRBUF_INIT;
 	fill_preview(&p);
 	dg_output_preview_csv(&sb, &p, 0);
-	CHECK_STR(sb.buf, "userName,fullName,emailAddresses,distinguishedName,groups\r\n"
-			  "ann,\"Ann \"\"Q\"\", Jr.\",ann@x.com;a@x.com,\"cn=Ann\\, Jr.,dc=x\",\r\n"
-			  "zoë,Zoë Ångström-Averylongsurname-Thatneedscutting,,,\r\n");
+	CHECK_STR(sb.buf, "userName,fullName,emailAddresses,distinguishedName,groups,quality\r\n"
+			  "ann,\"Ann \"\"Q\"\", Jr.\",ann@x.com;a@x.com,\"cn=Ann\\, Jr.,dc=x\",,\r\n"
+			  "zoë,Zoë Ångström-Averylongsurname-Thatneedscutting,,,,\r\n");
 	dg_strbuf_release(&sb);
 	dg_preview_release(&p);
 }
@@ -83,7 +84,8 @@ static void test_preview_json(void)
 	CHECK(strstr(sb.buf, "\"complete\":true,\"summary\":{\"users\":2,\"skipped\":1,\"conflicts\":0}") != NULL);
 	CHECK(strstr(sb.buf, "{\"userName\":\"ann\",\"fullName\":\"Ann \\\"Q\\\", Jr.\","
 			     "\"emailAddresses\":[\"ann@x.com\",\"a@x.com\"],"
-			     "\"distinguishedName\":\"cn=Ann\\\\, Jr.,dc=x\",\"groups\":[]}") != NULL);
+			     "\"distinguishedName\":\"cn=Ann\\\\, Jr.,dc=x\",\"groups\":[],"
+			     "\"groupPaths\":[]}") != NULL);
 	CHECK(strstr(sb.buf, "\"distinguishedName\":null") != NULL);
 	CHECK(strstr(sb.buf, "\"skipped\":[{\"entry\":\"cn=off\",\"reason\":\"disabled\","
 			     "\"detail\":null}]") != NULL);
@@ -133,7 +135,7 @@ static void test_preview_csv_formula_and_bom(void)
 		dg_output_preview_csv(&sb, &p, 0);
 		CHECK(!strncmp(sb.buf, "userName,", 9));
 		CHECK(strstr(sb.buf, ",\"'") != NULL);
-		CHECK(strstr(sb.buf, i == 0 ? "zoë,\"'=HYPERLINK(\"\"http://x\"\")\",,,\r\n"
+		CHECK(strstr(sb.buf, i == 0 ? "zoë,\"'=HYPERLINK(\"\"http://x\"\")\",,,,\r\n"
 					    : "zoë,\"'") != NULL);
 	}
 	dg_strbuf_reset(&sb);
@@ -177,6 +179,90 @@ static void test_width(void)
 	CHECK_INT(dg_output_width("Zoë"), 3);
 }
 
+/* Data-quality issues reach every format, each naming entry, user and fix. */
+static void test_preview_quality_everywhere(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].emails.items[1]);
+	p.users[0].emails.items[1] = dg_xstrdup("a@x.local");
+	dg_preview_check_quality(&p);
+	CHECK_INT(p.quality.nr, 1);
+	dg_output_preview_table(&sb, &p, 0);
+	CHECK(strstr(sb.buf, "Data quality (0 errors, 1 warning)\nwarning MAP021 cn=Ann\\, Jr.,dc=x "
+			     "(ann): the e-mail address \"a@x.local\"") != NULL);
+	CHECK(strstr(sb.buf, "\n  fix: Give the user") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"quality\":{\"errors\":0,\"warnings\":1,\"issues\":[{\"code\":"
+			     "\"MAP021\",\"severity\":\"warning\",\"entry\":\"cn=Ann\\\\, Jr.,dc=x\","
+			     "\"userName\":\"ann\",\"message\":") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_output_preview_csv(&sb, &p, 0);
+	CHECK(strstr(sb.buf, "dc=x\",,\"warning MAP021: the e-mail address \"\"a@x.local\"\"") != NULL);
+	CHECK(strstr(sb.buf, "Jr.,dc=x\",,\"warning MAP021") != NULL);
+	CHECK(strstr(sb.buf, "Thatneedscutting,,,,\r\n") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_output_preview_html(&sb, &p);
+	CHECK(strstr(sb.buf, "<h2>Data quality (0 errors, 1 warning)</h2>") != NULL);
+	CHECK(strstr(sb.buf, "<li><pre>warning MAP021 cn=Ann\\, Jr.,dc=x (ann): the e-mail "
+			     "address &quot;a@x.local&quot;") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+/* The curl line names the token's variable and never holds a token; the
+ * URL is quoted for the shell, a quote inside it too. */
+static void test_curl_command(void)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_curl_command(&sb, "https://graph.microsoft.com/v1.0/groups?$filter=displayName eq "
+			     "'O''Brien'", "GRAPH_TOKEN", "/etc/ca dir/ca.pem", 0);
+	CHECK_STR(sb.buf, "curl -sS --cacert '/etc/ca dir/ca.pem' -H \"Authorization: Bearer "
+			  "$GRAPH_TOKEN\" 'https://graph.microsoft.com/v1.0/groups?$filter="
+			  "displayName eq '\\''O'\\'''\\''Brien'\\'''");
+	dg_strbuf_reset(&sb);
+	dg_curl_command(&sb, "https://x.example/a", "T", NULL, 1);
+	CHECK_STR(sb.buf, "curl -sS --insecure -H \"Authorization: Bearer $T\" https://x.example/a");
+	dg_strbuf_release(&sb);
+}
+
+/* JSON must be UTF-8: a byte from the directory that is not part of a
+ * valid sequence becomes U+FFFD instead of making the document unreadable. */
+static void test_preview_json_invalid_utf8(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].full_name);
+	p.users[0].full_name = dg_xstrdup("Ann\xff\xc3");
+	dg_strlist_push(&p.users[0].groups, "G\xed\xa0\x80"); /* a surrogate */
+	dg_output_preview_json(&sb, &p);
+	CHECK(strstr(sb.buf, "\"fullName\":\"Ann\xef\xbf\xbd\xef\xbf\xbd\"") != NULL);
+	CHECK(strstr(sb.buf, "\"groups\":[\"G\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"]") != NULL);
+	/* valid UTF-8 stays as it is */
+	CHECK(strstr(sb.buf, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m-Averylongsurname") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+/* The users table shows a control character in a value escaped: an ESC
+ * from the directory must not clear or recolour the terminal. */
+static void test_preview_table_escapes_controls(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	free(p.users[0].full_name);
+	p.users[0].full_name = dg_xstrdup("Ann\x1b[2J");
+	dg_output_preview_table(&sb, &p, 0);
+	CHECK(strchr(sb.buf, '\x1b') == NULL);
+	CHECK(strstr(sb.buf, "ann        Ann\\x1B[2J  ") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -188,6 +274,10 @@ int main(void)
 	RUN(test_preview_html_escapes);
 	RUN(test_preview_csv_formula_and_bom);
 	RUN(test_preview_incomplete_everywhere);
+	RUN(test_preview_quality_everywhere);
+	RUN(test_curl_command);
+	RUN(test_preview_json_invalid_utf8);
+	RUN(test_preview_table_escapes_controls);
 	RUN(test_width);
 	return dg_t_done();
 }
