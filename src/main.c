@@ -21,6 +21,7 @@ static const struct command {
 	{ "sync", dg_cmd_sync, "run MailStore's directory synchronisation" },
 	{ "migrate", dg_cmd_migrate, "rename MailStore users from an old=new list" },
 	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
+	{ "onboard", dg_cmd_onboard, "onboard many tenants from one manifest" },
 };
 
 static void usage(FILE *fp)

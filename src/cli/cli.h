@@ -32,6 +32,7 @@ int dg_cmd_push(int argc, char **argv);
 int dg_cmd_sync(int argc, char **argv);
 int dg_cmd_migrate(int argc, char **argv);
 int dg_cmd_cert(int argc, char **argv);
+int dg_cmd_onboard(int argc, char **argv);
 
 /* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
  * stderr; returns DG_EXIT_USAGE. */

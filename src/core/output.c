@@ -526,3 +526,8 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	html_findings(out, &p->findings);
 	dg_strbuf_adds(out, "</body></html>\n");
 }
+
+void dg_output_html_text(dg_strbuf *out, const char *s)
+{
+	html_text(out, s);
+}

@@ -37,6 +37,8 @@ enum {
  * formula (OWASP "CSV injection"). */
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
+/* Text escaped for HTML element content and attribute values. */
+void dg_output_html_text(dg_strbuf *out, const char *s);
 
 /* Display width of a UTF-8 string in terminal columns (1 per code point;
  * wide/combining characters via wcwidth when the locale allows). */

@@ -110,8 +110,9 @@ int dg_tenant_id_valid(const char *id)
 }
 
 /* Ids, uniqueness and templates, for inline and CSV tenants alike. */
-static void check_tenant(dg_manifest *m, dg_tenant *t, dg_findings *out)
+static void check_tenant(dg_manifest *m, dg_tenant *t)
 {
+	dg_findings *out = &t->findings;
 	const cJSON *templates = cJSON_GetObjectItemCaseSensitive(m->root, "templates");
 	dg_strbuf ptr = DG_STRBUF_INIT;
 	dg_finding *fd = NULL;
@@ -166,6 +167,7 @@ static dg_tenant *new_tenant(dg_manifest *m, const char *id)
 	t = &m->tenants[m->nr++];
 	memset(t, 0, sizeof(*t));
 	t->id = dg_xstrdup(id);
+	t->index = m->nr - 1;
 	t->vars = cJSON_CreateObject();
 	cJSON_AddStringToObject(t->vars, "id", id);
 	return t;
@@ -196,18 +198,19 @@ static void inline_tenant(dg_manifest *m, const cJSON *obj, size_t i, dg_finding
 			t->onboard = v;
 		else if (key_known(v->string, tenant_keys, N_TENANT_KEYS))
 			(void)(strcmp(v->string, "id") &&
-			       at(m, out, "FLEET001", ptr, "\"%s\" has the wrong type", v->string));
+			       at(m, &t->findings, "FLEET001", ptr, "\"%s\" has the wrong type",
+				  v->string));
 		else if (cJSON_IsString(v))
 			cJSON_AddStringToObject(t->vars, v->string, v->valuestring);
 		else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
 			add_scalar_var(t->vars, v);
 		else
-			dg_finding_hint(at(m, out, "FLEET001", ptr, "tenant field \"%s\" must be a "
+			dg_finding_hint(at(m, &t->findings, "FLEET001", ptr, "tenant field \"%s\" must be a "
 					   "string, number or boolean (a variable)", v->string),
 					"profile values go under \"profile\"");
 		free(ptr);
 	}
-	check_tenant(m, t, out);
+	check_tenant(m, t);
 }
 
 /* ---- CSV (RFC 4180: quoted fields, "" inside quotes, CRLF or LF) ---- */
@@ -296,7 +299,7 @@ static void csv_row(dg_manifest *m, const dg_strlist *header, const dg_strlist *
 	for (size_t i = 0; i < header->nr; i++)
 		if ((int)i != idcol && (int)i != tcol)
 			cJSON_AddStringToObject(t->vars, header->items[i], row->items[i]);
-	check_tenant(m, t, out);
+	check_tenant(m, t);
 }
 
 static void csv_tenants(dg_manifest *m, const char *name, dg_findings *out)
@@ -461,6 +464,7 @@ void dg_manifest_free(dg_manifest *m)
 		free(m->tenants[i].template_name);
 		free(m->tenants[i].src_pointer);
 		cJSON_Delete(m->tenants[i].vars);
+		dg_findings_clear(&m->tenants[i].findings);
 	}
 	free(m->tenants);
 	cJSON_Delete(m->root);
@@ -588,8 +592,9 @@ static void absolute_paths(const dg_manifest *m, cJSON *doc, const char *text)
 	for (size_t i = 0; i < p->path_fields.nr; i++) {
 		cJSON *v = at_pointer(doc, p->path_fields.items[i]);
 		if (cJSON_IsString(v) && v->valuestring[0] != '/') {
-			char *abs = dg_xasprintf("%s/%s", m->dir, v->valuestring);
-			cJSON_SetValuestring(v, abs);
+			char *abs = dg_xasprintf("%s/%s", m->dir, v->valuestring), real[PATH_MAX];
+			/* "dir/../x" is shown shorter when it exists */
+			cJSON_SetValuestring(v, realpath(abs, real) ? real : abs);
 			free(abs);
 		}
 	}

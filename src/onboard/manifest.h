@@ -25,6 +25,9 @@ typedef struct dg_tenant {
 	const cJSON *onboard;      /* its onboarding options patch, or NULL */
 	char *src_pointer;         /* "/tenants/3"; NULL for a CSV row */
 	int csv_line;              /* 0 unless from the CSV file */
+	size_t index;              /* position in the manifest (or CSV) */
+	dg_findings findings;      /* this tenant's entry is wrong (FLEET001-003):
+				      it fails, the others go on */
 } dg_tenant;
 
 typedef struct dg_manifest {
@@ -37,8 +40,8 @@ typedef struct dg_manifest {
 } dg_manifest;
 
 /* Loads and validates the manifest: syntax, keys, types, tenants (ids
- * unique, templates known), the CSV file.  Problems are FLEET findings in
- * `out`; NULL only when the file cannot be read (err set). */
+ * unique, templates known), the CSV file.  Problems of the document are
+ * FLEET findings in `out`, those of one tenant's entry in its `findings`; NULL only when the file cannot be read (err set). */
 dg_manifest *dg_manifest_load(const char *path, dg_findings *out, dg_error *err);
 void dg_manifest_free(dg_manifest *m);
 
