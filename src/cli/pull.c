@@ -7,23 +7,29 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets]\n"
+	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets] [--instance-config]\n"
 	"\n"
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
 	"output.  Passwords and secrets are shown as ******** unless\n"
-	"--include-secrets is given (the file is then written with mode 0600).\n";
+	"--include-secrets is given (the file is then written with mode 0600).\n"
+	"\n"
+	"  --instance-config  SPE: the instance's own configuration instead\n"
+	"                     (GetInstanceConfiguration), e.g. as the raw object\n"
+	"                     'dirgate onboard' creates new instances from\n";
 
 int dg_cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "include-secrets", no_argument, NULL, 's' },
+		{ "instance-config", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL;
-	int secrets = 0, c, rc;
+	int secrets = 0, instance = 0, c, rc;
+	const char *fn = "GetDirectoryServicesConfiguration";
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_ms_session s;
 	dg_error err = { 0 };
@@ -34,14 +40,21 @@ int dg_cmd_pull(int argc, char **argv)
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;
 		case 's': secrets = 1; break;
+		case 'i': instance = 1; break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("pull", argc, argv, "PROFILE")))
 		return rc;
 	if ((rc = dg_cli_ms_open("pull", argv[optind], NULL, &s)))
 		return rc;
-	if (dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
-		       &env, &err)) {
+	if (instance && s.profile->target.product != DG_PRODUCT_SPE) {
+		dg_ms_session_close(&s);
+		return dg_cli_usage_error("pull", "--instance-config needs an SPE target "
+					  "(/target/product \"spe\")");
+	}
+	if (instance)
+		fn = "GetInstanceConfiguration";
+	if (dg_ms_call(s.client, fn, NULL, 0, DG_MS_READ, &env, &err)) {
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
