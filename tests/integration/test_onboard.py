@@ -345,6 +345,31 @@ try:
     t.check(rc == 1 and "another 'dirgate onboard' run" in err,
             "a locked state: exit 1, the run does not start", str(rc) + err)
 
+    # --- the schemas: the manifests and every report
+    try:
+        import jsonschema
+    except ImportError:
+        jsonschema = None
+    if jsonschema is None:
+        print("ok %d - # SKIP schemas: python jsonschema is not installed" % (t.n + 1))
+        t.n += 1
+    else:
+        def schema(name):
+            with open(os.path.join(root, "schemas", name)) as f:
+                return json.load(f)
+        ms, rs = schema("manifest.schema.json"), schema("onboard-report.schema.json")
+        errs = []
+        for path in (os.path.join(tmp, "manifest.json"),
+                     os.path.join(root, "examples", "onboard", "manifest.json")):
+            with open(path) as f:
+                errs += ["%s: %s" % (path, e.message)
+                         for e in jsonschema.Draft7Validator(ms).iter_errors(json.load(f))]
+        for path in ("whole/report.json", "merged.json", "manifest.onboard/report.json",
+                     "shards/report-1-of-2.json"):
+            errs += ["%s: %s" % (path, e.message)
+                     for e in jsonschema.Draft7Validator(rs).iter_errors(report(path))]
+        t.check(not errs, "the manifests and reports match their schemas", "\n".join(errs))
+
     # --- secrets
     texts = [o for _, o in outputs]
     for base, _, files in os.walk(tmp):
