@@ -15,6 +15,9 @@ test_pkgs="$test_pkgs nodejs"
 # The Google emulator makes its CA, certificates and service-account key with
 # the openssl command; tests/bench/google.sh compares against curl.
 test_pkgs="$test_pkgs openssl curl"
+# tests/integration/test_onboard.py looks at the onboard report's HTML page in
+# headless Chromium (--dump-dom).
+test_pkgs="$test_pkgs chromium"
 
 want="$build_pkgs"
 case "${1:---build}" in
