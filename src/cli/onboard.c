@@ -3,6 +3,7 @@
 
 #include "../core/checks.h"
 #include "../core/profile.h"
+#include "../net/http.h"
 #include "../onboard/run.h"
 
 #include <errno.h>
@@ -226,6 +227,26 @@ static void show_progress(void *ctx, const dg_fleet *f)
 
 /* ---- the run ---- */
 
+static void on_signal(int sig)
+{
+	(void)sig;
+	dg_cancel_raise(&dg_cli_interrupted);
+}
+
+/* SIGINT/SIGTERM raise the cancel flag that the tenants' threads poll
+ * (atomically: dg_cli_catch_sigint's plain store would race with them). */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a blocking wait returns and the loop sees the flag */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static char *default_artifacts(const char *manifest)
 {
 	size_t n = strlen(manifest);
@@ -288,13 +309,13 @@ static int run_fleet(const dg_manifest *m, struct onboard_args *a)
 	else if ((inited = 1) && dg_fleet_init(&f, m, &a->o, &err))
 		rc = dg_cli_fail("%s", err.message);
 	else {
-		dg_cli_catch_sigint();
+		catch_signals();
 		dg_fleet_run(&f);
 		report = dg_fleet_report(&f);
 		rc = write_reports(report, report_path, a->html);
 		print_summary(&f, report_path);
 		if (!rc)
-			rc = dg_cli_interrupted ? DG_EXIT_FAILURE
+			rc = dg_cancel_raised(&dg_cli_interrupted) ? DG_EXIT_FAILURE
 			     : dg_fleet_report_ok(report) ? DG_EXIT_OK : DG_EXIT_FINDINGS;
 		cJSON_Delete(report);
 	}

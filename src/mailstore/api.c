@@ -540,7 +540,7 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 
 		if (c->o.progress)
 			c->o.progress(c->o.progress_ctx, env->percent, env->status_text);
-		if (c->o.cancel && *c->o.cancel && !c->cancelled) {
+		if (dg_cancel_raised(c->o.cancel) && !c->cancelled) {
 			send_cancel(c, token);
 			deadline = now_ms() + CANCEL_GRACE_MS;
 		}

@@ -277,7 +277,7 @@ static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl
 {
 	(void)a, (void)b, (void)c, (void)d;
 	struct xfer *x = arg;
-	return x->h->o.cancel && *x->h->o.cancel;
+	return dg_cancel_raised(x->h->o.cancel);
 }
 
 /* ---- certificate pinning ----
@@ -557,7 +557,7 @@ static void on_done(struct xfer *x, CURLcode rc)
 
 static int cancelled(const dg_http *h)
 {
-	return h->o.cancel && *h->o.cancel;
+	return dg_cancel_raised(h->o.cancel);
 }
 
 static void set_transport_error(dg_error *err, const dg_http_request *req,

@@ -5,6 +5,7 @@
 
 #include "../core/jsonexact.h"
 #include "../core/outfile.h"
+#include "../net/http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,7 +269,7 @@ static void *worker(void *arg)
 		dg_tenant_run *r = NULL;
 		pthread_mutex_lock(&f->lock);
 		/* Ctrl-C: no new tenant starts */
-		if (f->next < f->nr && !(f->o->cancel && *f->o->cancel)) {
+		if (f->next < f->nr && !dg_cancel_raised(f->o->cancel)) {
 			r = &f->runs[f->next++];
 			r->status = DG_TS_RUNNING;
 		}

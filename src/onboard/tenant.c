@@ -11,6 +11,7 @@
 #include "../core/profile.h"
 #include "../mailstore/push.h"
 #include "../mailstore/sync.h"
+#include "../net/http.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -42,6 +43,11 @@ struct tctx {
 	dg_step prev_step;          /* from the state file */
 	const char *prev_fingerprint;
 };
+
+static int cancelled(const struct tctx *x)
+{
+	return dg_cancel_raised(x->f->o->cancel);
+}
 
 static double now_s(void)
 {
@@ -283,7 +289,7 @@ static int wait_running(struct tctx *x)
 			return fail(x, DG_STEP_INSTANCE, "FLEET008", "%s", err.message);
 		if (status && !strcmp(status, "running"))
 			break;
-		if (now_s() > limit || (x->f->o->cancel && *x->f->o->cancel)) {
+		if (now_s() > limit || cancelled(x)) {
 			fail(x, DG_STEP_INSTANCE, "FLEET008", "instance '%s' is %s, not running, "
 			     "after StartInstances", x->p->target.instance_id,
 			     status ? status : "gone");
@@ -660,7 +666,7 @@ static int step_sync(struct tctx *x)
 		rc = dry_run_agrees(x, &counts, env.result);
 	}
 	dg_ms_envelope_release(&env);
-	if (rc || (x->f->o->cancel && *x->f->o->cancel))
+	if (rc || cancelled(x))
 		return -1;
 	if (!(rc = sync_call(x, 0, &env)) && env.log_output)
 		rc = write_artifact(x, DG_STEP_SYNC, "sync-log.txt", env.log_output,
@@ -758,10 +764,6 @@ static const struct {
 	{ DG_STEP_SCHEDULE, step_schedule, 1 },
 };
 
-static int cancelled(const struct tctx *x)
-{
-	return x->f->o->cancel && *x->f->o->cancel;
-}
 
 static void set_current(struct tctx *x, dg_step s)
 {
