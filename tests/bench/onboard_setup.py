@@ -49,7 +49,8 @@ prof.pop("name", None)
 prof.pop("$schema", None)
 prof["target"] = {"url": "https://127.0.0.1:%d" % port, "product": "spe",
                   "instanceId": "${tenant.id}", "user": "admin",
-                  "password": {"env": "MAILSTORE_BENCH_PW"}, "tls": {"caFile": ca}}
+                  "password": {"env": "MAILSTORE_BENCH_PW"},
+                  "tls": {"caFile": os.path.abspath(ca)}}
 prof.setdefault("sync", {})["guards"] = {"minUsers": 1, "maxDeletes": 10,
                                          "maxDropPercent": 50}
 manifest = {"version": 1, "defaults": prof, "onboard": {"schedule": "daily@02:00"},
