@@ -459,7 +459,7 @@ static int step_live(struct tctx *x)
 
 	dg_check_live(x->p, NULL, &found, &note);
 	if (note.len)
-		dg_findings_add(&found, "FLEET013", DG_SEV_INFO, "", "live-check: %s", note.buf);
+		dg_findings_add(&found, "FLEET016", DG_SEV_INFO, "", "live-check: %s", note.buf);
 	dg_strbuf_release(&note);
 	add_new_findings(x->r, &found);
 	if (errors_in(&x->r->findings)) {

@@ -26,7 +26,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
 sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
 sys.path.insert(0, os.path.join(os.path.dirname(here), "emulators"))
-from tap import Tap  # noqa: E402
+from tap import Tap, run_pty  # noqa: E402
 from mailstore_fixture import Emulator, make_certs, stop_process  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
@@ -155,7 +155,60 @@ def canary_free(label, text):
     t.check(not bad, "no secret in " + label, ", ".join(bad))
 
 
+def line_col(path, needle):
+    """1-based line:column of the first `needle` in a file (a key's quote)."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if needle in line:
+                return "%d:%d" % (n, line.index(needle) + 1)
+    return "?"
+
+
+def test_manifest_errors():
+    """Bad manifests: each message at the manifest's line:column; RFC 7396
+    null removes what the defaults set."""
+    bad = os.path.join(tmp, "typo.json")
+    with open(bad, "w") as f:
+        json.dump({"defaults": {}, "tenants": [], "tennants": 1}, f, indent=1)
+    rc, out, err = run(["onboard", "typo.json"])
+    t.check(rc == 3 and "typo.json:%s: error FLEET001" % line_col(bad, '"tennants"') in err and
+            'did you mean "tenants"' in err, "unknown manifest key: FLEET001 at its line, "
+            "with a did-you-mean", err)
+    m = {"defaults": {"name": "x-${tenant.id}",
+                      "directory": {"type": "ldap", "server": "ldap.example.com",
+                                    "baseDn": "dc=example,dc=com",
+                                    "snapshot": os.path.join(demo, "ldap-directory.ldif")},
+                      "sync": {"deleteUsers": False, "guards": {"minUsers": 2}}},
+         "tenants": [{"id": "a", "template": "nope"},
+                     {"id": "b", "profile": {"directory": {"server": "${tenant.missing}"}}},
+                     {"id": "B"},
+                     {"id": "c", "profile": {"sync": {"guards": None}}, "note": "$${x}"}]}
+    path = os.path.join(tmp, "errors.json")
+    with open(path, "w") as f:
+        json.dump(m, f, indent=1)
+    rc, out, err = run(["onboard", "errors.json", "--render", "errors-out"])
+    t.check(rc == 3 and "errors.json:%s: error FLEET003" % line_col(path, '"template"') in err,
+            "unknown template: FLEET003 at the tenant's template", err)
+    t.check("errors.json:%s: error FLEET004" % line_col(path, '"server": "${') in err and
+            "${tenant.missing}" in err, "unknown variable: FLEET004 where the string is", err)
+    t.check("FLEET002" in err and '"B" is given twice' in err,
+            "ids are unique regardless of case: FLEET002", err)
+    try:
+        with open(os.path.join(tmp, "errors-out", "c.json")) as f:
+            c = json.load(f)
+    except (OSError, ValueError):
+        c = {}
+    t.check(c.get("name") == "x-c" and "guards" not in c.get("sync", {"guards": 1}) and
+            c["sync"].get("deleteUsers") is False,
+            "merge patch: null removes what the defaults set, the rest stays", json.dumps(c))
+    for args in (["--shard", "3/2"], ["--jobs", "0"], ["--stop-after", "lunch"], []):
+        rc, _, err = run(["onboard"] + args + (["errors.json"] if args else []))
+        t.check(rc == 64, "usage error: exit 64 for %s" % (" ".join(args) or "no manifest"),
+                str(rc) + err)
+
+
 certs = make_certs(os.path.join(tmp, "tls"))
+test_manifest_errors()
 for tid in ids:
     if tid != NO_SECRET:
         write("secrets/%s/ldap.pw" % tid, BIND_PREFIX + tid + "\n")
@@ -201,6 +254,23 @@ try:
             os.path.join(os.path.realpath(tmp), "secrets/t02/ldap.pw") and r2["name"] == "t02",
             "render: defaults, template, CSV variables; paths made absolute",
             json.dumps(r2)[:700])
+
+    # --- --stop-after, and progress on a terminal
+    emu.reset_log()
+    rc, out, err = run(["onboard", "manifest.json", "--only", "t01", "--artifacts", "stop",
+                        "--stop-after", "check"])
+    st = report("stop/report.json")
+    t.check(rc == 0 and st["tenants"][0]["step"] == "check" and st["goal"] == "check" and
+            not [e for e in emu.log() if e.get("args", {}).get("instanceID") == "t01"],
+            "--stop-after check: the tenant stops there, the server is not asked",
+            str(rc) + json.dumps(st)[:600])
+    rc, _, term = run_pty(binary, ["onboard", "manifest.json", "--only", "t01,t02",
+                                   "--artifacts", "pty"], cwd=tmp,
+                          env={"DG_API_PW": API_PW})
+    term = term.decode("utf-8", "replace")
+    outputs.append(("pty run", term))
+    t.check(rc == 0 and "onboard: 2 done, 0 failed, 0 left" in term and " plan" in term,
+            "progress on a terminal: running tenants' steps and the counts", term[-800:])
 
     # --- a server change between plan and apply (its own state)
     rc, out, err = run(["onboard", "manifest.json", "--only", CHANGED,
