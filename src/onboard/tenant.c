@@ -503,12 +503,23 @@ static void note_plan(struct tctx *x)
 				"anything was pushed");
 }
 
+/* GetUserInfo requests one tenant's plan keeps in flight: the endpoint's
+ * tenants share PLAN_CALLS_PER_ENDPOINT, so an endpoint never sees more
+ * than that many calls at once, or per_endpoint when that is larger. */
+#define PLAN_CALLS_PER_ENDPOINT 8
+static int plan_parallel(const struct tctx *x)
+{
+	int n = PLAN_CALLS_PER_ENDPOINT / x->f->per_endpoint;
+
+	return n > 0 ? n : 1;
+}
+
 static int step_plan(struct tctx *x)
 {
 	dg_error err = { 0 };
 	dg_findings found = DG_FINDINGS_INIT;
 
-	if (dg_plan_run_profile(&x->s, 0, 8, &x->pr, &err)) {
+	if (dg_plan_run_profile(&x->s, 0, plan_parallel(x), &x->pr, &err)) {
 		dg_findings_move(&found, &x->pr.preview.findings);
 		add_new_findings(x->r, &found);
 		if (dg_ms_cancelled(x->s.client))

@@ -58,7 +58,9 @@ Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/instance   {"id", "status"?, "serviceProviderAccess"?,
                             "remove"?: true}  SPE: change or remove an instance
   (the header X-Instance: ID picks the instance of directory/users/config/state)
-  --latency-ms N            every /api call answers N ms late (benchmarks)
+  POST /_control/latency    {"ms": N}       answer every /api call N ms late
+  (--latency-ms N at start); /_control/state's "maxInFlight" is the most
+  /api calls answered at once since the last reset-log
   GET  /_control/log        request log (method, path, function, args, body,
                             content type, user, status)
   GET  /_control/state      users, config, jobs, tokens (with cancelled flag)
@@ -268,6 +270,8 @@ class State:
         self.metadata_form = args.metadata_form
         self.faults = []
         self.log = []
+        self.inflight = 0        # /api calls being answered now
+        self.max_inflight = 0    # most at once since the last reset-log
         for inst in self.instances.values():
             self._load_fixtures(inst)
 
@@ -396,6 +400,18 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             return self._json(failed(str(e)))
         self.entry["args"] = {k: v for k, v in args.items()}
+        with st.lock:
+            st.inflight += 1
+            st.max_inflight = max(st.max_inflight, st.inflight)
+        try:
+            return self._dispatch(path, args)
+        finally:
+            with st.lock:
+                st.inflight -= 1
+
+    def _dispatch(self, path, args):
+        """An authenticated /api call, answered st.args.latency_ms late."""
+        st = self.server.state
         if st.args.latency_ms:
             time.sleep(st.args.latency_ms / 1000.0)
         if path.startswith("/api/invoke/"):
@@ -895,6 +911,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, json.dumps(st.log).encode())
             if what == "reset-log":
                 st.log = []
+                st.max_inflight = 0
+            elif what == "latency":
+                st.args.latency_ms = int(data["ms"])
             elif what == "fault":
                 data.setdefault("count", 1)
                 st.faults.append(data)
@@ -922,6 +941,7 @@ class Handler(BaseHTTPRequestHandler):
                 out = {"users": sorted(inst.users.values(), key=lambda u: u["userName"].lower()),
                        "config": inst.config, "jobs": inst.jobs,
                        "instances": {i.id: i.status for i in st.instances.values()},
+                       "maxInFlight": st.max_inflight,
                        "tokens": [{"token": j.token, "function": j.fn, "status": j.status,
                                    "cancelled": j.cancelled,
                                    "cancelRequested": j.cancel_requested}

@@ -272,6 +272,21 @@ try:
     t.check(rc == 0 and "onboard: 2 done, 0 failed, 0 left" in term and " plan" in term,
             "progress on a terminal: running tenants' steps and the counts", term[-800:])
 
+    # --- the per-endpoint limit: never more calls in flight than tenants allowed
+    def most_in_flight(per_endpoint, name):
+        emu.control("latency", {"ms": 120})
+        emu.reset_log()
+        rc, _, err = run(["onboard", "manifest.json", "--only", "t01,t02,t08,t11,t14,t17",
+                          "--artifacts", name, "--jobs", "6", "--per-endpoint",
+                          str(per_endpoint)])
+        emu.control("latency", {"ms": 0})
+        return rc, emu.state()["maxInFlight"], err
+    rc, most, err = most_in_flight(2, "limit2")
+    rc6, most6, _ = most_in_flight(6, "limit6")
+    t.check(rc == 0 and most == 2 and most6 > 2,
+            "--per-endpoint 2 with --jobs 6: at most 2 calls in flight (%d with 6)" % most6,
+            "rc %d, most in flight %d\n%s" % (rc, most, err[-600:]))
+
     # --- a server change between plan and apply (its own state)
     rc, out, err = run(["onboard", "manifest.json", "--only", CHANGED,
                         "--artifacts", "change"])
