@@ -522,6 +522,7 @@ static int step_plan(struct tctx *x)
 	if (dg_plan_run_profile(&x->s, 0, plan_parallel(x), &x->pr, &err)) {
 		dg_findings_move(&found, &x->pr.preview.findings);
 		add_new_findings(x->r, &found);
+		dg_plan_run_release(&x->pr);   /* what the failed run filled in */
 		if (dg_ms_cancelled(x->s.client))
 			return -1;
 		return fail(x, DG_STEP_PLAN, spa_refused(err.message) ? "FLEET007" : "FLEET013",
