@@ -9,6 +9,7 @@
 #include "../core/outfile.h"
 #include "../core/output.h"
 #include "../core/profile.h"
+#include "../mailstore/backup.h"
 #include "../mailstore/push.h"
 #include "../mailstore/sync.h"
 #include "../net/http.h"
@@ -546,25 +547,18 @@ static int step_plan(struct tctx *x)
 static int write_backup(struct tctx *x)
 {
 	cJSON *b = dg_push_backup_json(x->s.profile, &x->pr.map, x->pr.state.config, 0);
-	char *text = dg_json_print_exact(b, 1), stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char *stem = dg_xasprintf("%s/dsconfig-backup", x->r->dir), *path = NULL;
 	dg_error err = { 0 };
-	char *path;
 	int rc = 0;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	path = dg_xasprintf("%s/dsconfig-backup-%s.json", x->r->dir, stamp);
-	/* exclusive: a backup is never replaced, also not by a re-run */
-	if (dg_outfile_write(path, text, strlen(text), DG_OUTFILE_EXCLUSIVE, &err)) {
+	/* never replaced, also not by a re-run in the same second */
+	if (dg_backup_write(NULL, stem, b, &path, &err)) {
 		rc = fail(x, DG_STEP_PUSH, "FLEET013", "backup: %s", err.message);
-		free(path);
 	} else {
 		free(x->r->backup);
 		x->r->backup = path;
 	}
-	cJSON_free(text);
+	free(stem);
 	dg_json_wipe_delete(b);
 	return rc;
 }

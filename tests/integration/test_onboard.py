@@ -296,6 +296,13 @@ try:
             str(rc) + out + err[-800:])
     emu.control("users", [{"userName": "intruder", "fullName": "Changed Meanwhile"}],
                 instance=CHANGED)
+    # a backup of this second (and the next ones) exists already, as after
+    # an interrupted run resumed at once: the new one gets another name
+    now = time.time()
+    taken = set()
+    for d in range(4):
+        taken.add(write("change/%s/dsconfig-backup-%s.json" % (
+            CHANGED, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now + d))), "{}\n"))
     rc, out, err = run(["onboard", "manifest.json", "--only", CHANGED,
                         "--artifacts", "change", "--yes"])
     st = by_id(report("change/report.json")).get(CHANGED, {})
@@ -303,6 +310,11 @@ try:
     t.check(rc == 0 and st.get("status") == "done" and "FLEET014" in codes,
             "the server changed since the plan: planned again (FLEET014), then applied",
             str(rc) + json.dumps(st)[:1500] + err[-600:])
+    backup = os.path.join(tmp, st.get("artifacts", {}).get("backup") or "-")
+    t.check(backup.endswith("-2.json") and os.path.exists(backup) and
+            all(open(p).read() == "{}\n" for p in taken),
+            "a backup name taken in the same second: the next one, nothing overwritten",
+            backup)
 
     # --- the main run, interrupted
     emu.control("fault", {"function": "SyncUsersWithDirectoryServices", "kind": "slow",
@@ -368,7 +380,9 @@ try:
     good = [i for i in ids if i not in BROKEN]
     t.check(all(ten[i]["status"] in ("done", "resumed") for i in good),
             "every other tenant reaches its goal",
-            json.dumps({i: (ten[i]["status"], ten[i]["failedStep"]) for i in ids}))
+            json.dumps({i: (ten[i]["status"], ten[i]["failedStep"]) for i in ids}) + "\n" +
+            "\n".join("%s: %s" % (i, f["message"]) for i in good if i in ten
+                      for f in ten[i]["findings"] if f["severity"] == "error"))
     f4 = ten[NO_SECRET]
     t.check(f4["status"] == "failed" and f4["failedStep"] == "check" and
             any(f["code"] == "SECRET002" and f.get("file", "").endswith("manifest.json")
