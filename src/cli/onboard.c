@@ -1,7 +1,6 @@
 /* dirgate onboard MANIFEST: many tenants from one manifest (src/onboard/). */
 #include "cli.h"
 
-#include "../core/checks.h"
 #include "../core/profile.h"
 #include "../net/http.h"
 #include "../onboard/run.h"
@@ -155,7 +154,7 @@ static int render_one(const dg_manifest *m, const dg_tenant *t, const char *dir,
 		dg_strbuf_adds(&sb, rd.text);
 		if (!(rc = dg_cli_write(path, &sb))) {
 			p = dg_profile_parse(rd.text, strlen(rd.text), path, &found);
-			dg_check_offline(p, &found);
+			dg_onboard_check_offline(p, rd.onboard, &found);
 			dg_profile_free(p);
 			dg_manifest_relocate(m, t, &rd, &found);
 		}

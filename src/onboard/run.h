@@ -95,6 +95,11 @@ dg_code dg_fleet_init(dg_fleet *f, const dg_manifest *m, const dg_fleet_opts *o,
 void dg_fleet_run(dg_fleet *f);
 void dg_fleet_release(dg_fleet *f);
 
+/* The check step's rules for a rendered profile: `dirgate check --offline`,
+ * less the certificate files certificate.generate will make, plus what a
+ * fleet run cannot use (secrets to prompt for, no target).  Also --render's. */
+void dg_onboard_check_offline(const dg_profile *p, const cJSON *onboard, dg_findings *out);
+
 /* Which share a tenant belongs to: a hash of its id, so adding a tenant
  * never moves the others between shards.  1-based. */
 int dg_fleet_shard_of(const char *id, int n);

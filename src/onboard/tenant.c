@@ -195,10 +195,10 @@ static int step_render(struct tctx *x)
 }
 
 /* Prompting on a terminal cannot work for many tenants at once. */
-static void refuse_prompts(struct tctx *x, dg_findings *out)
+static void refuse_prompts(const dg_profile *p, dg_findings *out)
 {
 	const dg_secret_ref *refs[16];
-	size_t n = dg_profile_secrets(x->p, refs, 16);
+	size_t n = dg_profile_secrets(p, refs, 16);
 
 	for (size_t i = 0; i < n && i < 16; i++)
 		if (refs[i]->kind == DG_SECRET_PROMPT)
@@ -208,26 +208,24 @@ static void refuse_prompts(struct tctx *x, dg_findings *out)
 					"use {\"env\": NAME} or {\"file\": PATH}");
 }
 
-static const cJSON *onboard_opt(const struct tctx *x, const char *a, const char *b);
-
-static int generates_cert(const struct tctx *x)
+static int generates_cert(const dg_profile *p, const cJSON *onboard)
 {
-	return x->p->directory.type == DG_DIR_M365 &&
-	       cJSON_IsTrue(onboard_opt(x, "certificate", "generate"));
+	return p->directory.type == DG_DIR_M365 &&
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		       cJSON_GetObjectItemCaseSensitive(onboard, "certificate"), "generate"));
 }
 
 /* With certificate.generate, the certificate step makes the files the
  * offline rules cannot find yet: that is not an error of the profile. */
-static void drop_files_to_generate(struct tctx *x, dg_findings *f)
+static void drop_files_to_generate(const dg_profile *p, dg_findings *f)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->nr; i++) {
 		dg_finding *fd = &f->items[i];
 		int drop = !strcmp(fd->code, "PROF009") && strstr(fd->path, "/certificate/") &&
-			   access(strstr(fd->path, "keyFile")
-				  ? x->p->directory.m365.key_file
-				  : x->p->directory.m365.cert_file, F_OK);
+			   access(strstr(fd->path, "keyFile") ? p->directory.m365.key_file
+							      : p->directory.m365.cert_file, F_OK);
 		if (drop) {
 			free(fd->path);
 			free(fd->message);
@@ -240,6 +238,18 @@ static void drop_files_to_generate(struct tctx *x, dg_findings *f)
 	f->nr = k;
 }
 
+void dg_onboard_check_offline(const dg_profile *p, const cJSON *onboard, dg_findings *out)
+{
+	dg_check_offline(p, out);
+	if (generates_cert(p, onboard))
+		drop_files_to_generate(p, out);
+	refuse_prompts(p, out);
+	if (!p->target.present)
+		dg_finding_hint(dg_findings_add(out, "FLEET013", DG_SEV_ERROR, "/target",
+						"check: the tenant's profile has no MailStore target"),
+				"give /target in the manifest's defaults or the tenant's profile");
+}
+
 static int step_check(struct tctx *x)
 {
 	dg_findings found = DG_FINDINGS_INIT;
@@ -248,14 +258,7 @@ static int step_check(struct tctx *x)
 	x->p = dg_profile_load(x->r->profile, &found, &err);
 	if (!x->p)
 		return fail(x, DG_STEP_CHECK, "FLEET013", "%s", err.message);
-	dg_check_offline(x->p, &found);
-	if (generates_cert(x))
-		drop_files_to_generate(x, &found);
-	refuse_prompts(x, &found);
-	if (!x->p->target.present)
-		dg_finding_hint(dg_findings_add(&found, "FLEET013", DG_SEV_ERROR, "/target",
-						"check: the tenant's profile has no MailStore target"),
-				"give /target in the manifest's defaults or the tenant's profile");
+	dg_onboard_check_offline(x->p, x->rd.onboard, &found);
 	add_new_findings(x->r, &found);
 	if (errors_in(&x->r->findings)) {
 		x->r->failed_step = DG_STEP_CHECK;
@@ -415,7 +418,7 @@ static int step_cert(struct tctx *x)
 	dg_error err = { 0 };
 	char *subject, *dir, *uri, why[256];
 
-	if (!generates_cert(x))
+	if (!generates_cert(x->p, x->rd.onboard))
 		return 0;
 	if (!m->cert_file || strcmp(strrchr(m->cert_file, '/') ? strrchr(m->cert_file, '/') + 1
 							      : m->cert_file, DG_CERT_FILE))

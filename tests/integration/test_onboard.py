@@ -467,7 +467,8 @@ try:
         ms, rs = schema("manifest.schema.json"), schema("onboard-report.schema.json")
         errs = []
         for path in (os.path.join(tmp, "manifest.json"),
-                     os.path.join(root, "examples", "onboard", "manifest.json")):
+                     os.path.join(root, "examples", "onboard", "manifest.json"),
+                     os.path.join(root, "examples", "onboard", "csv-manifest.json")):
             with open(path) as f:
                 errs += ["%s: %s" % (path, e.message)
                          for e in jsonschema.Draft7Validator(ms).iter_errors(json.load(f))]
