@@ -799,25 +799,36 @@ static int done_before(const struct tctx *x, dg_step s)
 	return s == DG_STEP_SYNC && x->prev_step >= DG_STEP_SYNC;
 }
 
+/* Status and current step are what the progress lines read from another
+ * thread: they change under the fleet's lock. */
+static void set_status(dg_fleet *f, dg_tenant_run *r, dg_tenant_status st)
+{
+	pthread_mutex_lock(&f->lock);
+	r->status = st;
+	r->current = DG_STEP_NONE;
+	pthread_mutex_unlock(&f->lock);
+}
+
 static void finish(struct tctx *x, int rc)
 {
 	dg_tenant_run *r = x->r;
+	dg_tenant_status st;
 
-	if (!rc)
-		r->status = DG_TS_DONE;
-	else if (cancelled(x) && (!r->failed_step || r->failed_step == r->current)) {
-		r->status = DG_TS_INTERRUPTED;
+	if (!rc) {
+		st = DG_TS_DONE;
+	} else if (cancelled(x) && (!r->failed_step || r->failed_step == r->current)) {
+		st = DG_TS_INTERRUPTED;
 		r->failed_step = r->current;
 		dg_findings_add(&r->findings, "FLEET012", DG_SEV_WARNING, "", "interrupted "
 				"during %s: the same command resumes the tenant",
 				dg_step_name(r->current));
 	} else {
-		r->status = DG_TS_FAILED;
+		st = DG_TS_FAILED;
 		if (!r->failed_step)
 			r->failed_step = r->current;
 	}
 	dg_manifest_relocate(x->f->m, x->t, &x->rd, &r->findings);
-	r->current = DG_STEP_NONE;
+	set_status(x->f, r, st);
 }
 
 static int run_steps(struct tctx *x)
@@ -859,8 +870,8 @@ void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r)
 	x.t = r->tenant;
 	read_previous(&x);
 	if (x.prev_step >= f->goal) {
-		r->status = DG_TS_RESUMED;
 		r->reached = x.prev_step;
+		set_status(f, r, DG_TS_RESUMED);
 		return;
 	}
 	rc = run_steps(&x);
@@ -878,8 +889,7 @@ void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r)
 
 void dg_tenant_run_not_started(dg_fleet *f, dg_tenant_run *r)
 {
-	(void)f;
-	r->status = DG_TS_INTERRUPTED;
+	set_status(f, r, DG_TS_INTERRUPTED);
 	dg_findings_add(&r->findings, "FLEET012", DG_SEV_WARNING, "", "interrupted before "
 			"the tenant started: the same command resumes it");
 }
