@@ -583,11 +583,38 @@ static cJSON *at_pointer(cJSON *doc, const char *pointer)
 /* The loader resolves relative paths against the profile's directory; the
  * rendered profile lives elsewhere, so the paths it resolved (against the
  * manifest's directory) are written out absolute. */
-static void absolute_paths(const dg_manifest *m, cJSON *doc, const char *text)
+/* A secret written in the manifest itself would be copied into every
+ * rendered profile and artefact directory: refused (FLEET017). */
+static int literal_secrets(const dg_manifest *m, const dg_tenant *t, const dg_provenance *prov,
+			   const dg_profile *p, dg_findings *out)
+{
+	const dg_secret_ref *refs[16];
+	size_t n = dg_profile_secrets(p, refs, 16);
+	int found = 0;
+
+	for (size_t i = 0; i < n && i < 16; i++) {
+		if (refs[i]->kind != DG_SECRET_LITERAL)
+			continue;
+		/* the message names the field, never the value */
+		dg_finding *fd = dg_findings_add(out, "FLEET017", DG_SEV_ERROR, refs[i]->path,
+						 "tenant \"%s\": the secret is written in the "
+						 "manifest itself", t->id);
+		dg_finding_hint(fd, "use {\"env\": \"NAME\"} or {\"file\": "
+				"\"secrets/${tenant.id}/NAME\"}: a rendered profile holds the "
+				"reference, never the secret");
+		locate_value(m, t, prov, refs[i]->path, fd);
+		found = 1;
+	}
+	return found ? -1 : 0;
+}
+
+static int absolute_paths(const dg_manifest *m, const dg_tenant *t, const dg_provenance *prov,
+			  cJSON *doc, const char *text, dg_findings *out)
 {
 	dg_findings ignored = DG_FINDINGS_INIT;
 	char *fake = dg_xasprintf("%s/manifest", m->dir);
 	dg_profile *p = dg_profile_parse(text, strlen(text), fake, &ignored);
+	int rc = literal_secrets(m, t, prov, p, out);
 
 	for (size_t i = 0; i < p->path_fields.nr; i++) {
 		cJSON *v = at_pointer(doc, p->path_fields.items[i]);
@@ -601,6 +628,7 @@ static void absolute_paths(const dg_manifest *m, cJSON *doc, const char *text)
 	dg_profile_free(p);
 	dg_findings_clear(&ignored);
 	free(fake);
+	return rc;
 }
 
 static void merge_layers(const dg_manifest *m, const dg_tenant *t, const char *key,
@@ -650,8 +678,11 @@ int dg_manifest_render(const dg_manifest *m, const dg_tenant *t, dg_rendered *r,
 	dg_provenance_release(&oprov);
 	if (!rc) {
 		text = dg_json_print_exact(doc, 1);
-		absolute_paths(m, doc, text);
+		rc = absolute_paths(m, t, &r->prov, doc, text, out);
+		explicit_bzero(text, strlen(text));
 		cJSON_free(text);
+	}
+	if (!rc) {
 		text = dg_json_print_exact(doc, 1);
 		r->text = dg_xasprintf("%s\n", text);
 		cJSON_free(text);
