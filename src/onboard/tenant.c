@@ -42,7 +42,7 @@ struct tctx {
 	int have_plan;
 	dg_strlist dir_users;       /* the preview's user names, for verify */
 	dg_step prev_step;          /* from the state file */
-	const char *prev_fingerprint;
+	char prev_fingerprint[65];  /* "" when none */
 };
 
 static int cancelled(const struct tctx *x)
@@ -500,7 +500,7 @@ static void note_plan(struct tctx *x)
 	memcpy(x->r->fingerprint, x->pr.state.fingerprint, sizeof(x->r->fingerprint));
 	for (size_t i = 0; i < x->pr.preview.nusers; i++)
 		dg_strlist_push(&x->dir_users, x->pr.preview.users[i].user_name);
-	if (x->prev_fingerprint && strcmp(x->prev_fingerprint, x->r->fingerprint))
+	if (x->prev_fingerprint[0] && strcmp(x->prev_fingerprint, x->r->fingerprint))
 		dg_findings_add(&x->r->findings, "FLEET014", DG_SEV_INFO, "",
 				"plan: the server changed since the plan of an earlier run "
 				"(configuration or users); this plan was made again before "
@@ -782,14 +782,19 @@ static void set_current(struct tctx *x, dg_step s)
 	dg_fleet_progress(x->f);
 }
 
+/* Under the lock: other tenants' threads add their entries meanwhile. */
 static void read_previous(struct tctx *x)
 {
-	const cJSON *st = dg_fleet_state_of(x->f, x->t->id);
-	const cJSON *step = cJSON_GetObjectItemCaseSensitive(st, "step");
-	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(st, "fingerprint");
+	const cJSON *st, *step, *fp;
 
+	pthread_mutex_lock(&x->f->lock);
+	st = dg_fleet_state_of(x->f, x->t->id);
+	step = cJSON_GetObjectItemCaseSensitive(st, "step");
+	fp = cJSON_GetObjectItemCaseSensitive(st, "fingerprint");
 	x->prev_step = cJSON_IsString(step) ? dg_step_parse(step->valuestring) : DG_STEP_NONE;
-	x->prev_fingerprint = cJSON_IsString(fp) ? fp->valuestring : NULL;
+	snprintf(x->prev_fingerprint, sizeof(x->prev_fingerprint), "%s",
+		 cJSON_IsString(fp) ? fp->valuestring : "");
+	pthread_mutex_unlock(&x->f->lock);
 }
 
 /* A step an earlier run finished and that must not be done twice: the

@@ -11,7 +11,7 @@ void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r);
 void dg_tenant_run_not_started(dg_fleet *f, dg_tenant_run *r);
 void dg_tenant_run_release(dg_tenant_run *r);
 
-/* Shared with run.c. */
+/* Shared with run.c.  The state entry of a tenant: read under f->lock. */
 const cJSON *dg_fleet_state_of(const dg_fleet *f, const char *id);
 void dg_fleet_state_record(dg_fleet *f, const dg_tenant_run *r);
 struct dg_endpoint *dg_fleet_endpoint_acquire(dg_fleet *f, const char *url);
