@@ -305,6 +305,10 @@ static const char html_script[] =
 	"    rows.forEach(function (r) { body.appendChild(r); });\n"
 	"  });\n"
 	"});\n"
+	"/* report.html#sort=COLUMN or #sort=COLUMN-desc: a link to a sorted view */\n"
+	"var m = /^#sort=(\\d+)(-desc)?$/.exec(location.hash);\n"
+	"var th = m && document.querySelectorAll('th')[+m[1]];\n"
+	"if (th) { th.click(); if (m[2]) th.click(); }\n"
 	"</script>\n";
 
 void dg_fleet_report_html(dg_strbuf *out, const cJSON *report)

@@ -502,20 +502,27 @@ try:
         print("ok %d - # SKIP HTML report in Chromium: chromium not installed" % (t.n + 1))
         t.n += 1
     else:
-        prof = tempfile.mkdtemp(prefix="dg-chromium-")
-        r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-background-networking", "--disable-component-update",
-                            "--disable-sync", "--no-first-run", "--user-data-dir=" + prof,
-                            "--dump-dom", "file://" + os.path.join(tmp, "report.html")],
-                           capture_output=True, timeout=120)
-        dom = r.stdout.decode("utf-8", "replace")
-        shutil.rmtree(prof, ignore_errors=True)
+        def dump_dom(fragment=""):
+            prof = tempfile.mkdtemp(prefix="dg-chromium-")
+            r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                                "--disable-background-networking",
+                                "--disable-component-update", "--disable-sync",
+                                "--no-first-run", "--user-data-dir=" + prof, "--dump-dom",
+                                "file://" + os.path.join(tmp, "report.html") + fragment],
+                               capture_output=True, timeout=120)
+            shutil.rmtree(prof, ignore_errors=True)
+            return r.stdout.decode("utf-8", "replace")
+        dom = dump_dom()
         rows = dom.count("<tr class=")
         first = dom.find('<tr class="')
         t.check(rows == N and dom[first:first + 20].startswith('<tr class="bad"') and
                 "FLEET007" in dom and "manual step" in dom,
                 "HTML report in headless Chromium: every tenant, failures first, findings "
                 "and manual steps", "rows %d\n%s" % (rows, dom[:1500]))
+        dom = dump_dom("#sort=0-desc")
+        first = dom.find('<tr class="')
+        t.check(">%s<" % ids[-1] in dom[first:first + 60] and dom.count("<tr class=") == N,
+                "the table sorts in the browser (by tenant, descending)", dom[first:first + 300])
 finally:
     emu.stop()
     if not os.environ.get("DG_KEEP_TMP"):
