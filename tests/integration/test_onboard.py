@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""dirgate onboard end to end: 24 tenants (Active Directory, OpenLDAP and
-Microsoft 365 snapshots, from a CSV customer list) on one MailStore SPE
-emulator (tests/emulators/mailstore_api.py), started and stopped here.
+"""dirgate onboard end to end: 27 tenants (Active Directory, OpenLDAP and
+Microsoft 365 snapshots, and live LDAP from a private slapd, from a CSV
+customer list) on one MailStore SPE emulator (tests/emulators/mailstore_api.py);
+both started and stopped here.
 
 Proves: rendering with positions in the manifest; a first run with broken
 tenants (the others finish, exit 3, the report names the cause); SPE
@@ -28,6 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(here), "cli"))
 sys.path.insert(0, os.path.join(os.path.dirname(here), "emulators"))
 from tap import Tap, run_pty  # noqa: E402
 from mailstore_fixture import Emulator, make_certs, stop_process  # noqa: E402
+sys.path.insert(0, here)
+import slapd  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
@@ -38,9 +41,11 @@ BIND_PREFIX = "CANARY-bind-"
 outputs = []
 
 TEMPLATES = ["ad", "ldap", "m365"]
-N = 24
+N = 27
 ids = ["t%02d" % i for i in range(1, N + 1)]
 template_of = {tid: TEMPLATES[i % 3] for i, tid in enumerate(ids)}
+for tid in ids[24:]:
+    template_of[tid] = "slapd"   # live: libldap on the tenants' threads
 NO_SECRET = "t04"        # broken: its bind password file is missing
 NO_SPA = "t07"           # broken: service-provider access is off
 STOPPED = "t05"          # stopped: the manifest says start it
@@ -52,7 +57,8 @@ existing = [i for i in ids if i not in (STOPPED, CREATED)] + ["template"]
 
 
 def run(args, timeout=180, env=None):
-    e = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", DG_API_PW=API_PW)
+    e = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", DG_API_PW=API_PW,
+             DG_IT_PW=slapd.ROOT_PW)
     e.update(env or {})
     r = subprocess.run([binary] + args, cwd=tmp, env=e, capture_output=True,
                        timeout=timeout)
@@ -77,7 +83,17 @@ def demo_profile(name):
     return p
 
 
-def templates():
+def slapd_directory(s):
+    return {"type": "ldap", "server": "127.0.0.1", "port": s.main.ldaps_port,
+            "protocol": "ldap-ssl", "baseDn": slapd.SUFFIX, "tls": {"caFile": s.ca_file},
+            "bind": {"dn": slapd.ROOT_DN, "password": {"env": "DG_IT_PW"}},
+            "users": {"filter": "(objectClass=inetOrgPerson)", "userNameAttribute": "uid",
+                      "fullNameAttribute": "displayName", "emailAttribute": "mail"},
+            "groups": {"filter": "(objectClass=groupOfNames)", "membersAttribute": "member",
+                       "names": ["engineering"]}}
+
+
+def templates(s):
     ad, ldap, m365 = (demo_profile(n) for n in
                       ("profile.json", "ldap-profile.json", "m365-profile.json"))
     ad["directory"]["server"] = "dc01.${tenant.domain}"
@@ -89,12 +105,14 @@ def templates():
     m365["directory"]["certificate"] = {"certFile": "certs/${tenant.id}/certificate.pem",
                                         "keyFile": "certs/${tenant.id}/private-key.pem"}
     m365["authentication"]["redirectUri"] = "https://archive.example.net/${tenant.id}/oidc/signin"
-    return {"ad": {k: ad[k] for k in ("directory", "authentication")},
+    return {"slapd": {"directory": slapd_directory(s),
+                      "authentication": {"method": "standard"}},
+            "ad": {k: ad[k] for k in ("directory", "authentication")},
             "ldap": {k: ldap[k] for k in ("directory", "authentication")},
             "m365": {k: m365[k] for k in ("directory", "authentication")}}
 
 
-def write_manifest(emu, create_cfg):
+def write_manifest(emu, create_cfg, s):
     m = {
         "$schema": os.path.join(root, "schemas", "manifest.schema.json"),
         "version": 1,
@@ -105,7 +123,7 @@ def write_manifest(emu, create_cfg):
             "sync": {"deleteUsers": False, "defaultPrivileges": ["login"],
                      "guards": {"minUsers": 1, "maxDeletes": 5, "maxDropPercent": 50}},
         },
-        "templates": templates(),
+        "templates": templates(s),
         "onboard": {"schedule": "daily@02:30",
                     "instance": {"start": True, "create": create_cfg,
                                  "startTimeoutSeconds": 20},
@@ -121,9 +139,9 @@ def write_manifest(emu, create_cfg):
         json.dump(m, f, indent=2)
 
 
-def fixture(profile_name):
+def fixture(profile_path):
     """What a directory holds, for the emulator's synchronisation."""
-    rc, out, err = run(["preview", os.path.join(demo, profile_name), "--format", "json"])
+    rc, out, err = run(["preview", os.path.join(demo, profile_path), "--format", "json"])
     users = json.loads(out)["users"] if rc == 0 else []
     return [{"userName": u["userName"], "fullName": u["fullName"],
              "distinguishedName": u["distinguishedName"],
@@ -151,7 +169,8 @@ def sync_calls(emu, dry):
 
 
 def canary_free(label, text):
-    bad = [c for c in [API_PW, BIND_PREFIX + "literal"] + [BIND_PREFIX + i for i in ids]
+    bad = [c for c in [API_PW, slapd.ROOT_PW, BIND_PREFIX + "literal"] +
+           [BIND_PREFIX + i for i in ids]
            if c in text]
     t.check(not bad, "no secret in " + label, ", ".join(bad))
 
@@ -218,15 +237,20 @@ test_manifest_errors()
 for tid in ids:
     if tid != NO_SECRET:
         write("secrets/%s/ldap.pw" % tid, BIND_PREFIX + tid + "\n")
-dirs = {"ad": fixture("profile.json"), "ldap": fixture("ldap-profile.json"),
-        "m365": fixture("m365-profile.json")}
-t.check(all(dirs.values()), "the three demo directories preview",
-        json.dumps({k: len(v) for k, v in dirs.items()}))
-
-emu = Emulator(spe=True, instances=existing, stopped_instance=STOPPED, certs=certs,
-               password=API_PW, directory=dirs["ad"], sync_steps=4, sync_step_ms=30)
-emu.start()
+slapd.install_signal_handlers(lambda: None)
+slapds = slapd.SlapdSet(n_bulk=20)
+emu = None
+slapds.__enter__()
 try:
+    live_profile = write("live-profile.json", json.dumps(
+        {"name": "live", "directory": slapd_directory(slapds)}))
+    dirs = {"ad": fixture("profile.json"), "ldap": fixture("ldap-profile.json"),
+            "m365": fixture("m365-profile.json"), "slapd": fixture(live_profile)}
+    t.check(all(dirs.values()), "the four directories preview (three snapshots, slapd live)",
+            json.dumps({k: len(v) for k, v in dirs.items()}))
+    emu = Emulator(spe=True, instances=existing, stopped_instance=STOPPED, certs=certs,
+                   password=API_PW, directory=dirs["ad"], sync_steps=4, sync_step_ms=30)
+    emu.start()
     for tid in ids:
         if tid != CREATED:
             emu.control("directory", dirs[template_of[tid]], instance=tid)
@@ -242,7 +266,7 @@ try:
     create_cfg = json.loads(out) if rc == 0 else {}
     t.check(rc == 0 and create_cfg.get("instanceID") == "template",
             "pull --instance-config writes GetInstanceConfiguration's object", err + out)
-    write_manifest(emu, create_cfg)
+    write_manifest(emu, create_cfg, slapds)
 
     # --- render
     rc, out, err = run(["onboard", "manifest.json", "--render", "rendered"])
@@ -272,7 +296,7 @@ try:
             str(rc) + json.dumps(st)[:600])
     rc, _, term = run_pty(binary, ["onboard", "manifest.json", "--only", "t01,t02",
                                    "--artifacts", "pty"], cwd=tmp,
-                          env={"DG_API_PW": API_PW})
+                          env={"DG_API_PW": API_PW, "DG_IT_PW": slapd.ROOT_PW})
     term = term.decode("utf-8", "replace")
     outputs.append(("pty run", term))
     t.check(rc == 0 and "onboard: 2 done, 0 failed, 0 left" in term and " plan" in term,
@@ -326,7 +350,8 @@ try:
     emu.control("fault", {"function": "SyncUsersWithDirectoryServices", "kind": "slow",
                           "delayMs": 400, "count": 1000})
     emu.reset_log()
-    env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", DG_API_PW=API_PW)
+    env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", DG_API_PW=API_PW,
+               DG_IT_PW=slapd.ROOT_PW)
     p = subprocess.Popen([binary, "onboard", "manifest.json", "--yes", "--jobs", "3",
                           "--html", "report.html"], cwd=tmp, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -445,6 +470,14 @@ try:
             whole["summary"] == merged["summary"] and h1["tenants"] and h2["tenants"],
             "--shard 1/2 and 2/2 merged equal the whole run",
             "%s %s\n%s\n%s" % (rc3, e3, whole["summary"], merged["summary"]))
+    wt = by_id(whole)
+    live = [i for i in ids if template_of[i] == "slapd"]
+    t.check(all(wt[i]["status"] == "done" and wt[i]["step"] == "plan" and
+                wt[i]["users"]["directory"] == len(dirs["slapd"]) and
+                not any(f["code"] == "FLEET016" for f in wt[i]["findings"]) for i in live),
+            "live LDAP tenants: probed and read live on the tenants' threads",
+            json.dumps({i: (wt[i]["status"], wt[i]["users"]["directory"],
+                            [f["code"] for f in wt[i]["findings"]]) for i in live}))
 
     # --- a second run on one state cannot start while the first holds it
     lock = subprocess.Popen([sys.executable, "-c",
@@ -524,7 +557,9 @@ try:
         t.check(">%s<" % ids[-1] in dom[first:first + 60] and dom.count("<tr class=") == N,
                 "the table sorts in the browser (by tenant, descending)", dom[first:first + 300])
 finally:
-    emu.stop()
+    if emu:
+        emu.stop()
+    slapds.__exit__(None, None, None)
     if not os.environ.get("DG_KEEP_TMP"):
         shutil.rmtree(tmp, ignore_errors=True)
 t.done()
