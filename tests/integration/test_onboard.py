@@ -168,6 +168,42 @@ def sync_calls(emu, dry):
             e.get("args", {}).get("dryRun") == ("true" if dry else "false")]
 
 
+def api(emu, fn, **args):
+    """One raw Administration API call: the envelope."""
+    import base64
+    import ssl
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode(args).encode()
+    auth = "Basic " + base64.b64encode(("admin:" + API_PW).encode()).decode()
+    req = urllib.request.Request(
+        emu.url + "/api/invoke/" + fn, data=body, method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": auth})
+    ctx = ssl.create_default_context(cafile=emu.ca_file)
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        return json.loads(r.read()[3:])
+
+
+def test_emulator_refusals(emu):
+    """The SPE emulator refuses what MailStore SPE would."""
+    cases = [
+        (api(emu, "CreateInstance", config=json.dumps({"instanceID": "t01"})),
+         "already exists"),
+        (api(emu, "CreateInstance", config=json.dumps({"alias": "x"})), "instanceID"),
+        (api(emu, "StartInstances", instanceFilter="nosuch"), "No instance matches"),
+        (api(emu, "GetUsers", instanceID="nosuch"), "does not exist"),
+        (api(emu, "GetUsers", instanceID=NO_SPA), "Service provider access"),
+        (api(emu, "GetUsers", instanceID=STOPPED), "not running"),
+    ]
+    bad = [(c[0].get("statusCode"), (c[0].get("error") or {}).get("message"), c[1])
+           for c in cases if c[0].get("statusCode") != "failed" or
+           c[1] not in (c[0].get("error") or {}).get("message", "")]
+    cfg = api(emu, "GetInstanceConfiguration", instanceID=STOPPED)
+    t.check(not bad and cfg.get("statusCode") == "succeeded",
+            "emulator: CreateInstance/StartInstances/instance calls refused as SPE would; "
+            "GetInstanceConfiguration reads a stopped instance", json.dumps(bad))
+
+
 def canary_free(label, text):
     bad = [c for c in [API_PW, slapd.ROOT_PW, BIND_PREFIX + "literal"] +
            [BIND_PREFIX + i for i in ids]
@@ -255,6 +291,7 @@ try:
         if tid != CREATED:
             emu.control("directory", dirs[template_of[tid]], instance=tid)
     emu.control("instance", {"id": NO_SPA, "serviceProviderAccess": False})
+    test_emulator_refusals(emu)
 
     # --- pull --instance-config: the raw object CreateInstance takes
     tpl = write("template-profile.json", json.dumps(dict(
