@@ -183,10 +183,11 @@ static int render_all(const dg_manifest *m, const struct onboard_args *a)
 		if (a->o.only && !dg_strlist_contains_ci(a->o.only, t->id))
 			continue;
 		dg_cli_print_findings(&t->findings);
-		dg_findings_count(&t->findings, DG_SEV_ERROR) ? (void)0
-			: (void)(rc = render_one(m, t, a->render, &all));
-		if (dg_findings_count(&t->findings, DG_SEV_ERROR))
-			dg_findings_add(&all, "FLEET002", DG_SEV_ERROR, "", "tenant %s", t->id);
+		if (!dg_findings_count(&t->findings, DG_SEV_ERROR))
+			rc = render_one(m, t, a->render, &all);
+		else   /* its entry is wrong: not rendered, the exit status says so */
+			dg_findings_add(&all, t->findings.items[0].code, DG_SEV_ERROR, "",
+					"tenant %s", t->id);
 	}
 	if (!rc && dg_findings_count(&all, DG_SEV_ERROR))
 		rc = DG_EXIT_FINDINGS;
