@@ -15,7 +15,8 @@ test_pkgs="$test_pkgs nodejs"
 # The Google emulator makes its CA, certificates and service-account key with
 # the openssl command; tests/bench/google.sh compares against curl.
 test_pkgs="$test_pkgs openssl curl"
-# The cutover test renders its HTML page in headless Chromium (--dump-dom).
+# The cutover, onboard and report tests look at their HTML pages in headless
+# Chromium (--dump-dom).
 test_pkgs="$test_pkgs chromium"
 # scripts/test-package.sh builds the .deb (debhelper with meson) and finds
 # the installed manual pages with man.

@@ -55,7 +55,7 @@ if [ ! -d build-tsan ]; then
 fi
 ninja -C build-tsan >/dev/null || { ninja -C build-tsan | tail -30; exit 1; }
 TSAN_OPTIONS="halt_on_error=1" meson test -C build-tsan --print-errorlogs --num-processes 2 \
-	bodypipe page_stream m365 google http google_live >build-tsan/test-summary.txt 2>&1
+	bodypipe page_stream m365 google http google_live onboard >build-tsan/test-summary.txt 2>&1
 tail -12 build-tsan/test-summary.txt
 logs="$logs tsan=build-tsan/meson-logs/testlog.json"
 

@@ -28,6 +28,7 @@ static const struct command {
 	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
 	{ "cutover", dg_cmd_cutover, "who keeps, loses or changes their login in a switch" },
 	{ "verify", dg_cmd_verify, "after a sync: the server's users against the preview" },
+	{ "onboard", dg_cmd_onboard, "onboard many tenants from one manifest" },
 	{ "init", dg_cmd_init, "write a commented starting profile" },
 	{ "explain", dg_cmd_explain, "explain a finding code and how to fix it" },
 	{ "help", cmd_help, "show the help of a command" },

@@ -1,10 +1,7 @@
 /* dirgate check PROFILE [--offline] [--format text|json] */
 #include "cli.h"
 
-#include "../connectors/adfs_probe.h"
-#include "../connectors/google.h"
-#include "../connectors/ldap_probe.h"
-#include "../connectors/m365_conn.h"
+#include "../connectors/live_check.h"
 #include "../core/checks.h"
 #include "../core/error.h"
 #include "../core/profile.h"
@@ -46,37 +43,14 @@ static const char usage_text[] =
 	"  3   errors found\n"
 	"  64  usage error\n";
 
-/* Live probes run only on a profile whose offline rules found no error:
- * probing with a known-broken profile only adds noise. */
 static void run_live_probes(const dg_profile *p, const char *test_user, dg_findings *findings)
 {
-	dg_dir_type t = p->directory.type;
-	if (dg_findings_count(findings, DG_SEV_ERROR)) {
-		fputs("dirgate check: live probes skipped: fix the errors above first\n", stderr);
-		return;
-	}
-	/* AD FS is its own service: checked even when the directory is a snapshot. */
-	if (p->auth.method == DG_AUTH_ADFS && p->auth.adfs_url)
-		dg_adfs_probe(p, findings);
-	if (p->directory.snapshot) {
-		fputs("dirgate check: live probes skipped: the profile reads a snapshot\n", stderr);
-		return;
-	}
-	if (t == DG_DIR_GOOGLE) {
-		dg_google_probe(p, findings);
-		return;
-	}
-	if (t == DG_DIR_M365) {
-		dg_m365_probe(p, findings);
-		return;
-	}
-	if (t != DG_DIR_LDAP && t != DG_DIR_ACTIVE_DIRECTORY) {
-		fprintf(stderr, "dirgate check: live probes of %s directories are not part of "
-				"this version; only offline rules were checked\n",
-			dg_dir_type_name(t));
-		return;
-	}
-	dg_ldap_probe(p, test_user ? test_user : p->auth.test_user, findings);
+	dg_strbuf note = DG_STRBUF_INIT;
+
+	dg_check_live(p, test_user, findings, &note);
+	if (note.len)
+		fprintf(stderr, "dirgate check: %s\n", note.buf);
+	dg_strbuf_release(&note);
 }
 
 int dg_cmd_check(int argc, char **argv)

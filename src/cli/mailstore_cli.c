@@ -2,6 +2,7 @@
  * its messages, progress on stderr, Ctrl-C, writing JSON files. */
 #include "cli.h"
 
+#include "../mailstore/backup.h"
 #include "../mailstore/targetmap.h"
 
 #include <errno.h>
@@ -77,44 +78,13 @@ int dg_cli_write_json(const char *path, const cJSON *obj, unsigned flags)
 	return rc;
 }
 
-/* Default backup names carry the second; two runs in one second get -2,
- * -3, ... rather than one refused or overwritten. */
-#define BACKUP_NAME_TRIES 100
-
 int dg_cli_write_backup(const char *given, const char *profile_name, const char *what,
 			const cJSON *obj, char **path_out)
 {
-	char stamp[32], *text = dg_json_print_exact(obj, 1);
-	time_t now = time(NULL);
-	struct tm tm;
-	dg_strbuf sb = DG_STRBUF_INIT;
+	char *stem = dg_xasprintf("%s-%s", profile_name ? profile_name : "dirgate", what);
 	dg_error err = { 0 };
-	struct stat st;
-	char *path = NULL;
-	dg_code rc = DG_E_IO;
+	dg_code rc = dg_backup_write(given, stem, obj, path_out, &err);
 
-	dg_strbuf_adds(&sb, text ? text : "null");
-	dg_strbuf_addch(&sb, '\n');
-	cJSON_free(text);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (int n = 1; n <= BACKUP_NAME_TRIES; n++) {
-		free(path);
-		path = given ? dg_xstrdup(given)
-			     : n == 1 ? dg_xasprintf("%s-%s-%s.json", profile_name ? profile_name
-								 : "dirgate", what, stamp)
-				      : dg_xasprintf("%s-%s-%s-%d.json", profile_name ? profile_name
-								    : "dirgate", what, stamp, n);
-		rc = dg_outfile_write(path, sb.buf, sb.len, DG_OUTFILE_EXCLUSIVE, &err);
-		/* only a default name that is taken is worth another try */
-		if (!rc || given || lstat(path, &st))
-			break;
-	}
-	dg_strbuf_release(&sb);
-	if (rc) {
-		free(path);
-		return dg_cli_fail("%s", err.message);
-	}
-	*path_out = path;
-	return 0;
+	free(stem);
+	return rc ? dg_cli_fail("%s", err.message) : 0;
 }

@@ -3,7 +3,6 @@
 #include "cli.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,25 +32,15 @@ static const char usage_text[] =
 
 static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
 {
-	char real[PATH_MAX];
-	dg_plan_file_info info;
 	dg_strbuf sb = DG_STRBUF_INIT;
-	cJSON *cfg = cJSON_Duplicate(r->cfg_after, 1);
 	dg_error err = { 0 };
 	int rc;
 
-	if (!realpath(s->profile->file, real))
-		snprintf(real, sizeof(real), "%s", s->profile->file);
-	dg_tmap_redact(&r->map, s->profile, cfg, DG_TMAP_PLACEHOLDER);
-	info.profile_path = real;
-	info.config_after = cfg;
-	dg_plan_json(&sb, &r->plan, s->profile, &r->state, &info);
-	if (dg_plan_seal(&sb, real, &err))
+	if (dg_plan_run_saved_text(r, s->profile, &sb, &err))
 		rc = dg_cli_fail("%s", err.message);
 	else
 		rc = dg_cli_write(path, &sb);
 	dg_strbuf_release(&sb);
-	cJSON_Delete(cfg);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 
 static const char usage_text[] =
 	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets] [--users FILE]\n"
+	"                    [--instance-config]\n"
 	"\n"
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
@@ -19,6 +20,9 @@ static const char usage_text[] =
 	"  --include-secrets    show passwords and secrets as the server has them\n"
 	"  --users FILE         also write the users export (GetUsers with each user's\n"
 	"                       GetUserInfo) for 'dirgate cutover --users FILE'\n"
+	"  --instance-config    SPE: the instance's own configuration instead\n"
+	"                       (GetInstanceConfiguration), the raw object 'dirgate\n"
+	"                       onboard' creates new instances from\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -54,11 +58,13 @@ int dg_cmd_pull(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "include-secrets", no_argument, NULL, 's' },
 		{ "users", required_argument, NULL, 'u' },
+		{ "instance-config", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL, *users = NULL;
-	int secrets = 0, c, rc;
+	int secrets = 0, instance = 0, c, rc;
+	const char *fn = "GetDirectoryServicesConfiguration";
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_ms_session s;
 	dg_error err = { 0 };
@@ -70,14 +76,21 @@ int dg_cmd_pull(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 's': secrets = 1; break;
 		case 'u': users = optarg; break;
+		case 'i': instance = 1; break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("pull", argc, argv, "PROFILE")))
 		return rc;
 	if ((rc = dg_cli_ms_open("pull", argv[optind], NULL, &s)))
 		return rc;
-	if (dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
-		       &env, &err)) {
+	if (instance && s.profile->target.product != DG_PRODUCT_SPE) {
+		dg_ms_session_close(&s);
+		return dg_cli_usage_error("pull", "--instance-config needs an SPE target "
+					  "(/target/product \"spe\")");
+	}
+	if (instance)
+		fn = "GetInstanceConfiguration";
+	if (dg_ms_call(s.client, fn, NULL, 0, DG_MS_READ, &env, &err)) {
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}

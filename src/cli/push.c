@@ -3,10 +3,11 @@
  * a backup of what was there, and a read-back check; --restore BACKUP. */
 #include "cli.h"
 
+#include "../mailstore/push.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage_text[] =
 	"usage: dirgate push PROFILE|PLAN [--yes] [--force] [--backup FILE] [--include-secrets]\n"
@@ -41,55 +42,12 @@ struct push_opts {
 	const char *backup, *restore;
 };
 
-/* Both objects with secrets masked: what verification can compare. */
-static cJSON *masked(const dg_tmap *map, const cJSON *cfg)
-{
-	cJSON *m = cJSON_Duplicate(cfg, 1);
-
-	dg_tmap_redact(map, NULL, m, DG_TMAP_MASK);
-	return m;
-}
-
-/* Top-level keys whose (masked) values differ, for messages. */
-static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, dg_strbuf *out)
-{
-	cJSON *ma = masked(map, a), *mb = masked(map, b);
-	const cJSON *k;
-
-	cJSON_ArrayForEach(k, ma) {
-		const cJSON *o = cJSON_GetObjectItemCaseSensitive(mb, k->string);
-		if (!o || !cJSON_Compare(k, o, 1))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
-	}
-	cJSON_ArrayForEach(k, mb)
-		if (!cJSON_GetObjectItemCaseSensitive(ma, k->string))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
-	cJSON_Delete(ma);
-	cJSON_Delete(mb);
-}
-
 static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 			const struct push_opts *po, char **path_out)
 {
-	cJSON *b = cJSON_CreateObject(), *cfg = cJSON_Duplicate(current, 1);
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
+	cJSON *b = dg_push_backup_json(s->profile, map, current, po->include_secrets);
+	int rc = dg_cli_write_backup(po->backup, s->profile->name, "dsconfig-backup", b, path_out);
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!po->include_secrets)
-		dg_tmap_redact(map, NULL, cfg, DG_TMAP_MASK);
-	cJSON_AddNumberToObject(b, "dirgateBackup", 1);
-	cJSON_AddStringToObject(b, "profile", s->profile->name ? s->profile->name : "");
-	cJSON_AddStringToObject(b, "target", s->profile->target.url);
-	if (s->profile->target.instance_id)
-		cJSON_AddStringToObject(b, "instanceId", s->profile->target.instance_id);
-	cJSON_AddStringToObject(b, "time", stamp);
-	cJSON_AddBoolToObject(b, "secretsMasked", !po->include_secrets);
-	cJSON_AddItemToObject(b, "config", cfg);
-	rc = dg_cli_write_backup(po->backup, s->profile->name, "dsconfig-backup", b, path_out);
 	dg_json_wipe_delete(b);
 	if (!rc)
 		fprintf(stderr, "dirgate push: saved the previous configuration to %s%s\n",
@@ -98,58 +56,46 @@ static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *curre
 	return rc;
 }
 
-/* Whether the server holds `cfg` (secrets masked on both sides). */
-static int server_has(const dg_tmap *map, const cJSON *server, const cJSON *cfg)
+/* What dg_push_set's outcome means for the person at the terminal. */
+static int tell_outcome(dg_ms_session *s, const dg_push_result *res, const dg_error *err,
+			const char *backup)
 {
-	cJSON *want = masked(map, cfg), *got = masked(map, server);
-	int same = cJSON_Compare(want, got, 1);
-
-	cJSON_Delete(want);
-	cJSON_Delete(got);
-	return same;
-}
-
-/* The Set's answer never came (connection lost, HTTP error): the server
- * may or may not have applied it, so read it back and say which. */
-static int lost_answer(dg_ms_session *s, const dg_tmap *map, const cJSON *before,
-		       const cJSON *cfg, const char *why, const char *backup)
-{
-	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
-	dg_error err = { 0 };
-	const char *state;
-
-	if (dg_ms_call(s->client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
-		       &env, &err) || !env.result)
-		state = "whether it was applied is unknown: reading the configuration back "
-			"failed too";
-	else if (server_has(map, env.result, cfg))
-		state = "reading the configuration back shows it WAS applied";
-	else if (server_has(map, env.result, before))
-		state = "reading the configuration back shows it was NOT applied: the server "
-			"has the configuration it had before";
-	else
-		state = "reading the configuration back shows neither what was sent nor what "
-			"was there before: the server changed in another way";
-	fprintf(stderr, "error API014: the answer to SetDirectoryServicesConfiguration was "
-		"lost (%s); %s.\n  to put the previous configuration back: 'dirgate push %s "
-		"--restore %s --yes'\n", why, state, s->profile->file, backup);
-	dg_ms_envelope_release(&env);
-	return DG_EXIT_FAILURE;
+	switch (res->outcome) {
+	case DG_PUSH_KEPT:
+		printf("pushed the directory-services configuration to %s and read it back: "
+		       "the server kept every key\n", s->profile->target.url);
+		return DG_EXIT_OK;
+	case DG_PUSH_LOST:
+		fprintf(stderr, "error API014: the answer to SetDirectoryServicesConfiguration "
+			"was lost (%s); %s.\n  to put the previous configuration back: 'dirgate "
+			"push %s --restore %s --yes'\n", err->message, res->lost_state,
+			s->profile->file, backup);
+		return DG_EXIT_FAILURE;
+	case DG_PUSH_READBACK_FAILED:
+		return dg_cli_fail("the configuration was sent, but reading it back failed: %s",
+				   err->message);
+	case DG_PUSH_NOT_KEPT:
+		fprintf(stderr, "error API010: the server did not keep what was sent (keys: %s);\n"
+			"  restore the previous configuration with 'dirgate push %s --restore %s "
+			"--yes'\n", res->keys.buf, s->profile->file, backup);
+		return DG_EXIT_FAILURE;
+	case DG_PUSH_REFUSED:
+		break;
+	}
+	return dg_cli_fail("%s", err->message);
 }
 
 /* Backup, Set, Get, compare. */
 static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 		 const cJSON *cfg, const struct push_opts *po)
 {
-	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_strbuf diff = DG_STRBUF_INIT;
+	dg_push_result res;
 	dg_error err = { 0 };
-	char *text, *backup = NULL;
-	dg_ms_arg arg;
-	cJSON *want, *got;
+	char *backup = NULL;
 	int rc;
 
-	differing_keys(map, current, cfg, &diff);
+	dg_push_differing_keys(map, current, cfg, &diff);
 	if (!po->yes) {
 		printf("push would set the directory-services configuration of %s "
 		       "(keys changing: %s)\nnothing was changed: run again with --yes to "
@@ -157,54 +103,12 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 		dg_strbuf_release(&diff);
 		return DG_EXIT_OK;
 	}
-	if ((rc = write_backup(s, map, current, po, &backup))) {
-		dg_strbuf_release(&diff);
-		return rc;
-	}
-	text = dg_json_print_exact(cfg, 0);
-	arg.name = "config";
-	arg.value = text;
-	rc = dg_ms_call(s->client, "SetDirectoryServicesConfiguration", &arg, 1, 0, &env, &err);
-	/* the text holds resolved secrets: wipe before freeing */
-	explicit_bzero(text, strlen(text));
-	cJSON_free(text);
-	/* A "failed" envelope is the server's own answer, and DG_E_UNSUPPORTED
-	 * is refused before sending: nothing was applied.  Otherwise the
-	 * answer was lost on the way (or is one nobody understands). */
-	if (rc && rc != DG_E_UNSUPPORTED &&
-	    !(env.status_code && !strcmp(env.status_code, "failed"))) {
-		rc = lost_answer(s, map, current, cfg, err.message, backup);
-		goto out;
-	}
-	dg_ms_envelope_release(&env);
-	if (rc) {
-		rc = dg_cli_fail("%s", err.message);
-		goto out;
-	}
-	if (dg_ms_call(s->client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
-		       &env, &err)) {
-		rc = dg_cli_fail("the configuration was sent, but reading it back failed: %s",
-				 err.message);
-		goto out;
-	}
-	want = masked(map, cfg);
-	got = env.result ? masked(map, env.result) : cJSON_CreateObject();
-	if (!cJSON_Compare(want, got, 1)) {
-		dg_strbuf_reset(&diff);
-		differing_keys(map, cfg, env.result ? env.result : got, &diff);
-		fprintf(stderr, "error API010: the server did not keep what was sent (keys: %s);\n"
-			"  restore the previous configuration with 'dirgate push %s --restore %s "
-			"--yes'\n", diff.buf, s->profile->file, backup);
-		rc = DG_EXIT_FAILURE;
-	} else {
-		printf("pushed the directory-services configuration to %s and read it back: "
-		       "the server kept every key\n", s->profile->target.url);
-	}
-	cJSON_Delete(want);
-	cJSON_Delete(got);
-out:
-	dg_ms_envelope_release(&env);
 	dg_strbuf_release(&diff);
+	if ((rc = write_backup(s, map, current, po, &backup)))
+		return rc;
+	dg_push_set(s->client, map, current, cfg, &res, &err);
+	rc = tell_outcome(s, &res, &err, backup);
+	dg_push_result_release(&res);
 	free(backup);
 	return rc;
 }

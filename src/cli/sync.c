@@ -4,6 +4,8 @@
  * cancels the server job; --schedule creates a MailStore job. */
 #include "cli.h"
 
+#include "../mailstore/sync.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,12 +81,11 @@ static void show(const char *what, const dg_ms_envelope *env, int fmt, int *firs
 static int run_sync(dg_ms_session *s, int dry, struct sync_opts *so, cJSON **result)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
-	dg_ms_arg arg = { "dryRun", dry ? "true" : "false" };
 	dg_error err = { 0 };
 	const char *what = dry ? "dry run" : "synchronisation";
 	int rc = 0;
 
-	if (dg_ms_call(s->client, "SyncUsersWithDirectoryServices", &arg, 1, 0, &env, &err)) {
+	if (dg_sync_run(s->client, dry, &env, &err)) {
 		if (env.status_code)
 			show(what, &env, so->fmt, &so->first);
 		if (dg_ms_cancelled(s->client))
@@ -125,8 +126,7 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	dg_guard_counts counts;
 	size_t hits;
 
-	dg_sync_result_counts(result, &counts);
-	dg_guards_check(&s->profile->sync, &counts, "the dry run", &found);
+	dg_sync_guards(&s->profile->sync, result, &counts, &found);
 	hits = dg_guards_verdict(&found, so->force, &shown);
 	if (so->fmt == DG_FMT_JSON) {
 		dg_strbuf sb = DG_STRBUF_INIT;
@@ -152,42 +152,6 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	return DG_EXIT_FINDINGS;
 }
 
-/* every:N / daily@HH:MM / weekly:DAY@HH:MM into CreateJob arguments. */
-static int parse_schedule(const char *spec, dg_ms_arg *args, size_t *n, char *buf, size_t len)
-{
-	static const char *const days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
-					    "Friday", "Saturday", "Sunday" };
-	const char *at = strchr(spec, '@');
-	int hh, mm;
-	char tail;
-
-	if (!strncmp(spec, "every:", 6)) {
-		char *end;
-		long v = strtol(spec + 6, &end, 10);
-		if (*end || v <= 0)
-			return -1;
-		snprintf(buf, len, "%ld", v);
-		args[(*n)++] = (dg_ms_arg){ "interval", buf };
-		return 0;
-	}
-	if (!at || sscanf(at + 1, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh > 23 || mm > 59 ||
-	    hh < 0 || mm < 0)
-		return -1;
-	snprintf(buf, len, "%02d:%02d", hh, mm);
-	args[(*n)++] = (dg_ms_arg){ "time", buf };
-	if (!strncmp(spec, "daily@", 6))
-		return 0;
-	if (strncmp(spec, "weekly:", 7))
-		return -1;
-	for (size_t i = 0; i < 7; i++)
-		if (!strncasecmp(spec + 7, days[i], strlen(days[i])) &&
-		    spec + 7 + strlen(days[i]) == at) {
-			args[(*n)++] = (dg_ms_arg){ "dayOfWeek", days[i] };
-			return 0;
-		}
-	return -1;
-}
-
 /* The job calls SyncUsersWithDirectoryServices itself: no dry run, no
  * guard, every time it runs. */
 static void unguarded_warning(const dg_ms_session *s)
@@ -209,18 +173,12 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_error err = { 0 };
-	dg_ms_arg args[8];
+	dg_ms_arg args[DG_SYNC_JOB_MAX_ARGS];
 	size_t n = 0;
-	char when[32], *name;
+	char when[32], *name = dg_sync_job_name(s->profile);
 	int rc = 0;
 
-	name = dg_xasprintf("dirgate sync %s", s->profile->name ? s->profile->name : "");
-	args[n++] = (dg_ms_arg){ "name", name };
-	/* The action is a Management API command line (reference §2.5, [JOBS]). */
-	args[n++] = (dg_ms_arg){ "action", "SyncUsersWithDirectoryServices" };
-	args[n++] = (dg_ms_arg){ "owner", s->profile->target.user };
-	args[n++] = (dg_ms_arg){ "timeZoneId", tz };
-	if (parse_schedule(spec, args, &n, when, sizeof(when))) {
+	if (dg_sync_job_args(s->profile, name, spec, tz, args, &n, when, sizeof(when))) {
 		free(name);
 		return dg_cli_usage_error("sync", "--schedule '%s' is not every:MINUTES, "
 					  "daily@HH:MM or weekly:DAY@HH:MM", spec);

@@ -23,6 +23,7 @@
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,15 +182,27 @@ static int resolves(const char *host)
 
 /* ---- handle setup ------------------------------------------------------- */
 
+/* libldap sets up its global options on first use, unguarded: two threads
+ * opening their first connections at once (onboard --jobs) race there.
+ * Reading a global option once, before any handle, does that set-up. */
+static void ldap_global_init(void)
+{
+	int version;
+
+	(void)ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &version);
+}
+
 /* A fresh handle with every option set on it (never on the global one).
  * Returns an LDAP result code; *out is set on success. */
 static int new_handle(const dg_ldap_conn *c, int reqcert, LDAP **out)
 {
+	static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 	LDAP *ld = NULL;
 	int v3 = LDAP_VERSION3, zero = 0, rc;
 	struct timeval nt = ms_tv(c->opts.network_timeout_ms), ot = ms_tv(c->opts.op_timeout_ms);
 
 	*out = NULL;
+	pthread_once(&global_once, ldap_global_init);
 	rc = ldap_initialize(&ld, c->uri);
 	if (rc != LDAP_SUCCESS)
 		return rc;

@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,10 +85,8 @@ static const char *unescape(const char *p, const char *end, char **o)
 enum { DN_STOP = 1, DN_ESC = 2 };
 static unsigned char dn_class[256];
 
-static void init_dn_class(void)
+static void fill_dn_class(void)
 {
-	if (dn_class[','])
-		return;
 	for (int c = 0; c < 0x20; c++)
 		dn_class[c] = DN_ESC;
 	dn_class[0x7f] = DN_ESC;
@@ -96,6 +95,16 @@ static void init_dn_class(void)
 	for (const char *p = ",;+\\ "; *p; p++)
 		dn_class[(unsigned char)*p] |= DN_STOP;
 	dn_class[0] |= DN_STOP;
+}
+
+/* Once per process, also when several threads (onboard --jobs) read
+ * snapshots at the same time: a reader must never see the table half built
+ * (',' marked to escape but not yet to stop a value). */
+static void init_dn_class(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fill_dn_class);
 }
 
 /* An attribute value (string or RFC 2253 "quoted"), unescaped into v, with

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -239,10 +240,8 @@ enum { C_NAME = 1, C_OPTION = 2 }; /* allowed in a name / in an option */
 
 static unsigned char attr_chars[256];
 
-static void init_attr_chars(void)
+static void fill_attr_chars(void)
 {
-	if (attr_chars['a'])
-		return;
 	for (int c = 0; c < 256; c++)
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_')
@@ -250,6 +249,15 @@ static void init_attr_chars(void)
 	attr_chars[';'] = C_OPTION;
 	attr_chars['='] = C_OPTION;
 	attr_chars['*'] = C_OPTION;
+}
+
+/* Once per process, also when several threads (onboard --jobs) read LDIF
+ * at the same time: a reader must never see the table half built. */
+static void init_attr_chars(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fill_attr_chars);
 }
 
 /* Returns the length of the attribute type (the part before any ';'),

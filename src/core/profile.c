@@ -803,6 +803,16 @@ static char *resolve_path(const dg_profile *p, const char *s)
 	return relative_to_cwd(res);
 }
 
+/* resolve_path for the value at w->path, noting the pointer so a tool that
+ * moves the profile (onboard --render) can make exactly these absolute. */
+static char *walker_resolve(walker *w, const char *s)
+{
+	dg_strarr *a = &w->p->path_fields;
+	a->items = dg_xrealloc(a->items, (a->nr + 1) * sizeof(*a->items));
+	a->items[a->nr++] = dg_xstrdup(w->path.buf ? w->path.buf : "");
+	return resolve_path(w->p, s);
+}
+
 static const struct enumval *enum_lookup(const struct enumspec *en, const char *s)
 {
 	for (size_t i = 0; i < en->nr; i++)
@@ -907,7 +917,7 @@ static void walk_string(walker *w, const struct field *f, cJSON *v, void *base)
 	if (check_string(w, f, f->key, v->valuestring) < 0 || f->kind == K_IGNORED)
 		return;
 	free(*dst);
-	*dst = f->kind == K_PATH ? resolve_path(w->p, v->valuestring) : dg_xstrdup(v->valuestring);
+	*dst = f->kind == K_PATH ? walker_resolve(w, v->valuestring) : dg_xstrdup(v->valuestring);
 }
 
 static void walk_bool(walker *w, const struct field *f, cJSON *v, void *base)
@@ -1067,7 +1077,7 @@ static int secret_member(walker *w, cJSON *m, dg_secret_ref *ref)
 		ref->ref = dg_xstrdup(m->valuestring);
 	} else {
 		ref->kind = DG_SECRET_FILE;
-		ref->ref = resolve_path(w->p, m->valuestring);
+		ref->ref = walker_resolve(w, m->valuestring);
 	}
 	return 1;
 }
@@ -1504,7 +1514,7 @@ static void profile_release(dg_profile *p)
 	};
 	dg_strarr *const arrays[] = {
 		&d->ad.groups, &d->ldap.group_names, &d->m365.groups, &d->google.groups,
-		&p->sync.default_privileges,
+		&p->sync.default_privileges, &p->path_fields,
 	};
 	free_strings(strings, N(strings));
 	for (size_t i = 0; i < N(secrets); i++)

@@ -196,6 +196,8 @@ typedef struct dg_profile {
 	dg_authentication auth;
 	dg_sync_opts sync;
 	dg_target target;
+	dg_strarr path_fields;          /* JSON pointers of the values resolved as
+	                                 * paths (relative to the file's directory) */
 } dg_profile;
 
 /* Loads and validates `path`.  Returns NULL only when the file cannot be

@@ -418,38 +418,52 @@ static dg_code load_metadata(dg_ms_client *c, dg_error *err)
 	return rc;
 }
 
-/* SPE: the instance must exist and run, or every instance call fails. */
-static dg_code check_instance(dg_ms_client *c, dg_error *err)
+dg_code dg_ms_instance_status(dg_ms_client *c, char **status, dg_error *err)
 {
 	dg_ms_arg arg = { "instanceFilter", c->o.instance_id };
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
-	const cJSON *inst;
+	const cJSON *inst, *list;
 	dg_code rc;
 
+	*status = NULL;
 	rc = dg_ms_call(c, "GetInstances", &arg, 1, DG_MS_READ, &env, err);
-	if (rc)
-		return rc;
-	rc = dg_error_set(err, DG_E_INVALID,
-			  "SPE instance '%s' does not exist on %s; check /target/instanceId "
-			  "(GetInstances lists the instances)", c->o.instance_id, c->base);
-	cJSON_ArrayForEach(inst, env.result) {
-		char *id = dup_str(inst, "instanceID"), *status = dup_str(inst, "status");
-		if (id && !strcasecmp(id, c->o.instance_id)) {
-			if (status && strcmp(status, "running"))
-				rc = dg_error_set(err, DG_E_INVALID,
-						  "SPE instance '%s' is %s, not running; start it "
-						  "in the SPE management console first",
-						  c->o.instance_id, status);
-			else
-				rc = DG_OK;
-		}
+	list = rc ? NULL : env.result;
+	cJSON_ArrayForEach(inst, list) {
+		char *id = dup_str(inst, "instanceID"), *st = dup_str(inst, "status");
+		if (id && !*status && !strcasecmp(id, c->o.instance_id))
+			*status = st ? st : dg_xstrdup("running");
+		else
+			free(st);
 		free(id);
-		free(status);
 	}
-	if (rc == DG_OK)
-		dg_error_clear(err);
 	dg_ms_envelope_release(&env);
 	return rc;
+}
+
+/* SPE: the instance must exist and run, or every instance call fails. */
+static dg_code check_instance(dg_ms_client *c, dg_error *err)
+{
+	char *status = NULL;
+	dg_code rc = dg_ms_instance_status(c, &status, err);
+
+	if (rc)
+		return rc;
+	if (!status)
+		rc = dg_error_set(err, DG_E_INVALID,
+				  "SPE instance '%s' does not exist on %s; check /target/instanceId "
+				  "(GetInstances lists the instances)", c->o.instance_id, c->base);
+	else if (strcmp(status, "running"))
+		rc = dg_error_set(err, DG_E_INVALID,
+				  "SPE instance '%s' is %s, not running; start it "
+				  "in the SPE management console first",
+				  c->o.instance_id, status);
+	free(status);
+	return rc;
+}
+
+dg_code dg_ms_load_metadata(dg_ms_client *c, dg_error *err)
+{
+	return load_metadata(c, err);
 }
 
 dg_code dg_ms_connect(dg_ms_client *c, dg_error *err)
@@ -526,7 +540,7 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 
 		if (c->o.progress)
 			c->o.progress(c->o.progress_ctx, env->percent, env->status_text);
-		if (c->o.cancel && *c->o.cancel && !c->cancelled) {
+		if (dg_cancel_raised(c->o.cancel) && !c->cancelled) {
 			send_cancel(c, token);
 			deadline = now_ms() + CANCEL_GRACE_MS;
 		}

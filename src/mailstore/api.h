@@ -107,6 +107,12 @@ void dg_ms_close(dg_ms_client *c);
  * instance exists and runs).  After this, calls to functions or arguments
  * the server does not list fail with DG_E_UNSUPPORTED before sending. */
 dg_code dg_ms_connect(dg_ms_client *c, dg_error *err);
+/* dg_ms_connect's two halves, for a caller (onboard) that creates or
+ * starts the instance in between: get-metadata; and the SPE instance's
+ * status from GetInstances (*status NULL when it does not exist; the
+ * caller frees it). */
+dg_code dg_ms_load_metadata(dg_ms_client *c, dg_error *err);
+dg_code dg_ms_instance_status(dg_ms_client *c, char **status, dg_error *err);
 int dg_ms_has_function(const dg_ms_client *c, const char *fn);
 int dg_ms_has_arg(const dg_ms_client *c, const char *fn, const char *arg);
 

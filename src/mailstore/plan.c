@@ -365,8 +365,10 @@ dg_code dg_srv_fetch(dg_ms_client *c, int with_info, int parallel, dg_srv_state 
 
 	memset(st, 0, sizeof(*st));
 	rc = dg_ms_call(c, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ, &env, err);
-	if (rc)
+	if (rc) {
+		dg_ms_envelope_release(&env);   /* a "failed" answer has its message */
 		return rc;
+	}
 	st->config = env.result ? env.result : cJSON_CreateObject();
 	env.result = NULL;
 	dg_ms_envelope_release(&env);

@@ -4,10 +4,21 @@
 #include "../connectors/connector.h"
 #include "../core/secret.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 dg_code dg_ms_session_open(dg_ms_session *s, const char *profile_path,
 			   volatile sig_atomic_t *cancel, dg_error *err)
+{
+	dg_code rc = dg_ms_session_open_client(s, profile_path, cancel, err);
+
+	return rc ? rc : dg_ms_connect(s->client, err);
+}
+
+dg_code dg_ms_session_open_client(dg_ms_session *s, const char *profile_path,
+				  volatile sig_atomic_t *cancel, dg_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->profile = dg_profile_load(profile_path, &s->findings, err);
@@ -18,9 +29,7 @@ dg_code dg_ms_session_open(dg_ms_session *s, const char *profile_path,
 				    "'dirgate check %s' lists them", profile_path, profile_path);
 	s->opts.cancel = cancel;
 	s->client = dg_ms_open_profile(s->profile, &s->opts, &s->password, &s->findings, err);
-	if (!s->client)
-		return err->code;
-	return dg_ms_connect(s->client, err);
+	return s->client ? DG_OK : err->code;
 }
 
 void dg_ms_session_close(dg_ms_session *s)
@@ -72,4 +81,23 @@ void dg_plan_run_release(dg_plan_run *r)
 	cJSON_Delete(r->profile_json);
 	dg_json_wipe_delete(r->cfg_after);
 	memset(r, 0, sizeof(*r));
+}
+
+dg_code dg_plan_run_saved_text(dg_plan_run *r, const dg_profile *p, dg_strbuf *sb,
+			       dg_error *err)
+{
+	char real[PATH_MAX];
+	dg_plan_file_info info;
+	cJSON *cfg = cJSON_Duplicate(r->cfg_after, 1);
+	dg_code rc;
+
+	if (!realpath(p->file, real))
+		snprintf(real, sizeof(real), "%s", p->file);
+	dg_tmap_redact(&r->map, p, cfg, DG_TMAP_PLACEHOLDER);
+	info.profile_path = real;
+	info.config_after = cfg;
+	dg_plan_json(sb, &r->plan, p, &r->state, &info);
+	rc = dg_plan_seal(sb, real, err);
+	cJSON_Delete(cfg);
+	return rc;
 }

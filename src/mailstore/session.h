@@ -19,6 +19,10 @@ typedef struct dg_ms_session {
 /* DG_E_INVALID when the profile has errors (they are in s->findings). */
 dg_code dg_ms_session_open(dg_ms_session *s, const char *profile_path,
 			   volatile sig_atomic_t *cancel, dg_error *err);
+/* The same without connecting (onboard loads the metadata and sets up an
+ * SPE instance itself: dg_ms_load_metadata, dg_ms_instance_status). */
+dg_code dg_ms_session_open_client(dg_ms_session *s, const char *profile_path,
+				  volatile sig_atomic_t *cancel, dg_error *err);
 void dg_ms_session_close(dg_ms_session *s);
 
 /* The whole plan for the session's profile: preview (the profile's
@@ -36,5 +40,9 @@ typedef struct dg_plan_run {
 dg_code dg_plan_run_profile(dg_ms_session *s, int resolve, int parallel, dg_plan_run *r,
 			    dg_error *err);
 void dg_plan_run_release(dg_plan_run *r);
+/* The plan file (plan --out): the plan with its profile's absolute path,
+ * the configuration to send (secrets as placeholders), sealed (digest). */
+dg_code dg_plan_run_saved_text(dg_plan_run *r, const dg_profile *p, dg_strbuf *sb,
+			       dg_error *err);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -276,7 +277,7 @@ static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl
 {
 	(void)a, (void)b, (void)c, (void)d;
 	struct xfer *x = arg;
-	return x->h->o.cancel && *x->h->o.cancel;
+	return dg_cancel_raised(x->h->o.cancel);
 }
 
 /* ---- certificate pinning ----
@@ -556,7 +557,7 @@ static void on_done(struct xfer *x, CURLcode rc)
 
 static int cancelled(const dg_http *h)
 {
-	return h->o.cancel && *h->o.cancel;
+	return dg_cancel_raised(h->o.cancel);
 }
 
 static void set_transport_error(dg_error *err, const dg_http_request *req,
@@ -572,13 +573,17 @@ static void set_transport_error(dg_error *err, const dg_http_request *req,
 
 /* ---- the client ---- */
 
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 dg_http *dg_http_new(const dg_http_opts *opts)
 {
-	static int global_done;
-	if (!global_done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		global_done = 1;
-	}
+	/* once, also when threads (onboard --jobs) open clients at the same time:
+	 * curl_global_init is not thread-safe */
+	static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+	pthread_once(&global_once, curl_init_once);
 	dg_http *h = dg_xcalloc(1, sizeof(*h));
 	if (opts)
 		h->o = *opts;

@@ -21,6 +21,18 @@
 #include <signal.h>
 #include <stddef.h>
 
+/* The cancel flag (Ctrl-C) as threads use it: a signal handler raises it
+ * while other threads (onboard --jobs) poll it, so both are atomic. */
+static inline int dg_cancel_raised(const volatile sig_atomic_t *flag)
+{
+	return flag && __atomic_load_n(flag, __ATOMIC_RELAXED);
+}
+
+static inline void dg_cancel_raise(volatile sig_atomic_t *flag)
+{
+	__atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+}
+
 /* Why a request failed before there was an HTTP answer to look at. */
 typedef enum dg_http_failure {
 	DG_HTTP_OK = 0,             /* an HTTP status arrived (any status) */

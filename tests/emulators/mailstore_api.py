@@ -14,7 +14,12 @@ the reference says clients must not do:
     lower-case true/false, a number that is not decimal, JSON that does
     not parse -> 200 + failed with a message like MailStore's
   * SPE mode: instanceID required on instance functions, must name a
-    running instance (GetInstances lists them)
+    running instance (GetInstances lists them) whose service-provider access
+    is enabled (GetInstanceConfiguration excepted: it reads a stopped one
+    too); CreateInstance(config) needs config.instanceID, refuses one that
+    exists and creates it stopped; StartInstances(instanceFilter) moves
+    stopped instances to "starting" and, --start-ms later, "running";
+    StopInstances stops them
   * every JSON body starts with the UTF-8 BOM; get-metadata answers the bare
     JSON array of function descriptors MailStore's own clients depend on
     (reference 1.7), every other call the 8-field envelope.  --metadata-form
@@ -50,6 +55,12 @@ Faults and inspection through /_control/* (no auth; tests only):
   POST /_control/directory  [users...]      replace the fixture directory
   POST /_control/users      [users...]      replace the user store
   POST /_control/config     {...}           replace the DS config
+  POST /_control/instance   {"id", "status"?, "serviceProviderAccess"?,
+                            "remove"?: true}  SPE: change or remove an instance
+  (the header X-Instance: ID picks the instance of directory/users/config/state)
+  POST /_control/latency    {"ms": N}       answer every /api call N ms late
+  (--latency-ms N at start); /_control/state's "maxInFlight" is the most
+  /api calls answered at once since the last reset-log
   GET  /_control/log        request log (method, path, function, args, body,
                             content type, user, status)
   GET  /_control/state      users, config, jobs, tokens (with cancelled flag)
@@ -107,6 +118,10 @@ FUNCS = {
     "GetJobs": ([], "instance"),
     "DeleteJob": ([("id", N, False)], "instance"),
     "GetInstances": ([("instanceFilter", S, False)], "spe"),
+    "CreateInstance": ([("config", J, False)], "spe"),
+    "StartInstances": ([("instanceFilter", S, False)], "spe"),
+    "StopInstances": ([("instanceFilter", S, False)], "spe"),
+    "GetInstanceConfiguration": ([], "instance"),
     "GetEnvironmentInfo": ([], "spe"),
 }
 BASE_FUNCS = {
@@ -231,6 +246,8 @@ class Instance:
         self.directory = []
         self.jobs = []
         self.next_job = 1
+        self.service_provider_access = True
+        self.instance_config = {"instanceID": iid, "alias": iid}
 
 
 class State:
@@ -253,6 +270,8 @@ class State:
         self.metadata_form = args.metadata_form
         self.faults = []
         self.log = []
+        self.inflight = 0        # /api calls being answered now
+        self.max_inflight = 0    # most at once since the last reset-log
         for inst in self.instances.values():
             self._load_fixtures(inst)
 
@@ -383,6 +402,20 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             return self._json(failed(str(e)))
         self.entry["args"] = {k: v for k, v in args.items()}
+        with st.lock:
+            st.inflight += 1
+            st.max_inflight = max(st.max_inflight, st.inflight)
+        try:
+            return self._dispatch(path, args)
+        finally:
+            with st.lock:
+                st.inflight -= 1
+
+    def _dispatch(self, path, args):
+        """An authenticated /api call, answered st.args.latency_ms late."""
+        st = self.server.state
+        if st.args.latency_ms:
+            time.sleep(st.args.latency_ms / 1000.0)
         if path.startswith("/api/invoke/"):
             fn = path[len("/api/invoke/"):]
             self.entry["function"] = fn
@@ -562,7 +595,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         try:
             self._check_args(spec, args, fn)
-            inst = self._instance(args, scope)
+            inst = self._instance(args, scope, fn)
             method = getattr(self, "_fn_" + fn)
             with st.lock:
                 res = method(inst, args, fault)
@@ -586,7 +619,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(snap)
         return self._json(envelope(result=res))
 
-    def _instance(self, args, scope):
+    def _instance(self, args, scope, fn=None):
         st = self.server.state
         if not st.spe:
             return st.instances[""]
@@ -595,8 +628,13 @@ class Handler(BaseHTTPRequestHandler):
         inst = st.instances.get(args["instanceID"])
         if inst is None:
             raise ApiError("Instance '%s' does not exist." % args["instanceID"])
+        if fn == "GetInstanceConfiguration":
+            return inst
         if inst.status != "running":
             raise ApiError("Instance '%s' is not running." % inst.id)
+        if not inst.service_provider_access:
+            raise ApiError("Service provider access is not enabled for instance '%s'."
+                           % inst.id)
         return inst
 
     @staticmethod
@@ -627,6 +665,53 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         return [{"instanceID": i.id, "alias": i.id, "status": i.status}
                 for i in st.instances.values() if flt == "*" or flt.lower() == i.id.lower()]
+
+    def _matching(self, flt):
+        st = self.server.state
+        found = [i for i in st.instances.values()
+                 if flt == "*" or flt.lower() == i.id.lower()]
+        if not found:
+            raise ApiError("No instance matches '%s'." % flt)
+        return found
+
+    def _fn_CreateInstance(self, inst, args, fault):
+        st = self.server.state
+        cfg = args["config"]
+        iid = cfg.get("instanceID") if isinstance(cfg, dict) else None
+        if not isinstance(iid, str) or not iid or not all(
+                c.isalnum() or c in "-_" for c in iid):
+            raise ApiError("Invalid API argument config: instanceID is required "
+                           "(letters, digits, '-', '_').")
+        if iid.lower() in (i.lower() for i in st.instances):
+            raise ApiError("Instance '%s' already exists." % iid)
+        new = Instance(iid)
+        new.status = "stopped"
+        new.instance_config = cfg
+        st._load_fixtures(new)   # --directory etc.: what a new tenant's directory holds
+        st.instances[iid] = new
+        return None
+
+    def _start_later(self, inst):
+        def run():
+            with self.server.state.lock:
+                if inst.status == "starting":
+                    inst.status = "running"
+        threading.Timer(self.server.state.args.start_ms / 1000.0, run).start()
+
+    def _fn_StartInstances(self, inst, args, fault):
+        for i in self._matching(args["instanceFilter"]):
+            if i.status == "stopped":
+                i.status = "starting"
+                self._start_later(i)
+        return None
+
+    def _fn_StopInstances(self, inst, args, fault):
+        for i in self._matching(args["instanceFilter"]):
+            i.status = "stopped"
+        return None
+
+    def _fn_GetInstanceConfiguration(self, inst, args, fault):
+        return json.loads(json.dumps(inst.instance_config))
 
     def _fn_GetTimeZones(self, inst, args, fault):
         return [{"id": "UTC", "displayName": "(UTC) Coordinated Universal Time"},
@@ -828,6 +913,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, json.dumps(st.log).encode())
             if what == "reset-log":
                 st.log = []
+                st.max_inflight = 0
+            elif what == "latency":
+                st.args.latency_ms = int(data["ms"])
             elif what == "fault":
                 data.setdefault("count", 1)
                 st.faults.append(data)
@@ -843,9 +931,19 @@ class Handler(BaseHTTPRequestHandler):
                 st.set_users(inst, data)
             elif what == "config":
                 inst.config = data
+            elif what == "instance":
+                i = st.instances.get(data["id"])
+                if i is not None and data.get("remove"):
+                    del st.instances[data["id"]]
+                elif i is not None:
+                    i.status = data.get("status", i.status)
+                    i.service_provider_access = data.get("serviceProviderAccess",
+                                                         i.service_provider_access)
             elif what == "state":
                 out = {"users": sorted(inst.users.values(), key=lambda u: u["userName"].lower()),
                        "config": inst.config, "jobs": inst.jobs,
+                       "instances": {i.id: i.status for i in st.instances.values()},
+                       "maxInFlight": st.max_inflight,
                        "tokens": [{"token": j.token, "function": j.fn, "status": j.status,
                                    "cancelled": j.cancelled,
                                    "cancelRequested": j.cancel_requested}
@@ -879,6 +977,10 @@ def main():
     ap.add_argument("--metadata-form", choices=("array", "envelope"), default="array",
                     help="get-metadata's answer: the bare array MailStore sends, or "
                          "the same array in a status envelope")
+    ap.add_argument("--start-ms", type=int, default=300,
+                    help="SPE: how long StartInstances takes")
+    ap.add_argument("--latency-ms", type=int, default=0,
+                    help="answer every /api call this late")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "::1", "localhost"):

@@ -66,13 +66,16 @@ def stop_process(p, grace):
 class Emulator:
     def __init__(self, spe=False, users=None, directory=None, config=None, bulk=0,
                  password="Emu-Admin-Pass-4d2a", sync_steps=6, sync_step_ms=60,
-                 stopped_instance=None, certs=None, tmp=None, metadata_form=None):
+                 stopped_instance=None, certs=None, tmp=None, metadata_form=None,
+                 instances=None, latency_ms=0):
         self.spe = spe
         self.password = password
         self.users, self.directory, self.config = users, directory, config
         self.bulk = bulk
         self.sync_steps, self.sync_step_ms = sync_steps, sync_step_ms
         self.stopped_instance = stopped_instance
+        self.instances = instances
+        self.latency_ms = latency_ms
         self.certs = certs
         self.tmp = tmp
         self.own_tmp = tmp is None
@@ -119,6 +122,10 @@ class Emulator:
             args.append("--spe")
             if self.stopped_instance:
                 args += ["--stopped-instance", self.stopped_instance]
+            if self.instances:
+                args += ["--instances", ",".join(self.instances)]
+        if self.latency_ms:
+            args += ["--latency-ms", str(self.latency_ms)]
         for opt, val in (("--users", self.users), ("--directory", self.directory),
                          ("--config", self.config)):
             if val is not None:

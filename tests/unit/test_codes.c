@@ -8,7 +8,7 @@
 
 static const char *areas[] = { "PROF", "SECRET", "URI", "FILTER", "LDAP", "AD", "ADFS",
 			       "M365", "GOOGLE", "TLS", "CERT", "AUTH", "SNAP", "API",
-			       "GUARD", "MAP", NULL };
+			       "GUARD", "MAP", "FLEET", NULL };
 
 static int well_formed(const char *code)
 {
