@@ -944,9 +944,7 @@ const char *dg_ldap_search_base(const dg_profile *p, const dg_entry *rootdse, dg
 
 /* ---- ranged retrieval (AD: groups over MaxValRange, 1500, members) ----- */
 
-/* "member;range=0-1499" -> base length 6, next low 1500, *last 0;
- * "member;range=1500-*" -> *last 1.  Returns 0 when `name` is not ranged. */
-static int parse_range(const char *name, size_t *base_len, unsigned long *next, int *last)
+int dg_ldap_parse_range(const char *name, size_t *base_len, unsigned long *next, int *last)
 {
 	const char *r = strstr(name, ";range=");
 	const char *dash;
@@ -1002,7 +1000,7 @@ static int fetch_ranges(dg_ldap_conn *c, dg_entry *e, const char *base, unsigned
 		if (dg_ldap_read_entry(c, e->dn, "(objectClass=*)", attrs, &part, &err) != DG_OK)
 			return -1;
 		for (size_t i = 0; i < part.nattrs; i++) {
-			if (!parse_range(part.attrs[i].name, &blen, &next, &last) ||
+			if (!dg_ldap_parse_range(part.attrs[i].name, &blen, &next, &last) ||
 			    strncasecmp(part.attrs[i].name, base, blen) || base[blen])
 				continue;
 			for (size_t j = 0; j < part.attrs[i].nvals; j++)
@@ -1030,7 +1028,7 @@ static void complete_ranges(dg_ldap_conn *c, dg_entry *e, dg_findings *f)
 		unsigned long next = 0;
 		int last = 0;
 		char *base;
-		if (!parse_range(e->attrs[i].name, &blen, &next, &last)) {
+		if (!dg_ldap_parse_range(e->attrs[i].name, &blen, &next, &last)) {
 			i++;
 			continue;
 		}

@@ -140,4 +140,9 @@ dg_code dg_ldap_search_each(dg_ldap_conn *c, const char *base, const char *filte
 void dg_ldap_search_command(const dg_ldap_conn *c, const char *base, const char *filter,
 			    const char *const *attrs, dg_strbuf *out);
 
+/* An attribute name of AD's ranged retrieval: "member;range=0-1499" ->
+ * base length 6, next low 1500, *last 0; "member;range=1500-*" -> *last 1.
+ * Returns 0 when `name` is not ranged (or the range is not numbers). */
+int dg_ldap_parse_range(const char *name, size_t *base_len, unsigned long *next, int *last);
+
 #endif

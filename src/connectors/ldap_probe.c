@@ -149,9 +149,7 @@ static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *
 
 /* ---- schema: every attribute the profile names must exist ---- */
 
-/* Attribute names (all NAMEs and the OID) from the subschema's
- * attributeTypes values: "( 2.5.4.3 NAME ( 'cn' 'commonName' ) ... )". */
-static void schema_names(const dg_attr *types, dg_strlist *names)
+void dg_ldap_schema_names(const dg_attr *types, dg_strlist *names)
 {
 	for (size_t i = 0; types && i < types->nvals; i++) {
 		const char *v = types->vals[i].val, *p = v, *q;
@@ -188,7 +186,7 @@ static int read_schema(dg_ldap_conn *c, const dg_entry *rootdse, dg_strlist *nam
 	dg_error err = { 0 };
 	dg_finding *fd;
 	if (sub && dg_ldap_read_entry(c, sub, "(objectClass=*)", attrs, &schema, &err) == DG_OK)
-		schema_names(dg_entry_attr(&schema, "attributeTypes"), names);
+		dg_ldap_schema_names(dg_entry_attr(&schema, "attributeTypes"), names);
 	dg_entry_release(&schema);
 	if (names->nr)
 		return 0;

@@ -5,6 +5,7 @@
 #ifndef DG_LDAP_PROBE_H
 #define DG_LDAP_PROBE_H
 
+#include "../core/entry.h"
 #include "../core/findings.h"
 #include "../core/profile.h"
 
@@ -14,5 +15,10 @@
  * profile has none), as MailStore's "Test authentication" does.  Returns 0
  * when every probe ran, -1 when one could not (the findings say why). */
 int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out);
+
+/* Attribute names (all NAMEs and the OID) from the subschema's
+ * attributeTypes values: "( 2.5.4.3 NAME ( 'cn' 'commonName' ) ... )",
+ * appended to `names`. */
+void dg_ldap_schema_names(const dg_attr *types, dg_strlist *names);
 
 #endif

@@ -1,11 +1,14 @@
-/* libFuzzer target: a server's RootDSE as dirgate reads it (connectors/
- * ldap_conn.c): whether it is Active Directory, and where searches start
- * when the profile's baseDn is empty (defaultNamingContext).  The input is
- * the RootDSE as LDIF, as ldapsearch -b "" -s base prints it.  Properties:
- * no crash, leak or undefined behaviour; the search base is the profile's
- * baseDn when it has one, else the RootDSE's defaultNamingContext with an
- * AD015 note, else none with AD016. */
+/* libFuzzer target: what an LDAP server's entries tell dirgate about the
+ * server (connectors/ldap_conn.c, ldap_probe.c): whether it is Active
+ * Directory and where searches start when the profile's baseDn is empty
+ * (defaultNamingContext), the attribute names of a subschema's
+ * attributeTypes, and AD's ranged attribute names (member;range=0-1499).
+ * The input is LDIF, as ldapsearch prints it.  Properties: no crash, leak
+ * or undefined behaviour; the search base is the profile's baseDn when it
+ * has one, else the RootDSE's defaultNamingContext with an AD015 note, else
+ * none with AD016; a ranged name's base is the part before ";range=". */
 #include "connectors/ldap_conn.h"
+#include "connectors/ldap_probe.h"
 #include "core/findings.h"
 #include "core/ldif.h"
 #include "core/profile.h"
@@ -47,6 +50,26 @@ static void search_base(const dg_profile *empty, const dg_profile *given, const 
 	(void)dg_ldap_rootdse_is_ad(e);
 }
 
+static void ranges_and_schema(const dg_entry *e)
+{
+	dg_strlist names = DG_STRLIST_INIT;
+
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const char *name = e->attrs[i].name;
+		size_t base = 0;
+		unsigned long next = 0;
+		int last = 0;
+		if (dg_ldap_parse_range(name, &base, &next, &last) &&
+		    (base > strlen(name) || strncmp(name + base, ";range=", 7)))
+			abort();
+	}
+	dg_ldap_schema_names(dg_entry_attr(e, "attributeTypes"), &names);
+	for (size_t i = 0; i < names.nr; i++)
+		if (!names.items[i])
+			abort();
+	dg_strlist_clear(&names);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static dg_profile *empty, *given;
@@ -60,8 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		given = ad_profile("DC=contoso,DC=com");
 	}
 	dg_ldif_read_mem(data, size, "rootdse", &l, &f, NULL);
-	for (size_t i = 0; i < l.nr; i++)
+	for (size_t i = 0; i < l.nr; i++) {
 		search_base(empty, given, &l.items[i]);
+		ranges_and_schema(&l.items[i]);
+	}
 	dg_entry_list_clear(&l);
 	dg_findings_clear(&f);
 	return 0;
