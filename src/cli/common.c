@@ -152,7 +152,7 @@ int dg_cli_run(const char *cmd, int (*fn)(int argc, char **argv), int argc, char
 
 int dg_cli_parse_format(const char *cmd, const char *value, const char *const *allowed)
 {
-	static const char *const names[] = { "text", "json", "table", "csv", "html" };
+	static const char *const names[] = { "text", "json", "table", "csv", "html", "raw" };
 	dg_strbuf list = DG_STRBUF_INIT;
 	for (size_t i = 0; allowed[i]; i++) {
 		if (!strcmp(value, allowed[i])) {

@@ -10,7 +10,8 @@
 
 static const char usage_text[] =
 	"usage: dirgate push PROFILE|PLAN [--yes] [--force] [--backup FILE] [--include-secrets]\n"
-	"       dirgate push PROFILE --restore BACKUP [--yes] [--backup FILE]\n"
+	"                    [--format text|json]\n"
+	"       dirgate push PROFILE --restore BACKUP [--yes] [--backup FILE] [--format text|json]\n"
 	"\n"
 	"Sets the MailStore directory-services configuration: the object the server\n"
 	"has, with the keys the profile maps (schemas/mailstore/directory-services.json)\n"
@@ -27,6 +28,7 @@ static const char usage_text[] =
 	"                       NAME-dsconfig-backup-TIMESTAMP.json); never overwritten\n"
 	"  --include-secrets    keep passwords in the backup (otherwise ********)\n"
 	"  --restore BACKUP     set the configuration saved in BACKUP (or a pulled file)\n"
+	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -36,10 +38,45 @@ static const char usage_text[] =
 	"  3   the profile or plan has errors, or a guard refuses\n"
 	"  64  usage error\n";
 
-struct push_opts {
-	int yes, force, include_secrets;
-	const char *backup, *restore;
+/* What --format json reports (docs/output.md "push"). */
+struct push_report {
+	char *profile;          /* its name */
+	const char *outcome;    /* shown, pushed, unchanged */
+	dg_strbuf keys;         /* the top-level keys changing, "/a, /b" */
+	char *backup;           /* where the previous configuration went */
 };
+
+struct push_opts {
+	int yes, force, include_secrets, fmt;
+	const char *backup, *restore;
+	struct push_report *report;
+};
+
+static void report_json(const struct push_report *rp)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"push\",\"profile\":");
+	dg_strbuf_add_json_str(&sb, rp->profile ? rp->profile : "");
+	dg_strbuf_addf(&sb, ",\"outcome\":\"%s\",\"changedKeys\":[", rp->outcome);
+	for (const char *k = rp->keys.buf; k && *k;) {
+		size_t n = strcspn(k, ",");
+		dg_strbuf tmp = DG_STRBUF_INIT;
+		dg_strbuf_add(&tmp, k, n);
+		if (k != rp->keys.buf)
+			dg_strbuf_addch(&sb, ',');
+		dg_strbuf_add_json_str(&sb, tmp.buf);
+		dg_strbuf_release(&tmp);
+		k += n + strspn(k + n, ", ");
+	}
+	dg_strbuf_adds(&sb, "],\"backup\":");
+	if (rp->backup)
+		dg_strbuf_add_json_str(&sb, rp->backup);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_adds(&sb, "}\n");
+	dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
+}
 
 /* Both objects with secrets masked: what verification can compare. */
 static cJSON *masked(const dg_tmap *map, const cJSON *cfg)
@@ -69,7 +106,7 @@ static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, d
 }
 
 static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
-			const struct push_opts *po, char **path_out)
+			struct push_opts *po, char **path_out)
 {
 	cJSON *b = cJSON_CreateObject(), *cfg = cJSON_Duplicate(current, 1);
 	char stamp[32];
@@ -139,7 +176,7 @@ static int lost_answer(dg_ms_session *s, const dg_tmap *map, const cJSON *before
 
 /* Backup, Set, Get, compare. */
 static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
-		 const cJSON *cfg, const struct push_opts *po)
+		 const cJSON *cfg, struct push_opts *po)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_strbuf diff = DG_STRBUF_INIT;
@@ -150,6 +187,12 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	int rc;
 
 	differing_keys(map, current, cfg, &diff);
+	dg_strbuf_add(&po->report->keys, diff.buf, diff.len);
+	po->report->outcome = po->yes ? "pushed" : "shown";
+	if (!po->yes && po->fmt == DG_FMT_JSON) {
+		dg_strbuf_release(&diff);
+		return DG_EXIT_OK;
+	}
 	if (!po->yes) {
 		printf("push would set the directory-services configuration of %s "
 		       "(keys changing: %s)\nnothing was changed: run again with --yes to "
@@ -196,7 +239,7 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 			"  restore the previous configuration with 'dirgate push %s --restore %s "
 			"--yes'\n", diff.buf, s->profile->file, backup);
 		rc = DG_EXIT_FAILURE;
-	} else {
+	} else if (po->fmt != DG_FMT_JSON) {
 		printf("pushed the directory-services configuration to %s and read it back: "
 		       "the server kept every key\n", s->profile->target.url);
 	}
@@ -205,7 +248,7 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 out:
 	dg_ms_envelope_release(&env);
 	dg_strbuf_release(&diff);
-	free(backup);
+	po->report->backup = backup;
 	return rc;
 }
 
@@ -225,7 +268,7 @@ static int check_guards(const dg_findings *f, int force)
 	return 0;
 }
 
-static int push_profile(const char *profile, const struct push_opts *po)
+static int push_profile(const char *profile, struct push_opts *po)
 {
 	dg_error err = { 0 };
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -235,17 +278,21 @@ static int push_profile(const char *profile, const struct push_opts *po)
 
 	if ((rc = dg_cli_ms_open("push", profile, NULL, &s)))
 		return rc;
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_plan_run_profile(&s, 1, 8, &r, &err)) {
 		dg_cli_print_findings(&r.preview.findings);
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
-	dg_plan_text(&sb, &r.plan, s.profile, dg_cli_color(stdout));
-	fputs(sb.buf, stdout);
+	if (po->fmt != DG_FMT_JSON) {
+		dg_plan_text(&sb, &r.plan, s.profile, dg_cli_color(stdout));
+		fputs(sb.buf, stdout);
+	}
 	if ((rc = check_guards(&r.plan.findings, po->force)))
 		goto out;
 	if (!dg_cfg_diff_count(&r.plan.config)) {
-		printf("nothing to push: the server already has this configuration\n");
+		if (po->fmt != DG_FMT_JSON)
+			printf("nothing to push: the server already has this configuration\n");
 		goto out;
 	}
 	rc = apply(&s, &r.map, r.state.config, r.cfg_after, po);
@@ -274,7 +321,7 @@ static int load_plan(const char *path, dg_saved_plan *sp)
  * made (fingerprint), the guards are measured again now (the plan's own
  * findings are only what they were then), and its secret placeholders are
  * resolved only where the target map puts them. */
-static int push_plan(const char *path, const struct push_opts *po)
+static int push_plan(const char *path, struct push_opts *po)
 {
 	dg_saved_plan sp;
 	dg_error err = { 0 };
@@ -291,6 +338,7 @@ static int push_plan(const char *path, const struct push_opts *po)
 		dg_saved_plan_release(&sp);
 		return rc;
 	}
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_plan_run_profile(&s, 0, 8, &r, &err)) {
 		dg_cli_print_findings(&r.preview.findings);
 		rc = dg_cli_fail("%s", err.message);
@@ -306,7 +354,8 @@ static int push_plan(const char *path, const struct push_opts *po)
 	if ((rc = check_guards(&r.plan.findings, po->force)))
 		goto out;
 	if (!sp.config_changes) {
-		printf("nothing to push: the plan changes no configuration key\n");
+		if (po->fmt != DG_FMT_JSON)
+			printf("nothing to push: the plan changes no configuration key\n");
 		goto out;
 	}
 	cfg = cJSON_Duplicate(sp.config_after, 1);
@@ -346,7 +395,7 @@ static cJSON *read_json_file(const char *path, dg_error *err)
 	return j;
 }
 
-static int push_restore(const char *profile, const struct push_opts *po)
+static int push_restore(const char *profile, struct push_opts *po)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_error err = { 0 };
@@ -357,7 +406,9 @@ static int push_restore(const char *profile, const struct push_opts *po)
 
 	if (!(file = read_json_file(po->restore, &err)))
 		return dg_cli_fail("%s", err.message);
-	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup")
+	/* a backup, 'pull --format json' (both wrap it in "config") or 'pull' */
+	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup") ||
+	      cJSON_GetObjectItemCaseSensitive(file, "formatVersion")
 	      ? cJSON_GetObjectItemCaseSensitive(file, "config") : file;
 	if (!cJSON_IsObject(cfg)) {
 		cJSON_Delete(file);
@@ -368,6 +419,7 @@ static int push_restore(const char *profile, const struct push_opts *po)
 		cJSON_Delete(file);
 		return rc;
 	}
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_tmap_load_default(&map, &err) ||
 	    dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
 		       &env, &err)) {
@@ -398,10 +450,13 @@ int dg_cmd_push(int argc, char **argv)
 		{ "backup", required_argument, NULL, 'b' },
 		{ "include-secrets", no_argument, NULL, 's' },
 		{ "restore", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct push_opts po = { 0 };
+	static const char *const formats[] = { "text", "json", NULL };
+	struct push_report report = { NULL, "unchanged", DG_STRBUF_INIT, NULL };
+	struct push_opts po = { .report = &report };
 	int c, rc;
 
 	while ((c = dg_cli_getopt("push", argc, argv, "y", opts, usage_text, &rc)) != -1) {
@@ -412,15 +467,23 @@ int dg_cmd_push(int argc, char **argv)
 		case 'b': po.backup = optarg; break;
 		case 's': po.include_secrets = 1; break;
 		case 'r': po.restore = optarg; break;
+		case 'f':
+			if ((po.fmt = dg_cli_parse_format("push", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("push", argc, argv, "PROFILE or PLAN")))
 		return rc;
-	if (po.restore)
-		return dg_is_plan_file(argv[optind])
-		       ? dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan")
-		       : push_restore(argv[optind], &po);
-	if (dg_is_plan_file(argv[optind]))
-		return push_plan(argv[optind], &po);
-	return push_profile(argv[optind], &po);
+	if (po.restore && dg_is_plan_file(argv[optind]))
+		return dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan");
+	rc = po.restore ? push_restore(argv[optind], &po)
+	     : dg_is_plan_file(argv[optind]) ? push_plan(argv[optind], &po)
+	     : push_profile(argv[optind], &po);
+	if (!rc && po.fmt == DG_FMT_JSON)
+		report_json(&report);
+	dg_strbuf_release(&report.keys);
+	free(report.backup);
+	free(report.profile);
+	return rc;
 }

@@ -10,6 +10,7 @@
 
 typedef enum dg_format {
 	DG_FMT_TEXT = 0, DG_FMT_JSON, DG_FMT_TABLE, DG_FMT_CSV, DG_FMT_HTML,
+	DG_FMT_RAW, /* pull: the server's object as it is */
 } dg_format;
 
 /* The version of every JSON output document (its "formatVersion", the
