@@ -55,6 +55,13 @@ def schema(name):
         return json.load(f)
 
 
+def validator(sch):
+    """The validator of the draft the schema names (preview's is draft-07)."""
+    cls = jsonschema.validators.validator_for(sch)
+    cls.check_schema(sch)
+    return cls(sch)
+
+
 def run(args, env=None):
     e = {k: v for k, v in os.environ.items()
          if k in ("PATH", "HOME", "TMPDIR") or k.startswith(("ASAN_", "UBSAN_", "LSAN_"))}
@@ -86,7 +93,7 @@ def problems(out, name, rc):
         with open(os.path.join(dump, "%s-%d.json" % (name, len(os.listdir(dump)))), "wb") as f:
             f.write(out)
     return ["%s: %s at /%s" % (name, e.message, "/".join(map(str, e.path)))
-            for e in jsonschema.Draft202012Validator(schema(name)).iter_errors(doc)][:3]
+            for e in validator(schema(name)).iter_errors(doc)][:3]
 
 
 def contract(args, name, want_rc, env=None, what=None):
@@ -115,6 +122,8 @@ contract(["uri", "--provider", "google", "https://archive.contoso.com:8462/oidc/
           "--format", "json"], "uri", 0)
 contract(["filter", "(&(objectClass=user)(mail=*))", "--format", "json"], "filter", 0)
 contract(["filter", "(&(objectClass=user)", "--format", "json"], "filter", 3)
+contract(["explain", "prof002", "--format", "json"], "explain", 0)
+contract(["init", "--type", "ldap", "--format", "json"], "init", 0)
 contract(["cert", "new", "--subject", "contracts", "--days", "30", "--out", tmp,
           "--format", "json"], "cert", 0)
 
@@ -125,7 +134,8 @@ t.check(len(commands) >= 15, "the command list is there", out)
 for cmd in commands:
     if cmd == "help":
         continue
-    doc = contract([cmd, "--format", "json", "--no-such-option"], "error", 64)
+    sub = ["new"] if cmd == "cert" else []
+    doc = contract([cmd] + sub + ["--format", "json", "--no-such-option"], "error", 64)
     t.check(doc.get("command") == cmd and doc.get("error", {}).get("code") == "usage" and
             "--no-such-option" in doc.get("error", {}).get("message", ""),
             "%s: the usage error says which option" % cmd, doc)
@@ -170,10 +180,13 @@ def write_profile(name, url, ca_file, **over):
     return path
 
 
+rc, out, _ = run(["preview", DEMO, "--format", "json"])
+directory = [{k: u[k] for k in ("userName", "fullName", "distinguishedName", "emailAddresses")}
+             for u in json.loads(out)["users"]]
 users = [{"userName": "old.name", "fullName": "Old Name", "authentication": "integrated"},
          {"userName": "admin", "fullName": "Administrator", "authentication": "integrated"}]
 try:
-    with Emulator(users=users, directory=[], tmp=os.path.join(tmp, "emu")) as emu:
+    with Emulator(users=users, directory=directory, tmp=os.path.join(tmp, "emu")) as emu:
         prof = write_profile("contracts", emu.url, emu.ca_file)
         raw = os.path.join(tmp, "pulled.json")
         rc, _, err = run(["pull", prof, "--output", raw])
@@ -229,7 +242,8 @@ try:
     p.pop("$schema", None)
     p["directory"].update(server="127.0.0.1", port=port, protocol="ldap", baseDn="ou=ok,dc=fake",
                           bind={"dn": "cn=x,dc=fake", "password": {"env": "DG_MS_BIND_PW"}},
-                          tls=None)
+                          )
+    p["directory"].pop("tls", None)
     p["directory"]["groups"]["names"] = []
     ldap_prof = os.path.join(tmp, "ldap.json")
     with open(ldap_prof, "w") as f:
