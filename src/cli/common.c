@@ -68,6 +68,18 @@ int dg_cli_error(const char *cmd, const char *fmt, ...)
 	return DG_EXIT_FAILURE;
 }
 
+void dg_cli_say_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	keep_message(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void dg_cli_json_line(dg_strbuf *sb, const cJSON *obj)
 {
 	char *text = dg_json_print_exact(obj, 0);

@@ -167,9 +167,9 @@ static int lost_answer(dg_ms_session *s, const dg_tmap *map, const cJSON *before
 	else
 		state = "reading the configuration back shows neither what was sent nor what "
 			"was there before: the server changed in another way";
-	fprintf(stderr, "error API014: the answer to SetDirectoryServicesConfiguration was "
-		"lost (%s); %s.\n  to put the previous configuration back: 'dirgate push %s "
-		"--restore %s --yes'\n", why, state, s->profile->file, backup);
+	dg_cli_say_error("error API014: the answer to SetDirectoryServicesConfiguration was "
+			 "lost (%s); %s.\n  to put the previous configuration back: 'dirgate "
+			 "push %s --restore %s --yes'", why, state, s->profile->file, backup);
 	dg_ms_envelope_release(&env);
 	return DG_EXIT_FAILURE;
 }
@@ -235,9 +235,9 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	if (!cJSON_Compare(want, got, 1)) {
 		dg_strbuf_reset(&diff);
 		differing_keys(map, cfg, env.result ? env.result : got, &diff);
-		fprintf(stderr, "error API010: the server did not keep what was sent (keys: %s);\n"
-			"  restore the previous configuration with 'dirgate push %s --restore %s "
-			"--yes'\n", diff.buf, s->profile->file, backup);
+		dg_cli_say_error("error API010: the server did not keep what was sent (keys: "
+				 "%s);\n  restore the previous configuration with 'dirgate push "
+				 "%s --restore %s --yes'", diff.buf, s->profile->file, backup);
 		rc = DG_EXIT_FAILURE;
 	} else if (po->fmt != DG_FMT_JSON) {
 		printf("pushed the directory-services configuration to %s and read it back: "
@@ -311,7 +311,7 @@ static int load_plan(const char *path, dg_saved_plan *sp)
 	if (dg_saved_plan_load(path, sp, &err))
 		return dg_cli_fail("%s", err.message);
 	if (dg_saved_plan_verify(sp, path, &err)) {
-		fprintf(stderr, "error %s\n", err.message);
+		dg_cli_say_error("error %s", err.message);
 		return DG_EXIT_FAILURE;
 	}
 	return 0;
@@ -345,9 +345,9 @@ static int push_plan(const char *path, struct push_opts *po)
 		goto out;
 	}
 	if (strcmp(r.state.fingerprint, sp.fingerprint)) {
-		fprintf(stderr, "error API011: the server changed since the plan %s was made "
-			"(configuration or users differ); nothing was changed.\n"
-			"  make a new plan: dirgate plan %s --out %s\n", path, sp.profile_path, path);
+		dg_cli_say_error("error API011: the server changed since the plan %s was made "
+				 "(configuration or users differ); nothing was changed.\n"
+				 "  make a new plan: dirgate plan %s --out %s", path, sp.profile_path, path);
 		rc = DG_EXIT_FAILURE;
 		goto out;
 	}

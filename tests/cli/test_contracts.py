@@ -198,10 +198,17 @@ try:
         contract(["plan", prof, "--format", "json"], "plan", 0)
         doc = contract(["push", prof, "--format", "json"], "push", 0)
         t.check(doc.get("outcome") in ("shown", "unchanged"), "push without --yes: shown", doc)
+        saved = os.path.join(tmp, "saved.plan.json")
+        rc, _, err = run(["plan", prof, "--out", saved])
+        t.check(rc == 0, "plan --out saves a plan", err)
         doc = contract(["push", prof, "--yes", "--backup", os.path.join(tmp, "b.json"),
                         "--format", "json"], "push", 0)
         t.check(doc.get("outcome") == "pushed" and doc.get("backup"),
                 "push --yes: pushed, and where the backup went", doc)
+        # the server changed since the plan: refused, and the error document says why
+        doc = contract(["push", saved, "--yes", "--format", "json"], "error", 1)
+        t.check("API011" in doc.get("error", {}).get("message", ""),
+                "push of a stale plan: API011 in the error document", doc)
         doc = contract(["push", prof, "--format", "json"], "push", 0)
         t.check(doc.get("outcome") == "unchanged", "push again: unchanged", doc)
         contract(["sync", prof, "--dry-run", "--format", "json"], "sync", 0)
