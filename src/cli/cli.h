@@ -78,6 +78,8 @@ int dg_cli_run(const char *cmd, int (*fn)(int argc, char **argv), int argc, char
 /* Prints "dirgate CMD: message" to stderr (and keeps it for the JSON error
  * document); returns DG_EXIT_FAILURE. */
 int dg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first error message kept for --format json (dg_cli_run), or NULL. */
+const char *dg_cli_error_message(void);
 /* A message already in its final form ("error API014: ..."): to stderr
  * with a newline, and kept for the JSON error document. */
 void dg_cli_say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -68,6 +68,11 @@ int dg_cli_error(const char *cmd, const char *fmt, ...)
 	return DG_EXIT_FAILURE;
 }
 
+const char *dg_cli_error_message(void)
+{
+	return contract.message.len ? contract.message.buf : NULL;
+}
+
 void dg_cli_say_error(const char *fmt, ...)
 {
 	va_list ap;

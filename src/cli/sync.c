@@ -75,6 +75,26 @@ static void show(const char *what, const dg_ms_envelope *env, int fmt, int *firs
 	cJSON_free(res);
 }
 
+/* Ends the JSON document; a failure after it was begun is its "failure"
+ * member, since the error document is only for a command with no document. */
+static void close_json(int rc)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	const char *msg = dg_cli_error_message();
+
+	if (rc) {
+		dg_strbuf_adds(&sb, ",\"failure\":{\"message\":");
+		if (msg)
+			dg_strbuf_add_json_str(&sb, msg);
+		else
+			dg_strbuf_adds(&sb, "null");
+		dg_strbuf_addf(&sb, ",\"exitCode\":%d}", rc);
+	}
+	dg_strbuf_adds(&sb, "}\n");
+	fputs(sb.buf, stdout);
+	dg_strbuf_release(&sb);
+}
+
 /* One run; a dry run's result goes to *result (for the guards). */
 static int run_sync(dg_ms_session *s, int dry, struct sync_opts *so, cJSON **result)
 {
@@ -130,7 +150,8 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	hits = dg_guards_verdict(&found, so->force, &shown);
 	if (so->fmt == DG_FMT_JSON) {
 		dg_strbuf sb = DG_STRBUF_INIT;
-		dg_strbuf_adds(&sb, so->first ? "{" DG_JSON_FORMAT_VERSION_FIELD "\"findings\":" : ",\"findings\":");
+		dg_strbuf_adds(&sb, so->first ? "{" DG_JSON_FORMAT_VERSION_FIELD "\"findings\":"
+					      : ",\"findings\":");
 		dg_output_findings_json_array(&sb, &shown);
 		fputs(sb.buf, stdout);
 		dg_strbuf_release(&sb);
@@ -332,9 +353,10 @@ int dg_cmd_sync(int argc, char **argv)
 	rc = sync_dry_then_real(&s, &so);
 	/* the proof: what the real run made, against the preview */
 	if (!rc && so.yes && !so.dry)
-		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{" DG_JSON_FORMAT_VERSION_FIELD "\"verify\":" : ",\"verify\":");
+		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{" DG_JSON_FORMAT_VERSION_FIELD
+							     "\"verify\":" : ",\"verify\":");
 	if (so.fmt == DG_FMT_JSON && !so.first)
-		printf("}\n");
+		close_json(rc);
 	if (!rc && !so.yes && !so.dry && so.fmt != DG_FMT_JSON)
 		printf("that was a dry run: nothing was stored; run again with --yes to "
 		       "synchronise for real\n");

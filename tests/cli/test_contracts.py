@@ -213,6 +213,13 @@ try:
         t.check(doc.get("outcome") == "unchanged", "push again: unchanged", doc)
         contract(["sync", prof, "--dry-run", "--format", "json"], "sync", 0)
         contract(["sync", prof, "--schedule", "daily@02:00", "--format", "json"], "sync", 0)
+        # the real run fails after a good dry run: the document says so
+        emu.fault("SyncUsersWithDirectoryServices", "500", args={"dryRun": "false"})
+        doc = contract(["sync", prof, "--yes", "--format", "json"], "sync", 1)
+        t.check("dryRun" in doc and doc.get("failure", {}).get("exitCode") == 1 and
+                doc["failure"].get("message"),
+                "sync whose real run fails: the dry run, then the failure with its message", doc)
+        emu.clear_faults()
         contract(["verify", prof, "--format", "json"], "verify", 3)
         contract(["cutover", prof, "--format", "json"], "cutover", 0)
         doc = contract(["migrate", prof, renames, "--format", "json"], "migrate", 0)
