@@ -158,6 +158,12 @@ doc = contract(["preview", BAD, "--format", "json"], "error", 3)
 t.check(doc.get("error", {}).get("code") == "findings" and
         any(f["code"] == "PROF002" for f in doc.get("findings", [])),
         "preview of a broken profile: the findings in the error document", doc)
+for args in (["plan"], ["push"], ["sync"], ["pull"], ["verify"], ["cutover"],
+             ["snapshot", "--output", os.path.join(tmp, "s.ldif")]):
+    doc = contract(args[:1] + [BAD] + args[1:] + ["--format", "json"], "error", 3)
+    t.check(doc.get("error", {}).get("message") and
+            any(f["code"] == "PROF002" for f in doc.get("findings", [])),
+            "%s of a broken profile: message and findings in the error document" % args[0], doc)
 contract(["snapshot", DEMO, "--output", "-", "--format", "json"], "error", 64,
          what="snapshot: --format json with --output - is a usage error")
 
