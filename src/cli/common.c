@@ -20,10 +20,16 @@ static struct {
 	dg_strbuf findings;      /* the findings shown, as JSON objects */
 } contract = { 0, NULL, 0, DG_STRBUF_INIT, DG_STRBUF_INIT };
 
-static void keep_message(const char *fmt, va_list ap)
+/* The message to stderr (the caller has written its prefix), and kept as
+ * the JSON error document's message when it is the first. */
+static void say(const char *fmt, va_list ap)
 {
+	va_list again;
+	va_copy(again, ap);
+	vfprintf(stderr, fmt, ap);
 	if (contract.json && !contract.message.len)
-		dg_strbuf_vaddf(&contract.message, fmt, ap);
+		dg_strbuf_vaddf(&contract.message, fmt, again);
+	va_end(again);
 }
 
 int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -31,10 +37,7 @@ int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "dirgate %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	keep_message(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nsee 'dirgate %s --help'\n", cmd);
 	return DG_EXIT_USAGE;
@@ -45,10 +48,7 @@ int dg_cli_fail(const char *fmt, ...)
 	va_list ap;
 	fputs("dirgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	keep_message(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return DG_EXIT_FAILURE;
@@ -59,10 +59,7 @@ int dg_cli_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "dirgate %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	keep_message(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return DG_EXIT_FAILURE;
@@ -77,10 +74,7 @@ void dg_cli_say_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	va_start(ap, fmt);
-	keep_message(fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -150,7 +144,9 @@ int dg_cli_run(const char *cmd, int (*fn)(int argc, char **argv), int argc, char
 	int rc;
 
 	contract.json = asks_for_json(argc, argv);
-	if (!contract.json || !(counted = fopencookie(NULL, "w", counting)))
+	if (contract.json && !(counted = fopencookie(NULL, "w", counting)))
+		contract.json = 0; /* out of memory: the command runs as it would without */
+	if (!contract.json)
 		return fn(argc, argv);
 	contract.cmd = cmd;
 	fflush(real);
