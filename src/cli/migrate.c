@@ -111,10 +111,12 @@ static int rename_one(dg_ms_session *s, const dg_rename *r, const cJSON *info, F
 }
 
 /* --format json (docs/output.md "migrate"): `done` renames were made. */
-static void report_json(const char *profile, const dg_rename_list *rl, int yes,
-			const char *backup)
+static int report_json(const char *profile, const dg_rename_list *rl, int yes,
+		       const char *backup)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
 	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"migrate\",\"profile\":");
 	if (profile) /* NULL: an empty list is answered before the profile is read */
 		dg_strbuf_add_json_str(&sb, profile);
@@ -135,8 +137,9 @@ static void report_json(const char *profile, const dg_rename_list *rl, int yes,
 	else
 		dg_strbuf_adds(&sb, "null");
 	dg_strbuf_adds(&sb, "}\n");
-	dg_cli_write(NULL, &sb);
+	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
+	return rc;
 }
 
 int dg_cmd_migrate(int argc, char **argv)
@@ -176,10 +179,9 @@ int dg_cmd_migrate(int argc, char **argv)
 		return dg_cli_fail("%s", err.message);
 	if (!rl.nr) {
 		fprintf(says, "%s lists no renames: nothing to do\n", argv[optind + 1]);
-		if (fmt == DG_FMT_JSON)
-			report_json(NULL, &rl, yes, NULL);
+		rc = fmt == DG_FMT_JSON ? report_json(NULL, &rl, yes, NULL) : DG_EXIT_OK;
 		dg_renames_release(&rl);
-		return DG_EXIT_OK;
+		return rc;
 	}
 	if ((rc = dg_cli_ms_open("migrate", argv[optind], NULL, &s))) {
 		dg_renames_release(&rl);
@@ -203,7 +205,7 @@ int dg_cmd_migrate(int argc, char **argv)
 					says);
 	}
 	if (!rc && fmt == DG_FMT_JSON)
-		report_json(s.profile->name, &rl, yes, path);
+		rc = report_json(s.profile->name, &rl, yes, path);
 	free(path);
 	cJSON_Delete(listing);
 	dg_ms_session_close(&s);

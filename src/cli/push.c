@@ -42,7 +42,7 @@ static const char usage_text[] =
 struct push_report {
 	char *profile;          /* its name */
 	const char *outcome;    /* shown, pushed, unchanged */
-	dg_strbuf keys;         /* the top-level keys changing, "/a, /b" */
+	dg_strlist keys;        /* the top-level keys changing, "/name" */
 	char *backup;           /* where the previous configuration went */
 };
 
@@ -52,30 +52,24 @@ struct push_opts {
 	struct push_report *report;
 };
 
-static void report_json(const struct push_report *rp)
+static int report_json(const struct push_report *rp)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
 	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"push\",\"profile\":");
 	dg_strbuf_add_json_str(&sb, rp->profile ? rp->profile : "");
-	dg_strbuf_addf(&sb, ",\"outcome\":\"%s\",\"changedKeys\":[", rp->outcome);
-	for (const char *k = rp->keys.buf; k && *k;) {
-		size_t n = strcspn(k, ",");
-		dg_strbuf tmp = DG_STRBUF_INIT;
-		dg_strbuf_add(&tmp, k, n);
-		if (k != rp->keys.buf)
-			dg_strbuf_addch(&sb, ',');
-		dg_strbuf_add_json_str(&sb, tmp.buf);
-		dg_strbuf_release(&tmp);
-		k += n + strspn(k + n, ", ");
-	}
-	dg_strbuf_adds(&sb, "],\"backup\":");
+	dg_strbuf_addf(&sb, ",\"outcome\":\"%s\",\"changedKeys\":", rp->outcome);
+	dg_strbuf_add_json_strlist(&sb, &rp->keys);
+	dg_strbuf_adds(&sb, ",\"backup\":");
 	if (rp->backup)
 		dg_strbuf_add_json_str(&sb, rp->backup);
 	else
 		dg_strbuf_adds(&sb, "null");
 	dg_strbuf_adds(&sb, "}\n");
-	dg_cli_write(NULL, &sb);
+	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
+	return rc;
 }
 
 /* Both objects with secrets masked: what verification can compare. */
@@ -87,8 +81,18 @@ static cJSON *masked(const dg_tmap *map, const cJSON *cfg)
 	return m;
 }
 
-/* Top-level keys whose (masked) values differ, for messages. */
-static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, dg_strbuf *out)
+/* "/key" to the message `out` and, unless NULL, to the list `keys`. */
+static void add_key(dg_strbuf *out, dg_strlist *keys, const char *key)
+{
+	dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", key);
+	if (keys)
+		dg_strlist_push_owned(keys, dg_xasprintf("/%s", key));
+}
+
+/* Top-level keys whose (masked) values differ, for messages (and --format
+ * json when `keys` is not NULL). */
+static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, dg_strbuf *out,
+			   dg_strlist *keys)
 {
 	cJSON *ma = masked(map, a), *mb = masked(map, b);
 	const cJSON *k;
@@ -96,11 +100,11 @@ static void differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b, d
 	cJSON_ArrayForEach(k, ma) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(mb, k->string);
 		if (!o || !cJSON_Compare(k, o, 1))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+			add_key(out, keys, k->string);
 	}
 	cJSON_ArrayForEach(k, mb)
 		if (!cJSON_GetObjectItemCaseSensitive(ma, k->string))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+			add_key(out, keys, k->string);
 	cJSON_Delete(ma);
 	cJSON_Delete(mb);
 }
@@ -186,8 +190,7 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	cJSON *want, *got;
 	int rc;
 
-	differing_keys(map, current, cfg, &diff);
-	dg_strbuf_add(&po->report->keys, diff.buf, diff.len);
+	differing_keys(map, current, cfg, &diff, &po->report->keys);
 	po->report->outcome = po->yes ? "pushed" : "shown";
 	if (!po->yes && po->fmt == DG_FMT_JSON) {
 		dg_strbuf_release(&diff);
@@ -234,7 +237,7 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	got = env.result ? masked(map, env.result) : cJSON_CreateObject();
 	if (!cJSON_Compare(want, got, 1)) {
 		dg_strbuf_reset(&diff);
-		differing_keys(map, cfg, env.result ? env.result : got, &diff);
+		differing_keys(map, cfg, env.result ? env.result : got, &diff, NULL);
 		dg_cli_say_error("error API010: the server did not keep what was sent (keys: "
 				 "%s);\n  restore the previous configuration with 'dirgate push "
 				 "%s --restore %s --yes'", diff.buf, s->profile->file, backup);
@@ -455,7 +458,7 @@ int dg_cmd_push(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const formats[] = { "text", "json", NULL };
-	struct push_report report = { NULL, "unchanged", DG_STRBUF_INIT, NULL };
+	struct push_report report = { .outcome = "unchanged" };
 	struct push_opts po = { .report = &report };
 	int c, rc;
 
@@ -481,8 +484,8 @@ int dg_cmd_push(int argc, char **argv)
 	     : dg_is_plan_file(argv[optind]) ? push_plan(argv[optind], &po)
 	     : push_profile(argv[optind], &po);
 	if (!rc && po.fmt == DG_FMT_JSON)
-		report_json(&report);
-	dg_strbuf_release(&report.keys);
+		rc = report_json(&report);
+	dg_strlist_clear(&report.keys);
 	free(report.backup);
 	free(report.profile);
 	return rc;

@@ -140,10 +140,12 @@ static void say_written(const dg_profile *p, size_t count, const char *base, con
 }
 
 /* --format json (docs/output.md "snapshot"). */
-static void say_written_json(const dg_profile *p, size_t count, const char *base,
-			     const char *uri, const char *output, const dg_findings *f)
+static int say_written_json(const dg_profile *p, size_t count, const char *base,
+			    const char *uri, const char *output, const dg_findings *f)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
 	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"snapshot\",\"profile\":");
 	dg_strbuf_add_json_str(&sb, p->name ? p->name : "");
 	dg_strbuf_adds(&sb, ",\"directoryType\":");
@@ -164,8 +166,9 @@ static void say_written_json(const dg_profile *p, size_t count, const char *base
 		       base ? "entries" : "users");
 	dg_output_findings_json_array(&sb, f);
 	dg_strbuf_adds(&sb, "}\n");
-	dg_cli_write(NULL, &sb);
+	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
+	return rc;
 }
 
 /* Could not do the job (network, I/O: exit 1) or the directory or profile
@@ -206,7 +209,7 @@ static int take_snapshot(const dg_profile *p, const char *output, int fmt)
 			     "and run it again", target_name(&t), cut->code);
 		rc = DG_EXIT_FINDINGS;
 	} else if (fmt == DG_FMT_JSON) {
-		say_written_json(p, count, base, uri, output, &f);
+		rc = say_written_json(p, count, base, uri, output, &f) ? DG_EXIT_FAILURE : rc;
 	} else {
 		say_written(p, count, base, uri, target_name(&t));
 	}

@@ -228,9 +228,11 @@ static void unguarded_warning(const dg_ms_session *s)
 
 /* sync --schedule --format json (docs/output.md "sync"); `id` is the
  * server's answer as JSON, NULL before --yes. */
-static void schedule_json(const char *name, const char *spec, const char *tz, const char *id)
+static int schedule_json(const char *name, const char *spec, const char *tz, const char *id)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
 	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"schedule\":{\"job\":");
 	dg_strbuf_add_json_str(&sb, name);
 	dg_strbuf_adds(&sb, ",\"when\":");
@@ -239,8 +241,9 @@ static void schedule_json(const char *name, const char *spec, const char *tz, co
 	dg_strbuf_add_json_str(&sb, tz);
 	dg_strbuf_addf(&sb, ",\"created\":%s,\"result\":%s}}\n", id ? "true" : "false",
 		       id ? id : "null");
-	dg_cli_write(NULL, &sb);
+	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
+	return rc;
 }
 
 static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes, int fmt)
@@ -265,9 +268,9 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes,
 	}
 	unguarded_warning(s);
 	if (!yes && fmt == DG_FMT_JSON) {
-		schedule_json(name, spec, tz, NULL);
+		rc = schedule_json(name, spec, tz, NULL);
 		free(name);
-		return 0;
+		return rc;
 	}
 	if (!yes) {
 		printf("would create MailStore job '%s' (%s, time zone %s)\n"
@@ -280,7 +283,7 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes,
 	} else {
 		char *id = dg_json_print_exact(env.result, 0);
 		if (fmt == DG_FMT_JSON)
-			schedule_json(name, spec, tz, id ? id : "null");
+			rc = schedule_json(name, spec, tz, id ? id : "null");
 		else
 			printf("created MailStore job '%s' (id %s): %s, time zone %s\n", name,
 			       id ? id : "?", spec, tz);
