@@ -153,10 +153,12 @@ static int say_written_json(const dg_profile *p, size_t count, const char *base,
 	dg_strbuf_adds(&sb, ",\"output\":");
 	dg_strbuf_add_json_str(&sb, output);
 	dg_strbuf_adds(&sb, ",\"source\":");
-	if (p->directory.type == DG_DIR_M365)
-		dg_strbuf_adds(&sb, "\"https://graph.microsoft.com\"");
-	else
+	if (p->directory.type == DG_DIR_M365) { /* Microsoft Graph: the tenant says which */
+		dg_strbuf_adds(&sb, "null,\"tenant\":");
+		dg_strbuf_add_json_str(&sb, p->directory.m365.tenant_id);
+	} else {
 		dg_strbuf_add_json_str(&sb, uri ? uri : "");
+	}
 	dg_strbuf_adds(&sb, ",\"baseDn\":");
 	if (base)
 		dg_strbuf_add_json_str(&sb, base);
