@@ -165,6 +165,6 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--list-commands"))
 		return list_commands();
 	if ((cmd = find_command(argv[1])))
-		return cmd->fn(argc - 1, argv + 1);
+		return dg_cli_run(cmd->name, cmd->fn, argc - 1, argv + 1);
 	return unknown_command(argv[1]);
 }

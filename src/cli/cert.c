@@ -107,14 +107,14 @@ static void render_text(dg_strbuf *out, const dg_cert_new_result *r)
 
 static void json_field(dg_strbuf *out, const char *name, const char *value, int last)
 {
-	dg_strbuf_addf(out, "  \"%s\": ", name);
+	dg_strbuf_addf(out, "\"%s\":", name);
 	dg_strbuf_add_json_str(out, value);
-	dg_strbuf_adds(out, last ? "\n" : ",\n");
+	dg_strbuf_adds(out, last ? "" : ",");
 }
 
 static void render_json(dg_strbuf *out, const dg_cert_new_result *r)
 {
-	dg_strbuf_adds(out, "{\n");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD);
 	json_field(out, "certFile", r->cert_file, 0);
 	json_field(out, "keyFile", r->key_file, 0);
 	json_field(out, "subject", r->prints.subject, 0);

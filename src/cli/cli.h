@@ -67,6 +67,26 @@ int dg_cli_one_operand(const char *cmd, int argc, char **argv, const char *what)
 /* Prints "dirgate: message" to stderr; returns DG_EXIT_FAILURE. */
 int dg_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The JSON contract (docs/output.md).  main() runs every command through
+ * dg_cli_run: when its arguments ask for --format json, a command that
+ * fails before writing its document to standard output gets a JSON error
+ * document there instead, {"formatVersion":1,"command":...,"error":{"code":
+ * "usage"|"findings"|"failure","message":...,"exitCode":N},"findings":[...]},
+ * with the same exit code.  The message is the first one given to
+ * dg_cli_usage_error, dg_cli_fail or dg_cli_error; the findings are those
+ * shown by dg_cli_print_findings. */
+int dg_cli_run(const char *cmd, int (*fn)(int argc, char **argv), int argc, char **argv);
+/* Prints "dirgate CMD: message" to stderr (and keeps it for the JSON error
+ * document); returns DG_EXIT_FAILURE. */
+int dg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The first error message kept for --format json (dg_cli_run), or NULL. */
+const char *dg_cli_error_message(void);
+/* A message already in its final form ("error API014: ..."): to stderr
+ * with a newline, and kept for the JSON error document. */
+void dg_cli_say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Compact JSON (the one style of every output document) and a newline. */
+void dg_cli_json_line(dg_strbuf *sb, const cJSON *obj);
+
 /* Parses --format values; `allowed` is a NULL-terminated list such as
  * {"text","json",NULL}.  Returns -1 (after a usage message) when not allowed. */
 int dg_cli_parse_format(const char *cmd, const char *value, const char *const *allowed);

@@ -11,12 +11,33 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The running command's JSON contract (dg_cli_run). */
+static struct {
+	int json;                /* the arguments ask for --format json */
+	const char *cmd;
+	size_t stdout_bytes;     /* written to standard output so far */
+	dg_strbuf message;       /* the first error said */
+	dg_strbuf findings;      /* the findings shown, as JSON objects */
+} contract = { 0, NULL, 0, DG_STRBUF_INIT, DG_STRBUF_INIT };
+
+/* The message to stderr (the caller has written its prefix), and kept as
+ * the JSON error document's message when it is the first. */
+static void say(const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	vfprintf(stderr, fmt, ap);
+	if (contract.json && !contract.message.len)
+		dg_strbuf_vaddf(&contract.message, fmt, again);
+	va_end(again);
+}
+
 int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "dirgate %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nsee 'dirgate %s --help'\n", cmd);
 	return DG_EXIT_USAGE;
@@ -27,15 +48,124 @@ int dg_cli_fail(const char *fmt, ...)
 	va_list ap;
 	fputs("dirgate: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return DG_EXIT_FAILURE;
 }
 
+int dg_cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "dirgate %s: ", cmd);
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return DG_EXIT_FAILURE;
+}
+
+const char *dg_cli_error_message(void)
+{
+	return contract.message.len ? contract.message.buf : NULL;
+}
+
+void dg_cli_say_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void dg_cli_json_line(dg_strbuf *sb, const cJSON *obj)
+{
+	char *text = dg_json_print_exact(obj, 0);
+	dg_strbuf_adds(sb, text ? text : "null");
+	dg_strbuf_addch(sb, '\n');
+	cJSON_free(text);
+}
+
+/* The last --format value before "--" is "json" (also "--format=json"). */
+static int asks_for_json(int argc, char **argv)
+{
+	const char *last = NULL;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], "--format=", 9))
+			last = argv[i] + 9;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			last = argv[++i];
+	}
+	return last && !strcmp(last, "json");
+}
+
+/* Standard output while a JSON command runs: passed on to file descriptor
+ * 1 as it is, counted so dg_cli_run knows whether a document went out. */
+static ssize_t counting_write(void *cookie, const char *buf, size_t size)
+{
+	size_t done = 0;
+	(void)cookie;
+	while (done < size) {
+		ssize_t n = write(STDOUT_FILENO, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		done += (size_t)n;
+	}
+	contract.stdout_bytes += done;
+	return (ssize_t)done;
+}
+
+static const char *error_code(int rc)
+{
+	return rc == DG_EXIT_USAGE ? "usage" : rc == DG_EXIT_FINDINGS ? "findings" : "failure";
+}
+
+static void write_error_document(int rc)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":");
+	dg_strbuf_add_json_str(&sb, contract.cmd);
+	dg_strbuf_addf(&sb, ",\"error\":{\"code\":\"%s\",\"message\":", error_code(rc));
+	dg_strbuf_add_json_str(&sb, contract.message.len ? contract.message.buf
+			       : "the command failed; standard error says why");
+	dg_strbuf_addf(&sb, ",\"exitCode\":%d},\"findings\":[%s]}\n", rc,
+		       contract.findings.len ? contract.findings.buf : "");
+	fwrite(sb.buf, 1, sb.len, stdout);
+	dg_strbuf_release(&sb);
+}
+
+int dg_cli_run(const char *cmd, int (*fn)(int argc, char **argv), int argc, char **argv)
+{
+	static const cookie_io_functions_t counting = { .write = counting_write };
+	FILE *real = stdout, *counted;
+	int rc;
+
+	contract.json = asks_for_json(argc, argv);
+	if (contract.json && !(counted = fopencookie(NULL, "w", counting)))
+		contract.json = 0; /* out of memory: the command runs as it would without */
+	if (!contract.json)
+		return fn(argc, argv);
+	contract.cmd = cmd;
+	fflush(real);
+	stdout = counted;
+	rc = fn(argc, argv);
+	fflush(stdout);
+	if (rc != DG_EXIT_OK && !contract.stdout_bytes)
+		write_error_document(rc);
+	fclose(counted);
+	stdout = real;
+	dg_strbuf_release(&contract.message);
+	dg_strbuf_release(&contract.findings);
+	contract.json = 0;
+	return rc;
+}
+
 int dg_cli_parse_format(const char *cmd, const char *value, const char *const *allowed)
 {
-	static const char *const names[] = { "text", "json", "table", "csv", "html" };
+	static const char *const names[] = { "text", "json", "table", "csv", "html", "raw" };
 	dg_strbuf list = DG_STRBUF_INIT;
 	for (size_t i = 0; allowed[i]; i++) {
 		if (!strcmp(value, allowed[i])) {
@@ -205,6 +335,11 @@ void dg_cli_print_findings(const dg_findings *f)
 
 	if (!f->nr)
 		return;
+	for (size_t i = 0; contract.json && i < f->nr; i++) {
+		if (contract.findings.len)
+			dg_strbuf_addch(&contract.findings, ',');
+		dg_output_finding_json(&contract.findings, &f->items[i]);
+	}
 	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
 	fputs(sb.buf, stderr);
 	dg_strbuf_release(&sb);

@@ -14,13 +14,14 @@
 extern const char dg_findings_md[];
 
 static const char usage_text[] =
-	"usage: dirgate explain CODE\n"
+	"usage: dirgate explain CODE [--format text|json]\n"
 	"\n"
 	"Prints what the finding CODE (e.g. PROF002, from 'dirgate check') means and\n"
 	"how to fix it: its section of the findings reference (docs/findings.md).\n"
 	"The code's letters may be given in any case.\n"
 	"\n"
 	"options:\n"
+	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -92,6 +93,28 @@ static void add_plain(dg_strbuf *out, const char *s, size_t len)
 		dg_strbuf_setlen(out, out->len - 1);
 }
 
+/* --format json (docs/output.md "explain"): the heading without its
+ * markup as "title", the rest as the plain text the terminal gets. */
+static void explain_json(dg_strbuf *out, const dg_code_info *info, const char *section,
+			 size_t head, size_t len)
+{
+	dg_strbuf title = DG_STRBUF_INIT, text = DG_STRBUF_INIT;
+	size_t skip = strspn(section, "# ");
+	add_prose(&title, section + skip, head > skip ? head - skip : 0);
+	while (head < len && section[head] == '\n')
+		head++;
+	add_plain(&text, section + head, len - head);
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"code\":");
+	dg_strbuf_add_json_str(out, info->code);
+	dg_strbuf_addf(out, ",\"severity\":\"%s\",\"title\":", dg_severity_name(info->severity));
+	dg_strbuf_add_json_str(out, title.buf ? title.buf : "");
+	dg_strbuf_adds(out, ",\"text\":");
+	dg_strbuf_add_json_str(out, text.buf ? text.buf : "");
+	dg_strbuf_adds(out, "}\n");
+	dg_strbuf_release(&title);
+	dg_strbuf_release(&text);
+}
+
 static int unknown_code(const char *code)
 {
 	size_t n;
@@ -114,6 +137,7 @@ static int unknown_code(const char *code)
 int dg_cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -124,9 +148,15 @@ int dg_cmd_explain(int argc, char **argv)
 	int c, rc;
 	dg_strbuf out = DG_STRBUF_INIT;
 
-	while ((c = dg_cli_getopt("explain", argc, argv, "", opts, usage_text, &rc)) != -1)
+	static const char *const formats[] = { "text", "json", NULL };
+	int fmt = DG_FMT_TEXT;
+
+	while ((c = dg_cli_getopt("explain", argc, argv, "", opts, usage_text, &rc)) != -1) {
 		if (c == DG_CLI_OPT_EXIT)
 			return rc;
+		if (c == 'f' && (fmt = dg_cli_parse_format("explain", optarg, formats)) < 0)
+			return DG_EXIT_USAGE;
+	}
 	if ((rc = dg_cli_one_operand("explain", argc, argv, "CODE")))
 		return rc;
 	for (i = 0; argv[optind][i] && i < sizeof(code) - 1; i++)
@@ -140,11 +170,15 @@ int dg_cmd_explain(int argc, char **argv)
 		return dg_cli_fail("%s is a code, but the findings reference has no section "
 				   "for it (a defect: please report it)", info->code);
 	head = strcspn(section, "\n");
-	dg_strbuf_add(&out, section, head);
-	while (head < len && section[head] == '\n')
-		head++;
-	dg_strbuf_addf(&out, "\nseverity: %s\n\n", dg_severity_name(info->severity));
-	add_plain(&out, section + head, len - head);
+	if (fmt == DG_FMT_JSON) {
+		explain_json(&out, info, section, head, len);
+	} else {
+		dg_strbuf_add(&out, section, head);
+		while (head < len && section[head] == '\n')
+			head++;
+		dg_strbuf_addf(&out, "\nseverity: %s\n\n", dg_severity_name(info->severity));
+		add_plain(&out, section + head, len - head);
+	}
 	rc = dg_cli_write(NULL, &out);
 	dg_strbuf_release(&out);
 	return rc;

@@ -67,7 +67,7 @@ static void render_json(dg_strbuf *out, const char *text, const dg_filter *f,
 {
 	dg_strbuf norm = DG_STRBUF_INIT;
 	dg_strlist attrs = DG_STRLIST_INIT;
-	dg_strbuf_adds(out, "{\"filter\":");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"filter\":");
 	add_json_text(out, text);
 	dg_strbuf_addf(out, ",\"valid\":%s,\"normalized\":", f ? "true" : "false");
 	if (f) {

@@ -24,7 +24,7 @@ static const struct template {
 
 static const char usage_text[] =
 	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
-	"                    [--out FILE]\n"
+	"                    [--out FILE] [--format raw|json]\n"
 	"\n"
 	"Writes a starting profile for a directory of TYPE (active-directory, ldap,\n"
 	"microsoft-365 or google-workspace).  Each field is preceded by a \"//\" key,\n"
@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"  --type TYPE          active-directory, ldap, microsoft-365 or google-workspace\n"
 	"  --out FILE           write the profile there (never replacing a file);\n"
 	"                       default: standard output\n"
+	"  --format raw|json    raw (default): the profile itself; json: a document on\n"
+	"                       standard output with the profile's text in \"profile\"\n"
+	"                       (and --out FILE written too)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -74,24 +77,51 @@ static void render(dg_strbuf *out, const char *text)
 	dg_strbuf_adds(out, at + sizeof(mark) - 1);
 }
 
+/* --format json (docs/output.md "init"). */
+static int write_json(const char *type, const char *out_path, const dg_strbuf *profile)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"init\",\"type\":");
+	dg_strbuf_add_json_str(&sb, type);
+	dg_strbuf_adds(&sb, ",\"output\":");
+	if (out_path)
+		dg_strbuf_add_json_str(&sb, out_path);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_adds(&sb, ",\"profile\":");
+	dg_strbuf_add_json_str(&sb, profile->buf);
+	dg_strbuf_adds(&sb, "}\n");
+	rc = dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
+	return rc;
+}
+
 int dg_cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const formats[] = { "raw", "json", NULL };
 	const char *type = NULL, *out_path = NULL;
 	const struct template *t;
 	dg_strbuf out = DG_STRBUF_INIT;
-	int c, rc;
+	int fmt = DG_FMT_RAW, c, rc;
 
 	while ((c = dg_cli_getopt("init", argc, argv, "", opts, usage_text, &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 't': type = optarg; break;
 		case 'o': out_path = optarg; break;
+		case 'f':
+			if ((fmt = dg_cli_parse_format("init", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -102,7 +132,10 @@ int dg_cmd_init(int argc, char **argv)
 	if (!(t = find_template(type)))
 		return DG_EXIT_USAGE;
 	render(&out, t->text);
-	rc = dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE);
+	rc = fmt != DG_FMT_JSON || out_path
+	     ? dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE) : 0;
+	if (!rc && fmt == DG_FMT_JSON)
+		rc = write_json(type, out_path, &out);
 	dg_strbuf_release(&out);
 	if (!rc && out_path)
 		fprintf(stderr, "dirgate init: wrote %s; fill in the \"\" fields, then run "

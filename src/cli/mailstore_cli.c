@@ -47,7 +47,7 @@ int dg_cli_ms_open(const char *cmd, const char *profile, volatile sig_atomic_t *
 	dg_findings_clear(&s->findings);
 	if (!rc)
 		return 0;
-	fprintf(stderr, "dirgate %s: %s\n", cmd, err.message);
+	dg_cli_error(cmd, "%s", err.message);
 	dg_ms_session_close(s);
 	return bad_profile ? DG_EXIT_FINDINGS : DG_EXIT_FAILURE;
 }

@@ -46,6 +46,8 @@ static const char usage_text[] =
 	"  --render DIR          write each tenant's profile to DIR/ID.json and check it\n"
 	"                        offline; nothing else\n"
 	"  --merge               the operands are shard reports: combine them into one\n"
+	"  --format text|json    standard output: a line per tenant (default), or the\n"
+	"                        report itself as one JSON document (not with --render)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"exit status:\n"
@@ -57,6 +59,7 @@ static const char usage_text[] =
 struct onboard_args {
 	dg_fleet_opts o;
 	const char *report, *html, *render, *state, *artifacts;
+	int fmt;
 	int merge;
 	dg_strlist only;
 };
@@ -109,9 +112,11 @@ static int parse_args(int argc, char **argv, struct onboard_args *a)
 		{ "shard", required_argument, NULL, 'k' },
 		{ "render", required_argument, NULL, 'R' },
 		{ "merge", no_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const formats[] = { "text", "json", NULL };
 	int c, rc;
 
 	while ((c = dg_cli_getopt("onboard", argc, argv, "yj:", opts, usage_text, &rc)) != -1) {
@@ -124,6 +129,10 @@ static int parse_args(int argc, char **argv, struct onboard_args *a)
 				return rc;
 			break;
 		case 's': a->state = optarg; break;
+		case 'f':
+			if ((a->fmt = dg_cli_parse_format("onboard", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		case 'r': a->report = optarg; break;
 		case 'H': a->html = optarg; break;
 		case 'a': a->artifacts = optarg; break;
@@ -142,6 +151,9 @@ static int parse_args(int argc, char **argv, struct onboard_args *a)
 	if (a->merge)
 		return optind < argc ? 0 : dg_cli_usage_error("onboard", "--merge needs the "
 							      "shard reports");
+	if (a->render && a->fmt == DG_FMT_JSON)
+		return dg_cli_usage_error("onboard", "--render writes profile files; --format json "
+					  "goes with a run or --merge");
 	return dg_cli_one_operand("onboard", argc, argv, "MANIFEST");
 }
 
@@ -264,9 +276,13 @@ static char *default_artifacts(const char *manifest)
 	return dg_xasprintf("%.*s.onboard", (int)n, manifest);
 }
 
-static int write_reports(const cJSON *report, const char *json_path, const char *html_path)
+/* The JSON report to json_path (standard output for NULL, unless `json_out`:
+ * then the --format json document carries it there instead). */
+static int write_reports(const cJSON *report, const char *json_path, const char *html_path,
+			 int json_out)
 {
-	int rc = dg_cli_write_json(json_path, report, DG_OUTFILE_REPLACE);
+	int rc = json_path || !json_out ? dg_cli_write_json(json_path, report, DG_OUTFILE_REPLACE)
+				       : 0;
 
 	if (!rc && html_path) {
 		dg_strbuf sb = DG_STRBUF_INIT;
@@ -274,6 +290,25 @@ static int write_reports(const cJSON *report, const char *json_path, const char 
 		rc = dg_cli_write(html_path, &sb);
 		dg_strbuf_release(&sb);
 	}
+	return rc;
+}
+
+/* --format json: the report as the command's document (docs/output.md). */
+static int print_report_json(const cJSON *report, const char *report_path)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	char *text = dg_json_print_exact(report, 0);
+	int rc;
+
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"onboard\",\"reportFile\":");
+	if (report_path)
+		dg_strbuf_add_json_str(&sb, report_path);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_addf(&sb, ",\"report\":%s}\n", text ? text : "null");
+	cJSON_free(text);
+	rc = dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
 	return rc;
 }
 
@@ -320,8 +355,11 @@ static int run_fleet(const dg_manifest *m, struct onboard_args *a)
 		catch_signals();
 		dg_fleet_run(&f);
 		report = dg_fleet_report(&f);
-		rc = write_reports(report, report_path, a->html);
-		print_summary(&f, report_path);
+		rc = write_reports(report, report_path, a->html, 0);
+		if (a->fmt == DG_FMT_JSON)
+			rc = rc ? rc : print_report_json(report, report_path);
+		else
+			print_summary(&f, report_path);
 		if (!rc)
 			rc = dg_cancel_raised(&dg_cli_interrupted) ? DG_EXIT_FAILURE
 			     : dg_fleet_report_ok(report) ? DG_EXIT_OK : DG_EXIT_FINDINGS;
@@ -373,7 +411,9 @@ static int merge(int argc, char **argv, const struct onboard_args *a)
 	if (!rc && !(merged = dg_fleet_report_merge(reports, n, &err)))
 		rc = dg_cli_fail("%s", err.message);
 	if (!rc)
-		rc = write_reports(merged, a->report, a->html);
+		rc = write_reports(merged, a->report, a->html, a->fmt == DG_FMT_JSON);
+	if (!rc && a->fmt == DG_FMT_JSON)
+		rc = print_report_json(merged, a->report);
 	if (!rc)
 		rc = dg_fleet_report_ok(merged) ? DG_EXIT_OK : DG_EXIT_FINDINGS;
 	for (size_t i = 0; i < n; i++)

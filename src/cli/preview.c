@@ -44,14 +44,11 @@ static const char usage_text[] =
 	"      incomplete result says INCOMPLETE in every format and always exits 3)\n"
 	"  64  usage error\n";
 
+/* Through the shared helpers, so --format json's error document has them. */
 static void print_profile_errors(const dg_findings *f)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
-	fputs(sb.buf, stderr);
-	fputs("dirgate preview: the profile has errors; fix them first (see 'dirgate check')\n",
-	      stderr);
-	dg_strbuf_release(&sb);
+	dg_cli_print_findings(f);
+	dg_cli_error("preview", "the profile has errors; fix them first (see 'dirgate check')");
 }
 
 static size_t strlist_chars(const dg_strlist *l)

@@ -8,12 +8,15 @@
 
 static const char usage_text[] =
 	"usage: dirgate pull PROFILE [--output FILE] [--include-secrets] [--users FILE]\n"
-	"                    [--instance-config]\n"
+	"                    [--instance-config] [--format raw|json]\n"
 	"\n"
 	"Writes the MailStore directory-services configuration of the profile's\n"
 	"target (GetDirectoryServicesConfiguration) as JSON to FILE or standard\n"
 	"output.  Passwords and secrets are shown as ******** unless\n"
-	"--include-secrets is given.  A file is written with mode 0600.\n"
+	"--include-secrets is given.  A file is written with mode 0600.  The raw\n"
+	"format is the configuration object itself (indented, for reading and for\n"
+	"'dirgate push --restore'); json wraps it as {\"formatVersion\", \"command\",\n"
+	"\"profile\", \"secretsMasked\", \"config\"} on one line, like every command's JSON.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE    write there instead of standard output\n"
@@ -23,6 +26,7 @@ static const char usage_text[] =
 	"  --instance-config    SPE: the instance's own configuration instead\n"
 	"                       (GetInstanceConfiguration), the raw object 'dirgate\n"
 	"                       onboard' creates new instances from\n"
+	"  --format raw|json    output format (default: raw)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -52,6 +56,27 @@ static int write_users(dg_ms_session *s, const char *path)
 	return rc;
 }
 
+/* --format json: the configuration in the envelope every JSON output has
+ * (docs/output.md "pull"). */
+static int write_envelope(const char *path, const char *profile, int secrets, cJSON *config)
+{
+	cJSON *doc = cJSON_CreateObject();
+	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
+	cJSON_AddNumberToObject(doc, "formatVersion", DG_JSON_FORMAT_VERSION);
+	cJSON_AddStringToObject(doc, "command", "pull");
+	cJSON_AddStringToObject(doc, "profile", profile ? profile : "");
+	cJSON_AddBoolToObject(doc, "secretsMasked", !secrets);
+	cJSON_AddItemReferenceToObject(doc, "config", config);
+	dg_cli_json_line(&sb, doc);
+	rc = dg_cli_write(path, &sb);
+	explicit_bzero(sb.buf, sb.len); /* secrets with --include-secrets */
+	dg_strbuf_release(&sb);
+	cJSON_Delete(doc);
+	return rc;
+}
+
 int dg_cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -59,11 +84,13 @@ int dg_cmd_pull(int argc, char **argv)
 		{ "include-secrets", no_argument, NULL, 's' },
 		{ "users", required_argument, NULL, 'u' },
 		{ "instance-config", no_argument, NULL, 'i' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const formats[] = { "raw", "json", NULL };
 	const char *output = NULL, *users = NULL;
-	int secrets = 0, instance = 0, c, rc;
+	int secrets = 0, instance = 0, fmt = DG_FMT_RAW, c, rc;
 	const char *fn = "GetDirectoryServicesConfiguration";
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_ms_session s;
@@ -77,6 +104,10 @@ int dg_cmd_pull(int argc, char **argv)
 		case 's': secrets = 1; break;
 		case 'u': users = optarg; break;
 		case 'i': instance = 1; break;
+		case 'f':
+			if ((fmt = dg_cli_parse_format("pull", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("pull", argc, argv, "PROFILE")))
@@ -104,7 +135,8 @@ int dg_cmd_pull(int argc, char **argv)
 		dg_tmap_redact(&map, NULL, env.result, DG_TMAP_MASK);
 		dg_tmap_release(&map);
 	}
-	rc = dg_cli_write_json(output, env.result, DG_OUTFILE_REPLACE);
+	rc = fmt == DG_FMT_JSON ? write_envelope(output, s.profile->name, secrets, env.result)
+		  : dg_cli_write_json(output, env.result, DG_OUTFILE_REPLACE);
 	if (!rc && output)
 		fprintf(stderr, "dirgate pull: wrote %s%s\n", output,
 			secrets ? " (with secrets: keep it safe)" : " (secrets masked)");

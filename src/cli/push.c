@@ -11,7 +11,8 @@
 
 static const char usage_text[] =
 	"usage: dirgate push PROFILE|PLAN [--yes] [--force] [--backup FILE] [--include-secrets]\n"
-	"       dirgate push PROFILE --restore BACKUP [--yes] [--backup FILE]\n"
+	"                    [--format text|json]\n"
+	"       dirgate push PROFILE --restore BACKUP [--yes] [--backup FILE] [--format text|json]\n"
 	"\n"
 	"Sets the MailStore directory-services configuration: the object the server\n"
 	"has, with the keys the profile maps (schemas/mailstore/directory-services.json)\n"
@@ -28,6 +29,7 @@ static const char usage_text[] =
 	"                       NAME-dsconfig-backup-TIMESTAMP.json); never overwritten\n"
 	"  --include-secrets    keep passwords in the backup (otherwise ********)\n"
 	"  --restore BACKUP     set the configuration saved in BACKUP (or a pulled file)\n"
+	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -37,10 +39,39 @@ static const char usage_text[] =
 	"  3   the profile or plan has errors, or a guard refuses\n"
 	"  64  usage error\n";
 
-struct push_opts {
-	int yes, force, include_secrets;
-	const char *backup, *restore;
+/* What --format json reports (docs/output.md "push"). */
+struct push_report {
+	char *profile;          /* its name */
+	const char *outcome;    /* shown, pushed, unchanged */
+	dg_strlist keys;        /* the top-level keys changing, "/name" */
+	char *backup;           /* where the previous configuration went */
 };
+
+struct push_opts {
+	int yes, force, include_secrets, fmt;
+	const char *backup, *restore;
+	struct push_report *report;
+};
+
+static int report_json(const struct push_report *rp)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"push\",\"profile\":");
+	dg_strbuf_add_json_str(&sb, rp->profile ? rp->profile : "");
+	dg_strbuf_addf(&sb, ",\"outcome\":\"%s\",\"changedKeys\":", rp->outcome);
+	dg_strbuf_add_json_strlist(&sb, &rp->keys);
+	dg_strbuf_adds(&sb, ",\"backup\":");
+	if (rp->backup)
+		dg_strbuf_add_json_str(&sb, rp->backup);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_adds(&sb, "}\n");
+	rc = dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
+	return rc;
+}
 
 static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 			const struct push_opts *po, char **path_out)
@@ -56,28 +87,30 @@ static int write_backup(dg_ms_session *s, const dg_tmap *map, const cJSON *curre
 	return rc;
 }
 
-/* What dg_push_set's outcome means for the person at the terminal. */
+/* What dg_push_set's outcome means for the person at the terminal (or, as
+ * the error document, for a script). */
 static int tell_outcome(dg_ms_session *s, const dg_push_result *res, const dg_error *err,
-			const char *backup)
+			const char *backup, const struct push_opts *po)
 {
 	switch (res->outcome) {
 	case DG_PUSH_KEPT:
-		printf("pushed the directory-services configuration to %s and read it back: "
-		       "the server kept every key\n", s->profile->target.url);
+		if (po->fmt != DG_FMT_JSON)
+			printf("pushed the directory-services configuration to %s and read it "
+			       "back: the server kept every key\n", s->profile->target.url);
 		return DG_EXIT_OK;
 	case DG_PUSH_LOST:
-		fprintf(stderr, "error API014: the answer to SetDirectoryServicesConfiguration "
-			"was lost (%s); %s.\n  to put the previous configuration back: 'dirgate "
-			"push %s --restore %s --yes'\n", err->message, res->lost_state,
-			s->profile->file, backup);
+		dg_cli_say_error("error API014: the answer to SetDirectoryServicesConfiguration "
+				 "was lost (%s); %s.\n  to put the previous configuration back: "
+				 "'dirgate push %s --restore %s --yes'", err->message,
+				 res->lost_state, s->profile->file, backup);
 		return DG_EXIT_FAILURE;
 	case DG_PUSH_READBACK_FAILED:
 		return dg_cli_fail("the configuration was sent, but reading it back failed: %s",
 				   err->message);
 	case DG_PUSH_NOT_KEPT:
-		fprintf(stderr, "error API010: the server did not keep what was sent (keys: %s);\n"
-			"  restore the previous configuration with 'dirgate push %s --restore %s "
-			"--yes'\n", res->keys.buf, s->profile->file, backup);
+		dg_cli_say_error("error API010: the server did not keep what was sent (keys: "
+				 "%s);\n  restore the previous configuration with 'dirgate push "
+				 "%s --restore %s --yes'", res->keys.buf, s->profile->file, backup);
 		return DG_EXIT_FAILURE;
 	case DG_PUSH_REFUSED:
 		break;
@@ -87,7 +120,7 @@ static int tell_outcome(dg_ms_session *s, const dg_push_result *res, const dg_er
 
 /* Backup, Set, Get, compare. */
 static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
-		 const cJSON *cfg, const struct push_opts *po)
+		 const cJSON *cfg, struct push_opts *po)
 {
 	dg_strbuf diff = DG_STRBUF_INIT;
 	dg_push_result res;
@@ -95,7 +128,12 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	char *backup = NULL;
 	int rc;
 
-	dg_push_differing_keys(map, current, cfg, &diff);
+	dg_push_differing_keys(map, current, cfg, &diff, &po->report->keys);
+	po->report->outcome = po->yes ? "pushed" : "shown";
+	if (!po->yes && po->fmt == DG_FMT_JSON) {
+		dg_strbuf_release(&diff);
+		return DG_EXIT_OK;
+	}
 	if (!po->yes) {
 		printf("push would set the directory-services configuration of %s "
 		       "(keys changing: %s)\nnothing was changed: run again with --yes to "
@@ -107,9 +145,9 @@ static int apply(dg_ms_session *s, const dg_tmap *map, const cJSON *current,
 	if ((rc = write_backup(s, map, current, po, &backup)))
 		return rc;
 	dg_push_set(s->client, map, current, cfg, &res, &err);
-	rc = tell_outcome(s, &res, &err, backup);
+	rc = tell_outcome(s, &res, &err, backup, po);
 	dg_push_result_release(&res);
-	free(backup);
+	po->report->backup = backup;
 	return rc;
 }
 
@@ -129,7 +167,7 @@ static int check_guards(const dg_findings *f, int force)
 	return 0;
 }
 
-static int push_profile(const char *profile, const struct push_opts *po)
+static int push_profile(const char *profile, struct push_opts *po)
 {
 	dg_error err = { 0 };
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -139,17 +177,21 @@ static int push_profile(const char *profile, const struct push_opts *po)
 
 	if ((rc = dg_cli_ms_open("push", profile, NULL, &s)))
 		return rc;
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_plan_run_profile(&s, 1, 8, &r, &err)) {
 		dg_cli_print_findings(&r.preview.findings);
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
-	dg_plan_text(&sb, &r.plan, s.profile, dg_cli_color(stdout));
-	fputs(sb.buf, stdout);
+	if (po->fmt != DG_FMT_JSON) {
+		dg_plan_text(&sb, &r.plan, s.profile, dg_cli_color(stdout));
+		fputs(sb.buf, stdout);
+	}
 	if ((rc = check_guards(&r.plan.findings, po->force)))
 		goto out;
 	if (!dg_cfg_diff_count(&r.plan.config)) {
-		printf("nothing to push: the server already has this configuration\n");
+		if (po->fmt != DG_FMT_JSON)
+			printf("nothing to push: the server already has this configuration\n");
 		goto out;
 	}
 	rc = apply(&s, &r.map, r.state.config, r.cfg_after, po);
@@ -168,7 +210,7 @@ static int load_plan(const char *path, dg_saved_plan *sp)
 	if (dg_saved_plan_load(path, sp, &err))
 		return dg_cli_fail("%s", err.message);
 	if (dg_saved_plan_verify(sp, path, &err)) {
-		fprintf(stderr, "error %s\n", err.message);
+		dg_cli_say_error("error %s", err.message);
 		return DG_EXIT_FAILURE;
 	}
 	return 0;
@@ -178,7 +220,7 @@ static int load_plan(const char *path, dg_saved_plan *sp)
  * made (fingerprint), the guards are measured again now (the plan's own
  * findings are only what they were then), and its secret placeholders are
  * resolved only where the target map puts them. */
-static int push_plan(const char *path, const struct push_opts *po)
+static int push_plan(const char *path, struct push_opts *po)
 {
 	dg_saved_plan sp;
 	dg_error err = { 0 };
@@ -195,22 +237,25 @@ static int push_plan(const char *path, const struct push_opts *po)
 		dg_saved_plan_release(&sp);
 		return rc;
 	}
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_plan_run_profile(&s, 0, 8, &r, &err)) {
 		dg_cli_print_findings(&r.preview.findings);
 		rc = dg_cli_fail("%s", err.message);
 		goto out;
 	}
 	if (strcmp(r.state.fingerprint, sp.fingerprint)) {
-		fprintf(stderr, "error API011: the server changed since the plan %s was made "
-			"(configuration or users differ); nothing was changed.\n"
-			"  make a new plan: dirgate plan %s --out %s\n", path, sp.profile_path, path);
+		dg_cli_say_error("error API011: the server changed since the plan %s was made "
+				 "(configuration or users differ); nothing was changed.\n"
+				 "  make a new plan: dirgate plan %s --out %s", path, sp.profile_path,
+				 path);
 		rc = DG_EXIT_FAILURE;
 		goto out;
 	}
 	if ((rc = check_guards(&r.plan.findings, po->force)))
 		goto out;
 	if (!sp.config_changes) {
-		printf("nothing to push: the plan changes no configuration key\n");
+		if (po->fmt != DG_FMT_JSON)
+			printf("nothing to push: the plan changes no configuration key\n");
 		goto out;
 	}
 	cfg = cJSON_Duplicate(sp.config_after, 1);
@@ -250,7 +295,7 @@ static cJSON *read_json_file(const char *path, dg_error *err)
 	return j;
 }
 
-static int push_restore(const char *profile, const struct push_opts *po)
+static int push_restore(const char *profile, struct push_opts *po)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_error err = { 0 };
@@ -261,7 +306,9 @@ static int push_restore(const char *profile, const struct push_opts *po)
 
 	if (!(file = read_json_file(po->restore, &err)))
 		return dg_cli_fail("%s", err.message);
-	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup")
+	/* a backup, 'pull --format json' (both wrap it in "config") or 'pull' */
+	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup") ||
+	      cJSON_GetObjectItemCaseSensitive(file, "formatVersion")
 	      ? cJSON_GetObjectItemCaseSensitive(file, "config") : file;
 	if (!cJSON_IsObject(cfg)) {
 		cJSON_Delete(file);
@@ -272,6 +319,7 @@ static int push_restore(const char *profile, const struct push_opts *po)
 		cJSON_Delete(file);
 		return rc;
 	}
+	po->report->profile = dg_xstrdup(s.profile->name ? s.profile->name : "");
 	if (dg_tmap_load_default(&map, &err) ||
 	    dg_ms_call(s.client, "GetDirectoryServicesConfiguration", NULL, 0, DG_MS_READ,
 		       &env, &err)) {
@@ -302,10 +350,13 @@ int dg_cmd_push(int argc, char **argv)
 		{ "backup", required_argument, NULL, 'b' },
 		{ "include-secrets", no_argument, NULL, 's' },
 		{ "restore", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct push_opts po = { 0 };
+	static const char *const formats[] = { "text", "json", NULL };
+	struct push_report report = { .outcome = "unchanged" };
+	struct push_opts po = { .report = &report };
 	int c, rc;
 
 	while ((c = dg_cli_getopt("push", argc, argv, "y", opts, usage_text, &rc)) != -1) {
@@ -316,15 +367,23 @@ int dg_cmd_push(int argc, char **argv)
 		case 'b': po.backup = optarg; break;
 		case 's': po.include_secrets = 1; break;
 		case 'r': po.restore = optarg; break;
+		case 'f':
+			if ((po.fmt = dg_cli_parse_format("push", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("push", argc, argv, "PROFILE or PLAN")))
 		return rc;
-	if (po.restore)
-		return dg_is_plan_file(argv[optind])
-		       ? dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan")
-		       : push_restore(argv[optind], &po);
-	if (dg_is_plan_file(argv[optind]))
-		return push_plan(argv[optind], &po);
-	return push_profile(argv[optind], &po);
+	if (po.restore && dg_is_plan_file(argv[optind]))
+		return dg_cli_usage_error("push", "--restore needs the PROFILE, not a plan");
+	rc = po.restore ? push_restore(argv[optind], &po)
+	     : dg_is_plan_file(argv[optind]) ? push_plan(argv[optind], &po)
+	     : push_profile(argv[optind], &po);
+	if (!rc && po.fmt == DG_FMT_JSON)
+		rc = report_json(&report);
+	dg_strlist_clear(&report.keys);
+	free(report.backup);
+	free(report.profile);
+	return rc;
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate snapshot PROFILE --output FILE\n"
+	"usage: dirgate snapshot PROFILE --output FILE [--format text|json]\n"
 	"\n"
 	"Reads the profile's ldap or active-directory directory live and writes the\n"
 	"entries synchronisation looks at (users, and the groups a group selection\n"
@@ -30,6 +30,9 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -o, --output FILE    where to write the snapshot (required; '-' for stdout)\n"
+	"  --format text|json   how to say what was written: a line on standard error\n"
+	"                       (text, the default) or a JSON document on standard\n"
+	"                       output (json; not with --output -)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"exit status:\n"
@@ -41,12 +44,7 @@ static const char usage_text[] =
 
 static int report(const dg_findings *f)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
-	if (!f->nr)
-		return 0;
-	dg_output_findings_text(&sb, f, dg_cli_color(stderr));
-	fputs(sb.buf, stderr);
-	dg_strbuf_release(&sb);
+	dg_cli_print_findings(f);
 	return dg_findings_count(f, DG_SEV_ERROR) ? 1 : 0;
 }
 
@@ -141,17 +139,51 @@ static void say_written(const dg_profile *p, size_t count, const char *base, con
 			count, uri, base, where);
 }
 
+/* --format json (docs/output.md "snapshot"). */
+static int say_written_json(const dg_profile *p, size_t count, const char *base,
+			    const char *uri, const char *output, const dg_findings *f)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"snapshot\",\"profile\":");
+	dg_strbuf_add_json_str(&sb, p->name ? p->name : "");
+	dg_strbuf_adds(&sb, ",\"directoryType\":");
+	dg_strbuf_add_json_str(&sb, dg_dir_type_name(p->directory.type));
+	dg_strbuf_adds(&sb, ",\"output\":");
+	dg_strbuf_add_json_str(&sb, output);
+	dg_strbuf_adds(&sb, ",\"source\":");
+	if (p->directory.type == DG_DIR_M365) { /* Microsoft Graph: the tenant says which */
+		dg_strbuf_adds(&sb, "null,\"tenant\":");
+		dg_strbuf_add_json_str(&sb, p->directory.m365.tenant_id);
+	} else {
+		dg_strbuf_add_json_str(&sb, uri ? uri : "");
+	}
+	dg_strbuf_adds(&sb, ",\"baseDn\":");
+	if (base)
+		dg_strbuf_add_json_str(&sb, base);
+	else
+		dg_strbuf_adds(&sb, "null");
+	dg_strbuf_addf(&sb, ",\"count\":%zu,\"counted\":\"%s\",\"findings\":", count,
+		       base ? "entries" : "users");
+	dg_output_findings_json_array(&sb, f);
+	dg_strbuf_adds(&sb, "}\n");
+	rc = dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
+	return rc;
+}
+
 /* Could not do the job (network, I/O: exit 1) or the directory or profile
  * said no (findings: exit 3) - the contract every command follows. */
 static int failure_exit(const dg_findings *f, const dg_error *err)
 {
 	if (err->code == DG_E_NETWORK || err->code == DG_E_IO || !dg_findings_count(f, DG_SEV_ERROR))
 		return dg_cli_fail("%s", err->message);
-	fprintf(stderr, "dirgate snapshot: %s\n", err->message);
+	dg_cli_error("snapshot", "%s", err->message);
 	return DG_EXIT_FINDINGS;
 }
 
-static int take_snapshot(const dg_profile *p, const char *output)
+static int take_snapshot(const dg_profile *p, const char *output, int fmt)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
@@ -174,11 +206,12 @@ static int take_snapshot(const dg_profile *p, const char *output)
 	if (code != DG_OK) {
 		rc = failure_exit(&f, &err);
 	} else if (cut) {
-		fprintf(stderr, "dirgate snapshot: nothing written to %s: the directory was not "
-				"read in full (%s), and a snapshot must hold all of it; fix the "
-				"cause above and run it again\n",
-			target_name(&t), cut->code);
+		dg_cli_error("snapshot", "nothing written to %s: the directory was not read in "
+			     "full (%s), and a snapshot must hold all of it; fix the cause above "
+			     "and run it again", target_name(&t), cut->code);
 		rc = DG_EXIT_FINDINGS;
+	} else if (fmt == DG_FMT_JSON) {
+		rc = say_written_json(p, count, base, uri, output, &f) ? DG_EXIT_FAILURE : rc;
 	} else {
 		say_written(p, count, base, uri, target_name(&t));
 	}
@@ -192,10 +225,13 @@ int dg_cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const formats[] = { "text", "json", NULL };
 	const char *output = NULL;
+	int fmt = DG_FMT_TEXT;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
 	dg_profile *p;
@@ -205,19 +241,26 @@ int dg_cmd_snapshot(int argc, char **argv)
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;
+		case 'f':
+			if ((fmt = dg_cli_parse_format("snapshot", optarg, formats)) < 0)
+				return DG_EXIT_USAGE;
+			break;
 		}
 	}
 	if ((rc = dg_cli_one_operand("snapshot", argc, argv, "PROFILE")))
 		return rc;
 	if (!output)
 		return dg_cli_usage_error("snapshot", "--output FILE is required");
+	if (fmt == DG_FMT_JSON && !strcmp(output, "-"))
+		return dg_cli_usage_error("snapshot", "--format json and --output - would both "
+					  "write to standard output; write the snapshot to a file");
 	p = dg_profile_load(argv[optind], &findings, &err);
 	if (!p)
 		return dg_cli_fail("%s", err.message);
 	if (dg_findings_count(&findings, DG_SEV_ERROR)) {
 		report(&findings);
-		fputs("dirgate snapshot: the profile has errors; fix them first (see 'dirgate "
-		      "check')\n", stderr);
+		dg_cli_error("snapshot", "the profile has errors; fix them first (see 'dirgate "
+			     "check')");
 		rc = DG_EXIT_FINDINGS;
 	} else if (p->directory.type != DG_DIR_LDAP &&
 		   p->directory.type != DG_DIR_ACTIVE_DIRECTORY &&
@@ -226,7 +269,7 @@ int dg_cmd_snapshot(int argc, char **argv)
 		rc = dg_cli_fail("snapshots of %s directories are not available in this version",
 				 dg_dir_type_name(p->directory.type));
 	} else {
-		rc = take_snapshot(p, output);
+		rc = take_snapshot(p, output, fmt);
 	}
 	dg_findings_clear(&findings);
 	dg_profile_free(p);

@@ -50,10 +50,10 @@ struct sync_opts {
 
 static void show(const char *what, const dg_ms_envelope *env, int fmt, int *first)
 {
-	char *res = env->result ? cJSON_Print(env->result) : NULL;
+	char *res = env->result ? dg_json_print_exact(env->result, 0) : NULL;
 
 	if (fmt == DG_FMT_JSON) {
-		printf("%s\"%s\":{\"status\":", *first ? "{" : ",",
+		printf("%s\"%s\":{\"status\":", *first ? "{" DG_JSON_FORMAT_VERSION_FIELD : ",",
 		       strcmp(what, "dry run") ? "sync" : "dryRun");
 		dg_strbuf sb = DG_STRBUF_INIT;
 		dg_strbuf_add_json_str(&sb, env->status_code ? env->status_code : "");
@@ -75,6 +75,26 @@ static void show(const char *what, const dg_ms_envelope *env, int fmt, int *firs
 	}
 	*first = 0;
 	cJSON_free(res);
+}
+
+/* Ends the JSON document; a failure after it was begun is its "failure"
+ * member, since the error document is only for a command with no document. */
+static void close_json(int rc)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	const char *msg = dg_cli_error_message();
+
+	if (rc) {
+		dg_strbuf_adds(&sb, ",\"failure\":{\"message\":");
+		if (msg)
+			dg_strbuf_add_json_str(&sb, msg);
+		else
+			dg_strbuf_adds(&sb, "null");
+		dg_strbuf_addf(&sb, ",\"exitCode\":%d}", rc);
+	}
+	dg_strbuf_adds(&sb, "}\n");
+	fputs(sb.buf, stdout);
+	dg_strbuf_release(&sb);
 }
 
 /* One run; a dry run's result goes to *result (for the guards). */
@@ -130,7 +150,8 @@ static int sync_guards(const dg_ms_session *s, const cJSON *result, struct sync_
 	hits = dg_guards_verdict(&found, so->force, &shown);
 	if (so->fmt == DG_FMT_JSON) {
 		dg_strbuf sb = DG_STRBUF_INIT;
-		dg_strbuf_adds(&sb, so->first ? "{\"findings\":" : ",\"findings\":");
+		dg_strbuf_adds(&sb, so->first ? "{" DG_JSON_FORMAT_VERSION_FIELD "\"findings\":"
+					      : ",\"findings\":");
 		dg_output_findings_json_array(&sb, &shown);
 		fputs(sb.buf, stdout);
 		dg_strbuf_release(&sb);
@@ -169,7 +190,27 @@ static void unguarded_warning(const dg_ms_session *s)
 	dg_findings_clear(&f);
 }
 
-static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
+/* sync --schedule --format json (docs/output.md "sync"); `id` is the
+ * server's answer as JSON, NULL before --yes. */
+static int schedule_json(const char *name, const char *spec, const char *tz, const char *id)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	int rc;
+
+	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"schedule\":{\"job\":");
+	dg_strbuf_add_json_str(&sb, name);
+	dg_strbuf_adds(&sb, ",\"when\":");
+	dg_strbuf_add_json_str(&sb, spec);
+	dg_strbuf_adds(&sb, ",\"timeZone\":");
+	dg_strbuf_add_json_str(&sb, tz);
+	dg_strbuf_addf(&sb, ",\"created\":%s,\"result\":%s}}\n", id ? "true" : "false",
+		       id ? id : "null");
+	rc = dg_cli_write(NULL, &sb);
+	dg_strbuf_release(&sb);
+	return rc;
+}
+
+static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes, int fmt)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
 	dg_error err = { 0 };
@@ -184,6 +225,11 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 					  "daily@HH:MM or weekly:DAY@HH:MM", spec);
 	}
 	unguarded_warning(s);
+	if (!yes && fmt == DG_FMT_JSON) {
+		rc = schedule_json(name, spec, tz, NULL);
+		free(name);
+		return rc;
+	}
 	if (!yes) {
 		printf("would create MailStore job '%s' (%s, time zone %s)\n"
 		       "nothing was changed: run again with --yes\n", name, spec, tz);
@@ -193,9 +239,12 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes)
 	if (dg_ms_call(s->client, "CreateJob", args, n, 0, &env, &err)) {
 		rc = dg_cli_fail("%s", err.message);
 	} else {
-		char *id = env.result ? cJSON_PrintUnformatted(env.result) : NULL;
-		printf("created MailStore job '%s' (id %s): %s, time zone %s\n", name,
-		       id ? id : "?", spec, tz);
+		char *id = dg_json_print_exact(env.result, 0);
+		if (fmt == DG_FMT_JSON)
+			rc = schedule_json(name, spec, tz, id ? id : "null");
+		else
+			printf("created MailStore job '%s' (id %s): %s, time zone %s\n", name,
+			       id ? id : "?", spec, tz);
 		cJSON_free(id);
 	}
 	dg_ms_envelope_release(&env);
@@ -258,16 +307,17 @@ int dg_cmd_sync(int argc, char **argv)
 		return rc;
 	dg_ms_set_progress(s.client, dg_cli_ms_progress, (void *)"sync");
 	if (spec) {
-		rc = schedule(&s, spec, tz, so.yes);
+		rc = schedule(&s, spec, tz, so.yes, so.fmt);
 		dg_ms_session_close(&s);
 		return rc;
 	}
 	rc = sync_dry_then_real(&s, &so);
 	/* the proof: what the real run made, against the preview */
 	if (!rc && so.yes && !so.dry)
-		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{\"verify\":" : ",\"verify\":");
+		rc = dg_cli_verify(&s, so.fmt, 8, so.first ? "{" DG_JSON_FORMAT_VERSION_FIELD
+							     "\"verify\":" : ",\"verify\":");
 	if (so.fmt == DG_FMT_JSON && !so.first)
-		printf("}\n");
+		close_json(rc);
 	if (!rc && !so.yes && !so.dry && so.fmt != DG_FMT_JSON)
 		printf("that was a dry run: nothing was stored; run again with --yes to "
 		       "synchronise for real\n");

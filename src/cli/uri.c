@@ -42,18 +42,18 @@ static void render_json(dg_strbuf *out, const struct uri_args *a, const dg_findi
 	const char *prov = dg_uri_provider_name((dg_uri_provider)a->provider);
 	dg_strbuf shown = DG_STRBUF_INIT;
 	dg_uri_add_display(&shown, a->uri);
-	dg_strbuf_adds(out, "{\"uri\": ");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"uri\":");
 	dg_strbuf_add_json_str(out, shown.buf);
-	dg_strbuf_adds(out, ", \"provider\": ");
+	dg_strbuf_adds(out, ",\"provider\":");
 	if (prov)
 		dg_strbuf_add_json_str(out, prov);
 	else
 		dg_strbuf_adds(out, "null");
 	if (a->instance) {
-		dg_strbuf_adds(out, ", \"instance\": ");
+		dg_strbuf_adds(out, ",\"instance\":");
 		dg_strbuf_add_json_str(out, a->instance);
 	}
-	dg_strbuf_addf(out, ", \"valid\": %s, \"findings\": ",
+	dg_strbuf_addf(out, ",\"valid\":%s,\"findings\":",
 		       dg_findings_count(fs, DG_SEV_ERROR) ? "false" : "true");
 	dg_output_findings_json_array(out, fs);
 	dg_strbuf_adds(out, "}\n");

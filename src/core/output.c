@@ -155,7 +155,7 @@ void dg_output_findings_json_array(dg_strbuf *out, const dg_findings *f)
 
 void dg_output_check_json(dg_strbuf *out, const char *profile_name, const dg_findings *f)
 {
-	dg_strbuf_addch(out, '{');
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD);
 	json_key_str(out, "profile", profile_name, 0);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, f);
@@ -202,7 +202,7 @@ static void json_quality(dg_strbuf *out, const dg_quality_list *q)
 
 void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 {
-	dg_strbuf_addch(out, '{');
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD);
 	json_key_str(out, "profile", p->profile_name, 0);
 	dg_strbuf_adds(out, ",\"source\":{");
 	json_key_str(out, "type", p->source_type, 0);

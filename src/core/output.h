@@ -10,7 +10,15 @@
 
 typedef enum dg_format {
 	DG_FMT_TEXT = 0, DG_FMT_JSON, DG_FMT_TABLE, DG_FMT_CSV, DG_FMT_HTML,
+	DG_FMT_RAW, /* pull: the server's object as it is */
 } dg_format;
+
+/* The version of every JSON output document (its "formatVersion", the
+ * first key; docs/output.md): raised when a field is removed or changes
+ * meaning, not when one is added. */
+#define DG_JSON_FORMAT_VERSION 1
+/* `"formatVersion":1,` -- what each JSON document starts with after its "{". */
+#define DG_JSON_FORMAT_VERSION_FIELD "\"formatVersion\":1,"
 
 /* "error PROF002 /directory/serer: unknown key ..." lines with hints; colour
  * (ANSI) only when `color` is set. Ends with a summary line. */

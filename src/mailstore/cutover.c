@@ -589,7 +589,7 @@ void dg_cutover_text(dg_strbuf *out, const dg_cutover *c, const dg_profile *p, i
 
 void dg_cutover_json(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 {
-	dg_strbuf_adds(out, "{\"profile\":");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"profile\":");
 	dg_strbuf_add_json_str(out, p->name ? p->name : "");
 	dg_strbuf_addf(out, ",\"directoryType\":\"%s\",\"userNameFormat\":",
 		       dg_dir_type_name(p->directory.type));

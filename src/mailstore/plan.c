@@ -972,7 +972,7 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 
 	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
 	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
-	dg_strbuf_adds(out, "{");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD);
 	if (saved)
 		dg_strbuf_adds(out, "\"dirgatePlan\":1,");
 	dg_strbuf_adds(out, "\"profile\":");

@@ -15,8 +15,16 @@ cJSON *dg_push_masked(const dg_tmap *map, const cJSON *cfg)
 	return m;
 }
 
+/* "/key" to the message `out` and, unless NULL, to the list `keys`. */
+static void add_key(dg_strbuf *out, dg_strlist *keys, const char *key)
+{
+	dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", key);
+	if (keys)
+		dg_strlist_push_owned(keys, dg_xasprintf("/%s", key));
+}
+
 void dg_push_differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b,
-			    dg_strbuf *out)
+			    dg_strbuf *out, dg_strlist *keys)
 {
 	cJSON *ma = dg_push_masked(map, a), *mb = dg_push_masked(map, b);
 	const cJSON *k;
@@ -24,11 +32,11 @@ void dg_push_differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b,
 	cJSON_ArrayForEach(k, ma) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(mb, k->string);
 		if (!o || !cJSON_Compare(k, o, 1))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+			add_key(out, keys, k->string);
 	}
 	cJSON_ArrayForEach(k, mb)
 		if (!cJSON_GetObjectItemCaseSensitive(ma, k->string))
-			dg_strbuf_addf(out, "%s/%s", out->len ? ", " : "", k->string);
+			add_key(out, keys, k->string);
 	cJSON_Delete(ma);
 	cJSON_Delete(mb);
 }
@@ -108,7 +116,7 @@ static dg_code read_back(dg_ms_client *c, const dg_tmap *map, const cJSON *cfg,
 	want = dg_push_masked(map, cfg);
 	got = env.result ? dg_push_masked(map, env.result) : cJSON_CreateObject();
 	if (!cJSON_Compare(want, got, 1)) {
-		dg_push_differing_keys(map, cfg, env.result ? env.result : got, &res->keys);
+		dg_push_differing_keys(map, cfg, env.result ? env.result : got, &res->keys, NULL);
 		res->outcome = DG_PUSH_NOT_KEPT;
 		rc = dg_error_set(err, DG_E_PROTOCOL, "API010: the server did not keep what "
 				  "was sent (keys: %s)", res->keys.buf);

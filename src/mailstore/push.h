@@ -8,9 +8,10 @@
 
 /* A copy with every secret the target map knows masked. */
 cJSON *dg_push_masked(const dg_tmap *map, const cJSON *cfg);
-/* "/key, /key2": top-level keys whose (masked) values differ. */
+/* "/key, /key2": top-level keys whose (masked) values differ; each also
+ * as "/key" in `keys` unless it is NULL. */
 void dg_push_differing_keys(const dg_tmap *map, const cJSON *a, const cJSON *b,
-			    dg_strbuf *out);
+			    dg_strbuf *out, dg_strlist *keys);
 /* The backup document of the configuration the server has now (secrets
  * masked unless include_secrets). */
 cJSON *dg_push_backup_json(const dg_profile *p, const dg_tmap *map, const cJSON *current,

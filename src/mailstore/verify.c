@@ -263,7 +263,7 @@ void dg_verify_text(dg_strbuf *out, const dg_verify *v, const dg_profile *p, int
 
 void dg_verify_json(dg_strbuf *out, const dg_verify *v, const dg_profile *p)
 {
-	dg_strbuf_adds(out, "{\"profile\":");
+	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"profile\":");
 	dg_strbuf_add_json_str(out, p->name ? p->name : "");
 	dg_strbuf_addf(out, ",\"complete\":%s,\"summary\":{\"expected\":%zu,\"matched\":%zu,"
 		       "\"missing\":%zu,\"renamed\":%zu,\"differing\":%zu,\"unexpected\":%zu},"

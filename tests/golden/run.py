@@ -8,8 +8,10 @@ run from the source root with NO_COLOR set.  Expectations beside it:
 Set DG_UPDATE_GOLDEN=1 to (re)write .out/.err/.exit from the current binary
 after reviewing the change.  Prints TAP.
 
-Every `preview --format json` output must also be UTF-8 JSON valid against
-schemas/preview.schema.json (when python3-jsonschema is installed).
+Every `--format json` output must also be one line of UTF-8 JSON valid
+against schemas/output/COMMAND.json, or schemas/output/error.json when the
+command failed before writing its document (docs/output.md; when
+python3-jsonschema is installed).
 """
 import json
 import os
@@ -28,22 +30,40 @@ binary = os.path.abspath(sys.argv[1])
 update = os.environ.get("DG_UPDATE_GOLDEN") == "1"
 
 cases = sorted(f[:-5] for f in os.listdir(here) if f.endswith(".args"))
-with open(os.path.join(root, "schemas", "preview.schema.json"), encoding="utf-8") as f:
-    preview_schema = json.load(f)
+schemas = os.path.join(root, "schemas", "output")
 
 
-def preview_json_problems(args, stdout):
-    """The preview JSON contract: UTF-8 JSON that the schema accepts."""
-    if args[:1] != ["preview"] or "json" not in args or not stdout:
+def asks_json(args):
+    """The last --format value is json (as dirgate reads it)."""
+    fmt = None
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a.startswith("--format="):
+            fmt = a[9:]
+        elif a == "--format" and i + 1 < len(args):
+            fmt = args[i + 1]
+    return fmt == "json"
+
+
+def json_problems(args, stdout):
+    """The JSON contract: one line of UTF-8 JSON that its schema accepts."""
+    if not args or not asks_json(args):
         return []
+    if not stdout.endswith(b"\n") or stdout.count(b"\n") != 1:
+        return ["--format json output is not one line of JSON"]
     try:
         doc = json.loads(stdout.decode("utf-8"))
     except ValueError as e:
-        return ["preview JSON is not UTF-8 JSON: %s" % e]
+        return ["--format json output is not UTF-8 JSON: %s" % e]
+    name = "error" if isinstance(doc, dict) and "error" in doc else args[0]
+    with open(os.path.join(schemas, name + ".json"), encoding="utf-8") as f:
+        schema = json.load(f)
     if jsonschema is None:
         return []
-    return ["schema: %s at %s" % (e.message, "/".join(map(str, e.path)))
-            for e in jsonschema.Draft7Validator(preview_schema).iter_errors(doc)][:3]
+    v = jsonschema.validators.validator_for(schema)(schema)
+    return ["schema %s: %s at %s" % (name, e.message, "/".join(map(str, e.path)))
+            for e in v.iter_errors(doc)][:3]
 
 
 failed = 0
@@ -79,7 +99,7 @@ for n, name in enumerate(cases, 1):
         want = open(base + ".err", "rb").read()
         if p.stderr != want:
             problems.append("stderr differs:\n" + p.stderr.decode("utf-8", "replace"))
-    problems += preview_json_problems(args, p.stdout)
+    problems += json_problems(args, p.stdout)
     if b"AddressSanitizer" in p.stderr or b"runtime error:" in p.stderr:
         problems.append("sanitizer report:\n" + p.stderr.decode("utf-8", "replace"))
     if problems:

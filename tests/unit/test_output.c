@@ -31,7 +31,8 @@ static void test_check_json(void)
 	dg_strbuf sb = DG_STRBUF_INIT;
 	dg_findings_add(&f, "PROF005", DG_SEV_ERROR, "/name", "missing \"name\"");
 	dg_output_check_json(&sb, "t", &f);
-	CHECK_STR(sb.buf, "{\"profile\":\"t\",\"findings\":[{\"code\":\"PROF005\",\"severity\":"
+	CHECK_STR(sb.buf, "{\"formatVersion\":1,\"profile\":\"t\",\"findings\":[{\"code\":"
+			  "\"PROF005\",\"severity\":"
 			  "\"error\",\"path\":\"/name\",\"message\":\"missing \\\"name\\\"\","
 			  "\"hint\":null}],\"summary\":{\"errors\":1,\"warnings\":0,\"info\":0}}\n");
 	dg_strbuf_release(&sb);
