@@ -51,7 +51,8 @@ failed = 0
 # env vars set or not, locale, colour).
 env = {k: v for k, v in os.environ.items()
        if k in ("PATH", "HOME", "TMPDIR") or k.startswith(("ASAN_", "UBSAN_", "LSAN_"))}
-env.update(NO_COLOR="1", LC_ALL="C.UTF-8")
+# SOURCE_DATE_EPOCH pins the date the reports carry.
+env.update(NO_COLOR="1", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH="1767225600")
 for n, name in enumerate(cases, 1):
     base = os.path.join(here, name)
     with open(base + ".args", encoding="utf-8") as f:
