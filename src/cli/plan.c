@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate plan PROFILE [--format text|json] [--out PLAN] [--renames FILE]\n"
+	"usage: dirgate plan PROFILE [--format text|json|html] [--out PLAN] [--renames FILE]\n"
 	"                    [--detailed-exitcode] [--parallel N]\n"
 	"\n"
 	"Compares the directory (as 'dirgate preview' sees it) with the users and the\n"
@@ -16,7 +16,8 @@ static const char usage_text[] =
 	"create, update, rename or delete, and the configuration keys a push changes.\n"
 	"\n"
 	"options:\n"
-	"  --format text|json   output format (default: text)\n"
+	"  --format text|json|html\n"
+	"                       output format (default: text); html is one page to hand on\n"
 	"  -o, --out PLAN       save the plan; 'dirgate push PLAN' applies exactly it\n"
 	"  --renames FILE       write the renames as old=new lines for 'dirgate migrate'\n"
 	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are\n"
@@ -61,10 +62,17 @@ static int write_outputs(dg_plan_run *r, dg_ms_session *s, int fmt, const char *
 	dg_strbuf sb = DG_STRBUF_INIT;
 	int rc;
 
-	if (fmt == DG_FMT_JSON)
-		dg_plan_json(&sb, &r->plan, s->profile, &r->state, NULL);
-	else
-		dg_plan_text(&sb, &r->plan, s->profile, dg_cli_color(stdout));
+	dg_plan_json(&sb, &r->plan, s->profile, &r->state, NULL);
+	if (fmt != DG_FMT_JSON) {
+		/* text and HTML render the JSON, as 'dirgate show' renders a saved plan */
+		cJSON *doc = cJSON_ParseWithLength(sb.buf, sb.len);
+		dg_strbuf_reset(&sb);
+		if (fmt == DG_FMT_HTML)
+			dg_plan_doc_html(&sb, doc);
+		else
+			dg_plan_doc_text(&sb, doc, dg_cli_color(stdout));
+		cJSON_Delete(doc);
+	}
 	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
 	if (!rc && out && !(rc = save_plan(out, r, s)))
@@ -83,7 +91,7 @@ static int write_outputs(dg_plan_run *r, dg_ms_session *s, int fmt, const char *
 
 int dg_cmd_plan(int argc, char **argv)
 {
-	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const formats[] = { "text", "json", "html", NULL };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
