@@ -533,8 +533,12 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 
 /* ---- preview: HTML (one self-contained page for a change ticket) ---- */
 
-static void html_text(dg_strbuf *out, const char *s)
+/* The page says charset=utf-8: a byte that is not UTF-8 (from an LDIF or a
+ * server) becomes U+FFFD, as in JSON, so the page stays valid. */
+static void html_text(dg_strbuf *out, const char *text)
 {
+	char *fixed = dg_quality_utf8_fixed(text);
+	const char *s = fixed ? fixed : text;
 	for (; s && *s; s++) {
 		switch (*s) {
 		case '<': dg_strbuf_adds(out, "&lt;"); break;
@@ -545,6 +549,7 @@ static void html_text(dg_strbuf *out, const char *s)
 		default: dg_strbuf_addch(out, *s);
 		}
 	}
+	free(fixed);
 }
 
 static void html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag)
