@@ -2,6 +2,7 @@
  * JSON shapes are the contracts of DESIGN.md "Machine-readable contracts". */
 #include "output.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -318,6 +319,27 @@ void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 		free(mails);
 		free(groups);
 		free(quality);
+	}
+}
+
+void dg_output_findings_csv(dg_strbuf *out, const dg_findings *f, unsigned flags)
+{
+	if (flags & DG_CSV_BOM)
+		dg_strbuf_adds(out, "\xEF\xBB\xBF");
+	dg_strbuf_adds(out, "code,severity,path,message,hint,file,line\r\n");
+	for (size_t i = 0; i < f->nr; i++) {
+		const dg_finding *fd = &f->items[i];
+		char line[24] = "";
+		if (fd->line)
+			snprintf(line, sizeof(line), "%d", fd->line);
+		csv_field(out, fd->code, 0);
+		csv_field(out, dg_severity_name(fd->severity), 1);
+		csv_field(out, fd->path, 1);
+		csv_field(out, fd->message, 1);
+		csv_field(out, fd->hint, 1);
+		csv_field(out, fd->file, 1);
+		csv_field(out, line, 1);
+		dg_strbuf_adds(out, "\r\n");
 	}
 }
 

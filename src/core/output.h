@@ -37,6 +37,10 @@ enum {
  * formula (OWASP "CSV injection"). */
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
+/* The findings as their own CSV document (a second table in the users'
+ * CSV would not be RFC 4180): code,severity,path,message,hint,file,line,
+ * one row each; the users' CSV already carries their data-quality issues. */
+void dg_output_findings_csv(dg_strbuf *out, const dg_findings *f, unsigned flags);
 /* The preview page's parts, for other pages in its style: the head (title
  * "dirgate WHAT: NAME", the style sheet) and "<h1>HEADING NAME</h1>"; text
  * escaped; a table row of `n` cells in `tag` (th/td); the incomplete banner
