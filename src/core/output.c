@@ -521,6 +521,17 @@ static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
 		quality_line(out, &p->quality.items[i], color);
 }
 
+/* "3 entries read: 1 user, 2 skipped, 1 conflict" (table and HTML; no
+ * character that needs escaping in HTML) */
+static void preview_counts(dg_strbuf *out, const dg_preview *p)
+{
+	plural(out, p->entries_read, "entry", "entries");
+	dg_strbuf_adds(out, " read: ");
+	plural(out, p->nusers, "user", "users");
+	dg_strbuf_addf(out, ", %zu skipped, ", p->nskipped);
+	plural(out, p->nconflicts, "conflict", "conflicts");
+}
+
 /* What opens an incomplete preview in the table and HTML forms. */
 static const char incomplete_text[] =
 	"INCOMPLETE RESULT: the directory was not read in full, so users are missing "
@@ -549,8 +560,9 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 		for (size_t i = 0; i < p->findings.nr; i++)
 			finding_line(out, &p->findings.items[i], color);
 	}
-	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts\n",
-		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+	dg_strbuf_addch(out, '\n');
+	preview_counts(out, p);
+	dg_strbuf_addch(out, '\n');
 }
 
 /* ---- preview: HTML (one self-contained page for a change ticket) ---- */
@@ -863,10 +875,8 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	dg_output_html_begin(out, "preview", "Preview of", p->profile_name);
 	html_incomplete_banner(out, &p->findings);
 	html_preview_facts(out, p);
-	dg_strbuf_addf(out, "<p id=\"summary\">%zu entries read: ", p->entries_read);
-	plural(out, p->nusers, "user", "users");
-	dg_strbuf_addf(out, ", %zu skipped, ", p->nskipped);
-	plural(out, p->nconflicts, "conflict", "conflicts");
+	dg_strbuf_adds(out, "<p id=\"summary\">");
+	preview_counts(out, p);
 	dg_strbuf_adds(out, ".</p>\n");
 	html_skip_chart(out, p);
 	html_findings(out, &p->findings);

@@ -714,8 +714,9 @@ static void max_deletes(const dg_sync_opts *so, const dg_guard_counts *c, const 
 	if (c->deletes <= (size_t)so->max_deletes)
 		return;
 	fd = dg_findings_add(out, "GUARD006", DG_SEV_ERROR, "/sync/guards/maxDeletes",
-			     "%s: synchronisation would delete %zu users, more than "
-			     "maxDeletes (%d)", source, c->deletes, so->max_deletes);
+			     "%s: synchronisation would delete %zu user%s, more than "
+			     "maxDeletes (%d)", source, c->deletes, c->deletes == 1 ? "" : "s",
+			     so->max_deletes);
 	dg_finding_hint(fd, "review the deletes in 'dirgate plan'; raise maxDeletes or use "
 			"--force if they are intended");
 }

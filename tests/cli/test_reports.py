@@ -10,9 +10,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import json
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "emulators"))
 from tap import ROOT, Tap, run  # noqa: E402
+from mailstore_fixture import Emulator  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
@@ -61,6 +65,66 @@ def self_contained(html):
     return not re.search(r'(src|href)\s*=|@import|url\(', html, re.I)
 
 
+API_PW = "CANARY-reports-api-3f9c"
+
+
+def live_plan(tmp):
+    """plan against the MailStore emulator (demo directory: skips and a
+    conflict; on the server one user with an old full name and address,
+    one under an old name, one to delete), and the same plan saved."""
+    demo = os.path.join(ROOT, "examples", "demo", "profile.json")
+    users = json.loads(run(binary, ["preview", demo, "--format", "json"]).stdout)["users"]
+    first, second = users[0], users[1]
+    server = [dict(first, fullName="Old Name", emailAddresses=["old@contoso.com"] +
+                   first["emailAddresses"][:1], authentication="directoryServices"),
+              {"userName": "legacy42", "fullName": second["fullName"],
+               "emailAddresses": second["emailAddresses"][:1],
+               "authentication": "directoryServices"},
+              {"userName": "left.company", "fullName": "Left", "authentication":
+               "directoryServices", "distinguishedName": "CN=Left,DC=contoso,DC=com"}]
+    with open(demo) as f:
+        prof = json.load(f)
+    prof.pop("$schema", None)
+    prof["directory"]["snapshot"] = os.path.join(ROOT, "examples/demo/directory.ldif")
+    prof["sync"]["deleteUsers"] = True
+    env = {"DG_T_API_PW": API_PW, "SOURCE_DATE_EPOCH": "1767225600"}
+    with Emulator(users=server, config={"server": "old-dc.contoso.com"},
+                  password=API_PW, tmp=tempfile.mkdtemp(dir=tmp)) as emu:
+        prof["target"] = {"url": emu.url, "user": "admin", "password": {"env": "DG_T_API_PW"},
+                          "tls": {"caFile": emu.ca_file}}
+        path = os.path.join(tmp, "live.json")
+        with open(path, "w") as f:
+            json.dump(prof, f)
+        saved = os.path.join(tmp, "live.plan")
+        text = run(binary, ["plan", path], env=env, cwd=tmp)
+        html = run(binary, ["plan", path, "--format", "html"], env=env, cwd=tmp)
+        out = run(binary, ["plan", path, "--out", saved], env=env, cwd=tmp)
+    return first, text, html, out, saved, env
+
+
+def test_live(tmp):
+    first, text, html, out, saved, env = live_plan(tmp)
+    plan_text = text.stdout.decode()
+    t.check(text.returncode == 0 and
+            'full name: "Old Name" \u2192 "%s"' % first["fullName"] in plan_text and
+            "- e-mail address old@contoso.com" in plan_text and
+            ", 1 rename, 1 to delete," in plan_text and
+            "conflicts in the directory (" in plan_text,
+            "plan text: updates as a diff, '1 rename', the preview's conflicts",
+            plan_text + text.stderr.decode())
+    shown = run(binary, ["show", saved], env=env)
+    t.check(out.returncode == 0 and shown.returncode == 0 and shown.stdout == out.stdout and
+            shown.stdout.decode() == plan_text,
+            "show PLAN prints what plan printed", shown.stdout.decode() + shown.stderr.decode())
+    shown = run(binary, ["show", saved, "--format", "html"], env=env)
+    t.check(html.returncode == 0 and shown.stdout == html.stdout and b"<!DOCTYPE" in html.stdout,
+            "show PLAN --format html is plan --format html's page",
+            shown.stderr.decode() + html.stderr.decode())
+    t.check(API_PW.encode() not in html.stdout + shown.stdout,
+            "the plan page holds no secret")
+    return html.stdout.decode()
+
+
 p = run(binary, ["show", PLAN, "--format", "html"])
 plan_html = p.stdout.decode()
 t.check(p.returncode == 0 and self_contained(plan_html) and "@media print" in plan_html,
@@ -70,12 +134,12 @@ preview_html = p.stdout.decode()
 t.check(self_contained(preview_html) and 'class="conflict"' in preview_html,
         "preview --format html: self-contained, conflicts marked on users", preview_html[-800:])
 
-if not chromium:
-    for name in ("plan page DOM after scripts", "sort and filter", "screenshot", "print"):
-        t.skip(name, "chromium is not installed (scripts/install-deps.sh installs it)")
-    t.done()
-
 with tempfile.TemporaryDirectory() as tmp:
+    live_html = test_live(tmp)
+    if not chromium:
+        for name in ("plan page DOM after scripts", "sort and filter", "screenshot", "print"):
+            t.skip(name, "chromium is not installed (scripts/install-deps.sh installs it)")
+        t.done()
     page = os.path.join(tmp, "plan.html")
     write(page, plan_html.replace("</body>", DRIVER + "</body>").encode())
     r = browser(tmp, ["--dump-dom"], page)
@@ -104,6 +168,15 @@ with tempfile.TemporaryDirectory() as tmp:
     dom = r.stdout.decode()
     t.check('data-dg-script="ready"' in dom and dom.count("<tr") >= 20,
             "preview page: script ran, users table present", r.stderr.decode()[-800:])
+
+    page = os.path.join(tmp, "live.html")
+    write(page, live_html.encode())
+    r = browser(tmp, ["--dump-dom"], page)
+    dom = r.stdout.decode()
+    t.check('data-dg-script="ready"' in dom and 'id="skipped-chart"' in dom and
+            'id="conflicts"' in dom,
+            "live plan page: script ran, skip chart and conflicts present",
+            r.stderr.decode()[-800:] + dom[-800:])
 
     shot = os.path.join(tmp, "plan.png")
     r = browser(tmp, ["--screenshot=" + shot, "--window-size=1200,900"],
