@@ -184,7 +184,7 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 }
 
 /* "quality": {"errors": N, "warnings": N, "issues": [...]} */
-static void json_quality(dg_strbuf *out, const dg_quality_list *q)
+void dg_output_quality_json(dg_strbuf *out, const dg_quality_list *q)
 {
 	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"issues\":[",
 		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
@@ -239,7 +239,7 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_addch(out, '}');
 	}
 	dg_strbuf_adds(out, "],\"quality\":");
-	json_quality(out, &p->quality);
+	dg_output_quality_json(out, &p->quality);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &p->findings);
 	dg_strbuf_adds(out, "}\n");
@@ -510,15 +510,15 @@ static void quality_title(dg_strbuf *out, const dg_quality_list *q)
 	dg_strbuf_addch(out, ')');
 }
 
-static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
+void dg_output_quality_text(dg_strbuf *out, const dg_quality_list *q, int color)
 {
-	if (!p->quality.nr)
+	if (!q->nr)
 		return;
 	dg_strbuf_adds(out, color ? "\n" ANSI_BOLD : "\n");
-	quality_title(out, &p->quality);
+	quality_title(out, q);
 	dg_strbuf_adds(out, color ? ANSI_RESET "\n" : "\n");
-	for (size_t i = 0; i < p->quality.nr; i++)
-		quality_line(out, &p->quality.items[i], color);
+	for (size_t i = 0; i < q->nr; i++)
+		quality_line(out, &q->items[i], color);
 }
 
 /* "3 entries read: 1 user, 2 skipped, 1 conflict" (table and HTML; no
@@ -553,7 +553,7 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
-	quality_rows(out, p, color);
+	dg_output_quality_text(out, &p->quality, color);
 	if (p->findings.nr) {
 		dg_strbuf_addch(out, '\n');
 		heading(out, "Findings", p->findings.nr, color);
@@ -758,7 +758,7 @@ void dg_output_html_findings(dg_strbuf *out, const dg_findings *f)
 }
 
 /* A list, as the findings are: the page's tables are users and skipped. */
-static void html_quality(dg_strbuf *out, const dg_quality_list *q)
+void dg_output_html_quality(dg_strbuf *out, const dg_quality_list *q)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!q->nr)
@@ -880,7 +880,7 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	dg_strbuf_adds(out, ".</p>\n");
 	html_skip_chart(out, p);
 	html_findings(out, &p->findings);
-	html_quality(out, &p->quality);
+	dg_output_html_quality(out, &p->quality);
 	html_preview_users(out, p);
 	dg_strbuf_adds(out, "<h2>Skipped</h2><table id=\"skipped\" class=\"dg-sortable\"><thead>\n");
 	html_row(out, sh, 3, "th");

@@ -1005,7 +1005,8 @@ static void json_preview_parts(dg_strbuf *out, const dg_preview *pv)
 		dg_strbuf_add_json_strlist(out, &c->entries);
 		dg_strbuf_addch(out, '}');
 	}
-	dg_strbuf_addch(out, ']');
+	dg_strbuf_adds(out, "],\"quality\":");
+	dg_output_quality_json(out, pv ? &pv->quality : &(dg_quality_list)DG_QUALITY_LIST_INIT);
 	free(labels);
 	free(counts);
 }
@@ -1098,6 +1099,27 @@ static void doc_findings(const cJSON *doc, dg_findings *f)
 		if (doc_str(fd, "file"))
 			dg_finding_locate(x, doc_str(fd, "file"), (int)doc_count(fd, "line"),
 					  (int)doc_count(fd, "column"));
+	}
+}
+
+/* The data-quality issues back into a list for the shared renderers;
+ * the strings stay in `doc`, which must outlive the list. */
+static void doc_quality(const cJSON *doc, dg_quality_list *q)
+{
+	const cJSON *issues = doc_get(doc_get(doc, "quality"), "issues"), *x;
+	size_t n = (size_t)cJSON_GetArraySize(issues);
+	memset(q, 0, sizeof(*q));
+	q->items = dg_xcalloc(n ? n : 1, sizeof(*q->items));
+	q->alloc = n;
+	cJSON_ArrayForEach(x, issues) {
+		dg_quality_issue *it = &q->items[q->nr++];
+		const char *sev = doc_str(x, "severity");
+		snprintf(it->code, sizeof(it->code), "%s", doc_str(x, "code") ? doc_str(x, "code") : "?");
+		it->severity = sev && !strcmp(sev, "error") ? DG_SEV_ERROR : DG_SEV_WARNING;
+		it->entry = doc_str(x, "entry") ? doc_str(x, "entry") : "";
+		it->user_name = doc_str(x, "userName") ? doc_str(x, "userName") : "";
+		it->message = dg_xstrdup(doc_str(x, "message") ? doc_str(x, "message") : "");
+		it->fix = doc_str(x, "fix") ? doc_str(x, "fix") : "";
 	}
 }
 
@@ -1246,6 +1268,7 @@ void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color)
 {
 	const cJSON *u;
 	dg_findings f = DG_FINDINGS_INIT;
+	dg_quality_list q;
 	dg_strbuf_addf(out, "plan for %s against %s\n\nusers (what synchronisation would do):\n",
 		       doc_str(doc, "profile") ? doc_str(doc, "profile") : "?",
 		       doc_str(doc_get(doc, "target"), "url") ? doc_str(doc_get(doc, "target"), "url")
@@ -1256,6 +1279,9 @@ void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color)
 	doc_summary(out, doc_get(doc, "summary"));
 	dg_strbuf_addch(out, '\n');
 	doc_text_conflicts(out, doc_get(doc, "conflicts"));
+	doc_quality(doc, &q);
+	dg_output_quality_text(out, &q, color);
+	dg_quality_list_clear(&q);
 	doc_text_config(out, doc_get(doc, "config"));
 	doc_findings(doc, &f);
 	if (f.nr) {
@@ -1398,6 +1424,7 @@ static void doc_html_config(dg_strbuf *out, const cJSON *config)
 void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
 {
 	dg_findings f = DG_FINDINGS_INIT;
+	dg_quality_list q;
 	dg_strbuf sum = DG_STRBUF_INIT;
 	doc_findings(doc, &f);
 	doc_summary(&sum, doc_get(doc, "summary"));
@@ -1410,6 +1437,9 @@ void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
 	dg_strbuf_adds(out, ".</p>\n");
 	doc_html_skipped(out, doc_get(doc, "skipped"));
 	dg_output_html_findings(out, &f);
+	doc_quality(doc, &q);
+	dg_output_html_quality(out, &q);
+	dg_quality_list_clear(&q);
 	doc_html_conflicts(out, doc_get(doc, "conflicts"));
 	doc_html_users(out, doc);
 	doc_html_config(out, doc_get(doc, "config"));
