@@ -164,6 +164,17 @@ with tempfile.TemporaryDirectory() as tmp:
             "plan page: conflict on its user, diff, date, source, finding hints, data quality",
             dom[-1500:])
 
+    # Without its script (as with scripts off): every row, in the order
+    # written, no filter box.
+    page = os.path.join(tmp, "plan-noscript.html")
+    write(page, re.sub(r"<script>.*?</script>", "", plan_html, flags=re.S).encode())
+    r = browser(tmp, ["--dump-dom"], page)
+    dom = r.stdout.decode()
+    rows = re.findall(r'<tr class="[a-z ]+"><td>([^<]*)</td>', dom)
+    t.check(rows == ["anna.new", "bob", "jane", "john.smith", "left.company", "sam"] and
+            'class="dg-filter"' not in dom and "data-dg-script" not in dom,
+            "plan page without its script: every user row, no filter box", str(rows))
+
     page = os.path.join(tmp, "preview.html")
     write(page, preview_html.encode())
     r = browser(tmp, ["--dump-dom"], page)
