@@ -645,7 +645,7 @@ static const char html_style[] =
 	".bar .label{width:12em}.bar .fill{background:#4a7ab8;height:1em;"
 	"-webkit-print-color-adjust:exact;print-color-adjust:exact}"
 	"tr.conflict td{background:#fff3cd}.badge{font-size:85%;padding:0 4px;"
-	"border:1px solid #c90;background:#fff3cd;white-space:nowrap}"
+	"border:1px solid #c90;background:#fff3cd;display:inline-block}"
 	"th.sortable{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25B2'}"
 	"th[aria-sort=descending]::after{content:' \\25BC'}"
 	".dg-filter{margin:.3em 0;padding:2px 4px;width:20em}"
