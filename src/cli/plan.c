@@ -61,17 +61,12 @@ static int write_outputs(dg_plan_run *r, dg_ms_session *s, int fmt, const char *
 	dg_strbuf sb = DG_STRBUF_INIT;
 	int rc;
 
-	dg_plan_json(&sb, &r->plan, s->profile, &r->state, NULL);
-	if (fmt != DG_FMT_JSON) {
-		/* text and HTML render the JSON, as 'dirgate show' renders a saved plan */
-		cJSON *doc = cJSON_ParseWithLength(sb.buf, sb.len);
-		dg_strbuf_reset(&sb);
-		if (fmt == DG_FMT_HTML)
-			dg_plan_doc_html(&sb, doc);
-		else
-			dg_plan_doc_text(&sb, doc, dg_cli_color(stdout));
-		cJSON_Delete(doc);
-	}
+	if (fmt == DG_FMT_JSON)
+		dg_plan_json(&sb, &r->plan, s->profile, &r->state, NULL);
+	else if (fmt == DG_FMT_HTML)
+		dg_plan_html(&sb, &r->plan, s->profile);
+	else
+		dg_plan_text(&sb, &r->plan, s->profile, dg_cli_color(stdout));
 	rc = dg_cli_write(NULL, &sb);
 	dg_strbuf_release(&sb);
 	if (!rc && out && !(rc = save_plan(out, r, s)))

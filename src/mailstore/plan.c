@@ -981,7 +981,7 @@ static void json_origin(dg_strbuf *out, const dg_preview *pv)
 
 /* The preview's skipped entries by reason and its conflicts: what the
  * plan leaves out, which an administrator must see beside the changes. */
-static void json_preview_parts(dg_strbuf *out, const dg_preview *pv)
+static void json_preview_parts(dg_strbuf *out, const dg_preview *pv, int with_quality)
 {
 	size_t nskipped = pv ? pv->nskipped : 0, n;
 	const char **labels = dg_xcalloc(nskipped ? nskipped : 1, sizeof(*labels));
@@ -1005,19 +1005,30 @@ static void json_preview_parts(dg_strbuf *out, const dg_preview *pv)
 		dg_strbuf_add_json_strlist(out, &c->entries);
 		dg_strbuf_addch(out, '}');
 	}
-	dg_strbuf_adds(out, "],\"quality\":");
-	dg_output_quality_json(out, pv ? &pv->quality : &(dg_quality_list)DG_QUALITY_LIST_INIT);
+	dg_strbuf_addch(out, ']');
+	if (with_quality) {
+		dg_strbuf_adds(out, ",\"quality\":");
+		dg_output_quality_json(out, pv ? &pv->quality
+					       : &(dg_quality_list)DG_QUALITY_LIST_INIT);
+	}
 	free(labels);
 	free(counts);
 }
 
-void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
-		  const dg_srv_state *st, const dg_plan_file_info *saved)
+static dg_plan_item *sorted_items(const dg_plan *plan)
 {
 	dg_plan_item *sorted = dg_xmalloc((plan->nr ? plan->nr : 1) * sizeof(*sorted));
-
 	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
 	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
+	return sorted;
+}
+
+/* `sorted` NULL: the head only, for the reports (no users, no quality:
+ * they are rendered from the plan itself, one at a time). */
+static void plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		      const dg_srv_state *st, const dg_plan_file_info *saved,
+		      const dg_plan_item *sorted)
+{
 	dg_strbuf_adds(out, "{");
 	if (saved)
 		dg_strbuf_adds(out, "\"dirgatePlan\":1,");
@@ -1038,14 +1049,14 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		       plan->not_in_directory, plan->server_users,
 		       dg_cfg_diff_count(&plan->config),
 		       dg_plan_has_changes(plan) ? "true" : "false");
-	for (size_t i = 0; i < plan->nr; i++) {
+	for (size_t i = 0; sorted && i < plan->nr; i++) {
 		if (i)
 			dg_strbuf_addch(out, ',');
 		json_user(out, &sorted[i]);
 	}
 	dg_strbuf_adds(out, "],\"config\":");
 	json_config(out, &plan->config);
-	json_preview_parts(out, plan->preview);
+	json_preview_parts(out, plan->preview, sorted != NULL);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &plan->findings);
 	if (saved) {
@@ -1057,6 +1068,13 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		cJSON_free(cfg);
 	}
 	dg_strbuf_adds(out, "}\n");
+}
+
+void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		  const dg_srv_state *st, const dg_plan_file_info *saved)
+{
+	dg_plan_item *sorted = sorted_items(plan);
+	plan_json(out, plan, p, st, saved, sorted);
 	free(sorted);
 }
 
@@ -1199,6 +1217,40 @@ static const char *doc_user_name(const cJSON *u)
 	return doc_str(u, "userName") ? doc_str(u, "userName") : "?";
 }
 
+/* The users a report lists: a saved plan's array, or - for a plan just
+ * made - its items as JSON one at a time, so a 100,000-user plan is never
+ * held as a JSON tree. */
+typedef struct plan_users {
+	const cJSON *next;            /* saved plan: the next user */
+	const dg_plan_item *items;    /* plan: sorted items */
+	size_t i, n;
+	cJSON *cur;
+	dg_strbuf sb;
+} plan_users;
+
+static const cJSON *users_next(plan_users *u)
+{
+	const cJSON *v = u->next;
+	if (!u->items) {
+		u->next = v ? v->next : NULL;
+		return v;
+	}
+	cJSON_Delete(u->cur);
+	u->cur = NULL;
+	if (u->i == u->n)
+		return NULL;
+	dg_strbuf_reset(&u->sb);
+	json_user(&u->sb, &u->items[u->i++]);
+	u->cur = cJSON_ParseWithLength(u->sb.buf, u->sb.len);
+	return u->cur;
+}
+
+static void users_release(plan_users *u)
+{
+	cJSON_Delete(u->cur);
+	dg_strbuf_release(&u->sb);
+}
+
 static void doc_text_user(dg_strbuf *out, const cJSON *u)
 {
 	static const char *const actions[] = { "create", "update", "rename", "delete" };
@@ -1264,24 +1316,22 @@ static void doc_text_config(dg_strbuf *out, const cJSON *config)
 	dg_strbuf_adds(out, " to change\n");
 }
 
-void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color)
+static void report_text(dg_strbuf *out, const cJSON *doc, plan_users *users,
+			const dg_quality_list *q, int color)
 {
 	const cJSON *u;
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_quality_list q;
 	dg_strbuf_addf(out, "plan for %s against %s\n\nusers (what synchronisation would do):\n",
 		       doc_str(doc, "profile") ? doc_str(doc, "profile") : "?",
 		       doc_str(doc_get(doc, "target"), "url") ? doc_str(doc_get(doc, "target"), "url")
 							      : "?");
-	cJSON_ArrayForEach(u, doc_get(doc, "users"))
+	while ((u = users_next(users)))
 		doc_text_user(out, u);
 	dg_strbuf_adds(out, "  ");
 	doc_summary(out, doc_get(doc, "summary"));
 	dg_strbuf_addch(out, '\n');
 	doc_text_conflicts(out, doc_get(doc, "conflicts"));
-	doc_quality(doc, &q);
-	dg_output_quality_text(out, &q, color);
-	dg_quality_list_clear(&q);
+	dg_output_quality_text(out, q, color);
 	doc_text_config(out, doc_get(doc, "config"));
 	doc_findings(doc, &f);
 	if (f.nr) {
@@ -1365,7 +1415,7 @@ static void doc_user_conflicts(dg_strbuf *out, const cJSON *u, const cJSON *conf
 	}
 }
 
-static void doc_html_users(dg_strbuf *out, const cJSON *doc)
+static void doc_html_users(dg_strbuf *out, const cJSON *doc, plan_users *users)
 {
 	static const char *const head[] = { "User name", "Action", "Changes", "Notes" };
 	const cJSON *u, *conflicts = doc_get(doc, "conflicts");
@@ -1373,7 +1423,7 @@ static void doc_html_users(dg_strbuf *out, const cJSON *doc)
 	dg_strbuf_adds(out, "<h2>Users</h2><table id=\"users\" class=\"dg-sortable\"><thead>\n");
 	dg_output_html_row(out, head, 4, "th");
 	dg_strbuf_adds(out, "</thead><tbody>\n");
-	cJSON_ArrayForEach(u, doc_get(doc, "users")) {
+	while ((u = users_next(users))) {
 		const char *action = doc_str(u, "action") ? doc_str(u, "action") : "?";
 		dg_strbuf_reset(&cell);
 		dg_strbuf_reset(&notes);
@@ -1421,10 +1471,10 @@ static void doc_html_config(dg_strbuf *out, const cJSON *config)
 	dg_strbuf_release(&to);
 }
 
-void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
+static void report_html(dg_strbuf *out, const cJSON *doc, plan_users *users,
+			const dg_quality_list *q)
 {
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_quality_list q;
 	dg_strbuf sum = DG_STRBUF_INIT;
 	doc_findings(doc, &f);
 	doc_summary(&sum, doc_get(doc, "summary"));
@@ -1437,26 +1487,71 @@ void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
 	dg_strbuf_adds(out, ".</p>\n");
 	doc_html_skipped(out, doc_get(doc, "skipped"));
 	dg_output_html_findings(out, &f);
-	doc_quality(doc, &q);
-	dg_output_html_quality(out, &q);
-	dg_quality_list_clear(&q);
+	dg_output_html_quality(out, q);
 	doc_html_conflicts(out, doc_get(doc, "conflicts"));
-	doc_html_users(out, doc);
+	doc_html_users(out, doc, users);
 	doc_html_config(out, doc_get(doc, "config"));
 	dg_strbuf_adds(out, "</body></html>\n");
 	dg_findings_clear(&f);
 	dg_strbuf_release(&sum);
 }
 
+/* A saved plan: everything from its JSON. */
+static void doc_report(dg_strbuf *out, const cJSON *doc, int html, int color)
+{
+	plan_users users = { .next = doc_get(doc, "users") ? doc_get(doc, "users")->child : NULL,
+			     .sb = DG_STRBUF_INIT };
+	dg_quality_list q;
+	doc_quality(doc, &q);
+	if (html)
+		report_html(out, doc, &users, &q);
+	else
+		report_text(out, doc, &users, &q, color);
+	dg_quality_list_clear(&q);
+	users_release(&users);
+}
+
+void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color)
+{
+	doc_report(out, doc, 0, color);
+}
+
+void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
+{
+	doc_report(out, doc, 1, 0);
+}
+
+/* A plan just made: the head as JSON, the users one at a time, the
+ * data-quality issues as they are. */
+static void plan_report(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+			const dg_srv_state *st, int html, int color)
+{
+	dg_plan_item *sorted = sorted_items(plan);
+	plan_users users = { .items = sorted, .n = plan->nr, .sb = DG_STRBUF_INIT };
+	dg_strbuf json = DG_STRBUF_INIT;
+	cJSON *head;
+	plan_json(&json, plan, p, st, NULL, NULL);
+	head = cJSON_ParseWithLength(json.buf, json.len);
+	dg_strbuf_release(&json);
+	const dg_quality_list *q = plan->preview ? &plan->preview->quality
+						 : &(dg_quality_list)DG_QUALITY_LIST_INIT;
+	if (html)
+		report_html(out, head, &users, q);
+	else
+		report_text(out, head, &users, q, color);
+	users_release(&users);
+	cJSON_Delete(head);
+	free(sorted);
+}
+
 void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color)
 {
-	dg_strbuf json = DG_STRBUF_INIT;
-	cJSON *doc;
-	dg_plan_json(&json, plan, p, &(dg_srv_state){ .fingerprint = "" }, NULL);
-	doc = cJSON_ParseWithLength(json.buf, json.len);
-	dg_plan_doc_text(out, doc, color);
-	cJSON_Delete(doc);
-	dg_strbuf_release(&json);
+	plan_report(out, plan, p, &(dg_srv_state){ .fingerprint = "" }, 0, color);
+}
+
+void dg_plan_html(dg_strbuf *out, const dg_plan *plan, const dg_profile *p)
+{
+	plan_report(out, plan, p, &(dg_srv_state){ .fingerprint = "" }, 1, 0);
 }
 
 void dg_plan_renames(dg_strbuf *out, const dg_plan *plan)

@@ -148,10 +148,12 @@ typedef struct dg_plan_file_info {
 void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		  const dg_srv_state *st, const dg_plan_file_info *saved);
 void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color);
-/* The same reports from a plan's JSON (dg_plan_json's, or a saved plan):
- * `plan` and `show PLAN` render through these, so both read the same.
- * Text: each change as a diff, the conflicts, the findings.  HTML: one
- * self-contained page (see dg_output_html_begin). */
+/* The reports: text (each change as a diff, the conflicts, the data
+ * quality, the findings) and HTML (one self-contained page, see
+ * dg_output_html_begin).  A plan just made and a saved plan's JSON
+ * (dg_plan_doc_*, for 'show PLAN') go through the same renderers, so
+ * both read the same; a plan's users are rendered one at a time. */
+void dg_plan_html(dg_strbuf *out, const dg_plan *plan, const dg_profile *p);
 void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color);
 void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc);
 /* "old=new" lines, one per rename, with a comment header. */
