@@ -1086,6 +1086,13 @@ static const char *doc_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A string for text: "?" when the member is missing or not a string. */
+static const char *doc_s(const cJSON *obj, const char *key)
+{
+	const char *s = doc_str(obj, key);
+	return s ? s : "?";
+}
+
 static size_t doc_count(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -1251,20 +1258,28 @@ static void users_release(plan_users *u)
 	dg_strbuf_release(&u->sb);
 }
 
+/* A user's action; DG_ACT_COUNT for one this dirgate does not know (a
+ * plan edited by hand): shown as "unknown", never skipped. */
+static dg_action doc_action(const cJSON *u)
+{
+	const char *action = doc_str(u, "action");
+	int a = 0;
+	while (a < DG_ACT_COUNT && (!action || strcmp(action, dg_action_name(a))))
+		a++;
+	return a;
+}
+
 static void doc_text_user(dg_strbuf *out, const cJSON *u)
 {
-	static const char *const actions[] = { "create", "update", "rename", "delete" };
-	static const char signs[] = "+~>-";
-	const char *action = doc_str(u, "action");
-	size_t a = 0;
-	while (a < 4 && (!action || strcmp(action, actions[a])))
-		a++;
-	if (a == 4)
-		return;   /* unchanged */
-	dg_strbuf_addf(out, "  %c %-9s %s", signs[a], actions[a], doc_user_name(u));
+	static const char signs[] = "+~>- ?";
+	dg_action a = doc_action(u);
+	if (a == DG_ACT_UNCHANGED)
+		return;
+	dg_strbuf_addf(out, "  %c %-9s %s", signs[a], a == DG_ACT_COUNT ? "unknown"
+			: dg_action_name(a), doc_user_name(u));
 	if (a == DG_ACT_RENAME)
 		dg_strbuf_addf(out, " (now '%s', matched by %s: would become a second "
-			       "user with an empty archive)", doc_str(u, "from"), doc_str(u, "match"));
+			       "user with an empty archive)", doc_s(u, "from"), doc_s(u, "match"));
 	dg_strbuf_addch(out, '\n');
 	if (a == DG_ACT_UPDATE)
 		doc_changes(out, doc_get(u, "changes"), "      ", "\n");
@@ -1278,7 +1293,7 @@ static void doc_text_conflicts(dg_strbuf *out, const cJSON *conflicts)
 	dg_strbuf_addf(out, "\nconflicts in the directory (%d; see 'dirgate preview'):\n",
 		       cJSON_GetArraySize(conflicts));
 	cJSON_ArrayForEach(c, conflicts) {
-		dg_strbuf_addf(out, "  %s  %s\n", doc_str(c, "reason"), doc_user_name(c));
+		dg_strbuf_addf(out, "  %s  %s\n", doc_s(c, "reason"), doc_user_name(c));
 		cJSON_ArrayForEach(e, doc_get(c, "entries"))
 			if (cJSON_IsString(e))
 				dg_strbuf_addf(out, "    %s\n", e->valuestring);
@@ -1299,8 +1314,8 @@ static void doc_text_config(dg_strbuf *out, const cJSON *config)
 	dg_strbuf_adds(out, "\ndirectory-services configuration:\n");
 	cJSON_ArrayForEach(c, config) {
 		const cJSON *to = doc_get(c, "to");
-		dg_strbuf_addf(out, "  ~ %s (%s, %s): ", doc_str(c, "key"), doc_str(c, "profile"),
-			       doc_str(c, "status"));
+		dg_strbuf_addf(out, "  ~ %s (%s, %s): ", doc_s(c, "key"), doc_s(c, "profile"),
+			       doc_s(c, "status"));
 		doc_value(out, doc_get(c, "from"));
 		dg_strbuf_adds(out, " -> ");
 		if (cJSON_IsTrue(doc_get(c, "secret")) && cJSON_IsString(to) &&
@@ -1424,13 +1439,14 @@ static void doc_html_users(dg_strbuf *out, const cJSON *doc, plan_users *users)
 	dg_output_html_row(out, head, 4, "th");
 	dg_strbuf_adds(out, "</thead><tbody>\n");
 	while ((u = users_next(users))) {
-		const char *action = doc_str(u, "action") ? doc_str(u, "action") : "?";
+		dg_action a = doc_action(u);
+		const char *action = a == DG_ACT_COUNT ? "unknown" : dg_action_name(a);
 		dg_strbuf_reset(&cell);
 		dg_strbuf_reset(&notes);
-		if (!strcmp(action, "rename"))
+		if (a == DG_ACT_RENAME)
 			dg_strbuf_addf(&cell, "now '%s', matched by %s: would become a second user "
-				       "with an empty archive", doc_str(u, "from"), doc_str(u, "match"));
-		else if (!strcmp(action, "update"))
+				       "with an empty archive", doc_s(u, "from"), doc_s(u, "match"));
+		else if (a == DG_ACT_UPDATE)
 			doc_changes(&cell, doc_get(u, "changes"), "", "\n");
 		doc_user_conflicts(&notes, u, conflicts);
 		dg_strbuf_addf(out, "<tr class=\"%s%s\"><td>", action, notes.len ? " conflict" : "");

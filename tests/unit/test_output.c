@@ -349,6 +349,23 @@ static void test_plan_doc_text(void)
 	cJSON_Delete(doc);
 }
 
+/* A plan edited by hand: an action dirgate does not know is shown as
+ * "unknown" (never skipped), and reaches the page as text, not markup. */
+static void test_plan_doc_unknown_action(void)
+{
+	cJSON *doc = cJSON_Parse("{\"profile\":\"p\",\"users\":[{\"userName\":\"<b>x\","
+				 "\"action\":\"\\\"><script>alert(1)</script>\"}]}");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_plan_doc_text(&sb, doc, 0);
+	CHECK(strstr(sb.buf, "  ? unknown   <b>x\n") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_plan_doc_html(&sb, doc);
+	CHECK(strstr(sb.buf, "<script>alert") == NULL);
+	CHECK(strstr(sb.buf, "<tr class=\"unknown\"><td>&lt;b&gt;x</td><td>unknown</td>") != NULL);
+	dg_strbuf_release(&sb);
+	cJSON_Delete(doc);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -368,5 +385,6 @@ int main(void)
 	RUN(test_findings_csv);
 	RUN(test_preview_html_report);
 	RUN(test_plan_doc_text);
+	RUN(test_plan_doc_unknown_action);
 	return dg_t_done();
 }
