@@ -184,7 +184,7 @@ static void json_user(dg_strbuf *out, const dg_ms_user *u)
 }
 
 /* "quality": {"errors": N, "warnings": N, "issues": [...]} */
-void dg_output_quality_json(dg_strbuf *out, const dg_quality_list *q)
+static void json_quality(dg_strbuf *out, const dg_quality_list *q)
 {
 	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"issues\":[",
 		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
@@ -239,7 +239,7 @@ void dg_output_preview_json(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_addch(out, '}');
 	}
 	dg_strbuf_adds(out, "],\"quality\":");
-	dg_output_quality_json(out, &p->quality);
+	json_quality(out, &p->quality);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &p->findings);
 	dg_strbuf_adds(out, "}\n");
@@ -510,7 +510,7 @@ static void quality_title(dg_strbuf *out, const dg_quality_list *q)
 	dg_strbuf_addch(out, ')');
 }
 
-void dg_output_quality_text(dg_strbuf *out, const dg_quality_list *q, int color)
+static void quality_rows(dg_strbuf *out, const dg_quality_list *q, int color)
 {
 	if (!q->nr)
 		return;
@@ -553,7 +553,7 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
-	dg_output_quality_text(out, &p->quality, color);
+	quality_rows(out, &p->quality, color);
 	if (p->findings.nr) {
 		dg_strbuf_addch(out, '\n');
 		heading(out, "Findings", p->findings.nr, color);
@@ -758,7 +758,7 @@ void dg_output_html_findings(dg_strbuf *out, const dg_findings *f)
 }
 
 /* A list, as the findings are: the page's tables are users and skipped. */
-void dg_output_html_quality(dg_strbuf *out, const dg_quality_list *q)
+static void html_quality(dg_strbuf *out, const dg_quality_list *q)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!q->nr)
@@ -880,7 +880,7 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 	dg_strbuf_adds(out, ".</p>\n");
 	html_skip_chart(out, p);
 	html_findings(out, &p->findings);
-	dg_output_html_quality(out, &p->quality);
+	html_quality(out, &p->quality);
 	html_preview_users(out, p);
 	dg_strbuf_adds(out, "<h2>Skipped</h2><table id=\"skipped\" class=\"dg-sortable\"><thead>\n");
 	html_row(out, sh, 3, "th");

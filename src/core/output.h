@@ -51,13 +51,6 @@ void dg_output_html_text(dg_strbuf *out, const char *s);
 void dg_output_html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag);
 void dg_output_html_incomplete(dg_strbuf *out, const dg_findings *f);
 void dg_output_html_findings(dg_strbuf *out, const dg_findings *f);
-/* The data-quality issues: a list under "Data quality (1 error, 2
- * warnings)", each with entry, user name and fix (nothing when empty);
- * as text (a blank line first), HTML and the JSON object
- * {"errors":..,"warnings":..,"issues":[...]}. */
-void dg_output_quality_text(dg_strbuf *out, const dg_quality_list *q, int color);
-void dg_output_html_quality(dg_strbuf *out, const dg_quality_list *q);
-void dg_output_quality_json(dg_strbuf *out, const dg_quality_list *q);
 /* A <dl class="facts"> of label/value pairs (date, version, profile, ...). */
 void dg_output_html_facts(dg_strbuf *out, const char *const *labels,
 			  const char *const *values, size_t n);

@@ -981,7 +981,43 @@ static void json_origin(dg_strbuf *out, const dg_preview *pv)
 
 /* The preview's skipped entries by reason and its conflicts: what the
  * plan leaves out, which an administrator must see beside the changes. */
-static void json_preview_parts(dg_strbuf *out, const dg_preview *pv, int with_quality)
+/* The data-quality issues by code: counts, the fix and one example.  A
+ * plan is about changes and a directory can have an issue per user
+ * (176,842 on the 88,421-user benchmark), which the plan file would carry
+ * to push; 'dirgate preview' lists each. */
+static void json_quality_codes(dg_strbuf *out, const dg_quality_list *q)
+{
+	size_t first[16], count[16], n = 0;
+	for (size_t i = 0; i < q->nr; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(q->items[first[k]].code, q->items[i].code))
+			k++;
+		if (k == n && n == 16)
+			continue;   /* there are 9 MAP codes */
+		if (k == n) {
+			first[n] = i;
+			count[n++] = 0;
+		}
+		count[k]++;
+	}
+	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"codes\":[",
+		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
+	for (size_t k = 0; k < n; k++) {
+		const dg_quality_issue *x = &q->items[first[k]];
+		dg_strbuf_addf(out, "%s{\"code\":\"%s\",\"severity\":\"%s\",\"count\":%zu,"
+			       "\"fix\":", k ? "," : "", x->code, dg_severity_name(x->severity),
+			       count[k]);
+		dg_strbuf_add_json_str(out, x->fix);
+		dg_strbuf_adds(out, ",\"example\":{\"userName\":");
+		dg_strbuf_add_json_str(out, x->user_name);
+		dg_strbuf_adds(out, ",\"message\":");
+		dg_strbuf_add_json_str(out, x->message);
+		dg_strbuf_adds(out, "}}");
+	}
+	dg_strbuf_adds(out, "]}");
+}
+
+static void json_preview_parts(dg_strbuf *out, const dg_preview *pv)
 {
 	size_t nskipped = pv ? pv->nskipped : 0, n;
 	const char **labels = dg_xcalloc(nskipped ? nskipped : 1, sizeof(*labels));
@@ -1006,11 +1042,8 @@ static void json_preview_parts(dg_strbuf *out, const dg_preview *pv, int with_qu
 		dg_strbuf_addch(out, '}');
 	}
 	dg_strbuf_addch(out, ']');
-	if (with_quality) {
-		dg_strbuf_adds(out, ",\"quality\":");
-		dg_output_quality_json(out, pv ? &pv->quality
-					       : &(dg_quality_list)DG_QUALITY_LIST_INIT);
-	}
+	dg_strbuf_adds(out, ",\"quality\":");
+	json_quality_codes(out, pv ? &pv->quality : &(dg_quality_list)DG_QUALITY_LIST_INIT);
 	free(labels);
 	free(counts);
 }
@@ -1023,8 +1056,8 @@ static dg_plan_item *sorted_items(const dg_plan *plan)
 	return sorted;
 }
 
-/* `sorted` NULL: the head only, for the reports (no users, no quality:
- * they are rendered from the plan itself, one at a time). */
+/* `sorted` NULL: the head only, for the reports (no users: they are
+ * rendered from the plan itself, one at a time). */
 static void plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		      const dg_srv_state *st, const dg_plan_file_info *saved,
 		      const dg_plan_item *sorted)
@@ -1056,7 +1089,7 @@ static void plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 	}
 	dg_strbuf_adds(out, "],\"config\":");
 	json_config(out, &plan->config);
-	json_preview_parts(out, plan->preview, sorted != NULL);
+	json_preview_parts(out, plan->preview);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &plan->findings);
 	if (saved) {
@@ -1124,27 +1157,6 @@ static void doc_findings(const cJSON *doc, dg_findings *f)
 		if (doc_str(fd, "file"))
 			dg_finding_locate(x, doc_str(fd, "file"), (int)doc_count(fd, "line"),
 					  (int)doc_count(fd, "column"));
-	}
-}
-
-/* The data-quality issues back into a list for the shared renderers;
- * the strings stay in `doc`, which must outlive the list. */
-static void doc_quality(const cJSON *doc, dg_quality_list *q)
-{
-	const cJSON *issues = doc_get(doc_get(doc, "quality"), "issues"), *x;
-	size_t n = (size_t)cJSON_GetArraySize(issues);
-	memset(q, 0, sizeof(*q));
-	q->items = dg_xcalloc(n ? n : 1, sizeof(*q->items));
-	q->alloc = n;
-	cJSON_ArrayForEach(x, issues) {
-		dg_quality_issue *it = &q->items[q->nr++];
-		const char *sev = doc_str(x, "severity");
-		snprintf(it->code, sizeof(it->code), "%s", doc_str(x, "code") ? doc_str(x, "code") : "?");
-		it->severity = sev && !strcmp(sev, "error") ? DG_SEV_ERROR : DG_SEV_WARNING;
-		it->entry = doc_str(x, "entry") ? doc_str(x, "entry") : "";
-		it->user_name = doc_str(x, "userName") ? doc_str(x, "userName") : "";
-		it->message = dg_xstrdup(doc_str(x, "message") ? doc_str(x, "message") : "");
-		it->fix = doc_str(x, "fix") ? doc_str(x, "fix") : "";
 	}
 }
 
@@ -1300,6 +1312,40 @@ static void doc_text_conflicts(dg_strbuf *out, const cJSON *conflicts)
 	}
 }
 
+/* "Data quality (0 errors, 2 warnings; ...)" and per code: the count,
+ * an example, the fix. */
+static void doc_quality_title(dg_strbuf *out, const cJSON *q)
+{
+	dg_strbuf_adds(out, "Data quality (");
+	plural(out, doc_count(q, "errors"), "error", "errors");
+	dg_strbuf_adds(out, ", ");
+	plural(out, doc_count(q, "warnings"), "warning", "warnings");
+	dg_strbuf_adds(out, "; 'dirgate preview' lists each)");
+}
+
+static void doc_quality_code(dg_strbuf *out, const cJSON *c)
+{
+	const cJSON *ex = doc_get(c, "example");
+	char *name = dg_quality_visible(doc_s(ex, "userName"));
+	dg_strbuf_addf(out, "%s %s (", doc_s(c, "severity"), doc_s(c, "code"));
+	plural(out, doc_count(c, "count"), "issue", "issues");
+	dg_strbuf_addf(out, "), e.g. %s: %s\n  fix: %s\n", name, doc_s(ex, "message"),
+		       doc_s(c, "fix"));
+	free(name);
+}
+
+static void doc_text_quality(dg_strbuf *out, const cJSON *q)
+{
+	const cJSON *c;
+	if (!doc_count(q, "errors") && !doc_count(q, "warnings"))
+		return;
+	dg_strbuf_addch(out, '\n');
+	doc_quality_title(out, q);
+	dg_strbuf_addch(out, '\n');
+	cJSON_ArrayForEach(c, doc_get(q, "codes"))
+		doc_quality_code(out, c);
+}
+
 static void doc_value(dg_strbuf *out, const cJSON *v)
 {
 	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
@@ -1331,8 +1377,7 @@ static void doc_text_config(dg_strbuf *out, const cJSON *config)
 	dg_strbuf_adds(out, " to change\n");
 }
 
-static void report_text(dg_strbuf *out, const cJSON *doc, plan_users *users,
-			const dg_quality_list *q, int color)
+static void report_text(dg_strbuf *out, const cJSON *doc, plan_users *users, int color)
 {
 	const cJSON *u;
 	dg_findings f = DG_FINDINGS_INIT;
@@ -1346,7 +1391,7 @@ static void report_text(dg_strbuf *out, const cJSON *doc, plan_users *users,
 	doc_summary(out, doc_get(doc, "summary"));
 	dg_strbuf_addch(out, '\n');
 	doc_text_conflicts(out, doc_get(doc, "conflicts"));
-	dg_output_quality_text(out, q, color);
+	doc_text_quality(out, doc_get(doc, "quality"));
 	doc_text_config(out, doc_get(doc, "config"));
 	doc_findings(doc, &f);
 	if (f.nr) {
@@ -1487,8 +1532,28 @@ static void doc_html_config(dg_strbuf *out, const cJSON *config)
 	dg_strbuf_release(&to);
 }
 
-static void report_html(dg_strbuf *out, const cJSON *doc, plan_users *users,
-			const dg_quality_list *q)
+static void doc_html_quality(dg_strbuf *out, const cJSON *q)
+{
+	const cJSON *c;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!doc_count(q, "errors") && !doc_count(q, "warnings"))
+		return;
+	doc_quality_title(&sb, q);
+	dg_strbuf_adds(out, "<h2>");
+	dg_output_html_text(out, sb.buf);
+	dg_strbuf_adds(out, "</h2><ul id=\"quality\">\n");
+	cJSON_ArrayForEach(c, doc_get(q, "codes")) {
+		dg_strbuf_reset(&sb);
+		doc_quality_code(&sb, c);
+		dg_strbuf_adds(out, "<li><pre>");
+		dg_output_html_text(out, sb.buf);
+		dg_strbuf_adds(out, "</pre></li>\n");
+	}
+	dg_strbuf_adds(out, "</ul>\n");
+	dg_strbuf_release(&sb);
+}
+
+static void report_html(dg_strbuf *out, const cJSON *doc, plan_users *users)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_strbuf sum = DG_STRBUF_INIT;
@@ -1503,7 +1568,7 @@ static void report_html(dg_strbuf *out, const cJSON *doc, plan_users *users,
 	dg_strbuf_adds(out, ".</p>\n");
 	doc_html_skipped(out, doc_get(doc, "skipped"));
 	dg_output_html_findings(out, &f);
-	dg_output_html_quality(out, q);
+	doc_html_quality(out, doc_get(doc, "quality"));
 	doc_html_conflicts(out, doc_get(doc, "conflicts"));
 	doc_html_users(out, doc, users);
 	doc_html_config(out, doc_get(doc, "config"));
@@ -1517,13 +1582,10 @@ static void doc_report(dg_strbuf *out, const cJSON *doc, int html, int color)
 {
 	plan_users users = { .next = doc_get(doc, "users") ? doc_get(doc, "users")->child : NULL,
 			     .sb = DG_STRBUF_INIT };
-	dg_quality_list q;
-	doc_quality(doc, &q);
 	if (html)
-		report_html(out, doc, &users, &q);
+		report_html(out, doc, &users);
 	else
-		report_text(out, doc, &users, &q, color);
-	dg_quality_list_clear(&q);
+		report_text(out, doc, &users, color);
 	users_release(&users);
 }
 
@@ -1537,8 +1599,7 @@ void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
 	doc_report(out, doc, 1, 0);
 }
 
-/* A plan just made: the head as JSON, the users one at a time, the
- * data-quality issues as they are. */
+/* A plan just made: the head as JSON, the users one at a time. */
 static void plan_report(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 			const dg_srv_state *st, int html, int color)
 {
@@ -1549,12 +1610,10 @@ static void plan_report(dg_strbuf *out, const dg_plan *plan, const dg_profile *p
 	plan_json(&json, plan, p, st, NULL, NULL);
 	head = cJSON_ParseWithLength(json.buf, json.len);
 	dg_strbuf_release(&json);
-	const dg_quality_list *q = plan->preview ? &plan->preview->quality
-						 : &(dg_quality_list)DG_QUALITY_LIST_INIT;
 	if (html)
-		report_html(out, head, &users, q);
+		report_html(out, head, &users);
 	else
-		report_text(out, head, &users, q, color);
+		report_text(out, head, &users, color);
 	users_release(&users);
 	cJSON_Delete(head);
 	free(sorted);

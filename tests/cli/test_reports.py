@@ -160,7 +160,7 @@ with tempfile.TemporaryDirectory() as tmp:
     t.check(re.search(r'<tr class="update conflict"[^>]*><td>sam</td>'
                       r'(?:(?!</tr>).)*conflict: duplicate-email', dom, re.S) is not None and "Jane Doe" in dom and "2026-12-01T09:30:00Z" in dom
             and "snapshot contoso.ldif" in dom and "rename first with" in dom and
-            "<h2>Data quality (0 errors, 1 warning)</h2>" in dom and "fix: Give the user" in dom,
+            "<h2>Data quality (0 errors, 1 warning; 'dirgate preview' lists each)</h2>" in dom and "fix: Give the user" in dom,
             "plan page: conflict on its user, diff, date, source, finding hints, data quality",
             dom[-1500:])
 
