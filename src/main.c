@@ -22,6 +22,7 @@ static const struct command {
 	{ "filter", dg_cmd_filter, "lint one LDAP search filter" },
 	{ "pull", dg_cmd_pull, "save the server's directory-services configuration" },
 	{ "plan", dg_cmd_plan, "diff the directory against the live MailStore server" },
+	{ "show", dg_cmd_show, "render a saved plan (text, JSON or an HTML page)" },
 	{ "push", dg_cmd_push, "set the server's directory-services configuration" },
 	{ "sync", dg_cmd_sync, "run MailStore's directory synchronisation" },
 	{ "migrate", dg_cmd_migrate, "rename MailStore users from an old=new list" },

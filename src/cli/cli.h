@@ -37,6 +37,7 @@ int dg_cmd_verify(int argc, char **argv);
 int dg_cmd_init(int argc, char **argv);
 int dg_cmd_explain(int argc, char **argv);
 int dg_cmd_onboard(int argc, char **argv);
+int dg_cmd_show(int argc, char **argv);
 
 /* Prints "dirgate CMD: message" and a "see 'dirgate CMD --help'" line to
  * stderr; returns DG_EXIT_USAGE. */

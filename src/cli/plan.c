@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: dirgate plan PROFILE [--format text|json] [--out PLAN] [--renames FILE]\n"
+	"usage: dirgate plan PROFILE [--format text|json|html] [--out PLAN] [--renames FILE]\n"
 	"                    [--detailed-exitcode] [--parallel N]\n"
 	"\n"
 	"Compares the directory (as 'dirgate preview' sees it) with the users and the\n"
@@ -15,7 +15,7 @@ static const char usage_text[] =
 	"create, update, rename or delete, and the configuration keys a push changes.\n"
 	"\n"
 	"options:\n"
-	"  --format text|json   output format (default: text)\n"
+	"  --format FORMAT      text (default), json or html (one page to hand on)\n"
 	"  -o, --out PLAN       save the plan; 'dirgate push PLAN' applies exactly it\n"
 	"  --renames FILE       write the renames as old=new lines for 'dirgate migrate'\n"
 	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are\n"
@@ -52,6 +52,8 @@ static int write_outputs(dg_plan_run *r, dg_ms_session *s, int fmt, const char *
 
 	if (fmt == DG_FMT_JSON)
 		dg_plan_json(&sb, &r->plan, s->profile, &r->state, NULL);
+	else if (fmt == DG_FMT_HTML)
+		dg_plan_html(&sb, &r->plan, s->profile);
 	else
 		dg_plan_text(&sb, &r->plan, s->profile, dg_cli_color(stdout));
 	rc = dg_cli_write(NULL, &sb);
@@ -72,7 +74,7 @@ static int write_outputs(dg_plan_run *r, dg_ms_session *s, int fmt, const char *
 
 int dg_cmd_plan(int argc, char **argv)
 {
-	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const formats[] = { "text", "json", "html", NULL };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"                       default these formats are refused then, since nothing in\n"
 	"                       a spreadsheet would show that users are missing\n"
 	"  --bom                start CSV with a UTF-8 byte order mark (for Excel)\n"
+	"  --findings-csv FILE  also write the findings as CSV to FILE (one row each)\n"
 	"  --why NAME           instead of the table, say why the user NAME (user name,\n"
 	"                       DN or object id) is listed - the group path that\n"
 	"                       qualified it, its data-quality findings - or skipped, or\n"
@@ -92,6 +93,7 @@ typedef struct preview_opts {
 	const char *output;
 	int allow_incomplete;
 	unsigned csv_flags;
+	const char *findings_csv;
 	const char *why;
 	int show_queries;
 } preview_opts;
@@ -176,6 +178,11 @@ static int run_preview(const dg_profile *p, const preview_opts *o)
 		render(&out, &pv, o, !o->output && dg_cli_color(stdout));
 	}
 	rc = dg_cli_write(o->output, &out);
+	if (!rc && o->findings_csv) {
+		dg_strbuf_reset(&out);
+		dg_output_findings_csv(&out, &pv.findings, o->csv_flags);
+		rc = dg_cli_write(o->findings_csv, &out);
+	}
 	show_queries(&pv, o);
 	if (!rc && (dg_findings_count(&pv.findings, DG_SEV_ERROR) ||
 		    dg_quality_count(&pv.quality, DG_SEV_ERROR) ||
@@ -194,12 +201,13 @@ int dg_cmd_preview(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "allow-incomplete", no_argument, NULL, 'I' },
 		{ "bom", no_argument, NULL, 'B' },
+		{ "findings-csv", required_argument, NULL, 'F' },
 		{ "why", required_argument, NULL, 'W' },
 		{ "show-queries", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	preview_opts o = { DG_FMT_TABLE, NULL, 0, 0, NULL, 0 };
+	preview_opts o = { .fmt = DG_FMT_TABLE };
 	int c, rc;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
@@ -215,6 +223,7 @@ int dg_cmd_preview(int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case 'I': o.allow_incomplete = 1; break;
 		case 'B': o.csv_flags |= DG_CSV_BOM; break;
+		case 'F': o.findings_csv = optarg; break;
 		case 'W': o.why = optarg; break;
 		case 'Q': o.show_queries = 1; break;
 		}

@@ -128,8 +128,9 @@ static int run_sync(dg_ms_session *s, int dry, struct sync_opts *so, cJSON **res
 /* What a pass was measured on, so it can be checked. */
 static void guards_held(const dg_sync_opts *g, const dg_guard_counts *c)
 {
-	printf("guards hold on the dry run: %zu users after it (minUsers %d)",
-	       c->directory_users, g->min_users >= 0 ? g->min_users : 1);
+	printf("guards hold on the dry run: %zu user%s after it (minUsers %d)",
+	       c->directory_users, c->directory_users == 1 ? "" : "s",
+	       g->min_users >= 0 ? g->min_users : 1);
 	if (g->max_deletes >= 0)
 		printf(", %zu to delete (maxDeletes %d)", c->deletes, g->max_deletes);
 	if (g->max_drop_percent >= 0)

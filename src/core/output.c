@@ -2,9 +2,11 @@
  * JSON shapes are the contracts of DESIGN.md "Machine-readable contracts". */
 #include "output.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <wchar.h>
 
 #define ANSI_RESET "\033[0m"
@@ -320,6 +322,27 @@ void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags)
 	}
 }
 
+void dg_output_findings_csv(dg_strbuf *out, const dg_findings *f, unsigned flags)
+{
+	if (flags & DG_CSV_BOM)
+		dg_strbuf_adds(out, "\xEF\xBB\xBF");
+	dg_strbuf_adds(out, "code,severity,path,message,hint,file,line\r\n");
+	for (size_t i = 0; i < f->nr; i++) {
+		const dg_finding *fd = &f->items[i];
+		char line[24] = "";
+		if (fd->line)
+			snprintf(line, sizeof(line), "%d", fd->line);
+		csv_field(out, fd->code, 0);
+		csv_field(out, dg_severity_name(fd->severity), 1);
+		csv_field(out, fd->path, 1);
+		csv_field(out, fd->message, 1);
+		csv_field(out, fd->hint, 1);
+		csv_field(out, fd->file, 1);
+		csv_field(out, line, 1);
+		dg_strbuf_adds(out, "\r\n");
+	}
+}
+
 /* ---- preview: table ---- */
 
 /* Appends s cut to `width` columns ("…" marks a cut) and padded. */
@@ -487,15 +510,26 @@ static void quality_title(dg_strbuf *out, const dg_quality_list *q)
 	dg_strbuf_addch(out, ')');
 }
 
-static void quality_rows(dg_strbuf *out, const dg_preview *p, int color)
+static void quality_rows(dg_strbuf *out, const dg_quality_list *q, int color)
 {
-	if (!p->quality.nr)
+	if (!q->nr)
 		return;
 	dg_strbuf_adds(out, color ? "\n" ANSI_BOLD : "\n");
-	quality_title(out, &p->quality);
+	quality_title(out, q);
 	dg_strbuf_adds(out, color ? ANSI_RESET "\n" : "\n");
-	for (size_t i = 0; i < p->quality.nr; i++)
-		quality_line(out, &p->quality.items[i], color);
+	for (size_t i = 0; i < q->nr; i++)
+		quality_line(out, &q->items[i], color);
+}
+
+/* "3 entries read: 1 user, 2 skipped, 1 conflict" (table and HTML; no
+ * character that needs escaping in HTML) */
+static void preview_counts(dg_strbuf *out, const dg_preview *p)
+{
+	plural(out, p->entries_read, "entry", "entries");
+	dg_strbuf_adds(out, " read: ");
+	plural(out, p->nusers, "user", "users");
+	dg_strbuf_addf(out, ", %zu skipped, ", p->nskipped);
+	plural(out, p->nconflicts, "conflict", "conflicts");
 }
 
 /* What opens an incomplete preview in the table and HTML forms. */
@@ -519,21 +553,26 @@ void dg_output_preview_table(dg_strbuf *out, const dg_preview *p, int color)
 	user_rows(out, p, color);
 	skipped_rows(out, p, color);
 	conflict_rows(out, p, color);
-	quality_rows(out, p, color);
+	quality_rows(out, &p->quality, color);
 	if (p->findings.nr) {
 		dg_strbuf_addch(out, '\n');
 		heading(out, "Findings", p->findings.nr, color);
 		for (size_t i = 0; i < p->findings.nr; i++)
 			finding_line(out, &p->findings.items[i], color);
 	}
-	dg_strbuf_addf(out, "\n%zu entries read: %zu users, %zu skipped, %zu conflicts\n",
-		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
+	dg_strbuf_addch(out, '\n');
+	preview_counts(out, p);
+	dg_strbuf_addch(out, '\n');
 }
 
 /* ---- preview: HTML (one self-contained page for a change ticket) ---- */
 
-static void html_text(dg_strbuf *out, const char *s)
+/* The page says charset=utf-8: a byte that is not UTF-8 (from an LDIF or a
+ * server) becomes U+FFFD, as in JSON, so the page stays valid. */
+static void html_text(dg_strbuf *out, const char *text)
 {
+	char *fixed = dg_quality_utf8_fixed(text);
+	const char *s = fixed ? fixed : text;
 	for (; s && *s; s++) {
 		switch (*s) {
 		case '<': dg_strbuf_adds(out, "&lt;"); break;
@@ -544,6 +583,7 @@ static void html_text(dg_strbuf *out, const char *s)
 		default: dg_strbuf_addch(out, *s);
 		}
 	}
+	free(fixed);
 }
 
 static void html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag)
@@ -589,19 +629,112 @@ static void html_findings(dg_strbuf *out, const dg_findings *f)
 	dg_strbuf_adds(out, "</ul>\n");
 }
 
+/* One style sheet and one script for every page (preview, plan, cutover).
+ * Print: no filter box, no colour backgrounds lost, rows not split.  The
+ * script only adds to a page that reads fine without it: a filter box and
+ * sorting by a click on a column heading for tables of class "dg-sortable";
+ * it marks <html data-dg-script="ready"> when it ran (the tests check it). */
+static const char html_style[] =
+	"body{font-family:sans-serif;margin:1em 2em;color:#111}"
+	"table{border-collapse:collapse;margin:.5em 0}"
+	"td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
+	"th{background:#eee}"
+	"dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 12px}"
+	"dl.facts dt{font-weight:bold}dl.facts dd{margin:0}"
+	".bars{margin:.5em 0}.bar{display:flex;align-items:center;gap:8px;margin:2px 0}"
+	".bar .label{width:12em}.bar .fill{background:#4a7ab8;height:1em;"
+	"-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+	"tr.conflict td{background:#fff3cd}.badge{font-size:85%;padding:0 4px;"
+	"border:1px solid #c90;background:#fff3cd;display:inline-block}"
+	"th.sortable{cursor:pointer}th[aria-sort=ascending]::after{content:' \\25B2'}"
+	"th[aria-sort=descending]::after{content:' \\25BC'}"
+	".dg-filter{margin:.3em 0;padding:2px 4px;width:20em}"
+	"pre{white-space:pre-wrap;margin:0}"
+	"@media print{body{margin:0;font-size:10pt}.dg-filter{display:none}"
+	"tr{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}";
+
+static const char html_script[] =
+	"document.addEventListener('DOMContentLoaded',function(){"
+	"document.querySelectorAll('table.dg-sortable').forEach(function(t){"
+	"var body=t.tBodies[0];if(!body)return;"
+	"var f=document.createElement('input');f.type='search';f.className='dg-filter';"
+	"f.placeholder='Filter rows';f.setAttribute('aria-label','Filter the table');"
+	"f.addEventListener('input',function(){var q=f.value.toLowerCase();"
+	"Array.prototype.forEach.call(body.rows,function(r){"
+	"r.hidden=q&&r.textContent.toLowerCase().indexOf(q)<0;});});"
+	"t.parentNode.insertBefore(f,t);"
+	"Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){"
+	"th.classList.add('sortable');th.tabIndex=0;"
+	"var go=function(){var up=th.getAttribute('aria-sort')!=='ascending';"
+	"Array.prototype.forEach.call(t.tHead.rows[0].cells,function(o){"
+	"o.removeAttribute('aria-sort');});"
+	"th.setAttribute('aria-sort',up?'ascending':'descending');"
+	"var rows=Array.prototype.slice.call(body.rows);"
+	"rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;"
+	"var c=x.localeCompare(y,undefined,{numeric:true,sensitivity:'base'});"
+	"return up?c:-c;});rows.forEach(function(r){body.appendChild(r);});};"
+	"th.addEventListener('click',go);"
+	"th.addEventListener('keydown',function(e){if(e.key==='Enter')go();});});});"
+	"document.documentElement.setAttribute('data-dg-script','ready');});";
+
 void dg_output_html_begin(dg_strbuf *out, const char *what, const char *heading,
 			  const char *name)
 {
 	dg_strbuf_addf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width\">"
 		       "<title>dirgate %s: ", what);
 	html_text(out, name);
-	dg_strbuf_adds(out, "</title><style>body{font-family:sans-serif}table{border-collapse:"
-			    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
-			    "</style></head><body>\n<h1>");
+	dg_strbuf_addf(out, "</title><style>%s</style><script>%s</script></head><body>\n<h1>",
+		       html_style, html_script);
 	html_text(out, heading);
 	dg_strbuf_addch(out, ' ');
 	html_text(out, name);
 	dg_strbuf_adds(out, "</h1>\n");
+}
+
+void dg_output_timestamp(char buf[32])
+{
+	/* SOURCE_DATE_EPOCH (reproducible builds' convention) pins the date,
+	 * so a report can be compared byte for byte */
+	const char *pinned = getenv("SOURCE_DATE_EPOCH");
+	time_t now = pinned && *pinned ? (time_t)strtoll(pinned, NULL, 10) : time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void dg_output_html_facts(dg_strbuf *out, const char *const *labels,
+			  const char *const *values, size_t n)
+{
+	dg_strbuf_adds(out, "<dl class=\"facts\">\n");
+	for (size_t i = 0; i < n; i++) {
+		dg_strbuf_adds(out, "<dt>");
+		html_text(out, labels[i]);
+		dg_strbuf_adds(out, "</dt><dd>");
+		html_text(out, values[i] ? values[i] : "");
+		dg_strbuf_adds(out, "</dd>\n");
+	}
+	dg_strbuf_adds(out, "</dl>\n");
+}
+
+void dg_output_html_bars(dg_strbuf *out, const char *id, const char *const *labels,
+			 const size_t *counts, size_t n)
+{
+	size_t max = 1;
+	for (size_t i = 0; i < n; i++)
+		max = counts[i] > max ? counts[i] : max;
+	dg_strbuf_adds(out, "<div class=\"bars\" id=\"");
+	html_text(out, id);
+	dg_strbuf_adds(out, "\">\n");
+	for (size_t i = 0; i < n; i++) {
+		/* the count is text beside the bar: the chart reads without colour */
+		dg_strbuf_adds(out, "<div class=\"bar\"><span class=\"label\">");
+		html_text(out, labels[i]);
+		dg_strbuf_addf(out, "</span><span class=\"fill\" style=\"width:%zupx\"></span>"
+			       "<span class=\"count\">%zu</span></div>\n",
+			       1 + counts[i] * 300 / max, counts[i]);
+	}
+	dg_strbuf_adds(out, "</div>\n");
 }
 
 void dg_output_html_text(dg_strbuf *out, const char *s)
@@ -645,33 +778,119 @@ static void html_quality(dg_strbuf *out, const dg_quality_list *q)
 	dg_strbuf_release(&sb);
 }
 
-void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
+/* The reasons are a handful of fixed words: a linear search is enough. */
+size_t dg_output_skip_reasons(const dg_preview *p, const char **labels, size_t *counts)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nskipped; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(labels[k], p->skipped[i].reason))
+			k++;
+		if (k == n) {
+			labels[n] = p->skipped[i].reason;
+			counts[n++] = 0;
+		}
+		counts[k]++;
+	}
+	return n;
+}
+
+static void html_preview_facts(dg_strbuf *out, const dg_preview *p)
+{
+	static const char *const labels[] = { "Date", "dirgate version", "Profile", "Source" };
+	char date[32];
+	dg_strbuf src = DG_STRBUF_INIT;
+	dg_output_timestamp(date);
+	dg_strbuf_addf(&src, "%s %s", p->source_type && !strcmp(p->source_type, "snapshot")
+					      ? "snapshot" : "live directory",
+		       p->source_detail ? p->source_detail : "");
+	const char *values[] = { date, DG_VERSION, p->profile_name, src.buf };
+	dg_output_html_facts(out, labels, values, 4);
+	dg_strbuf_release(&src);
+}
+
+static void html_skip_chart(dg_strbuf *out, const dg_preview *p)
+{
+	const char **labels;
+	size_t *counts, n;
+	if (!p->nskipped)
+		return;
+	labels = dg_xcalloc(p->nskipped, sizeof(*labels));
+	counts = dg_xcalloc(p->nskipped, sizeof(*counts));
+	n = dg_output_skip_reasons(p, labels, counts);
+	dg_strbuf_adds(out, "<h2>Skipped entries by reason</h2>\n");
+	dg_output_html_bars(out, "skipped-chart", labels, counts, n);
+	free(labels);
+	free(counts);
+}
+
+/* The conflicts a user is in: its name, or one of its addresses for a
+ * duplicate address.  Conflicts are few; users x conflicts stays small. */
+static void user_conflicts(const dg_preview *p, const dg_ms_user *u, dg_strbuf *out)
+{
+	for (size_t c = 0; c < p->nconflicts; c++) {
+		const dg_conflict *k = &p->conflicts[c];
+		int hit = !strcasecmp(k->user_name, u->user_name);
+		for (size_t j = 0; !hit && j < u->emails.nr; j++)
+			hit = !strcasecmp(k->user_name, u->emails.items[j]);
+		if (!hit)
+			continue;
+		dg_strbuf_adds(out, "<span class=\"badge\">conflict: ");
+		html_text(out, k->reason);
+		dg_strbuf_adds(out, "</span> ");
+	}
+}
+
+static void html_preview_users(dg_strbuf *out, const dg_preview *p)
 {
 	static const char *const uh[] = { "User name", "Full name", "E-mail addresses",
-					  "Distinguished name", "Groups" };
-	static const char *const sh[] = { "Entry", "Reason", "Detail" };
-	dg_output_html_begin(out, "preview", "Preview of", p->profile_name);
-	html_incomplete_banner(out, &p->findings);
-	dg_strbuf_addf(out, "<p>%zu entries read: %zu users, %zu skipped, %zu conflicts.</p>\n",
-		       p->entries_read, p->nusers, p->nskipped, p->nconflicts);
-	dg_strbuf_adds(out, "<h2>Users</h2><table>\n");
-	html_row(out, uh, 5, "th");
+					  "Distinguished name", "Groups", "Notes" };
+	dg_strbuf notes = DG_STRBUF_INIT;
+	dg_strbuf_adds(out, "<h2>Users</h2><table id=\"users\" class=\"dg-sortable\"><thead>\n");
+	html_row(out, uh, 6, "th");
+	dg_strbuf_adds(out, "</thead><tbody>\n");
 	for (size_t i = 0; i < p->nusers; i++) {
 		const dg_ms_user *u = &p->users[i];
 		char *m = join(&u->emails, ", "), *g = join(&u->groups, ", ");
 		const char *cells[] = { u->user_name, u->full_name, m, u->dn ? u->dn : "", g };
-		html_row(out, cells, 5, "td");
+		dg_strbuf_reset(&notes);
+		user_conflicts(p, u, &notes);
+		dg_strbuf_adds(out, notes.len ? "<tr class=\"conflict\">" : "<tr>");
+		for (int k = 0; k < 5; k++) {
+			dg_strbuf_adds(out, "<td>");
+			html_text(out, cells[k]);
+			dg_strbuf_adds(out, "</td>");
+		}
+		dg_strbuf_addf(out, "<td>%s</td></tr>\n", notes.len ? notes.buf : "");
 		free(m);
 		free(g);
 	}
-	dg_strbuf_adds(out, "</table>\n<h2>Skipped</h2><table>\n");
+	dg_strbuf_adds(out, "</tbody></table>\n");
+	dg_strbuf_release(&notes);
+}
+
+void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
+{
+	static const char *const sh[] = { "Entry", "Reason", "Detail" };
+	dg_output_html_begin(out, "preview", "Preview of", p->profile_name);
+	html_incomplete_banner(out, &p->findings);
+	html_preview_facts(out, p);
+	dg_strbuf_adds(out, "<p id=\"summary\">");
+	preview_counts(out, p);
+	dg_strbuf_adds(out, ".</p>\n");
+	html_skip_chart(out, p);
+	html_findings(out, &p->findings);
+	html_quality(out, &p->quality);
+	html_preview_users(out, p);
+	dg_strbuf_adds(out, "<h2>Skipped</h2><table id=\"skipped\" class=\"dg-sortable\"><thead>\n");
 	html_row(out, sh, 3, "th");
+	dg_strbuf_adds(out, "</thead><tbody>\n");
 	for (size_t i = 0; i < p->nskipped; i++) {
 		const char *cells[] = { p->skipped[i].entry, p->skipped[i].reason,
 					p->skipped[i].detail ? p->skipped[i].detail : "" };
 		html_row(out, cells, 3, "td");
 	}
-	dg_strbuf_adds(out, "</table>\n<h2>Conflicts</h2><ul>\n");
+	dg_strbuf_adds(out, "</tbody></table>\n<h2>Conflicts</h2><ul id=\"conflicts\">\n");
 	for (size_t i = 0; i < p->nconflicts; i++) {
 		char *e = join(&p->conflicts[i].entries, "; ");
 		dg_strbuf_adds(out, "<li>");
@@ -683,10 +902,7 @@ void dg_output_preview_html(dg_strbuf *out, const dg_preview *p)
 		dg_strbuf_adds(out, "</li>\n");
 		free(e);
 	}
-	dg_strbuf_adds(out, "</ul>\n");
-	html_quality(out, &p->quality);
-	html_findings(out, &p->findings);
-	dg_strbuf_adds(out, "</body></html>\n");
+	dg_strbuf_adds(out, "</ul>\n</body></html>\n");
 }
 
 /* ---- preview --why NAME ---- */

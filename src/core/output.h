@@ -45,6 +45,10 @@ enum {
  * formula (OWASP "CSV injection"). */
 void dg_output_preview_csv(dg_strbuf *out, const dg_preview *p, unsigned flags);
 void dg_output_preview_html(dg_strbuf *out, const dg_preview *p);
+/* The findings as their own CSV document (a second table in the users'
+ * CSV would not be RFC 4180): code,severity,path,message,hint,file,line,
+ * one row each; the users' CSV already carries their data-quality issues. */
+void dg_output_findings_csv(dg_strbuf *out, const dg_findings *f, unsigned flags);
 /* The preview page's parts, for other pages in its style: the head (title
  * "dirgate WHAT: NAME", the style sheet) and "<h1>HEADING NAME</h1>"; text
  * escaped; a table row of `n` cells in `tag` (th/td); the incomplete banner
@@ -55,6 +59,18 @@ void dg_output_html_text(dg_strbuf *out, const char *s);
 void dg_output_html_row(dg_strbuf *out, const char *const *cells, int n, const char *tag);
 void dg_output_html_incomplete(dg_strbuf *out, const dg_findings *f);
 void dg_output_html_findings(dg_strbuf *out, const dg_findings *f);
+/* A <dl class="facts"> of label/value pairs (date, version, profile, ...). */
+void dg_output_html_facts(dg_strbuf *out, const char *const *labels,
+			  const char *const *values, size_t n);
+/* A bar chart in CSS (no script, no image): one bar per label, its count
+ * written beside it; `id` names the chart's element. */
+void dg_output_html_bars(dg_strbuf *out, const char *id, const char *const *labels,
+			 const size_t *counts, size_t n);
+/* The skipped entries counted by reason, in order of first appearance.
+ * Returns how many reasons; labels and counts have p->nskipped slots. */
+size_t dg_output_skip_reasons(const dg_preview *p, const char **labels, size_t *counts);
+/* Now as "2026-12-06T20:03:47Z", or SOURCE_DATE_EPOCH when it is set. */
+void dg_output_timestamp(char buf[32]);
 
 /* preview --why NAME: why the user with this user name (or the entry with
  * this DN / object id) is listed - the group path that qualified it, its

@@ -716,8 +716,9 @@ static void max_deletes(const dg_sync_opts *so, const dg_guard_counts *c, const 
 	if (c->deletes <= (size_t)so->max_deletes)
 		return;
 	fd = dg_findings_add(out, "GUARD006", DG_SEV_ERROR, "/sync/guards/maxDeletes",
-			     "%s: synchronisation would delete %zu users, more than "
-			     "maxDeletes (%d)", source, c->deletes, so->max_deletes);
+			     "%s: synchronisation would delete %zu user%s, more than "
+			     "maxDeletes (%d)", source, c->deletes, c->deletes == 1 ? "" : "s",
+			     so->max_deletes);
 	dg_finding_hint(fd, "review the deletes in 'dirgate plan'; raise maxDeletes or use "
 			"--force if they are intended");
 }
@@ -815,6 +816,7 @@ dg_code dg_plan_build(const dg_profile *p, const dg_tmap *map, const cJSON *prof
 		      dg_plan *plan, cJSON **cfg_after, dg_error *err)
 {
 	memset(plan, 0, sizeof(*plan));
+	plan->preview = pv;
 	plan->server_users = st->nusers;
 	plan->preview_users = pv->nusers;
 	for (size_t i = 0; i < st->nusers; i++)
@@ -965,13 +967,103 @@ static void json_config(dg_strbuf *out, const dg_cfg_diff *d)
 	dg_strbuf_addch(out, ']');
 }
 
-void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
-		  const dg_srv_state *st, const dg_plan_file_info *saved)
+/* When and from what the plan was made, for the reports. */
+static void json_origin(dg_strbuf *out, const dg_preview *pv)
+{
+	char date[32];
+	dg_output_timestamp(date);
+	dg_strbuf_addf(out, "\"createdAt\":\"%s\",\"dirgateVersion\":", date);
+	dg_strbuf_add_json_str(out, DG_VERSION);
+	dg_strbuf_adds(out, ",\"source\":{\"type\":");
+	json_opt(out, pv ? pv->source_type : NULL);
+	dg_strbuf_adds(out, ",\"detail\":");
+	json_opt(out, pv ? pv->source_detail : NULL);
+	dg_strbuf_addch(out, '}');
+}
+
+/* The preview's skipped entries by reason and its conflicts: what the
+ * plan leaves out, which an administrator must see beside the changes. */
+/* The data-quality issues by code: counts, the fix and one example.  A
+ * plan is about changes and a directory can have an issue per user
+ * (176,842 on the 88,421-user benchmark), which the plan file would carry
+ * to push; 'dirgate preview' lists each. */
+static void json_quality_codes(dg_strbuf *out, const dg_quality_list *q)
+{
+	size_t first[16], count[16], n = 0;
+	for (size_t i = 0; i < q->nr; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(q->items[first[k]].code, q->items[i].code))
+			k++;
+		if (k == n && n == 16)
+			continue;   /* there are 9 MAP codes */
+		if (k == n) {
+			first[n] = i;
+			count[n++] = 0;
+		}
+		count[k]++;
+	}
+	dg_strbuf_addf(out, "{\"errors\":%zu,\"warnings\":%zu,\"codes\":[",
+		       dg_quality_count(q, DG_SEV_ERROR), dg_quality_count(q, DG_SEV_WARNING));
+	for (size_t k = 0; k < n; k++) {
+		const dg_quality_issue *x = &q->items[first[k]];
+		dg_strbuf_addf(out, "%s{\"code\":\"%s\",\"severity\":\"%s\",\"count\":%zu,"
+			       "\"fix\":", k ? "," : "", x->code, dg_severity_name(x->severity),
+			       count[k]);
+		dg_strbuf_add_json_str(out, x->fix);
+		dg_strbuf_adds(out, ",\"example\":{\"userName\":");
+		dg_strbuf_add_json_str(out, x->user_name);
+		dg_strbuf_adds(out, ",\"message\":");
+		dg_strbuf_add_json_str(out, x->message);
+		dg_strbuf_adds(out, "}}");
+	}
+	dg_strbuf_adds(out, "]}");
+}
+
+static void json_preview_parts(dg_strbuf *out, const dg_preview *pv)
+{
+	size_t nskipped = pv ? pv->nskipped : 0, n;
+	const char **labels = dg_xcalloc(nskipped ? nskipped : 1, sizeof(*labels));
+	size_t *counts = dg_xcalloc(nskipped ? nskipped : 1, sizeof(*counts));
+
+	n = pv ? dg_output_skip_reasons(pv, labels, counts) : 0;
+	dg_strbuf_adds(out, ",\"skipped\":[");
+	for (size_t i = 0; i < n; i++) {
+		dg_strbuf_adds(out, i ? ",{\"reason\":" : "{\"reason\":");
+		dg_strbuf_add_json_str(out, labels[i]);
+		dg_strbuf_addf(out, ",\"count\":%zu}", counts[i]);
+	}
+	dg_strbuf_adds(out, "],\"conflicts\":[");
+	for (size_t i = 0; pv && i < pv->nconflicts; i++) {
+		const dg_conflict *c = &pv->conflicts[i];
+		dg_strbuf_adds(out, i ? ",{\"reason\":" : "{\"reason\":");
+		dg_strbuf_add_json_str(out, c->reason);
+		dg_strbuf_adds(out, ",\"userName\":");
+		dg_strbuf_add_json_str(out, c->user_name);
+		dg_strbuf_adds(out, ",\"entries\":");
+		dg_strbuf_add_json_strlist(out, &c->entries);
+		dg_strbuf_addch(out, '}');
+	}
+	dg_strbuf_addch(out, ']');
+	dg_strbuf_adds(out, ",\"quality\":");
+	json_quality_codes(out, pv ? &pv->quality : &(dg_quality_list)DG_QUALITY_LIST_INIT);
+	free(labels);
+	free(counts);
+}
+
+static dg_plan_item *sorted_items(const dg_plan *plan)
 {
 	dg_plan_item *sorted = dg_xmalloc((plan->nr ? plan->nr : 1) * sizeof(*sorted));
-
 	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
 	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
+	return sorted;
+}
+
+/* `sorted` NULL: the head only, for the reports (no users: they are
+ * rendered from the plan itself, one at a time). */
+static void plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		      const dg_srv_state *st, const dg_plan_file_info *saved,
+		      const dg_plan_item *sorted)
+{
 	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD);
 	if (saved)
 		dg_strbuf_adds(out, "\"dirgatePlan\":1,");
@@ -982,7 +1074,9 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 	dg_strbuf_addf(out, ",\"product\":\"%s\",\"instanceId\":",
 		       p->target.product == DG_PRODUCT_SPE ? "spe" : "server");
 	json_opt(out, p->target.instance_id);
-	dg_strbuf_addf(out, "},\"fingerprint\":\"%s\",\"summary\":{", st->fingerprint);
+	dg_strbuf_addf(out, "},\"fingerprint\":\"%s\",", st->fingerprint);
+	json_origin(out, plan->preview);
+	dg_strbuf_adds(out, ",\"summary\":{");
 	for (int a = 0; a < DG_ACT_COUNT; a++)
 		dg_strbuf_addf(out, "\"%s\":%zu,", dg_action_name(a), plan->counts[a]);
 	dg_strbuf_addf(out, "\"notInDirectory\":%zu,\"serverUsers\":%zu,"
@@ -990,13 +1084,14 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		       plan->not_in_directory, plan->server_users,
 		       dg_cfg_diff_count(&plan->config),
 		       dg_plan_has_changes(plan) ? "true" : "false");
-	for (size_t i = 0; i < plan->nr; i++) {
+	for (size_t i = 0; sorted && i < plan->nr; i++) {
 		if (i)
 			dg_strbuf_addch(out, ',');
 		json_user(out, &sorted[i]);
 	}
 	dg_strbuf_adds(out, "],\"config\":");
 	json_config(out, &plan->config);
+	json_preview_parts(out, plan->preview);
 	dg_strbuf_adds(out, ",\"findings\":");
 	dg_output_findings_json_array(out, &plan->findings);
 	if (saved) {
@@ -1008,63 +1103,532 @@ void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		cJSON_free(cfg);
 	}
 	dg_strbuf_adds(out, "}\n");
+}
+
+void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+		  const dg_srv_state *st, const dg_plan_file_info *saved)
+{
+	dg_plan_item *sorted = sorted_items(plan);
+	plan_json(out, plan, p, st, saved, sorted);
 	free(sorted);
 }
 
-static void text_value(dg_strbuf *out, const cJSON *v, int secret)
+/* ---- reports from the plan's JSON (plan and show PLAN alike) ---- */
+
+static const char *doc_str(const cJSON *obj, const char *key)
 {
-	json_value(out, v, secret);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A string for text: "?" when the member is missing or not a string. */
+static const char *doc_s(const cJSON *obj, const char *key)
+{
+	const char *s = doc_str(obj, key);
+	return s ? s : "?";
+}
+
+static size_t doc_count(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (size_t)v->valuedouble : 0;
+}
+
+static const cJSON *doc_get(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* The findings array back into findings, for the shared renderers. */
+static void doc_findings(const cJSON *doc, dg_findings *f)
+{
+	const cJSON *fd;
+	cJSON_ArrayForEach(fd, doc_get(doc, "findings")) {
+		const char *sev = doc_str(fd, "severity"), *hint = doc_str(fd, "hint");
+		dg_severity level = DG_SEV_INFO;
+		dg_finding *x;
+		if (sev && !strcmp(sev, "error"))
+			level = DG_SEV_ERROR;
+		else if (sev && !strcmp(sev, "warning"))
+			level = DG_SEV_WARNING;
+		x = dg_findings_add(f, doc_str(fd, "code") ? doc_str(fd, "code") : "?", level,
+				    doc_str(fd, "path") ? doc_str(fd, "path") : "", "%s",
+				    doc_str(fd, "message") ? doc_str(fd, "message") : "");
+		if (hint)
+			dg_finding_hint(x, "%s", hint);
+		if (doc_str(fd, "file"))
+			dg_finding_locate(x, doc_str(fd, "file"), (int)doc_count(fd, "line"),
+					  (int)doc_count(fd, "column"));
+	}
+}
+
+static int in_list(const cJSON *list, const char *s)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, list)
+		if (cJSON_IsString(v) && !strcasecmp(v->valuestring, s))
+			return 1;
+	return 0;
+}
+
+static void plural(dg_strbuf *out, size_t n, const char *one, const char *many)
+{
+	dg_strbuf_addf(out, "%zu %s", n, n == 1 ? one : many);
+}
+
+/* "1 to create, ... 1 rename ...; 1 MailStore user not in the directory is kept" */
+static void doc_summary(dg_strbuf *out, const cJSON *sum)
+{
+	size_t kept = doc_count(sum, "notInDirectory");
+	dg_strbuf_addf(out, "%zu to create, %zu to update, ", doc_count(sum, "create"),
+		       doc_count(sum, "update"));
+	plural(out, doc_count(sum, "rename"), "rename", "renames");
+	dg_strbuf_addf(out, ", %zu to delete, %zu unchanged; ", doc_count(sum, "delete"),
+		       doc_count(sum, "unchanged"));
+	plural(out, kept, "MailStore user", "MailStore users");
+	dg_strbuf_adds(out, kept == 1 ? " not in the directory is kept"
+				      : " not in the directory are kept");
+}
+
+static void quoted(dg_strbuf *out, const char *s)
+{
+	if (s)
+		dg_strbuf_addf(out, "\"%s\"", s);
+	else
+		dg_strbuf_adds(out, "(none)");
+}
+
+/* An update as a diff: `indent` before each line, `sep` after it. */
+static void doc_changes(dg_strbuf *out, const cJSON *changes, const char *indent,
+			const char *sep)
+{
+	static const char *const fields[][2] = { { "fullName", "full name" },
+						  { "distinguishedName", "distinguished name" } };
+	const cJSON *mails = doc_get(changes, "emailAddresses"), *v;
+	int moved = 1;
+	for (size_t k = 0; k < 2; k++) {
+		const cJSON *c = doc_get(changes, fields[k][0]);
+		if (!c)
+			continue;
+		dg_strbuf_addf(out, "%s%s: ", indent, fields[k][1]);
+		quoted(out, doc_str(c, "from"));
+		dg_strbuf_adds(out, " \u2192 ");
+		quoted(out, doc_str(c, "to"));
+		dg_strbuf_adds(out, sep);
+	}
+	if (!mails)
+		return;
+	cJSON_ArrayForEach(v, doc_get(mails, "to"))
+		if (cJSON_IsString(v) && !in_list(doc_get(mails, "from"), v->valuestring)) {
+			dg_strbuf_addf(out, "%s+ e-mail address %s%s", indent, v->valuestring, sep);
+			moved = 0;
+		}
+	cJSON_ArrayForEach(v, doc_get(mails, "from"))
+		if (cJSON_IsString(v) && !in_list(doc_get(mails, "to"), v->valuestring)) {
+			dg_strbuf_addf(out, "%s- e-mail address %s%s", indent, v->valuestring, sep);
+			moved = 0;
+		}
+	if (moved)
+		dg_strbuf_addf(out, "%se-mail addresses: the same, in another order "
+			       "(the first is the primary address)%s", indent, sep);
+}
+
+static const char *doc_user_name(const cJSON *u)
+{
+	return doc_str(u, "userName") ? doc_str(u, "userName") : "?";
+}
+
+/* The users a report lists: a saved plan's array, or - for a plan just
+ * made - its items as JSON one at a time, so a 100,000-user plan is never
+ * held as a JSON tree. */
+typedef struct plan_users {
+	const cJSON *next;            /* saved plan: the next user */
+	const dg_plan_item *items;    /* plan: sorted items */
+	size_t i, n;
+	cJSON *cur;
+	dg_strbuf sb;
+} plan_users;
+
+static const cJSON *users_next(plan_users *u)
+{
+	const cJSON *v = u->next;
+	if (!u->items) {
+		u->next = v ? v->next : NULL;
+		return v;
+	}
+	cJSON_Delete(u->cur);
+	u->cur = NULL;
+	if (u->i == u->n)
+		return NULL;
+	dg_strbuf_reset(&u->sb);
+	json_user(&u->sb, &u->items[u->i++]);
+	u->cur = cJSON_ParseWithLength(u->sb.buf, u->sb.len);
+	return u->cur;
+}
+
+static void users_release(plan_users *u)
+{
+	cJSON_Delete(u->cur);
+	dg_strbuf_release(&u->sb);
+}
+
+/* A user's action; DG_ACT_COUNT for one this dirgate does not know (a
+ * plan edited by hand): shown as "unknown", never skipped. */
+static dg_action doc_action(const cJSON *u)
+{
+	const char *action = doc_str(u, "action");
+	int a = 0;
+	while (a < DG_ACT_COUNT && (!action || strcmp(action, dg_action_name(a))))
+		a++;
+	return a;
+}
+
+static void doc_text_user(dg_strbuf *out, const cJSON *u)
+{
+	static const char signs[] = "+~>- ?";
+	dg_action a = doc_action(u);
+	if (a == DG_ACT_UNCHANGED)
+		return;
+	dg_strbuf_addf(out, "  %c %-9s %s", signs[a], a == DG_ACT_COUNT ? "unknown"
+			: dg_action_name(a), doc_user_name(u));
+	if (a == DG_ACT_RENAME)
+		dg_strbuf_addf(out, " (now '%s', matched by %s: would become a second "
+			       "user with an empty archive)", doc_s(u, "from"), doc_s(u, "match"));
+	dg_strbuf_addch(out, '\n');
+	if (a == DG_ACT_UPDATE)
+		doc_changes(out, doc_get(u, "changes"), "      ", "\n");
+}
+
+static void doc_text_conflicts(dg_strbuf *out, const cJSON *conflicts)
+{
+	const cJSON *c, *e;
+	if (!cJSON_GetArraySize(conflicts))
+		return;
+	dg_strbuf_addf(out, "\nconflicts in the directory (%d; see 'dirgate preview'):\n",
+		       cJSON_GetArraySize(conflicts));
+	cJSON_ArrayForEach(c, conflicts) {
+		dg_strbuf_addf(out, "  %s  %s\n", doc_s(c, "reason"), doc_user_name(c));
+		cJSON_ArrayForEach(e, doc_get(c, "entries"))
+			if (cJSON_IsString(e))
+				dg_strbuf_addf(out, "    %s\n", e->valuestring);
+	}
+}
+
+/* "Data quality (0 errors, 2 warnings; ...)" and per code: the count,
+ * an example, the fix. */
+static void doc_quality_title(dg_strbuf *out, const cJSON *q)
+{
+	dg_strbuf_adds(out, "Data quality (");
+	plural(out, doc_count(q, "errors"), "error", "errors");
+	dg_strbuf_adds(out, ", ");
+	plural(out, doc_count(q, "warnings"), "warning", "warnings");
+	dg_strbuf_adds(out, "; 'dirgate preview' lists each)");
+}
+
+static void doc_quality_code(dg_strbuf *out, const cJSON *c)
+{
+	const cJSON *ex = doc_get(c, "example");
+	char *name = dg_quality_visible(doc_s(ex, "userName"));
+	dg_strbuf_addf(out, "%s %s (", doc_s(c, "severity"), doc_s(c, "code"));
+	plural(out, doc_count(c, "count"), "issue", "issues");
+	dg_strbuf_addf(out, "), e.g. %s: %s\n  fix: %s\n", name, doc_s(ex, "message"),
+		       doc_s(c, "fix"));
+	free(name);
+}
+
+static void doc_text_quality(dg_strbuf *out, const cJSON *q)
+{
+	const cJSON *c;
+	if (!doc_count(q, "errors") && !doc_count(q, "warnings"))
+		return;
+	dg_strbuf_addch(out, '\n');
+	doc_quality_title(out, q);
+	dg_strbuf_addch(out, '\n');
+	cJSON_ArrayForEach(c, doc_get(q, "codes"))
+		doc_quality_code(out, c);
+}
+
+static void doc_value(dg_strbuf *out, const cJSON *v)
+{
+	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+	dg_strbuf_adds(out, s ? s : "null");
+	cJSON_free(s);
+}
+
+static void doc_text_config(dg_strbuf *out, const cJSON *config)
+{
+	const cJSON *c;
+	size_t n = 0;
+	dg_strbuf_adds(out, "\ndirectory-services configuration:\n");
+	cJSON_ArrayForEach(c, config) {
+		const cJSON *to = doc_get(c, "to");
+		dg_strbuf_addf(out, "  ~ %s (%s, %s): ", doc_s(c, "key"), doc_s(c, "profile"),
+			       doc_s(c, "status"));
+		doc_value(out, doc_get(c, "from"));
+		dg_strbuf_adds(out, " -> ");
+		if (cJSON_IsTrue(doc_get(c, "secret")) && cJSON_IsString(to) &&
+		    !strcmp(to->valuestring, "(resolved at push)"))
+			dg_strbuf_adds(out, "(secret, resolved at push)");
+		else
+			doc_value(out, to);
+		dg_strbuf_addch(out, '\n');
+		n++;
+	}
+	dg_strbuf_adds(out, "  ");
+	plural(out, n, "key", "keys");
+	dg_strbuf_adds(out, " to change\n");
+}
+
+static void report_text(dg_strbuf *out, const cJSON *doc, plan_users *users, int color)
+{
+	const cJSON *u;
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_strbuf_addf(out, "plan for %s against %s\n\nusers (what synchronisation would do):\n",
+		       doc_str(doc, "profile") ? doc_str(doc, "profile") : "?",
+		       doc_str(doc_get(doc, "target"), "url") ? doc_str(doc_get(doc, "target"), "url")
+							      : "?");
+	while ((u = users_next(users)))
+		doc_text_user(out, u);
+	dg_strbuf_adds(out, "  ");
+	doc_summary(out, doc_get(doc, "summary"));
+	dg_strbuf_addch(out, '\n');
+	doc_text_conflicts(out, doc_get(doc, "conflicts"));
+	doc_text_quality(out, doc_get(doc, "quality"));
+	doc_text_config(out, doc_get(doc, "config"));
+	doc_findings(doc, &f);
+	if (f.nr) {
+		dg_strbuf_addch(out, '\n');
+		dg_output_findings_text(out, &f, color);
+	}
+	dg_findings_clear(&f);
+}
+
+static void doc_html_facts(dg_strbuf *out, const cJSON *doc)
+{
+	static const char *const labels[] = { "Date", "dirgate version", "Profile",
+					      "MailStore server", "Directory source" };
+	const cJSON *src = doc_get(doc, "source");
+	dg_strbuf source = DG_STRBUF_INIT;
+	const char *type = doc_str(src, "type");
+	dg_strbuf_addf(&source, "%s %s", type && !strcmp(type, "snapshot") ? "snapshot"
+									  : "live directory",
+		       doc_str(src, "detail") ? doc_str(src, "detail") : "");
+	const char *values[] = { doc_str(doc, "createdAt"), doc_str(doc, "dirgateVersion"),
+				 doc_str(doc, "profile"), doc_str(doc_get(doc, "target"), "url"),
+				 source.buf };
+	dg_output_html_facts(out, labels, values, 5);
+	dg_strbuf_release(&source);
+}
+
+static void doc_html_skipped(dg_strbuf *out, const cJSON *skipped)
+{
+	size_t n = (size_t)cJSON_GetArraySize(skipped), i = 0;
+	const char **labels;
+	size_t *counts;
+	const cJSON *s;
+	if (!n)
+		return;
+	labels = dg_xcalloc(n, sizeof(*labels));
+	counts = dg_xcalloc(n, sizeof(*counts));
+	cJSON_ArrayForEach(s, skipped) {
+		labels[i] = doc_str(s, "reason") ? doc_str(s, "reason") : "?";
+		counts[i++] = doc_count(s, "count");
+	}
+	dg_strbuf_adds(out, "<h2>Skipped directory entries by reason</h2>\n");
+	dg_output_html_bars(out, "skipped-chart", labels, counts, n);
+	free(labels);
+	free(counts);
+}
+
+static void doc_html_conflicts(dg_strbuf *out, const cJSON *conflicts)
+{
+	const cJSON *c, *e;
+	if (!cJSON_GetArraySize(conflicts))
+		return;
+	dg_strbuf_adds(out, "<h2>Conflicts in the directory</h2><ul id=\"conflicts\">\n");
+	cJSON_ArrayForEach(c, conflicts) {
+		dg_strbuf_adds(out, "<li>");
+		dg_output_html_text(out, doc_str(c, "reason"));
+		dg_strbuf_adds(out, ": ");
+		dg_output_html_text(out, doc_user_name(c));
+		const char *sep = " — ";
+		cJSON_ArrayForEach(e, doc_get(c, "entries")) {
+			dg_strbuf_adds(out, sep);
+			dg_output_html_text(out, cJSON_IsString(e) ? e->valuestring : "");
+			sep = "; ";
+		}
+		dg_strbuf_adds(out, "</li>\n");
+	}
+	dg_strbuf_adds(out, "</ul>\n");
+}
+
+/* The conflicts a plan user is in, by name or by one of its addresses. */
+static void doc_user_conflicts(dg_strbuf *out, const cJSON *u, const cJSON *conflicts)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, conflicts) {
+		const char *name = doc_str(c, "userName");
+		if (!name || (strcasecmp(name, doc_user_name(u)) &&
+			      !in_list(doc_get(u, "emailAddresses"), name)))
+			continue;
+		dg_strbuf_adds(out, "<span class=\"badge\">conflict: ");
+		dg_output_html_text(out, doc_str(c, "reason"));
+		dg_strbuf_adds(out, "</span> ");
+	}
+}
+
+static void doc_html_users(dg_strbuf *out, const cJSON *doc, plan_users *users)
+{
+	static const char *const head[] = { "User name", "Action", "Changes", "Notes" };
+	const cJSON *u, *conflicts = doc_get(doc, "conflicts");
+	dg_strbuf cell = DG_STRBUF_INIT, notes = DG_STRBUF_INIT;
+	dg_strbuf_adds(out, "<h2>Users</h2><table id=\"users\" class=\"dg-sortable\"><thead>\n");
+	dg_output_html_row(out, head, 4, "th");
+	dg_strbuf_adds(out, "</thead><tbody>\n");
+	while ((u = users_next(users))) {
+		dg_action a = doc_action(u);
+		const char *action = a == DG_ACT_COUNT ? "unknown" : dg_action_name(a);
+		dg_strbuf_reset(&cell);
+		dg_strbuf_reset(&notes);
+		if (a == DG_ACT_RENAME)
+			dg_strbuf_addf(&cell, "now '%s', matched by %s: would become a second user "
+				       "with an empty archive", doc_s(u, "from"), doc_s(u, "match"));
+		else if (a == DG_ACT_UPDATE)
+			doc_changes(&cell, doc_get(u, "changes"), "", "\n");
+		doc_user_conflicts(&notes, u, conflicts);
+		dg_strbuf_addf(out, "<tr class=\"%s%s\"><td>", action, notes.len ? " conflict" : "");
+		dg_output_html_text(out, doc_user_name(u));
+		dg_strbuf_adds(out, "</td><td>");
+		dg_output_html_text(out, action);
+		dg_strbuf_adds(out, "</td><td><pre>");
+		dg_output_html_text(out, cell.buf);
+		dg_strbuf_addf(out, "</pre></td><td>%s</td></tr>\n", notes.len ? notes.buf : "");
+	}
+	dg_strbuf_adds(out, "</tbody></table>\n");
+	dg_strbuf_release(&cell);
+	dg_strbuf_release(&notes);
+}
+
+static void doc_html_config(dg_strbuf *out, const cJSON *config)
+{
+	static const char *const head[] = { "Key", "Profile", "Status", "Now", "After push" };
+	const cJSON *c;
+	dg_strbuf from = DG_STRBUF_INIT, to = DG_STRBUF_INIT;
+	dg_strbuf_adds(out, "<h2>Directory-services configuration</h2>"
+			    "<table id=\"config\" class=\"dg-sortable\"><thead>\n");
+	dg_output_html_row(out, head, 5, "th");
+	dg_strbuf_adds(out, "</thead><tbody>\n");
+	cJSON_ArrayForEach(c, config) {
+		dg_strbuf_reset(&from);
+		dg_strbuf_reset(&to);
+		doc_value(&from, doc_get(c, "from"));
+		doc_value(&to, doc_get(c, "to"));
+		const char *cells[] = { doc_str(c, "key"), doc_str(c, "profile"),
+					doc_str(c, "status"), from.buf, to.buf };
+		for (int k = 0; k < 5; k++)
+			cells[k] = cells[k] ? cells[k] : "";
+		dg_output_html_row(out, cells, 5, "td");
+	}
+	dg_strbuf_adds(out, "</tbody></table>\n");
+	dg_strbuf_release(&from);
+	dg_strbuf_release(&to);
+}
+
+static void doc_html_quality(dg_strbuf *out, const cJSON *q)
+{
+	const cJSON *c;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!doc_count(q, "errors") && !doc_count(q, "warnings"))
+		return;
+	doc_quality_title(&sb, q);
+	dg_strbuf_adds(out, "<h2>");
+	dg_output_html_text(out, sb.buf);
+	dg_strbuf_adds(out, "</h2><ul id=\"quality\">\n");
+	cJSON_ArrayForEach(c, doc_get(q, "codes")) {
+		dg_strbuf_reset(&sb);
+		doc_quality_code(&sb, c);
+		dg_strbuf_adds(out, "<li><pre>");
+		dg_output_html_text(out, sb.buf);
+		dg_strbuf_adds(out, "</pre></li>\n");
+	}
+	dg_strbuf_adds(out, "</ul>\n");
+	dg_strbuf_release(&sb);
+}
+
+static void report_html(dg_strbuf *out, const cJSON *doc, plan_users *users)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_strbuf sum = DG_STRBUF_INIT;
+	doc_findings(doc, &f);
+	doc_summary(&sum, doc_get(doc, "summary"));
+	dg_output_html_begin(out, "plan", "Plan for",
+			     doc_str(doc, "profile") ? doc_str(doc, "profile") : "?");
+	dg_output_html_incomplete(out, &f);
+	doc_html_facts(out, doc);
+	dg_strbuf_adds(out, "<p id=\"summary\">");
+	dg_output_html_text(out, sum.buf);
+	dg_strbuf_adds(out, ".</p>\n");
+	doc_html_skipped(out, doc_get(doc, "skipped"));
+	dg_output_html_findings(out, &f);
+	doc_html_quality(out, doc_get(doc, "quality"));
+	doc_html_conflicts(out, doc_get(doc, "conflicts"));
+	doc_html_users(out, doc, users);
+	doc_html_config(out, doc_get(doc, "config"));
+	dg_strbuf_adds(out, "</body></html>\n");
+	dg_findings_clear(&f);
+	dg_strbuf_release(&sum);
+}
+
+/* A saved plan: everything from its JSON. */
+static void doc_report(dg_strbuf *out, const cJSON *doc, int html, int color)
+{
+	plan_users users = { .next = doc_get(doc, "users") ? doc_get(doc, "users")->child : NULL,
+			     .sb = DG_STRBUF_INIT };
+	if (html)
+		report_html(out, doc, &users);
+	else
+		report_text(out, doc, &users, color);
+	users_release(&users);
+}
+
+void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color)
+{
+	doc_report(out, doc, 0, color);
+}
+
+void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc)
+{
+	doc_report(out, doc, 1, 0);
+}
+
+/* A plan just made: the head as JSON, the users one at a time. */
+static void plan_report(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
+			const dg_srv_state *st, int html, int color)
+{
+	dg_plan_item *sorted = sorted_items(plan);
+	plan_users users = { .items = sorted, .n = plan->nr, .sb = DG_STRBUF_INIT };
+	dg_strbuf json = DG_STRBUF_INIT;
+	cJSON *head;
+	plan_json(&json, plan, p, st, NULL, NULL);
+	head = cJSON_ParseWithLength(json.buf, json.len);
+	dg_strbuf_release(&json);
+	if (html)
+		report_html(out, head, &users);
+	else
+		report_text(out, head, &users, color);
+	users_release(&users);
+	cJSON_Delete(head);
+	free(sorted);
 }
 
 void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color)
 {
-	static const char *const sign[] = { "+", "~", ">", "-", " " };
-	dg_plan_item *sorted = dg_xmalloc((plan->nr ? plan->nr : 1) * sizeof(*sorted));
+	plan_report(out, plan, p, &(dg_srv_state){ .fingerprint = "" }, 0, color);
+}
 
-	memcpy(sorted, plan->items, plan->nr * sizeof(*sorted));
-	qsort(sorted, plan->nr, sizeof(*sorted), item_cmp);
-	dg_strbuf_addf(out, "plan for %s against %s\n\nusers (what synchronisation would do):\n",
-		       p->name ? p->name : "?", p->target.url ? p->target.url : "?");
-	for (size_t i = 0; i < plan->nr; i++) {
-		const dg_plan_item *it = &sorted[i];
-		if (it->action == DG_ACT_UNCHANGED)
-			continue;
-		dg_strbuf_addf(out, "  %s %-9s %s", sign[it->action], dg_action_name(it->action),
-			       it->dir ? it->dir->user_name : it->srv->user_name);
-		if (it->action == DG_ACT_RENAME)
-			dg_strbuf_addf(out, " (now '%s', matched by %s: would become a second "
-				       "user with an empty archive)", it->srv->user_name, it->match);
-		if (it->action == DG_ACT_UPDATE)
-			dg_strbuf_addf(out, " (%s%s%s)",
-				       it->changed & DG_CHG_FULLNAME ? "full name " : "",
-				       it->changed & DG_CHG_EMAILS ? "e-mail addresses " : "",
-				       it->changed & DG_CHG_DN ? "DN" : "");
-		dg_strbuf_addch(out, '\n');
-	}
-	dg_strbuf_addf(out, "  %zu to create, %zu to update, %zu renames, %zu to delete, "
-		       "%zu unchanged; %zu MailStore users not in the directory are kept\n",
-		       plan->counts[DG_ACT_CREATE], plan->counts[DG_ACT_UPDATE],
-		       plan->counts[DG_ACT_RENAME], plan->counts[DG_ACT_DELETE],
-		       plan->counts[DG_ACT_UNCHANGED], plan->not_in_directory);
-	dg_strbuf_adds(out, "\ndirectory-services configuration:\n");
-	for (size_t i = 0; i < plan->config.nr; i++) {
-		const dg_cfg_change *c = &plan->config.items[i];
-		dg_strbuf_addf(out, "  ~ %s (%s, %s): ", c->config, c->profile, c->status);
-		text_value(out, c->before, c->secret);
-		dg_strbuf_adds(out, " -> ");
-		if (c->secret && !c->compared)
-			dg_strbuf_adds(out, "(secret, resolved at push)");
-		else
-			text_value(out, c->after, c->secret);
-		dg_strbuf_addch(out, '\n');
-	}
-	dg_strbuf_addf(out, "  %zu key%s to change\n", dg_cfg_diff_count(&plan->config),
-		       dg_cfg_diff_count(&plan->config) == 1 ? "" : "s");
-	if (plan->findings.nr) {
-		dg_strbuf_addch(out, '\n');
-		dg_output_findings_text(out, &plan->findings, color);
-	}
-	free(sorted);
+void dg_plan_html(dg_strbuf *out, const dg_plan *plan, const dg_profile *p)
+{
+	plan_report(out, plan, p, &(dg_srv_state){ .fingerprint = "" }, 1, 0);
 }
 
 void dg_plan_renames(dg_strbuf *out, const dg_plan *plan)

@@ -96,6 +96,8 @@ typedef struct dg_plan {
 	size_t not_in_directory;            /* kept: not matched, not deleted */
 	size_t preview_users;
 	dg_cfg_diff config;
+	const dg_preview *preview;          /* what the plan was made from (its
+					       conflicts and skips are reported) */
 	dg_findings findings;               /* renames (API009), users deleted while
 					       planning (API013), guards (GUARD004-006) */
 } dg_plan;
@@ -146,6 +148,14 @@ typedef struct dg_plan_file_info {
 void dg_plan_json(dg_strbuf *out, const dg_plan *plan, const dg_profile *p,
 		  const dg_srv_state *st, const dg_plan_file_info *saved);
 void dg_plan_text(dg_strbuf *out, const dg_plan *plan, const dg_profile *p, int color);
+/* The reports: text (each change as a diff, the conflicts, the data
+ * quality, the findings) and HTML (one self-contained page, see
+ * dg_output_html_begin).  A plan just made and a saved plan's JSON
+ * (dg_plan_doc_*, for 'show PLAN') go through the same renderers, so
+ * both read the same; a plan's users are rendered one at a time. */
+void dg_plan_html(dg_strbuf *out, const dg_plan *plan, const dg_profile *p);
+void dg_plan_doc_text(dg_strbuf *out, const cJSON *doc, int color);
+void dg_plan_doc_html(dg_strbuf *out, const cJSON *doc);
 /* "old=new" lines, one per rename, with a comment header. */
 void dg_plan_renames(dg_strbuf *out, const dg_plan *plan);
 

@@ -56,7 +56,9 @@ def json_problems(args, stdout):
         doc = json.loads(stdout.decode("utf-8"))
     except ValueError as e:
         return ["--format json output is not UTF-8 JSON: %s" % e]
-    name = "error" if isinstance(doc, dict) and "error" in doc else args[0]
+    # show prints a saved plan: the plan document (docs/output.md)
+    name = "error" if isinstance(doc, dict) and "error" in doc else \
+        {"show": "plan"}.get(args[0], args[0])
     with open(os.path.join(schemas, name + ".json"), encoding="utf-8") as f:
         schema = json.load(f)
     if jsonschema is None:
@@ -71,7 +73,8 @@ failed = 0
 # env vars set or not, locale, colour).
 env = {k: v for k, v in os.environ.items()
        if k in ("PATH", "HOME", "TMPDIR") or k.startswith(("ASAN_", "UBSAN_", "LSAN_"))}
-env.update(NO_COLOR="1", LC_ALL="C.UTF-8")
+# SOURCE_DATE_EPOCH pins the date the reports carry.
+env.update(NO_COLOR="1", LC_ALL="C.UTF-8", SOURCE_DATE_EPOCH="1767225600")
 for n, name in enumerate(cases, 1):
     base = os.path.join(here, name)
     with open(base + ".args", encoding="utf-8") as f:

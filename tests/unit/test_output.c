@@ -1,8 +1,10 @@
 #include "connectors/shell_cmd.h"
 #include "core/output.h"
+#include "mailstore/plan.h"
 #include "test.h"
 
 #include <locale.h>
+#include <stdlib.h>
 
 static void test_findings_text(void)
 {
@@ -115,7 +117,7 @@ static void test_preview_html_escapes(void)
 	free(p.users[0].full_name);
 	p.users[0].full_name = dg_xstrdup("<script>alert(1)</script>");
 	dg_output_preview_html(&sb, &p);
-	CHECK(strstr(sb.buf, "<script>") == NULL);
+	CHECK(strstr(sb.buf, "<script>alert") == NULL);
 	CHECK(strstr(sb.buf, "&lt;script&gt;") != NULL);
 	dg_strbuf_release(&sb);
 	dg_preview_release(&p);
@@ -264,6 +266,107 @@ static void test_preview_table_escapes_controls(void)
 	dg_preview_release(&p);
 }
 
+/* The findings CSV: one row each, RFC 4180 quoting, formula leads made
+ * text, the line number, and the BOM only when asked for. */
+static void test_findings_csv(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd = dg_findings_add(&f, "SNAP019", DG_SEV_INFO, "/directory/x",
+					 "1 member of \"A, B\" is missing");
+	dg_finding_hint(fd, "=cmd()");
+	dg_finding_locate(fd, "d.ldif", 515, 0);
+	dg_findings_add(&f, "LDAP018", DG_SEV_ERROR, "", "INCOMPLETE");
+	dg_output_findings_csv(&sb, &f, 0);
+	CHECK_STR(sb.buf, "code,severity,path,message,hint,file,line\r\n"
+			  "SNAP019,info,/directory/x,\"1 member of \"\"A, B\"\" is missing\","
+			  "\"'=cmd()\",d.ldif,515\r\n"
+			  "LDAP018,error,,INCOMPLETE,,,\r\n");
+	dg_strbuf_reset(&sb);
+	dg_output_findings_csv(&sb, &f, DG_CSV_BOM);
+	CHECK(!strncmp(sb.buf, "\xEF\xBB\xBF" "code,", 8));
+	dg_strbuf_release(&sb);
+	dg_findings_clear(&f);
+}
+
+/* The preview page: facts (date pinned by SOURCE_DATE_EPOCH, version,
+ * source), counts with plurals, skipped entries by reason as bars, the
+ * conflict marked on the user whose address it is, sortable tables. */
+static void test_preview_html_report(void)
+{
+	dg_preview p = { 0 };
+	dg_strbuf sb = DG_STRBUF_INIT;
+	fill_preview(&p);
+	p.skipped = dg_xrealloc(p.skipped, 3 * sizeof(dg_skipped));
+	p.nskipped = p.skipped_alloc = 3;
+	p.skipped[1] = (dg_skipped){ dg_xstrdup("cn=b"), dg_xstrdup("no-email"), NULL };
+	p.skipped[2] = (dg_skipped){ dg_xstrdup("cn=c"), dg_xstrdup("disabled"), NULL };
+	p.conflicts = dg_xcalloc(1, sizeof(dg_conflict));
+	p.nconflicts = p.conflicts_alloc = 1;
+	p.conflicts[0].user_name = dg_xstrdup("A@x.com");
+	p.conflicts[0].reason = dg_xstrdup("duplicate-email");
+	dg_strlist_push(&p.conflicts[0].entries, "cn=Ann\\, Jr.,dc=x");
+	setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
+	dg_output_preview_html(&sb, &p);
+	unsetenv("SOURCE_DATE_EPOCH");
+	CHECK(strstr(sb.buf, "<dt>Date</dt><dd>2026-01-01T00:00:00Z</dd>") != NULL);
+	CHECK(strstr(sb.buf, "<dt>dirgate version</dt><dd>" DG_VERSION "</dd>") != NULL);
+	CHECK(strstr(sb.buf, "<dt>Source</dt><dd>snapshot x.ldif</dd>") != NULL);
+	CHECK(strstr(sb.buf, "3 entries read: 2 users, 3 skipped, 1 conflict.") != NULL);
+	CHECK(strstr(sb.buf, "<span class=\"label\">disabled</span><span class=\"fill\" "
+			     "style=\"width:301px\"></span><span class=\"count\">2</span>") != NULL);
+	CHECK(strstr(sb.buf, "<span class=\"label\">no-email</span><span class=\"fill\" "
+			     "style=\"width:151px\"></span><span class=\"count\">1</span>") != NULL);
+	CHECK(strstr(sb.buf, "<tr class=\"conflict\"><td>ann</td>") != NULL);
+	CHECK(strstr(sb.buf, "<tr><td>zoë</td>") != NULL);
+	CHECK(strstr(sb.buf, "<table id=\"users\" class=\"dg-sortable\"><thead>") != NULL);
+	CHECK(strstr(sb.buf, "@media print{") != NULL);
+	dg_strbuf_release(&sb);
+	dg_preview_release(&p);
+}
+
+/* The plan's text from its JSON: plurals both ways, addresses added and
+ * removed, a reorder said as such, conflicts listed. */
+static void test_plan_doc_text(void)
+{
+	cJSON *doc = cJSON_Parse(
+		"{\"profile\":\"p\",\"target\":{\"url\":\"https://m\"},\"summary\":{\"create\":0,"
+		"\"update\":1,\"rename\":2,\"delete\":0,\"unchanged\":1,\"notInDirectory\":0},"
+		"\"users\":[{\"userName\":\"u\",\"action\":\"update\",\"changes\":{\"emailAddresses\":"
+		"{\"from\":[\"a@x\",\"B@x\"],\"to\":[\"b@x\",\"a@x\"]}}}],"
+		"\"conflicts\":[{\"reason\":\"same-user-name\",\"userName\":\"j\",\"entries\":"
+		"[\"cn=1\",\"cn=2\"]}],\"config\":[],\"findings\":[]}");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_plan_doc_text(&sb, doc, 0);
+	CHECK(strstr(sb.buf, "  ~ update    u\n      e-mail addresses: the same, in another "
+			     "order") != NULL);
+	CHECK(strstr(sb.buf, "0 to create, 1 to update, 2 renames, 0 to delete, 1 unchanged; "
+			     "0 MailStore users not in the directory are kept\n") != NULL);
+	CHECK(strstr(sb.buf, "conflicts in the directory (1; see 'dirgate preview'):\n"
+			     "  same-user-name  j\n    cn=1\n    cn=2\n") != NULL);
+	CHECK(strstr(sb.buf, "  0 keys to change\n") != NULL);
+	CHECK(strstr(sb.buf, "errors") == NULL);   /* no findings: no findings summary */
+	dg_strbuf_release(&sb);
+	cJSON_Delete(doc);
+}
+
+/* A plan edited by hand: an action dirgate does not know is shown as
+ * "unknown" (never skipped), and reaches the page as text, not markup. */
+static void test_plan_doc_unknown_action(void)
+{
+	cJSON *doc = cJSON_Parse("{\"profile\":\"p\",\"users\":[{\"userName\":\"<b>x\","
+				 "\"action\":\"\\\"><script>alert(1)</script>\"}]}");
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_plan_doc_text(&sb, doc, 0);
+	CHECK(strstr(sb.buf, "  ? unknown   <b>x\n") != NULL);
+	dg_strbuf_reset(&sb);
+	dg_plan_doc_html(&sb, doc);
+	CHECK(strstr(sb.buf, "<script>alert") == NULL);
+	CHECK(strstr(sb.buf, "<tr class=\"unknown\"><td>&lt;b&gt;x</td><td>unknown</td>") != NULL);
+	dg_strbuf_release(&sb);
+	cJSON_Delete(doc);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -280,5 +383,9 @@ int main(void)
 	RUN(test_preview_json_invalid_utf8);
 	RUN(test_preview_table_escapes_controls);
 	RUN(test_width);
+	RUN(test_findings_csv);
+	RUN(test_preview_html_report);
+	RUN(test_plan_doc_text);
+	RUN(test_plan_doc_unknown_action);
 	return dg_t_done();
 }
