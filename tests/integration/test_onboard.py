@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """dirgate onboard end to end: 27 tenants (Active Directory, OpenLDAP and
-Microsoft 365 snapshots, and live LDAP from a private slapd, from a CSV
-customer list) on one MailStore SPE emulator (tests/emulators/mailstore_api.py);
-both started and stopped here.
+Microsoft 365 snapshots, live LDAP from a private slapd and live Google
+Workspace from the Admin SDK emulator, from a CSV customer list) on one
+MailStore SPE emulator (tests/emulators/mailstore_api.py); all started and
+stopped here.
 
 Proves: rendering with positions in the manifest; a first run with broken
 tenants (the others finish, exit 3, the report names the cause); SPE
@@ -31,6 +32,7 @@ from tap import Tap, run_pty  # noqa: E402
 from mailstore_fixture import Emulator, make_certs, stop_process  # noqa: E402
 sys.path.insert(0, here)
 import slapd  # noqa: E402
+import google_directory as gd  # noqa: E402
 
 binary = os.path.abspath(sys.argv[1])
 t = Tap()
@@ -38,6 +40,7 @@ tmp = tempfile.mkdtemp(prefix="dg-onboard-")
 demo = os.path.join(root, "examples", "demo")
 API_PW = "CANARY-onboard-api-3d9a71"
 BIND_PREFIX = "CANARY-bind-"
+GOOGLE_SECRET = "CANARY-google-client-secret-61e0"
 outputs = []
 
 TEMPLATES = ["ad", "ldap", "m365"]
@@ -46,6 +49,8 @@ ids = ["t%02d" % i for i in range(1, N + 1)]
 template_of = {tid: TEMPLATES[i % 3] for i, tid in enumerate(ids)}
 for tid in ids[24:]:
     template_of[tid] = "slapd"   # live: libldap on the tenants' threads
+for tid in ("t20", "t21"):
+    template_of[tid] = "google"  # live: the Admin SDK emulator, a token per tenant
 NO_SECRET = "t04"        # broken: its bind password file is missing
 NO_SPA = "t07"           # broken: service-provider access is off
 STOPPED = "t05"          # stopped: the manifest says start it
@@ -58,7 +63,7 @@ existing = [i for i in ids if i not in (STOPPED, CREATED)] + ["template"]
 
 def run(args, timeout=180, env=None):
     e = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", DG_API_PW=API_PW,
-             DG_IT_PW=slapd.ROOT_PW)
+             DG_IT_PW=slapd.ROOT_PW, DG_GOOGLE_SECRET=GOOGLE_SECRET)
     e.update(env or {})
     r = subprocess.run([binary] + args, cwd=tmp, env=e, capture_output=True,
                        timeout=timeout)
@@ -93,7 +98,19 @@ def slapd_directory(s):
                        "names": ["engineering"]}}
 
 
-def templates(s):
+def google_directory(g):
+    return {"type": "google-workspace", "serviceAccountKeyFile": g.key_file,
+            "adminUser": "admin@example.com", "apiUrl": g.api_url,
+            "tls": {"caFile": g.ca_file}}
+
+
+def google_auth(redirect):
+    return {"method": "google-oidc",
+            "clientId": "402589133417-abc.apps.googleusercontent.com",
+            "clientSecret": {"env": "DG_GOOGLE_SECRET"}, "redirectUri": redirect}
+
+
+def templates(s, g):
     ad, ldap, m365 = (demo_profile(n) for n in
                       ("profile.json", "ldap-profile.json", "m365-profile.json"))
     ad["directory"]["server"] = "dc01.${tenant.domain}"
@@ -107,12 +124,15 @@ def templates(s):
     m365["authentication"]["redirectUri"] = "https://archive.example.net/${tenant.id}/oidc/signin"
     return {"slapd": {"directory": slapd_directory(s),
                       "authentication": {"method": "standard"}},
+            "google": {"directory": google_directory(g),
+                       "authentication": google_auth(
+                           "https://archive.example.net/${tenant.id}/oidc/signin")},
             "ad": {k: ad[k] for k in ("directory", "authentication")},
             "ldap": {k: ldap[k] for k in ("directory", "authentication")},
             "m365": {k: m365[k] for k in ("directory", "authentication")}}
 
 
-def write_manifest(emu, create_cfg, s):
+def write_manifest(emu, create_cfg, s, g):
     m = {
         "$schema": os.path.join(root, "schemas", "manifest.schema.json"),
         "version": 1,
@@ -123,7 +143,7 @@ def write_manifest(emu, create_cfg, s):
             "sync": {"deleteUsers": False, "defaultPrivileges": ["login"],
                      "guards": {"minUsers": 1, "maxDeletes": 5, "maxDropPercent": 50}},
         },
-        "templates": templates(s),
+        "templates": templates(s, g),
         "onboard": {"schedule": "daily@02:30",
                     "instance": {"start": True, "create": create_cfg,
                                  "startTimeoutSeconds": 20},
@@ -205,7 +225,7 @@ def test_emulator_refusals(emu):
 
 
 def canary_free(label, text):
-    bad = [c for c in [API_PW, slapd.ROOT_PW, BIND_PREFIX + "literal"] +
+    bad = [c for c in [API_PW, slapd.ROOT_PW, GOOGLE_SECRET, BIND_PREFIX + "literal"] +
            [BIND_PREFIX + i for i in ids]
            if c in text]
     t.check(not bad, "no secret in " + label, ", ".join(bad))
@@ -277,12 +297,20 @@ slapd.install_signal_handlers(lambda: None)
 slapds = slapd.SlapdSet(n_bulk=20)
 emu = None
 slapds.__enter__()
+google = gd.GoogleEmulator(os.path.join(tmp, "google"), users=gd.make_users(40),
+                           groups={})
 try:
+    google.start()
     live_profile = write("live-profile.json", json.dumps(
         {"name": "live", "directory": slapd_directory(slapds)}))
+    google_profile = write("google-profile.json", json.dumps(
+        {"name": "google", "directory": google_directory(google),
+         "authentication": google_auth("https://archive.example.net/g/oidc/signin")}))
     dirs = {"ad": fixture("profile.json"), "ldap": fixture("ldap-profile.json"),
-            "m365": fixture("m365-profile.json"), "slapd": fixture(live_profile)}
-    t.check(all(dirs.values()), "the four directories preview (three snapshots, slapd live)",
+            "m365": fixture("m365-profile.json"), "slapd": fixture(live_profile),
+            "google": fixture(google_profile)}
+    t.check(all(dirs.values()), "the five directories preview (three snapshots, slapd and "
+            "the Google emulator live)",
             json.dumps({k: len(v) for k, v in dirs.items()}))
     emu = Emulator(spe=True, instances=existing, stopped_instance=STOPPED, certs=certs,
                    password=API_PW, directory=dirs["ad"], sync_steps=4, sync_step_ms=30)
@@ -303,7 +331,7 @@ try:
     create_cfg = json.loads(out) if rc == 0 else {}
     t.check(rc == 0 and create_cfg.get("instanceID") == "template",
             "pull --instance-config writes GetInstanceConfiguration's object", err + out)
-    write_manifest(emu, create_cfg, slapds)
+    write_manifest(emu, create_cfg, slapds, google)
 
     # --- render
     rc, out, err = run(["onboard", "manifest.json", "--render", "rendered"])
@@ -516,6 +544,13 @@ try:
             json.dumps({i: (wt[i]["status"], wt[i]["users"]["directory"],
                             [f["code"] for f in wt[i]["findings"]]) for i in live}))
 
+    cloud = [i for i in ids if template_of[i] == "google"]
+    t.check(all(wt[i]["status"] == "done" and wt[i]["step"] == "plan" and
+                wt[i]["users"]["directory"] == len(dirs["google"]) for i in cloud),
+            "Google tenants: a token by delegation and users.list live, per tenant",
+            json.dumps({i: (wt[i]["status"], wt[i]["users"]["directory"],
+                            [f["code"] for f in wt[i]["findings"]]) for i in cloud}))
+
     # --- a second run on one state cannot start while the first holds it
     lock = subprocess.Popen([sys.executable, "-c",
                              "import fcntl,sys,time;f=open(sys.argv[1],'a');"
@@ -596,6 +631,7 @@ try:
 finally:
     if emu:
         emu.stop()
+    google.stop()
     slapds.__exit__(None, None, None)
     if not os.environ.get("DG_KEEP_TMP"):
         shutil.rmtree(tmp, ignore_errors=True)
