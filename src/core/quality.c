@@ -220,11 +220,17 @@ static size_t utf8_seq(const unsigned char *p)
 	return n;
 }
 
+/* Every string the JSON writer puts out passes here: runs of ASCII, most
+ * of any directory, are skipped without decoding. */
 static int valid_utf8(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq(p);
-		if (!n)
+	for (const unsigned char *p = (const unsigned char *)s;;) {
+		size_t n;
+		while (*p && *p < 0x80)
+			p++;
+		if (!*p)
+			break;
+		if (!(n = utf8_seq(p)))
 			return 0;
 		p += n;
 	}

@@ -26,6 +26,11 @@ import struct
 import sys
 
 BASE = "DC=bench,DC=local"
+# The domain of the users' e-mail addresses.  Like many real domains, the AD
+# domain (and the UPN suffix) is bench.local, but mail goes to a routable
+# domain; --mail-domain bench.local gives every user an address the
+# data-quality rules flag (MAP021), the preview's worst case.
+MAIL_DOMAIN = "bench.example.com"
 SCHEMA = "CN=Schema,CN=Configuration," + BASE
 FIRST = ["Anna", "Ben", "Chloé", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jan", "Kofi",
          "Lena", "Marek", "Nora", "Omar", "Paula", "Quinn", "Rosa", "Sven", "Tariq", "Uma",
@@ -108,8 +113,8 @@ def user_attrs(rnd, i, dn, cn, first, last, dept, groups):
     attrs += [("memberOf", g) for g in groups]
     attrs.append(("uSNChanged", str(20001 + i * 3)))
     if has_mail:
-        attrs += [("proxyAddresses", "SMTP:%s@bench.local" % local),
-                  ("proxyAddresses", "smtp:%s@mail.bench.local" % sam),
+        attrs += [("proxyAddresses", "SMTP:%s@%s" % (local, MAIL_DOMAIN)),
+                  ("proxyAddresses", "smtp:%s@mail.%s" % (sam, MAIL_DOMAIN)),
                   ("proxyAddresses", "X500:/o=Bench/ou=Exchange Administrative Group "
                                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=%s" % sam)]
         if rnd.random() < 0.02:
@@ -126,7 +131,7 @@ def user_attrs(rnd, i, dn, cn, first, last, dept, groups):
               ("dSCorePropagationData", "16010101000000.0Z"),
               ("lastLogonTimestamp", str(133400000000000000 + i))]
     if has_mail:
-        attrs.append(("mail", "%s@bench.local" % local))
+        attrs.append(("mail", "%s@%s" % (local, MAIL_DOMAIN)))
     return attrs
 
 
@@ -145,9 +150,9 @@ def many_aliases(attrs, count):
     """Adds `count` distinct secondary SMTP addresses, every fourth one
     repeated in another letter case (which the mapping drops)."""
     for k in range(count):
-        attrs.append(("proxyAddresses", "smtp:alias%06d@bench.local" % k))
+        attrs.append(("proxyAddresses", "smtp:alias%06d@%s" % (k, MAIL_DOMAIN)))
         if k % 4 == 0:
-            attrs.append(("proxyAddresses", "smtp:ALIAS%06d@Bench.Local" % k))
+            attrs.append(("proxyAddresses", "smtp:ALIAS%06d@%s" % (k, MAIL_DOMAIN.title())))
 
 
 def generate(n, out, seed, ngroups, nl, lean, aliases=0):
@@ -231,7 +236,10 @@ def main():
     ap.add_argument("--lf", action="store_true", help="Unix line endings for --style ldifde")
     ap.add_argument("--proxy-addresses", type=int, default=0, metavar="K",
                     help="give the first user K more distinct proxyAddresses (and K/4 case duplicates)")
+    ap.add_argument("--mail-domain", default=MAIL_DOMAIN,
+                    help="domain of the e-mail addresses (default %(default)s)")
     args = ap.parse_args()
+    globals()["MAIL_DOMAIN"] = args.mail_domain
     if args.profile and not args.output:
         ap.error("--profile needs -o")
     lean = args.style == "snapshot"
