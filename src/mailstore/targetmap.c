@@ -444,10 +444,21 @@ int dg_tmap_has_mask(const cJSON *cfg)
  * arrays. */
 static const cJSON *same_place(const cJSON *current, const cJSON *child, int index)
 {
-	if (child->string)
-		return cJSON_IsObject(current)
-		       ? cJSON_GetObjectItemCaseSensitive(current, child->string) : NULL;
-	return cJSON_IsArray(current) ? cJSON_GetArrayItem(current, index) : NULL;
+	const cJSON *c;
+	int nth = 0;
+
+	if (!child->string)
+		return cJSON_IsArray(current) ? cJSON_GetArrayItem(current, index) : NULL;
+	if (!cJSON_IsObject(current))
+		return NULL;
+	/* A key written twice (JSON allows it) pairs with its own occurrence:
+	 * the n-th member of that name here is the n-th one there. */
+	for (c = child->prev; c && c->next; c = c->prev)
+		nth += c->string && !strcmp(c->string, child->string);
+	cJSON_ArrayForEach(c, current)
+		if (c->string && !strcmp(c->string, child->string) && !nth--)
+			return c;
+	return NULL;
 }
 
 void dg_tmap_unmask(cJSON *cfg, const cJSON *current)
