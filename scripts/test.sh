@@ -91,14 +91,19 @@ for exe in build-fuzz/tests/fuzz_*; do # not the fuzz_*.p object directories
 done
 secs=${FUZZ_SECONDS:-$(( ${FUZZ_BUDGET:-360} / ($# > 0 ? $# : 1) ))}
 [ "$secs" -ge 10 ] || secs=10
-echo "$# fuzzers, ${secs}s each"
+# Under CI the fuzzers start from a fixed seed, so a run that passed passes
+# again on the same code and a red run can be repeated exactly; elsewhere
+# every run explores new inputs (FUZZ_SEED sets one).
+seed=${FUZZ_SEED:-}
+[ -z "$seed" ] && [ -n "${CI:-}" ] && seed=20261206
+echo "$# fuzzers, ${secs}s each${seed:+, seed $seed}"
 for exe in "$@"; do
 	t=${exe#build-fuzz/tests/fuzz_}
 	corpus=tests/fuzz/corpus/$t
 	work=$(mktemp -d)
 	cp "$corpus"/* "$work"/ 2>/dev/null
 	if UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
-		"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 ${seed:+-seed=$seed} \
 		-artifact_prefix="build-fuzz/crash-$t-" "$work" >"build-fuzz/fuzz_$t.log" 2>&1; then
 		echo "ok fuzz_$t" | tee -a "$fuzzlog"
 		merge_corpus "$exe" "$corpus" "$work"
