@@ -1,9 +1,9 @@
 /* dirgate snapshot PROFILE --output FILE */
 #include "cli.h"
 
-#include "../connectors/google.h"
-#include "../connectors/ldap_live.h"
-#include "../connectors/m365_conn.h"
+#include "../connectors/google/google.h"
+#include "../connectors/ldap/ldap_live.h"
+#include "../connectors/m365/m365_conn.h"
 #include "../core/error.h"
 #include "../core/outfile.h"
 #include "../core/profile.h"

@@ -4,10 +4,10 @@
  * arrive with their own issue, and until then the tool says so plainly. */
 #include "connector.h"
 
-#include "google.h"
-#include "ldap_live.h"
-#include "m365_conn.h"
-#include "snapshot_ldap.h"
+#include "google/google.h"
+#include "ldap/ldap_live.h"
+#include "m365/m365_conn.h"
+#include "ldap/snapshot_ldap.h"
 
 #include <stdlib.h>
 #include <string.h>

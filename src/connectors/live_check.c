@@ -1,10 +1,10 @@
 /* Live probes per directory type: live_check.h. */
 #include "live_check.h"
 
-#include "adfs_probe.h"
-#include "google.h"
-#include "ldap_probe.h"
-#include "m365_conn.h"
+#include "adfs/adfs_probe.h"
+#include "google/google.h"
+#include "ldap/ldap_probe.h"
+#include "m365/m365_conn.h"
 
 void dg_check_live(const dg_profile *p, const char *test_user, dg_findings *findings,
 		   dg_strbuf *note)

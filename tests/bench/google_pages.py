@@ -16,10 +16,10 @@ import time
 import urllib.parse
 import urllib.request
 
-# Same query as src/connectors/google.c (fetch_users)
+# Same query as src/connectors/google/google.c (fetch_users)
 FIELDS = ("nextPageToken,users(id,primaryEmail,name/fullName,name/givenName,"
           "name/familyName,suspended,archived,aliases)")
-# Same scopes as src/connectors/google_auth.h (DG_GOOGLE_SCOPES)
+# Same scopes as src/connectors/google/google_auth.h (DG_GOOGLE_SCOPES)
 SCOPES = " ".join("https://www.googleapis.com/auth/admin.directory.%s.readonly" % s
                   for s in ("user", "group"))
 

@@ -1,6 +1,6 @@
 /* libFuzzer target: an AD FS discovery document and a JWKS, as
  * dirgate check reads them (adfs_probe.c), without the network. */
-#include "connectors/adfs_probe.h"
+#include "connectors/adfs/adfs_probe.h"
 #include "core/findings.h"
 
 #include <stdint.h>

@@ -12,8 +12,8 @@
  *    pieces, give the same records, one per user counted, and as many as
  *    cJSON finds elements in "users";
  *  - an API error reason is reported only from an error answer. */
-#include "connectors/google.h"
-#include "connectors/google_pages.h"
+#include "connectors/google/google.h"
+#include "connectors/google/google_pages.h"
 #include "core/profile.h"
 
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * refusal says why; every finding has a registered code; no message shows
  * a line of the private key (unless the same bytes are also in another
  * field, which messages may quote). */
-#include "connectors/google_auth.h"
+#include "connectors/google/google_auth.h"
 #include "core/findings.h"
 #include "core/keys.h"
 #include "fuzz_util.h"

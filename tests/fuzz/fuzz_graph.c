@@ -1,7 +1,7 @@
 /* libFuzzer target: Microsoft Graph answers as the m365 connector reads
  * them — a page (groups and members as a tree; /users streamed, in any
  * split), each user through MailStore's rules, and Graph's error body. */
-#include "connectors/m365_graph.h"
+#include "connectors/m365/m365_graph.h"
 #include "core/mapping.h"
 
 #include <stdint.h>

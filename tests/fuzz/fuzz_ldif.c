@@ -1,4 +1,4 @@
-/* libFuzzer target for the LDIF reader and writer (src/core/ldif.c) and the
+/* libFuzzer target for the LDIF reader and writer (src/connectors/ldap/ldif.c) and the
  * DN canonicaliser of the snapshot connector.
  *
  * Properties checked on every input:
@@ -10,8 +10,8 @@
  *    many entries there are: record boundaries do not depend on which
  *    values are decoded or how entries are handed over;
  *  - the canonical form of a DN is a fixed point (canonical twice = once). */
-#include "connectors/snapshot_ldap.h"
-#include "core/ldif.h"
+#include "connectors/ldap/snapshot_ldap.h"
+#include "connectors/ldap/ldif.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,10 +7,10 @@
  * or undefined behaviour; the search base is the profile's baseDn when it
  * has one, else the RootDSE's defaultNamingContext with an AD015 note, else
  * none with AD016; a ranged name's base is the part before ";range=". */
-#include "connectors/ldap_conn.h"
-#include "connectors/ldap_probe.h"
+#include "connectors/ldap/ldap_conn.h"
+#include "connectors/ldap/ldap_probe.h"
 #include "core/findings.h"
-#include "core/ldif.h"
+#include "connectors/ldap/ldif.h"
 #include "core/profile.h"
 
 #include <stdint.h>

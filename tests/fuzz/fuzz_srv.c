@@ -1,7 +1,7 @@
 /* libFuzzer target: dg_ldap_srv_best on arbitrary bytes, as any DNS server
  * (or something answering in its place) might send for the domain
  * controller lookup.  A result, when there is one, is a non-empty name. */
-#include "connectors/ldap_conn.h"
+#include "connectors/ldap/ldap_conn.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  *   lou          locked out (PSO threshold 2, two bad binds) -> data 775
  *   groups       engineering (alice, bob) inside allstaff (+ carol)
  * Samba's `ldap server require strong auth` is at its default, yes. */
-#include "connectors/ldap_conn.h"
+#include "connectors/ldap/ldap_conn.h"
 #include "core/profile.h"
 #include "core/strbuf.h"
 #include "../unit/test.h"

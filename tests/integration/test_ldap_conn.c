@@ -1,7 +1,7 @@
 /* The live LDAP connection layer against real slapd instances started by
  * tests/integration/test_ldap_live.py (slapd.py), which passes the ports and
  * paths in DG_IT_* variables.  Without them the test is skipped. */
-#include "connectors/ldap_conn.h"
+#include "connectors/ldap/ldap_conn.h"
 #include "core/profile.h"
 #include "core/strbuf.h"
 #include "../unit/test.h"

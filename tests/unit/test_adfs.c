@@ -1,6 +1,6 @@
 /* adfs_probe.c without the network: the base URL, the discovery document
  * checks and the JWKS key count. */
-#include "connectors/adfs_probe.h"
+#include "connectors/adfs/adfs_probe.h"
 #include "core/strbuf.h"
 #include "test.h"
 

@@ -3,9 +3,9 @@
  * for each OAuth error, the key file loader and the signed assertion. */
 #include "test.h"
 
-#include "connectors/google.h"
-#include "connectors/google_auth.h"
-#include "connectors/google_pages.h"
+#include "connectors/google/google.h"
+#include "connectors/google/google_auth.h"
+#include "connectors/google/google_pages.h"
 #include "core/profile.h"
 #include "core/secret.h"
 

@@ -1,7 +1,7 @@
 /* LDIF reader and writer: the shapes real exports come in (ldapsearch,
  * ldifde with CRLF/BOM/UTF-16/changetype: add), the errors a hand-edited
  * file has (reported with their line), and write -> read round trips. */
-#include "core/ldif.h"
+#include "connectors/ldap/ldif.h"
 #include "test.h"
 
 #include <unistd.h>

@@ -1,8 +1,8 @@
 /* Microsoft 365 pieces without the network: cert new, the client assertion
  * (decoded and verified with the certificate's public key), the AADSTS
  * findings, endpoint overrides, and the Graph page / user parsers. */
-#include "connectors/entra_token.h"
-#include "connectors/m365_graph.h"
+#include "connectors/m365/entra_token.h"
+#include "connectors/m365/m365_graph.h"
 #include "core/cert.h"
 #include "core/checks.h"
 #include "core/profile.h"

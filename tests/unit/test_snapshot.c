@@ -1,7 +1,7 @@
 /* The LDIF snapshot connector: Active Directory and generic LDAP semantics
  * over small exports written by the tests (profiles built by hand). */
-#include "connectors/snapshot_ldap.h"
-#include "core/ldif.h"
+#include "connectors/ldap/snapshot_ldap.h"
+#include "connectors/ldap/ldif.h"
 #include "core/profile.h"
 #include "test.h"
 

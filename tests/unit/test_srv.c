@@ -1,7 +1,7 @@
 /* Picking a domain controller from a DNS SRV answer (dg_ldap_srv_best):
  * priority, then weight; unusable targets; and answers that are truncated
  * or malformed, as anything from the network may be. */
-#include "connectors/ldap_conn.h"
+#include "connectors/ldap/ldap_conn.h"
 #include "test.h"
 
 #include <arpa/nameser.h>

@@ -1,7 +1,7 @@
 /* Microsoft Graph answers, parsed (m365_graph.h). */
 #include "m365_graph.h"
 
-#include "../core/jsonstream.h"
+#include "../../core/jsonstream.h"
 
 #include <ctype.h>
 #include <stdlib.h>

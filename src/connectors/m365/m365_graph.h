@@ -5,8 +5,8 @@
 #ifndef DG_M365_GRAPH_H
 #define DG_M365_GRAPH_H
 
-#include "../core/mapping.h"
-#include "../core/strbuf.h"
+#include "../../core/mapping.h"
+#include "../../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>

@@ -10,8 +10,8 @@
 #ifndef DG_ADFS_PROBE_H
 #define DG_ADFS_PROBE_H
 
-#include "../core/findings.h"
-#include "../core/profile.h"
+#include "../../core/findings.h"
+#include "../../core/profile.h"
 
 #include <stddef.h>
 

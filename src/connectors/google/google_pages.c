@@ -1,8 +1,8 @@
 /* Google Workspace Admin SDK pages -> directory users (see google_pages.h). */
 #include "google_pages.h"
 
-#include "../core/jsonpos.h"
-#include "../core/jsonstream.h"
+#include "../../core/jsonpos.h"
+#include "../../core/jsonstream.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@
 #ifndef DG_M365_CONN_H
 #define DG_M365_CONN_H
 
-#include "connector.h"
+#include "../connector.h"
 
 #include <stdio.h>
 

@@ -3,10 +3,10 @@
 #ifndef DG_SNAPSHOT_LDAP_H
 #define DG_SNAPSHOT_LDAP_H
 
-#include "connector.h"
+#include "../connector.h"
 
-#include "../core/entry.h"
-#include "../core/strbuf.h"
+#include "../../core/entry.h"
+#include "../../core/strbuf.h"
 
 #include <stddef.h>
 

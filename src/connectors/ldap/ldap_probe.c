@@ -1,11 +1,11 @@
 /* Live probes for ldap / active-directory profiles (see ldap_probe.h). */
 #include "ldap_probe.h"
 
-#include "../core/filter.h"
-#include "../core/strbuf.h"
-#include "../core/suggest.h"
+#include "../../core/filter.h"
+#include "../../core/strbuf.h"
+#include "../../core/suggest.h"
 #include "ldap_conn.h"
-#include "connector.h"
+#include "../connector.h"
 
 #include <ldap.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
 #ifndef DG_GOOGLE_H
 #define DG_GOOGLE_H
 
-#include "connector.h"
+#include "../connector.h"
 
 #include <stdio.h>
 

@@ -1,14 +1,14 @@
 /* The google-workspace connector (see google.h). */
 #include "google.h"
-#include "shell_cmd.h"
+#include "../shell_cmd.h"
 
-#include "../core/jsonpos.h"
-#include "../core/keys.h"
-#include "../core/strbuf.h"
+#include "../../core/jsonpos.h"
+#include "../../core/keys.h"
+#include "../../core/strbuf.h"
 #include "google_auth.h"
 #include "google_pages.h"
-#include "page_stream.h"
-#include "snapline.h"
+#include "../page_stream.h"
+#include "../snapline.h"
 
 #include <errno.h>
 #include <stdarg.h>

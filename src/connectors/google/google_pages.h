@@ -14,10 +14,10 @@
 #ifndef DG_GOOGLE_PAGES_H
 #define DG_GOOGLE_PAGES_H
 
-#include "../core/findings.h"
-#include "../core/mapping.h"
-#include "../core/profile.h"
-#include "../core/strbuf.h"
+#include "../../core/findings.h"
+#include "../../core/mapping.h"
+#include "../../core/profile.h"
+#include "../../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 

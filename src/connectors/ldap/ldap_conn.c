@@ -9,9 +9,9 @@
  * certificate (LDAP_OPT_X_TLS_PEERCERT) and OpenSSL checks it against the
  * same CA file, the clock and the host name. */
 #include "ldap_conn.h"
-#include "shell_cmd.h"
+#include "../shell_cmd.h"
 
-#include "../core/secret.h"
+#include "../../core/secret.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>

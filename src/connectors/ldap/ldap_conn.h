@@ -16,11 +16,11 @@
 #ifndef DG_LDAP_CONN_H
 #define DG_LDAP_CONN_H
 
-#include "../core/entry.h"
-#include "../core/error.h"
-#include "../core/findings.h"
-#include "../core/profile.h"
-#include "../core/strbuf.h"
+#include "../../core/entry.h"
+#include "../../core/error.h"
+#include "../../core/findings.h"
+#include "../../core/profile.h"
+#include "../../core/strbuf.h"
 
 typedef struct dg_ldap_conn dg_ldap_conn;
 

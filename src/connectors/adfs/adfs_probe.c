@@ -1,8 +1,8 @@
 /* Live check of AD FS login (adfs_probe.h). */
 #include "adfs_probe.h"
 
-#include "../core/strbuf.h"
-#include "../net/http.h"
+#include "../../core/strbuf.h"
+#include "../../net/http.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>

@@ -20,11 +20,11 @@
  * from it; the walk is iterative, visits each node once per selected group
  * and reports each cycle once. */
 #include "snapshot_ldap.h"
-#include "../core/ascii.h"
-#include "../core/casefold.h"
+#include "../../core/ascii.h"
+#include "../../core/casefold.h"
 
-#include "../core/filter.h"
-#include "../core/ldif.h"
+#include "../../core/filter.h"
+#include "ldif.h"
 
 #include <errno.h>
 #include <stdarg.h>

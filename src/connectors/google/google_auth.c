@@ -1,8 +1,8 @@
 /* Google service-account authentication (see google_auth.h). */
 #include "google_auth.h"
 
-#include "../core/secret.h"
-#include "../core/strbuf.h"
+#include "../../core/secret.h"
+#include "../../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -9,10 +9,10 @@
 #ifndef DG_GOOGLE_AUTH_H
 #define DG_GOOGLE_AUTH_H
 
-#include "../core/error.h"
-#include "../core/findings.h"
-#include "../net/http.h"
-#include "../net/oauth.h"
+#include "../../core/error.h"
+#include "../../core/findings.h"
+#include "../../net/http.h"
+#include "../../net/oauth.h"
 
 /* The scopes MailStore's guide has the administrator authorise in
  * domain-wide delegation for the client ID, and nothing more: a scope

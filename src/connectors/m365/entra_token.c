@@ -1,8 +1,8 @@
 /* Entra ID client credentials with a certificate assertion (entra_token.h). */
 #include "entra_token.h"
 
-#include "../core/secret.h"
-#include "../core/strbuf.h"
+#include "../../core/secret.h"
+#include "../../core/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/bio.h>

@@ -6,7 +6,7 @@
 #ifndef DG_LDAP_LIVE_H
 #define DG_LDAP_LIVE_H
 
-#include "connector.h"
+#include "../connector.h"
 
 #include <stdio.h>
 

@@ -5,9 +5,9 @@
 #ifndef DG_LDAP_PROBE_H
 #define DG_LDAP_PROBE_H
 
-#include "../core/entry.h"
-#include "../core/findings.h"
-#include "../core/profile.h"
+#include "../../core/entry.h"
+#include "../../core/findings.h"
+#include "../../core/profile.h"
 
 /* Appends the probes' findings to `out`.  With `test_user` (a user name as
  * users log in to MailStore, or a DN), also logs that user on with the

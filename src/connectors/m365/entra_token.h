@@ -17,12 +17,12 @@
 #ifndef DG_ENTRA_TOKEN_H
 #define DG_ENTRA_TOKEN_H
 
-#include "../core/error.h"
-#include "../core/findings.h"
-#include "../core/keys.h"
-#include "../core/profile.h"
-#include "../net/http.h"
-#include "../net/oauth.h"
+#include "../../core/error.h"
+#include "../../core/findings.h"
+#include "../../core/keys.h"
+#include "../../core/profile.h"
+#include "../../net/http.h"
+#include "../../net/oauth.h"
 
 #include <time.h>
 

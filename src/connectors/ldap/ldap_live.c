@@ -1,9 +1,9 @@
 /* Live ldap / active-directory directories (see ldap_live.h). */
 #include "ldap_live.h"
 
-#include "../core/filter.h"
-#include "../core/ldif.h"
-#include "../core/strbuf.h"
+#include "../../core/filter.h"
+#include "ldif.h"
+#include "../../core/strbuf.h"
 #include "ldap_conn.h"
 #include "snapshot_ldap.h"
 

@@ -12,10 +12,10 @@
 #ifndef DG_LDIF_H
 #define DG_LDIF_H
 
-#include "entry.h"
-#include "error.h"
-#include "findings.h"
-#include "strbuf.h"
+#include "../../core/entry.h"
+#include "../../core/error.h"
+#include "../../core/findings.h"
+#include "../../core/strbuf.h"
 
 #include <stddef.h>
 

@@ -5,10 +5,10 @@
 
 #include "entra_token.h"
 #include "m365_graph.h"
-#include "snapline.h"
+#include "../snapline.h"
 
-#include "page_stream.h"
-#include "shell_cmd.h"
+#include "../page_stream.h"
+#include "../shell_cmd.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
