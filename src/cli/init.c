@@ -1,26 +1,13 @@
-/* dirgate init --type TYPE [--out FILE]: a commented starting profile.  The
- * four templates (src/cli/init/) are compiled in; their "//" keys are
- * comments the profile loader skips. */
+/* dirgate init --type TYPE [--out FILE]: a commented starting profile.  Each
+ * provider brings one template per directory type it serves (compiled in);
+ * their "//" keys are comments the profile loader skips. */
 #include "cli.h"
 
+#include "../core/provider.h"
 #include "../core/suggest.h"
 
 #include <getopt.h>
 #include <string.h>
-
-extern const char dg_init_active_directory[], dg_init_ldap[], dg_init_microsoft_365[],
-	dg_init_google_workspace[];
-
-static const struct template {
-	const char *type;
-	const char *text;
-} templates[] = {
-	{ "active-directory", dg_init_active_directory },
-	{ "ldap", dg_init_ldap },
-	{ "microsoft-365", dg_init_microsoft_365 },
-	{ "google-workspace", dg_init_google_workspace },
-};
-#define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
 static const char usage_text[] =
 	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
@@ -46,20 +33,24 @@ static const char usage_text[] =
 	"  1   could not write FILE (e.g. it exists)\n"
 	"  64  usage error\n";
 
-static const struct template *find_template(const char *type)
+static const dg_provider_dir *find_template(const char *type)
 {
-	const char *names[NTEMPLATES], *best;
-	for (size_t i = 0; i < NTEMPLATES; i++) {
-		if (!strcmp(type, templates[i].type))
-			return &templates[i];
-		names[i] = templates[i].type;
-	}
-	best = dg_suggest_closest(type, names, NTEMPLATES);
+	const dg_provider_dir *d = dg_provider_dir_find(type, NULL);
+	dg_strlist names = { 0 };
+	const char *best;
+
+	if (d)
+		return d;
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		for (d = (*pp)->dirs; d->type; d++)
+			dg_strlist_push(&names, d->type);
+	best = dg_suggest_closest(type, (const char *const *)names.items, names.nr);
 	if (best)
 		dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
 	else
 		dg_cli_usage_error("init", "unknown type '%s' (use active-directory, ldap, "
 				   "microsoft-365 or google-workspace)", type);
+	dg_strlist_clear(&names);
 	return NULL;
 }
 
@@ -109,7 +100,7 @@ int dg_cmd_init(int argc, char **argv)
 	};
 	static const char *const formats[] = { "raw", "json", NULL };
 	const char *type = NULL, *out_path = NULL;
-	const struct template *t;
+	const dg_provider_dir *t;
 	dg_strbuf out = DG_STRBUF_INIT;
 	int fmt = DG_FMT_RAW, c, rc;
 
@@ -131,7 +122,7 @@ int dg_cmd_init(int argc, char **argv)
 					  "microsoft-365 or google-workspace)");
 	if (!(t = find_template(type)))
 		return DG_EXIT_USAGE;
-	render(&out, t->text);
+	render(&out, t->init_profile);
 	rc = fmt != DG_FMT_JSON || out_path
 	     ? dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE) : 0;
 	if (!rc && fmt == DG_FMT_JSON)

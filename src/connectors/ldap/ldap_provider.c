@@ -1,0 +1,55 @@
+/* The ldap provider: active-directory and ldap directories, read live over
+ * LDAP or from an LDIF snapshot, with standard or Windows login. */
+#include "../../core/provider.h"
+#include "ldap_live.h"
+#include "ldap_probe.h"
+#include "snapshot_ldap.h"
+
+extern const char dg_init_active_directory[], dg_init_ldap[];
+
+static const dg_provider_dir dirs[] = {
+	{ "active-directory", dg_init_active_directory },
+	{ "ldap", dg_init_ldap },
+	{ NULL, NULL },
+};
+
+static const char *const auth_methods[] = { "standard", "windows", NULL };
+
+static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			      dg_snapshot_written *w, dg_findings *f, dg_error *err)
+{
+	dg_code code = dg_ldap_live_snapshot(p, fp, progress, &w->count, &w->base, &w->source,
+					     f, err);
+
+	w->counted = "entries";
+	if (code == DG_OK)
+		w->from = dg_xasprintf("%s (base %s)", w->source, w->base);
+	return code;
+}
+
+/* Tri-state profile switches: only an explicit true turns one on. */
+static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
+{
+	const dg_directory *d = &p->directory;
+
+	if (d->type == DG_DIR_ACTIVE_DIRECTORY) {
+		o->local_part_only = dg_profile_user_name_format(p) == DG_UNF_UPN_LOCAL;
+		o->enabled_only = d->ad.enabled_users_only == 1;
+		o->exchange_only = d->ad.exchange_users_only == 1;
+		o->visible_only = d->ad.visible_in_address_lists_only == 1;
+	} else {
+		o->local_part_only = d->ldap.local_part_only == 1;
+	}
+}
+
+const dg_provider dg_provider_ldap = {
+	.name = "ldap",
+	.title = "LDAP",
+	.dirs = dirs,
+	.auth_methods = auth_methods,
+	.probe_directory = dg_ldap_probe,
+	.live = &dg_connector_ldap_live,
+	.snapshot = &dg_connector_ldap_snapshot,
+	.snapshot_write = snapshot_write,
+	.mapping_opts = mapping_opts,
+};
