@@ -33,25 +33,45 @@ static const char usage_text[] =
 	"  1   could not write FILE (e.g. it exists)\n"
 	"  64  usage error\n";
 
-static const dg_provider_dir *find_template(const char *type)
+/* Every directory type a provider has a template for, in registry order. */
+static void list_types(dg_strlist *types)
 {
-	const dg_provider_dir *d = dg_provider_dir_find(type, NULL);
-	dg_strlist names = { 0 };
-	const char *best;
-
-	if (d)
-		return d;
 	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
-		for (d = (*pp)->dirs; d->type; d++)
-			dg_strlist_push(&names, d->type);
-	best = dg_suggest_closest(type, (const char *const *)names.items, names.nr);
-	if (best)
-		dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
+		for (const dg_provider_dir *d = (*pp)->dirs; d->type; d++)
+			dg_strlist_push(types, d->type);
+}
+
+/* "a, b, c or d" */
+static void add_type_choice(dg_strbuf *sb, const dg_strlist *types)
+{
+	for (size_t i = 0; i < types->nr; i++) {
+		if (i)
+			dg_strbuf_adds(sb, i + 1 < types->nr ? ", " : " or ");
+		dg_strbuf_adds(sb, types->items[i]);
+	}
+}
+
+/* The usage error for a missing or unknown --type (`type` NULL: missing). */
+static int type_usage_error(const char *type)
+{
+	dg_strlist types = { 0 };
+	dg_strbuf choice = DG_STRBUF_INIT;
+	const char *best = NULL;
+	int rc;
+
+	list_types(&types);
+	add_type_choice(&choice, &types);
+	if (type)
+		best = dg_suggest_closest(type, (const char *const *)types.items, types.nr);
+	if (!type)
+		rc = dg_cli_usage_error("init", "--type is required (%s)", choice.buf);
+	else if (best)
+		rc = dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
 	else
-		dg_cli_usage_error("init", "unknown type '%s' (use active-directory, ldap, "
-				   "microsoft-365 or google-workspace)", type);
-	dg_strlist_clear(&names);
-	return NULL;
+		rc = dg_cli_usage_error("init", "unknown type '%s' (use %s)", type, choice.buf);
+	dg_strbuf_release(&choice);
+	dg_strlist_clear(&types);
+	return rc;
 }
 
 /* The template with its "$schema" pointing at the installed JSON Schema. */
@@ -117,11 +137,8 @@ int dg_cmd_init(int argc, char **argv)
 	}
 	if (optind < argc)
 		return dg_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
-	if (!type)
-		return dg_cli_usage_error("init", "--type is required (active-directory, ldap, "
-					  "microsoft-365 or google-workspace)");
-	if (!(t = find_template(type)))
-		return DG_EXIT_USAGE;
+	if (!type || !(t = dg_provider_dir_find(type, NULL)))
+		return type_usage_error(type);
 	render(&out, t->init_profile);
 	rc = fmt != DG_FMT_JSON || out_path
 	     ? dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE) : 0;
