@@ -6,7 +6,7 @@
 void dg_check_live(const dg_profile *p, const char *test_user, dg_findings *findings,
 		   dg_strbuf *note)
 {
-	const dg_provider *login = dg_provider_for_auth_method(dg_auth_method_name(p->auth.method));
+	const dg_provider *login = dg_provider_of_login(p);
 	const dg_provider *dir = dg_provider_of(p);
 
 	if (dg_findings_count(findings, DG_SEV_ERROR)) {

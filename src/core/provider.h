@@ -25,6 +25,12 @@ typedef struct dg_provider_dir {
 	const char *init_profile;    /* JSON text; "@SCHEMA@" stands for the schema path */
 } dg_provider_dir;
 
+/* An authentication.method value a provider serves. */
+typedef struct dg_provider_login {
+	const char *method;          /* "adfs", ... */
+	int oidc;                    /* OpenID Connect: users get a token, and lose IMAP */
+} dg_provider_login;
+
 /* What a snapshot write read, for the line or document that says so. */
 typedef struct dg_snapshot_written {
 	size_t count;                /* how many of `counted` */
@@ -41,7 +47,7 @@ typedef struct dg_provider {
 	const char *name;            /* "ldap", "microsoft-365", ... */
 	const char *title;           /* the product as people call it: "Microsoft 365" */
 	const dg_provider_dir *dirs; /* directory.type values served; ends with { NULL } */
-	const char *const *auth_methods; /* authentication.method values; ends with NULL */
+	const dg_provider_login *logins; /* authentication.method values; ends with { NULL } */
 
 	/* The rules that need no network, for the profile's part this
 	 * provider serves. */
@@ -62,6 +68,18 @@ typedef struct dg_provider {
 				  dg_findings *f, dg_error *err);
 	/* The mapping engine's options as the profile selects them. */
 	void (*mapping_opts)(const dg_profile *p, dg_mapping_opts *o);
+	/* How the directory names users: the attribute ("sAMAccountName",
+	 * "primaryEmail", ...) or "?" when the profile does not say. */
+	const char *(*user_name_source)(const dg_profile *p);
+	/* Whether that name is the user principal name or its local part,
+	 * which identity providers put in their tokens by default. */
+	int (*user_name_is_upn)(const dg_profile *p);
+	/* Why the profile's login method (one of this provider's) cannot log
+	 * the directory user `name` in, or NULL when it can: static text or
+	 * formatted into *buf (the caller frees it).  `claim_rule`: the
+	 * administrator says a claim rule sends the user name. */
+	const char *(*login_refuses)(const dg_profile *p, const char *name, int claim_rule,
+				     char **buf);
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends
@@ -72,9 +90,12 @@ extern const dg_provider *const dg_providers[];
  * ("ldap", "adfs", ...), or NULL. */
 const dg_provider *dg_provider_for_dir_type(const char *type);
 const dg_provider *dg_provider_for_auth_method(const char *method);
-/* The one serving this profile's directory, or NULL. */
+/* The ones serving this profile's directory and its login method, or NULL. */
 const dg_provider *dg_provider_of(const dg_profile *p);
-/* The entry for a directory.type value, with its provider in *owner. */
+const dg_provider *dg_provider_of_login(const dg_profile *p);
+/* The entry for a directory.type or authentication.method value, with its
+ * provider in *owner (may be NULL), or NULL. */
 const dg_provider_dir *dg_provider_dir_find(const char *type, const dg_provider **owner);
+const dg_provider_login *dg_provider_login_find(const char *method, const dg_provider **owner);
 
 #endif

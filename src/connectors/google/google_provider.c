@@ -3,6 +3,8 @@
 #include "../../core/provider.h"
 #include "google.h"
 
+#include <string.h>
+
 extern const char dg_init_google_workspace[];
 
 static const dg_provider_dir dirs[] = {
@@ -10,7 +12,11 @@ static const dg_provider_dir dirs[] = {
 	{ NULL, NULL },
 };
 
-static const char *const auth_methods[] = { "google-oidc", "google-imap", NULL };
+static const dg_provider_login logins[] = {
+	{ "google-oidc", 1 },
+	{ "google-imap", 0 },
+	{ NULL, 0 },
+};
 
 static int probe_directory(const dg_profile *p, const char *test_user, dg_findings *out)
 {
@@ -38,14 +44,34 @@ static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 	o->suspended_words = 1;
 }
 
+static const char *user_name_source(const dg_profile *p)
+{
+	(void)p;
+	return "primaryEmail";
+}
+
+/* Google's tokens name the user by e-mail address; IMAP logs any name on. */
+static const char *login_refuses(const dg_profile *p, const char *name, int claim_rule,
+				 char **buf)
+{
+	(void)claim_rule;
+	if (p->auth.method != DG_AUTH_GOOGLE_OIDC || strchr(name, '@'))
+		return NULL;
+	*buf = dg_xasprintf("Google names the user in its token by e-mail address, which "
+			    "'%s' is not", name);
+	return *buf;
+}
+
 const dg_provider dg_provider_google = {
 	.name = "google-workspace",
 	.title = "Google Workspace",
 	.dirs = dirs,
-	.auth_methods = auth_methods,
+	.logins = logins,
 	.probe_directory = probe_directory,
 	.live = &dg_connector_google_live,
 	.snapshot = &dg_connector_google_snapshot,
 	.snapshot_write = snapshot_write,
 	.mapping_opts = mapping_opts,
+	.user_name_source = user_name_source,
+	.login_refuses = login_refuses,
 };

@@ -5,6 +5,8 @@
 #include "ldap_probe.h"
 #include "snapshot_ldap.h"
 
+#include <strings.h>
+
 extern const char dg_init_active_directory[], dg_init_ldap[];
 
 static const dg_provider_dir dirs[] = {
@@ -13,7 +15,12 @@ static const dg_provider_dir dirs[] = {
 	{ NULL, NULL },
 };
 
-static const char *const auth_methods[] = { "standard", "windows", NULL };
+/* Both log users on with the directory's own password check. */
+static const dg_provider_login logins[] = {
+	{ "standard", 0 },
+	{ "windows", 0 },
+	{ NULL, 0 },
+};
 
 static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *progress,
 			      dg_snapshot_written *w, dg_findings *f, dg_error *err)
@@ -42,14 +49,38 @@ static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 	}
 }
 
+static const char *user_name_source(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
+		return attr ? attr : "?";
+	switch (dg_profile_user_name_format(p)) {
+	case DG_UNF_UPN: return "userPrincipalName";
+	case DG_UNF_UPN_LOCAL: return "userPrincipalNameLocalPart";
+	default: return "sAMAccountName";
+	}
+}
+
+static int user_name_is_upn(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+		return dg_profile_user_name_format(p) != DG_UNF_SAM;
+	return attr && !strcasecmp(attr, "userPrincipalName");
+}
+
 const dg_provider dg_provider_ldap = {
 	.name = "ldap",
 	.title = "LDAP",
 	.dirs = dirs,
-	.auth_methods = auth_methods,
+	.logins = logins,
 	.probe_directory = dg_ldap_probe,
 	.live = &dg_connector_ldap_live,
 	.snapshot = &dg_connector_ldap_snapshot,
 	.snapshot_write = snapshot_write,
 	.mapping_opts = mapping_opts,
+	.user_name_source = user_name_source,
+	.user_name_is_upn = user_name_is_upn,
 };

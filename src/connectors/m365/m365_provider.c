@@ -3,6 +3,8 @@
 #include "../../core/provider.h"
 #include "m365_conn.h"
 
+#include <string.h>
+
 extern const char dg_init_microsoft_365[];
 
 static const dg_provider_dir dirs[] = {
@@ -10,7 +12,11 @@ static const dg_provider_dir dirs[] = {
 	{ NULL, NULL },
 };
 
-static const char *const auth_methods[] = { "microsoft-365", "microsoft-365-basic", NULL };
+static const dg_provider_login logins[] = {
+	{ "microsoft-365", 1 },
+	{ "microsoft-365-basic", 0 },
+	{ NULL, 0 },
+};
 
 static int probe_directory(const dg_profile *p, const char *test_user, dg_findings *out)
 {
@@ -39,14 +45,37 @@ static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 	o->exchange_only = p->directory.m365.exchange_users_only == 1;
 }
 
+static const char *user_name_source(const dg_profile *p)
+{
+	(void)p;
+	return "userPrincipalName";
+}
+
+/* Entra ID's tokens name the user by user principal name. */
+static const char *login_refuses(const dg_profile *p, const char *name, int claim_rule,
+				 char **buf)
+{
+	(void)claim_rule;
+	if (p->auth.method == DG_AUTH_M365_BASIC)
+		return "Microsoft has turned off basic authentication in Exchange Online "
+		       "(AUTH007)";
+	if (strchr(name, '@'))
+		return NULL;
+	*buf = dg_xasprintf("Microsoft 365 names the user in its token by user principal "
+			    "name, which '%s' is not", name);
+	return *buf;
+}
+
 const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
 	.title = "Microsoft 365",
 	.dirs = dirs,
-	.auth_methods = auth_methods,
+	.logins = logins,
 	.probe_directory = probe_directory,
 	.live = &dg_connector_m365_live,
 	.snapshot = &dg_connector_m365_snapshot,
 	.snapshot_write = snapshot_write,
 	.mapping_opts = mapping_opts,
+	.user_name_source = user_name_source,
+	.login_refuses = login_refuses,
 };
