@@ -27,7 +27,7 @@ typedef struct dg_provider_dir {
 
 /* An authentication.method value a provider serves. */
 typedef struct dg_provider_login {
-	const char *method;          /* "adfs", ... */
+	const char *method;          /* "standard", ... */
 	int oidc;                    /* OpenID Connect: users get a token, and lose IMAP */
 } dg_provider_login;
 
@@ -87,7 +87,7 @@ typedef struct dg_provider {
 extern const dg_provider *const dg_providers[];
 
 /* The provider serving a directory.type or authentication.method value
- * ("ldap", "adfs", ...), or NULL. */
+ * ("ldap", "standard", ...), or NULL. */
 const dg_provider *dg_provider_for_dir_type(const char *type);
 const dg_provider *dg_provider_for_auth_method(const char *method);
 /* The ones serving this profile's directory and its login method, or NULL. */
