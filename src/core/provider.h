@@ -43,6 +43,14 @@ typedef struct dg_snapshot_written {
 
 void dg_snapshot_written_release(dg_snapshot_written *w);
 
+/* The certificate an app registration signs in with, as the profile names
+ * it, and where an administrator uploads it (in words, malloc'd). */
+typedef struct dg_app_certificate {
+	const char *cert_file;       /* may be NULL: not set */
+	const char *key_file;
+	char *upload_to;
+} dg_app_certificate;
+
 typedef struct dg_provider {
 	const char *name;            /* "ldap", "microsoft-365", ... */
 	const char *title;           /* the product as people call it: "Microsoft 365" */
@@ -80,6 +88,9 @@ typedef struct dg_provider {
 	 * administrator says a claim rule sends the user name. */
 	const char *(*login_refuses)(const dg_profile *p, const char *name, int claim_rule,
 				     char **buf);
+	/* For a directory read by an app registration with a certificate,
+	 * which `onboard` can generate: fills *c (release upload_to). */
+	void (*app_certificate)(const dg_profile *p, dg_app_certificate *c);
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends

@@ -66,6 +66,17 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 	return *buf;
 }
 
+static void app_certificate(const dg_profile *p, dg_app_certificate *c)
+{
+	const dg_dir_m365 *m = &p->directory.m365;
+
+	c->cert_file = m->cert_file;
+	c->key_file = m->key_file;
+	c->upload_to = dg_xasprintf("the Entra ID app %s of tenant %s (Certificates & secrets)",
+				    m->client_id ? m->client_id : "?",
+				    m->tenant_id ? m->tenant_id : "?");
+}
+
 const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
 	.title = "Microsoft 365",
@@ -78,4 +89,5 @@ const dg_provider dg_provider_m365 = {
 	.mapping_opts = mapping_opts,
 	.user_name_source = user_name_source,
 	.login_refuses = login_refuses,
+	.app_certificate = app_certificate,
 };
