@@ -53,7 +53,6 @@ typedef struct dg_app_certificate {
 
 typedef struct dg_provider {
 	const char *name;            /* "ldap", "microsoft-365", ... */
-	const char *title;           /* the product as people call it: "Microsoft 365" */
 	const dg_provider_dir *dirs; /* directory.type values served; ends with { NULL } */
 	const dg_provider_login *logins; /* authentication.method values; ends with { NULL } */
 

@@ -35,7 +35,6 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_adfs = {
 	.name = "adfs",
-	.title = "AD FS",
 	.dirs = dirs,
 	.logins = logins,
 	.probe_login = probe_login,

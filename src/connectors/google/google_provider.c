@@ -64,7 +64,6 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_google = {
 	.name = "google-workspace",
-	.title = "Google Workspace",
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = probe_directory,

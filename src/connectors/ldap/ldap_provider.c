@@ -73,7 +73,6 @@ static int user_name_is_upn(const dg_profile *p)
 
 const dg_provider dg_provider_ldap = {
 	.name = "ldap",
-	.title = "LDAP",
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = dg_ldap_probe,

@@ -79,7 +79,6 @@ static void app_certificate(const dg_profile *p, dg_app_certificate *c)
 
 const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
-	.title = "Microsoft 365",
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = probe_directory,
