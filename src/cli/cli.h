@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-/* Exit codes (DESIGN.md "Command line"). */
+/* Exit codes (docs/man/dirgate.1, EXIT STATUS). */
 enum {
 	DG_EXIT_OK = 0,
 	DG_EXIT_FAILURE = 1,   /* could not do the job: I/O, network, protocol, internal */

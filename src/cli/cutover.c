@@ -172,7 +172,7 @@ int dg_cmd_cutover(int argc, char **argv)
 		case 'u': a.users = optarg; break;
 		case 'c': a.config = optarg; break;
 		case 'r': a.renames = optarg; break;
-		case 'a': a.opts.adfs_claim_rule = 1; break;
+		case 'a': a.opts.claim_rule = 1; break;
 		case 'p':
 			a.parallel = (int)strtol(optarg, &end, 10);
 			if (*end || a.parallel < 1 || a.parallel > 64)

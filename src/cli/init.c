@@ -1,26 +1,13 @@
-/* dirgate init --type TYPE [--out FILE]: a commented starting profile.  The
- * four templates (src/cli/init/) are compiled in; their "//" keys are
- * comments the profile loader skips. */
+/* dirgate init --type TYPE [--out FILE]: a commented starting profile.  Each
+ * provider brings one template per directory type it serves (compiled in);
+ * their "//" keys are comments the profile loader skips. */
 #include "cli.h"
 
+#include "../core/provider.h"
 #include "../core/suggest.h"
 
 #include <getopt.h>
 #include <string.h>
-
-extern const char dg_init_active_directory[], dg_init_ldap[], dg_init_microsoft_365[],
-	dg_init_google_workspace[];
-
-static const struct template {
-	const char *type;
-	const char *text;
-} templates[] = {
-	{ "active-directory", dg_init_active_directory },
-	{ "ldap", dg_init_ldap },
-	{ "microsoft-365", dg_init_microsoft_365 },
-	{ "google-workspace", dg_init_google_workspace },
-};
-#define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
 static const char usage_text[] =
 	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
@@ -46,21 +33,45 @@ static const char usage_text[] =
 	"  1   could not write FILE (e.g. it exists)\n"
 	"  64  usage error\n";
 
-static const struct template *find_template(const char *type)
+/* Every directory type a provider has a template for, in registry order. */
+static void list_types(dg_strlist *types)
 {
-	const char *names[NTEMPLATES], *best;
-	for (size_t i = 0; i < NTEMPLATES; i++) {
-		if (!strcmp(type, templates[i].type))
-			return &templates[i];
-		names[i] = templates[i].type;
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		for (const dg_provider_dir *d = (*pp)->dirs; d->type; d++)
+			dg_strlist_push(types, d->type);
+}
+
+/* "a, b, c or d" */
+static void add_type_choice(dg_strbuf *sb, const dg_strlist *types)
+{
+	for (size_t i = 0; i < types->nr; i++) {
+		if (i)
+			dg_strbuf_adds(sb, i + 1 < types->nr ? ", " : " or ");
+		dg_strbuf_adds(sb, types->items[i]);
 	}
-	best = dg_suggest_closest(type, names, NTEMPLATES);
-	if (best)
-		dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
+}
+
+/* The usage error for a missing or unknown --type (`type` NULL: missing). */
+static int type_usage_error(const char *type)
+{
+	dg_strlist types = { 0 };
+	dg_strbuf choice = DG_STRBUF_INIT;
+	const char *best = NULL;
+	int rc;
+
+	list_types(&types);
+	add_type_choice(&choice, &types);
+	if (type)
+		best = dg_suggest_closest(type, (const char *const *)types.items, types.nr);
+	if (!type)
+		rc = dg_cli_usage_error("init", "--type is required (%s)", choice.buf);
+	else if (best)
+		rc = dg_cli_usage_error("init", "unknown type '%s'; did you mean '%s'?", type, best);
 	else
-		dg_cli_usage_error("init", "unknown type '%s' (use active-directory, ldap, "
-				   "microsoft-365 or google-workspace)", type);
-	return NULL;
+		rc = dg_cli_usage_error("init", "unknown type '%s' (use %s)", type, choice.buf);
+	dg_strbuf_release(&choice);
+	dg_strlist_clear(&types);
+	return rc;
 }
 
 /* The template with its "$schema" pointing at the installed JSON Schema. */
@@ -109,7 +120,7 @@ int dg_cmd_init(int argc, char **argv)
 	};
 	static const char *const formats[] = { "raw", "json", NULL };
 	const char *type = NULL, *out_path = NULL;
-	const struct template *t;
+	const dg_provider_dir *t;
 	dg_strbuf out = DG_STRBUF_INIT;
 	int fmt = DG_FMT_RAW, c, rc;
 
@@ -126,12 +137,9 @@ int dg_cmd_init(int argc, char **argv)
 	}
 	if (optind < argc)
 		return dg_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
-	if (!type)
-		return dg_cli_usage_error("init", "--type is required (active-directory, ldap, "
-					  "microsoft-365 or google-workspace)");
-	if (!(t = find_template(type)))
-		return DG_EXIT_USAGE;
-	render(&out, t->text);
+	if (!type || !(t = dg_provider_dir_find(type, NULL)))
+		return type_usage_error(type);
+	render(&out, t->init_profile);
 	rc = fmt != DG_FMT_JSON || out_path
 	     ? dg_cli_write_file(out_path, &out, DG_OUTFILE_EXCLUSIVE) : 0;
 	if (!rc && fmt == DG_FMT_JSON)

@@ -1,12 +1,10 @@
 /* dirgate snapshot PROFILE --output FILE */
 #include "cli.h"
 
-#include "../connectors/google/google.h"
-#include "../connectors/ldap/ldap_live.h"
-#include "../connectors/m365/m365_conn.h"
 #include "../core/error.h"
 #include "../core/outfile.h"
 #include "../core/profile.h"
+#include "../core/provider.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -113,35 +111,23 @@ static const char *target_name(const target *t)
 	return t->spool || !strcmp(t->output, "-") ? "standard output" : t->output;
 }
 
-static dg_code read_directory(const dg_profile *p, FILE *fp, size_t *count, char **base,
-			      char **uri, dg_findings *f, dg_error *err)
+static dg_code read_directory(const dg_provider *prov, const dg_profile *p, FILE *fp,
+			      dg_snapshot_written *w, dg_findings *f, dg_error *err)
 {
 	dg_cli_progress pr;
 	const dg_progress *cb = dg_cli_progress_start(&pr, "reading the directory");
-	if (p->directory.type == DG_DIR_M365)
-		return dg_m365_snapshot(p, fp, cb, count, f, err);
-	if (p->directory.type == DG_DIR_GOOGLE)
-		return dg_google_live_snapshot(p, fp, cb, count, uri, f, err);
-	return dg_ldap_live_snapshot(p, fp, cb, count, base, uri, f, err);
+	return prov->snapshot_write(p, fp, cb, w, f, err);
 }
 
-static void say_written(const dg_profile *p, size_t count, const char *base, const char *uri,
-			const char *where)
+static void say_written(const dg_snapshot_written *w, const char *where)
 {
-	if (p->directory.type == DG_DIR_M365)
-		fprintf(stderr, "dirgate snapshot: %zu users from Microsoft Graph (tenant %s) "
-			"written to %s\n", count, p->directory.m365.tenant_id, where);
-	else if (!base) /* google-workspace: users, from the API */
-		fprintf(stderr, "dirgate snapshot: %zu users from %s written to %s\n", count, uri,
-			where);
-	else
-		fprintf(stderr, "dirgate snapshot: %zu entries from %s (base %s) written to %s\n",
-			count, uri, base, where);
+	fprintf(stderr, "dirgate snapshot: %zu %s from %s written to %s\n", w->count, w->counted,
+		w->from, where);
 }
 
 /* --format json (docs/output.md "snapshot"). */
-static int say_written_json(const dg_profile *p, size_t count, const char *base,
-			    const char *uri, const char *output, const dg_findings *f)
+static int say_written_json(const dg_profile *p, const dg_snapshot_written *w,
+			    const char *output, const dg_findings *f)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	int rc;
@@ -153,19 +139,19 @@ static int say_written_json(const dg_profile *p, size_t count, const char *base,
 	dg_strbuf_adds(&sb, ",\"output\":");
 	dg_strbuf_add_json_str(&sb, output);
 	dg_strbuf_adds(&sb, ",\"source\":");
-	if (p->directory.type == DG_DIR_M365) { /* Microsoft Graph: the tenant says which */
+	if (w->tenant) { /* a cloud API: the tenant says which */
 		dg_strbuf_adds(&sb, "null,\"tenant\":");
-		dg_strbuf_add_json_str(&sb, p->directory.m365.tenant_id);
+		dg_strbuf_add_json_str(&sb, w->tenant);
 	} else {
-		dg_strbuf_add_json_str(&sb, uri ? uri : "");
+		dg_strbuf_add_json_str(&sb, w->source ? w->source : "");
 	}
 	dg_strbuf_adds(&sb, ",\"baseDn\":");
-	if (base)
-		dg_strbuf_add_json_str(&sb, base);
+	if (w->base)
+		dg_strbuf_add_json_str(&sb, w->base);
 	else
 		dg_strbuf_adds(&sb, "null");
-	dg_strbuf_addf(&sb, ",\"count\":%zu,\"counted\":\"%s\",\"findings\":", count,
-		       base ? "entries" : "users");
+	dg_strbuf_addf(&sb, ",\"count\":%zu,\"counted\":\"%s\",\"findings\":", w->count,
+		       w->counted);
 	dg_output_findings_json_array(&sb, f);
 	dg_strbuf_adds(&sb, "}\n");
 	rc = dg_cli_write(NULL, &sb);
@@ -183,13 +169,13 @@ static int failure_exit(const dg_findings *f, const dg_error *err)
 	return DG_EXIT_FINDINGS;
 }
 
-static int take_snapshot(const dg_profile *p, const char *output, int fmt)
+static int take_snapshot(const dg_provider *prov, const dg_profile *p, const char *output,
+			 int fmt)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
 	target t = { NULL, DG_OUTFILE_INIT, NULL };
-	char *base = NULL, *uri = NULL;
-	size_t count = 0;
+	dg_snapshot_written w = { 0 };
 	const dg_finding *cut;
 	FILE *fp = NULL;
 	dg_code code;
@@ -197,7 +183,7 @@ static int take_snapshot(const dg_profile *p, const char *output, int fmt)
 
 	code = target_open(&t, output, &fp, &err);
 	if (code == DG_OK)
-		code = read_directory(p, fp, &count, &base, &uri, &f, &err);
+		code = read_directory(prov, p, fp, &w, &f, &err);
 	cut = dg_findings_incomplete(&f);
 	if (code == DG_OK && !cut)
 		code = target_commit(&t, &err);
@@ -211,12 +197,11 @@ static int take_snapshot(const dg_profile *p, const char *output, int fmt)
 			     "and run it again", target_name(&t), cut->code);
 		rc = DG_EXIT_FINDINGS;
 	} else if (fmt == DG_FMT_JSON) {
-		rc = say_written_json(p, count, base, uri, output, &f) ? DG_EXIT_FAILURE : rc;
+		rc = say_written_json(p, &w, output, &f) ? DG_EXIT_FAILURE : rc;
 	} else {
-		say_written(p, count, base, uri, target_name(&t));
+		say_written(&w, target_name(&t));
 	}
-	free(base);
-	free(uri);
+	dg_snapshot_written_release(&w);
 	dg_findings_clear(&f);
 	return rc;
 }
@@ -234,6 +219,7 @@ int dg_cmd_snapshot(int argc, char **argv)
 	int fmt = DG_FMT_TEXT;
 	dg_findings findings = DG_FINDINGS_INIT;
 	dg_error err = { 0 };
+	const dg_provider *prov;
 	dg_profile *p;
 	int c, rc;
 
@@ -262,14 +248,11 @@ int dg_cmd_snapshot(int argc, char **argv)
 		dg_cli_error("snapshot", "the profile has errors; fix them first (see 'dirgate "
 			     "check')");
 		rc = DG_EXIT_FINDINGS;
-	} else if (p->directory.type != DG_DIR_LDAP &&
-		   p->directory.type != DG_DIR_ACTIVE_DIRECTORY &&
-		   p->directory.type != DG_DIR_M365 &&
-		   p->directory.type != DG_DIR_GOOGLE) {
+	} else if (!(prov = dg_provider_of(p)) || !prov->snapshot_write) {
 		rc = dg_cli_fail("snapshots of %s directories are not available in this version",
 				 dg_dir_type_name(p->directory.type));
 	} else {
-		rc = take_snapshot(p, output, fmt);
+		rc = take_snapshot(prov, p, output, fmt);
 	}
 	dg_findings_clear(&findings);
 	dg_profile_free(p);

@@ -1,41 +1,30 @@
-/* Picks the connector for a profile and translates the profile's options
- * into the mapping engine's terms.  ldap and active-directory directories
- * are read live or from an LDIF snapshot; the cloud directories' connectors
- * arrive with their own issue, and until then the tool says so plainly. */
+/* Picks the connector for a profile from its provider (core/provider.h)
+ * and translates the profile's options into the mapping engine's terms. */
 #include "connector.h"
 
-#include "google/google.h"
-#include "ldap/ldap_live.h"
-#include "m365/m365_conn.h"
-#include "ldap/snapshot_ldap.h"
+#include "../core/provider.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 {
-	dg_dir_type t = p->directory.type;
+	const dg_provider *prov = dg_provider_of(p);
+	const char *type = dg_dir_type_name(p->directory.type);
+
 	if (p->directory.snapshot) {
-		if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
-			return &dg_connector_ldap_snapshot;
-		if (t == DG_DIR_M365)
-			return &dg_connector_m365_snapshot;
-		if (t == DG_DIR_GOOGLE)
-			return &dg_connector_google_snapshot;
+		if (prov && prov->snapshot)
+			return prov->snapshot;
 		dg_error_set(err, DG_E_UNSUPPORTED,
 			     "%s snapshots (saved JSON pages) cannot be previewed by this version of "
-			     "dirgate yet", dg_dir_type_name(t));
+			     "dirgate yet", type);
 		return NULL;
 	}
-	if (t == DG_DIR_LDAP || t == DG_DIR_ACTIVE_DIRECTORY)
-		return &dg_connector_ldap_live;
-	if (t == DG_DIR_M365)
-		return &dg_connector_m365_live;
-	if (t == DG_DIR_GOOGLE)
-		return &dg_connector_google_live;
+	if (prov && prov->live)
+		return prov->live;
 	dg_error_set(err, DG_E_UNSUPPORTED,
 		     "previewing %s directories (live or from saved JSON pages) is not "
-		     "available in this version of dirgate", dg_dir_type_name(t));
+		     "available in this version of dirgate", type);
 	return NULL;
 }
 
@@ -93,35 +82,11 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	return DG_OK;
 }
 
-static int on(int v)
-{
-	return v == 1;
-}
-
 void dg_connector_mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 {
-	const dg_directory *d = &p->directory;
+	const dg_provider *prov = dg_provider_of(p);
+
 	*o = (dg_mapping_opts){ 0 };
-	switch (d->type) {
-	case DG_DIR_ACTIVE_DIRECTORY:
-		o->local_part_only = dg_profile_user_name_format(p) == DG_UNF_UPN_LOCAL;
-		o->enabled_only = on(d->ad.enabled_users_only);
-		o->exchange_only = on(d->ad.exchange_users_only);
-		o->visible_only = on(d->ad.visible_in_address_lists_only);
-		break;
-	case DG_DIR_LDAP:
-		o->local_part_only = on(d->ldap.local_part_only);
-		break;
-	case DG_DIR_M365:
-		o->enabled_only = on(d->m365.enabled_users_only);
-		o->exchange_only = on(d->m365.exchange_users_only);
-		break;
-	case DG_DIR_GOOGLE:
-		o->enabled_only = on(d->google.enabled_users_only);
-		o->skip_archived = 1;
-		o->suspended_words = 1;
-		break;
-	case DG_DIR_NONE:
-		break;
-	}
+	if (prov && prov->mapping_opts)
+		prov->mapping_opts(p, o);
 }

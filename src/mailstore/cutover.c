@@ -5,6 +5,7 @@
 #include "../connectors/connector.h"
 #include "../core/jsonexact.h"
 #include "../core/output.h"
+#include "../core/provider.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,43 +24,19 @@ const char *dg_verdict_name(dg_verdict v)
 
 /* ---- the facts a verdict is reasoned from -------------------------------------- */
 
-static int is_upn(const char *attr)
-{
-	return attr && !strcasecmp(attr, "userPrincipalName");
-}
-
 /* How the profile's directory names users, for the report. */
 static const char *name_format(const dg_profile *p)
 {
-	switch (p->directory.type) {
-	case DG_DIR_ACTIVE_DIRECTORY:
-		switch (dg_profile_user_name_format(p)) {
-		case DG_UNF_UPN: return "userPrincipalName";
-		case DG_UNF_UPN_LOCAL: return "userPrincipalNameLocalPart";
-		default: return "sAMAccountName";
-		}
-	case DG_DIR_LDAP:
-		return p->directory.ldap.user_name_attr ? p->directory.ldap.user_name_attr : "?";
-	case DG_DIR_M365: return "userPrincipalName";
-	case DG_DIR_GOOGLE: return "primaryEmail";
-	default: return "?";
-	}
+	const dg_provider *dir = dg_provider_of(p);
+	return dir && dir->user_name_source ? dir->user_name_source(p) : "?";
 }
 
-/* AD FS puts upn (and unique_name) into its tokens by default; a user
- * name from any other attribute matches only through a claim rule. */
-static int adfs_needs_claim_rule(const dg_profile *p)
+/* OpenID Connect: users log in with a token, and no longer over IMAP. */
+static int is_oidc(const dg_profile *p)
 {
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
-		return dg_profile_user_name_format(p) == DG_UNF_SAM;
-	if (p->directory.type == DG_DIR_LDAP)
-		return !is_upn(p->directory.ldap.user_name_attr);
-	return 0;
-}
-
-static int is_oidc(dg_auth_method m)
-{
-	return m == DG_AUTH_ADFS || m == DG_AUTH_M365 || m == DG_AUTH_GOOGLE_OIDC;
+	const dg_provider_login *l = dg_provider_login_find(dg_auth_method_name(p->auth.method),
+							    NULL);
+	return l && l->oidc;
 }
 
 /* Why the profile's login method cannot log `name` in, or NULL when it
@@ -68,33 +45,14 @@ static int is_oidc(dg_auth_method m)
 static const char *method_refuses(const dg_profile *p, const char *name, const dg_cut_opts *o,
 				  char **buf)
 {
-	switch (p->auth.method) {
-	case DG_AUTH_NONE:
+	const dg_provider *login = dg_provider_of_login(p);
+
+	if (p->auth.method == DG_AUTH_NONE)
 		return "the profile sets no /authentication/method, so nothing says how "
 		       "directory users log in";
-	case DG_AUTH_STANDARD: case DG_AUTH_WINDOWS: case DG_AUTH_GOOGLE_IMAP:
+	if (!login || !login->login_refuses)
 		return NULL;
-	case DG_AUTH_M365_BASIC:
-		return "Microsoft has turned off basic authentication in Exchange Online "
-		       "(AUTH007)";
-	case DG_AUTH_ADFS:
-		if (!adfs_needs_claim_rule(p) || o->adfs_claim_rule)
-			return NULL;
-		*buf = dg_xasprintf("AD FS sends no %s claim without a claim rule, so MailStore "
-				    "cannot match the token to '%s' (ADFS004); once the rule is "
-				    "in place, say so with --adfs-claim-rule", name_format(p), name);
-		return *buf;
-	case DG_AUTH_M365: case DG_AUTH_GOOGLE_OIDC:
-		if (strchr(name, '@'))
-			return NULL;
-		*buf = dg_xasprintf("%s names the user in its token by %s, which '%s' is "
-				    "not", p->auth.method == DG_AUTH_M365 ? "Microsoft 365"
-									  : "Google",
-				    p->auth.method == DG_AUTH_M365 ? "user principal name"
-								   : "e-mail address", name);
-		return *buf;
-	}
-	return NULL;
+	return login->login_refuses(p, name, o->claim_rule, buf);
 }
 
 static int listed(const dg_strlist *l, const char *s)
@@ -153,7 +111,7 @@ static dg_verdict login_verdict(const dg_profile *p, const dg_srv_user *u, const
 		free(buf);
 		return DG_CUT_LOSES;
 	}
-	if (is_oidc(p->auth.method) && only_imap(u)) {
+	if (is_oidc(p) && only_imap(u)) {
 		*reason = dg_xstrdup("its only login privilege is imap, and IMAP access ends "
 				     "with OpenID Connect login");
 		return DG_CUT_LOSES;
@@ -382,7 +340,7 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 	size_t imap = count_imap(c);
 	dg_finding *fd;
 
-	if (is_oidc(p->auth.method) && imap) {
+	if (is_oidc(p) && imap) {
 		char *names = names_of(c, DG_CUT_COUNT, keeps_imap);
 		fd = dg_findings_add(&c->findings, "AUTH011", DG_SEV_WARNING,
 				     "/authentication/method", "%zu user%s who keep%s a login "
@@ -393,7 +351,7 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 				"the Outlook add-in keep working");
 		free(names);
 	}
-	if (is_oidc(p->auth.method)) {
+	if (is_oidc(p)) {
 		fd = dg_findings_add(&c->findings, "AUTH012", DG_SEV_INFO,
 				     "/authentication/redirectUri", "Web Access and the Outlook "
 				     "add-in log in through the redirect URI %s, which must be "

@@ -27,9 +27,10 @@ typedef struct dg_cut_item {
 } dg_cut_item;
 
 typedef struct dg_cut_opts {
-	/* The administrator says the AD FS claim rule that sends the user-name
-	 * attribute (ADFS004) is in place; dirgate cannot read AD FS rules. */
-	int adfs_claim_rule;
+	/* The administrator says the identity provider's claim rule that sends
+	 * the user-name attribute (AD FS: ADFS004) is in place; dirgate cannot
+	 * read such rules. */
+	int claim_rule;
 } dg_cut_opts;
 
 typedef struct dg_cutover {

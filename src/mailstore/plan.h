@@ -138,7 +138,7 @@ void dg_plan_release(dg_plan *plan);
 /* Changes pending: users or configuration. */
 int dg_plan_has_changes(const dg_plan *plan);
 
-/* JSON per DESIGN.md's contract (preview's user fields plus "action",
+/* JSON per docs/output.md ("plan": preview's user fields plus "action",
  * "from", "changes").  `saved`: the extra members of a plan file (format
  * marker, profile path, configAfter with secrets as placeholders). */
 typedef struct dg_plan_file_info {

@@ -9,6 +9,7 @@
 #include "../core/outfile.h"
 #include "../core/output.h"
 #include "../core/profile.h"
+#include "../core/provider.h"
 #include "../mailstore/backup.h"
 #include "../mailstore/push.h"
 #include "../mailstore/sync.h"
@@ -208,24 +209,36 @@ static void refuse_prompts(const dg_profile *p, dg_findings *out)
 					"use {\"env\": NAME} or {\"file\": PATH}");
 }
 
-static int generates_cert(const dg_profile *p, const cJSON *onboard)
+/* certificate.generate, for a directory read by an app registration with
+ * a certificate: *c says which (release it). */
+static int generates_cert(const dg_profile *p, const cJSON *onboard, dg_app_certificate *c)
 {
-	return p->directory.type == DG_DIR_M365 &&
-	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		       cJSON_GetObjectItemCaseSensitive(onboard, "certificate"), "generate"));
+	const dg_provider *dir = dg_provider_of(p);
+
+	if (!dir || !dir->app_certificate ||
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(onboard, "certificate"), "generate")))
+		return 0;
+	dir->app_certificate(p, c);
+	return 1;
+}
+
+static void app_certificate_release(dg_app_certificate *c)
+{
+	free(c->upload_to);
+	*c = (dg_app_certificate){ 0 };
 }
 
 /* With certificate.generate, the certificate step makes the files the
  * offline rules cannot find yet: that is not an error of the profile. */
-static void drop_files_to_generate(const dg_profile *p, dg_findings *f)
+static void drop_files_to_generate(const dg_app_certificate *c, dg_findings *f)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < f->nr; i++) {
 		dg_finding *fd = &f->items[i];
 		int drop = !strcmp(fd->code, "PROF009") && strstr(fd->path, "/certificate/") &&
-			   access(strstr(fd->path, "keyFile") ? p->directory.m365.key_file
-							      : p->directory.m365.cert_file, F_OK);
+			   access(strstr(fd->path, "keyFile") ? c->key_file : c->cert_file, F_OK);
 		if (drop) {
 			free(fd->path);
 			free(fd->message);
@@ -240,9 +253,12 @@ static void drop_files_to_generate(const dg_profile *p, dg_findings *f)
 
 void dg_onboard_check_offline(const dg_profile *p, const cJSON *onboard, dg_findings *out)
 {
+	dg_app_certificate cert = { 0 };
+
 	dg_check_offline(p, out);
-	if (generates_cert(p, onboard))
-		drop_files_to_generate(p, out);
+	if (generates_cert(p, onboard, &cert))
+		drop_files_to_generate(&cert, out);
+	app_certificate_release(&cert);
 	refuse_prompts(p, out);
 	if (!p->target.present)
 		dg_finding_hint(dg_findings_add(out, "FLEET013", DG_SEV_ERROR, "/target",
@@ -376,7 +392,7 @@ static int step_instance(struct tctx *x)
 	return rc;
 }
 
-/* ---- Microsoft 365 certificate ---- */
+/* ---- the app registration's certificate ---- */
 
 static void manual_step(struct tctx *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -408,25 +424,24 @@ static char *redirect_uri(const dg_profile *p)
 	return dg_xasprintf("https://%.*s/oidc/signin", (int)n, host);
 }
 
-static int step_cert(struct tctx *x)
+/* Makes the certificate and its key beside `cert_file` unless it exists
+ * (an existing one is kept: it may be registered already).  0, or the
+ * step's failure. */
+static int make_certificate(struct tctx *x, const char *cert_file)
 {
-	const dg_dir_m365 *m = &x->p->directory.m365;
 	const cJSON *days = onboard_opt(x, "certificate", "days");
 	dg_cert_new_opts o = { 0 };
 	dg_cert_new_result res = { 0 };
-	dg_cert_prints prints;
 	dg_error err = { 0 };
-	char *subject, *dir, *uri, why[256];
+	char *subject, *dir;
 
-	if (!generates_cert(x->p, x->rd.onboard))
-		return 0;
-	if (!m->cert_file || strcmp(strrchr(m->cert_file, '/') ? strrchr(m->cert_file, '/') + 1
-							      : m->cert_file, DG_CERT_FILE))
+	if (!cert_file || strcmp(strrchr(cert_file, '/') ? strrchr(cert_file, '/') + 1
+							  : cert_file, DG_CERT_FILE))
 		return fail(x, DG_STEP_CERT, "FLEET013", "with certificate.generate, "
 			    "/directory/certFile must name a file called " DG_CERT_FILE
 			    " (the key goes beside it as " DG_CERT_KEY_FILE ")");
-	dir = dg_xstrndup(m->cert_file, (size_t)(strrchr(m->cert_file, '/') - m->cert_file));
-	if (access(m->cert_file, F_OK)) {   /* an existing one is kept: it may be registered */
+	dir = dg_xstrndup(cert_file, (size_t)(strrchr(cert_file, '/') - cert_file));
+	if (access(cert_file, F_OK)) {
 		subject = dg_xasprintf("dirgate %s", x->t->id);
 		o.subject = subject;
 		o.days = cJSON_IsNumber(days) ? (int)days->valuedouble : DEFAULT_CERT_DAYS;
@@ -441,17 +456,31 @@ static int step_cert(struct tctx *x)
 		dg_cert_new_result_release(&res);
 	}
 	x->r->cert_dir = dir;
-	if (dg_cert_prints_file(m->cert_file, &prints, why, sizeof(why)))
-		return fail(x, DG_STEP_CERT, "FLEET013", "%s: %s", m->cert_file, why);
-	manual_step(x, "upload %s (thumbprint %s, valid until %s) to the Entra ID app %s "
-		    "of tenant %s (Certificates & secrets)", m->cert_file, prints.sha1_hex,
-		    prints.not_after, m->client_id ? m->client_id : "?",
-		    m->tenant_id ? m->tenant_id : "?");
-	uri = redirect_uri(x->p);
-	manual_step(x, "add the redirect URI %s to that app registration (Authentication, "
-		    "Web)", uri);
-	free(uri);
 	return 0;
+}
+
+static int step_cert(struct tctx *x)
+{
+	dg_app_certificate c = { 0 };
+	dg_cert_prints prints;
+	char *uri, why[256];
+	int rc;
+
+	if (!generates_cert(x->p, x->rd.onboard, &c))
+		return 0;
+	rc = make_certificate(x, c.cert_file);
+	if (!rc && dg_cert_prints_file(c.cert_file, &prints, why, sizeof(why)))
+		rc = fail(x, DG_STEP_CERT, "FLEET013", "%s: %s", c.cert_file, why);
+	if (!rc) {
+		manual_step(x, "upload %s (thumbprint %s, valid until %s) to %s", c.cert_file,
+			    prints.sha1_hex, prints.not_after, c.upload_to);
+		uri = redirect_uri(x->p);
+		manual_step(x, "add the redirect URI %s to that app registration "
+			    "(Authentication, Web)", uri);
+		free(uri);
+	}
+	app_certificate_release(&c);
+	return rc;
 }
 
 /* ---- live check and plan ---- */

@@ -1,6 +1,6 @@
 /* Live check of AD FS login (authentication.method "adfs", for
- * active-directory and ldap profiles), as MailStore uses it
- * (identity-protocols.md D): the discovery document at
+ * active-directory and ldap profiles), as MailStore uses it: the
+ * discovery document at
  * <adfsUrl>/adfs/.well-known/openid-configuration over verified TLS
  * (/authentication/tls/caFile for an internal CA), its issuer, the
  * authorization / token / keys endpoints on the same host, signing keys

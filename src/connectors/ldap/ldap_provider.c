@@ -1,0 +1,85 @@
+/* The ldap provider: active-directory and ldap directories, read live over
+ * LDAP or from an LDIF snapshot, with standard or Windows login. */
+#include "../../core/provider.h"
+#include "ldap_live.h"
+#include "ldap_probe.h"
+#include "snapshot_ldap.h"
+
+#include <strings.h>
+
+extern const char dg_init_active_directory[], dg_init_ldap[];
+
+static const dg_provider_dir dirs[] = {
+	{ "active-directory", dg_init_active_directory },
+	{ "ldap", dg_init_ldap },
+	{ NULL, NULL },
+};
+
+/* Both log users on with the directory's own password check. */
+static const dg_provider_login logins[] = {
+	{ "standard", 0 },
+	{ "windows", 0 },
+	{ NULL, 0 },
+};
+
+static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *progress,
+			      dg_snapshot_written *w, dg_findings *f, dg_error *err)
+{
+	dg_code code = dg_ldap_live_snapshot(p, fp, progress, &w->count, &w->base, &w->source,
+					     f, err);
+
+	w->counted = "entries";
+	if (code == DG_OK)
+		w->from = dg_xasprintf("%s (base %s)", w->source, w->base);
+	return code;
+}
+
+/* Tri-state profile switches: only an explicit true turns one on. */
+static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
+{
+	const dg_directory *d = &p->directory;
+
+	if (d->type == DG_DIR_ACTIVE_DIRECTORY) {
+		o->local_part_only = dg_profile_user_name_format(p) == DG_UNF_UPN_LOCAL;
+		o->enabled_only = d->ad.enabled_users_only == 1;
+		o->exchange_only = d->ad.exchange_users_only == 1;
+		o->visible_only = d->ad.visible_in_address_lists_only == 1;
+	} else {
+		o->local_part_only = d->ldap.local_part_only == 1;
+	}
+}
+
+static const char *user_name_source(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
+		return attr ? attr : "?";
+	switch (dg_profile_user_name_format(p)) {
+	case DG_UNF_UPN: return "userPrincipalName";
+	case DG_UNF_UPN_LOCAL: return "userPrincipalNameLocalPart";
+	default: return "sAMAccountName";
+	}
+}
+
+static int user_name_is_upn(const dg_profile *p)
+{
+	const char *attr = p->directory.ldap.user_name_attr;
+
+	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+		return dg_profile_user_name_format(p) != DG_UNF_SAM;
+	return attr && !strcasecmp(attr, "userPrincipalName");
+}
+
+const dg_provider dg_provider_ldap = {
+	.name = "ldap",
+	.dirs = dirs,
+	.logins = logins,
+	.probe_directory = dg_ldap_probe,
+	.live = &dg_connector_ldap_live,
+	.snapshot = &dg_connector_ldap_snapshot,
+	.snapshot_write = snapshot_write,
+	.mapping_opts = mapping_opts,
+	.user_name_source = user_name_source,
+	.user_name_is_upn = user_name_is_upn,
+};

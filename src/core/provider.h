@@ -1,0 +1,111 @@
+/* A provider: one directory product or login service and everything dirgate
+ * does with it, as one table of operations (after git's ref storage
+ * back ends and SSSD's provider handlers).  Each provider fills its table
+ * in its own folder, src/connectors/<name>/<name>_provider.c; the registry
+ * (src/connectors/registry.c) lists them, one line each.  Commands loop
+ * over the registry or ask it, and never name a provider.  Any operation
+ * a provider does not have is NULL. */
+#ifndef DG_PROVIDER_H
+#define DG_PROVIDER_H
+
+#include "error.h"
+#include "findings.h"
+#include "mapping.h"
+#include "profile.h"
+
+#include <stdio.h>
+
+struct dg_connector;
+struct dg_progress;
+
+/* A directory.type value a provider serves, with the starting profile
+ * `dirgate init --type NAME` writes for it. */
+typedef struct dg_provider_dir {
+	const char *type;            /* "active-directory", ... */
+	const char *init_profile;    /* JSON text; "@SCHEMA@" stands for the schema path */
+} dg_provider_dir;
+
+/* An authentication.method value a provider serves. */
+typedef struct dg_provider_login {
+	const char *method;          /* "standard", ... */
+	int oidc;                    /* OpenID Connect: users get a token, and lose IMAP */
+} dg_provider_login;
+
+/* What a snapshot write read, for the line or document that says so. */
+typedef struct dg_snapshot_written {
+	size_t count;                /* how many of `counted` */
+	const char *counted;         /* "users" or "entries" */
+	char *from;                  /* where from, in words: a URI, "URI (base DN)" */
+	char *source;                /* where from for --format json: a URI, or NULL */
+	char *tenant;                /* when the source is a tenant, not a URI */
+	char *base;                  /* the base DN of an LDAP search, or NULL */
+} dg_snapshot_written;
+
+void dg_snapshot_written_release(dg_snapshot_written *w);
+
+/* The certificate an app registration signs in with, as the profile names
+ * it, and where an administrator uploads it (in words, malloc'd). */
+typedef struct dg_app_certificate {
+	const char *cert_file;       /* may be NULL: not set */
+	const char *key_file;
+	char *upload_to;
+} dg_app_certificate;
+
+typedef struct dg_provider {
+	const char *name;            /* "ldap", "microsoft-365", ... */
+	const dg_provider_dir *dirs; /* directory.type values served; ends with { NULL } */
+	const dg_provider_login *logins; /* authentication.method values; ends with { NULL } */
+
+	/* The rules that need no network, for the profile's part this
+	 * provider serves. */
+	void (*check_offline)(const dg_profile *p, dg_findings *out);
+	/* `dirgate check`, live: probes the directory.  `test_user` may be
+	 * NULL.  Returns 0 when every probe ran. */
+	int (*probe_directory)(const dg_profile *p, const char *test_user, dg_findings *out);
+	/* `dirgate check`, live: probes the login service; runs even when the
+	 * directory is read from a snapshot.  Returns 0 when every probe ran. */
+	int (*probe_login)(const dg_profile *p, dg_findings *out);
+	/* Users for the mapping engine, read live or from a snapshot. */
+	const struct dg_connector *live;
+	const struct dg_connector *snapshot;
+	/* `dirgate snapshot`: reads the directory live and writes what the
+	 * snapshot connector reads back to `fp`; `w` says what was read. */
+	dg_code (*snapshot_write)(const dg_profile *p, FILE *fp,
+				  const struct dg_progress *progress, dg_snapshot_written *w,
+				  dg_findings *f, dg_error *err);
+	/* The mapping engine's options as the profile selects them. */
+	void (*mapping_opts)(const dg_profile *p, dg_mapping_opts *o);
+	/* How the directory names users: the attribute ("sAMAccountName",
+	 * "primaryEmail", ...) or "?" when the profile does not say. */
+	const char *(*user_name_source)(const dg_profile *p);
+	/* Whether that name is the user principal name or its local part,
+	 * which identity providers put in their tokens by default. */
+	int (*user_name_is_upn)(const dg_profile *p);
+	/* Why the profile's login method (one of this provider's) cannot log
+	 * the directory user `name` in, or NULL when it can: static text or
+	 * formatted into *buf (the caller frees it).  `claim_rule`: the
+	 * administrator says a claim rule sends the user name. */
+	const char *(*login_refuses)(const dg_profile *p, const char *name, int claim_rule,
+				     char **buf);
+	/* For a directory read by an app registration with a certificate,
+	 * which `onboard` can generate: fills *c (release upload_to). */
+	void (*app_certificate)(const dg_profile *p, dg_app_certificate *c);
+} dg_provider;
+
+/* The registry: every provider, in the order commands list them; ends
+ * with NULL. */
+extern const dg_provider *const dg_providers[];
+
+/* The provider serving a directory.type or authentication.method value
+ * ("ldap", "standard", ...), or NULL. */
+const dg_provider *dg_provider_for_dir_type(const char *type);
+const dg_provider *dg_provider_for_auth_method(const char *method);
+/* The ones serving this profile's directory and its login method, or NULL. */
+const dg_provider *dg_provider_of(const dg_profile *p);
+const dg_provider *dg_provider_of_login(const dg_profile *p);
+/* The entry for a directory.type or authentication.method value, with its
+ * provider in *owner (may be NULL), or NULL. */
+const dg_provider_dir *dg_provider_dir_find(const char *type, const dg_provider **owner);
+const dg_provider_login *dg_provider_login_find(const char *method, const dg_provider **owner);
+
+#endif
