@@ -21,7 +21,7 @@
  * and reports each cycle once. */
 #include "snapshot_ldap.h"
 #include "../../core/ascii.h"
-#include "../../core/casefold.h"
+#include "../../core/utf8.h"
 
 #include "../../core/filter.h"
 #include "ldif.h"
@@ -152,29 +152,6 @@ static const char *parse_value(const char *p, const char *end, char *v, size_t *
 	return p;
 }
 
-/* DNs compare case-insensitively in every script (AD does); the one table
- * of core/casefold.h keeps two-byte letters two bytes, so this is in place. */
-static unsigned fold2(unsigned c)
-{
-	return dg_casefold_cp(c);
-}
-
-static void fold_utf8(char *v, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned char a = (unsigned char)v[i], b = (unsigned char)v[i + 1];
-		unsigned c, f;
-		if ((a & 0xe0) != 0xc0 || (b & 0xc0) != 0x80)
-			continue;
-		c = (unsigned)(a & 0x1f) << 6 | (b & 0x3f);
-		if (c >= 0x80 && (f = fold2(c)) != c && f < 0x800) {
-			v[i] = (char)(0xc0 | f >> 6);
-			v[i + 1] = (char)(0x80 | (f & 0x3f));
-		}
-		i++;
-	}
-}
-
 /* Writes value v lower-cased and re-escaped at *o (room: 3 bytes per byte). */
 static void canon_value(char *v, size_t n, char **o)
 {
@@ -182,7 +159,8 @@ static void canon_value(char *v, size_t n, char **o)
 	char *w = *o;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] >= 0x80) {
-			fold_utf8(v, n);
+			/* DNs compare case-insensitively in every script (AD does) */
+			dg_utf8_fold(v, v, n);
 			break;
 		}
 	for (size_t i = 0; i < n; i++) {
