@@ -18,6 +18,7 @@
  * as DNs or through the member search filter (filter_plan.h).  A selected
  * group's users are the user nodes reachable from it. */
 #include "ldap_engine.h"
+#include "attr_table.h"
 #include "dn.h"
 #include "filter_plan.h"
 #include "group_graph.h"
@@ -36,7 +37,7 @@
 #define MAX_REPEAT 20 /* connector findings of one code listed per snapshot */
 
 /* ---------------------------------------------------------------------- */
-/* The DN graph                                                           */
+/* The state of one read                                                  */
 
 typedef struct group {
 	uint32_t node;
@@ -51,21 +52,13 @@ typedef struct group {
 	char *first_unresolved;
 } group;
 
-/* Attributes the connector reads, by index.  Fixed slots first (both
- * modes), then AD's fixed list or generic LDAP's profile-given names. */
-typedef struct wattr {
-	char *name;          /* base name, no options, in lower case */
-	char *spelling;      /* as registered, e.g. "sAMAccountName" */
-	size_t len;
-	int on;              /* read from the file */
-	int keep;            /* kept on entries saved for the member search */
-} wattr;
-
+/* The attribute table's fixed slots first (both modes), then AD's fixed
+ * list or generic LDAP's profile-given names. */
 enum { W_MEMBER, W_MEMBEROF, W_OBJECTCLASS,
        W_OBJECTCATEGORY, W_UAC, W_SAM, W_UPN, W_DISPLAYNAME, W_MAIL, W_PROXY, W_HIDE,
        W_CN, W_NAME };
 
-typedef struct snap {
+typedef struct state {
 	const dg_profile *p;
 	int ad;
 	dg_fetch_result *out;
@@ -83,12 +76,7 @@ typedef struct snap {
 	dg_filter_hooks hooks;
 	const char *name_attr, *full_attr, *mail_attr, *gname_attr, *members_attr;
 	int w_name, w_full, w_mail, w_gname, w_members;  /* generic LDAP */
-	wattr *wants;
-	size_t nwants, wants_alloc;
-	int16_t whead[64];    /* want_index buckets: index + 1 */
-	int16_t *wnext;
-	int32_t *aidx;        /* per want: index of that attribute in the entry, -1 */
-	unsigned char *amulti; /* per want: more than one (options, ranges) */
+	dg_attr_table attrs;   /* what is read, by index */
 
 	dg_group_graph graph;
 	int graph_edges;      /* record member/memberOf edges while reading */
@@ -115,15 +103,10 @@ typedef struct snap {
 	unsigned repeat[64];
 	size_t no_category;
 	dg_strbuf canon, tmp, tmp2;
-} snap;
+} state;
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                          */
-
-static int lower_ascii(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -131,9 +114,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* A finding from the connector itself, at most MAX_REPEAT per code. */
-static dg_finding *finding(snap *s, const char *code, dg_severity sev, const char *path,
+static dg_finding *finding(state *s, const char *code, dg_severity sev, const char *path,
 			   int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static dg_finding *finding(snap *s, const char *code, dg_severity sev, const char *path,
+static dg_finding *finding(state *s, const char *code, dg_severity sev, const char *path,
 			   int line, const char *fmt, ...)
 {
 	int idx = atoi(code + 4) & 63;
@@ -166,27 +149,6 @@ static void hint(dg_finding *fd, const char *fmt, ...)
 	dg_strbuf_release(&sb);
 }
 
-static const char *first_value(const dg_entry *e, const char *name)
-{
-	size_t i = 0;
-	const dg_attr *a;
-	while ((a = dg_ldap_attr_next(e, name, &i)))
-		if (a->nvals)
-			return a->vals[0].val;
-	return NULL;
-}
-
-static int has_value(const dg_entry *e, const char *name, const char *want)
-{
-	size_t i = 0;
-	const dg_attr *a;
-	while ((a = dg_ldap_attr_next(e, name, &i)))
-		for (size_t j = 0; j < a->nvals; j++)
-			if (!strcasecmp(a->vals[j].val, want))
-				return 1;
-	return 0;
-}
-
 static void push_values(const dg_entry *e, const char *name, dg_strlist *out)
 {
 	size_t i = 0;
@@ -196,87 +158,9 @@ static void push_values(const dg_entry *e, const char *name, dg_strlist *out)
 			dg_strlist_push(out, a->vals[j].val);
 }
 
-static size_t base_len(const char *name, size_t len)
+static int want(state *s, const char *attr)
 {
-	size_t n = 0;
-	while (n < len && name[n] != ';')
-		n++;
-	return n;
-}
-
-/* lower: lower-case ASCII of length n; s any case */
-static inline int ci_equal(const char *lower, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower[i] != lower_ascii((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static unsigned want_bucket(const char *name, size_t len)
-{
-	return (unsigned)(len * 7 + (unsigned)lower_ascii((unsigned char)name[0]) * 3 +
-			  (unsigned)lower_ascii((unsigned char)name[len - 1])) & 63;
-}
-
-/* Index of attribute type name[0..len) (no options) in the want table, or
- * -1.  Called for every line of the file, hence the buckets (built by
- * setup(); a plain scan before that) and the exact comparison first:
- * exports spell attribute names the way the schema does. */
-static int type_index(const snap *s, const char *name, size_t len)
-{
-	if (!len)
-		return -1;
-	if (s->wnext) {
-		for (int i = s->whead[want_bucket(name, len)] - 1; i >= 0; i = s->wnext[i] - 1)
-			if (s->wants[i].len == len && (!memcmp(s->wants[i].spelling, name, len) ||
-						       ci_equal(s->wants[i].name, name, len)))
-				return i;
-		return -1;
-	}
-	for (size_t i = 0; i < s->nwants; i++) {
-		const wattr *w = &s->wants[i];
-		if (w->len == len && !strncasecmp(w->name, name, len))
-			return (int)i;
-	}
-	return -1;
-}
-
-/* The same for an attribute description, options allowed. */
-static int want_index(const snap *s, const char *name, size_t len)
-{
-	return type_index(s, name, base_len(name, len));
-}
-
-static void build_want_buckets(snap *s)
-{
-	s->wnext = dg_xcalloc(s->nwants ? s->nwants : 1, sizeof(*s->wnext));
-	for (size_t i = 0; i < s->nwants; i++) {
-		unsigned b = want_bucket(s->wants[i].name, s->wants[i].len);
-		s->wnext[i] = s->whead[b];
-		s->whead[b] = (int16_t)(i + 1);
-	}
-}
-
-/* Registers attribute `attr` (read from the file when `on`); returns its index. */
-static int reg(snap *s, const char *attr, int on)
-{
-	size_t len = base_len(attr, strlen(attr));
-	int i = want_index(s, attr, len);
-	if (i < 0) {
-		DG_ALLOC_GROW(s->wants, s->nwants + 1, s->wants_alloc);
-		i = (int)s->nwants++;
-		s->wants[i] = (wattr){ dg_xstrndup(attr, len), dg_xstrndup(attr, len), len, 0, 0 };
-		for (size_t k = 0; k < len; k++)
-			s->wants[i].name[k] = (char)lower_ascii((unsigned char)attr[k]);
-	}
-	s->wants[i].on |= on;
-	return i;
-}
-
-static int want(snap *s, const char *attr)
-{
-	return reg(s, attr, 1);
+	return dg_attr_table_add(&s->attrs, attr, 1);
 }
 
 static void want_filter_attr(const char *attr, void *ctx)
@@ -286,91 +170,15 @@ static void want_filter_attr(const char *attr, void *ctx)
 
 static void keep_filter_attr(const char *attr, void *ctx)
 {
-	snap *s = ctx;
-	s->wants[want(s, attr)].keep = 1;
+	state *s = ctx;
+	s->attrs.items[want(s, attr)].keep = 1;
 }
 
 static int want_attr(void *ctx, const char *type, size_t len)
 {
-	const snap *s = ctx;
-	int i = type_index(s, type, len);
-	return i >= 0 && s->wants[i].on;
-}
-
-/* Maps the entry's attributes onto the want table once, so the rest of
- * the connector finds an attribute without comparing names again. */
-static void index_entry(snap *s, const dg_entry *e)
-{
-	memset(s->aidx, 0xff, s->nwants * sizeof(*s->aidx));
-	memset(s->amulti, 0, s->nwants);
-	for (size_t i = 0; i < e->nattrs; i++) {
-		int w = want_index(s, e->attrs[i].name, strlen(e->attrs[i].name));
-		if (w < 0)
-			continue;
-		if (s->aidx[w] < 0)
-			s->aidx[w] = (int32_t)i;
-		else
-			s->amulti[w] = 1;
-	}
-}
-
-/* The attribute of index w in the indexed entry, or NULL.  When several
- * attributes answer w (options), callers fall back to dg_ldap_attr_next(). */
-static const dg_attr *wget(const snap *s, const dg_entry *e, int w)
-{
-	return (w >= 0 && s->aidx[w] >= 0) ? &e->attrs[s->aidx[w]] : NULL;
-}
-
-static const char *wfirst(const snap *s, const dg_entry *e, int w)
-{
-	const dg_attr *a = wget(s, e, w);
-	if (a && s->amulti[w])
-		return first_value(e, s->wants[w].name);
-	return (a && a->nvals) ? a->vals[0].val : NULL;
-}
-
-static int whas(const snap *s, const dg_entry *e, int w, const char *value)
-{
-	const dg_attr *a = wget(s, e, w);
-	if (a && s->amulti[w])
-		return has_value(e, s->wants[w].name, value);
-	for (size_t j = 0; a && j < a->nvals; j++)
-		if (!strcasecmp(a->vals[j].val, value))
-			return 1;
-	return 0;
-}
-
-/* Copies the values of w into `out`, sized exactly (a strlist grows to
- * eight slots, which adds up over 100,000 users); `keep` may filter.
- * The strings go into arena `ar`, or are malloc'd when it is NULL. */
-static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
-		  int (*keep)(const dg_value *v), dg_arena *ar)
-{
-	const dg_attr *a = wget(s, e, w);
-	size_t n = 0;
-	if (a && s->amulti[w]) {
-		size_t i = 0;
-		while ((a = dg_ldap_attr_next(e, s->wants[w].name, &i)))
-			for (size_t j = 0; j < a->nvals; j++)
-				if (!keep || keep(&a->vals[j])) {
-					if (ar)
-						dg_strlist_push_arena(out, ar, a->vals[j].val,
-								      a->vals[j].len);
-					else
-						dg_strlist_push(out, a->vals[j].val);
-				}
-		return;
-	}
-	for (size_t j = 0; a && j < a->nvals; j++)
-		n += !keep || keep(&a->vals[j]);
-	if (!n)
-		return;
-	out->items = dg_xmalloc(n * sizeof(*out->items));
-	out->alloc = n;
-	for (size_t j = 0; j < a->nvals; j++)
-		if (!keep || keep(&a->vals[j]))
-			out->items[out->nr++] = ar ? dg_arena_strndup(ar, a->vals[j].val, a->vals[j].len)
-						   : dg_xstrndup(a->vals[j].val, a->vals[j].len);
+	const state *s = ctx;
+	int i = dg_attr_table_find(&s->attrs, type, len);
+	return i >= 0 && s->attrs.items[i].on;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -379,7 +187,7 @@ static void wcopy(const snap *s, const dg_entry *e, int w, dg_strlist *out,
 static int hook_match_value(void *ctx, const dg_entry *e, const char *attr,
 			    const dg_value *value, const dg_value *assertion)
 {
-	snap *s = ctx;
+	state *s = ctx;
 	(void)e;
 	return dg_ldap_match_value(s->ad, attr, value, assertion, &s->tmp, &s->tmp2);
 }
@@ -390,7 +198,7 @@ static int hook_match_value(void *ctx, const dg_entry *e, const char *attr,
  * the set below one group is computed once and reused for every entry. */
 static int hook_in_chain(void *ctx, const dg_entry *e, const char *attr, const char *dn)
 {
-	snap *s = ctx;
+	state *s = ctx;
 	long a = dg_graph_node_for_dn(&s->graph, e->dn, strlen(e->dn), 0);
 	long b = dg_graph_node_for_dn(&s->graph, dn, strlen(dn), 0);
 	if (a < 0 || b < 0)
@@ -416,15 +224,15 @@ static long parse_long(const char *v, int *ok)
 }
 
 /* A string for a user record: in the list's arena (see connector.h). */
-static char *ustr(const snap *s, const char *v)
+static char *ustr(const state *s, const char *v)
 {
 	dg_arena *a = s->out->users.arena;
 	return a ? dg_arena_strdup(a, v) : dg_xstrdup(v);
 }
 
-static char *wdup(const snap *s, const dg_entry *e, int w)
+static char *wdup(const state *s, const dg_entry *e, int w)
 {
-	const char *v = wfirst(s, e, w);
+	const char *v = dg_attr_table_first(&s->attrs, e, w);
 	return v ? ustr(s, v) : NULL;
 }
 
@@ -435,17 +243,17 @@ static int is_smtp(const dg_value *v)
 	return v->len > 5 && !strncasecmp(v->val, "smtp:", 5);
 }
 
-static void ad_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
+static void ad_fill_user(state *s, const dg_entry *e, dg_dir_user *u)
 {
-	const char *uac = wfirst(s, e, W_UAC);
-	const char *hide = wfirst(s, e, W_HIDE);
+	const char *uac = dg_attr_table_first(&s->attrs, e, W_UAC);
+	const char *hide = dg_attr_table_first(&s->attrs, e, W_HIDE);
 	dg_username_format unf = dg_profile_user_name_format(s->p);
 
 	u->name_value = wdup(s, e, unf == DG_UNF_SAM ? W_SAM : W_UPN);
 	u->full_name = wdup(s, e, W_DISPLAYNAME);
-	wcopy(s, e, W_MAIL, &u->mails, NULL, s->out->users.arena);
-	wcopy(s, e, W_PROXY, &u->proxy_addresses, is_smtp, s->out->users.arena);
-	u->exchange = (u->mails.nr || wget(s, e, W_PROXY)) ? 1 : 0;
+	dg_attr_table_copy(&s->attrs, e, W_MAIL, &u->mails, NULL, s->out->users.arena);
+	dg_attr_table_copy(&s->attrs, e, W_PROXY, &u->proxy_addresses, is_smtp, s->out->users.arena);
+	u->exchange = (u->mails.nr || dg_attr_table_get(&s->attrs, e, W_PROXY)) ? 1 : 0;
 	u->hidden = (hide && !strcasecmp(hide, "TRUE")) ? 1 : 0;
 	u->disabled = -1;
 	if (uac) {
@@ -464,15 +272,15 @@ static void ad_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
 	}
 }
 
-static void ldap_fill_user(snap *s, const dg_entry *e, dg_dir_user *u)
+static void ldap_fill_user(state *s, const dg_entry *e, dg_dir_user *u)
 {
 	u->name_value = wdup(s, e, s->w_name);
 	u->full_name = wdup(s, e, s->w_full);
-	wcopy(s, e, s->w_mail, &u->mails, NULL, s->out->users.arena);
+	dg_attr_table_copy(&s->attrs, e, s->w_mail, &u->mails, NULL, s->out->users.arena);
 	/* disabled / hidden / exchange stay -1: generic LDAP has no such notion */
 }
 
-static void add_user(snap *s, uint32_t id, const dg_entry *e)
+static void add_user(state *s, uint32_t id, const dg_entry *e)
 {
 	dg_dir_user *u = dg_dir_user_list_add(&s->out->users, e->dn);
 	u->dn = ustr(s, e->dn);
@@ -486,14 +294,14 @@ static void add_user(snap *s, uint32_t id, const dg_entry *e)
 	s->graph.nodes[id].user = (int32_t)(s->out->users.nr - 1);
 }
 
-static int ad_is_user(snap *s, const dg_entry *e)
+static int ad_is_user(state *s, const dg_entry *e)
 {
-	if (whas(s, e, W_OBJECTCLASS, "computer"))
+	if (dg_attr_table_has(&s->attrs, e, W_OBJECTCLASS, "computer"))
 		return 0; /* computers are users to AD's objectClass, not to MailStore */
-	if (!wfirst(s, e, W_OBJECTCATEGORY)) {
+	if (!dg_attr_table_first(&s->attrs, e, W_OBJECTCATEGORY)) {
 		/* An export that left objectCategory out: the server would still
 		 * have matched, so judge by objectClass and say so. */
-		if (!whas(s, e, W_OBJECTCLASS, "user"))
+		if (!dg_attr_table_has(&s->attrs, e, W_OBJECTCLASS, "user"))
 			return 0;
 		s->no_category++;
 		return 1;
@@ -501,7 +309,7 @@ static int ad_is_user(snap *s, const dg_entry *e)
 	return dg_filter_match(s->user_filter, e, &s->hooks);
 }
 
-static int is_user(snap *s, const dg_entry *e)
+static int is_user(state *s, const dg_entry *e)
 {
 	if (s->user_filter_bad)
 		return 0;
@@ -510,14 +318,14 @@ static int is_user(snap *s, const dg_entry *e)
 	return dg_filter_match(s->user_filter, e, &s->hooks);
 }
 
-static int is_group(snap *s, const dg_entry *e)
+static int is_group(state *s, const dg_entry *e)
 {
 	if (s->ad)
-		return whas(s, e, W_OBJECTCLASS, "group");
+		return dg_attr_table_has(&s->attrs, e, W_OBJECTCLASS, "group");
 	return s->group_filter && dg_filter_match(s->group_filter, e, &s->hooks);
 }
 
-static void add_group(snap *s, uint32_t id, const dg_entry *e)
+static void add_group(state *s, uint32_t id, const dg_entry *e)
 {
 	group *g;
 	DG_ALLOC_GROW(s->groups, s->ngroups + 1, s->groups_alloc);
@@ -532,18 +340,18 @@ static void add_group(snap *s, uint32_t id, const dg_entry *e)
 		push_values(e, "sAMAccountName", &g->names);
 	} else {
 		push_values(e, s->gname_attr, &g->names);
-		wcopy(s, e, s->w_members, &g->members, NULL, NULL);
+		dg_attr_table_copy(&s->attrs, e, s->w_members, &g->members, NULL, NULL);
 	}
 	s->graph.nodes[id].group = (int32_t)s->ngroups++;
 }
 
 /* member -> kid, memberOf -> parent (AD semantics; used by AD group
  * selection and by IN_CHAIN). */
-static void add_edges(snap *s, uint32_t id, const dg_entry *e)
+static void add_edges(state *s, uint32_t id, const dg_entry *e)
 {
 	size_t i = 0;
 	const dg_attr *a;
-	if (!wget(s, e, W_MEMBER) && !wget(s, e, W_MEMBEROF))
+	if (!dg_attr_table_get(&s->attrs, e, W_MEMBER) && !dg_attr_table_get(&s->attrs, e, W_MEMBEROF))
 		return; /* most entries: nothing to scan for */
 	while ((a = dg_ldap_attr_next(e, "member", &i)))
 		dg_graph_add_members(&s->graph, id, a);
@@ -554,7 +362,7 @@ static void add_edges(snap *s, uint32_t id, const dg_entry *e)
 
 /* AD's ranged retrieval ("member;range=0-1499") in an export means the
  * rest of the values were never fetched. */
-static void check_ranged(snap *s, const dg_entry *e)
+static void check_ranged(state *s, const dg_entry *e)
 {
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const char *r = strchr(e->attrs[i].name, ';');
@@ -580,7 +388,7 @@ static void check_ranged(snap *s, const dg_entry *e)
 /* Saves a copy of e (entries arrive borrowed from the reader).  With
  * `pruned`, only the attributes the member search filter reads are kept:
  * the rest is memory for nothing. */
-static void keep_entry(snap *s, uint32_t id, const dg_entry *e, int pruned)
+static void keep_entry(state *s, uint32_t id, const dg_entry *e, int pruned)
 {
 	dg_entry *c;
 	size_t n = 0;
@@ -593,9 +401,9 @@ static void keep_entry(snap *s, uint32_t id, const dg_entry *e, int pruned)
 	c->attrs = dg_xcalloc(e->nattrs ? e->nattrs : 1, sizeof(*c->attrs));
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const dg_attr *a = &e->attrs[i];
-		int w = want_index(s, a->name, strlen(a->name));
+		int w = dg_attr_table_find_desc(&s->attrs, a->name, strlen(a->name));
 		dg_attr *d;
-		if (pruned && (w < 0 || !s->wants[w].keep))
+		if (pruned && (w < 0 || !s->attrs.items[w].keep))
 			continue;
 		d = &c->attrs[n++];
 		d->name = dg_xstrdup(a->name);
@@ -612,7 +420,7 @@ static void keep_entry(snap *s, uint32_t id, const dg_entry *e, int pruned)
 }
 
 /* Users and groups are decided here, during the read or (deferred) after it. */
-static void classify(snap *s, uint32_t id, const dg_entry *e)
+static void classify(state *s, uint32_t id, const dg_entry *e)
 {
 	int grp = is_group(s, e), usr = is_user(s, e);
 	if (grp)
@@ -623,7 +431,7 @@ static void classify(snap *s, uint32_t id, const dg_entry *e)
 		keep_entry(s, id, e, 1);
 }
 
-static void note_outside(snap *s, const dg_entry *e)
+static void note_outside(state *s, const dg_entry *e)
 {
 	s->out_of_scope++;
 	if (!s->first_outside)
@@ -632,7 +440,7 @@ static void note_outside(snap *s, const dg_entry *e)
 
 static int on_entry(void *ctx, dg_entry *e)
 {
-	snap *s = ctx;
+	state *s = ctx;
 	long id;
 	dg_finding *fd;
 
@@ -660,7 +468,7 @@ static int on_entry(void *ctx, dg_entry *e)
 		return 0;
 	}
 	s->graph.nodes[id].present = 1;
-	index_entry(s, e);
+	dg_attr_table_map(&s->attrs, e);
 	check_ranged(s, e);
 	if (s->graph_edges)
 		add_edges(s, (uint32_t)id, e);
@@ -704,7 +512,7 @@ static void note_unresolved(group *g, const char *v)
 }
 
 /* Every kept entry the filled-in filter matches becomes a member. */
-static void search_member(snap *s, group *g, const char *v, size_t n, uint32_t *seen,
+static void search_member(state *s, group *g, const char *v, size_t n, uint32_t *seen,
 			  uint32_t stamp)
 {
 	dg_filter_error ferr;
@@ -745,7 +553,7 @@ static void search_member(snap *s, group *g, const char *v, size_t n, uint32_t *
 	dg_filter_free(f);
 }
 
-static void resolve_members(snap *s, group *g)
+static void resolve_members(state *s, group *g)
 {
 	uint32_t *seen = NULL;
 	if (g->resolved)
@@ -776,7 +584,7 @@ static void resolve_members(snap *s, group *g)
 /* ---------------------------------------------------------------------- */
 /* Group selection                                                        */
 
-static const char *node_label(const snap *s, uint32_t id)
+static const char *node_label(const state *s, uint32_t id)
 {
 	const dg_graph_node *nd = &s->graph.nodes[id];
 	if (nd->group >= 0)
@@ -788,7 +596,7 @@ static const char *node_label(const snap *s, uint32_t id)
 
 /* Children in the walk: AD follows the member/memberOf graph; generic LDAP
  * follows its group definitions (only groups have members there). */
-static void kids_of(snap *s, uint32_t id, const uint32_t **kids, size_t *n)
+static void kids_of(state *s, uint32_t id, const uint32_t **kids, size_t *n)
 {
 	dg_graph_node *nd = &s->graph.nodes[id];
 	if (s->ad) {
@@ -805,7 +613,7 @@ static void kids_of(snap *s, uint32_t id, const uint32_t **kids, size_t *n)
 	*n = s->groups[nd->group].nkids;
 }
 
-static void report_cycle(snap *s, const dg_graph_frame *st, size_t from, size_t top)
+static void report_cycle(state *s, const dg_graph_frame *st, size_t from, size_t top)
 {
 	dg_strlist names = DG_STRLIST_INIT;
 	dg_strbuf key = DG_STRBUF_INIT, path = DG_STRBUF_INIT;
@@ -838,7 +646,7 @@ static void report_cycle(snap *s, const dg_graph_frame *st, size_t from, size_t 
 
 /* A group's name for a path a person reads: its name attribute (cn),
  * else the value of its DN's first RDN. */
-static void group_short_name(const snap *s, uint32_t id, dg_strbuf *out)
+static void group_short_name(const state *s, uint32_t id, dg_strbuf *out)
 {
 	const dg_graph_node *nd = &s->graph.nodes[id];
 	const char *dn, *eq;
@@ -857,7 +665,7 @@ static void group_short_name(const snap *s, uint32_t id, dg_strbuf *out)
 
 /* "Selected ← Sub ← Sub-sub": the walk's stack when it reached the user
  * (st[0] is the selected group, shown as the profile names it). */
-static void push_group_path(const snap *s, dg_dir_user *u, const char *label,
+static void push_group_path(const state *s, dg_dir_user *u, const char *label,
 			    const dg_graph_frame *st, size_t sp)
 {
 	dg_strbuf path = DG_STRBUF_INIT;
@@ -881,7 +689,7 @@ typedef struct walk_stats {
 
 /* One selected group's walk: the users it reaches qualify through `label`. */
 typedef struct selection_walk {
-	snap *s;
+	state *s;
 	const char *label;
 	walk_stats *ws;
 } selection_walk;
@@ -896,7 +704,7 @@ static void walk_cycle(void *ctx, const dg_graph_frame *st, size_t from, size_t 
 	report_cycle(((selection_walk *)ctx)->s, st, from, top);
 }
 
-static void user_qualifies(snap *s, dg_dir_user *u, const char *label,
+static void user_qualifies(state *s, dg_dir_user *u, const char *label,
 			   const dg_graph_frame *st, size_t sp)
 {
 	u->in_groups = 1;
@@ -923,7 +731,7 @@ static void walk_reached(void *ctx, uint32_t k, const dg_graph_frame *st, size_t
 }
 
 /* Marks every user reachable from `roots` as qualifying through `label`. */
-static void expand(snap *s, const char *label, const uint32_t *roots, size_t nroots,
+static void expand(state *s, const char *label, const uint32_t *roots, size_t nroots,
 		   walk_stats *ws)
 {
 	selection_walk sw = { s, label, ws };
@@ -932,7 +740,7 @@ static void expand(snap *s, const char *label, const uint32_t *roots, size_t nro
 }
 
 /* A selected group given by DN. */
-static void roots_by_dn(snap *s, const char *spec, const char *path, dg_idlist *roots)
+static void roots_by_dn(state *s, const char *spec, const char *path, dg_idlist *roots)
 {
 	long k = dg_graph_node_for_dn(&s->graph, spec, strlen(spec), 0);
 	dg_finding *fd;
@@ -959,7 +767,7 @@ static void roots_by_dn(snap *s, const char *spec, const char *path, dg_idlist *
 
 /* AD without the group entries: DNs named in memberOf whose first RDN is
  * CN=<name>. */
-static void roots_by_memberof_name(snap *s, const char *name, dg_idlist *roots)
+static void roots_by_memberof_name(state *s, const char *name, dg_idlist *roots)
 {
 	dg_strbuf cn = DG_STRBUF_INIT;
 	dg_strbuf_adds(&cn, "CN=");
@@ -977,7 +785,7 @@ static void roots_by_memberof_name(snap *s, const char *name, dg_idlist *roots)
 	dg_strbuf_release(&cn);
 }
 
-static void roots_by_name(snap *s, const char *spec, const char *path, dg_idlist *roots)
+static void roots_by_name(state *s, const char *spec, const char *path, dg_idlist *roots)
 {
 	dg_finding *fd;
 	for (size_t i = 0; i < s->ngroups; i++)
@@ -1016,7 +824,7 @@ static void roots_by_name(snap *s, const char *spec, const char *path, dg_idlist
 						  : "the groups' name attribute");
 }
 
-static void select_groups(snap *s)
+static void select_groups(state *s)
 {
 	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
 				     : &s->p->directory.ldap.group_names;
@@ -1047,7 +855,7 @@ static void select_groups(snap *s)
 }
 
 /* Generic LDAP: member values that matched no entry, per group reached. */
-static void report_ldap_unresolved(snap *s)
+static void report_ldap_unresolved(state *s)
 {
 	for (size_t i = 0; i < s->ngroups; i++) {
 		group *g = &s->groups[i];
@@ -1069,7 +877,7 @@ static void report_ldap_unresolved(snap *s)
 /* ---------------------------------------------------------------------- */
 /* Setup                                                                  */
 
-static dg_filter *parse_profile_filter(snap *s, const char *text, const char *path,
+static dg_filter *parse_profile_filter(state *s, const char *text, const char *path,
 				       const char *what)
 {
 	dg_filter_error ferr;
@@ -1085,7 +893,7 @@ static dg_filter *parse_profile_filter(snap *s, const char *text, const char *pa
 	return f;
 }
 
-static void setup_base(snap *s)
+static void setup_base(state *s)
 {
 	const dg_directory *d = &s->p->directory;
 	const char *base = s->ad ? d->ad.base_dn : d->ldap.base_dn;
@@ -1116,7 +924,7 @@ static void setup_base(snap *s)
 	dg_strbuf_release(&derived);
 }
 
-static void setup_ad(snap *s)
+static void setup_ad(state *s)
 {
 	/* in the order of the W_ constants after W_OBJECTCLASS */
 	static const char *const attrs[] = {
@@ -1134,7 +942,7 @@ static void setup_ad(snap *s)
 	s->graph_edges = s->p->directory.ad.groups.nr > 0;
 }
 
-static void setup_member_search(snap *s)
+static void setup_member_search(state *s)
 {
 	dg_strbuf probe = DG_STRBUF_INIT;
 	dg_filter_error ferr;
@@ -1160,7 +968,7 @@ static void setup_member_search(snap *s)
 	dg_strbuf_release(&probe);
 }
 
-static void setup_ldap(snap *s)
+static void setup_ldap(state *s)
 {
 	const dg_dir_ldap *l = &s->p->directory.ldap;
 	const char *uf = dg_profile_user_filter(s->p);
@@ -1192,14 +1000,14 @@ static void setup_ldap(snap *s)
 		setup_member_search(s);
 }
 
-static void setup(snap *s)
+static void setup(state *s)
 {
 	s->hooks.match_value = hook_match_value;
 	s->hooks.in_chain = hook_in_chain;
 	s->hooks.ctx = s;
 	setup_base(s);
-	reg(s, "member", 0);        /* W_MEMBER, read only when needed */
-	reg(s, "memberOf", 0);      /* W_MEMBEROF */
+	dg_attr_table_add(&s->attrs, "member", 0);        /* W_MEMBER, read only when needed */
+	dg_attr_table_add(&s->attrs, "memberOf", 0);      /* W_MEMBEROF */
 	want(s, "objectClass");     /* W_OBJECTCLASS */
 	if (s->ad)
 		setup_ad(s);
@@ -1214,15 +1022,13 @@ static void setup(snap *s)
 		want(s, "member");
 		want(s, "memberOf");
 	}
-	s->aidx = dg_xmalloc(s->nwants * sizeof(*s->aidx));
-	s->amulti = dg_xmalloc(s->nwants);
-	build_want_buckets(s);
+	dg_attr_table_seal(&s->attrs);
 }
 
 /* ---------------------------------------------------------------------- */
 /* After the read                                                         */
 
-static void classify_deferred(snap *s)
+static void classify_deferred(state *s)
 {
 	dg_entry_list all = s->kept;
 	uint32_t *ids = s->kept_node;
@@ -1233,14 +1039,14 @@ static void classify_deferred(snap *s)
 	for (size_t i = 0; i < dg_graph_size(&s->graph); i++)
 		s->graph.nodes[i].kept = -1;
 	for (size_t i = 0; i < all.nr; i++) {
-		index_entry(s, &all.items[i]);
+		dg_attr_table_map(&s->attrs, &all.items[i]);
 		classify(s, ids[i], &all.items[i]);
 	}
 	dg_entry_list_clear(&all);
 	free(ids);
 }
 
-static void scope_findings(snap *s)
+static void scope_findings(state *s)
 {
 	dg_finding *fd;
 	const char *path = "/directory/baseDn";
@@ -1262,7 +1068,7 @@ static void scope_findings(snap *s)
 		 "covers more than the base DN.");
 }
 
-static void finish(snap *s)
+static void finish(state *s)
 {
 	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
 				     : &s->p->directory.ldap.group_names;
@@ -1288,20 +1094,13 @@ static void finish(snap *s)
 	}
 }
 
-static void snap_release(snap *s)
+static void state_release(state *s)
 {
 	dg_strbuf_release(&s->base);
 	free(s->first_outside);
 	dg_filter_free(s->user_filter);
 	dg_filter_free(s->group_filter);
-	for (size_t i = 0; i < s->nwants; i++) {
-		free(s->wants[i].name);
-		free(s->wants[i].spelling);
-	}
-	free(s->wants);
-	free(s->wnext);
-	free(s->aidx);
-	free(s->amulti);
+	dg_attr_table_release(&s->attrs);
 	dg_graph_release(&s->graph);
 	for (size_t i = 0; i < s->ngroups; i++) {
 		group *g = &s->groups[i];
@@ -1325,7 +1124,7 @@ static void snap_release(snap *s)
 
 /* Everything a read needs before the first entry; `file` names the source
  * in findings (NULL for a live directory: there is no line to point at). */
-static void snap_begin(snap *s, const dg_profile *p, const char *file, dg_fetch_result *out)
+static void state_begin(state *s, const dg_profile *p, const char *file, dg_fetch_result *out)
 {
 	memset(s, 0, sizeof(*s));
 	s->p = p;
@@ -1357,7 +1156,7 @@ static dg_code check_type(const dg_profile *p, dg_error *err)
 /* The interface                                                          */
 
 struct dg_ldap_engine {
-	snap s;
+	state s;
 	dg_attr *view;        /* the wanted attributes of the entry being fed */
 	size_t view_alloc;
 };
@@ -1370,7 +1169,7 @@ dg_code dg_ldap_engine_begin(const dg_profile *p, const char *file, dg_fetch_res
 	if ((rc = check_type(p, err)) != DG_OK)
 		return rc;
 	*eng = dg_xcalloc(1, sizeof(**eng));
-	snap_begin(&(*eng)->s, p, file, out);
+	state_begin(&(*eng)->s, p, file, out);
 	return DG_OK;
 }
 
@@ -1402,7 +1201,7 @@ void dg_ldap_engine_feed(dg_ldap_engine *eng, dg_entry *e)
 	DG_ALLOC_GROW(eng->view, e->nattrs ? e->nattrs : 1, eng->view_alloc);
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const char *name = e->attrs[i].name;
-		if (want_attr(&eng->s, name, base_len(name, strlen(name))))
+		if (want_attr(&eng->s, name, dg_attr_type_len(name, strlen(name))))
 			eng->view[n++] = e->attrs[i];
 	}
 	v.attrs = eng->view;
@@ -1417,7 +1216,7 @@ void dg_ldap_engine_end(dg_ldap_engine *eng, int complete)
 		return;
 	if (complete)
 		finish(&eng->s);
-	snap_release(&eng->s);
+	state_release(&eng->s);
 	free(eng->view);
 	free(eng);
 }
