@@ -133,8 +133,10 @@ static int already_lower(const char *s)
 
 char *dg_mapping_lower(const char *s)
 {
-	char *low = dg_xstrdup(s);
-	lower_in_place(low);
+	size_t n = strlen(s);
+	char *low = dg_xmalloc(n + 1);
+	dg_utf8_fold(low, s, n);
+	low[n] = '\0';
 	return low;
 }
 

@@ -90,8 +90,13 @@ void dg_utf8_fold(char *dst, const char *s, size_t len)
 	while (p < end) {
 		unsigned char c = *p;
 		uint32_t cp;
+		if (c < 0x80) { /* the usual case */
+			*o++ = (unsigned char)(c - 'A') < 26 ? c + 32 : c;
+			p++;
+			continue;
+		}
 		if (c < 0xc2 || c >= 0xe0 || p + 1 >= end || (p[1] & 0xc0) != 0x80) {
-			*o++ = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+			*o++ = c;
 			p++;
 			continue;
 		}

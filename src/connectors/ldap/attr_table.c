@@ -116,13 +116,6 @@ void dg_attr_table_map(dg_attr_table *t, const dg_entry *e)
 	}
 }
 
-/* When several attributes answer w (options), the first; the functions
- * below then look at all of them. */
-const dg_attr *dg_attr_table_get(const dg_attr_table *t, const dg_entry *e, int w)
-{
-	return (w >= 0 && t->at[w] >= 0) ? &e->attrs[t->at[w]] : NULL;
-}
-
 const char *dg_attr_table_first(const dg_attr_table *t, const dg_entry *e, int w)
 {
 	const dg_attr *a = dg_attr_table_get(t, e, w);

@@ -52,8 +52,12 @@ int dg_attr_table_find_desc(const dg_attr_table *t, const char *desc, size_t len
  * last entry mapped. */
 void dg_attr_table_map(dg_attr_table *t, const dg_entry *e);
 
-/* The attribute of index w, or NULL (when several answer w, the first). */
-const dg_attr *dg_attr_table_get(const dg_attr_table *t, const dg_entry *e, int w);
+/* The attribute of index w, or NULL (when several answer w, the first;
+ * the functions below then look at all of them). */
+static inline const dg_attr *dg_attr_table_get(const dg_attr_table *t, const dg_entry *e, int w)
+{
+	return (w >= 0 && t->at[w] >= 0) ? &e->attrs[t->at[w]] : NULL;
+}
 
 /* The first value of w, or NULL. */
 const char *dg_attr_table_first(const dg_attr_table *t, const dg_entry *e, int w);

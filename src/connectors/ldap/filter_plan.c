@@ -6,21 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Does attribute description `desc` (options allowed) name attribute `base`? */
-static int attr_is(const char *desc, const char *base)
-{
-	size_t n = strlen(base);
-	return !strncasecmp(desc, base, n) && (desc[n] == '\0' || desc[n] == ';');
-}
-
-const dg_attr *dg_ldap_attr_next(const dg_entry *e, const char *name, size_t *i)
-{
-	for (; *i < e->nattrs; (*i)++)
-		if (attr_is(e->attrs[*i].name, name))
-			return &e->attrs[(*i)++];
-	return NULL;
-}
-
 int dg_ldap_filter_uses_in_chain(const dg_filter *f)
 {
 	if (!f)

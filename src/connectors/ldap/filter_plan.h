@@ -13,10 +13,22 @@
 #include "../../core/strbuf.h"
 
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 /* The next attribute of e from *i on named `name`, options included
- * ("member;range=0-1499" is member). */
-const dg_attr *dg_ldap_attr_next(const dg_entry *e, const char *name, size_t *i);
+ * ("member;range=0-1499" is member).  Inline: `name` is mostly a
+ * constant, and its length is then known at compile time. */
+static inline const dg_attr *dg_ldap_attr_next(const dg_entry *e, const char *name, size_t *i)
+{
+	size_t n = strlen(name);
+	for (; *i < e->nattrs; (*i)++) {
+		const char *desc = e->attrs[*i].name;
+		if (!strncasecmp(desc, name, n) && (desc[n] == '\0' || desc[n] == ';'))
+			return &e->attrs[(*i)++];
+	}
+	return NULL;
+}
 
 /* Does filter f use LDAP_MATCHING_RULE_IN_CHAIN anywhere? */
 int dg_ldap_filter_uses_in_chain(const dg_filter *f);
