@@ -252,7 +252,8 @@ static void ad_fill_user(state *s, const dg_entry *e, dg_dir_user *u)
 	u->name_value = wdup(s, e, unf == DG_UNF_SAM ? W_SAM : W_UPN);
 	u->full_name = wdup(s, e, W_DISPLAYNAME);
 	dg_attr_table_copy(&s->attrs, e, W_MAIL, &u->mails, NULL, s->out->users.arena);
-	dg_attr_table_copy(&s->attrs, e, W_PROXY, &u->proxy_addresses, is_smtp, s->out->users.arena);
+	dg_attr_table_copy(&s->attrs, e, W_PROXY, &u->proxy_addresses, is_smtp,
+			   s->out->users.arena);
 	u->exchange = (u->mails.nr || dg_attr_table_get(&s->attrs, e, W_PROXY)) ? 1 : 0;
 	u->hidden = (hide && !strcasecmp(hide, "TRUE")) ? 1 : 0;
 	u->disabled = -1;
@@ -351,7 +352,8 @@ static void add_edges(state *s, uint32_t id, const dg_entry *e)
 {
 	size_t i = 0;
 	const dg_attr *a;
-	if (!dg_attr_table_get(&s->attrs, e, W_MEMBER) && !dg_attr_table_get(&s->attrs, e, W_MEMBEROF))
+	if (!dg_attr_table_get(&s->attrs, e, W_MEMBER) &&
+	    !dg_attr_table_get(&s->attrs, e, W_MEMBEROF))
 		return; /* most entries: nothing to scan for */
 	while ((a = dg_ldap_attr_next(e, "member", &i)))
 		dg_graph_add_members(&s->graph, id, a);
