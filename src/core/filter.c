@@ -10,7 +10,7 @@
  * client libraries. */
 #include "filter.h"
 #include "ascii.h"
-#include "casefold.h"
+#include "utf8.h"
 
 #include <ldap.h>
 #include <stdarg.h>
@@ -20,58 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---------------------------------------------------------------- UTF-8 */
-
-/* Length (1..4) of the valid UTF-8 sequence at s, or 0 when s does not
- * start one.  `n` is how many bytes are available; for NUL-terminated text
- * SIZE_MAX is fine, because a NUL is never a continuation byte. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (n < 2 || (s[1] & 0xc0) != 0x80)
-		return 0;
-	if (c < 0xe0)
-		return 2;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
-		return 0; /* overlong form, UTF-16 surrogate */
-	if (n < 3 || (s[2] & 0xc0) != 0x80)
-		return 0;
-	if (c < 0xf0)
-		return 3;
-	if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-		return 0; /* overlong form, beyond U+10FFFF */
-	if (n < 4 || (s[3] & 0xc0) != 0x80)
-		return 0;
-	return 4;
-}
-
-static uint32_t utf8_decode(const unsigned char *s, size_t len)
-{
-	switch (len) {
-	case 2: return ((uint32_t)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
-	case 3: return ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
-		       (s[2] & 0x3f);
-	case 4: return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
-		       ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
-	default: return s[0];
-	}
-}
-
-static int utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	while (p < end) {
-		size_t n = utf8_len(p, (size_t)(end - p));
-		if (!n)
-			return 0;
-		p += n;
-	}
-	return 1;
-}
+/* ------------------------------------------------------ text for display */
 
 /* Columns a code point takes in a terminal: 0 for combining marks, 2 for
  * East Asian wide characters and emoji, else 1.  A small table instead of
@@ -95,7 +44,7 @@ static int cp_width(uint32_t cp)
 static int put_display_char(dg_strbuf *out, const unsigned char **s)
 {
 	const unsigned char *p = *s;
-	size_t n = utf8_len(p, SIZE_MAX);
+	size_t n = dg_utf8_len(p, SIZE_MAX);
 	if (!n || *p == 0x7f || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')) {
 		dg_strbuf_addch(out, '?');
 		*s = p + 1;
@@ -107,7 +56,7 @@ static int put_display_char(dg_strbuf *out, const unsigned char **s)
 		return 1;
 	}
 	dg_strbuf_add(out, p, n);
-	return n == 1 ? 1 : cp_width(utf8_decode(p, n));
+	return n == 1 ? 1 : cp_width(dg_utf8_decode(p, n));
 }
 
 /* Cuts a buffer that snprintf may have truncated back to whole characters. */
@@ -115,7 +64,7 @@ static void utf8_trim(char *s)
 {
 	size_t len = strlen(s), i = 0, good = 0;
 	while (i < len) {
-		size_t n = utf8_len((const unsigned char *)s + i, len - i);
+		size_t n = dg_utf8_len((const unsigned char *)s + i, len - i);
 		if (!n)
 			break;
 		i += n;
@@ -167,7 +116,7 @@ static int col_at(parser *ps, const char *at)
 		col = ps->col;
 	}
 	while ((const char *)s < at) {
-		size_t n = utf8_len(s, SIZE_MAX);
+		size_t n = dg_utf8_len(s, SIZE_MAX);
 		s += n ? n : 1;
 		col++;
 	}
@@ -203,7 +152,7 @@ static void *fail(parser *ps, const char *at, const char *code, const char *hint
 static const char *describe(char *buf, size_t size, const char *at)
 {
 	const unsigned char *p = (const unsigned char *)at;
-	size_t n = utf8_len(p, SIZE_MAX);
+	size_t n = dg_utf8_len(p, SIZE_MAX);
 	if (!*p)
 		snprintf(buf, size, "the end of the filter");
 	else if (!n)
@@ -422,7 +371,7 @@ static int parse_escape(parser *ps, dg_strbuf *sb)
 	/* show the backslash and the characters up to the first non-hex one */
 	n = 0;
 	for (int k = 0; k < (hi >= 0 ? 2 : 1) && p[1 + n]; k++) {
-		size_t l = utf8_len((const unsigned char *)p + 1 + n, SIZE_MAX);
+		size_t l = dg_utf8_len((const unsigned char *)p + 1 + n, SIZE_MAX);
 		n += l ? l : 1;
 	}
 	snip(seq, sizeof(seq), p + 1, n, 2);
@@ -495,7 +444,7 @@ static int parse_value(parser *ps, const char *open, int star_ok, const char *wh
 			if (!parse_escape(ps, &sb))
 				goto fail;
 		} else {
-			size_t n = utf8_len((const unsigned char *)p, SIZE_MAX);
+			size_t n = dg_utf8_len((const unsigned char *)p, SIZE_MAX);
 			dg_strbuf_add(&sb, p, n ? n : 1); /* validity checked up front */
 			ps->p += n ? n : 1;
 		}
@@ -818,7 +767,7 @@ static dg_filter *parse_top(parser *ps)
 	dg_filter *f;
 	/* Check the encoding first: every later step may then trust it. */
 	for (; *s; ) {
-		size_t n = utf8_len(s, SIZE_MAX);
+		size_t n = dg_utf8_len(s, SIZE_MAX);
 		if (!n)
 			return fail(ps, (const char *)s, "FILTER007",
 				    "save the filter as UTF-8; to match binary data, escape every byte "
@@ -887,7 +836,7 @@ dg_filter *dg_filter_parse(const char *text, dg_filter_error *err)
 static void put_value(dg_strbuf *out, const dg_value *v)
 {
 	const unsigned char *p = (const unsigned char *)v->val;
-	int text = utf8_valid(v->val, v->len);
+	int text = dg_utf8_valid(v->val, v->len);
 	for (size_t i = 0; i < v->len; i++) {
 		unsigned char c = p[i];
 		if (!text || c < 0x20 || c == 0x7f || c == '(' || c == ')' || c == '*' || c == '\\')
@@ -978,38 +927,11 @@ void dg_filter_walk_attrs(const dg_filter *f, void (*fn)(const char *attr, void 
 
 enum { M_FALSE = 0, M_TRUE = 1, M_UNDEF = 2 }; /* RFC 4511 §4.5.1.7 */
 
-/* Case folding: the one table (casefold.h), shared with the mapping. */
-static uint32_t fold_cp(uint32_t c)
-{
-	return dg_casefold_cp(c);
-}
-
-/* Writes the folding of s[0..len) to dst: exactly len bytes, since every
- * mapping keeps the UTF-8 length. */
-static void fold_buf(char *dst, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	unsigned char *o = (unsigned char *)dst;
-	while (p < end) {
-		size_t n = *p < 0x80 ? 1 : utf8_len(p, (size_t)(end - p));
-		if (n != 2) {
-			/* ASCII folds in place; longer sequences and stray bytes stay */
-			unsigned char c = *p++;
-			*o++ = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-			continue;
-		}
-		uint32_t c = fold_cp(utf8_decode(p, 2));
-		*o++ = (unsigned char)(0xc0 | (c >> 6));
-		*o++ = (unsigned char)(0x80 | (c & 0x3f));
-		p += 2;
-	}
-}
-
 static void fold_into(dg_strbuf *sb, const char *s, size_t len)
 {
 	dg_strbuf_reset(sb);
 	dg_strbuf_grow(sb, len);
-	fold_buf(sb->buf, s, len);
+	dg_utf8_fold(sb->buf, s, len);
 	sb->len = len; /* grown above: setlen only truncates */
 	sb->buf[len] = '\0';
 }
@@ -1026,7 +948,7 @@ static void fold_set(folded *fd, const char *s, size_t len)
 {
 	fd->p = len <= sizeof(fd->stack) ? fd->stack : dg_xmalloc(len);
 	fd->len = len;
-	fold_buf(fd->p, s, len);
+	dg_utf8_fold(fd->p, s, len);
 }
 
 static void fold_done(folded *fd)

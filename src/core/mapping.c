@@ -4,7 +4,7 @@
  * entry outside the group selection is "not-in-group" even when it is also
  * disabled, so the first reason that applies is the one reported. */
 #include "mapping.h"
-#include "casefold.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -114,91 +114,12 @@ void dg_preview_release(dg_preview *p)
 /* ---- lower-casing ---- */
 
 /* .NET's ToLowerInvariant (which MailStore uses) covers more scripts; the
- * shared table (casefold.h) has the letters seen in practice, the same ones
- * filters fold, and keeps anything else as it is. */
-static uint32_t lower_cp(uint32_t c)
-{
-	return dg_casefold_cp(c);
-}
-
-/* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-		*cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-		return *cp >= 0x80 ? 2 : 0;
-	}
-	if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-		*cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-		return *cp >= 0x800 ? 3 : 0;
-	}
-	if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-	    (s[3] & 0xC0) == 0x80) {
-		*cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-		      ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-		return (*cp >= 0x10000 && *cp <= 0x10FFFF) ? 4 : 0;
-	}
-	return 0;
-}
-
-static size_t utf8_len(uint32_t c)
-{
-	return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-}
-
-/* Writes c as UTF-8 at p; returns the length. */
-static size_t utf8_put(unsigned char *p, uint32_t c)
-{
-	if (c < 0x80) {
-		p[0] = (unsigned char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		p[0] = (unsigned char)(0xC0 | (c >> 6));
-		p[1] = (unsigned char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		p[0] = (unsigned char)(0xE0 | (c >> 12));
-		p[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-		p[2] = (unsigned char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	p[0] = (unsigned char)(0xF0 | (c >> 18));
-	p[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-	p[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-	p[3] = (unsigned char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
-/* Lower-cases the NUL-terminated s in place.  lower_cp() maps every code
- * point to one of the same UTF-8 length, so the result fits exactly. */
+ * shared table (utf8.h) has the letters seen in practice, the same ones
+ * filters fold, and keeps anything else as it is (invalid UTF-8 too: the
+ * connector reports it). */
 static void lower_in_place(char *s)
 {
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		uint32_t cp;
-		size_t n;
-		if (*p < 0x80) { /* the usual case */
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 32;
-			p++;
-			continue;
-		}
-		n = utf8_decode(p, &cp);
-		if (!n) { /* invalid UTF-8: keep the byte, the connector reports it */
-			p++;
-			continue;
-		}
-		cp = lower_cp(cp);
-		if (utf8_len(cp) == n) /* always, by lower_cp's table; checked anyway */
-			utf8_put(p, cp);
-		p += n;
-	}
+	dg_utf8_fold(s, s, strlen(s));
 }
 
 /* Does lower-casing leave s as it is?  (ASCII without capitals.) */
@@ -212,8 +133,10 @@ static int already_lower(const char *s)
 
 char *dg_mapping_lower(const char *s)
 {
-	char *low = dg_xstrdup(s);
-	lower_in_place(low);
+	size_t n = strlen(s);
+	char *low = dg_xmalloc(n + 1);
+	dg_utf8_fold(low, s, n);
+	low[n] = '\0';
 	return low;
 }
 

@@ -4,8 +4,10 @@
 #include "quality.h"
 
 #include "mapping.h"
+#include "utf8.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,35 +191,10 @@ int dg_quality_domain_internal(const char *domain)
 
 /* ---- per-user rules ---- */
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 static int edge_space(const char *s)
 {
 	size_t n = strlen(s);
 	return n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1]));
-}
-
-/* Length of the valid UTF-8 sequence at p (no overlong form, no
- * surrogate, at most U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-		 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-	if (!n || (n == 2 && *p < 0xC2) || (n == 4 && *p > 0xF4))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	if ((n == 3 && *p == 0xE0 && p[1] < 0xA0) || (n == 3 && *p == 0xED && p[1] >= 0xA0) ||
-	    (n == 4 && *p == 0xF0 && p[1] < 0x90) || (n == 4 && *p == 0xF4 && p[1] >= 0x90))
-		return 0;
-	return n;
 }
 
 /* Every string the JSON writer puts out passes here: runs of ASCII, most
@@ -230,7 +207,7 @@ static int valid_utf8(const char *s)
 			p++;
 		if (!*p)
 			break;
-		if (!(n = utf8_seq(p)))
+		if (!(n = dg_utf8_len(p, SIZE_MAX)))
 			return 0;
 		p += n;
 	}
@@ -243,7 +220,7 @@ char *dg_quality_utf8_fixed(const char *s)
 	if (valid_utf8(s))
 		return NULL;
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq(p);
+		size_t n = dg_utf8_len(p, SIZE_MAX);
 		if (n) {
 			dg_strbuf_add(&sb, p, n);
 			p += n;
@@ -307,7 +284,7 @@ static void check_full_name(const dg_preview *pv, size_t i, dg_quality_list *out
 			  "Remove the spaces around the full-name attribute's value in the "
 			  "directory; MailStore shows and sorts the name as it is.",
 			  "the full name \"%s\" has leading or trailing whitespace", fn);
-	if ((chars = utf8_chars(fn)) > DG_QUALITY_MAX_FULL_NAME)
+	if ((chars = dg_utf8_count(fn)) > DG_QUALITY_MAX_FULL_NAME)
 		add_issue(out, pv, i, "MAP027",
 			  "Shorten the full-name attribute (display name) to 256 characters "
 			  "or fewer.",

@@ -10,7 +10,7 @@
  *    many entries there are: record boundaries do not depend on which
  *    values are decoded or how entries are handed over;
  *  - the canonical form of a DN is a fixed point (canonical twice = once). */
-#include "connectors/ldap/snapshot_ldap.h"
+#include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldif.h"
 
 #include <stdint.h>

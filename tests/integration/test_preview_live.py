@@ -144,7 +144,7 @@ def member_search_tests(s):
             (p.stderr + p2.stderr).decode()[-1500:])
 
 
-# Capital / small letter pairs from each range of core/casefold.h.
+# Capital / small letter pairs from each range of the folding table in core/utf8.h.
 FOLD_PAIRS = [("À", "à"), ("Ā", "ā"), ("Ĺ", "ĺ"), ("Ÿ", "ÿ"), ("Ά", "ά"), ("Έ", "έ"),
               ("Ό", "ό"), ("Ώ", "ώ"), ("Ϊ", "ϊ"), ("Ω", "ω"), ("Ё", "ё"), ("Ж", "ж")]
 

@@ -1,4 +1,5 @@
 #include "core/mapping.h"
+#include "core/utf8.h"
 #include "test.h"
 
 #include <time.h>
@@ -31,6 +32,23 @@ static void test_lower(void)
 	s = dg_mapping_lower("bad\xff" "X");
 	CHECK_STR(s, "bad\xff" "x");
 	free(s);
+}
+
+/* The one folding the mapping, filters and DNs share: same length, stray
+ * bytes and sequences it cannot fold left alone, a cut-off letter too. */
+static void test_utf8_fold(void)
+{
+	const char in[] = "\xC3\x89\xC0\xAE\xE2\x82\xAC\xED\xA0\x80Z\xC3";
+	char out[sizeof(in)];
+	dg_utf8_fold(out, in, sizeof(in) - 1);
+	out[sizeof(in) - 1] = '\0';
+	CHECK_STR(out, "\xC3\xA9\xC0\xAE\xE2\x82\xAC\xED\xA0\x80z\xC3");
+	CHECK_INT(dg_utf8_len((const unsigned char *)"\xC0\xAE", 2), 0); /* overlong */
+	CHECK_INT(dg_utf8_len((const unsigned char *)"\xED\xA0\x80", 3), 0); /* surrogate */
+	CHECK_INT(dg_utf8_len((const unsigned char *)"\xE2\x82\xAC", 2), 0); /* cut off */
+	CHECK_INT(dg_utf8_decode((const unsigned char *)"\xE2\x82\xAC", 3), 0x20AC);
+	CHECK_INT(dg_utf8_count("ZOË"), 3);
+	CHECK_INT(dg_casefold_cp(0x178), 0xFF);
 }
 
 static void test_emails_proxy_order(void)
@@ -430,6 +448,7 @@ int main(void)
 	RUN(test_empty_directory);
 	RUN(test_many_proxy_addresses);
 	RUN(test_lower);
+	RUN(test_utf8_fold);
 	RUN(test_google_words);
 	RUN(test_emails_proxy_order);
 	RUN(test_last_upper_smtp_is_primary);

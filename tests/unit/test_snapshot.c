@@ -1,6 +1,8 @@
 /* The LDIF snapshot connector: Active Directory and generic LDAP semantics
  * over small exports written by the tests (profiles built by hand). */
 #include "connectors/ldap/snapshot_ldap.h"
+#include "connectors/ldap/dn.h"
+#include "connectors/ldap/ldap_engine.h"
 #include "connectors/ldap/ldif.h"
 #include "core/profile.h"
 #include "test.h"
@@ -726,24 +728,24 @@ static void test_in_chain_filter(void)
 
 /* ---- entries fed one at a time (the live connector's path) ---- */
 
-/* The same LDIF through dg_snapshot_feed_*: every entry with all its
+/* The same LDIF through dg_ldap_engine_feed(): every entry with all its
  * attributes, as a server would send them (the reader's want_attr filter
  * is not applied here: the feed must apply it itself). */
 static dg_code feed_run(dg_profile *p, const char *ldif, dg_fetch_result *r)
 {
 	dg_entry_list l = DG_ENTRY_LIST_INIT;
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_snapshot_feed *feed;
+	dg_ldap_engine *feed;
 	dg_error err;
 	dg_code rc;
 	memset(r, 0, sizeof(*r));
 	CHECK_INT(dg_ldif_read_mem(ldif, strlen(ldif), "feed", &l, &f, &err), DG_OK);
-	rc = dg_snapshot_feed_begin(p, r, &feed, &err);
+	rc = dg_ldap_engine_begin(p, NULL, r, &feed, &err);
 	for (size_t i = 0; rc == DG_OK && i < l.nr; i++) {
 		l.items[i].line = 0; /* live entries have no line */
-		dg_snapshot_feed_entry(feed, &l.items[i]);
+		dg_ldap_engine_feed(feed, &l.items[i]);
 	}
-	dg_snapshot_feed_end(feed, rc == DG_OK);
+	dg_ldap_engine_end(feed, rc == DG_OK);
 	dg_entry_list_clear(&l);
 	dg_findings_clear(&f);
 	return rc;

@@ -5,7 +5,8 @@
 #include "ldif.h"
 #include "../../core/strbuf.h"
 #include "ldap_conn.h"
-#include "snapshot_ldap.h"
+#include "dn.h"
+#include "ldap_engine.h"
 
 #include <errno.h>
 #include <search.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* What the AD rules read (snapshot_ldap.c): classes and category, account
+/* What the AD rules read (ldap_engine.c): classes and category, account
  * flags, names, addresses, the Exchange flag, and group links both ways. */
 static const char *const ad_attrs[] = {
 	"objectClass", "objectCategory", "userAccountControl", "sAMAccountName",
@@ -51,7 +52,7 @@ static void fill_member(const char *tmpl, const char *esc, dg_strbuf *out)
 }
 
 /* Generic LDAP: the attributes the profile names, and those its filters
- * test (so the snapshot engine can evaluate them offline). */
+ * test (so the LDAP engine can evaluate them offline). */
 static void ldap_attrs(const dg_profile *p, dg_strlist *l)
 {
 	const dg_dir_ldap *d = &p->directory.ldap;
@@ -161,7 +162,7 @@ static void live_close(live *l)
 }
 
 /* Does this AD group entry carry one of the selected names (cn, name or
- * sAMAccountName, as the snapshot engine matches them)? */
+ * sAMAccountName, as the LDAP engine matches them)? */
 static int is_selected_group(const dg_profile *p, const dg_entry *e)
 {
 	static const char *const name_attrs[] = { "cn", "name", "sAMAccountName" };
@@ -290,7 +291,7 @@ static void walk_queue(member_walk *w, size_t g)
 }
 
 /* Is `spec` (a selected group given as a DN) the DN of e?  Compared in
- * canonical form, as the snapshot engine does, so spacing and case do not
+ * canonical form, as the LDAP engine does, so spacing and case do not
  * leave a group's members unfetched. */
 static int same_dn(const char *spec, const dg_entry *e, dg_strbuf *a, dg_strbuf *b)
 {
@@ -300,7 +301,7 @@ static int same_dn(const char *spec, const dg_entry *e, dg_strbuf *a, dg_strbuf 
 }
 
 /* The groups the profile selects: by name (the group name attribute,
- * case-insensitively) or by DN, as the snapshot engine matches them. */
+ * case-insensitively) or by DN, as the LDAP engine matches them. */
 static void walk_seed(member_walk *w)
 {
 	const char *name_attr = w->d->group_name_attr ? w->d->group_name_attr : "cn";
@@ -373,7 +374,7 @@ static void walk_value(member_walk *w, const dg_value *v, dg_findings *f, dg_err
  * selected ones outwards each member value through the member search
  * filter, filled in with the value escaped, on the server; groups found
  * that way are walked in turn.  Only members are fetched, however big the
- * directory; the snapshot engine then resolves the same values offline. */
+ * directory; the LDAP engine then resolves the same values offline. */
 static dg_code ldap_member_walk(live *l, dg_findings *f, dg_error *err)
 {
 	member_walk w;
@@ -501,15 +502,15 @@ dg_code dg_ldap_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress *
 	return code;
 }
 
-/* ---- live preview: each entry fed to the snapshot engine --------------- */
+/* ---- live preview: each entry fed to the LDAP engine --------------- */
 
 static int feed_one(void *ctx, dg_entry *e)
 {
-	dg_snapshot_feed_entry(ctx, e);
+	dg_ldap_engine_feed(ctx, e);
 	return 0;
 }
 
-/* Live preview: the search streams through the snapshot engine, with the
+/* Live preview: the search streams through the LDAP engine, with the
  * base DN the live search used — the same engine and the same entries as
  * an offline preview of `dirgate snapshot`'s file, so the results agree;
  * memory is the engine's tables, never the whole directory. */
@@ -517,7 +518,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 {
 	dg_profile view = *p; /* shallow: only the base changes */
 	live l;
-	dg_snapshot_feed *feed = NULL;
+	dg_ldap_engine *feed = NULL;
 	dg_code code = live_open(p, &l, &out->findings, err);
 
 	l.progress = out->progress && out->progress->fn ? out->progress : NULL;
@@ -527,7 +528,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 			view.directory.ad.base_dn = (char *)l.base;
 		else
 			view.directory.ldap.base_dn = (char *)l.base;
-		code = dg_snapshot_feed_begin(&view, out, &feed, err);
+		code = dg_ldap_engine_begin(&view, NULL, out, &feed, err);
 	}
 	if (code == DG_OK) {
 		l.queries = &out->queries;
@@ -536,7 +537,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 		free(out->source_detail);
 		out->source_detail = dg_xasprintf("%s (%s)", dg_ldap_uri(l.c), l.base);
 	}
-	dg_snapshot_feed_end(feed, code == DG_OK);
+	dg_ldap_engine_end(feed, code == DG_OK);
 	live_close(&l);
 	return code;
 }

@@ -9,6 +9,7 @@
  *                                end of record on an empty line)
  * Nothing holds more than one block, one logical line and one record. */
 #include "ldif.h"
+#include "../../core/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -819,46 +820,23 @@ static void feed_utf8(reader *r, const char *p, size_t n, int final)
 		carry_flush(r, '\n');
 }
 
-static void put_utf8(dg_strbuf *out, unsigned cp)
-{
-	char b[4];
-	if (cp < 0x80) {
-		dg_strbuf_addch(out, (int)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		dg_strbuf_add(out, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		dg_strbuf_add(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		dg_strbuf_add(out, b, 4);
-	}
-}
-
 static void put_unit(reader *r, unsigned u, dg_strbuf *out)
 {
 	if (r->u16_high) {
 		unsigned hi = r->u16_high;
 		r->u16_high = 0;
 		if (u >= 0xdc00 && u <= 0xdfff) {
-			put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) + (u - 0xdc00));
+			dg_utf8_put(out, 0x10000 + ((hi - 0xd800) << 10) + (u - 0xdc00));
 			return;
 		}
-		put_utf8(out, 0xfffd); /* unpaired high surrogate */
+		dg_utf8_put(out, 0xfffd); /* unpaired high surrogate */
 	}
 	if (u >= 0xd800 && u <= 0xdbff)
 		r->u16_high = u;
 	else if (u >= 0xdc00 && u <= 0xdfff)
-		put_utf8(out, 0xfffd);
+		dg_utf8_put(out, 0xfffd);
 	else
-		put_utf8(out, u);
+		dg_utf8_put(out, u);
 }
 
 /* ldifde -u writes "Unicode", which on Windows means UTF-16 with a BOM.
@@ -887,7 +865,7 @@ static void feed_utf16(reader *r, const unsigned char *p, size_t n, int final)
 	if (final && (r->u16_have || r->u16_high)) {
 		r->u16_have = 0;
 		r->u16_high = 0;
-		put_utf8(&r->u16_out, 0xfffd);
+		dg_utf8_put(&r->u16_out, 0xfffd);
 	}
 	feed_utf8(r, r->u16_out.buf, r->u16_out.len, final);
 }
