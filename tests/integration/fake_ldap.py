@@ -19,7 +19,7 @@ scenario is the search base's first RDN:
   ou=ranged     cn=big with member;range=0-2, the rest only when asked
                 for member;range=3-* (3-5) and member;range=6-* (6-9)
 
-Every bind succeeds, except one as "ad-data-XXX@..." : it gets what AD
+Every bind succeeds, except one as "ad-data-XXX@...": it gets what AD
 answers a bind it refuses, invalidCredentials (49) with data code XXX.
 
 The RootDSE lists the paged-results control."""
@@ -154,7 +154,7 @@ class Conn:
             msgid = to_int(parts[0][1])
             op_tag, op = parts[1]
             controls = parts[2][1] if len(parts) > 2 and parts[2][0] == 0xA0 else b""
-            if op_tag == 0x60:
+            if op_tag == 0x60:      # bind: anyone may, but see bind_result
                 self.send(message(msgid, bind_result(children(op)[1][1])))
             elif op_tag == 0x42:    # unbind
                 return

@@ -128,8 +128,8 @@ def write_manifest(emu, name, tenants_value):
     return name
 
 
-def tenant(id, template="ldap", profile=None):
-    d = {"id": id, "template": template}
+def tenant(tid, template="ldap", profile=None):
+    d = {"id": tid, "template": template}
     if profile:
         d["profile"] = profile
     return d
