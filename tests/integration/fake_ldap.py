@@ -19,6 +19,9 @@ scenario is the search base's first RDN:
   ou=ranged     cn=big with member;range=0-2, the rest only when asked
                 for member;range=3-* (3-5) and member;range=6-* (6-9)
 
+Every bind succeeds, except one as "ad-data-XXX@...": it gets what AD
+answers a bind it refuses, invalidCredentials (49) with data code XXX.
+
 The RootDSE lists the paged-results control."""
 import socket
 import sys
@@ -105,6 +108,14 @@ def user(i, base):
                   (b"cn", [b"User " + uid]), (b"mail", [uid + b"@fake.example"])])
 
 
+def bind_result(name):
+    if not name.startswith(b"ad-data-"):
+        return result(0x61, 0)
+    data = name[len(b"ad-data-"):].split(b"@")[0]
+    return result(0x61, 49, b"80090308: LdapErr: DSID-0C09042A, comment: "
+                  b"AcceptSecurityContext error, data " + data + b", v4563")
+
+
 def member_dn(i):
     return b"uid=u%03d,ou=ranged,dc=fake" % i
 
@@ -143,8 +154,8 @@ class Conn:
             msgid = to_int(parts[0][1])
             op_tag, op = parts[1]
             controls = parts[2][1] if len(parts) > 2 and parts[2][0] == 0xA0 else b""
-            if op_tag == 0x60:      # bind: anyone may
-                self.send(message(msgid, result(0x61, 0)))
+            if op_tag == 0x60:      # bind: anyone may, but see bind_result
+                self.send(message(msgid, bind_result(children(op)[1][1])))
             elif op_tag == 0x42:    # unbind
                 return
             elif op_tag == 0x63:
