@@ -1,0 +1,14 @@
+/* Offline rules for AD FS login (authentication.method "adfs", with
+ * active-directory and ldap directories): the client identifier, the AD FS
+ * URL, the claim rule sAMAccountName user names need, the redirect URI.
+ * Part of dirgate check --offline (core/checks.h). */
+#ifndef DG_ADFS_RULES_H
+#define DG_ADFS_RULES_H
+
+#include "../../core/findings.h"
+#include "../../core/profile.h"
+
+/* Runs the rules for the adfs login method; nothing for other profiles. */
+void dg_adfs_check_offline(const dg_profile *p, dg_findings *out);
+
+#endif
