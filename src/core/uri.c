@@ -1359,6 +1359,25 @@ int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
 	return c.errors;
 }
 
+int dg_uri_local_https(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int local = 0;
+
+	if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		local = !strcmp(scheme, "https") &&
+			(!strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") ||
+			 !strcmp(host, "[::1]"));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return local;
+}
+
+
 int dg_uri_provider_parse(const char *name)
 {
 	if (!name)

@@ -26,6 +26,10 @@ typedef struct dg_uri_opts {
  * pattern only, no SPE, path ""). */
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out);
 
+/* Is `url` an https URL on this computer (localhost, 127.0.0.1, ::1)?
+ * That is where tests run their emulators. */
+int dg_uri_local_https(const char *url);
+
 /* "entra" / "google" / "adfs" (any case) -> provider; -1 when unknown. */
 int dg_uri_provider_parse(const char *name);
 /* The reverse: "entra" / "google" / "adfs"; NULL for DG_URI_PROVIDER_NONE. */

@@ -1,9 +1,11 @@
 /* Offline rules for Google Workspace (google_rules.h). */
 #include "google_rules.h"
 
+#include "google_keys.h"
+
 #include "../../core/checks.h"
-#include "../../core/keys.h"
 #include "../../core/strbuf.h"
+#include "../../core/uri.h"
 #include "../../core/validate.h"
 
 #include <string.h>
@@ -46,9 +48,9 @@ static void check_google_api_url(const char *url, dg_findings *out)
 {
 	dg_finding *fd;
 
-	if (!dg_keys_local_https(url) && dg_keys_google_api_url_ok(url))
+	if (!dg_uri_local_https(url) && dg_google_api_url_ok(url))
 		return; /* Google's own */
-	if (dg_keys_local_https(url)) {
+	if (dg_uri_local_https(url)) {
 		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, "/directory/apiUrl",
 				     "apiUrl \"%s\" is an endpoint on this computer (a test "
 				     "emulator), not Google", url);
@@ -126,6 +128,6 @@ void dg_google_check_offline(const dg_profile *p, dg_findings *out)
 	if (oidc)
 		dg_check_redirect_uri(p, DG_URI_PROVIDER_GOOGLE, out);
 	if (dir && g->service_account_key_file)
-		dg_keys_check_google(g->service_account_key_file,
+		dg_google_check_key_file(g->service_account_key_file,
 				     "/directory/serviceAccountKeyFile", out);
 }

@@ -1,8 +1,9 @@
 /* Offline rules for Microsoft 365 (m365_rules.h). */
 #include "m365_rules.h"
 
+#include "m365_keys.h"
+
 #include "../../core/checks.h"
-#include "../../core/keys.h"
 #include "../../core/secret.h"
 #include "../../core/strbuf.h"
 #include "../../core/validate.h"
@@ -202,7 +203,7 @@ static void check_entra_keys(const dg_dir_m365 *m, dg_findings *out)
 	value = dg_secret_peek(&m->key_password);
 	pw.value = value;
 	pw.given = m->key_password.kind != DG_SECRET_NONE;
-	dg_keys_check_entra(m->cert_file, m->key_file, &pw, "/directory/certificate", out);
+	dg_m365_check_keys(m->cert_file, m->key_file, &pw, "/directory/certificate", out);
 	dg_secret_free(value);
 }
 
