@@ -1,6 +1,6 @@
 /* Redirect URI rules: MailStore's pattern (https://<fqdn>[:port]/oidc/signin,
  * SPE: /<instanceid>/oidc/signin) plus the registration rules of Entra ID,
- * Google and AD FS (reference identity-protocols.md §A).
+ * Google and AD FS (docs/findings.md, "URI — redirect URIs").
  *
  * The URI is looked at three ways:
  *  - the raw string, for what a parser would hide: whitespace, control

@@ -1,5 +1,6 @@
-/* Redirect URI rules (reference identity-protocols.md §A): MailStore's own
- * pattern plus the rules of the identity provider the URI is registered at.
+/* Redirect URI rules (docs/findings.md, "URI — redirect URIs"): MailStore's
+ * own pattern plus the rules of the identity provider the URI is registered
+ * at.
  * URIs are parsed with curl's URL API; public suffixes come from libpsl. */
 #ifndef DG_URI_H
 #define DG_URI_H
