@@ -67,15 +67,15 @@ void dg_check_method_allowed(const dg_profile *p, unsigned allowed, const char *
 			names);
 }
 
-static int auth_field_set(const dg_authentication *a, dg_auth_field f)
+static int auth_field_set(const dg_authentication *a, const dg_auth_need *nd)
 {
-	switch (f) {
-	case DG_AUTH_FIELD_ADFS_URL: return a->adfs_url && *a->adfs_url;
-	case DG_AUTH_FIELD_CLIENT_ID: return a->client_id && *a->client_id;
-	case DG_AUTH_FIELD_CLIENT_SECRET: return a->client_secret.kind != DG_SECRET_NONE;
-	case DG_AUTH_FIELD_REDIRECT_URI: return a->redirect_uri && *a->redirect_uri;
-	}
-	return 0;
+	const char *at = (const char *)a + nd->field;
+	const char *s;
+
+	if (nd->secret)
+		return ((const dg_secret_ref *)at)->kind != DG_SECRET_NONE;
+	s = *(char *const *)at;
+	return s && *s;
 }
 
 void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, size_t n,
@@ -84,7 +84,7 @@ void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, 
 	for (size_t i = 0; i < n; i++) {
 		const dg_auth_need *nd = &needs[i];
 		dg_finding *fd;
-		if (nd->method != a->method || auth_field_set(a, nd->field))
+		if (nd->method != a->method || auth_field_set(a, nd))
 			continue;
 		fd = dg_findings_add(out, "AUTH002", DG_SEV_ERROR, nd->path,
 				     "login method \"%s\" needs %s", dg_auth_method_name(a->method),

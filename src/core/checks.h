@@ -12,6 +12,8 @@
 #include "profile.h"
 #include "uri.h"
 
+#include <stddef.h>
+
 /* Runs all offline rules (identifiers, DNs, filters, redirect URI, key
  * material, CA files, secret references, MailStore's option rules). */
 void dg_check_offline(const dg_profile *p, dg_findings *out);
@@ -36,20 +38,18 @@ void dg_check_accept_all(const char *exposed, dg_findings *out);
 void dg_check_method_allowed(const dg_profile *p, unsigned allowed, const char *names,
 			     dg_findings *out);
 
-/* A field an OpenID Connect login method needs (AUTH002 when not set). */
-typedef enum dg_auth_field {
-	DG_AUTH_FIELD_ADFS_URL,
-	DG_AUTH_FIELD_CLIENT_ID,
-	DG_AUTH_FIELD_CLIENT_SECRET,
-	DG_AUTH_FIELD_REDIRECT_URI,
-} dg_auth_field;
-
+/* A field of /authentication a login method needs (AUTH002 when not
+ * set): a string, or with `secret` a secret reference. */
 typedef struct dg_auth_need {
 	dg_auth_method method;
-	dg_auth_field field;
+	size_t field;       /* offsetof(dg_authentication, ...) */
+	int secret;
 	const char *path;
 	const char *hint;   /* where to get the value */
 } dg_auth_need;
+
+#define DG_AUTH_STRING(member) offsetof(dg_authentication, member), 0
+#define DG_AUTH_SECRET(member) offsetof(dg_authentication, member), 1
 
 void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, size_t n,
 			 dg_findings *out);

@@ -1,8 +1,7 @@
 /* Key material a profile points at, inspected offline with OpenSSL: the
  * generic parts (reading key files, PEM certificates and private keys,
- * certificate thumbprints, CA bundles).  The providers' own key checks use
- * them: connectors/m365/m365_keys.h (the Entra app certificate and key),
- * connectors/google/google_keys.h (the service-account key file).
+ * certificate thumbprints, CA bundles), which the providers' own key
+ * checks (connectors/<provider>/<provider>_keys.h) build on.
  *
  * Findings go to the JSON pointer given (TLSxxx for CA files, PROF009 for
  * a file that cannot be read).  Nothing here ever puts private-key bytes
@@ -16,10 +15,11 @@
 #include <openssl/types.h>
 #include <time.h>
 
-/* What the Entra portal and a client assertion need to know about a
- * certificate.  Strings are NUL-terminated; hex is upper-case, no colons. */
+/* What an identity provider's portal and a client assertion need to know
+ * about a certificate.  Strings are NUL-terminated; hex is upper-case, no
+ * colons. */
 typedef struct dg_cert_prints {
-	char sha1_hex[41];        /* the "Thumbprint" column in the Entra portal */
+	char sha1_hex[41];        /* the "Thumbprint" portals show */
 	char sha256_hex[65];
 	char x5t[28];             /* base64url(SHA-1(DER)), no padding */
 	char x5t_s256[44];        /* base64url(SHA-256(DER)), for x5t#S256 */

@@ -36,7 +36,6 @@ int dg_is_guid(const char *s)
 	return 1;
 }
 
-/* Says why s is not a GUID in the form Entra shows. */
 void dg_guid_problem(const char *s, dg_strbuf *why)
 {
 	size_t n = strlen(s);
@@ -108,8 +107,8 @@ int dg_dns_name_problem(const char *s, dg_strbuf *why)
 	return 0;
 }
 
-/* A DNS domain as used for AD, Google and Entra tenants: a host name with
- * at least two labels. */
+/* A DNS domain as tenants and directories name themselves: a host name
+ * with at least two labels. */
 int dg_domain_problem(const char *s, dg_strbuf *why)
 {
 	const char *dot = strchr(s, '.');

@@ -14,7 +14,7 @@
 int dg_is_blank(const char *s);
 int dg_has_space(const char *s);
 
-/* 8-4-4-4-12 hex digits, the form Entra and AD FS show. */
+/* 8-4-4-4-12 hex digits, the form identity providers show GUIDs in. */
 int dg_is_guid(const char *s);
 /* Says why s is not such a GUID (braces, whitespace, or the form). */
 void dg_guid_problem(const char *s, dg_strbuf *why);

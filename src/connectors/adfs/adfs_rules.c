@@ -34,12 +34,12 @@ static void check_adfs_client_id(const char *id, dg_findings *out)
 }
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_ADFS, DG_AUTH_FIELD_ADFS_URL, "/authentication/adfsUrl",
+	{ DG_AUTH_ADFS, DG_AUTH_STRING(adfs_url), "/authentication/adfsUrl",
 	  "Set it to the AD FS server's base URL, e.g. \"https://adfs.contoso.com\"." },
-	{ DG_AUTH_ADFS, DG_AUTH_FIELD_CLIENT_ID, "/authentication/clientId",
+	{ DG_AUTH_ADFS, DG_AUTH_STRING(client_id), "/authentication/clientId",
 	  "Set it to the Client Identifier of the native application in the AD FS "
 	  "application group (AD FS Management > Application Groups)." },
-	{ DG_AUTH_ADFS, DG_AUTH_FIELD_REDIRECT_URI, "/authentication/redirectUri",
+	{ DG_AUTH_ADFS, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as registered in AD FS." },
 };

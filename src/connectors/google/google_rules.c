@@ -77,12 +77,12 @@ static void check_ids_google(const dg_dir_google *g, dg_findings *out)
 /* ===== login methods ====================================================== */
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_FIELD_CLIENT_ID, "/authentication/clientId",
+	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_STRING(client_id), "/authentication/clientId",
 	  "Set it to the Client ID of the OAuth client of type Web application." },
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_FIELD_CLIENT_SECRET, "/authentication/clientSecret",
+	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_SECRET(client_secret), "/authentication/clientSecret",
 	  "Set it to a secret reference for the OAuth client's secret, e.g. "
 	  "{\"env\": \"GOOGLE_CLIENT_SECRET\"}." },
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_FIELD_REDIRECT_URI, "/authentication/redirectUri",
+	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as in the OAuth client's Authorized redirect URIs." },
 };

@@ -69,7 +69,7 @@ static void check_ids_m365(const dg_dir_m365 *m, dg_findings *out)
 /* ===== login methods ====================================================== */
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_M365, DG_AUTH_FIELD_REDIRECT_URI, "/authentication/redirectUri",
+	{ DG_AUTH_M365, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as registered for the app (platform Web)." },
 };
