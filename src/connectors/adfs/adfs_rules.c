@@ -2,6 +2,7 @@
 #include "adfs_rules.h"
 
 #include "../../core/checks.h"
+#include "../../core/uri_rules.h"
 #include "../../core/validate.h"
 #include "../ldap/ldap_rules.h"
 
@@ -122,6 +123,10 @@ static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 			"SAM-Account-Name; Outgoing Claim Type: type sAMAccountName. "
 			"(userPrincipalName user names need no rule.)");
 }
+
+/* AD FS asks for an absolute https URI without a fragment, which MailStore's
+ * pattern already demands. */
+const dg_uri_rules dg_adfs_uri_rules = { "AD FS", DG_URI_HTTP_NONE, NULL };
 
 void dg_adfs_check_offline(const dg_profile *p, dg_findings *out)
 {

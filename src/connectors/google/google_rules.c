@@ -6,6 +6,7 @@
 #include "../../core/checks.h"
 #include "../../core/strbuf.h"
 #include "../../core/uri.h"
+#include "../../core/uri_rules.h"
 #include "../../core/validate.h"
 
 #include <string.h>
@@ -73,6 +74,94 @@ static void check_ids_google(const dg_dir_google *g, dg_findings *out)
 	if (g->domain)
 		dg_check_domain(g->domain, "/directory/domain", "GOOGLE002", "example.com", out);
 }
+
+/* ===== redirect URI ======================================================= */
+
+/* Google's own rules for the Authorized redirect URIs of an OAuth client. */
+static const char *const url_shorteners[] = {
+	"goo.gl", "bit.ly", "bitly.com", "tinyurl.com", "t.co", "ow.ly", "is.gd",
+	"v.gd", "buff.ly", "rebrand.ly", "cutt.ly", "tiny.cc", "shorturl.at",
+	"rb.gy", "t.ly", "s.id", "lnkd.in", "db.tt", "qr.ae", "adf.ly", NULL,
+};
+
+/* host equals domain or is a subdomain of it */
+static int under_domain(const char *host, const char *domain)
+{
+	size_t h = strlen(host), d = strlen(domain);
+	return h >= d && !strcmp(host + h - d, domain) && (h == d || host[h - d - 1] == '.');
+}
+
+static void check_google_psl(dg_uri_ctx *c, const dg_uri_seen *u)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	switch (dg_uri_psl_check(u->ace, 1, NULL)) {
+	case DG_PSL_UNLISTED:
+		dg_finding_hint(dg_uri_add(c, "URI026", "the host %s does not end with a suffix on the "
+				    "Public Suffix List; Google requires one (names such as .local, "
+				    ".lan, .corp, .internal and single labels are rejected)",
+				    dg_uri_shown(&sb, u->host)),
+				"use a DNS name in a public domain your organisation owns (it need "
+				"not be reachable from the Internet), e.g. https://%.*s.<your "
+				"domain>%s%s", (int)strcspn(u->host, "."), u->host,
+				u->want_port, u->want_path);
+		break;
+	case DG_PSL_IS_SUFFIX:
+		dg_finding_hint(dg_uri_add(c, "URI027", "the host %s is itself a public suffix; Google "
+				    "needs a name below one", dg_uri_shown(&sb, u->host)),
+				"use a host name inside your own domain");
+		break;
+	case DG_PSL_UNAVAILABLE:
+		dg_finding_hint(dg_uri_add(c, "URI031", "no Public Suffix List data is available; "
+				    "Google's public-suffix rule was not checked"),
+				"install the publicsuffix package (or a libpsl with built-in data)");
+		break;
+	default:
+		break;
+	}
+	dg_strbuf_release(&sb);
+}
+
+static void check_google_host(dg_uri_ctx *c, const dg_uri_seen *u)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	if (!u->host_is_name || !u->ace)
+		return;
+	check_google_psl(c, u);
+	if (under_domain(u->ace, "googleusercontent.com"))
+		dg_finding_hint(dg_uri_add(c, "URI028", "the host %s is under googleusercontent.com, which "
+				    "Google does not accept for redirect URIs", dg_uri_shown(&sb, u->host)),
+				"use the MailStore server's own DNS name");
+	for (size_t i = 0; url_shorteners[i]; i++)
+		if (under_domain(u->ace, url_shorteners[i])) {
+			dg_finding_hint(dg_uri_add(c, "URI029", "the host %s is a URL shortener domain; "
+					    "Google accepts those only from their owner and only with "
+					    "/google-callback/ in the path, which MailStore's "
+					    "/oidc/signin is not", dg_uri_shown(&sb, u->host)),
+					"use the MailStore server's own DNS name");
+			break;
+		}
+	dg_strbuf_release(&sb);
+}
+
+static int find_traversal(const char *s, size_t len, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i + 2 < len; i++)
+		if ((s[i] == '/' || s[i] == '\\') && s[i + 1] == '.' && s[i + 2] == '.')
+			return 1;
+	return 0;
+}
+
+static void check_google_uri(dg_uri_ctx *c, const dg_uri_seen *u)
+{
+	check_google_host(c, u);
+	dg_uri_check_wildcard(c, u);
+	if (dg_uri_each_decoding(u->raw, find_traversal, NULL))
+		dg_uri_hint_use(c, dg_uri_add(c, "URI030", "the URI contains a path traversal (\"/..\" or "
+				"\"\\..\", possibly percent-encoded); Google rejects it"));
+}
+
+const dg_uri_rules dg_google_uri_rules = { "Google", DG_URI_HTTP_LOOPBACK, check_google_uri };
 
 /* ===== login methods ====================================================== */
 
