@@ -94,26 +94,29 @@ static int under_domain(const char *host, const char *domain)
 static void check_google_psl(dg_uri_ctx *c, const dg_uri_seen *u)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd;
+
 	switch (dg_uri_psl_check(u->ace, 1, NULL)) {
 	case DG_PSL_UNLISTED:
-		dg_finding_hint(dg_uri_add(c, "URI026", "the host %s does not end with a suffix on the "
-				    "Public Suffix List; Google requires one (names such as .local, "
-				    ".lan, .corp, .internal and single labels are rejected)",
-				    dg_uri_shown(&sb, u->host)),
-				"use a DNS name in a public domain your organisation owns (it need "
-				"not be reachable from the Internet), e.g. https://%.*s.<your "
+		fd = dg_uri_add(c, "URI026", "the host %s does not end with a suffix on the "
+				"Public Suffix List; Google requires one (names such as .local, "
+				".lan, .corp, .internal and single labels are rejected)",
+				dg_uri_shown(&sb, u->host));
+		dg_finding_hint(fd, "use a DNS name in a public domain your organisation owns (it "
+				"need not be reachable from the Internet), e.g. https://%.*s.<your "
 				"domain>%s%s", (int)strcspn(u->host, "."), u->host,
 				u->want_port, u->want_path);
 		break;
 	case DG_PSL_IS_SUFFIX:
-		dg_finding_hint(dg_uri_add(c, "URI027", "the host %s is itself a public suffix; Google "
-				    "needs a name below one", dg_uri_shown(&sb, u->host)),
-				"use a host name inside your own domain");
+		fd = dg_uri_add(c, "URI027", "the host %s is itself a public suffix; Google "
+				"needs a name below one", dg_uri_shown(&sb, u->host));
+		dg_finding_hint(fd, "use a host name inside your own domain");
 		break;
 	case DG_PSL_UNAVAILABLE:
-		dg_finding_hint(dg_uri_add(c, "URI031", "no Public Suffix List data is available; "
-				    "Google's public-suffix rule was not checked"),
-				"install the publicsuffix package (or a libpsl with built-in data)");
+		fd = dg_uri_add(c, "URI031", "no Public Suffix List data is available; "
+				"Google's public-suffix rule was not checked");
+		dg_finding_hint(fd, "install the publicsuffix package (or a libpsl with built-in "
+				"data)");
 		break;
 	default:
 		break;
@@ -124,22 +127,27 @@ static void check_google_psl(dg_uri_ctx *c, const dg_uri_seen *u)
 static void check_google_host(dg_uri_ctx *c, const dg_uri_seen *u)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd;
+
 	if (!u->host_is_name || !u->ace)
 		return;
 	check_google_psl(c, u);
-	if (under_domain(u->ace, "googleusercontent.com"))
-		dg_finding_hint(dg_uri_add(c, "URI028", "the host %s is under googleusercontent.com, which "
-				    "Google does not accept for redirect URIs", dg_uri_shown(&sb, u->host)),
-				"use the MailStore server's own DNS name");
-	for (size_t i = 0; url_shorteners[i]; i++)
-		if (under_domain(u->ace, url_shorteners[i])) {
-			dg_finding_hint(dg_uri_add(c, "URI029", "the host %s is a URL shortener domain; "
-					    "Google accepts those only from their owner and only with "
-					    "/google-callback/ in the path, which MailStore's "
-					    "/oidc/signin is not", dg_uri_shown(&sb, u->host)),
-					"use the MailStore server's own DNS name");
-			break;
-		}
+	if (under_domain(u->ace, "googleusercontent.com")) {
+		fd = dg_uri_add(c, "URI028", "the host %s is under googleusercontent.com, which "
+				"Google does not accept for redirect URIs",
+				dg_uri_shown(&sb, u->host));
+		dg_finding_hint(fd, "use the MailStore server's own DNS name");
+	}
+	for (size_t i = 0; url_shorteners[i]; i++) {
+		if (!under_domain(u->ace, url_shorteners[i]))
+			continue;
+		fd = dg_uri_add(c, "URI029", "the host %s is a URL shortener domain; Google "
+				"accepts those only from their owner and only with "
+				"/google-callback/ in the path, which MailStore's /oidc/signin is "
+				"not", dg_uri_shown(&sb, u->host));
+		dg_finding_hint(fd, "use the MailStore server's own DNS name");
+		break;
+	}
 	dg_strbuf_release(&sb);
 }
 
@@ -157,11 +165,14 @@ static void check_google_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 	check_google_host(c, u);
 	dg_uri_check_wildcard(c, u);
 	if (dg_uri_each_decoding(u->raw, find_traversal, NULL))
-		dg_uri_hint_use(c, dg_uri_add(c, "URI030", "the URI contains a path traversal (\"/..\" or "
-				"\"\\..\", possibly percent-encoded); Google rejects it"));
+		dg_uri_hint_use(c, dg_uri_add(c, "URI030", "the URI contains a path traversal "
+					      "(\"/..\" or \"\\..\", possibly percent-encoded); "
+					      "Google rejects it"));
 }
 
-const dg_uri_rules dg_google_uri_rules = { "Google", DG_URI_HTTP_LOOPBACK, check_google_uri };
+const dg_uri_rules dg_google_uri_rules = {
+	"Google", DG_URI_HTTP_LOOPBACK, check_google_uri,
+};
 
 /* ===== login methods ====================================================== */
 

@@ -413,7 +413,7 @@ static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 			"\"visibleInAddressListsOnly\": false.");
 }
 
-/* Which login methods MailStore offers with each directory type
+/* Which login methods MailStore offers with Active Directory and LDAP
  * (docs/profile-keys.md). */
 #define AD_METHODS (1u << DG_AUTH_STANDARD | 1u << DG_AUTH_WINDOWS | 1u << DG_AUTH_ADFS)
 #define AD_METHOD_NAMES "\"standard\", \"windows\" or \"adfs\""

@@ -167,21 +167,27 @@ static void check_entra_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 {
 	size_t chars = dg_uri_utf8_chars(u->raw);
 	dg_strbuf sb = DG_STRBUF_INIT;
-	if (chars > ENTRA_MAX_CHARS)
-		dg_finding_hint(dg_uri_add(c, "URI023", "the URI has %zu characters; Entra ID allows at "
-				    "most %d", chars, ENTRA_MAX_CHARS),
-				"use a shorter host name (or SPE instance id)");
+	dg_finding *fd;
+
+	if (chars > ENTRA_MAX_CHARS) {
+		fd = dg_uri_add(c, "URI023", "the URI has %zu characters; Entra ID allows at "
+				"most %d", chars, ENTRA_MAX_CHARS);
+		dg_finding_hint(fd, "use a shorter host name (or SPE instance id)");
+	}
 	for (const char *p = ENTRA_SPECIALS; *p; p++)
 		if (strchr(u->raw, *p))
 			dg_strbuf_addf(&sb, "%s'%c'", sb.len ? " " : "", *p);
 	if (sb.len)
-		dg_uri_hint_use(c, dg_uri_add(c, "URI024", "the URI contains %s; Entra ID redirect URIs do not "
-				"support the characters ! $ ' ( ) , ;", sb.buf));
+		dg_uri_hint_use(c, dg_uri_add(c, "URI024", "the URI contains %s; Entra ID "
+					      "redirect URIs do not support the characters "
+					      "! $ ' ( ) , ;", sb.buf));
 	dg_strbuf_release(&sb);
 	dg_uri_check_wildcard(c, u);
 }
 
-const dg_uri_rules dg_m365_uri_rules = { "Entra ID", DG_URI_HTTP_LOCALHOST, check_entra_uri };
+const dg_uri_rules dg_m365_uri_rules = {
+	"Entra ID", DG_URI_HTTP_LOCALHOST, check_entra_uri,
+};
 
 /* How the URI is registered in Entra cannot be read from outside (not even
  * with the app's certificate), but the MailStore guide's two traps are worth
