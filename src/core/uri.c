@@ -1,6 +1,7 @@
 /* Redirect URI rules: MailStore's pattern (https://<fqdn>[:port]/oidc/signin,
- * SPE: /<instanceid>/oidc/signin) plus the registration rules of Entra ID,
- * Google and AD FS (docs/findings.md, "URI — redirect URIs").
+ * SPE: /<instanceid>/oidc/signin) plus the registration rules of the
+ * identity provider the URI is registered at, which live with the provider
+ * (uri_rules.h; docs/findings.md, "URI — redirect URIs").
  *
  * The URI is looked at three ways:
  *  - the raw string, for what a parser would hide: whitespace, control
@@ -1244,16 +1245,17 @@ static void run_checks(struct dg_uri_ctx *c)
 		run_provider_rules(c);
 }
 
-/* The providers' own rules.  Named here until the provider registry says
- * which provider brings which. */
+/* The identity providers' own rules, by DG_URI_PROVIDER_*.  Named here
+ * until the provider registry says which provider brings which. */
+static const dg_uri_rules *const providers[] = {
+	[DG_URI_PROVIDER_ENTRA] = &dg_m365_uri_rules,
+	[DG_URI_PROVIDER_GOOGLE] = &dg_google_uri_rules,
+	[DG_URI_PROVIDER_ADFS] = &dg_adfs_uri_rules,
+};
+
 static const dg_uri_rules *provider_rules(dg_uri_provider p)
 {
-	switch (p) {
-	case DG_URI_PROVIDER_ENTRA: return &dg_m365_uri_rules;
-	case DG_URI_PROVIDER_GOOGLE: return &dg_google_uri_rules;
-	case DG_URI_PROVIDER_ADFS: return &dg_adfs_uri_rules;
-	default: return NULL;
-	}
+	return (size_t)p < sizeof(providers) / sizeof(providers[0]) ? providers[p] : NULL;
 }
 
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
@@ -1301,28 +1303,19 @@ int dg_uri_local_https(const char *url)
 	return local;
 }
 
-
 int dg_uri_provider_parse(const char *name)
 {
-	if (!name)
-		return -1;
-	if (!strcasecmp(name, "entra"))
-		return DG_URI_PROVIDER_ENTRA;
-	if (!strcasecmp(name, "google"))
-		return DG_URI_PROVIDER_GOOGLE;
-	if (!strcasecmp(name, "adfs"))
-		return DG_URI_PROVIDER_ADFS;
+	for (size_t i = 0; name && i < sizeof(providers) / sizeof(providers[0]); i++)
+		if (providers[i] && !strcasecmp(name, providers[i]->name))
+			return (int)i;
 	return -1;
 }
 
 const char *dg_uri_provider_name(dg_uri_provider p)
 {
-	switch (p) {
-	case DG_URI_PROVIDER_ENTRA: return "entra";
-	case DG_URI_PROVIDER_GOOGLE: return "google";
-	case DG_URI_PROVIDER_ADFS: return "adfs";
-	default: return NULL;
-	}
+	const dg_uri_rules *r = provider_rules(p);
+
+	return r ? r->name : NULL;
 }
 
 void dg_uri_add_display(dg_strbuf *sb, const char *uri)

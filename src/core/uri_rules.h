@@ -33,7 +33,8 @@ enum {
 
 /* An identity provider's rules for the redirect URIs registered with it. */
 typedef struct dg_uri_rules {
-	const char *label;      /* the provider as messages name it, "Entra ID" */
+	const char *name;       /* as `dirgate uri --provider` takes it */
+	const char *label;      /* as messages name the provider */
 	int http_localhost;     /* DG_URI_HTTP_* */
 	void (*check)(dg_uri_ctx *c, const dg_uri_seen *u);   /* may be NULL */
 } dg_uri_rules;

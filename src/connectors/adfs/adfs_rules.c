@@ -126,7 +126,7 @@ static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 
 /* AD FS asks for an absolute https URI without a fragment, which MailStore's
  * pattern already demands. */
-const dg_uri_rules dg_adfs_uri_rules = { "AD FS", DG_URI_HTTP_NONE, NULL };
+const dg_uri_rules dg_adfs_uri_rules = { "adfs", "AD FS", DG_URI_HTTP_NONE, NULL };
 
 void dg_adfs_check_offline(const dg_profile *p, dg_findings *out)
 {

@@ -171,7 +171,7 @@ static void check_google_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 }
 
 const dg_uri_rules dg_google_uri_rules = {
-	"Google", DG_URI_HTTP_LOOPBACK, check_google_uri,
+	"google", "Google", DG_URI_HTTP_LOOPBACK, check_google_uri,
 };
 
 /* ===== login methods ====================================================== */

@@ -186,7 +186,7 @@ static void check_entra_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 }
 
 const dg_uri_rules dg_m365_uri_rules = {
-	"Entra ID", DG_URI_HTTP_LOCALHOST, check_entra_uri,
+	"entra", "Entra ID", DG_URI_HTTP_LOCALHOST, check_entra_uri,
 };
 
 /* How the URI is registered in Entra cannot be read from outside (not even
