@@ -1,8 +1,8 @@
 /* dirgate check --offline: the driver (checks.h).  dg_check_offline() runs
  * the rule groups in the order an administrator would fix things: each
  * provider's rules (identifiers, directory details, TLS, login method,
- * redirect URI, key files), the referenced snapshot, MailStore's target and
- * guard rules, and last the secret references.  Every finding carries the
+ * redirect URI, key files), the directory's CA file and snapshot,
+ * MailStore's target and guard rules, and last the secret references.  Every finding carries the
  * JSON pointer of the field it is about (docs/profile-keys.md). */
 #include "checks.h"
 
@@ -132,7 +132,7 @@ int dg_check_redirect_uri(const dg_profile *p, dg_uri_provider provider, dg_find
 	return flagged_since(out, before, opts.path);
 }
 
-/* ===== generic rules ====================================================== */
+/* ===== referenced files =================================================== */
 
 static void check_readable(const char *file, const char *path, const char *what,
 			   dg_findings *out)
@@ -158,8 +158,6 @@ static void check_readable(const char *file, const char *path, const char *what,
 			"directory) and that the user running dirgate may read the file.");
 }
 
-/* ===== referenced files =================================================== */
-
 /* The directory's TLS options, the ones whose caFile the directory
  * connection trusts.  Names the directory types until the provider
  * registry's field tables say where each keeps them. */
@@ -173,8 +171,8 @@ static const dg_tls_opts *directory_tls(const dg_profile *p)
 	}
 }
 
-/* After the rules, as a file is only worth reading once the settings
- * around it are right. */
+/* The files the directory settings point at.  They come after all the
+ * provider rules, the login method's included: settings are fixed first. */
 static void check_directory_files(const dg_profile *p, dg_findings *out)
 {
 	const dg_tls_opts *tls = directory_tls(p);
