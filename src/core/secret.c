@@ -28,6 +28,18 @@ void dg_secret_free(char *secret)
 	free(secret);
 }
 
+char *dg_secret_peek(const dg_secret_ref *ref)
+{
+	dg_error err;
+	char *value = NULL;
+
+	if (ref->kind == DG_SECRET_NONE || ref->kind == DG_SECRET_PROMPT)
+		return NULL;
+	if (dg_secret_resolve(ref, &value, &err) != DG_OK)
+		return NULL;
+	return value;
+}
+
 /* Wipes and releases a buffer that held (part of) a secret. */
 static void wipe_release(dg_strbuf *sb)
 {

@@ -20,6 +20,12 @@
  * Returns DG_OK, or an error code with err set (*out is then NULL). */
 dg_code dg_secret_resolve(const dg_secret_ref *ref, char **out, dg_error *err);
 
+/* The value of `ref` when it can be had without asking anybody (an offline
+ * check never prompts): NULL for prompts, references that do not resolve
+ * (dg_secret_check reports those) and no reference.  Free with
+ * dg_secret_free(). */
+char *dg_secret_peek(const dg_secret_ref *ref);
+
 /* Wipes (explicit_bzero) and frees a resolved secret; NULL is fine. */
 void dg_secret_free(char *secret);
 

@@ -1,6 +1,7 @@
 /* Redirect URI rules: MailStore's pattern (https://<fqdn>[:port]/oidc/signin,
- * SPE: /<instanceid>/oidc/signin) plus the registration rules of Entra ID,
- * Google and AD FS (reference identity-protocols.md §A).
+ * SPE: /<instanceid>/oidc/signin) plus the registration rules of the
+ * identity provider the URI is registered at, which live with the provider
+ * (uri_rules.h; docs/findings.md, "URI — redirect URIs").
  *
  * The URI is looked at three ways:
  *  - the raw string, for what a parser would hide: whitespace, control
@@ -14,8 +15,13 @@
  * one corrected URI. */
 #include "uri.h"
 #include "ascii.h"
+#include "uri_rules.h"
 
 #include "strbuf.h"
+
+#include "../connectors/adfs/adfs_rules.h"
+#include "../connectors/google/google_rules.h"
+#include "../connectors/m365/m365_rules.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -30,8 +36,6 @@
 #include <strings.h>
 
 #define SIGNIN "/oidc/signin"
-#define ENTRA_MAX_CHARS 256
-#define ENTRA_SPECIALS "!$'(),;"
 /* RFC 3986 never allows these unencoded (space and controls are URI016). */
 #define NOT_IN_URI "\\\"<>^`{|}"
 
@@ -129,8 +133,7 @@ static int utf8_valid(const char *s)
 	return 1;
 }
 
-/* Characters as Entra ID counts them: code points, bad bytes one each. */
-static size_t utf8_chars(const char *s)
+size_t dg_uri_utf8_chars(const char *s)
 {
 	size_t count = 0;
 	uint32_t cp;
@@ -203,10 +206,7 @@ static char *decode_round(const char *s, size_t len, size_t *outlen)
 	return r;
 }
 
-/* Decodes until nothing changes (double encoding, "%252e"), at most four
- * rounds; calls fn on every stage, the raw string first.  Stops early when
- * fn returns non-zero and returns that value. */
-static int each_decoding(const char *s, int (*fn)(const char *, size_t, void *),
+int dg_uri_each_decoding(const char *s, int (*fn)(const char *, size_t, void *),
 			 void *arg)
 {
 	char *cur = dg_xstrdup(s);
@@ -463,9 +463,10 @@ enum host_kind {
 	HOST_BAD,        /* something else: see host_bad */
 };
 
-struct ctx {
+struct dg_uri_ctx {
 	const char *raw;
 	const dg_uri_opts *opts;
+	const dg_uri_rules *rules;  /* the provider's own, or NULL */
 	dg_findings *out;
 	int errors;
 
@@ -492,10 +493,24 @@ struct ctx {
 	char *templ;          /* the pattern with placeholders for what is missing */
 };
 
-static dg_finding *add(struct ctx *c, const char *code, const char *fmt, ...)
+static dg_finding *add(struct dg_uri_ctx *c, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static dg_finding *add(struct ctx *c, const char *code, const char *fmt, ...)
+dg_finding *dg_uri_add(dg_uri_ctx *c, const char *code, const char *fmt, ...)
+{
+	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_finding *fd;
+	va_list ap;
+
+	va_start(ap, fmt);
+	dg_strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fd = add(c, code, "%s", sb.buf);
+	dg_strbuf_release(&sb);
+	return fd;
+}
+
+static dg_finding *add(struct dg_uri_ctx *c, const char *code, const char *fmt, ...)
 {
 	const dg_code_info *info = dg_code_lookup(code);
 	dg_severity sev = info ? info->severity : DG_SEV_ERROR;
@@ -513,8 +528,7 @@ static dg_finding *add(struct ctx *c, const char *code, const char *fmt, ...)
 	return fd;
 }
 
-/* "use <corrected URI>" when one can be derived, else the pattern. */
-static void hint_use(struct ctx *c, dg_finding *fd)
+void dg_uri_hint_use(dg_uri_ctx *c, dg_finding *fd)
 {
 	if (c->sugg)
 		dg_finding_hint(fd, "use %s", c->sugg);
@@ -522,8 +536,7 @@ static void hint_use(struct ctx *c, dg_finding *fd)
 		dg_finding_hint(fd, "use the pattern %s", c->templ);
 }
 
-/* A quoted, display-safe copy of a piece of the URI for a message. */
-static const char *shown(dg_strbuf *sb, const char *s)
+const char *dg_uri_shown(dg_strbuf *sb, const char *s)
 {
 	dg_strbuf_reset(sb);
 	dg_strbuf_addch(sb, '"');
@@ -543,19 +556,14 @@ static const char *shown_part(dg_strbuf *sb, char lead, const char *s)
 	return sb->buf;
 }
 
-static const char *provider_label(const struct ctx *c)
+static const char *provider_label(const struct dg_uri_ctx *c)
 {
-	switch (c->opts->provider) {
-	case DG_URI_PROVIDER_ENTRA: return "Entra ID";
-	case DG_URI_PROVIDER_GOOGLE: return "Google";
-	case DG_URI_PROVIDER_ADFS: return "AD FS";
-	default: return NULL;
-	}
+	return c->rules ? c->rules->label : NULL;
 }
 
 /* --- preparing: clean, split, ask curl */
 
-static void make_clean(struct ctx *c)
+static void make_clean(struct dg_uri_ctx *c)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	dg_strbuf_init(&sb);
@@ -569,7 +577,7 @@ static void make_clean(struct ctx *c)
 
 /* Adds what a browser would assume: "https://" in front of a bare host,
  * "//" after "https:".  The URI001 finding says so. */
-static void make_fixed(struct ctx *c)
+static void make_fixed(struct dg_uri_ctx *c)
 {
 	size_t n = scheme_len(c->clean);
 	const char *rest = c->clean + n + (n ? 1 : 0);
@@ -637,7 +645,7 @@ static const char *dns_syntax(const char *ace)
 	return NULL;
 }
 
-static void classify_name(struct ctx *c)
+static void classify_name(struct dg_uri_ctx *c)
 {
 	size_t n = strlen(c->host);
 	if (n && c->host[n - 1] == '.') {
@@ -665,7 +673,7 @@ static void classify_name(struct ctx *c)
 	c->single_label = !c->host_bad && !strchr(c->ace, '.');
 }
 
-static int is_ip(struct ctx *c, const char *h)
+static int is_ip(struct dg_uri_ctx *c, const char *h)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -688,7 +696,7 @@ static int is_ip(struct ctx *c, const char *h)
 
 /* The host as curl sees it: curl decodes %XX and normalises numeric IPv4
  * ("2130706433" is 127.0.0.1), which is what a browser would connect to. */
-static void parse_host(struct ctx *c)
+static void parse_host(struct dg_uri_ctx *c)
 {
 	CURLU *u;
 	char *url, *h = NULL;
@@ -730,7 +738,7 @@ static long port_value(const char *port)
 
 /* curl's verdict on the whole URI (with the flags that keep it from
  * rewriting the path or refusing unknown schemes). */
-static void parse_curl(struct ctx *c)
+static void parse_curl(struct dg_uri_ctx *c)
 {
 	CURLU *u = curl_url();
 	unsigned flags = CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS | CURLU_ALLOW_SPACE;
@@ -744,7 +752,7 @@ static void parse_curl(struct ctx *c)
 }
 
 /* The SPE instance id to show in a corrected URI (display-safe). */
-static char *spe_segment(const struct ctx *c)
+static char *spe_segment(const struct dg_uri_ctx *c)
 {
 	const char *path = c->p.path, *id = c->opts->instance_id;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -760,7 +768,7 @@ static char *spe_segment(const struct ctx *c)
 	return dg_strbuf_detach(&sb);
 }
 
-static void make_suggestion(struct ctx *c)
+static void make_suggestion(struct dg_uri_ctx *c)
 {
 	char *seg = c->opts->spe ? spe_segment(c) : NULL;
 	dg_strbuf path = DG_STRBUF_INIT, port = DG_STRBUF_INIT;
@@ -790,7 +798,7 @@ static void make_suggestion(struct ctx *c)
 
 /* --- raw-string rules (any provider) */
 
-static void check_whitespace(struct ctx *c)
+static void check_whitespace(struct dg_uri_ctx *c)
 {
 	const unsigned char *r = (const unsigned char *)c->raw;
 	size_t len = strlen(c->raw), first = len, count = 0;
@@ -814,7 +822,7 @@ static void check_whitespace(struct ctx *c)
 			 "whitespace and non-printable characters are not allowed",
 			 r[first] == ' ' ? "a space" : "a non-printable character",
 			 r[first], first + 1, count > 1 ? ", and more" : "");
-	hint_use(c, fd);
+	dg_uri_hint_use(c, fd);
 }
 
 static int find_encoded_ctl(const char *s, size_t len, void *arg)
@@ -829,14 +837,14 @@ static int find_encoded_ctl(const char *s, size_t len, void *arg)
 	return 0;
 }
 
-static void check_encoded_ctl(struct ctx *c)
+static void check_encoded_ctl(struct dg_uri_ctx *c)
 {
-	if (each_decoding(c->raw, find_encoded_ctl, NULL))
-		hint_use(c, add(c, "URI016", "the URI contains a percent-encoded control "
+	if (dg_uri_each_decoding(c->raw, find_encoded_ctl, NULL))
+		dg_uri_hint_use(c, add(c, "URI016", "the URI contains a percent-encoded control "
 				"character (such as %%0A or %%0D)"));
 }
 
-static void check_not_in_uri(struct ctx *c)
+static void check_not_in_uri(struct dg_uri_ctx *c)
 {
 	dg_strbuf chars = DG_STRBUF_INIT;
 	dg_finding *fd;
@@ -859,12 +867,12 @@ static void check_not_in_uri(struct ctx *c)
 		fd = add(c, "URI017", "the URI contains %s, which a URI cannot contain "
 			 "unencoded%s", chars.buf,
 			 strchr(c->raw, '\\') ? " (browsers turn '\\' into '/')" : "");
-		hint_use(c, fd);
+		dg_uri_hint_use(c, fd);
 	}
 	dg_strbuf_release(&chars);
 }
 
-static void check_percent(struct ctx *c)
+static void check_percent(struct dg_uri_ctx *c)
 {
 	const char *r = c->raw;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -896,89 +904,90 @@ static int find_null(const char *s, size_t len, void *arg)
 	return 0;
 }
 
-static void check_null(struct ctx *c)
+static void check_null(struct dg_uri_ctx *c)
 {
-	if (each_decoding(c->raw, find_null, NULL))
-		hint_use(c, add(c, "URI019", "the URI contains an encoded null character "
+	if (dg_uri_each_decoding(c->raw, find_null, NULL))
+		dg_uri_hint_use(c, add(c, "URI019", "the URI contains an encoded null character "
 				"(%%00 or %%C0%%80)"));
 }
 
 /* --- MailStore's pattern */
 
-static void check_form(struct ctx *c)
+static void check_form(struct dg_uri_ctx *c)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (c->no_scheme)
-		hint_use(c, add(c, "URI001", "%s is not an absolute URI: the scheme "
-				"\"https://\" is missing", shown(&sb, c->clean)));
+		dg_uri_hint_use(c, add(c, "URI001", "%s is not an absolute URI: the scheme "
+				"\"https://\" is missing", dg_uri_shown(&sb, c->clean)));
 	else if (c->no_slashes)
-		hint_use(c, add(c, "URI001", "\"//\" must follow \"%s:\"", c->p.scheme));
+		dg_uri_hint_use(c, add(c, "URI001", "\"//\" must follow \"%s:\"", c->p.scheme));
 	else if (c->no_authority)
-		hint_use(c, add(c, "URI001", "%s has no \"//host\" part; a redirect URI is "
-				"https://<fqdn>[:port]/oidc/signin", shown(&sb, c->clean)));
+		dg_uri_hint_use(c, add(c, "URI001", "%s has no \"//host\" part; a redirect URI is "
+				"https://<fqdn>[:port]/oidc/signin", dg_uri_shown(&sb, c->clean)));
 	else if (c->kind == HOST_NONE)
-		hint_use(c, add(c, "URI001", "the URI has no host"));
+		dg_uri_hint_use(c, add(c, "URI001", "the URI has no host"));
 	dg_strbuf_release(&sb);
 }
 
 /* curl refusing a URI in which no rule found an error means the split above
  * missed something: say what curl says.  Otherwise the errors already
  * reported explain curl's refusal. */
-static void check_curl_verdict(struct ctx *c)
+static void check_curl_verdict(struct dg_uri_ctx *c)
 {
 	if (c->curl_rc != CURLUE_OK && !c->errors && !c->no_authority)
-		hint_use(c, add(c, "URI001", "the URI cannot be parsed: %s", c->curl_err));
+		dg_uri_hint_use(c, add(c, "URI001", "the URI cannot be parsed: %s", c->curl_err));
 }
 
-static void check_scheme(struct ctx *c)
+static void check_scheme(struct dg_uri_ctx *c)
 {
 	const char *s = c->p.scheme;
-	const char *why = "";
-	dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf sb = DG_STRBUF_INIT, note = DG_STRBUF_INIT;
 	if (!s || !strcasecmp(s, "https"))
 		return;
 	if (!strcasecmp(s, "http") && (c->kind == HOST_LOCALHOST || c->loopback)) {
-		if (c->opts->provider == DG_URI_PROVIDER_ENTRA && c->kind == HOST_LOCALHOST)
-			why = ", even for localhost (Entra ID alone would accept http there)";
-		else if (c->opts->provider == DG_URI_PROVIDER_GOOGLE)
-			why = ", even for localhost (Google alone would accept http there)";
+		if (c->rules && (c->rules->http_localhost == DG_URI_HTTP_LOOPBACK ||
+				 (c->rules->http_localhost == DG_URI_HTTP_LOCALHOST &&
+				  c->kind == HOST_LOCALHOST)))
+			dg_strbuf_addf(&note, ", even for localhost (%s alone would accept http "
+				       "there)", c->rules->label);
 	}
-	hint_use(c, add(c, "URI002", "the scheme is %s; MailStore requires https%s",
-			shown(&sb, s), why));
+	dg_uri_hint_use(c, add(c, "URI002", "the scheme is %s; MailStore requires https%s",
+			dg_uri_shown(&sb, s), note.buf));
 	dg_strbuf_release(&sb);
+	dg_strbuf_release(&note);
 }
 
-static void check_host(struct ctx *c)
+static void check_host(struct dg_uri_ctx *c)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	const char *raw = c->p.host;
 	switch (c->kind) {
 	case HOST_IP:
-		hint_use(c, add(c, "URI003", "the host %s is an IP address; MailStore needs the "
+		dg_uri_hint_use(c, add(c, "URI003", "the host %s is an IP address; MailStore needs the "
 				"server's fully qualified DNS name (and the certificate is issued "
-				"for that name)", shown(&sb, raw)));
+				"for that name)", dg_uri_shown(&sb, raw)));
 		break;
 	case HOST_LOCALHOST:
 		dg_finding_hint(add(c, "URI005", "the host %s is only reachable from a browser "
-				    "on the MailStore server itself", shown(&sb, raw)),
+				    "on the MailStore server itself", dg_uri_shown(&sb, raw)),
 				"use the server's fully qualified DNS name that every client "
 				"resolves: %s", c->templ);
 		break;
 	case HOST_BAD:
-		hint_use(c, add(c, "URI004", "the host %s %s", shown(&sb, raw), c->host_bad));
+		dg_uri_hint_use(c, add(c, "URI004", "the host %s %s", dg_uri_shown(&sb, raw), c->host_bad));
 		break;
 	case HOST_NAME:
 		if (c->single_label)
 			dg_finding_hint(add(c, "URI004", "the host %s is not fully qualified; "
 					    "MailStore needs machine name and DNS domain, such as "
-					    "mailstore.example.com", shown(&sb, raw)),
+					    "mailstore.example.com", dg_uri_shown(&sb, raw)),
 					"use the pattern %s", c->templ);
 		else if (c->host_encoded)
-			hint_use(c, add(c, "URI004", "the host %s is percent-encoded (it means "
-					"\"%s\")", shown(&sb, raw), c->host));
+			dg_uri_hint_use(c, add(c, "URI004", "the host %s is percent-encoded (it means "
+					"\"%s\")", dg_uri_shown(&sb, raw), c->host));
 		else if (c->trailing_dot)
-			hint_use(c, add(c, "URI004", "the host %s ends with a dot",
-					shown(&sb, raw)));
+			dg_uri_hint_use(c, add(c, "URI004", "the host %s ends with a dot",
+					dg_uri_shown(&sb, raw)));
 		break;
 	default:
 		break;
@@ -986,25 +995,25 @@ static void check_host(struct ctx *c)
 	dg_strbuf_release(&sb);
 }
 
-static void check_case(struct ctx *c)
+static void check_case(struct dg_uri_ctx *c)
 {
 	int s = c->p.scheme && has_upper(c->p.scheme);
 	int h = c->p.host && has_upper(c->p.host) && c->kind != HOST_BAD;
 	const char *what = s && h ? "scheme and host have" : s ? "scheme has" : "host has";
 	if (!s && !h)
 		return;
-	hint_use(c, add(c, "URI020", "the %s upper-case letters; the redirect URI is "
+	dg_uri_hint_use(c, add(c, "URI020", "the %s upper-case letters; the redirect URI is "
 			"compared as a string, so write it in lower case and enter exactly "
 			"the same text at the identity provider and in MailStore", what));
 }
 
-static void check_idn(struct ctx *c)
+static void check_idn(struct dg_uri_ctx *c)
 {
 	if (c->kind != HOST_NAME || !c->host || !has_non_ascii(c->host))
 		return;
 	dg_strbuf sb = DG_STRBUF_INIT;
 	dg_finding *fd = add(c, "URI021", "the host %s is an internationalised domain "
-			     "name; its ASCII form is %s", shown(&sb, c->host), c->ace);
+			     "name; its ASCII form is %s", dg_uri_shown(&sb, c->host), c->ace);
 	if (c->sugg) {
 		char *at = strstr(c->sugg, c->host);
 		if (at)
@@ -1015,25 +1024,25 @@ static void check_idn(struct ctx *c)
 	dg_strbuf_release(&sb);
 }
 
-static void check_port(struct ctx *c)
+static void check_port(struct dg_uri_ctx *c)
 {
 	const char *p = c->p.port;
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!p)
 		return;
 	if (!*p)
-		hint_use(c, add(c, "URI006", "':' after the host is not followed by a port"));
+		dg_uri_hint_use(c, add(c, "URI006", "':' after the host is not followed by a port"));
 	else if (c->port < 0)
 		dg_finding_hint(add(c, "URI007", "the port %s is not a number from 1 to 65535",
-				    shown(&sb, p)),
+				    dg_uri_shown(&sb, p)),
 				"use the MailStore Web Access HTTPS port (default 8462), e.g. "
 				"https://%s:8462%s", c->usable_host ? c->host : "<server FQDN>",
 				c->want_path);
 	else if (c->port == 443)
-		hint_use(c, add(c, "URI006", "the port %s is the https default; MailStore's "
-				"pattern gives the port only when it is not 443", shown(&sb, p)));
+		dg_uri_hint_use(c, add(c, "URI006", "the port %s is the https default; MailStore's "
+				"pattern gives the port only when it is not 443", dg_uri_shown(&sb, p)));
 	else if (p[0] == '0')
-		hint_use(c, add(c, "URI006", "the port %s has leading zeros", shown(&sb, p)));
+		dg_uri_hint_use(c, add(c, "URI006", "the port %s has leading zeros", dg_uri_shown(&sb, p)));
 	if (c->port == (c->opts->spe ? 8474 : 8463))
 		dg_finding_hint(add(c, "URI022", "port %ld is the MailStore%s Administration API "
 				    "port, not the Web Access port users sign in on", c->port,
@@ -1042,22 +1051,22 @@ static void check_port(struct ctx *c)
 	dg_strbuf_release(&sb);
 }
 
-static void check_userinfo(struct ctx *c)
+static void check_userinfo(struct dg_uri_ctx *c)
 {
 	if (c->p.userinfo)
-		hint_use(c, add(c, "URI015", "the URI contains user information (\"...@\" before "
+		dg_uri_hint_use(c, add(c, "URI015", "the URI contains user information (\"...@\" before "
 				"the host)"));
 }
 
-static void check_query_fragment(struct ctx *c)
+static void check_query_fragment(struct dg_uri_ctx *c)
 {
 	const char *prov = provider_label(c);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (c->p.query)
-		hint_use(c, add(c, "URI013", "the URI has a query string %s; MailStore's "
+		dg_uri_hint_use(c, add(c, "URI013", "the URI has a query string %s; MailStore's "
 				"redirect URI has none", shown_part(&sb, '?', c->p.query)));
 	if (c->p.fragment)
-		hint_use(c, add(c, "URI014", "the URI has a fragment %s; a redirect URI "
+		dg_uri_hint_use(c, add(c, "URI014", "the URI has a fragment %s; a redirect URI "
 				"cannot have one (RFC 6749 §3.1.2%s%s%s)",
 				shown_part(&sb, '#', c->p.fragment), prov ? "; " : "",
 				prov ? prov : "", prov ? " rejects it" : ""));
@@ -1083,7 +1092,7 @@ static int has_dot_segment(const char *path)
 }
 
 /* Checks the instance id segment (SPE) of "/<seg>/oidc/signin". */
-static void check_instance(struct ctx *c, const char *seg, size_t n)
+static void check_instance(struct dg_uri_ctx *c, const char *seg, size_t n)
 {
 	const char *want = c->opts->instance_id;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -1094,14 +1103,14 @@ static void check_instance(struct ctx *c, const char *seg, size_t n)
 	dg_strbuf_adds(&sb, "\", not \"");
 	add_shown(&sb, want, strlen(want));
 	dg_strbuf_addch(&sb, '"');
-	hint_use(c, add(c, "URI012", "the instance id in the path is %s%s", sb.buf,
+	dg_uri_hint_use(c, add(c, "URI012", "the instance id in the path is %s%s", sb.buf,
 			strlen(want) == n && !strncasecmp(seg, want, n) ?
 			" (it differs in letter case, and the URI is compared case-sensitively)" : ""));
 	dg_strbuf_release(&sb);
 }
 
 /* Compares the path without trailing slashes and percent-encoding. */
-static void check_path_shape(struct ctx *c, const char *path)
+static void check_path_shape(struct dg_uri_ctx *c, const char *path)
 {
 	const size_t sl = strlen(SIGNIN);
 	size_t n = strlen(path), segs = 0;
@@ -1111,28 +1120,28 @@ static void check_path_shape(struct ctx *c, const char *path)
 		segs += *p == '/';
 	if (tail && (!strcmp(tail, SIGNIN) || !strcasecmp(tail, SIGNIN)) && segs <= 3) {
 		if (strcmp(tail, SIGNIN))
-			hint_use(c, add(c, "URI010", "the path %s does not end with /oidc/signin in "
+			dg_uri_hint_use(c, add(c, "URI010", "the path %s does not end with /oidc/signin in "
 					"exactly this letter case; the redirect URI is compared "
-					"case-sensitively", shown(&sb, c->p.path)));
+					"case-sensitively", dg_uri_shown(&sb, c->p.path)));
 		if (c->opts->spe && (segs == 2 || n == sl + 1))
-			hint_use(c, add(c, "URI011", "MailStore SPE needs the instance id in the "
+			dg_uri_hint_use(c, add(c, "URI011", "MailStore SPE needs the instance id in the "
 					"path: /<instanceid>/oidc/signin"));
 		else if (segs == 3 && !c->opts->spe)
-			hint_use(c, add(c, "URI008", "the path %s has an extra segment before "
+			dg_uri_hint_use(c, add(c, "URI008", "the path %s has an extra segment before "
 					"/oidc/signin; that is the SPE form (/<instanceid>/oidc/signin), "
 					"MailStore Server expects /oidc/signin (give the instance id to "
-					"check an SPE URI)", shown(&sb, c->p.path)));
+					"check an SPE URI)", dg_uri_shown(&sb, c->p.path)));
 		else if (segs == 3)
 			check_instance(c, path + 1, n - sl - 1);
 	} else {
-		hint_use(c, add(c, "URI008", "the path is %s; MailStore expects \"%s\"",
-				shown(&sb, c->p.path),
+		dg_uri_hint_use(c, add(c, "URI008", "the path is %s; MailStore expects \"%s\"",
+				dg_uri_shown(&sb, c->p.path),
 				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
 	}
 	dg_strbuf_release(&sb);
 }
 
-static void check_path(struct ctx *c)
+static void check_path(struct dg_uri_ctx *c)
 {
 	const char *raw = c->p.path;
 	char *t, *d;
@@ -1141,13 +1150,13 @@ static void check_path(struct ctx *c)
 	if (!raw)
 		return;
 	if (!*raw || !strcmp(raw, "/")) {
-		hint_use(c, add(c, "URI008", "the path is missing; the URI must end with %s",
+		dg_uri_hint_use(c, add(c, "URI008", "the path is missing; the URI must end with %s",
 				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
 		return;
 	}
 	if (has_dot_segment(raw)) {
-		hint_use(c, add(c, "URI008", "the path %s has \".\" or \"..\" segments; MailStore "
-				"compares the path exactly", shown(&sb, raw)));
+		dg_uri_hint_use(c, add(c, "URI008", "the path %s has \".\" or \"..\" segments; MailStore "
+				"compares the path exactly", dg_uri_shown(&sb, raw)));
 		dg_strbuf_release(&sb);
 		return;
 	}
@@ -1156,135 +1165,32 @@ static void check_path(struct ctx *c)
 	if (n > 1 && t[n - 1] == '/') {
 		while (n > 1 && t[n - 1] == '/')
 			t[--n] = '\0';
-		hint_use(c, add(c, "URI009", "the path %s has a trailing '/'; the redirect URI "
-				"must end with /oidc/signin exactly", shown(&sb, raw)));
+		dg_uri_hint_use(c, add(c, "URI009", "the path %s has a trailing '/'; the redirect URI "
+				"must end with /oidc/signin exactly", dg_uri_shown(&sb, raw)));
 	}
 	d = percent_decoded(t);
 	if (d && (!strcmp(d, SIGNIN) || strstr(d, SIGNIN)))
-		hint_use(c, add(c, "URI008", "the path %s is percent-encoded; write it as plain "
-				"text", shown(&sb, raw)));
+		dg_uri_hint_use(c, add(c, "URI008", "the path %s is percent-encoded; write it as plain "
+				"text", dg_uri_shown(&sb, raw)));
 	check_path_shape(c, d ? d : t);
 	free(d);
 	free(t);
 	dg_strbuf_release(&sb);
 }
 
-/* --- Entra ID */
+/* --- for the providers' rules */
 
-static void check_entra(struct ctx *c)
+void dg_uri_check_wildcard(dg_uri_ctx *c, const dg_uri_seen *u)
 {
-	size_t chars = utf8_chars(c->raw);
-	dg_strbuf sb = DG_STRBUF_INIT;
-	if (chars > ENTRA_MAX_CHARS)
-		dg_finding_hint(add(c, "URI023", "the URI has %zu characters; Entra ID allows at "
-				    "most %d", chars, ENTRA_MAX_CHARS),
-				"use a shorter host name (or SPE instance id)");
-	for (const char *p = ENTRA_SPECIALS; *p; p++)
-		if (strchr(c->raw, *p))
-			dg_strbuf_addf(&sb, "%s'%c'", sb.len ? " " : "", *p);
-	if (sb.len)
-		hint_use(c, add(c, "URI024", "the URI contains %s; Entra ID redirect URIs do not "
-				"support the characters ! $ ' ( ) , ;", sb.buf));
-	dg_strbuf_release(&sb);
-}
-
-static void check_wildcard(struct ctx *c)
-{
-	if (strchr(c->raw, '*'))
+	if (strchr(u->raw, '*'))
 		dg_finding_hint(add(c, "URI025", "the URI contains a wildcard '*'; %s needs the "
 				    "exact redirect URI", provider_label(c)),
-				"register the exact URI, for example %s",
-				c->sugg ? c->sugg : c->templ);
-}
-
-/* --- Google */
-
-static const char *const url_shorteners[] = {
-	"goo.gl", "bit.ly", "bitly.com", "tinyurl.com", "t.co", "ow.ly", "is.gd",
-	"v.gd", "buff.ly", "rebrand.ly", "cutt.ly", "tiny.cc", "shorturl.at",
-	"rb.gy", "t.ly", "s.id", "lnkd.in", "db.tt", "qr.ae", "adf.ly", NULL,
-};
-
-/* host equals domain or is a subdomain of it */
-static int under_domain(const char *host, const char *domain)
-{
-	size_t h = strlen(host), d = strlen(domain);
-	return h >= d && !strcmp(host + h - d, domain) && (h == d || host[h - d - 1] == '.');
-}
-
-static void check_google_psl(struct ctx *c)
-{
-	dg_strbuf sb = DG_STRBUF_INIT;
-	switch (dg_uri_psl_check(c->ace, 1, NULL)) {
-	case DG_PSL_UNLISTED:
-		dg_finding_hint(add(c, "URI026", "the host %s does not end with a suffix on the "
-				    "Public Suffix List; Google requires one (names such as .local, "
-				    ".lan, .corp, .internal and single labels are rejected)",
-				    shown(&sb, c->host)),
-				"use a DNS name in a public domain your organisation owns (it need "
-				"not be reachable from the Internet), e.g. https://%.*s.<your "
-				"domain>%s%s", (int)strcspn(c->host, "."), c->host,
-				c->want_port, c->want_path);
-		break;
-	case DG_PSL_IS_SUFFIX:
-		dg_finding_hint(add(c, "URI027", "the host %s is itself a public suffix; Google "
-				    "needs a name below one", shown(&sb, c->host)),
-				"use a host name inside your own domain");
-		break;
-	case DG_PSL_UNAVAILABLE:
-		dg_finding_hint(add(c, "URI031", "no Public Suffix List data is available; "
-				    "Google's public-suffix rule was not checked"),
-				"install the publicsuffix package (or a libpsl with built-in data)");
-		break;
-	default:
-		break;
-	}
-	dg_strbuf_release(&sb);
-}
-
-static void check_google_host(struct ctx *c)
-{
-	dg_strbuf sb = DG_STRBUF_INIT;
-	if (c->kind != HOST_NAME || !c->ace)
-		return;
-	check_google_psl(c);
-	if (under_domain(c->ace, "googleusercontent.com"))
-		dg_finding_hint(add(c, "URI028", "the host %s is under googleusercontent.com, which "
-				    "Google does not accept for redirect URIs", shown(&sb, c->host)),
-				"use the MailStore server's own DNS name");
-	for (size_t i = 0; url_shorteners[i]; i++)
-		if (under_domain(c->ace, url_shorteners[i])) {
-			dg_finding_hint(add(c, "URI029", "the host %s is a URL shortener domain; "
-					    "Google accepts those only from their owner and only with "
-					    "/google-callback/ in the path, which MailStore's "
-					    "/oidc/signin is not", shown(&sb, c->host)),
-					"use the MailStore server's own DNS name");
-			break;
-		}
-	dg_strbuf_release(&sb);
-}
-
-static int find_traversal(const char *s, size_t len, void *arg)
-{
-	(void)arg;
-	for (size_t i = 0; i + 2 < len; i++)
-		if ((s[i] == '/' || s[i] == '\\') && s[i + 1] == '.' && s[i + 2] == '.')
-			return 1;
-	return 0;
-}
-
-static void check_google(struct ctx *c)
-{
-	check_google_host(c);
-	check_wildcard(c);
-	if (each_decoding(c->raw, find_traversal, NULL))
-		hint_use(c, add(c, "URI030", "the URI contains a path traversal (\"/..\" or "
-				"\"\\..\", possibly percent-encoded); Google rejects it"));
+				"register the exact URI, for example %s", u->example);
 }
 
 /* ---------------------------------------------------------- the entry */
 
-static void prepare(struct ctx *c)
+static void prepare(struct dg_uri_ctx *c)
 {
 	make_clean(c);
 	make_fixed(c);
@@ -1301,7 +1207,24 @@ static void prepare(struct ctx *c)
 	make_suggestion(c);
 }
 
-static void run_checks(struct ctx *c)
+/* The identity provider's own rules come last: MailStore's pattern is the
+ * one every URI must meet. */
+static void run_provider_rules(struct dg_uri_ctx *c)
+{
+	dg_uri_seen seen;
+
+	memset(&seen, 0, sizeof(seen));
+	seen.raw = c->raw;
+	seen.host = c->host;
+	seen.ace = c->ace;
+	seen.host_is_name = c->kind == HOST_NAME;
+	seen.want_port = c->want_port;
+	seen.want_path = c->want_path;
+	seen.example = c->sugg ? c->sugg : c->templ;
+	c->rules->check(c, &seen);
+}
+
+static void run_checks(struct dg_uri_ctx *c)
 {
 	check_whitespace(c);
 	check_not_in_uri(c);
@@ -1318,28 +1241,31 @@ static void run_checks(struct ctx *c)
 	check_path(c);
 	check_query_fragment(c);
 	check_curl_verdict(c);
-	switch (c->opts->provider) {
-	case DG_URI_PROVIDER_ENTRA:
-		check_entra(c);
-		check_wildcard(c);
-		break;
-	case DG_URI_PROVIDER_GOOGLE:
-		check_google(c);
-		break;
-	default:
-		/* AD FS: absolute https without a fragment, which MailStore's
-		 * pattern already demands. */
-		break;
-	}
+	if (c->rules && c->rules->check)
+		run_provider_rules(c);
+}
+
+/* The identity providers' own rules, by DG_URI_PROVIDER_*.  Named here
+ * until the provider registry says which provider brings which. */
+static const dg_uri_rules *const providers[] = {
+	[DG_URI_PROVIDER_ENTRA] = &dg_m365_uri_rules,
+	[DG_URI_PROVIDER_GOOGLE] = &dg_google_uri_rules,
+	[DG_URI_PROVIDER_ADFS] = &dg_adfs_uri_rules,
+};
+
+static const dg_uri_rules *provider_rules(dg_uri_provider p)
+{
+	return (size_t)p < sizeof(providers) / sizeof(providers[0]) ? providers[p] : NULL;
 }
 
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
 {
 	static const dg_uri_opts defaults = { DG_URI_PROVIDER_NONE, 0, NULL, "" };
-	struct ctx c;
+	struct dg_uri_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.raw = uri ? uri : "";
 	c.opts = opts ? opts : &defaults;
+	c.rules = provider_rules(c.opts->provider);
 	c.out = out;
 	if (!*c.raw) {
 		dg_finding_hint(add(&c, "URI001", "the redirect URI is empty"),
@@ -1359,27 +1285,37 @@ int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
 	return c.errors;
 }
 
+int dg_uri_local_https(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int local = 0;
+
+	if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		local = !strcmp(scheme, "https") &&
+			(!strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") ||
+			 !strcmp(host, "[::1]"));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return local;
+}
+
 int dg_uri_provider_parse(const char *name)
 {
-	if (!name)
-		return -1;
-	if (!strcasecmp(name, "entra"))
-		return DG_URI_PROVIDER_ENTRA;
-	if (!strcasecmp(name, "google"))
-		return DG_URI_PROVIDER_GOOGLE;
-	if (!strcasecmp(name, "adfs"))
-		return DG_URI_PROVIDER_ADFS;
+	for (size_t i = 0; name && i < sizeof(providers) / sizeof(providers[0]); i++)
+		if (providers[i] && !strcasecmp(name, providers[i]->name))
+			return (int)i;
 	return -1;
 }
 
 const char *dg_uri_provider_name(dg_uri_provider p)
 {
-	switch (p) {
-	case DG_URI_PROVIDER_ENTRA: return "entra";
-	case DG_URI_PROVIDER_GOOGLE: return "google";
-	case DG_URI_PROVIDER_ADFS: return "adfs";
-	default: return NULL;
-	}
+	const dg_uri_rules *r = provider_rules(p);
+
+	return r ? r->name : NULL;
 }
 
 void dg_uri_add_display(dg_strbuf *sb, const char *uri)

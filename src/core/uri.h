@@ -1,5 +1,6 @@
-/* Redirect URI rules (reference identity-protocols.md §A): MailStore's own
- * pattern plus the rules of the identity provider the URI is registered at.
+/* Redirect URI rules (docs/findings.md, "URI — redirect URIs"): MailStore's
+ * own pattern plus the rules of the identity provider the URI is registered
+ * at.
  * URIs are parsed with curl's URL API; public suffixes come from libpsl. */
 #ifndef DG_URI_H
 #define DG_URI_H
@@ -25,6 +26,10 @@ typedef struct dg_uri_opts {
  * Returns the number of error findings added.  opts may be NULL (MailStore
  * pattern only, no SPE, path ""). */
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out);
+
+/* Is `url` an https URL on this computer (localhost, 127.0.0.1, ::1)?
+ * That is where tests run their emulators. */
+int dg_uri_local_https(const char *url);
 
 /* "entra" / "google" / "adfs" (any case) -> provider; -1 when unknown. */
 int dg_uri_provider_parse(const char *name);

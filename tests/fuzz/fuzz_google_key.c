@@ -1,12 +1,12 @@
 /* libFuzzer target: a Google service-account key file (google_auth.c's
- * loader and keys.c's offline check).  Properties: no crash, leak or
+ * loader and google_keys.c's offline check).  Properties: no crash, leak or
  * undefined behaviour; a loaded key has its e-mail and private key; a
  * refusal says why; every finding has a registered code; no message shows
  * a line of the private key (unless the same bytes are also in another
  * field, which messages may quote). */
 #include "connectors/google/google_auth.h"
+#include "connectors/google/google_keys.h"
 #include "core/findings.h"
-#include "core/keys.h"
 #include "fuzz_util.h"
 
 #include <cjson/cJSON.h>
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	dg_google_key_free(&k);
-	dg_keys_check_google(f.path, "/directory/serviceAccountKeyFile", &out);
+	dg_google_check_key_file(f.path, "/directory/serviceAccountKeyFile", &out);
 	for (size_t i = 0; i < out.nr; i++)
 		if (!dg_code_lookup(out.items[i].code) || shows_key(out.items[i].message, key, rest) ||
 		    shows_key(out.items[i].hint, key, rest))

@@ -1,11 +1,13 @@
 /* libFuzzer target: PEM certificates and private keys as a profile points
- * at them (core/keys.c): the Entra certificate's prints, the certificate +
- * key check with and without a keyPassword, and a CA bundle.  The input is
+ * at them (core/keys.c, connectors/m365/m365_keys.c): the Entra
+ * certificate's prints, the certificate + key check with and without a
+ * keyPassword, and a CA bundle.  The input is
  * the certificate file, then "\n----\n", then the key file.  Properties:
  * no crash, leak or undefined behaviour; every finding has a registered
  * code; prints are well-formed hex; a refusal says why; neither the key
  * password nor a base64 line of the key ever appears in a message. */
 #include "core/findings.h"
+#include "connectors/m365/m365_keys.h"
 #include "core/keys.h"
 #include "fuzz_util.h"
 
@@ -52,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!why[0]) {
 		abort();
 	}
-	dg_keys_check_entra(cert.path, key.path, &pw, "/directory/certificate", &f);
-	dg_keys_check_entra(cert.path, key.path, &none, "/directory/certificate", &f);
-	dg_keys_check_entra(NULL, key.path, &pw, "/directory/certificate", &f);
+	dg_m365_check_keys(cert.path, key.path, &pw, "/directory/certificate", &f);
+	dg_m365_check_keys(cert.path, key.path, &none, "/directory/certificate", &f);
+	dg_m365_check_keys(NULL, key.path, &pw, "/directory/certificate", &f);
 	dg_keys_check_ca(cert.path, "/directory/tls/caFile", &f);
 	check(&f, data + second, size - second, &(fuzz_public){ data, NULL, first, 0 });
 	dg_findings_clear(&f);

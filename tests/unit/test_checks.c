@@ -1,6 +1,7 @@
-/* checks.c: every offline rule with good and bad input.  Profiles are built
- * by hand (string literals, never freed with dg_profile_free), so the rules
- * are tested apart from the loader. */
+/* dirgate check --offline (core/checks.c and the rules it runs: each
+ * provider's, MailStore's): every offline rule with good and bad input.
+ * Profiles are built by hand (string literals, never freed with
+ * dg_profile_free), so the rules are tested apart from the loader. */
 #include "core/checks.h"
 #include "core/profile.h"
 #include "core/strbuf.h"

@@ -1,6 +1,9 @@
-/* keys.c: Entra certificate + key, Google service-account key, CA files.
+/* Key files: the Entra certificate + key (m365_keys.c), the Google
+ * service-account key (google_keys.c), CA files (core/keys.c).
  * Every key and certificate is made here at run time (OpenSSL 3 API) in a
  * mkdtemp directory, so no key material lives in the repository. */
+#include "connectors/google/google_keys.h"
+#include "connectors/m365/m365_keys.h"
 #include "core/keys.h"
 #include "core/strbuf.h"
 #include "test.h"
@@ -197,7 +200,7 @@ static void entra(const char *cert, const char *key, const char *pw, int pw_give
 		  dg_findings *f)
 {
 	dg_key_password kp = { pw, pw_given };
-	dg_keys_check_entra(cert, key, &kp, CERTP, f);
+	dg_m365_check_keys(cert, key, &kp, CERTP, f);
 	check_hygiene(f, pw);
 }
 
@@ -437,7 +440,7 @@ static char *google_body;   /* a piece of the PEM body that must never leak */
 
 static void google(const char *file, dg_findings *f)
 {
-	dg_keys_check_google(file, GPATH, f);
+	dg_google_check_key_file(file, GPATH, f);
 	check_hygiene(f, google_body);
 }
 

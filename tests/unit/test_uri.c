@@ -1,7 +1,8 @@
 /* Redirect URI rules (src/core/uri.c): a table of good and bad URIs per
- * provider with the codes they must produce, the examples of reference
- * identity-protocols.md §A, hints with corrected URIs, and publicsuffix's
- * own test vectors run through the PSL helper the Google rule uses. */
+ * provider with the codes they must produce, the examples MailStore, Entra
+ * ID, Google and AD FS document for their redirect URIs, hints with
+ * corrected URIs, and publicsuffix's own test vectors run through the PSL
+ * helper the Google rule uses. */
 #include "core/uri.h"
 #include "core/strbuf.h"
 #include "test.h"
@@ -22,7 +23,7 @@ struct row {
 };
 
 static const struct row rows[] = {
-	/* §A.1 the MailStore pattern and its seed examples */
+	/* the MailStore pattern and its seed examples */
 	{ "https://mailstore.example.com:8462/oidc/signin", ALL, NULL, "" },
 	{ "https://mailstore.example.com/oidc/signin", ALL, NULL, "" },
 	{ "https://archive.contoso.com:8462/oidc/signin", ALL, NULL, "" },
@@ -149,7 +150,7 @@ static const struct row rows[] = {
 	{ "https://mailstore.example.com/oidc/signin%C0%80", NONE, NULL, "URI008,URI019" },
 	{ "https://mailstore.example.com/oidc/signin?a=%2500", NONE, NULL, "URI013,URI019" },
 
-	/* §A.2 Entra ID: its own examples (MailStore's path rule still applies) */
+	/* Entra ID: its own examples (MailStore's path rule still applies) */
 	{ "https://contoso.com", ENTRA, NULL, "URI008" },
 	{ "https://localhost", ENTRA, NULL, "URI005,URI008" },
 	{ "http://localhost", ENTRA, NULL, "URI002,URI005,URI008" },
@@ -168,7 +169,7 @@ static const struct row rows[] = {
 	{ "https://archive.contoso.com/oidc/signin?a=b", ENTRA, NULL, "URI013" },
 	{ "https://archive.contoso.com/oidc/signin#x", ENTRA, NULL, "URI014" },
 
-	/* §A.3 Google */
+	/* Google */
 	{ "https://mailstore.local/oidc/signin", GOOGLE, NULL, "URI026" },
 	{ "https://mailstore.local/oidc/signin", NONE, NULL, "" },
 	{ "https://mailstore.local/oidc/signin", ENTRA, NULL, "" },
@@ -216,7 +217,7 @@ static const struct row rows[] = {
 	{ "https://archive.contoso.com/oidc/signin\x01", GOOGLE, NULL, "URI016" },
 	{ "http://localhost/oidc/signin", GOOGLE, NULL, "URI002,URI005" },
 
-	/* §A.4 AD FS: absolute https, no fragment */
+	/* AD FS: absolute https, no fragment */
 	{ "https://archive.contoso.com/oidc/signin#frag", ADFS, NULL, "URI014" },
 	{ "/oidc/signin", ADFS, NULL, "URI001" },
 	{ "http://archive.contoso.com/oidc/signin", ADFS, NULL, "URI002" },

@@ -3,9 +3,9 @@
 #include "../shell_cmd.h"
 
 #include "../../core/jsonpos.h"
-#include "../../core/keys.h"
 #include "../../core/strbuf.h"
 #include "google_auth.h"
+#include "google_keys.h"
 #include "google_pages.h"
 #include "../page_stream.h"
 #include "../snapline.h"
@@ -561,11 +561,11 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 		return err->code;
 	/* A signed assertion is good at Google for 50 minutes and a token for an
 	 * hour: neither goes anywhere but Google (or a local test emulator). */
-	if (!dg_keys_google_token_uri_ok(l->key.token_uri))
+	if (!dg_google_token_uri_ok(l->key.token_uri))
 		return dg_error_set(err, DG_E_INVALID, "token_uri in %s is not Google's token "
 				    "endpoint; dirgate sends no signed credential there [GOOGLE009]",
 				    l->g->service_account_key_file);
-	if (!dg_keys_google_api_url_ok(l->api))
+	if (!dg_google_api_url_ok(l->api))
 		return dg_error_set(err, DG_E_INVALID, "/directory/apiUrl is not Google's "
 				    "Directory API; dirgate sends no access token there [GOOGLE014]");
 	return renew_token(l, err);

@@ -37,7 +37,7 @@ typedef struct dg_google_key {
 } dg_google_key;
 
 /* Reads the key file.  The deep checks (key type, token_uri) are offline
- * findings (core/keys.c); this only refuses what cannot work: unreadable,
+ * findings (google_keys.c); this only refuses what cannot work: unreadable,
  * not JSON, a field missing, a token_uri that is not https. */
 dg_code dg_google_key_load(const char *file, dg_google_key *k, dg_error *err);
 void dg_google_key_free(dg_google_key *k);
