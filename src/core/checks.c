@@ -11,10 +11,7 @@
 #include "strbuf.h"
 #include "validate.h"
 
-#include "../connectors/adfs/adfs_rules.h"
-#include "../connectors/google/google_rules.h"
-#include "../connectors/ldap/ldap_rules.h"
-#include "../connectors/m365/m365_rules.h"
+#include "provider.h"
 #include "../mailstore/rules.h"
 
 #include <errno.h>
@@ -200,13 +197,9 @@ static void check_secrets(const dg_profile *p, dg_findings *out)
 
 void dg_check_offline(const dg_profile *p, dg_findings *out)
 {
-	/* The provider rules, each a no-op for profiles that do not use its
-	 * provider.  To be replaced by a loop over the provider registry. */
-	dg_ldap_check_offline(p, out);
-	dg_m365_check_offline(p, out);
-	dg_google_check_offline(p, out);
-	dg_adfs_check_offline(p, out);
-	/* end of the provider rules */
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		if ((*pp)->check_offline)
+			(*pp)->check_offline(p, out);
 
 	check_directory_files(p, out);
 	dg_mailstore_check_offline(p, out);

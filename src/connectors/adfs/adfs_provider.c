@@ -1,6 +1,7 @@
 /* The adfs provider: AD FS login (OpenID Connect) for active-directory and
  * ldap directories.  It serves no directory, only the login method. */
 #include "../../core/provider.h"
+#include "adfs_rules.h"
 #include "adfs_probe.h"
 
 static const dg_provider_dir dirs[] = { { NULL, NULL } };
@@ -35,6 +36,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_adfs = {
 	.name = "adfs",
+	.check_offline = dg_adfs_check_offline,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_login = probe_login,

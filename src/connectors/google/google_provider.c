@@ -1,6 +1,7 @@
 /* The google-workspace provider: users from the Admin SDK Directory API,
  * live or from saved pages, with Google login. */
 #include "../../core/provider.h"
+#include "google_rules.h"
 #include "google.h"
 
 #include <string.h>
@@ -64,6 +65,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_google = {
 	.name = "google-workspace",
+	.check_offline = dg_google_check_offline,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = probe_directory,

@@ -1,6 +1,7 @@
 /* The ldap provider: active-directory and ldap directories, read live over
  * LDAP or from an LDIF snapshot, with standard or Windows login. */
 #include "../../core/provider.h"
+#include "ldap_rules.h"
 #include "ldap_live.h"
 #include "ldap_probe.h"
 #include "snapshot_ldap.h"
@@ -73,6 +74,7 @@ static int user_name_is_upn(const dg_profile *p)
 
 const dg_provider dg_provider_ldap = {
 	.name = "ldap",
+	.check_offline = dg_ldap_check_offline,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = dg_ldap_probe,

@@ -1,6 +1,7 @@
 /* The microsoft-365 provider: Entra ID users through Microsoft Graph, live
  * or from saved Graph pages, with Microsoft 365 login. */
 #include "../../core/provider.h"
+#include "m365_rules.h"
 #include "m365_conn.h"
 
 #include <string.h>
@@ -79,6 +80,7 @@ static void app_certificate(const dg_profile *p, dg_app_certificate *c)
 
 const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
+	.check_offline = dg_m365_check_offline,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = probe_directory,
