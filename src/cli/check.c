@@ -2,9 +2,9 @@
 #include "cli.h"
 
 #include "../connectors/live_check.h"
-#include "../core/checks.h"
 #include "../core/error.h"
 #include "../core/profile.h"
+#include "../mailstore/rules.h"
 
 #include <getopt.h>
 #include <string.h>

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "../core/uri.h"
+#include "../core/uri_rules.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -32,14 +33,25 @@ static const char usage_text[] =
 
 struct uri_args {
 	const char *uri;
-	int provider;
+	const dg_uri_rules *rules; /* --provider's, or NULL */
 	const char *instance;
 	int format;
 };
 
+static int unknown_provider(const char *name)
+{
+	dg_strbuf names = DG_STRBUF_INIT;
+	int rc;
+
+	dg_uri_rules_names(&names, ", ");
+	rc = dg_cli_usage_error("uri", "unknown provider '%s' (use one of: %s)", name, names.buf);
+	dg_strbuf_release(&names);
+	return rc;
+}
+
 static void render_json(dg_strbuf *out, const struct uri_args *a, const dg_findings *fs)
 {
-	const char *prov = dg_uri_provider_name((dg_uri_provider)a->provider);
+	const char *prov = a->rules ? a->rules->name : NULL;
 	dg_strbuf shown = DG_STRBUF_INIT;
 	dg_uri_add_display(&shown, a->uri);
 	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"uri\":");
@@ -88,9 +100,8 @@ static int parse_args(int argc, char **argv, struct uri_args *a)
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'p':
-			if ((a->provider = dg_uri_provider_parse(optarg)) < 0)
-				return dg_cli_usage_error("uri", "unknown provider '%s' (use one "
-							  "of: entra, google, adfs)", optarg);
+			if (!(a->rules = dg_uri_rules_find(optarg)))
+				return unknown_provider(optarg);
 			break;
 		case 'i':
 			if (!*optarg || optarg[strcspn(optarg, "/?#\\ \t\r\n")])
@@ -115,7 +126,7 @@ static int parse_args(int argc, char **argv, struct uri_args *a)
 
 int dg_cmd_uri(int argc, char **argv)
 {
-	struct uri_args a = { NULL, DG_URI_PROVIDER_NONE, NULL, DG_FMT_TEXT };
+	struct uri_args a = { NULL, NULL, NULL, DG_FMT_TEXT };
 	dg_findings fs = DG_FINDINGS_INIT;
 	dg_strbuf out = DG_STRBUF_INIT;
 	dg_uri_opts opts;
@@ -123,7 +134,7 @@ int dg_cmd_uri(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	opts.provider = (dg_uri_provider)a.provider;
+	opts.rules = a.rules;
 	opts.spe = a.instance != NULL;
 	opts.instance_id = a.instance;
 	opts.path = "";

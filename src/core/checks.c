@@ -1,9 +1,9 @@
-/* dirgate check --offline: the driver (checks.h).  dg_check_offline() runs
- * the rule groups in the order an administrator would fix things: each
- * provider's rules (identifiers, directory details, TLS, login method,
- * redirect URI, key files), the directory's CA file and snapshot,
- * MailStore's target and guard rules, and last the secret references.  Every finding carries the
- * JSON pointer of the field it is about (docs/profile-keys.md). */
+/* The directory's half of dirgate check --offline (checks.h): each
+ * provider's rules from the registry (identifiers, directory details, TLS,
+ * login method, redirect URI, key files), then the directory's CA file and
+ * snapshot; the secret references; and the helpers the provider rules
+ * share.  Every finding carries the JSON pointer of the field it is about
+ * (docs/profile-keys.md). */
 #include "checks.h"
 
 #include "keys.h"
@@ -12,7 +12,6 @@
 #include "validate.h"
 
 #include "provider.h"
-#include "../mailstore/rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -113,7 +112,8 @@ static int flagged_since(const dg_findings *out, size_t from, const char *path)
 	return 0;
 }
 
-int dg_check_redirect_uri(const dg_profile *p, dg_uri_provider provider, dg_findings *out)
+int dg_check_redirect_uri(const dg_profile *p, const struct dg_uri_rules *rules,
+			  dg_findings *out)
 {
 	dg_uri_opts opts;
 	size_t before = out->nr;
@@ -121,7 +121,7 @@ int dg_check_redirect_uri(const dg_profile *p, dg_uri_provider provider, dg_find
 	if (!p->auth.redirect_uri || !*p->auth.redirect_uri)
 		return -1;
 	memset(&opts, 0, sizeof(opts));
-	opts.provider = provider;
+	opts.rules = rules;
 	opts.spe = p->target.product == DG_PRODUCT_SPE;
 	opts.instance_id = p->target.instance_id;
 	opts.path = "/authentication/redirectUri";
@@ -195,13 +195,15 @@ static void check_secrets(const dg_profile *p, dg_findings *out)
 
 /* ===== entry point ======================================================== */
 
-void dg_check_offline(const dg_profile *p, dg_findings *out)
+void dg_check_directory_offline(const dg_profile *p, dg_findings *out)
 {
 	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
 		if ((*pp)->check_offline)
 			(*pp)->check_offline(p, out);
-
 	check_directory_files(p, out);
-	dg_mailstore_check_offline(p, out);
+}
+
+void dg_check_secrets(const dg_profile *p, dg_findings *out)
+{
 	check_secrets(p, out);
 }

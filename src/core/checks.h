@@ -14,9 +14,13 @@
 
 #include <stddef.h>
 
-/* Runs all offline rules (identifiers, DNs, filters, redirect URI, key
- * material, CA files, secret references, MailStore's option rules). */
-void dg_check_offline(const dg_profile *p, dg_findings *out);
+/* The directory's and login's offline rules: every provider's from the
+ * registry (identifiers, DNs, filters, redirect URI, key material), then
+ * the directory's CA file and snapshot.  dg_check_offline()
+ * (mailstore/rules.h) runs these, MailStore's rules and the secrets. */
+void dg_check_directory_offline(const dg_profile *p, dg_findings *out);
+/* Every secret reference of the profile (SECRET codes). */
+void dg_check_secrets(const dg_profile *p, dg_findings *out);
 
 /* ---- helpers for the provider rules ------------------------------------ */
 
@@ -70,6 +74,7 @@ void dg_check_method_notes(dg_auth_method m, const dg_method_note *notes, size_t
 /* The redirect URI rules of MailStore and of `provider`, where the URI is
  * registered.  Returns -1 when the profile names no redirect URI, 1 when
  * the rules found a warning or error about it, else 0. */
-int dg_check_redirect_uri(const dg_profile *p, dg_uri_provider provider, dg_findings *out);
+int dg_check_redirect_uri(const dg_profile *p, const struct dg_uri_rules *rules,
+			  dg_findings *out);
 
 #endif

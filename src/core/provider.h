@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 struct dg_connector;
+struct dg_uri_rules;
 struct dg_progress;
 
 /* A directory.type value a provider serves, with the starting profile
@@ -56,6 +57,9 @@ typedef struct dg_provider {
 	const dg_provider_dir *dirs; /* directory.type values served; ends with { NULL } */
 	const dg_provider_login *logins; /* authentication.method values; ends with { NULL } */
 
+	/* The rules of the redirect URIs registered with this provider's
+	 * login service (core/uri_rules.h), for `check` and `dirgate uri`. */
+	const struct dg_uri_rules *redirect_uri;
 	/* The rules that need no network, for the profile's part this
 	 * provider serves. */
 	void (*check_offline)(const dg_profile *p, dg_findings *out);
@@ -78,6 +82,10 @@ typedef struct dg_provider {
 	/* How the directory names users: the attribute ("sAMAccountName",
 	 * "primaryEmail", ...) or "?" when the profile does not say. */
 	const char *(*user_name_source)(const dg_profile *p);
+	/* The profile field that makes user names sAMAccountNames, which
+	 * identity providers do not put into their tokens by default; NULL
+	 * when the names are something else. */
+	const char *(*sam_user_name_field)(const dg_profile *p);
 	/* Whether that name is the user principal name or its local part,
 	 * which identity providers put in their tokens by default. */
 	int (*user_name_is_upn)(const dg_profile *p);

@@ -15,13 +15,11 @@
  * one corrected URI. */
 #include "uri.h"
 #include "ascii.h"
+#include "provider.h"
 #include "uri_rules.h"
 
 #include "strbuf.h"
 
-#include "../connectors/adfs/adfs_rules.h"
-#include "../connectors/google/google_rules.h"
-#include "../connectors/m365/m365_rules.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -1245,27 +1243,14 @@ static void run_checks(struct dg_uri_ctx *c)
 		run_provider_rules(c);
 }
 
-/* The identity providers' own rules, by DG_URI_PROVIDER_*.  Named here
- * until the provider registry says which provider brings which. */
-static const dg_uri_rules *const providers[] = {
-	[DG_URI_PROVIDER_ENTRA] = &dg_m365_uri_rules,
-	[DG_URI_PROVIDER_GOOGLE] = &dg_google_uri_rules,
-	[DG_URI_PROVIDER_ADFS] = &dg_adfs_uri_rules,
-};
-
-static const dg_uri_rules *provider_rules(dg_uri_provider p)
-{
-	return (size_t)p < sizeof(providers) / sizeof(providers[0]) ? providers[p] : NULL;
-}
-
 int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
 {
-	static const dg_uri_opts defaults = { DG_URI_PROVIDER_NONE, 0, NULL, "" };
+	static const dg_uri_opts defaults = { NULL, 0, NULL, "" };
 	struct dg_uri_ctx c;
 	memset(&c, 0, sizeof(c));
 	c.raw = uri ? uri : "";
 	c.opts = opts ? opts : &defaults;
-	c.rules = provider_rules(c.opts->provider);
+	c.rules = c.opts->rules;
 	c.out = out;
 	if (!*c.raw) {
 		dg_finding_hint(add(&c, "URI001", "the redirect URI is empty"),
@@ -1303,19 +1288,20 @@ int dg_uri_local_https(const char *url)
 	return local;
 }
 
-int dg_uri_provider_parse(const char *name)
+const dg_uri_rules *dg_uri_rules_find(const char *name)
 {
-	for (size_t i = 0; name && i < sizeof(providers) / sizeof(providers[0]); i++)
-		if (providers[i] && !strcasecmp(name, providers[i]->name))
-			return (int)i;
-	return -1;
+	for (const dg_provider *const *pp = dg_providers; name && *pp; pp++)
+		if ((*pp)->redirect_uri && !strcasecmp(name, (*pp)->redirect_uri->name))
+			return (*pp)->redirect_uri;
+	return NULL;
 }
 
-const char *dg_uri_provider_name(dg_uri_provider p)
+void dg_uri_rules_names(dg_strbuf *sb, const char *sep)
 {
-	const dg_uri_rules *r = provider_rules(p);
-
-	return r ? r->name : NULL;
+	int n = 0;
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		if ((*pp)->redirect_uri)
+			dg_strbuf_addf(sb, "%s%s", n++ ? sep : "", (*pp)->redirect_uri->name);
 }
 
 void dg_uri_add_display(dg_strbuf *sb, const char *uri)

@@ -8,15 +8,12 @@
 #include "findings.h"
 #include "strbuf.h"
 
-typedef enum dg_uri_provider {
-	DG_URI_PROVIDER_NONE = 0,  /* MailStore's pattern only */
-	DG_URI_PROVIDER_ENTRA,
-	DG_URI_PROVIDER_GOOGLE,
-	DG_URI_PROVIDER_ADFS,
-} dg_uri_provider;
+struct dg_uri_rules;
 
 typedef struct dg_uri_opts {
-	dg_uri_provider provider;
+	/* The identity provider's own rules (uri_rules.h), from its entry in
+	 * the provider registry; NULL: MailStore's pattern only. */
+	const struct dg_uri_rules *rules;
 	int spe;                    /* SPE: path must be /<instanceid>/oidc/signin */
 	const char *instance_id;    /* SPE instance id the path must carry, may be NULL */
 	const char *path;           /* JSON pointer findings are reported at, "" for none */
@@ -31,10 +28,11 @@ int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out);
  * That is where tests run their emulators. */
 int dg_uri_local_https(const char *url);
 
-/* "entra" / "google" / "adfs" (any case) -> provider; -1 when unknown. */
-int dg_uri_provider_parse(const char *name);
-/* The reverse: "entra" / "google" / "adfs"; NULL for DG_URI_PROVIDER_NONE. */
-const char *dg_uri_provider_name(dg_uri_provider p);
+/* The redirect-URI rules a registered provider brings under `name`, the
+ * name `dirgate uri --provider` takes (any case), or NULL. */
+const struct dg_uri_rules *dg_uri_rules_find(const char *name);
+/* Those names, in registry order, joined by `sep` (into sb). */
+void dg_uri_rules_names(dg_strbuf *sb, const char *sep);
 
 /* Appends uri for display: control bytes and invalid UTF-8 as \xNN, and a
  * password in the userinfo part replaced by "***" (secrets never appear in

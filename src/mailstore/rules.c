@@ -1,6 +1,7 @@
 /* MailStore's target, guard and privilege rules (rules.h). */
 #include "rules.h"
 
+#include "../core/checks.h"
 #include "../core/keys.h"
 #include "../core/strbuf.h"
 #include "../core/validate.h"
@@ -256,4 +257,11 @@ void dg_mailstore_check_offline(const dg_profile *p, dg_findings *out)
 	check_target(p, out);
 	check_guards(p, out);
 	check_privileges(p, out);
+}
+
+void dg_check_offline(const dg_profile *p, dg_findings *out)
+{
+	dg_check_directory_offline(p, out);
+	dg_mailstore_check_offline(p, out);
+	dg_check_secrets(p, out);
 }

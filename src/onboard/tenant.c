@@ -4,7 +4,6 @@
 #include "../connectors/connector.h"
 #include "../connectors/live_check.h"
 #include "../core/cert.h"
-#include "../core/checks.h"
 #include "../core/jsonexact.h"
 #include "../core/outfile.h"
 #include "../core/output.h"
@@ -12,6 +11,7 @@
 #include "../core/provider.h"
 #include "../mailstore/backup.h"
 #include "../mailstore/push.h"
+#include "../mailstore/rules.h"
 #include "../mailstore/sync.h"
 #include "../net/http.h"
 

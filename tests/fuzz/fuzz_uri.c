@@ -2,6 +2,7 @@
  * with and without SPE.  The first byte picks the SPE instance id so the
  * fuzzer can reach the matching and mismatching instance paths too. */
 #include "core/uri.h"
+#include "core/uri_rules.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,9 +10,11 @@
 
 static void check_all(const char *uri, const char *instance)
 {
-	for (int p = DG_URI_PROVIDER_NONE; p <= DG_URI_PROVIDER_ADFS; p++) {
+	static const char *const providers[] = { NULL, "entra", "google", "adfs" };
+	for (size_t p = 0; p < sizeof(providers) / sizeof(*providers); p++) {
+		const dg_uri_rules *rules = providers[p] ? dg_uri_rules_find(providers[p]) : NULL;
 		for (int spe = 0; spe <= 1; spe++) {
-			dg_uri_opts o = { (dg_uri_provider)p, spe, spe ? instance : NULL, "/x" };
+			dg_uri_opts o = { rules, spe, spe ? instance : NULL, "/x" };
 			dg_findings f = DG_FINDINGS_INIT;
 			int errors = dg_uri_check(uri, &o, &f);
 			/* the return value is the number of error findings */

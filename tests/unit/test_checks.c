@@ -3,6 +3,7 @@
  * Profiles are built by hand (string literals, never freed with
  * dg_profile_free), so the rules are tested apart from the loader. */
 #include "core/checks.h"
+#include "mailstore/rules.h"
 #include "core/profile.h"
 #include "core/strbuf.h"
 #include "test.h"

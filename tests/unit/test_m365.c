@@ -5,6 +5,7 @@
 #include "connectors/m365/m365_graph.h"
 #include "core/cert.h"
 #include "core/checks.h"
+#include "mailstore/rules.h"
 #include "core/profile.h"
 #include "core/secret.h"
 #include "core/strbuf.h"

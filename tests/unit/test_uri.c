@@ -4,6 +4,7 @@
  * corrected URIs, and publicsuffix's own test vectors run through the PSL
  * helper the Google rule uses. */
 #include "core/uri.h"
+#include "core/uri_rules.h"
 #include "core/strbuf.h"
 #include "test.h"
 
@@ -11,9 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { NONE = DG_URI_PROVIDER_NONE, ENTRA = DG_URI_PROVIDER_ENTRA,
-       GOOGLE = DG_URI_PROVIDER_GOOGLE, ADFS = DG_URI_PROVIDER_ADFS,
+enum { NONE, ENTRA, GOOGLE, ADFS,
        ALL = 99 /* the row holds for every provider */ };
+
+/* The registered rules of a provider by the name `dirgate uri` takes. */
+static const dg_uri_rules *rules_of(int provider)
+{
+	static const char *const names[] = { [ENTRA] = "entra", [GOOGLE] = "google",
+					     [ADFS] = "adfs" };
+	return provider > NONE && provider <= ADFS ? dg_uri_rules_find(names[provider]) : NULL;
+}
 
 struct row {
 	const char *uri;
@@ -233,7 +241,7 @@ static int cmp_str(const void *a, const void *b)
 /* The codes the check produces, sorted, comma-separated. */
 static char *codes_of(const char *uri, int provider, const char *instance)
 {
-	dg_uri_opts o = { (dg_uri_provider)provider, instance != NULL, instance,
+	dg_uri_opts o = { rules_of(provider), instance != NULL, instance,
 			  "/authentication/redirectUri" };
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -259,8 +267,8 @@ static char *codes_of(const char *uri, int provider, const char *instance)
 
 static const char *provider_str(int p)
 {
-	const char *n = dg_uri_provider_name((dg_uri_provider)p);
-	return n ? n : "mailstore";
+	const dg_uri_rules *r = rules_of(p);
+	return r ? r->name : "mailstore";
 }
 
 static int row_ok(const char *uri, int provider, const char *instance, const char *want)
@@ -359,7 +367,7 @@ static const dg_finding *find(const dg_findings *f, const char *code)
 static void check_hint(const char *uri, int provider, const char *instance,
 		       const char *code, const char *hint)
 {
-	dg_uri_opts o = { (dg_uri_provider)provider, instance != NULL, instance, "" };
+	dg_uri_opts o = { rules_of(provider), instance != NULL, instance, "" };
 	dg_findings f = DG_FINDINGS_INIT;
 	const dg_finding *fd;
 	dg_uri_check(uri, &o, &f);
@@ -452,7 +460,7 @@ static void test_message_safety(void)
 	};
 	for (size_t i = 0; i < sizeof(nasty) / sizeof(nasty[0]); i++) {
 		for (int p = NONE; p <= ADFS; p++) {
-			dg_uri_opts o = { (dg_uri_provider)p, 1, "i\x02", "" };
+			dg_uri_opts o = { rules_of(p), 1, "i\x02", "" };
 			dg_findings f = DG_FINDINGS_INIT;
 			dg_uri_check(nasty[i], &o, &f);
 			CHECK(f.nr > 0);
@@ -485,16 +493,18 @@ static void test_display(void)
 
 static void test_provider_names(void)
 {
-	CHECK_INT(dg_uri_provider_parse("entra"), DG_URI_PROVIDER_ENTRA);
-	CHECK_INT(dg_uri_provider_parse("Google"), DG_URI_PROVIDER_GOOGLE);
-	CHECK_INT(dg_uri_provider_parse("adfs"), DG_URI_PROVIDER_ADFS);
-	CHECK_INT(dg_uri_provider_parse("azure"), -1);
-	CHECK_INT(dg_uri_provider_parse(""), -1);
-	CHECK_INT(dg_uri_provider_parse(NULL), -1);
-	CHECK_STR(dg_uri_provider_name(DG_URI_PROVIDER_ENTRA), "entra");
-	CHECK_STR(dg_uri_provider_name(DG_URI_PROVIDER_GOOGLE), "google");
-	CHECK_STR(dg_uri_provider_name(DG_URI_PROVIDER_ADFS), "adfs");
-	CHECK(dg_uri_provider_name(DG_URI_PROVIDER_NONE) == NULL);
+	dg_strbuf names = DG_STRBUF_INIT;
+
+	CHECK(rules_of(ENTRA) && !strcmp(rules_of(ENTRA)->name, "entra"));
+	CHECK(rules_of(GOOGLE) && !strcmp(rules_of(GOOGLE)->name, "google"));
+	CHECK(rules_of(ADFS) && !strcmp(rules_of(ADFS)->name, "adfs"));
+	CHECK(dg_uri_rules_find("Google") == rules_of(GOOGLE));
+	CHECK(dg_uri_rules_find("azure") == NULL);
+	CHECK(dg_uri_rules_find("") == NULL);
+	CHECK(dg_uri_rules_find(NULL) == NULL);
+	dg_uri_rules_names(&names, ", ");
+	CHECK_STR(names.buf, "entra, google, adfs");
+	dg_strbuf_release(&names);
 }
 
 /* NULL opts: MailStore's pattern, findings at path "". */

@@ -36,6 +36,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_adfs = {
 	.name = "adfs",
+	.redirect_uri = &dg_adfs_uri_rules,
 	.check_offline = dg_adfs_check_offline,
 	.dirs = dirs,
 	.logins = logins,

@@ -2,9 +2,9 @@
 #include "adfs_rules.h"
 
 #include "../../core/checks.h"
+#include "../../core/provider.h"
 #include "../../core/uri_rules.h"
 #include "../../core/validate.h"
-#include "../ldap/ldap_rules.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -108,7 +108,8 @@ static void check_adfs_url(const char *url, dg_findings *out)
  * sends no sAMAccountName claim unless a rule says so. */
 static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 {
-	const char *path = dg_ldap_sam_user_name_path(p);
+	const dg_provider *dir = dg_provider_of(p);
+	const char *path = dir && dir->sam_user_name_field ? dir->sam_user_name_field(p) : NULL;
 	dg_finding *fd;
 
 	if (p->auth.method != DG_AUTH_ADFS || !path)
@@ -142,5 +143,5 @@ void dg_adfs_check_offline(const dg_profile *p, dg_findings *out)
 	check_adfs_claim_rule(p, out);
 	dg_check_method_notes(a->method, method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
-	dg_check_redirect_uri(p, DG_URI_PROVIDER_ADFS, out);
+	dg_check_redirect_uri(p, &dg_adfs_uri_rules, out);
 }

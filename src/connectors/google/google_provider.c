@@ -65,6 +65,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 const dg_provider dg_provider_google = {
 	.name = "google-workspace",
+	.redirect_uri = &dg_google_uri_rules,
 	.check_offline = dg_google_check_offline,
 	.dirs = dirs,
 	.logins = logins,

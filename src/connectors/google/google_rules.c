@@ -226,7 +226,7 @@ void dg_google_check_offline(const dg_profile *p, dg_findings *out)
 	dg_check_method_notes(p->auth.method, method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
 	if (oidc)
-		dg_check_redirect_uri(p, DG_URI_PROVIDER_GOOGLE, out);
+		dg_check_redirect_uri(p, &dg_google_uri_rules, out);
 	if (dir && g->service_account_key_file)
 		dg_google_check_key_file(g->service_account_key_file,
 				     "/directory/serviceAccountKeyFile", out);

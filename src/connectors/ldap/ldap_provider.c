@@ -84,4 +84,5 @@ const dg_provider dg_provider_ldap = {
 	.mapping_opts = mapping_opts,
 	.user_name_source = user_name_source,
 	.user_name_is_upn = user_name_is_upn,
+	.sam_user_name_field = dg_ldap_sam_user_name_path,
 };

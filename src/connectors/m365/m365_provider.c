@@ -80,6 +80,7 @@ static void app_certificate(const dg_profile *p, dg_app_certificate *c)
 
 const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
+	.redirect_uri = &dg_m365_uri_rules,
 	.check_offline = dg_m365_check_offline,
 	.dirs = dirs,
 	.logins = logins,

@@ -216,7 +216,7 @@ static void note_entra_platform(const char *uri, int flawed, dg_findings *out)
 
 static void check_redirect_uri(const dg_profile *p, dg_findings *out)
 {
-	int flagged = dg_check_redirect_uri(p, DG_URI_PROVIDER_ENTRA, out);
+	int flagged = dg_check_redirect_uri(p, &dg_m365_uri_rules, out);
 
 	if (flagged >= 0)
 		note_entra_platform(p->auth.redirect_uri, flagged, out);
