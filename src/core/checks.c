@@ -156,16 +156,12 @@ static void check_readable(const char *file, const char *path, const char *what,
 }
 
 /* The directory's TLS options, the ones whose caFile the directory
- * connection trusts.  Names the directory types until the provider
- * registry's field tables say where each keeps them. */
+ * connection trusts, as its provider keeps them; NULL when it has none. */
 static const dg_tls_opts *directory_tls(const dg_profile *p)
 {
-	switch (p->directory.type) {
-	case DG_DIR_ACTIVE_DIRECTORY: return &p->directory.ad.tls;
-	case DG_DIR_LDAP: return &p->directory.ldap.tls;
-	case DG_DIR_GOOGLE: return &p->directory.google.tls;
-	default: return NULL;
-	}
+	const dg_provider *d = dg_provider_of(p);
+
+	return d && d->directory_tls ? d->directory_tls(p) : NULL;
 }
 
 /* The files the directory settings point at.  They come after all the

@@ -1,7 +1,7 @@
 /* The mapping engine: directory users (whatever connector produced them) ->
  * the MailStore users that synchronisation will create, the entries it
  * skips and why, and the conflicts between them.  One engine for every
- * connector, so AD, LDAP, Microsoft 365 and Google follow the same rules. */
+ * connector, so every directory follows the same rules. */
 #ifndef DG_MAPPING_H
 #define DG_MAPPING_H
 
@@ -21,7 +21,7 @@ typedef struct dg_dir_user {
 	int disabled;         /* 1 disabled / suspended, 0 enabled, -1 unknown */
 	int hidden;           /* 1 hidden from address lists, 0 visible, -1 unknown */
 	int exchange;         /* 1 Exchange user / licensed mailbox, 0 not, -1 unknown */
-	int archived;         /* Google: 1 archived user */
+	int archived;         /* 1 archived user (directories that archive users) */
 	int in_groups;        /* 1 qualifies through the group selection (or no selection), 0 not */
 	dg_strlist groups;    /* the selected groups it qualified through */
 	dg_strlist group_paths; /* for each of groups, in the same order, the chain of
@@ -57,8 +57,8 @@ typedef struct dg_mapping_opts {
 	int enabled_only;        /* skip disabled users */
 	int exchange_only;       /* skip users without Exchange address / licence */
 	int visible_only;        /* skip users hidden from address lists */
-	int skip_archived;       /* Google: archived users are skipped with enabled_only */
-	int suspended_words;     /* Google: a disabled user is "suspended", its word there */
+	int skip_archived;       /* archived users are skipped with enabled_only */
+	int suspended_words;     /* a disabled user is "suspended", the directory's word */
 } dg_mapping_opts;
 
 typedef struct dg_ms_user {

@@ -57,6 +57,9 @@ typedef struct dg_provider {
 	const dg_provider_dir *dirs; /* directory.type values served; ends with { NULL } */
 	const dg_provider_login *logins; /* authentication.method values; ends with { NULL } */
 
+	/* The TLS options whose caFile the directory connection trusts, for
+	 * the checks every provider shares (/directory/tls/caFile), or NULL. */
+	const dg_tls_opts *(*directory_tls)(const dg_profile *p);
 	/* The rules of the redirect URIs registered with this provider's
 	 * login service (core/uri_rules.h), for `check` and `dirgate uri`. */
 	const struct dg_uri_rules *redirect_uri;

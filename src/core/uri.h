@@ -50,8 +50,9 @@ typedef enum dg_psl_status {
 } dg_psl_status;
 
 /* Classifies host (ASCII, punycode or UTF-8; any case).  With listed_only
- * the PSL's implicit "*" rule does not apply (Google: "host TLDs must belong
- * to the public suffix list"), so unlisted TLDs give DG_PSL_UNLISTED;
+ * the PSL's implicit "*" rule does not apply (an identity provider may
+ * require that "host TLDs must belong to the public suffix list"), so
+ * unlisted TLDs give DG_PSL_UNLISTED;
  * without it the plain PSL algorithm runs (as publicsuffix's test_psl.txt
  * expects).  On DG_PSL_OK *registrable (when not NULL) gets the lower-case
  * registrable domain, which the caller frees; otherwise NULL. */

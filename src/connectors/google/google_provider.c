@@ -63,10 +63,16 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 	return *buf;
 }
 
+static const dg_tls_opts *directory_tls(const dg_profile *p)
+{
+	return &p->directory.google.tls;
+}
+
 const dg_provider dg_provider_google = {
 	.name = "google-workspace",
 	.redirect_uri = &dg_google_uri_rules,
 	.check_offline = dg_google_check_offline,
+	.directory_tls = directory_tls,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = probe_directory,

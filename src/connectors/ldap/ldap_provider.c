@@ -72,9 +72,16 @@ static int user_name_is_upn(const dg_profile *p)
 	return attr && !strcasecmp(attr, "userPrincipalName");
 }
 
+static const dg_tls_opts *directory_tls(const dg_profile *p)
+{
+	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? &p->directory.ad.tls
+							    : &p->directory.ldap.tls;
+}
+
 const dg_provider dg_provider_ldap = {
 	.name = "ldap",
 	.check_offline = dg_ldap_check_offline,
+	.directory_tls = directory_tls,
 	.dirs = dirs,
 	.logins = logins,
 	.probe_directory = dg_ldap_probe,
