@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "../core/profile.h"
+#include "../core/readfile.h"
 #include "../net/http.h"
 #include "../onboard/run.h"
 
@@ -206,7 +207,7 @@ static int render_all(const dg_manifest *m, const struct onboard_args *a)
 		if (!dg_findings_count(&t->findings, DG_SEV_ERROR))
 			rc = render_one(m, t, a->render, &all);
 		else   /* its entry is wrong: not rendered, the exit status says so */
-			dg_findings_add(&all, t->findings.items[0].code, DG_SEV_ERROR, "",
+			dg_findings_add(&all, t->findings.items[0].id, "",
 					"tenant %s", t->id);
 	}
 	if (!rc && dg_findings_count(&all, DG_SEV_ERROR))
@@ -378,23 +379,10 @@ static int run_fleet(const dg_manifest *m, struct onboard_args *a)
 
 static cJSON *read_report(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	cJSON *j;
-
-	if (!fp) {
-		dg_cli_fail("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		dg_strbuf_add(&sb, buf, n);
-	fclose(fp);
-	j = dg_json_parse_exact(sb.buf ? sb.buf : "", sb.len, NULL);
-	dg_strbuf_release(&sb);
+	dg_error err = { 0 };
+	cJSON *j = dg_json_read_file(path, 0, NULL, &err);
 	if (!j)
-		dg_cli_fail("%s is not JSON", path);
+		dg_cli_fail("%s", err.message);
 	return j;
 }
 

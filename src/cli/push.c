@@ -3,6 +3,7 @@
  * a backup of what was there, and a read-back check; --restore BACKUP. */
 #include "cli.h"
 
+#include "../core/readfile.h"
 #include "../mailstore/push.h"
 
 #include <getopt.h>
@@ -273,28 +274,6 @@ out:
 	return rc;
 }
 
-static cJSON *read_json_file(const char *path, dg_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	cJSON *j;
-
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read %s: %m", path);
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		dg_strbuf_add(&sb, buf, n);
-	fclose(fp);
-	j = dg_json_parse_exact(sb.buf, sb.len, NULL);
-	dg_strbuf_release(&sb);
-	if (!j)
-		dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);
-	return j;
-}
-
 static int push_restore(const char *profile, struct push_opts *po)
 {
 	dg_ms_envelope env = DG_MS_ENVELOPE_INIT;
@@ -304,7 +283,7 @@ static int push_restore(const char *profile, struct push_opts *po)
 	cJSON *file, *cfg;
 	int rc;
 
-	if (!(file = read_json_file(po->restore, &err)))
+	if (!(file = dg_json_read_file(po->restore, 0, NULL, &err)))
 		return dg_cli_fail("%s", err.message);
 	/* a backup, 'pull --format json' (both wrap it in "config") or 'pull' */
 	cfg = cJSON_GetObjectItemCaseSensitive(file, "dirgateBackup") ||

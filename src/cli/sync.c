@@ -180,7 +180,7 @@ static void unguarded_warning(const dg_ms_session *s)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_finding *fd = dg_findings_add(
-		&f, "GUARD009", DG_SEV_WARNING, "/sync/guards",
+		&f, DGF_GUARD009, "/sync/guards",
 		"the MailStore job runs the real synchronisation on the server, without a "
 		"dry run and without dirgate's guards (minUsers, maxDeletes, "
 		"maxDropPercent), every time it runs");

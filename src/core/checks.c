@@ -20,7 +20,7 @@
 
 /* ===== helpers for the provider rules ===================================== */
 
-void dg_check_domain(const char *s, const char *path, const char *code,
+void dg_check_domain(const char *s, const char *path, dg_finding_code code,
 		     const char *example, dg_findings *out)
 {
 	dg_strbuf why = DG_STRBUF_INIT;
@@ -28,7 +28,7 @@ void dg_check_domain(const char *s, const char *path, const char *code,
 
 	if (dg_domain_problem(s, &why) == 0)
 		goto done;
-	fd = dg_findings_add(out, code, DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, code, path,
 			     "domain \"%s\" is not a DNS domain name: %s", s, why.buf);
 	dg_finding_hint(fd, "Give the DNS domain name, e.g. \"%s\".", example);
 done:
@@ -39,7 +39,7 @@ void dg_check_accept_all(const char *exposed, dg_findings *out)
 {
 	dg_finding *fd;
 
-	fd = dg_findings_add(out, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
+	fd = dg_findings_add(out, DGF_TLS002, "/directory/tls/acceptAllCertificates",
 			     "acceptAllCertificates is true: ANY server certificate is accepted, "
 			     "so anyone who can intercept the connection (man-in-the-middle) can "
 			     "read the %s and the directory data",
@@ -56,7 +56,7 @@ void dg_check_method_allowed(const dg_profile *p, unsigned allowed, const char *
 
 	if (m == DG_AUTH_NONE || (allowed & (1u << m)))
 		return;
-	fd = dg_findings_add(out, "AUTH001", DG_SEV_ERROR, "/authentication/method",
+	fd = dg_findings_add(out, DGF_AUTH001, "/authentication/method",
 			     "login method \"%s\" is not available with directory type \"%s\"",
 			     dg_auth_method_name(m), dg_dir_type_name(p->directory.type));
 	dg_finding_hint(fd, "With %s, set \"method\" to %s.", dg_dir_type_name(p->directory.type),
@@ -82,7 +82,7 @@ void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, 
 		dg_finding *fd;
 		if (nd->method != a->method || auth_field_set(a, nd))
 			continue;
-		fd = dg_findings_add(out, "AUTH002", DG_SEV_ERROR, nd->path,
+		fd = dg_findings_add(out, DGF_AUTH002, nd->path,
 				     "login method \"%s\" needs %s", dg_auth_method_name(a->method),
 				     strrchr(nd->path, '/') + 1);
 		dg_finding_hint(fd, "%s", nd->hint);
@@ -97,7 +97,7 @@ void dg_check_method_notes(dg_auth_method m, const dg_method_note *notes, size_t
 		dg_finding *fd;
 		if (nt->method != m)
 			continue;
-		fd = dg_findings_add(out, nt->code, nt->sev, "/authentication/method", "%s",
+		fd = dg_findings_add(out, nt->code, "/authentication/method", "%s",
 				     nt->message);
 		dg_finding_hint(fd, "%s", nt->hint);
 	}
@@ -149,7 +149,7 @@ static void check_readable(const char *file, const char *path, const char *what,
 		fclose(fp);
 	if (!why)
 		return;
-	fd = dg_findings_add(out, "PROF009", DG_SEV_ERROR, path, "cannot read %s %s: %s",
+	fd = dg_findings_add(out, DGF_PROF009, path, "cannot read %s %s: %s",
 			     what, file, why);
 	dg_finding_hint(fd, "Check the path (a relative path is resolved against the profile's "
 			"directory) and that the user running dirgate may read the file.");

@@ -29,7 +29,7 @@ void dg_check_secrets(const dg_profile *p, dg_findings *out);
 
 /* `code` at `path` when s is not a DNS domain name; the hint suggests
  * `example`. */
-void dg_check_domain(const char *s, const char *path, const char *code, const char *example,
+void dg_check_domain(const char *s, const char *path, dg_finding_code code, const char *example,
 		     dg_findings *out);
 
 /* TLS002: acceptAllCertificates on an encrypted connection; `exposed` is
@@ -62,8 +62,7 @@ void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, 
  * /authentication/method whenever the method is chosen. */
 typedef struct dg_method_note {
 	dg_auth_method method;
-	const char *code;
-	dg_severity sev;
+	dg_finding_code code;
 	const char *message;
 	const char *hint;
 } dg_method_note;

@@ -126,9 +126,9 @@ static int col_at(parser *ps, const char *at)
 }
 
 /* Records the first error only: everything after it is noise. */
-static void *fail(parser *ps, const char *at, const char *code, const char *hint,
+static void *fail(parser *ps, const char *at, dg_finding_code code, const char *hint,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void *fail(parser *ps, const char *at, const char *code, const char *hint,
+static void *fail(parser *ps, const char *at, dg_finding_code code, const char *hint,
 		  const char *fmt, ...)
 {
 	va_list ap;
@@ -244,7 +244,7 @@ static const char attr_hint[] =
 /* Checks `descr / numericoid` in [s, e) (RFC 4512 oid).  `what` and the
  * whole [ws, we) name the thing in messages ("attribute name 'x y'"). */
 static int check_oid(parser *ps, const char *s, const char *e, const char *what,
-		     const char *ws, const char *we, const char *code, const char *hint)
+		     const char *ws, const char *we, dg_finding_code code, const char *hint)
 {
 	char name[200], ch[32];
 	const char *p = s;
@@ -310,7 +310,7 @@ static int check_attr(parser *ps, const char *s, const char *e)
 	char name[200], ch[32];
 	const char *semi = memchr(s, ';', (size_t)(e - s));
 	const char *p;
-	if (!check_oid(ps, s, semi ? semi : e, "attribute name", s, e, "FILTER004", attr_hint))
+	if (!check_oid(ps, s, semi ? semi : e, "attribute name", s, e, DGF_FILTER004, attr_hint))
 		return 0;
 	snip(name, sizeof(name), s, (size_t)(e - s), 40);
 	for (p = semi; p && p < e; ) {
@@ -318,13 +318,13 @@ static int check_attr(parser *ps, const char *s, const char *e)
 		while (p < e && is_keychar(*p))
 			p++;
 		if (p == o) {
-			fail(ps, o - 1, "FILTER004", attr_hint,
+			fail(ps, o - 1, DGF_FILTER004, attr_hint,
 			     "attribute name '%s' is not valid: empty option after ';' at column %d",
 			     name, col_at(ps, o - 1));
 			return 0;
 		}
 		if (p < e && *p != ';') {
-			fail(ps, p, "FILTER004", attr_hint,
+			fail(ps, p, DGF_FILTER004, attr_hint,
 			     "attribute name '%s' is not valid: %s at column %d is not allowed in an option",
 			     name, describe(ch, sizeof(ch), p), col_at(ps, p));
 			return 0;
@@ -344,7 +344,7 @@ static void unbalanced_open(parser *ps, const char *open)
 	}
 	snprintf(hint, sizeof(hint), "add the missing ')'; the filter has %d '(' but %d ')'",
 		 opens, closes);
-	fail(ps, open, "FILTER002", hint,
+	fail(ps, open, DGF_FILTER002, hint,
 	     "unbalanced parenthesis: '(' at column %d is never closed", col_at(ps, open));
 }
 
@@ -361,7 +361,7 @@ static int parse_escape(parser *ps, dg_strbuf *sb)
 		return 1;
 	}
 	if (!p[1]) {
-		fail(ps, p, "FILTER005",
+		fail(ps, p, DGF_FILTER005,
 		     "a backslash starts an escape of two hex digits: \\2a for '*', \\28 for '(', "
 		     "\\29 for ')', \\5c for '\\'",
 		     "invalid escape '\\' at column %d: expected two hex digits, found the end of the filter",
@@ -381,7 +381,7 @@ static int parse_escape(parser *ps, dg_strbuf *sb)
 	else
 		snprintf(hint, sizeof(hint), "a backslash starts an escape of two hex digits: \\2a "
 			 "for '*', \\28 for '(', \\29 for ')', \\5c for '\\'");
-	fail(ps, p, "FILTER005", hint,
+	fail(ps, p, DGF_FILTER005, hint,
 	     "invalid escape '\\%s' at column %d: expected two hex digits", seq, col_at(ps, p));
 	return 0;
 }
@@ -425,14 +425,14 @@ static int parse_value(parser *ps, const char *open, int star_ok, const char *wh
 			goto fail;
 		}
 		if (*p == '(') {
-			fail(ps, p, "FILTER006",
+			fail(ps, p, DGF_FILTER006,
 			     "write \\28 and \\29 for parentheses in a value, e.g. "
 			     "(cn=Smith \\28Sales\\29); or, if a ')' is missing before it, add it",
 			     "'(' at column %d must be escaped as \\28 in a value", col_at(ps, p));
 			goto fail;
 		}
 		if (*p == '*' && !star_ok) {
-			fail(ps, p, "FILTER006",
+			fail(ps, p, DGF_FILTER006,
 			     "wildcards only work in plain '=' matches; write \\2a for a literal '*'",
 			     "'*' at column %d must be escaped as \\2a in %s", col_at(ps, p), what);
 			goto fail;
@@ -517,32 +517,32 @@ static dg_filter *parse_extensible(parser *ps, dg_filter *f, const char *open,
 			e++;
 		snip(tok, sizeof(tok), t, (size_t)(e - t), 40);
 		if (e == t)
-			return fail(ps, t, "FILTER008", ext_hint,
+			return fail(ps, t, DGF_FILTER008, ext_hint,
 				    "expected 'dn', a matching rule or '=' after ':' at column %d, found %s",
 				    col_at(ps, p), describe(ch, sizeof(ch), t));
 		if (*e != ':')
-			return fail(ps, e, "FILTER008", ext_hint,
+			return fail(ps, e, DGF_FILTER008, ext_hint,
 				    "expected ':=' after '%s' at column %d, found %s", tok,
 				    col_at(ps, e), describe(ch, sizeof(ch), e));
 		if (e - t == 2 && !strncasecmp(t, "dn", 2) && !f->dn_attrs && !f->rule) {
 			f->dn_attrs = 1;
 		} else if (!f->rule) {
-			if (!check_oid(ps, t, e, "matching rule", t, e, "FILTER008", ext_hint))
+			if (!check_oid(ps, t, e, "matching rule", t, e, DGF_FILTER008, ext_hint))
 				return NULL;
 			f->rule = dg_xstrndup(t, (size_t)(e - t));
 		} else if (e - t == 2 && !strncasecmp(t, "dn", 2)) {
-			return fail(ps, p, "FILTER008", ext_hint,
+			return fail(ps, p, DGF_FILTER008, ext_hint,
 				    "':dn' at column %d must come before the matching rule",
 				    col_at(ps, p));
 		} else {
-			return fail(ps, p, "FILTER008", ext_hint,
+			return fail(ps, p, DGF_FILTER008, ext_hint,
 				    "unexpected ':%s' at column %d: an extensible match takes ':dn' "
 				    "and at most one matching rule", tok, col_at(ps, p));
 		}
 		p = e;
 	}
 	if (!f->attr && !f->rule)
-		return fail(ps, start, "FILTER008", ext_hint,
+		return fail(ps, start, DGF_FILTER008, ext_hint,
 			    "extensible match at column %d has neither an attribute nor a matching rule",
 			    col_at(ps, start));
 	ps->p = p + 2;
@@ -599,18 +599,19 @@ static dg_filter *parse_item_into(parser *ps, dg_filter *f, const char *open)
 		return parse_extensible(ps, f, open, start, q);
 	snip(name, sizeof(name), start, (size_t)(q - start), 40);
 	if (!*q || *q == '(' || *q == ')')
-		return fail(ps, q, "FILTER003", "an item is attribute, comparison, value: (mail=*), "
+		return fail(ps, q, DGF_FILTER003,
+			    "an item is attribute, comparison, value: (mail=*), "
 			    "(cn=Smith*), (uSNChanged>=1000)",
 			    "expected a comparison ('=', '~=', '>=', '<=' or ':=') after '%s' at column "
 			    "%d, found %s", name, col_at(ps, q), describe(ch, sizeof(ch), q));
 	if (q == start)
-		return fail(ps, q, "FILTER004", attr_hint,
+		return fail(ps, q, DGF_FILTER004, attr_hint,
 			    "missing attribute name before %s at column %d",
 			    describe(ch, sizeof(ch), q), col_at(ps, q));
 	if (!check_attr(ps, start, q))
 		return NULL;
 	if (*q != '=' && q[1] != '=')
-		return fail(ps, q + 1, "FILTER003", op_hint(*q),
+		return fail(ps, q + 1, DGF_FILTER003, op_hint(*q),
 			    "expected '=' after '%c' at column %d, found %s", *q,
 			    col_at(ps, q), describe(ch, sizeof(ch), q + 1));
 	f->attr = dg_xstrndup(start, (size_t)(q - start));
@@ -636,7 +637,7 @@ static int parse_list(parser *ps, dg_filter *f, const char *open, const char *op
 	char ch[32];
 	skip_space(ps);
 	if (*ps->p == ')') {
-		fail(ps, ps->p, "FILTER001",
+		fail(ps, ps->p, DGF_FILTER001,
 		     *op == '&' ? "put at least one filter in the list, e.g. (&(objectClass=user)(mail=*))"
 				: "put at least one filter in the list, e.g. (|(mail=*)(proxyAddresses=*))",
 		     "empty filter list after '%c' at column %d", *op, col_at(ps, op));
@@ -654,7 +655,7 @@ static int parse_list(parser *ps, dg_filter *f, const char *open, const char *op
 		return 0;
 	}
 	if (*ps->p != ')') {
-		fail(ps, ps->p, "FILTER003",
+		fail(ps, ps->p, DGF_FILTER003,
 		     "every part of an '&' or '|' list is a filter in parentheses: (&(a=1)(b=2))",
 		     "expected '(' at column %d to start the next filter of the '%c' list at column "
 		     "%d, found %s", col_at(ps, ps->p), *op, col_at(ps, op),
@@ -671,7 +672,8 @@ static int parse_not(parser *ps, dg_filter *f, const char *open, const char *ban
 	dg_filter *child;
 	skip_space(ps);
 	if (*ps->p == ')') {
-		fail(ps, ps->p, "FILTER001", "put the filter to negate after '!', e.g. (!(mail=*))",
+		fail(ps, ps->p, DGF_FILTER001,
+		     "put the filter to negate after '!', e.g. (!(mail=*))",
 		     "empty filter after '!' at column %d", col_at(ps, bang));
 		return 0;
 	}
@@ -680,7 +682,8 @@ static int parse_not(parser *ps, dg_filter *f, const char *open, const char *ban
 		return 0;
 	}
 	if (*ps->p != '(') {
-		fail(ps, ps->p, "FILTER003", "the operand of '!' is a filter in parentheses: (!(mail=*))",
+		fail(ps, ps->p, DGF_FILTER003,
+		     "the operand of '!' is a filter in parentheses: (!(mail=*))",
 		     "expected '(' at column %d after '!', found %s", col_at(ps, ps->p),
 		     describe(ch, sizeof(ch), ps->p));
 		return 0;
@@ -690,7 +693,7 @@ static int parse_not(parser *ps, dg_filter *f, const char *open, const char *ban
 	add_child(f, child);
 	skip_space(ps);
 	if (*ps->p == '(') {
-		fail(ps, ps->p, "FILTER003",
+		fail(ps, ps->p, DGF_FILTER003,
 		     "to negate several conditions write (!(|(a=1)(b=2))) or (!(&(a=1)(b=2)))",
 		     "'!' at column %d takes exactly one filter, but another starts at column %d",
 		     col_at(ps, bang), col_at(ps, ps->p));
@@ -707,7 +710,7 @@ static dg_filter *parse_filter(parser *ps, int depth)
 	dg_filter *f;
 	int ok;
 	if (depth > DG_FILTER_MAX_DEPTH)
-		return fail(ps, open, "FILTER009",
+		return fail(ps, open, DGF_FILTER009,
 			    "simplify the filter; directory filters rarely need more than a few levels",
 			    "filter nested more than %d levels deep at column %d",
 			    DG_FILTER_MAX_DEPTH, col_at(ps, open));
@@ -726,14 +729,14 @@ static dg_filter *parse_filter(parser *ps, int depth)
 		ok = parse_not(ps, f, open, ps->p - 1, depth);
 		break;
 	case ')':
-		return fail(ps, ps->p, "FILTER001",
+		return fail(ps, ps->p, DGF_FILTER001,
 			    "remove the empty parentheses or put a comparison inside, e.g. (mail=*)",
 			    "empty filter '()' at column %d", col_at(ps, open));
 	case '\0':
 		unbalanced_open(ps, open);
 		return NULL;
 	case '(':
-		return fail(ps, ps->p, "FILTER003",
+		return fail(ps, ps->p, DGF_FILTER003,
 			    "start a list with '&' (all must match) or '|' (any may match): (&(a=1)(b=2))",
 			    "unexpected '(' at column %d: a list of filters needs '&' or '|' before it",
 			    col_at(ps, ps->p));
@@ -754,7 +757,7 @@ static dg_filter *parse_filter(parser *ps, int depth)
 	if (!*ps->p)
 		unbalanced_open(ps, open);
 	else
-		fail(ps, ps->p, "FILTER003", "check the parentheses around this point",
+		fail(ps, ps->p, DGF_FILTER003, "check the parentheses around this point",
 		     "expected ')' at column %d to close '(' from column %d, found %s",
 		     col_at(ps, ps->p), col_at(ps, open), describe(ch, sizeof(ch), ps->p));
 	return NULL;
@@ -769,7 +772,7 @@ static dg_filter *parse_top(parser *ps)
 	for (; *s; ) {
 		size_t n = dg_utf8_len(s, SIZE_MAX);
 		if (!n)
-			return fail(ps, (const char *)s, "FILTER007",
+			return fail(ps, (const char *)s, DGF_FILTER007,
 				    "save the filter as UTF-8; to match binary data, escape every byte "
 				    "as \\XX",
 				    "the filter is not valid UTF-8: byte 0x%02x at column %d", *s,
@@ -778,16 +781,18 @@ static dg_filter *parse_top(parser *ps)
 	}
 	skip_space(ps);
 	if (!*ps->p)
-		return fail(ps, ps->p, "FILTER001",
+		return fail(ps, ps->p, DGF_FILTER001,
 			    "write a filter such as (objectClass=user)", "the filter is empty");
 	if (*ps->p == '(') {
 		f = parse_filter(ps, 1);
 	} else if (strchr("&|!", *ps->p)) {
-		return fail(ps, ps->p, "FILTER003", "write it as (&(a=1)(b=2)), (|(a=1)(b=2)) or (!(a=1))",
+		return fail(ps, ps->p, DGF_FILTER003,
+			    "write it as (&(a=1)(b=2)), (|(a=1)(b=2)) or (!(a=1))",
 			    "'%c' at column %d must follow '(': a filter list is enclosed in parentheses",
 			    *ps->p, col_at(ps, ps->p));
 	} else if (*ps->p == ')') {
-		return fail(ps, ps->p, "FILTER002", "remove it, or add the '(' it was meant to close",
+		return fail(ps, ps->p, DGF_FILTER002,
+			    "remove it, or add the '(' it was meant to close",
 			    "unbalanced parenthesis: ')' at column %d has no matching '('",
 			    col_at(ps, ps->p));
 	} else {
@@ -801,10 +806,11 @@ static dg_filter *parse_top(parser *ps)
 		return f;
 	dg_filter_free(f);
 	if (*ps->p == ')')
-		return fail(ps, ps->p, "FILTER002", "remove it, or add the '(' it was meant to close",
+		return fail(ps, ps->p, DGF_FILTER002,
+			    "remove it, or add the '(' it was meant to close",
 			    "unbalanced parenthesis: ')' at column %d has no matching '('",
 			    col_at(ps, ps->p));
-	return fail(ps, ps->p, "FILTER003",
+	return fail(ps, ps->p, DGF_FILTER003,
 		    "combine several filters with '&' or '|': (&(a=1)(b=2))",
 		    "unexpected %s at column %d after the end of the filter",
 		    describe(ch, sizeof(ch), ps->p), col_at(ps, ps->p));
@@ -1454,12 +1460,12 @@ void dg_filter_escape_value(const char *val, size_t len, dg_strbuf *out)
 
 /* ----------------------------------------------------------------- lint */
 
-static void add_finding(dg_findings *out, const char *code, dg_severity sev, const char *path,
+static void add_finding(dg_findings *out, dg_finding_code code, const char *path,
 			const char *text, int column, const char *advice, const char *message)
 {
 	dg_filter_error at;
 	dg_strbuf hint = DG_STRBUF_INIT;
-	dg_finding *fd = dg_findings_add(out, code, sev, path, "%s", message);
+	dg_finding *fd = dg_findings_add(out, code, path, "%s", message);
 	memset(&at, 0, sizeof(at));
 	at.column = column;
 	dg_strbuf_adds(&hint, advice);
@@ -1496,7 +1502,7 @@ static void lint_ad_rule(const dg_filter *f, const char *text, const char *path,
 	if (!f->attr) {
 		snprintf(msg, sizeof(msg), "the %s match at column %d names no attribute; Active "
 			 "Directory applies these rules to one attribute only", name, f->column);
-		add_finding(out, "FILTER010", DG_SEV_WARNING, path, text, f->column,
+		add_finding(out, DGF_FILTER010, path, text, f->column,
 			    k == R_IN_CHAIN ? "name the link attribute, e.g. (memberOf:1.2.840.113556.1.4.1941:=CN=Staff,DC=example,DC=com)"
 					    : "name the attribute, e.g. (userAccountControl:1.2.840.113556.1.4.803:=2)",
 			    msg);
@@ -1507,7 +1513,7 @@ static void lint_ad_rule(const dg_filter *f, const char *text, const char *path,
 			return;
 		snprintf(msg, sizeof(msg), "the value '%s' of the %s match at column %d is not a "
 			 "distinguished name, so it matches nothing", val, name, f->column);
-		add_finding(out, "FILTER010", DG_SEV_WARNING, path, text, f->column,
+		add_finding(out, DGF_FILTER010, path, text, f->column,
 			    "give the full DN of the group, e.g. CN=Staff,OU=Groups,DC=example,DC=com "
 			    "(escape '(' ')' '*' '\\' in it as \\28 \\29 \\2a \\5c)", msg);
 		return;
@@ -1524,7 +1530,7 @@ static void lint_ad_rule(const dg_filter *f, const char *text, const char *path,
 	else
 		snprintf(advice, sizeof(advice), "write the flag value in decimal, e.g. 2 for "
 			 "ACCOUNTDISABLE (0x2)");
-	add_finding(out, "FILTER010", DG_SEV_WARNING, path, text, f->column, advice, msg);
+	add_finding(out, DGF_FILTER010, path, text, f->column, advice, msg);
 }
 
 static void lint_tree(const dg_filter *f, const char *text, const char *path, dg_findings *out)
@@ -1543,12 +1549,12 @@ int dg_filter_lint(const char *text, const char *path, dg_findings *out)
 	char msg[300];
 	text = text ? text : "";
 	if (!f) {
-		add_finding(out, err.code, DG_SEV_ERROR, path, text, err.column, err.hint,
+		add_finding(out, err.code, path, text, err.column, err.hint,
 			    err.message);
 		return 1;
 	}
 	if (ps.bare) {
-		add_finding(out, "FILTER012", DG_SEV_WARNING, path, text, 1,
+		add_finding(out, DGF_FILTER012, path, text, 1,
 			    "enclose the filter in parentheses, as RFC 4515 requires",
 			    "the filter has no outer parentheses; ldapsearch adds them, but other "
 			    "LDAP clients may reject the filter");
@@ -1556,11 +1562,11 @@ int dg_filter_lint(const char *text, const char *path, dg_findings *out)
 		snprintf(msg, sizeof(msg), "space at column %d is outside any value; RFC 4515 "
 			 "allows no spaces between the parts of a filter and some LDAP clients "
 			 "reject them", col_at(&ps, ps.space_at));
-		add_finding(out, "FILTER012", DG_SEV_WARNING, path, text, col_at(&ps, ps.space_at),
+		add_finding(out, DGF_FILTER012, path, text, col_at(&ps, ps.space_at),
 			    "remove the spaces between the parentheses", msg);
 	}
 	if (f->type == DG_F_NOT)
-		add_finding(out, "FILTER011", DG_SEV_WARNING, path, text, f->column,
+		add_finding(out, DGF_FILTER011, path, text, f->column,
 			    "combine it with what the entries must be, e.g. "
 			    "(&(objectCategory=person)(objectClass=user)(!(...)))",
 			    "the whole filter is a negation: it matches every entry in the search "

@@ -45,7 +45,7 @@ struct dg_filter {
 typedef struct dg_filter_error {
 	int column;          /* 1-based column of the offending character */
 	char message[256];   /* e.g. "expected ')' to close the filter opened at column 1" */
-	const char *code;    /* finding code of this class of error, e.g. "FILTER002" */
+	dg_finding_code code;    /* finding code of this class of error, e.g. DGF_FILTER002 */
 	char hint[256];      /* one line on how to fix it */
 	size_t offset;       /* byte offset of the offending character */
 } dg_filter_error;

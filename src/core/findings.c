@@ -3,12 +3,14 @@
 #include "strbuf.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Indexed by dg_finding_code: both come from the same generated list. */
 static const dg_code_info code_table[] = {
-#define DG_CODE(code, sev, title) { #code, DG_SEV_##sev, title },
-#include "codes.def"
+#define DG_CODE(code, sev, title) [DGF_##code] = { #code, DG_SEV_##sev, title },
+#include "dg_codes.def"
 #undef DG_CODE
 };
 
@@ -16,6 +18,11 @@ const dg_code_info *dg_code_table(size_t *count)
 {
 	*count = sizeof(code_table) / sizeof(code_table[0]);
 	return code_table;
+}
+
+const dg_code_info *dg_code_info_of(dg_finding_code code)
+{
+	return (unsigned)code < DGF_COUNT_ ? &code_table[code] : NULL;
 }
 
 const dg_code_info *dg_code_lookup(const char *code)
@@ -35,23 +42,58 @@ const char *dg_severity_name(dg_severity sev)
 	}
 }
 
-dg_finding *dg_findings_add(dg_findings *f, const char *code, dg_severity sev,
-			    const char *path, const char *fmt, ...)
+static dg_finding *append(dg_findings *f, dg_finding_code code, dg_severity sev,
+			  const char *path)
 {
 	dg_finding *fd;
-	dg_strbuf sb = DG_STRBUF_INIT;
-	va_list ap;
 
 	DG_ALLOC_GROW(f->items, f->nr + 1, f->alloc);
 	fd = &f->items[f->nr++];
 	memset(fd, 0, sizeof(*fd));
-	strncpy(fd->code, code, sizeof(fd->code) - 1);
+	fd->id = code;
+	if (code < DGF_COUNT_)
+		strncpy(fd->code, dg_code_info_of(code)->code, sizeof(fd->code) - 1);
 	fd->severity = sev;
 	fd->path = dg_xstrdup(path ? path : "");
+	return fd;
+}
+
+dg_finding *dg_findings_add(dg_findings *f, dg_finding_code code, const char *path,
+			    const char *fmt, ...)
+{
+	dg_finding *fd = append(f, code, dg_code_info_of(code)->severity, path);
+	dg_strbuf sb = DG_STRBUF_INIT;
+	va_list ap;
+
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
 	fd->message = dg_strbuf_detach(&sb);
+	return fd;
+}
+
+dg_finding *dg_findings_restore(dg_findings *f, const char *code, dg_severity sev,
+				const char *path, const char *message)
+{
+	const dg_code_info *ci = dg_code_lookup(code ? code : "");
+	dg_finding_code id = ci ? (dg_finding_code)(ci - code_table) : DGF_COUNT_;
+	dg_finding *fd = append(f, id, sev, path);
+	if (!ci)
+		snprintf(fd->code, sizeof(fd->code), "%s", code ? code : "?");
+	fd->message = dg_xstrdup(message ? message : "");
+	return fd;
+}
+
+dg_finding *dg_findings_add_copy(dg_findings *f, const dg_finding *src)
+{
+	dg_finding *fd = append(f, src->id, src->severity, src->path);
+	memcpy(fd->code, src->code, sizeof(fd->code));
+	fd->message = dg_xstrdup(src->message ? src->message : "");
+	fd->hint = src->hint ? dg_xstrdup(src->hint) : NULL;
+	if (src->file)
+		dg_finding_locate(fd, src->file, src->line, src->column);
+	else
+		fd->line = src->line, fd->column = src->column;
 	return fd;
 }
 
@@ -114,16 +156,16 @@ void dg_findings_sort(dg_findings *f)
 	}
 }
 
-/* The codes codes.def marks DG_INCOMPLETE. */
-static const char *const incomplete_codes[] = {
+/* The codes the codes.def files mark DG_INCOMPLETE. */
+static const dg_finding_code incomplete_codes[] = {
 #define DG_CODE(code, sev, title)
-#define DG_INCOMPLETE(code) #code,
-#include "codes.def"
+#define DG_INCOMPLETE(code) DGF_##code,
+#include "dg_codes.def"
 #undef DG_INCOMPLETE
 #undef DG_CODE
 };
 
-const char *const *dg_incomplete_codes(size_t *count)
+const dg_finding_code *dg_incomplete_codes(size_t *count)
 {
 	*count = sizeof(incomplete_codes) / sizeof(*incomplete_codes);
 	return incomplete_codes;
@@ -132,7 +174,7 @@ const char *const *dg_incomplete_codes(size_t *count)
 int dg_finding_marks_incomplete(const dg_finding *fd)
 {
 	for (size_t i = 0; i < sizeof(incomplete_codes) / sizeof(*incomplete_codes); i++)
-		if (!strcmp(fd->code, incomplete_codes[i]))
+		if (fd->id == incomplete_codes[i])
 			return 1;
 	return 0;
 }

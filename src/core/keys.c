@@ -61,7 +61,7 @@ int dg_keys_load_file(const char *file, const char *path, dg_strbuf *sb, dg_find
 
 	if (read_whole_file(file, sb, &why) == 0)
 		return 0;
-	fd = dg_findings_add(out, "PROF009", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_PROF009, path,
 			     "cannot read %s: %s", file, why);
 	dg_finding_hint(fd, "Check the path (a relative path is resolved against the "
 			"profile's directory) and that the user running dirgate may read the file.");
@@ -301,7 +301,7 @@ static void report_ca_cert_expired(X509 *cert, int idx, const char *file, const 
 	dg_finding *fd;
 
 	dg_keys_cert_prints(cert, &pr);
-	fd = dg_findings_add(out, "TLS005", DG_SEV_WARNING, path,
+	fd = dg_findings_add(out, DGF_TLS005, path,
 			     "certificate %d in %s (%s) expired on %s", idx, file, pr.subject,
 			     pr.not_after);
 	dg_finding_hint(fd, "Remove it from the CA file, or replace it with the CA's current "
@@ -315,11 +315,11 @@ static void report_ca_unreadable(const char *file, const dg_strbuf *data, int co
 	dg_finding *fd;
 
 	if (count)
-		fd = dg_findings_add(out, "TLS004", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_TLS004, path,
 				     "certificate %d in %s cannot be parsed (OpenSSL: %s)",
 				     count + 1, file, reasons);
 	else
-		fd = dg_findings_add(out, "TLS004", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_TLS004, path,
 				     "%s holds no PEM certificate (OpenSSL: %s)", file, reasons);
 	dg_finding_hint(fd, "%s", hint ? hint
 		: "The CA file must hold one or more PEM certificates "
@@ -352,13 +352,13 @@ void dg_keys_check_ca(const char *ca_file, const char *path, dg_findings *out)
 	}
 	ERR_clear_error();
 	if (count && expired == count) {
-		dg_finding *fd = dg_findings_add(out, "TLS006", DG_SEV_ERROR, path,
+		dg_finding *fd = dg_findings_add(out, DGF_TLS006, path,
 			"every certificate in %s has expired; no server certificate can be "
 			"verified against it", ca_file);
 		dg_finding_hint(fd, "Get the CA's current certificate and put it in the CA file.");
 	}
 	if (count) {
-		dg_finding *fd = dg_findings_add(out, "TLS007", DG_SEV_INFO, path,
+		dg_finding *fd = dg_findings_add(out, DGF_TLS007, path,
 			"read %d certificate%s from %s", count, count == 1 ? "" : "s", ca_file);
 		dg_finding_hint(fd, "Server certificates are verified against these; the file "
 				"needs the CA that issued the server's certificate.");

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "jsonpos.h"
+#include "readfile.h"
 #include "suggest.h"
 
 #include <cjson/cJSON.h>
@@ -523,16 +524,15 @@ struct walker {
 
 #define AT(base, off, T) ((T *)(void *)((char *)(base) + (off)))
 
-static dg_finding *vfinding(walker *w, const char *code, const char *path,
+static dg_finding *vfinding(walker *w, dg_finding_code code, const char *path,
 			    const char *fmt, va_list ap)
 {
-	const dg_code_info *ci = dg_code_lookup(code);
 	dg_strbuf msg = DG_STRBUF_INIT;
 	dg_finding *fd;
 	int line, col;
 	dg_strbuf_vaddf(&msg, fmt, ap);
 	w->nfindings++;
-	fd = dg_findings_add(w->out, code, ci ? ci->severity : DG_SEV_ERROR, path, "%s",
+	fd = dg_findings_add(w->out, code, path, "%s",
 			     msg.buf ? msg.buf : "");
 	dg_strbuf_release(&msg);
 	dg_jsonpos_locate(w->pos, path, &line, &col);
@@ -541,9 +541,9 @@ static dg_finding *vfinding(walker *w, const char *code, const char *path,
 }
 
 /* A finding about the value at w->path. */
-static dg_finding *finding(walker *w, const char *code, const char *fmt, ...)
+static dg_finding *finding(walker *w, dg_finding_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static dg_finding *finding(walker *w, const char *code, const char *fmt, ...)
+static dg_finding *finding(walker *w, dg_finding_code code, const char *fmt, ...)
 {
 	va_list ap;
 	dg_finding *fd;
@@ -669,7 +669,7 @@ static void report_other_type(walker *w, const char *key, unsigned mask)
 	dg_finding *fd;
 	add_type_list(&types, mask, " and ");
 	add_type_list(&alt, mask, " or ");
-	fd = finding(w, "PROF006", "\"%s\" is a key of %s directories, not of %s", key,
+	fd = finding(w, DGF_PROF006, "\"%s\" is a key of %s directories, not of %s", key,
 		     types.buf, dg_dir_type_name(w->type));
 	dg_finding_hint(fd, "remove it, or change /directory/type if this profile is for %s",
 			alt.buf);
@@ -724,13 +724,13 @@ static void unknown_key(walker *w, const struct objspec *spec, const char *key)
 		unsigned mask = other_types_with(w, sugg);
 		dg_strbuf types = DG_STRBUF_INIT;
 		add_type_list(&types, mask, " or ");
-		fd = finding(w, "PROF002", "unknown key \"%s\" (did you mean \"%s\"? "
+		fd = finding(w, DGF_PROF002, "unknown key \"%s\" (did you mean \"%s\"? "
 			     "it is a key of %s directories)", key, sugg, types.buf);
 		dg_strbuf_release(&types);
 	} else if (sugg) {
-		fd = finding(w, "PROF002", "unknown key \"%s\"; did you mean \"%s\"?", key, sugg);
+		fd = finding(w, DGF_PROF002, "unknown key \"%s\"; did you mean \"%s\"?", key, sugg);
 	} else {
-		fd = finding(w, "PROF002", "unknown key \"%s\"", key);
+		fd = finding(w, DGF_PROF002, "unknown key \"%s\"", key);
 	}
 	dg_strbuf_adds(&hint, "keys allowed here: ");
 	add_key_list(&hint, spec);
@@ -742,7 +742,7 @@ static void unknown_key(walker *w, const struct objspec *spec, const char *key)
 
 static void wrong_type(walker *w, const struct field *f, const cJSON *v, const char *what)
 {
-	dg_finding *fd = finding(w, "PROF003", "%s must be %s, found %s", what, expected_name(f),
+	dg_finding *fd = finding(w, DGF_PROF003, "%s must be %s, found %s", what, expected_name(f),
 				 json_type_name(v));
 	if (cJSON_IsString(v) && f->kind == K_BOOL &&
 	    (!strcmp(v->valuestring, "true") || !strcmp(v->valuestring, "false")))
@@ -864,7 +864,7 @@ static void bad_enum(walker *w, const struct field *f, const char *what, const c
 	dg_strbuf_addf(&msg, " (allowed: %s)", allowed.buf);
 	if (sugg)
 		dg_strbuf_addf(&msg, "; did you mean \"%s\"?", sugg);
-	fd = finding(w, "PROF004", "%s", msg.buf);
+	fd = finding(w, DGF_PROF004, "%s", msg.buf);
 	if (sugg && other && f->en == &protocol_enum)
 		dg_finding_hint(fd, "%s calls this protocol \"%s\"", dg_dir_type_name(w->type), sugg);
 	else if (sugg && !strcasecmp(sugg, s))
@@ -889,13 +889,13 @@ static const struct enumval *check_enum(walker *w, const struct field *f, const 
 static int check_string(walker *w, const struct field *f, const char *what, const char *s)
 {
 	if ((f->flags & F_NONEMPTY) && !*s) {
-		dg_finding *fd = finding(w, "PROF007", "%s must not be empty", what);
+		dg_finding *fd = finding(w, DGF_PROF007, "%s must not be empty", what);
 		if (f->flags & F_NULL)
 			dg_finding_hint(fd, "use null, or leave the key out, when there is no value");
 		return -1;
 	}
 	if (f->must_contain && !strstr(s, f->must_contain)) {
-		dg_finding *fd = finding(w, "PROF004", "%s must contain the placeholder %s", what,
+		dg_finding *fd = finding(w, DGF_PROF004, "%s must contain the placeholder %s", what,
 					 f->must_contain);
 		dg_finding_hint(fd, "MailStore puts each value of the members attribute where %s is, "
 				"e.g. (&(objectClass=posixAccount)(uid=%s)); use null when members are DNs",
@@ -935,10 +935,12 @@ static int in_range(walker *w, const struct field *f, double d)
 	if (f->min >= f->max || (d >= f->min && d <= f->max))
 		return 1;
 	if (f->max >= INT_MAX)
-		fd = finding(w, "PROF007", "%s %g is out of range: it must be %g or more", f->key, d,
+		fd = finding(w, DGF_PROF007,
+			     "%s %g is out of range: it must be %g or more", f->key, d,
 			     f->min);
 	else
-		fd = finding(w, "PROF007", "%s %g is out of range: it must be from %g to %g", f->key,
+		fd = finding(w, DGF_PROF007,
+			     "%s %g is out of range: it must be from %g to %g", f->key,
 			     d, f->min, f->max);
 	if (!strcmp(f->key, "port"))
 		dg_finding_hint(fd, "leave port out (or null) for the protocol's default: 389, or 636 for LDAPS");
@@ -956,11 +958,11 @@ static void walk_number(walker *w, const struct field *f, cJSON *v, void *base)
 	}
 	d = v->valuedouble;
 	if (!isfinite(d)) {
-		finding(w, "PROF007", "%s is out of range: the number is too large", f->key);
+		finding(w, DGF_PROF007, "%s is out of range: the number is too large", f->key);
 		return;
 	}
 	if (f->kind == K_INT && d != floor(d)) {
-		finding(w, "PROF003", "%s must be an integer, found %g", f->key, d);
+		finding(w, DGF_PROF003, "%s must be an integer, found %g", f->key, d);
 		return;
 	}
 	if (!in_range(w, f, d))
@@ -1007,7 +1009,8 @@ static void walk_array(walker *w, const struct field *f, cJSON *v, void *base)
 		snprintf(what, sizeof(what), "item %zu of %s", i, f->key);
 		snprintf(vwhat, sizeof(vwhat), "%s value", f->key);
 		if (!cJSON_IsString(item)) {
-			finding(w, "PROF003", "%s must be a string, found %s", what, json_type_name(item));
+			finding(w, DGF_PROF003,
+				"%s must be a string, found %s", what, json_type_name(item));
 		} else if ((f->kind == K_ENUMARR && check_enum(w, f, vwhat, item->valuestring)) ||
 			   (f->kind == K_STRARR && check_string(w, f, what, item->valuestring) == 0)) {
 			arr->items[arr->nr++] = dg_xstrdup(item->valuestring);
@@ -1030,7 +1033,7 @@ static void secret_literal(walker *w, cJSON *v, dg_secret_ref *ref)
 {
 	dg_finding *fd;
 	if (!*v->valuestring) {
-		fd = finding(w, "PROF007", "the secret must not be empty");
+		fd = finding(w, DGF_PROF007, "the secret must not be empty");
 		dg_finding_hint(fd, "use {\"env\": \"NAME\"}, {\"file\": \"PATH\"} or {\"prompt\": true}");
 		return;
 	}
@@ -1038,7 +1041,7 @@ static void secret_literal(walker *w, cJSON *v, dg_secret_ref *ref)
 	ref->ref = dg_xstrdup(v->valuestring);
 	wipe_string(v);
 	/* The message names the field, never the value. */
-	fd = finding(w, "SECRET001", "the secret is written in the profile itself");
+	fd = finding(w, DGF_SECRET001, "the secret is written in the profile itself");
 	dg_finding_hint(fd, "anyone who can read the profile can read it; use {\"env\": \"NAME\"}, "
 			"{\"file\": \"PATH\"} (mode 600) or {\"prompt\": true}");
 }
@@ -1057,7 +1060,7 @@ static int secret_member(walker *w, cJSON *m, dg_secret_ref *ref)
 			return 0;
 		}
 		if (!cJSON_IsTrue(m)) {
-			dg_finding *fd = finding(w, "PROF004", "prompt must be true");
+			dg_finding *fd = finding(w, DGF_PROF004, "prompt must be true");
 			dg_finding_hint(fd, "{\"prompt\": true} asks on the terminal; "
 					"leave the secret out when there is none");
 			return 0;
@@ -1108,11 +1111,12 @@ static void secret_object(walker *w, cJSON *v, dg_secret_ref *ref)
 	}
 	w->in_dir = in_dir;
 	if (forms > 1) {
-		fd = finding(w, "PROF004", "a secret reference takes exactly one of env, file "
+		fd = finding(w, DGF_PROF004, "a secret reference takes exactly one of env, file "
 			     "and prompt; found %d", forms);
 		dg_finding_hint(fd, "keep the one that should be used");
 	} else if (!forms && !unknown) {
-		fd = finding(w, "PROF005", "the secret reference is empty: it needs env, file or prompt");
+		fd = finding(w, DGF_PROF005,
+			     "the secret reference is empty: it needs env, file or prompt");
 		dg_finding_hint(fd, "e.g. {\"env\": \"LDAP_PASSWORD\"}");
 	}
 	if (forms != 1 || !usable) {
@@ -1177,7 +1181,8 @@ static int method_applies(walker *w, const struct field *f)
 		if (f->methods & MB(m))
 			dg_strbuf_addf(&list, "%s%s", list.len ? ", " : "",
 				       dg_auth_method_name((dg_auth_method)m));
-	fd = finding(w, "PROF010", "\"%s\" does not apply to authentication method \"%s\" (only to %s)",
+	fd = finding(w, DGF_PROF010,
+		     "\"%s\" does not apply to authentication method \"%s\" (only to %s)",
 		     f->key, dg_auth_method_name(w->method), list.buf);
 	dg_finding_hint(fd, "remove it, or change /authentication/method");
 	dg_strbuf_release(&list);
@@ -1202,7 +1207,7 @@ static void walk_field(walker *w, const struct field *f, cJSON *v, void *base)
 static void missing(walker *w, const struct field *f)
 {
 	size_t mark = path_push(w, f->key, 0);
-	dg_finding *fd = finding(w, "PROF005", "required field \"%s\" is missing", f->key);
+	dg_finding *fd = finding(w, DGF_PROF005, "required field \"%s\" is missing", f->key);
 	if (f->flags & F_REQ_NOSNAP)
 		dg_finding_hint(fd, "add %s (it may only be left out when directory.snapshot is set)",
 				f->example ? f->example : f->key);
@@ -1258,7 +1263,8 @@ static void ad_rules(walker *w, const cJSON *obj, void *base)
 	if (w->has_snapshot || given(obj, "server") || given(obj, "domain"))
 		return;
 	mark = path_push(w, "server", 0);
-	fd = finding(w, "PROF005", "an active-directory directory needs \"server\" or \"domain\"");
+	fd = finding(w, DGF_PROF005,
+		     "an active-directory directory needs \"server\" or \"domain\"");
 	dg_finding_hint(fd, "add \"server\": \"dc01.contoso.com\" or \"domain\": \"contoso.com\" "
 			"(or a snapshot to work offline)");
 	path_pop(w, mark);
@@ -1274,7 +1280,7 @@ static void target_rules(walker *w, const cJSON *obj, void *base)
 	if (t->product != DG_PRODUCT_SPE || given(obj, "instanceId"))
 		return;
 	mark = path_push(w, "instanceId", 0);
-	fd = finding(w, "PROF005", "required field \"instanceId\" is missing: "
+	fd = finding(w, DGF_PROF005, "required field \"instanceId\" is missing: "
 		     "product \"spe\" needs the instance ID");
 	dg_finding_hint(fd, "add \"instanceId\": "
 			"\"<the instance ID shown in the SPE management console>\"");
@@ -1327,7 +1333,7 @@ static char *profile_dir(const char *file)
 
 static void syntax_error(walker *w, const dg_jsonpos *ix)
 {
-	dg_finding *fd = dg_findings_add(w->out, "PROF001", DG_SEV_ERROR, "", "%s", ix->err_message);
+	dg_finding *fd = dg_findings_add(w->out, DGF_PROF001, "", "%s", ix->err_message);
 	dg_finding_locate(fd, w->file, ix->err_line, ix->err_column);
 	dg_finding_hint(fd, "fix the JSON at line %d, column %d; JSON allows no comments, "
 			"no trailing commas and only double-quoted strings",
@@ -1339,7 +1345,7 @@ static void report_dups(walker *w, const dg_jsonpos *ix)
 	for (size_t i = 0; i < ix->ndups; i++) {
 		const dg_jsonpos_dup *d = &ix->dups[i];
 		const char *key = strrchr(d->pointer, '/');
-		dg_finding *fd = dg_findings_add(w->out, "PROF008", DG_SEV_ERROR, d->pointer,
+		dg_finding *fd = dg_findings_add(w->out, DGF_PROF008, d->pointer,
 						 "duplicate key \"%s\" (first at line %d, column %d)",
 						 key ? key + 1 : d->pointer, d->first_line,
 						 d->first_column);
@@ -1372,7 +1378,8 @@ static void prescan(walker *w, const cJSON *root)
 static void walk_document(walker *w, cJSON *root)
 {
 	if (!cJSON_IsObject(root)) {
-		dg_finding *fd = finding(w, "PROF003", "the profile must be a JSON object, found %s",
+		dg_finding *fd = finding(w, DGF_PROF003,
+					 "the profile must be a JSON object, found %s",
 					 json_type_name(root));
 		dg_finding_hint(fd, "start from one of the files in examples/");
 		return;
@@ -1399,7 +1406,7 @@ dg_profile *dg_profile_parse(const char *text, size_t len, const char *file, dg_
 		syntax_error(&w, &ix);
 	} else if (!(root = cJSON_ParseWithLength(text + ix.bom, len - ix.bom))) {
 		/* jsonpos accepted what cJSON did not: report where cJSON stopped */
-		dg_finding *fd = dg_findings_add(out, "PROF001", DG_SEV_ERROR, "",
+		dg_finding *fd = dg_findings_add(out, DGF_PROF001, "",
 						 "the JSON parser could not read the profile here");
 		int line, col;
 		dg_jsonpos_error_at(text, len, cJSON_GetErrorPtr(), &line, &col);
@@ -1420,42 +1427,10 @@ dg_profile *dg_profile_parse(const char *text, size_t len, const char *file, dg_
 	return p;
 }
 
-static char *read_file(const char *path, size_t *len, dg_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read profile %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (sb.len + n > MAX_PROFILE_BYTES) {
-			dg_error_set(err, DG_E_IO, "cannot read profile %s: larger than %u MiB, "
-				     "not a profile", path, MAX_PROFILE_BYTES >> 20);
-			break;
-		}
-		dg_strbuf_add(&sb, buf, n);
-	}
-	if (ferror(fp) && sb.len <= MAX_PROFILE_BYTES)
-		dg_error_set(err, DG_E_IO, "cannot read profile %s: %s", path, strerror(errno));
-	if (ferror(fp) || n > 0) {
-		fclose(fp);
-		if (sb.alloc)
-			explicit_bzero(sb.buf, sb.len);
-		dg_strbuf_release(&sb);
-		return NULL;
-	}
-	fclose(fp);
-	*len = sb.len;
-	return dg_strbuf_detach(&sb);
-}
-
 dg_profile *dg_profile_load(const char *path, dg_findings *out, dg_error *err)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len, err);
+	char *text = dg_read_file(path, MAX_PROFILE_BYTES, "profile", &len, err);
 	dg_profile *p;
 	if (!text)
 		return NULL;

@@ -15,13 +15,13 @@
 
 /* ---- the list ---- */
 
-static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, const char *code,
+static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, dg_finding_code code,
 		      const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, const char *code,
+static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, dg_finding_code code,
 		      const char *fix, const char *fmt, ...)
 {
-	const dg_code_info *info = dg_code_lookup(code);
+	const dg_code_info *info = dg_code_info_of(code);
 	const dg_ms_user *u = &pv->users[user];
 	dg_quality_issue *q;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -29,8 +29,8 @@ static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, con
 	DG_ALLOC_GROW(l->items, l->nr + 1, l->alloc);
 	q = &l->items[l->nr++];
 	memset(q, 0, sizeof(*q));
-	snprintf(q->code, sizeof(q->code), "%s", code);
-	q->severity = info ? info->severity : DG_SEV_WARNING;
+	snprintf(q->code, sizeof(q->code), "%s", info->code);
+	q->severity = info->severity;
 	q->user = user;
 	q->entry = u->entry ? u->entry : "";
 	q->user_name = u->user_name;
@@ -243,25 +243,25 @@ static void check_user_name(const dg_preview *pv, size_t i, dg_quality_list *out
 	const char *raw = u->name_raw ? u->name_raw : u->user_name;
 	const char *bad;
 	if (dg_quality_control_char(raw)) {
-		add_issue(out, pv, i, "MAP025",
+		add_issue(out, pv, i, DGF_MAP025,
 			  "Remove the control character from the user-name attribute in the "
 			  "directory; nobody can type it at login.",
 			  "the user name holds a control character (byte 0x%02X)",
 			  (unsigned char)*dg_quality_control_char(raw));
 	}
 	if (edge_space(raw))
-		add_issue(out, pv, i, "MAP024",
+		add_issue(out, pv, i, DGF_MAP024,
 			  "Remove the spaces around the value of the user-name attribute; "
 			  "MailStore's synchronisation trims them, so the login name differs "
 			  "from the directory value.",
 			  "the user-name value \"%s\" has leading or trailing whitespace", raw);
 	if (!valid_utf8(raw))
-		add_issue(out, pv, i, "MAP026",
+		add_issue(out, pv, i, DGF_MAP026,
 			  "Correct the user-name attribute so it is valid UTF-8 text; MailStore "
 			  "replaces bytes it cannot decode, so the login name would differ.",
 			  "the user name is not valid UTF-8");
 	else if ((bad = strpbrk(u->user_name, unsafe_name_chars)) != NULL)
-		add_issue(out, pv, i, "MAP026",
+		add_issue(out, pv, i, DGF_MAP026,
 			  "Use a user-name attribute (or value) made of letters, digits and "
 			  ". _ - @ ' + only, e.g. the UPN or sAMAccountName.",
 			  "the user name \"%s\" contains '%c', which a login name should not",
@@ -274,18 +274,18 @@ static void check_full_name(const dg_preview *pv, size_t i, dg_quality_list *out
 	const char *cc = dg_quality_control_char(fn);
 	size_t chars;
 	if (cc)
-		add_issue(out, pv, i, "MAP025",
+		add_issue(out, pv, i, DGF_MAP025,
 			  "Remove the control character (often a pasted line break) from the "
 			  "full-name attribute in the directory.",
 			  "the full name holds a control character (byte 0x%02X)",
 			  (unsigned char)*cc);
 	if (edge_space(fn))
-		add_issue(out, pv, i, "MAP024",
+		add_issue(out, pv, i, DGF_MAP024,
 			  "Remove the spaces around the full-name attribute's value in the "
 			  "directory; MailStore shows and sorts the name as it is.",
 			  "the full name \"%s\" has leading or trailing whitespace", fn);
 	if ((chars = dg_utf8_count(fn)) > DG_QUALITY_MAX_FULL_NAME)
-		add_issue(out, pv, i, "MAP027",
+		add_issue(out, pv, i, DGF_MAP027,
 			  "Shorten the full-name attribute (display name) to 256 characters "
 			  "or fewer.",
 			  "the full name is %zu characters long (more than %d)", chars,
@@ -304,7 +304,7 @@ static void check_address(const dg_preview *pv, size_t i, const char *addr,
 	const char *cc = dg_quality_control_char(addr);
 	const char *why;
 	if (cc) {
-		add_issue(out, pv, i, "MAP025",
+		add_issue(out, pv, i, DGF_MAP025,
 			  "Remove the control character from the e-mail attribute in the "
 			  "directory.",
 			  "the e-mail address \"%s\" holds a control character (byte 0x%02X)",
@@ -312,7 +312,7 @@ static void check_address(const dg_preview *pv, size_t i, const char *addr,
 		return;
 	}
 	if ((why = dg_quality_email_syntax(addr)) != NULL) {
-		add_issue(out, pv, i, "MAP020",
+		add_issue(out, pv, i, DGF_MAP020,
 			  "Correct the address in the directory's e-mail attribute (or "
 			  "proxyAddresses); MailStore assigns mail to users by address, so mail "
 			  "for a mistyped one is never in this user's archive.",
@@ -320,7 +320,7 @@ static void check_address(const dg_preview *pv, size_t i, const char *addr,
 		return;
 	}
 	if (dg_quality_domain_internal(at + 1)) {
-		add_issue(out, pv, i, "MAP021",
+		add_issue(out, pv, i, DGF_MAP021,
 			  "Give the user an address in a domain that receives mail (set the UPN "
 			  "suffix or mail attribute to the public domain); keep internal "
 			  "addresses out of the e-mail attributes.",
@@ -329,7 +329,7 @@ static void check_address(const dg_preview *pv, size_t i, const char *addr,
 		return;
 	}
 	if (o && o->verified_domains && !domain_verified(at + 1, o->verified_domains))
-		add_issue(out, pv, i, "MAP022",
+		add_issue(out, pv, i, DGF_MAP022,
 			  "Verify the domain in the tenant (Microsoft 365 admin centre, Settings, "
 			  "Domains), or correct the address to one in a verified domain.",
 			  "the e-mail address \"%s\" is in \"%s\", which is not among the tenant's "
@@ -366,7 +366,7 @@ static void check_shared(const dg_preview *pv, const addr_ref *r, size_t n, dg_q
 			primary = &r[k];
 	for (size_t k = 1; k < n; k++)
 		if (r[k].user != r[0].user && strcmp(r[k].addr, r[0].addr))
-			add_issue(out, pv, r[k].user, "MAP023",
+			add_issue(out, pv, r[k].user, DGF_MAP023,
 				  "Write the address in one spelling and keep it on one user only; "
 				  "MailStore compares addresses without regard to case, so both "
 				  "users' archives would receive the same mail.",
@@ -374,7 +374,7 @@ static void check_shared(const dg_preview *pv, const addr_ref *r, size_t n, dg_q
 				  "of user %s", r[k].addr, r[0].addr, pv->users[r[0].user].user_name);
 	for (size_t k = 0; primary && k < n; k++)
 		if (r[k].index > 0 && r[k].user != primary->user)
-			add_issue(out, pv, r[k].user, "MAP028",
+			add_issue(out, pv, r[k].user, DGF_MAP028,
 				  "Remove the alias from this user's proxyAddresses (or mail "
 				  "values); an address belongs to one mailbox.",
 				  "the alias \"%s\" is the primary address of user %s",

@@ -276,7 +276,7 @@ static void check_env(const dg_secret_ref *ref, dg_findings *out)
 	dg_finding *fd;
 	if (v && *v)
 		return;
-	fd = dg_findings_add(out, "SECRET002", DG_SEV_WARNING, ref->path,
+	fd = dg_findings_add(out, DGF_SECRET004, ref->path,
 			     "environment variable %s is %s", ref->ref, v ? "empty" : "not set");
 	dg_finding_hint(fd, "set %s before live commands (offline checks do not need it)", ref->ref);
 }
@@ -290,7 +290,7 @@ static void check_file(const dg_secret_ref *ref, dg_findings *out)
 	int empty = !e && !sb.len;
 	wipe_release(&sb);
 	if (e) {
-		fd = dg_findings_add(out, "SECRET002", DG_SEV_ERROR, ref->path,
+		fd = dg_findings_add(out, DGF_SECRET002, ref->path,
 				     "secret file %s cannot be read: %s", ref->ref, file_error(e));
 		dg_finding_hint(fd, "create it with the secret on its first line, readable only by "
 				"you (chmod 600), or correct the path (relative paths start at the "
@@ -298,12 +298,12 @@ static void check_file(const dg_secret_ref *ref, dg_findings *out)
 		return;
 	}
 	if (empty) {
-		fd = dg_findings_add(out, "SECRET002", DG_SEV_ERROR, ref->path,
+		fd = dg_findings_add(out, DGF_SECRET002, ref->path,
 				     "secret file %s is empty (the secret is its first line)", ref->ref);
 		dg_finding_hint(fd, "write the secret on the first line of %s", ref->ref);
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
-		fd = dg_findings_add(out, "SECRET003", DG_SEV_WARNING, ref->path,
+		fd = dg_findings_add(out, DGF_SECRET003, ref->path,
 				     "secret file %s is readable by %s (mode %04o)", ref->ref,
 				     (st.st_mode & S_IRGRP) && (st.st_mode & S_IROTH) ? "group and others"
 				     : (st.st_mode & S_IRGRP) ? "its group" : "others",

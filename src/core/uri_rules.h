@@ -41,7 +41,7 @@ typedef struct dg_uri_rules {
 
 /* A finding about the URI, at the path dg_uri_check() was given, with the
  * code's severity. */
-dg_finding *dg_uri_add(dg_uri_ctx *c, const char *code, const char *fmt, ...)
+dg_finding *dg_uri_add(dg_uri_ctx *c, dg_finding_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Hint "use <corrected URI>" when one can be derived, else the pattern. */
 void dg_uri_hint_use(dg_uri_ctx *c, dg_finding *fd);

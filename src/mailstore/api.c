@@ -722,7 +722,7 @@ dg_ms_client *dg_ms_open_profile(const dg_profile *p, dg_ms_opts *o, char **pass
 	o->pin_sha256 = t->pin_sha256;
 	o->insecure = t->insecure == 1;
 	if (o->insecure && warn) {
-		dg_finding *fd = dg_findings_add(warn, "TLS008", DG_SEV_WARNING, "/target/tls/insecure",
+		dg_finding *fd = dg_findings_add(warn, DGF_TLS008, "/target/tls/insecure",
 						 "certificate verification is turned off for %s: "
 						 "anyone on the path can read the API password", t->url);
 		dg_finding_hint(fd, "pin MailStore's certificate with \"pinSha256\" "

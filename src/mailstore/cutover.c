@@ -6,6 +6,7 @@
 #include "../core/jsonexact.h"
 #include "../core/output.h"
 #include "../core/provider.h"
+#include "../core/readfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -269,7 +270,7 @@ static void lockout_findings(dg_cutover *c, const dg_profile *p)
 		dg_finding *fd;
 		if (!it->at_risk)
 			continue;
-		fd = dg_findings_add(&c->findings, "AUTH008", DG_SEV_ERROR, "/authentication",
+		fd = dg_findings_add(&c->findings, DGF_AUTH008, "/authentication",
 				     "the switch locks out MailStore administrator or API user "
 				     "'%s'%s: %s", it->srv->user_name,
 				     p->target.user && !strcasecmp(p->target.user, it->srv->user_name)
@@ -305,14 +306,14 @@ static void summary_findings(dg_cutover *c, const dg_profile *p)
 	char *names;
 
 	if (p->auth.method == DG_AUTH_NONE)
-		dg_finding_hint(dg_findings_add(&c->findings, "AUTH014", DG_SEV_ERROR,
+		dg_finding_hint(dg_findings_add(&c->findings, DGF_AUTH014,
 						"/authentication/method", "the profile sets no "
 						"login method, so no directory user can be said "
 						"to keep their login"),
 				"set /authentication/method to the method the switch is to");
 	if (c->counts[DG_CUT_LOSES]) {
 		names = names_of(c, DG_CUT_LOSES, NULL);
-		fd = dg_findings_add(&c->findings, "AUTH009", DG_SEV_ERROR, "/directory",
+		fd = dg_findings_add(&c->findings, DGF_AUTH009, "/directory",
 				     "%zu existing MailStore user%s lose%s their login with this "
 				     "switch: %s", c->counts[DG_CUT_LOSES],
 				     c->counts[DG_CUT_LOSES] == 1 ? "" : "s",
@@ -324,7 +325,7 @@ static void summary_findings(dg_cutover *c, const dg_profile *p)
 	}
 	if (c->counts[DG_CUT_RENAMED]) {
 		names = names_of(c, DG_CUT_RENAMED, NULL);
-		fd = dg_findings_add(&c->findings, "AUTH010", DG_SEV_WARNING, "/directory",
+		fd = dg_findings_add(&c->findings, DGF_AUTH010, "/directory",
 				     "%zu existing MailStore user%s get%s another name: %s",
 				     c->counts[DG_CUT_RENAMED], c->counts[DG_CUT_RENAMED] == 1 ? "" : "s",
 				     c->counts[DG_CUT_RENAMED] == 1 ? "s" : "", names);
@@ -342,7 +343,7 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 
 	if (is_oidc(p) && imap) {
 		char *names = names_of(c, DG_CUT_COUNT, keeps_imap);
-		fd = dg_findings_add(&c->findings, "AUTH011", DG_SEV_WARNING,
+		fd = dg_findings_add(&c->findings, DGF_AUTH011,
 				     "/authentication/method", "%zu user%s who keep%s a login "
 				     "lose%s IMAP access to the archive (OpenID Connect users "
 				     "cannot log in over IMAP): %s", imap, imap == 1 ? "" : "s",
@@ -352,7 +353,7 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 		free(names);
 	}
 	if (is_oidc(p)) {
-		fd = dg_findings_add(&c->findings, "AUTH012", DG_SEV_INFO,
+		fd = dg_findings_add(&c->findings, DGF_AUTH012,
 				     "/authentication/redirectUri", "Web Access and the Outlook "
 				     "add-in log in through the redirect URI %s, which must be "
 				     "registered with the identity provider%s",
@@ -363,7 +364,7 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 		dg_finding_hint(fd, "'dirgate uri URI' checks it; register it exactly, letter case "
 				"included, before switching");
 	}
-	fd = dg_findings_add(&c->findings, "AUTH013", DG_SEV_INFO, "/authentication",
+	fd = dg_findings_add(&c->findings, DGF_AUTH013, "/authentication",
 			     "clients that saved the old credentials (MailStore Client, the "
 			     "Outlook add-in, scripts and scheduled tasks with windowsCmd) keep "
 			     "trying them after the switch%s",
@@ -380,9 +381,9 @@ static void take_plan_findings(dg_cutover *c, dg_plan *plan)
 	for (size_t i = 0; i < plan->findings.nr; i++) {
 		dg_finding *f = &plan->findings.items[i];
 		dg_finding *fd;
-		if (!strcmp(f->code, "API009"))
+		if (f->id == DGF_API009)
 			continue;
-		fd = dg_findings_add(&c->findings, f->code, f->severity, f->path, "%s", f->message);
+		fd = dg_findings_add(&c->findings, f->id, f->path, "%s", f->message);
 		if (f->hint)
 			dg_finding_hint(fd, "%s", f->hint);
 		if (f->file)
@@ -416,32 +417,10 @@ void dg_cutover_release(dg_cutover *c)
 
 /* ---- offline state ---------------------------------------------------------------- */
 
-static cJSON *read_json(const char *path, dg_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	cJSON *root;
-
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		dg_strbuf_add(&sb, buf, n);
-	fclose(fp);
-	root = dg_json_parse_exact(sb.buf ? sb.buf : "", sb.len, NULL);
-	dg_strbuf_release(&sb);
-	if (!root)
-		dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);
-	return root;
-}
-
 static dg_code load_state(const char *users_file, const char *config_file, dg_srv_state *st,
 			  dg_error *err)
 {
-	cJSON *users = read_json(users_file, err), *config = NULL;
+	cJSON *users = dg_json_read_file(users_file, 0, NULL, err), *config = NULL;
 	const cJSON *marker = cJSON_GetObjectItemCaseSensitive(users, "dirgateUsers");
 	dg_code rc = DG_OK;
 
@@ -452,7 +431,7 @@ static dg_code load_state(const char *users_file, const char *config_file, dg_sr
 		rc = dg_error_set(err, DG_E_INVALID, "%s: not a users export (no "
 				  "\"dirgateUsers\": 1); write one with 'dirgate pull PROFILE "
 				  "--users FILE'", users_file);
-	else if (config_file && !(config = read_json(config_file, err)))
+	else if (config_file && !(config = dg_json_read_file(config_file, 0, NULL, err)))
 		rc = err->code;
 	else
 		rc = dg_srv_state_from_json(config, cJSON_GetObjectItemCaseSensitive(users, "users"),

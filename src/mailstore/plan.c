@@ -3,6 +3,7 @@
 
 #include "../core/jsonexact.h"
 #include "../core/output.h"
+#include "../core/readfile.h"
 #include "../core/secret.h"
 
 #include <errno.h>
@@ -568,7 +569,7 @@ static const ix_ent *rename_source(const tables *t, const dg_ms_user *d,
 static void rename_finding(dg_plan *plan, const dg_plan_item *it)
 {
 	dg_finding *fd = dg_findings_add(
-		&plan->findings, "API009", DG_SEV_WARNING, "/directory",
+		&plan->findings, DGF_API009, "/directory",
 		"directory user '%s' matches existing MailStore user '%s' by %s but gets "
 		"another name: synchronisation would create a second user '%s' with an "
 		"empty archive, and '%s' keeps the old archive", it->dir->user_name,
@@ -632,7 +633,7 @@ static void vanished_findings(dg_plan *plan, const dg_srv_state *st)
 {
 	for (size_t i = 0; i < st->vanished.nr; i++) {
 		dg_finding *fd = dg_findings_add(
-			&plan->findings, "API013", DG_SEV_WARNING, "/target",
+			&plan->findings, DGF_API013, "/target",
 			"MailStore user '%s' disappeared while the plan was being made: "
 			"GetUsers listed it, then GetUserInfo failed and GetUsers no longer "
 			"lists it; the plan treats it as no longer on the server",
@@ -649,7 +650,7 @@ static void vanished_findings(dg_plan *plan, const dg_srv_state *st)
 static void not_evaluated(dg_findings *out, const char *guard, const char *count,
 			  const char *source)
 {
-	dg_finding *fd = dg_findings_add(out, "GUARD008", DG_SEV_ERROR, "/sync/guards",
+	dg_finding *fd = dg_findings_add(out, DGF_GUARD008, "/sync/guards",
 					 "guard %s not evaluated: %s gave no count of %s that "
 					 "dirgate understands (it reads lists or numbers named "
 					 "created, modified, deleted and unchanged)",
@@ -671,7 +672,7 @@ static void min_users(const dg_sync_opts *so, const dg_guard_counts *c, const ch
 	}
 	if (p >= (size_t)min)
 		return;
-	fd = dg_findings_add(out, "GUARD004", DG_SEV_ERROR, "/sync/guards/minUsers",
+	fd = dg_findings_add(out, DGF_GUARD004, "/sync/guards/minUsers",
 			     "%s: the directory gives %zu user%s, fewer than minUsers (%d): "
 			     "a wrong filter or group would leave MailStore without users",
 			     source, p, p == 1 ? "" : "s", min);
@@ -698,7 +699,7 @@ static void max_drop(const dg_sync_opts *so, const dg_guard_counts *c, const cha
 	drop = (double)(s - p) * 100.0 / (double)s;
 	if (drop <= so->max_drop_percent)
 		return;
-	fd = dg_findings_add(out, "GUARD005", DG_SEV_ERROR, "/sync/guards/maxDropPercent",
+	fd = dg_findings_add(out, DGF_GUARD005, "/sync/guards/maxDropPercent",
 			     "%s: the directory gives %zu user%s where MailStore has %zu from "
 			     "directory services: a drop of %.1f%%, more than maxDropPercent "
 			     "(%g%%)", source, p, p == 1 ? "" : "s", s, drop,
@@ -720,7 +721,7 @@ static void max_deletes(const dg_sync_opts *so, const dg_guard_counts *c, const 
 	}
 	if (c->deletes <= (size_t)so->max_deletes)
 		return;
-	fd = dg_findings_add(out, "GUARD006", DG_SEV_ERROR, "/sync/guards/maxDeletes",
+	fd = dg_findings_add(out, DGF_GUARD006, "/sync/guards/maxDeletes",
 			     "%s: synchronisation would delete %zu user%s, more than "
 			     "maxDeletes (%d)", source, c->deletes, c->deletes == 1 ? "" : "s",
 			     so->max_deletes);
@@ -807,8 +808,7 @@ size_t dg_guards_verdict(const dg_findings *in, int force, dg_findings *shown)
 		if (strncmp(g->code, "GUARD", 5) || g->severity != DG_SEV_ERROR)
 			continue;
 		hits++;
-		fd = dg_findings_add(shown, force ? "GUARD007" : g->code,
-				     force ? DG_SEV_WARNING : DG_SEV_ERROR, g->path, "%s%s",
+		fd = dg_findings_add(shown, force ? DGF_GUARD007 : g->id, g->path, "%s%s",
 				     force ? "overridden with --force: " : "", g->message);
 		if (g->hint && !force)
 			dg_finding_hint(fd, "%s", g->hint);
@@ -1156,9 +1156,8 @@ static void doc_findings(const cJSON *doc, dg_findings *f)
 			level = DG_SEV_ERROR;
 		else if (sev && !strcmp(sev, "warning"))
 			level = DG_SEV_WARNING;
-		x = dg_findings_add(f, doc_str(fd, "code") ? doc_str(fd, "code") : "?", level,
-				    doc_str(fd, "path") ? doc_str(fd, "path") : "", "%s",
-				    doc_str(fd, "message") ? doc_str(fd, "message") : "");
+		x = dg_findings_restore(f, doc_str(fd, "code"), level, doc_str(fd, "path"),
+					doc_str(fd, "message"));
 		if (hint)
 			dg_finding_hint(x, "%s", hint);
 		if (doc_str(fd, "file"))
@@ -1649,29 +1648,11 @@ void dg_plan_renames(dg_strbuf *out, const dg_plan *plan)
 
 /* ---- saved plans ------------------------------------------------------------------------ */
 
-static char *slurp(const char *path, size_t *len, dg_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		dg_strbuf_add(&sb, buf, n);
-	fclose(fp);
-	*len = sb.len;
-	return dg_strbuf_detach(&sb);
-}
-
 int dg_is_plan_file(const char *path)
 {
 	dg_error err;
 	size_t len;
-	char *text = slurp(path, &len, &err);
+	char *text = dg_read_file(path, 0, NULL, &len, &err);
 	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
 	int is = cJSON_GetObjectItemCaseSensitive(root, "dirgatePlan") != NULL;
 
@@ -1683,7 +1664,7 @@ int dg_is_plan_file(const char *path)
 dg_code dg_saved_plan_load(const char *path, dg_saved_plan *sp, dg_error *err)
 {
 	size_t len;
-	char *text = slurp(path, &len, err);
+	char *text = dg_read_file(path, 0, NULL, &len, err);
 	const cJSON *v;
 
 	memset(sp, 0, sizeof(*sp));
@@ -1802,7 +1783,7 @@ static dg_code plan_digest(const cJSON *root, const char *profile_file, char hex
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	size_t klen = 0;
-	char *key = slurp(profile_file, &klen, err), *text;
+	char *key = dg_read_file(profile_file, 0, NULL, &klen, err), *text;
 
 	if (!key) {
 		cJSON_Delete(copy);

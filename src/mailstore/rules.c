@@ -45,7 +45,7 @@ static void check_target_pin(const char *pin, dg_findings *out)
 
 	if (pin_problem(pin, &why) == 0)
 		goto done;
-	fd = dg_findings_add(out, "TLS009", DG_SEV_ERROR, "/target/tls/pinSha256",
+	fd = dg_findings_add(out, DGF_TLS009, "/target/tls/pinSha256",
 			     "pinSha256 is not a SHA-256 fingerprint: %s", why.buf);
 	dg_finding_hint(fd, "Give the 64 hex digits of the SHA-256 fingerprint, with or without "
 			"colons, e.g. \"9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:"
@@ -64,14 +64,14 @@ static void check_target_tls(const dg_target *t, dg_findings *out)
 		check_target_pin(t->pin_sha256, out);
 	if (t->insecure != 1)
 		return;
-	fd = dg_findings_add(out, "TLS008", DG_SEV_WARNING, "/target/tls/insecure",
+	fd = dg_findings_add(out, DGF_TLS008, "/target/tls/insecure",
 			     "insecure is true: the MailStore server's certificate is NOT checked, "
 			     "so a man-in-the-middle can read the API password and change what "
 			     "is pushed");
 	dg_finding_hint(fd, "Set \"insecure\": false and give the server's CA in "
 			"\"/target/tls/caFile\", or pin its certificate with \"/target/tls/pinSha256\".");
 	if (t->pin_sha256 || t->ca_file) {
-		fd = dg_findings_add(out, "TLS010", DG_SEV_WARNING, "/target/tls/insecure",
+		fd = dg_findings_add(out, DGF_TLS010, "/target/tls/insecure",
 				     "insecure is true, so %s %s ignored",
 				     t->pin_sha256 && t->ca_file ? "caFile and pinSha256"
 				     : t->ca_file ? "caFile" : "pinSha256",
@@ -89,7 +89,7 @@ static void check_target_scheme(const char *url, const char *scheme, dg_findings
 
 	if (!strcasecmp(scheme, "https"))
 		return;
-	fd = dg_findings_add(out, "API002", DG_SEV_ERROR, "/target/url",
+	fd = dg_findings_add(out, DGF_API002, "/target/url",
 			     "url \"%s\" uses %s; the MailStore Administration API is only "
 			     "served over https", url, scheme);
 	dg_finding_hint(fd, "Use https://, e.g. \"https://archive.example.com:8463\" "
@@ -103,7 +103,7 @@ static void check_target_port(const char *url, const char *port, int spe, dg_fin
 
 	if (port && atoi(port) == want)
 		return;
-	fd = dg_findings_add(out, "API003", DG_SEV_INFO, "/target/url",
+	fd = dg_findings_add(out, DGF_API003, "/target/url",
 			     "url \"%s\" uses port %s; the %s Administration API listens on %d "
 			     "by default", url, port ? port : "the scheme's default (no port given)",
 			     spe ? "MailStore SPE" : "MailStore Server", want);
@@ -120,7 +120,7 @@ static void check_target_path(const char *url, CURLU *h, dg_findings *out)
 	curl_url_get(h, CURLUPART_QUERY, &query, 0);
 	curl_url_get(h, CURLUPART_FRAGMENT, &frag, 0);
 	if ((path && *path && strcmp(path, "/")) || query || frag) {
-		fd = dg_findings_add(out, "API004", DG_SEV_WARNING, "/target/url",
+		fd = dg_findings_add(out, DGF_API004, "/target/url",
 				     "url \"%s\" has a path, query or fragment; dirgate appends "
 				     "/api/invoke/... to the server's base URL", url);
 		dg_finding_hint(fd, "Give only scheme, host and port, e.g. "
@@ -139,7 +139,7 @@ static void check_target_url(const dg_target *t, dg_findings *out)
 	dg_finding *fd;
 
 	if (rc != CURLUE_OK) {
-		fd = dg_findings_add(out, "API001", DG_SEV_ERROR, "/target/url",
+		fd = dg_findings_add(out, DGF_API001, "/target/url",
 				     "url \"%s\" cannot be parsed: %s", t->url, curl_url_strerror(rc));
 		dg_finding_hint(fd, "Give the server's base URL, e.g. "
 				"\"https://archive.example.com:8463\".");
@@ -164,13 +164,13 @@ static void check_target_instance(const dg_target *t, dg_findings *out)
 	dg_finding *fd;
 
 	if (t->product == DG_PRODUCT_SPE && t->instance_id && !has_id) {
-		fd = dg_findings_add(out, "API005", DG_SEV_ERROR, "/target/instanceId",
+		fd = dg_findings_add(out, DGF_API005, "/target/instanceId",
 				     "product is \"spe\", but instanceId is blank; every SPE API "
 				     "call names the instance");
 		dg_finding_hint(fd, "Set \"instanceId\" to the instance's ID as shown in the SPE "
 				"Management Console.");
 	} else if (t->product != DG_PRODUCT_SPE && has_id) {
-		fd = dg_findings_add(out, "API006", DG_SEV_WARNING, "/target/instanceId",
+		fd = dg_findings_add(out, DGF_API006, "/target/instanceId",
 				     "instanceId \"%s\" is ignored: product is MailStore Server, "
 				     "which has no instances", t->instance_id);
 		dg_finding_hint(fd, "Remove instanceId, or set \"product\": \"spe\" if the target "
@@ -190,7 +190,7 @@ static void check_target(const dg_profile *p, dg_findings *out)
 	check_target_instance(t, out);
 	/* a missing user is the loader's PROF005; a blank one gets here */
 	if (t->user && dg_is_blank(t->user)) {
-		fd = dg_findings_add(out, "API007", DG_SEV_ERROR, "/target/user",
+		fd = dg_findings_add(out, DGF_API007, "/target/user",
 				     "user is empty");
 		dg_finding_hint(fd, "Give a MailStore administrator's user name, e.g. \"admin\".");
 	}
@@ -204,20 +204,20 @@ static void check_guards(const dg_profile *p, dg_findings *out)
 	dg_finding *fd;
 
 	if (isnan(s->max_drop_percent) || s->max_drop_percent > 100) {
-		fd = dg_findings_add(out, "GUARD001", DG_SEV_ERROR, "/sync/guards/maxDropPercent",
+		fd = dg_findings_add(out, DGF_GUARD001, "/sync/guards/maxDropPercent",
 				     "maxDropPercent %g is not between 0 and 100",
 				     s->max_drop_percent);
 		dg_finding_hint(fd, "Give a percentage from 0 to 100, e.g. 10.");
 	}
 	if (s->min_users == 0) {
-		fd = dg_findings_add(out, "GUARD002", DG_SEV_WARNING, "/sync/guards/minUsers",
+		fd = dg_findings_add(out, DGF_GUARD002, "/sync/guards/minUsers",
 				     "minUsers is 0, so a push that would leave zero users is not "
 				     "stopped");
 		dg_finding_hint(fd, "Set \"minUsers\" to at least 1 (e.g. a little below today's "
 				"user count).");
 	}
 	if (s->delete_users == 1 && s->max_deletes_defaulted) {
-		fd = dg_findings_add(out, "GUARD003", DG_SEV_INFO, "/sync/guards/maxDeletes",
+		fd = dg_findings_add(out, DGF_GUARD003, "/sync/guards/maxDeletes",
 				     "deleteUsers is true and maxDeletes is not set: the default "
 				     "limit of %d deletions per synchronisation applies",
 				     DG_SYNC_DEFAULT_MAX_DELETES);
@@ -238,7 +238,7 @@ static void check_privileges(const dg_profile *p, dg_findings *out)
 	for (size_t i = 0; i < pr->nr; i++) {
 		if (strcmp(pr->items[i], "none") && strcmp(pr->items[i], "admin"))
 			continue;
-		fd = dg_findings_add(out, "API008", DG_SEV_ERROR, "/sync/defaultPrivileges",
+		fd = dg_findings_add(out, DGF_API008, "/sync/defaultPrivileges",
 				     "privilege \"%s\" must stand alone, but %zu privileges are listed",
 				     pr->items[i], pr->nr);
 		dg_finding_hint(fd, "Use [\"%s\"] on its own, or drop it and list the privileges "

@@ -101,8 +101,7 @@ static char *likely_cause(const cause_ctx *cx, const char *const *fields)
 /* One finding per difference up to SHOWN_PER_KIND, then one that counts
  * the rest. */
 typedef struct kind {
-	const char *code;
-	dg_severity sev;
+	dg_finding_code code;
 	const char *const *fields;
 	size_t n;
 	char *cause;
@@ -116,7 +115,7 @@ static dg_finding *report(dg_verify *v, kind *k, const cause_ctx *cx, const char
 		k->cause = likely_cause(cx, k->fields);
 	if (++k->n > SHOWN_PER_KIND)
 		return NULL;
-	fd = dg_findings_add(&v->findings, k->code, k->sev, "/directory", "%s; %s", what,
+	fd = dg_findings_add(&v->findings, k->code, "/directory", "%s; %s", what,
 			     k->cause);
 	return fd;
 }
@@ -124,7 +123,7 @@ static dg_finding *report(dg_verify *v, kind *k, const cause_ctx *cx, const char
 static void report_rest(dg_verify *v, kind *k)
 {
 	if (k->n > SHOWN_PER_KIND)
-		dg_findings_add(&v->findings, k->code, k->sev, "/directory", "and %zu more like "
+		dg_findings_add(&v->findings, k->code, "/directory", "and %zu more like "
 				"the above; %s", k->n - SHOWN_PER_KIND, k->cause);
 	free(k->cause);
 }
@@ -219,12 +218,12 @@ void dg_verify_build(const dg_profile *p, const dg_tmap *map, const cJSON *profi
 {
 	cause_ctx cx = { p, map, profile_json, plan };
 	kind ks[6] = {
-		{ "API040", DG_SEV_ERROR, selection_fields, 0, NULL },
-		{ "API043", DG_SEV_ERROR, name_fields, 0, NULL },
-		{ "API042", DG_SEV_WARNING, fullname_fields, 0, NULL },
-		{ "API042", DG_SEV_WARNING, email_fields, 0, NULL },
-		{ "API042", DG_SEV_WARNING, selection_fields, 0, NULL },
-		{ "API041", p->sync.delete_users == 1 ? DG_SEV_ERROR : DG_SEV_WARNING,
+		{ DGF_API040, selection_fields, 0, NULL },
+		{ DGF_API043, name_fields, 0, NULL },
+		{ DGF_API042, fullname_fields, 0, NULL },
+		{ DGF_API042, email_fields, 0, NULL },
+		{ DGF_API042, selection_fields, 0, NULL },
+		{ p->sync.delete_users == 1 ? DGF_API045 : DGF_API041,
 		  p->sync.delete_users == 1 ? delete_fields : selection_fields, 0, NULL },
 	};
 
@@ -237,7 +236,7 @@ void dg_verify_build(const dg_profile *p, const dg_tmap *map, const cJSON *profi
 	for (int k = 0; k < 6; k++)
 		report_rest(out, &ks[k]);
 	if (!out->missing && !out->renamed && !out->differing && !out->unexpected)
-		dg_findings_add(&out->findings, "API044", DG_SEV_INFO, "/directory",
+		dg_findings_add(&out->findings, DGF_API044, "/directory",
 				"MailStore's users match the preview: %zu directory user%s as "
 				"predicted", out->matched, out->matched == 1 ? "" : "s");
 }

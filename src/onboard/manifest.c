@@ -3,6 +3,7 @@
 
 #include "../core/jsonexact.h"
 #include "../core/profile.h"
+#include "../core/readfile.h"
 #include "../core/strbuf.h"
 #include "../core/suggest.h"
 
@@ -24,37 +25,11 @@ static const char *const top_keys[] = { "$schema", "version", "defaults", "templ
 					"onboard", "tenants" };
 static const char *const tenant_keys[] = { "id", "template", "profile", "onboard" };
 
-static char *slurp(const char *path, size_t *len, dg_error *err)
-{
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && sb.len <= MAX_MANIFEST_BYTES)
-		dg_strbuf_add(&sb, buf, n);
-	if (ferror(fp) || sb.len > MAX_MANIFEST_BYTES) {
-		dg_error_set(err, DG_E_IO, "cannot read %s: %s", path,
-			     ferror(fp) ? strerror(errno) : "larger than 64 MiB, not a manifest");
-		fclose(fp);
-		dg_strbuf_release(&sb);
-		return NULL;
-	}
-	fclose(fp);
-	*len = sb.len;
-	dg_strbuf_adds(&sb, "");
-	return dg_strbuf_detach(&sb);
-}
-
 /* A finding about the manifest value at `pointer`. */
-static dg_finding *at(const dg_manifest *m, dg_findings *out, const char *code,
+static dg_finding *at(const dg_manifest *m, dg_findings *out, dg_finding_code code,
 		      const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-static dg_finding *at(const dg_manifest *m, dg_findings *out, const char *code,
+static dg_finding *at(const dg_manifest *m, dg_findings *out, dg_finding_code code,
 		      const char *pointer, const char *fmt, ...)
 {
 	dg_strbuf msg = DG_STRBUF_INIT;
@@ -65,7 +40,7 @@ static dg_finding *at(const dg_manifest *m, dg_findings *out, const char *code,
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fd = dg_findings_add(out, code, DG_SEV_ERROR, pointer, "%s", msg.buf);
+	fd = dg_findings_add(out, code, pointer, "%s", msg.buf);
 	dg_strbuf_release(&msg);
 	dg_jsonpos_locate(&m->pos, pointer, &line, &col);
 	dg_finding_locate(fd, m->file, line, col);
@@ -89,7 +64,7 @@ static void unknown_key(const dg_manifest *m, dg_findings *out, const char *base
 
 	dg_strbuf_adds(&ptr, base);
 	dg_json_pointer_add(&ptr, key);
-	fd = at(m, out, "FLEET001", ptr.buf, "unknown key \"%s\"", key);
+	fd = at(m, out, DGF_FLEET001, ptr.buf, "unknown key \"%s\"", key);
 	if (near)
 		dg_finding_hint(fd, "did you mean \"%s\"?", near);
 	else
@@ -119,17 +94,17 @@ static void check_tenant(dg_manifest *m, dg_tenant *t)
 
 	dg_strbuf_adds(&ptr, t->src_pointer ? t->src_pointer : "");
 	if (!dg_tenant_id_valid(t->id))
-		fd = dg_findings_add(out, "FLEET002", DG_SEV_ERROR, "",
+		fd = dg_findings_add(out, DGF_FLEET002, "",
 				     "tenant id \"%.80s\" is not usable: 1 to %d letters, digits, "
 				     "'-', '_' or '.', not starting with '.' or '-'", t->id, MAX_ID);
 	for (size_t i = 0; !fd && i + 1 < m->nr; i++)
 		if (!strcasecmp(m->tenants[i].id, t->id))
-			fd = dg_findings_add(out, "FLEET002", DG_SEV_ERROR, "",
+			fd = dg_findings_add(out, DGF_FLEET002, "",
 					     "tenant id \"%s\" is given twice (ids name files, so "
 					     "case does not count)", t->id);
 	if (!fd && t->template_name &&
 	    !cJSON_GetObjectItemCaseSensitive(templates, t->template_name)) {
-		fd = dg_findings_add(out, "FLEET003", DG_SEV_ERROR, "",
+		fd = dg_findings_add(out, DGF_FLEET003, "",
 				     "tenant \"%s\" names template \"%s\", which /templates does "
 				     "not define", t->id, t->template_name);
 		dg_finding_hint(fd, "add it under \"templates\" or correct the name");
@@ -181,7 +156,8 @@ static void inline_tenant(dg_manifest *m, const cJSON *obj, size_t i, dg_finding
 	dg_tenant *t;
 
 	if (!cJSON_IsObject(obj) || !cJSON_IsString(id)) {
-		dg_finding *fd = at(m, out, "FLEET002", base, "tenant %zu needs an \"id\" string", i);
+		dg_finding *fd = at(m, out, DGF_FLEET002,
+				    base, "tenant %zu needs an \"id\" string", i);
 		dg_finding_hint(fd, "e.g. {\"id\": \"acme\", \"template\": \"ad\"}");
 		free(base);
 		return;
@@ -198,14 +174,15 @@ static void inline_tenant(dg_manifest *m, const cJSON *obj, size_t i, dg_finding
 			t->onboard = v;
 		else if (key_known(v->string, tenant_keys, N_TENANT_KEYS))
 			(void)(strcmp(v->string, "id") &&
-			       at(m, &t->findings, "FLEET001", ptr, "\"%s\" has the wrong type",
+			       at(m, &t->findings, DGF_FLEET001, ptr, "\"%s\" has the wrong type",
 				  v->string));
 		else if (cJSON_IsString(v))
 			cJSON_AddStringToObject(t->vars, v->string, v->valuestring);
 		else if (cJSON_IsNumber(v) || cJSON_IsBool(v))
 			add_scalar_var(t->vars, v);
 		else
-			dg_finding_hint(at(m, &t->findings, "FLEET001", ptr, "tenant field \"%s\" must be a "
+			dg_finding_hint(at(m, &t->findings, DGF_FLEET001,
+					   ptr, "tenant field \"%s\" must be a "
 					   "string, number or boolean (a variable)", v->string),
 					"profile values go under \"profile\"");
 		free(ptr);
@@ -265,7 +242,7 @@ static int csv_record(const char **pp, dg_strlist *fields, int *line)
 static void csv_fail(const dg_manifest *m, dg_findings *out, int line, const char *fmt,
 		     const char *arg)
 {
-	dg_finding *fd = dg_findings_add(out, "FLEET005", DG_SEV_ERROR, "/tenants/csv", fmt, arg);
+	dg_finding *fd = dg_findings_add(out, DGF_FLEET005, "/tenants/csv", fmt, arg);
 	dg_finding_locate(fd, m->csv_file, line, 1);
 	dg_finding_hint(fd, "the first line names the columns (id first; template and any "
 			"variable after it), one tenant per line");
@@ -312,8 +289,9 @@ static void csv_tenants(dg_manifest *m, const char *name, dg_findings *out)
 	int line = 1, start, rc;
 
 	m->csv_file = name[0] == '/' ? dg_xstrdup(name) : dg_xasprintf("%s/%s", m->dir, name);
-	if (!(text = slurp(m->csv_file, &len, &err))) {
-		dg_finding_hint(at(m, out, "FLEET005", "/tenants/csv", "%s", err.message),
+	if (!(text = dg_read_file(m->csv_file, MAX_MANIFEST_BYTES, "tenants CSV file", &len,
+				  &err))) {
+		dg_finding_hint(at(m, out, DGF_FLEET005, "/tenants/csv", "%s", err.message),
 				"a relative path is read from the manifest's directory");
 		return;
 	}
@@ -351,7 +329,7 @@ static int want_object(const dg_manifest *m, dg_findings *out, const char *key, 
 	int ok = cJSON_IsObject(v) || (!v && !required);
 
 	if (!ok)
-		dg_finding_hint(at(m, out, "FLEET001", v ? ptr : "",
+		dg_finding_hint(at(m, out, DGF_FLEET001, v ? ptr : "",
 				   v ? "\"%s\" must be an object" : "\"%s\" is missing", key),
 				"docs/onboard.md shows a complete manifest");
 	free(ptr);
@@ -365,7 +343,8 @@ static void check_templates(const dg_manifest *m, dg_findings *out)
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(m->root, "templates"))
 		if (!cJSON_IsObject(v)) {
 			char *ptr = dg_xasprintf("/templates/%s", v->string);
-			at(m, out, "FLEET001", ptr, "template \"%s\" must be an object (a partial "
+			at(m, out, DGF_FLEET001,
+			   ptr, "template \"%s\" must be an object (a partial "
 			   "profile)", v->string);
 			free(ptr);
 		}
@@ -386,7 +365,7 @@ static void load_tenants(dg_manifest *m, dg_findings *out)
 		csv_tenants(m, csv->valuestring, out);
 		return;
 	}
-	dg_finding_hint(at(m, out, "FLEET001", tenants ? "/tenants" : "",
+	dg_finding_hint(at(m, out, DGF_FLEET001, tenants ? "/tenants" : "",
 			   tenants ? "\"tenants\" must be a list of tenants or {\"csv\": FILE}"
 				   : "\"tenants\" is missing"),
 			"e.g. \"tenants\": [{\"id\": \"acme\"}] or {\"csv\": \"customers.csv\"}");
@@ -401,7 +380,7 @@ static void check_document(dg_manifest *m, dg_findings *out)
 			unknown_key(m, out, "", v->string, top_keys, N_TOP_KEYS);
 	v = cJSON_GetObjectItemCaseSensitive(m->root, "version");
 	if (v && !(cJSON_IsNumber(v) && v->valuedouble == 1))
-		dg_finding_hint(at(m, out, "FLEET001", "/version", "this dirgate reads manifest "
+		dg_finding_hint(at(m, out, DGF_FLEET001, "/version", "this dirgate reads manifest "
 				   "version 1"), "write \"version\": 1");
 	want_object(m, out, "defaults", 1);
 	want_object(m, out, "onboard", 0);
@@ -428,7 +407,7 @@ dg_manifest *dg_manifest_load(const char *path, dg_findings *out, dg_error *err)
 {
 	dg_manifest *m;
 	size_t len;
-	char *text = slurp(path, &len, err);
+	char *text = dg_read_file(path, MAX_MANIFEST_BYTES, "manifest", &len, err);
 
 	if (!text)
 		return NULL;
@@ -436,17 +415,17 @@ dg_manifest *dg_manifest_load(const char *path, dg_findings *out, dg_error *err)
 	m->file = dg_xstrdup(path);
 	m->dir = absolute_dir(path);
 	if (dg_jsonpos_index(&m->pos, text, len) < 0) {
-		dg_finding *fd = dg_findings_add(out, "FLEET001", DG_SEV_ERROR, "",
+		dg_finding *fd = dg_findings_add(out, DGF_FLEET001, "",
 						 "the manifest is not valid JSON: %s",
 						 m->pos.err_message);
 		dg_finding_locate(fd, path, m->pos.err_line, m->pos.err_column);
 	} else if (!(m->root = dg_json_parse_exact(text + m->pos.bom, len - m->pos.bom, NULL)) ||
 		   !cJSON_IsObject(m->root)) {
-		dg_finding_locate(dg_findings_add(out, "FLEET001", DG_SEV_ERROR, "",
+		dg_finding_locate(dg_findings_add(out, DGF_FLEET001, "",
 						  "the manifest must be a JSON object"), path, 1, 1);
 	} else {
 		for (size_t i = 0; i < m->pos.ndups; i++)
-			dg_finding_hint(at(m, out, "FLEET001", m->pos.dups[i].pointer,
+			dg_finding_hint(at(m, out, DGF_FLEET001, m->pos.dups[i].pointer,
 					   "key given twice (first at line %d)",
 					   m->pos.dups[i].first_line), "remove one of them");
 		check_document(m, out);
@@ -522,7 +501,7 @@ static void expand_value(struct expand_ctx *x, cJSON *v)
 	if (cJSON_IsString(v)) {
 		if (dg_template_expand(v->valuestring, lookup_var, (void *)x->t, &sb, &bad)) {
 			dg_finding *fd = dg_findings_add(
-				x->out, "FLEET004", DG_SEV_ERROR, x->ptr.buf,
+				x->out, DGF_FLEET004, x->ptr.buf,
 				*bad ? "tenant \"%s\": unknown variable ${%s}"
 				     : "tenant \"%s\": a \"${\" without its closing \"}\"%s",
 				x->t->id, bad);
@@ -596,7 +575,7 @@ static int literal_secrets(const dg_manifest *m, const dg_tenant *t, const dg_pr
 		if (refs[i]->kind != DG_SECRET_LITERAL)
 			continue;
 		/* the message names the field, never the value */
-		dg_finding *fd = dg_findings_add(out, "FLEET017", DG_SEV_ERROR, refs[i]->path,
+		dg_finding *fd = dg_findings_add(out, DGF_FLEET017, refs[i]->path,
 						 "tenant \"%s\": the secret is written in the "
 						 "manifest itself", t->id);
 		dg_finding_hint(fd, "use {\"env\": \"NAME\"} or {\"file\": "

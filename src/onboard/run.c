@@ -180,7 +180,7 @@ void dg_fleet_state_record(dg_fleet *f, const dg_tenant_run *r)
 	/* A state that cannot be written makes resuming redo work, never skip
 	 * it: the tenant is reported with the finding, the run goes on. */
 	if (dg_outfile_write(f->o->state_path, text, strlen(text), DG_OUTFILE_REPLACE, &err))
-		dg_findings_add((dg_findings *)&r->findings, "FLEET013", DG_SEV_ERROR, "",
+		dg_findings_add((dg_findings *)&r->findings, DGF_FLEET013, "",
 				"the state file could not be written: %s", err.message);
 	cJSON_free(text);
 	pthread_mutex_unlock(&f->lock);

@@ -82,9 +82,9 @@ void dg_tenant_run_release(dg_tenant_run *r)
 }
 
 /* The step failed: an error finding saying which and why. */
-static int fail(struct tctx *x, dg_step step, const char *code, const char *fmt, ...)
+static int fail(struct tctx *x, dg_step step, dg_finding_code code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int fail(struct tctx *x, dg_step step, const char *code, const char *fmt, ...)
+static int fail(struct tctx *x, dg_step step, dg_finding_code code, const char *fmt, ...)
 {
 	dg_strbuf msg = DG_STRBUF_INIT;
 	va_list ap;
@@ -92,7 +92,7 @@ static int fail(struct tctx *x, dg_step step, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	dg_findings_add(&x->r->findings, code, DG_SEV_ERROR, "", "%s: %s", dg_step_name(step),
+	dg_findings_add(&x->r->findings, code, "", "%s: %s", dg_step_name(step),
 			msg.buf);
 	dg_strbuf_release(&msg);
 	x->r->failed_step = step;
@@ -118,7 +118,7 @@ static void add_new_findings(dg_tenant_run *r, dg_findings *src)
 			    !strcmp(r->findings.items[j].path, fd->path))
 				break;
 		if (j == r->findings.nr) {
-			dg_finding *n = dg_findings_add(&keep, fd->code, fd->severity, fd->path,
+			dg_finding *n = dg_findings_add(&keep, fd->id, fd->path,
 							"%s", fd->message);
 			if (fd->hint)
 				dg_finding_hint(n, "%s", fd->hint);
@@ -137,7 +137,7 @@ static int write_artifact(struct tctx *x, dg_step step, const char *name, const 
 
 	if (dg_outfile_write(path, text, len, DG_OUTFILE_REPLACE, &err)) {
 		free(path);
-		return fail(x, step, "FLEET013", "%s", err.message);
+		return fail(x, step, DGF_FLEET013, "%s", err.message);
 	}
 	free(*path_out);
 	*path_out = path;
@@ -172,7 +172,7 @@ static int step_render(struct tctx *x)
 	if (errors_in(&x->t->findings)) {
 		for (size_t i = 0; i < x->t->findings.nr; i++) {
 			const dg_finding *fd = &x->t->findings.items[i];
-			dg_finding *n = dg_findings_add(&found, fd->code, fd->severity, fd->path,
+			dg_finding *n = dg_findings_add(&found, fd->id, fd->path,
 							"%s", fd->message);
 			if (fd->hint)
 				dg_finding_hint(n, "%s", fd->hint);
@@ -189,7 +189,7 @@ static int step_render(struct tctx *x)
 		return -1;
 	}
 	if (mkdir_p(x->r->dir))
-		return fail(x, DG_STEP_RENDER, "FLEET013", "cannot create the artefacts "
+		return fail(x, DG_STEP_RENDER, DGF_FLEET013, "cannot create the artefacts "
 			    "directory %s: %s", x->r->dir, strerror(errno));
 	return write_artifact(x, DG_STEP_RENDER, "profile.json", x->rd.text, strlen(x->rd.text),
 			      &x->r->profile);
@@ -203,7 +203,7 @@ static void refuse_prompts(const dg_profile *p, dg_findings *out)
 
 	for (size_t i = 0; i < n && i < 16; i++)
 		if (refs[i]->kind == DG_SECRET_PROMPT)
-			dg_finding_hint(dg_findings_add(out, "FLEET013", DG_SEV_ERROR, refs[i]->path,
+			dg_finding_hint(dg_findings_add(out, DGF_FLEET013, refs[i]->path,
 							"check: a secret to be prompted for cannot be "
 							"used when onboarding many tenants"),
 					"use {\"env\": NAME} or {\"file\": PATH}");
@@ -237,7 +237,7 @@ static void drop_files_to_generate(const dg_app_certificate *c, dg_findings *f)
 
 	for (size_t i = 0; i < f->nr; i++) {
 		dg_finding *fd = &f->items[i];
-		int drop = !strcmp(fd->code, "PROF009") && strstr(fd->path, "/certificate/") &&
+		int drop = fd->id == DGF_PROF009 && strstr(fd->path, "/certificate/") &&
 			   access(strstr(fd->path, "keyFile") ? c->key_file : c->cert_file, F_OK);
 		if (drop) {
 			free(fd->path);
@@ -261,7 +261,7 @@ void dg_onboard_check_offline(const dg_profile *p, const cJSON *onboard, dg_find
 	app_certificate_release(&cert);
 	refuse_prompts(p, out);
 	if (!p->target.present)
-		dg_finding_hint(dg_findings_add(out, "FLEET013", DG_SEV_ERROR, "/target",
+		dg_finding_hint(dg_findings_add(out, DGF_FLEET013, "/target",
 						"check: the tenant's profile has no MailStore target"),
 				"give /target in the manifest's defaults or the tenant's profile");
 }
@@ -273,7 +273,7 @@ static int step_check(struct tctx *x)
 
 	x->p = dg_profile_load(x->r->profile, &found, &err);
 	if (!x->p)
-		return fail(x, DG_STEP_CHECK, "FLEET013", "%s", err.message);
+		return fail(x, DG_STEP_CHECK, DGF_FLEET013, "%s", err.message);
 	dg_onboard_check_offline(x->p, x->rd.onboard, &found);
 	add_new_findings(x->r, &found);
 	if (errors_in(&x->r->findings)) {
@@ -306,11 +306,11 @@ static int wait_running(struct tctx *x)
 
 	for (;;) {
 		if (dg_ms_instance_status(x->s.client, &status, &err))
-			return fail(x, DG_STEP_INSTANCE, "FLEET008", "%s", err.message);
+			return fail(x, DG_STEP_INSTANCE, DGF_FLEET008, "%s", err.message);
 		if (status && !strcmp(status, "running"))
 			break;
 		if (now_s() > limit || cancelled(x)) {
-			fail(x, DG_STEP_INSTANCE, "FLEET008", "instance '%s' is %s, not running, "
+			fail(x, DG_STEP_INSTANCE, DGF_FLEET008, "instance '%s' is %s, not running, "
 			     "after StartInstances", x->p->target.instance_id,
 			     status ? status : "gone");
 			free(status);
@@ -333,8 +333,9 @@ static int call_instance_fn(struct tctx *x, const char *fn, const char *arg, con
 
 	dg_ms_envelope_release(&env);
 	if (rc)
-		return fail(x, DG_STEP_INSTANCE, spa_refused(err.message) ? "FLEET007" : "FLEET008",
-			    "%s: %s", fn, err.message);
+		return fail(x, DG_STEP_INSTANCE,
+			    spa_refused(err.message) ? DGF_FLEET007 : DGF_FLEET008, "%s: %s", fn,
+			    err.message);
 	return 0;
 }
 
@@ -365,21 +366,21 @@ static int step_instance(struct tctx *x)
 
 	if (dg_ms_session_open_client(&x->s, x->r->profile, x->f->o->cancel, &err) ||
 	    dg_ms_load_metadata(x->s.client, &err))
-		return fail(x, DG_STEP_INSTANCE, "FLEET013", "%s", err.message);
+		return fail(x, DG_STEP_INSTANCE, DGF_FLEET013, "%s", err.message);
 	add_new_findings(x->r, &x->s.findings);
 	if (x->p->target.product != DG_PRODUCT_SPE)
 		return 0;
 	if (dg_ms_instance_status(x->s.client, &status, &err))
-		return fail(x, DG_STEP_INSTANCE, "FLEET013", "GetInstances: %s", err.message);
+		return fail(x, DG_STEP_INSTANCE, DGF_FLEET013, "GetInstances: %s", err.message);
 	if (!status && cJSON_IsObject(create))
 		rc = create_instance(x, create);
 	else if (!status)
-		return fail(x, DG_STEP_INSTANCE, "FLEET006", "SPE instance '%s' does not exist "
+		return fail(x, DG_STEP_INSTANCE, DGF_FLEET006, "SPE instance '%s' does not exist "
 			    "(GetInstances); create it, or give onboard.instance.create",
 			    x->p->target.instance_id);
 	if (!rc && (!status || strcmp(status, "running"))) {
 		if (status && !cJSON_IsTrue(start) && !cJSON_IsObject(create))
-			rc = fail(x, DG_STEP_INSTANCE, "FLEET006", "SPE instance '%s' is %s, not "
+			rc = fail(x, DG_STEP_INSTANCE, DGF_FLEET006, "SPE instance '%s' is %s, not "
 				  "running; start it, or give \"onboard\": {\"instance\": "
 				  "{\"start\": true}}", x->p->target.instance_id, status);
 		else
@@ -404,7 +405,7 @@ static void manual_step(struct tctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	dg_findings_add(&x->r->findings, "FLEET009", DG_SEV_INFO, "", "%s", sb.buf);
+	dg_findings_add(&x->r->findings, DGF_FLEET009, "", "%s", sb.buf);
 	dg_strlist_push_owned(&x->r->manual_steps, dg_strbuf_detach(&sb));
 }
 
@@ -437,7 +438,7 @@ static int make_certificate(struct tctx *x, const char *cert_file)
 
 	if (!cert_file || strcmp(strrchr(cert_file, '/') ? strrchr(cert_file, '/') + 1
 							  : cert_file, DG_CERT_FILE))
-		return fail(x, DG_STEP_CERT, "FLEET013", "with certificate.generate, "
+		return fail(x, DG_STEP_CERT, DGF_FLEET013, "with certificate.generate, "
 			    "/directory/certFile must name a file called " DG_CERT_FILE
 			    " (the key goes beside it as " DG_CERT_KEY_FILE ")");
 	dir = dg_xstrndup(cert_file, (size_t)(strrchr(cert_file, '/') - cert_file));
@@ -449,7 +450,7 @@ static int make_certificate(struct tctx *x, const char *cert_file)
 		if (mkdir_p(dir) || dg_cert_new(&o, &res, &err)) {
 			free(subject);
 			free(dir);
-			return fail(x, DG_STEP_CERT, "FLEET013", "cert new: %s",
+			return fail(x, DG_STEP_CERT, DGF_FLEET013, "cert new: %s",
 				    err.message[0] ? err.message : strerror(errno));
 		}
 		free(subject);
@@ -470,7 +471,7 @@ static int step_cert(struct tctx *x)
 		return 0;
 	rc = make_certificate(x, c.cert_file);
 	if (!rc && dg_cert_prints_file(c.cert_file, &prints, why, sizeof(why)))
-		rc = fail(x, DG_STEP_CERT, "FLEET013", "%s: %s", c.cert_file, why);
+		rc = fail(x, DG_STEP_CERT, DGF_FLEET013, "%s: %s", c.cert_file, why);
 	if (!rc) {
 		manual_step(x, "upload %s (thumbprint %s, valid until %s) to %s", c.cert_file,
 			    prints.sha1_hex, prints.not_after, c.upload_to);
@@ -492,7 +493,7 @@ static int step_live(struct tctx *x)
 
 	dg_check_live(x->p, NULL, &found, &note);
 	if (note.len)
-		dg_findings_add(&found, "FLEET016", DG_SEV_INFO, "", "live-check: %s", note.buf);
+		dg_findings_add(&found, DGF_FLEET016, "", "live-check: %s", note.buf);
 	dg_strbuf_release(&note);
 	add_new_findings(x->r, &found);
 	if (errors_in(&x->r->findings)) {
@@ -512,7 +513,7 @@ static int save_plan_artifacts(struct tctx *x)
 	rc = write_artifact(x, DG_STEP_PLAN, "preview.json", sb.buf, sb.len, &x->r->preview);
 	dg_strbuf_reset(&sb);
 	if (!rc && dg_plan_run_saved_text(&x->pr, x->s.profile, &sb, &err))
-		rc = fail(x, DG_STEP_PLAN, "FLEET013", "%s", err.message);
+		rc = fail(x, DG_STEP_PLAN, DGF_FLEET013, "%s", err.message);
 	else if (!rc)
 		rc = write_artifact(x, DG_STEP_PLAN, "plan.json", sb.buf, sb.len, &x->r->plan);
 	dg_strbuf_release(&sb);
@@ -530,7 +531,7 @@ static void note_plan(struct tctx *x)
 	for (size_t i = 0; i < x->pr.preview.nusers; i++)
 		dg_strlist_push(&x->dir_users, x->pr.preview.users[i].user_name);
 	if (x->prev_fingerprint[0] && strcmp(x->prev_fingerprint, x->r->fingerprint))
-		dg_findings_add(&x->r->findings, "FLEET014", DG_SEV_INFO, "",
+		dg_findings_add(&x->r->findings, DGF_FLEET014, "",
 				"plan: the server changed since the plan of an earlier run "
 				"(configuration or users); this plan was made again before "
 				"anything was pushed");
@@ -558,7 +559,7 @@ static int step_plan(struct tctx *x)
 		dg_plan_run_release(&x->pr);   /* what the failed run filled in */
 		if (dg_ms_cancelled(x->s.client))
 			return -1;
-		return fail(x, DG_STEP_PLAN, spa_refused(err.message) ? "FLEET007" : "FLEET013",
+		return fail(x, DG_STEP_PLAN, spa_refused(err.message) ? DGF_FLEET007 : DGF_FLEET013,
 			    "%s", err.message);
 	}
 	x->have_plan = 1;
@@ -585,7 +586,7 @@ static int write_backup(struct tctx *x)
 
 	/* never replaced, also not by a re-run in the same second */
 	if (dg_backup_write(NULL, stem, b, &path, &err)) {
-		rc = fail(x, DG_STEP_PUSH, "FLEET013", "backup: %s", err.message);
+		rc = fail(x, DG_STEP_PUSH, DGF_FLEET013, "backup: %s", err.message);
 	} else {
 		free(x->r->backup);
 		x->r->backup = path;
@@ -601,20 +602,20 @@ static int push_outcome(struct tctx *x, const dg_push_result *res, const dg_erro
 	case DG_PUSH_KEPT:
 		return 0;
 	case DG_PUSH_LOST:
-		return fail(x, DG_STEP_PUSH, "API014", "the answer to "
+		return fail(x, DG_STEP_PUSH, DGF_API014, "the answer to "
 			    "SetDirectoryServicesConfiguration was lost (%s); %s; the previous "
 			    "configuration is in %s", err->message, res->lost_state, x->r->backup);
 	case DG_PUSH_NOT_KEPT:
-		return fail(x, DG_STEP_PUSH, "API010", "the server did not keep what was sent "
+		return fail(x, DG_STEP_PUSH, DGF_API010, "the server did not keep what was sent "
 			    "(keys: %s); the previous configuration is in %s", res->keys.buf,
 			    x->r->backup);
 	case DG_PUSH_READBACK_FAILED:
-		return fail(x, DG_STEP_PUSH, "FLEET013", "the configuration was sent, but "
+		return fail(x, DG_STEP_PUSH, DGF_FLEET013, "the configuration was sent, but "
 			    "reading it back failed: %s", err->message);
 	case DG_PUSH_REFUSED:
 		break;
 	}
-	return fail(x, DG_STEP_PUSH, spa_refused(err->message) ? "FLEET007" : "FLEET013", "%s",
+	return fail(x, DG_STEP_PUSH, spa_refused(err->message) ? DGF_FLEET007 : DGF_FLEET013, "%s",
 		    err->message);
 }
 
@@ -631,15 +632,15 @@ static int step_push(struct tctx *x)
 	if (dg_saved_plan_load(x->r->plan, &sp, &err) ||
 	    dg_saved_plan_verify(&sp, x->r->plan, &err)) {
 		dg_saved_plan_release(&sp);
-		return fail(x, DG_STEP_PUSH, "FLEET013", "%s", err.message);
+		return fail(x, DG_STEP_PUSH, DGF_FLEET013, "%s", err.message);
 	}
 	if (strcmp(sp.fingerprint, x->pr.state.fingerprint))
-		rc = fail(x, DG_STEP_PUSH, "API011", "the server changed since the plan %s "
+		rc = fail(x, DG_STEP_PUSH, DGF_API011, "the server changed since the plan %s "
 			  "was made", x->r->plan);
 	else if (sp.config_changes) {
 		cfg = cJSON_Duplicate(sp.config_after, 1);
 		if (dg_plan_fill_secrets(cfg, &x->pr.map, x->s.profile, &err))
-			rc = fail(x, DG_STEP_PUSH, "FLEET013", "%s", err.message);
+			rc = fail(x, DG_STEP_PUSH, DGF_FLEET013, "%s", err.message);
 		else if (!(rc = write_backup(x))) {
 			dg_tmap_unmask(cfg, x->pr.state.config);
 			dg_push_set(x->s.client, &x->pr.map, x->pr.state.config, cfg, &res, &err);
@@ -662,7 +663,7 @@ static int sync_call(struct tctx *x, int dry, dg_ms_envelope *env)
 		return 0;
 	if (dg_ms_cancelled(x->s.client))
 		return -1;   /* reported as interrupted */
-	return fail(x, DG_STEP_SYNC, spa_refused(err.message) ? "FLEET007" : "FLEET013",
+	return fail(x, DG_STEP_SYNC, spa_refused(err.message) ? DGF_FLEET007 : DGF_FLEET013,
 		    "%s: %s%s%.400s", dry ? "dry run" : "synchronisation", err.message,
 		    env->error_details ? "; details: " : "",
 		    env->error_details ? env->error_details : "");
@@ -678,10 +679,10 @@ static int dry_run_agrees(struct tctx *x, const dg_guard_counts *c, const cJSON 
 			 : cJSON_IsNumber(created) ? (long)created->valuedouble : -1;
 
 	if (dry_creates >= 0 && dry_creates != creates)
-		return fail(x, DG_STEP_SYNC, "FLEET010", "the dry run would create %ld users, "
+		return fail(x, DG_STEP_SYNC, DGF_FLEET010, "the dry run would create %ld users, "
 			    "the plan %ld", dry_creates, creates);
 	if (c->deletes != DG_GUARD_UNKNOWN && (long)c->deletes != x->r->counts[DG_ACT_DELETE])
-		return fail(x, DG_STEP_SYNC, "FLEET010", "the dry run would delete %zu users, "
+		return fail(x, DG_STEP_SYNC, DGF_FLEET010, "the dry run would delete %zu users, "
 			    "the plan %ld", c->deletes, x->r->counts[DG_ACT_DELETE]);
 	return 0;
 }
@@ -725,7 +726,7 @@ static int step_verify(struct tctx *x)
 
 	if (dg_ms_call(x->s.client, "GetUsers", NULL, 0, DG_MS_READ, &env, &err)) {
 		dg_ms_envelope_release(&env);
-		return fail(x, DG_STEP_VERIFY, "FLEET013", "GetUsers: %s", err.message);
+		return fail(x, DG_STEP_VERIFY, DGF_FLEET013, "GetUsers: %s", err.message);
 	}
 	cJSON_ArrayForEach(u, env.result) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(u, "userName");
@@ -738,7 +739,7 @@ static int step_verify(struct tctx *x)
 			first = x->dir_users.items[i];
 	dg_ms_envelope_release(&env);
 	if (missing)
-		fail(x, DG_STEP_VERIFY, "FLEET011", "%zu of the plan's %zu directory users are "
+		fail(x, DG_STEP_VERIFY, DGF_FLEET011, "%zu of the plan's %zu directory users are "
 		     "not on the server after the synchronisation (first: %s)", missing,
 		     x->dir_users.nr, first);
 	dg_strlist_clear(&have);
@@ -762,18 +763,18 @@ static int step_schedule(struct tctx *x)
 	if (dg_sync_job_args(x->s.profile, name, spec->valuestring,
 			     cJSON_IsString(tz) ? tz->valuestring : "UTC", args, &n, when,
 			     sizeof(when)))
-		rc = fail(x, DG_STEP_SCHEDULE, "FLEET001", "onboard.schedule '%s' is not "
+		rc = fail(x, DG_STEP_SCHEDULE, DGF_FLEET001, "onboard.schedule '%s' is not "
 			  "every:MINUTES, daily@HH:MM or weekly:DAY@HH:MM", spec->valuestring);
 	else if (dg_sync_find_job(x->s.client, name, &id, &err))
-		rc = fail(x, DG_STEP_SCHEDULE, "FLEET013", "GetJobs: %s", err.message);
+		rc = fail(x, DG_STEP_SCHEDULE, DGF_FLEET013, "GetJobs: %s", err.message);
 	else if (id >= 0)
-		dg_findings_add(&x->r->findings, "FLEET015", DG_SEV_INFO, "/onboard/schedule",
+		dg_findings_add(&x->r->findings, DGF_FLEET015, "/onboard/schedule",
 				"schedule: job '%s' exists already (id %ld): not created again",
 				name, id);
 	else if (dg_ms_call(x->s.client, "CreateJob", args, n, 0, &env, &err))
-		rc = fail(x, DG_STEP_SCHEDULE, "FLEET013", "CreateJob: %s", err.message);
+		rc = fail(x, DG_STEP_SCHEDULE, DGF_FLEET013, "CreateJob: %s", err.message);
 	else
-		dg_findings_add(&x->r->findings, "GUARD009", DG_SEV_WARNING, "/onboard/schedule",
+		dg_findings_add(&x->r->findings, DGF_GUARD009, "/onboard/schedule",
 				"schedule: created job '%s'; it runs the real synchronisation on "
 				"the server without a dry run and without dirgate's guards", name);
 	dg_ms_envelope_release(&env);
@@ -853,7 +854,7 @@ static void finish(struct tctx *x, int rc)
 	} else if (cancelled(x) && (!r->failed_step || r->failed_step == r->current)) {
 		st = DG_TS_INTERRUPTED;
 		r->failed_step = r->current;
-		dg_findings_add(&r->findings, "FLEET012", DG_SEV_WARNING, "", "interrupted "
+		dg_findings_add(&r->findings, DGF_FLEET012, "", "interrupted "
 				"during %s: the same command resumes the tenant",
 				dg_step_name(r->current));
 	} else {
@@ -924,6 +925,6 @@ void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r)
 void dg_tenant_run_not_started(dg_fleet *f, dg_tenant_run *r)
 {
 	set_status(f, r, DG_TS_INTERRUPTED);
-	dg_findings_add(&r->findings, "FLEET012", DG_SEV_WARNING, "", "interrupted before "
+	dg_findings_add(&r->findings, DGF_FLEET012, "", "interrupted before "
 			"the tenant started: the same command resumes it");
 }

@@ -119,7 +119,9 @@ rc, so, se = out(["--version"])
 t.check(rc == 0 and re.fullmatch(r"dirgate \d+\.\d+\.\d+\n", so), "dirgate --version", so)
 
 # explain: every registered code has its section of the findings reference
-defs = open(os.path.join(ROOT, "src", "core", "codes.def"), encoding="utf-8").read()
+defs = "".join(open(os.path.join(d, f), encoding="utf-8").read()
+               for d, _, files in os.walk(os.path.join(ROOT, "src")) for f in files
+               if f == "codes.def")
 registered = re.findall(r'DG_CODE\((\w+), (\w+), "([^"]*)"\)', defs)
 bad = []
 for code, sev, title in registered:

@@ -19,29 +19,29 @@ t = Tap()
 KEYS = os.path.join(ROOT, "examples", "keys")
 
 # (code, path) of every finding check --offline gives each untouched profile:
-# PROF007 for each "" to fill in, SECRET002 for the environment variables not
+# PROF007 for each "" to fill in, SECRET004 for the environment variables not
 # set here, and the rules that follow from an empty value or the method.
 TODO = ["/target/url", "/target/user"]
 EXPECTED = {
     "active-directory": {("PROF007", p) for p in
                          ["/directory/server", "/directory/bind/user"] + TODO} |
-                        {("SECRET002", "/directory/bind/password"), ("SECRET002", "/target/password")},
+                        {("SECRET004", "/directory/bind/password"), ("SECRET004", "/target/password")},
     "ldap": {("PROF007", p) for p in ["/directory/server", "/directory/bind/dn"] + TODO} |
-            {("SECRET002", "/directory/bind/password"), ("SECRET002", "/target/password")},
+            {("SECRET004", "/directory/bind/password"), ("SECRET004", "/target/password")},
     "microsoft-365": {("PROF007", p) for p in
                       ["/directory/tenantId", "/directory/clientId",
                        "/directory/certificate/certFile", "/directory/certificate/keyFile",
                        "/authentication/redirectUri"] + TODO} |
                      {("AUTH002", "/authentication/redirectUri"), ("AUTH004", "/authentication/method"),
-                      ("AUTH006", "/authentication/method"), ("SECRET002", "/target/password")},
+                      ("AUTH006", "/authentication/method"), ("SECRET004", "/target/password")},
     "google-workspace": {("PROF007", p) for p in
                          ["/directory/serviceAccountKeyFile", "/directory/adminUser",
                           "/authentication/clientId", "/authentication/redirectUri"] + TODO} |
                         {("AUTH002", "/authentication/clientId"),
                          ("AUTH002", "/authentication/redirectUri"),
                          ("AUTH004", "/authentication/method"),
-                         ("SECRET002", "/authentication/clientSecret"),
-                         ("SECRET002", "/target/password")},
+                         ("SECRET004", "/authentication/clientSecret"),
+                         ("SECRET004", "/target/password")},
 }
 # What an administrator fills in; afterwards no error may remain.
 FILL = {

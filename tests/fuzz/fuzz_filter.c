@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = dg_filter_parse(text, &err);
 	parsed = f != NULL;
 	if (!f) {
-		if (!err.code || !dg_code_lookup(err.code) || err.column < 1 ||
+		if (!dg_code_lookup(dg_code_info_of(err.code)->code) || err.column < 1 ||
 		    err.offset > strlen(text) || !err.message[0] || !err.hint[0])
 			abort();
 		dg_filter_caret(text, &err, &a);

@@ -584,7 +584,7 @@ def test_spe():
         rc, out, err = run(["sync", prof, "--yes"])
         # verify (run by sync --yes): the profile deletes users, the server (its
         # configuration never pushed) kept left.company
-        t.check(rc == 3 and "API041" in out and len(emu.state()["users"]) > len(server_users),
+        t.check(rc == 3 and "API045" in out and len(emu.state()["users"]) > len(server_users),
                 "SPE: sync works",
                 out + err)
         prof = write_profile("spe-missing", emu, **{"target/instanceId": "nope"})
@@ -653,9 +653,9 @@ def test_sync_output():
             doc = json.loads(out)
         except ValueError:
             doc = {}
-        # exit 3: verify finds users the unpushed server did not delete (API041)
+        # exit 3: verify finds users the unpushed server did not delete (API045)
         t.check(rc == 3 and doc.get("dryRun", {}).get("status") == "succeeded" and
-                "API041" in json.dumps(doc.get("verify")) and
+                "API045" in json.dumps(doc.get("verify")) and
                 doc.get("sync", {}).get("result", {}).get("created") and
                 "created" in (doc["sync"].get("log") or ""),
                 "sync --format json: both runs with status, log and result", out + err)

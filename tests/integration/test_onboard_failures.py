@@ -15,8 +15,10 @@ stopped here) and the demo directory snapshots (examples/demo):
   FLEET015  a re-run finds the schedule job and does not create it again
   AUTH013   cutover: clients keep trying saved credentials
   AUTH014   cutover: the profile sets no login method
-  API041    verify: a directory user the preview did not predict (a warning
-            with sync.deleteUsers off, an error with it on)
+  API041    verify: a directory user the preview did not predict, with
+            sync.deleteUsers off (a warning)
+  API045    the same with sync.deleteUsers on: it should have been deleted
+            (an error)
 
 Prints TAP.  usage: test_onboard_failures.py DIRGATE"""
 
@@ -272,7 +274,8 @@ def test_verify(emu, ldap_users):
                           for u in ldap_users + [stranger]], instance="verify")
     p = demo_profile("ldap-profile.json")
     p["target"] = target(emu, "verify")
-    for delete, severity, want_rc in ((False, "warning", 0), (True, "error", 3)):
+    for delete, code, severity, want_rc in ((False, "API041", "warning", 0),
+                                            (True, "API045", "error", 3)):
         p["sync"]["deleteUsers"] = delete
         rc, out, err = run(["verify", profile_file("verify-%s" % delete, p),
                             "--format", "json"])
@@ -280,7 +283,7 @@ def test_verify(emu, ldap_users):
             fs = json.loads(out)["findings"]
         except (ValueError, KeyError):
             fs = []
-        expect(fs, "API041", severity, "/directory", "'stranger'",
+        expect(fs, code, severity, "/directory", "'stranger'",
                "verify, sync.deleteUsers %s: an unpredicted user, exit %d"
                % ("on" if delete else "off", want_rc), rc == want_rc, "rc %d %s" % (rc, err))
 

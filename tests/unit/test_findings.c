@@ -4,7 +4,7 @@
 static void test_add_hint_locate(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_finding *fd = dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "bad %s %d", "x", 7);
+	dg_finding *fd = dg_findings_add(&f, DGF_PROF002, "/a", "bad %s %d", "x", 7);
 	dg_finding_hint(fd, "use %s", "y");
 	dg_finding_locate(fd, "p.json", 3, 9);
 	CHECK_STR(f.items[0].message, "bad x 7");
@@ -20,7 +20,7 @@ static void test_add_hint_locate(void)
 static void test_null_path_is_empty(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_findings_add(&f, "PROF001", DG_SEV_ERROR, NULL, "x");
+	dg_findings_add(&f, DGF_PROF001, NULL, "x");
 	CHECK_STR(f.items[0].path, "");
 	CHECK(f.items[0].hint == NULL);
 	dg_findings_clear(&f);
@@ -29,10 +29,10 @@ static void test_null_path_is_empty(void)
 static void test_sort_is_stable(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_findings_add(&f, "PROF003", DG_SEV_ERROR, "/b", "1");
-	dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "2");
-	dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/a", "3");
-	dg_findings_add(&f, "PROF001", DG_SEV_ERROR, "/a", "4");
+	dg_findings_add(&f, DGF_PROF003, "/b", "1");
+	dg_findings_add(&f, DGF_PROF002, "/a", "2");
+	dg_findings_add(&f, DGF_PROF002, "/a", "3");
+	dg_findings_add(&f, DGF_PROF001, "/a", "4");
 	dg_findings_sort(&f);
 	CHECK_STR(f.items[0].message, "4");
 	CHECK_STR(f.items[1].message, "2");
@@ -44,9 +44,9 @@ static void test_sort_is_stable(void)
 static void test_move(void)
 {
 	dg_findings a = DG_FINDINGS_INIT, b = DG_FINDINGS_INIT;
-	dg_findings_add(&a, "PROF001", DG_SEV_ERROR, "", "a");
-	dg_findings_add(&b, "PROF002", DG_SEV_WARNING, "", "b1");
-	dg_findings_add(&b, "PROF003", DG_SEV_INFO, "", "b2");
+	dg_findings_add(&a, DGF_PROF001, "", "a");
+	dg_findings_add(&b, DGF_PROF002, "", "b1");
+	dg_findings_add(&b, DGF_PROF003, "", "b2");
 	dg_findings_move(&a, &b);
 	CHECK_INT(a.nr, 3);
 	CHECK_INT(b.nr, 0);
@@ -59,18 +59,18 @@ static void test_move(void)
  * code in the list must exist (a typo would silently drop the mark). */
 static void test_incomplete_marks(void)
 {
-	static const char *const marks[] = { "LDAP018", "M365020", "GOOGLE029" };
+	static const dg_finding_code marks[] = { DGF_LDAP018, DGF_M365020, DGF_GOOGLE029 };
 	dg_findings f = DG_FINDINGS_INIT;
-	dg_findings_add(&f, "LDAP023", DG_SEV_INFO, "", "count");
+	dg_findings_add(&f, DGF_LDAP023, "", "count");
 	CHECK(dg_findings_incomplete(&f) == NULL);
 	for (size_t i = 0; i < sizeof(marks) / sizeof(*marks); i++) {
 		dg_findings g = DG_FINDINGS_INIT;
-		dg_findings_add(&g, marks[i], DG_SEV_WARNING, "", "cut short");
-		CHECK(dg_code_lookup(marks[i]) != NULL);
+		dg_findings_add(&g, marks[i], "", "cut short");
+		CHECK(dg_code_info_of(marks[i]) != NULL);
 		CHECK(dg_findings_incomplete(&g) == &g.items[0]);
 		dg_findings_clear(&g);
 	}
-	dg_findings_add(&f, "LDAP018", DG_SEV_ERROR, "", "cut short");
+	dg_findings_add(&f, DGF_LDAP018, "", "cut short");
 	CHECK(dg_findings_incomplete(&f) == &f.items[1]);
 	dg_findings_clear(&f);
 }

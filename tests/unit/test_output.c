@@ -10,11 +10,11 @@ static void test_findings_text(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_finding *fd = dg_findings_add(&f, "PROF002", DG_SEV_ERROR, "/directory/serer",
+	dg_finding *fd = dg_findings_add(&f, DGF_PROF002, "/directory/serer",
 					 "unknown key 'serer'");
 	dg_finding_hint(fd, "did you mean 'server'?");
 	dg_finding_locate(fd, "p.json", 4, 5);
-	fd = dg_findings_add(&f, "SECRET001", DG_SEV_WARNING, "/target/password", "literal");
+	fd = dg_findings_add(&f, DGF_SECRET001, "/target/password", "literal");
 	dg_finding_hint(fd, "line one\nline two");
 	dg_output_findings_text(&sb, &f, 0);
 	CHECK_STR(sb.buf, "p.json:4:5: error PROF002 /directory/serer: unknown key 'serer'\n"
@@ -31,7 +31,7 @@ static void test_check_json(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_findings_add(&f, "PROF005", DG_SEV_ERROR, "/name", "missing \"name\"");
+	dg_findings_add(&f, DGF_PROF005, "/name", "missing \"name\"");
 	dg_output_check_json(&sb, "t", &f);
 	CHECK_STR(sb.buf, "{\"formatVersion\":1,\"profile\":\"t\",\"findings\":[{\"code\":"
 			  "\"PROF005\",\"severity\":"
@@ -157,7 +157,7 @@ static void test_preview_incomplete_everywhere(void)
 	fill_preview(&p);
 	dg_output_preview_json(&sb, &p);
 	CHECK(strstr(sb.buf, "\"complete\":true,") != NULL);
-	dg_findings_add(&p.findings, "LDAP018", DG_SEV_ERROR, "",
+	dg_findings_add(&p.findings, DGF_LDAP018, "",
 			"the list is INCOMPLETE: stopped after 500 entries");
 	dg_strbuf_reset(&sb);
 	dg_output_preview_json(&sb, &p);
@@ -272,11 +272,11 @@ static void test_findings_csv(void)
 {
 	dg_findings f = DG_FINDINGS_INIT;
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_finding *fd = dg_findings_add(&f, "SNAP019", DG_SEV_INFO, "/directory/x",
+	dg_finding *fd = dg_findings_add(&f, DGF_SNAP019, "/directory/x",
 					 "1 member of \"A, B\" is missing");
 	dg_finding_hint(fd, "=cmd()");
 	dg_finding_locate(fd, "d.ldif", 515, 0);
-	dg_findings_add(&f, "LDAP018", DG_SEV_ERROR, "", "INCOMPLETE");
+	dg_findings_add(&f, DGF_LDAP018, "", "INCOMPLETE");
 	dg_output_findings_csv(&sb, &f, 0);
 	CHECK_STR(sb.buf, "code,severity,path,message,hint,file,line\r\n"
 			  "SNAP019,info,/directory/x,\"1 member of \"\"A, B\"\" is missing\","

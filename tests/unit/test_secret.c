@@ -256,7 +256,7 @@ static void test_check_env(void)
 	dg_secret_check(&r, &f);
 	CHECK_INT(f.nr, 1);
 	if (f.nr) {
-		CHECK_STR(f.items[0].code, "SECRET002");
+		CHECK_STR(f.items[0].code, "SECRET004");
 		CHECK_INT(f.items[0].severity, DG_SEV_WARNING);
 		CHECK_STR(f.items[0].path, "/directory/bind/password");
 		CHECK_STR(f.items[0].message, "environment variable DG_TEST_SECRET_UNSET is not set");

@@ -436,8 +436,8 @@ static void test_ad_memberof_without_groups(void)
 	CHECK(in_group(user(&r, "CN=Anna"), "MailStore Users"));
 	CHECK(in_group(user(&r, "CN=Cleo"), "cn=archive users,ou=groups,dc=contoso,dc=com"));
 	CHECK(user(&r, "CN=Ben") && user(&r, "CN=Ben")->in_groups == 0);
-	CHECK_INT(count_code(&r.findings, "SNAP011"), 2);
-	fd = find_code(&r.findings, "SNAP011");
+	CHECK_INT(count_code(&r.findings, "SNAP021"), 2);
+	fd = find_code(&r.findings, "SNAP021");
 	CHECK(fd && fd->severity == DG_SEV_WARNING);
 	dump(&r);
 	dg_fetch_result_release(&r);

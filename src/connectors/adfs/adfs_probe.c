@@ -91,7 +91,7 @@ static void check_endpoint(const cJSON *doc, const char *name, const char *issue
 		free(o);
 		return;
 	}
-	fd = dg_findings_add(out, "ADFS009", DG_SEV_ERROR, URL_PATH,
+	fd = dg_findings_add(out, DGF_ADFS009, URL_PATH,
 			     "the discovery document's %s is %s%s%s", name, url ? "\"" : "",
 			     url ? url : "missing", url ? (o ? "\", on another host than the issuer"
 							   : "\", not an https URL") : "");
@@ -119,7 +119,7 @@ static void check_scopes(const cJSON *doc, dg_findings *out)
 		if (!has_scope(scopes, required_scopes[i]))
 			dg_strbuf_addf(&missing, "%s%s", missing.len ? ", " : "", required_scopes[i]);
 	if (missing.len) {
-		fd = dg_findings_add(out, "ADFS011", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS011, URL_PATH,
 				     "AD FS does not list scope%s %s in scopes_supported; MailStore "
 				     "requests openid, profile and allatclaims",
 				     strchr(missing.buf, ',') ? "s" : "", missing.buf);
@@ -139,7 +139,7 @@ static int check_issuer(const cJSON *doc, const char *base, dg_findings *out)
 	int ok = iss && !strcasecmp(iss, want);
 
 	if (!ok) {
-		fd = dg_findings_add(out, "ADFS008", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS008, URL_PATH,
 				     "the discovery document names issuer \"%s\", not \"%s\"", iss, want);
 		dg_finding_hint(fd, "set adfsUrl to the federation service name the issuer uses "
 				"(its scheme and host), not an alias or load balancer name");
@@ -160,7 +160,7 @@ char *dg_adfs_check_discovery(const char *body, size_t len, const char *base,
 	for (size_t i = 0; cJSON_IsObject(doc) && i < sizeof needed / sizeof *needed; i++) {
 		if (str_of(doc, needed[i]))
 			continue;
-		fd = dg_findings_add(out, "ADFS007", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS007, URL_PATH,
 				     "the discovery document has no \"%s\"", needed[i]);
 		dg_finding_hint(fd, "open %s" DISCOVERY " in a browser; a proxy or a sign-in page "
 				"in front of AD FS is the usual cause", base);
@@ -168,7 +168,7 @@ char *dg_adfs_check_discovery(const char *body, size_t len, const char *base,
 		return NULL;
 	}
 	if (!cJSON_IsObject(doc)) {
-		fd = dg_findings_add(out, "ADFS007", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS007, URL_PATH,
 				     "%s" DISCOVERY " did not answer a JSON object (%zu bytes)", base, len);
 		dg_finding_hint(fd, "open it in a browser; a proxy or a sign-in page in front of "
 				"AD FS is the usual cause");
@@ -288,13 +288,12 @@ int dg_adfs_jwks_rsa_keys(const char *body, size_t len, char *why, size_t whylen
 /* A transport failure: ADFS006 for TLS, else `code` (ADFS005 discovery,
  * ADFS010 keys). */
 static dg_finding *transport_finding(const dg_http_response *res, const char *url,
-				     const char *what, const char *code, const dg_profile *p,
+				     const char *what, dg_finding_code code, const dg_profile *p,
 				     dg_findings *out)
 {
 	char *safe = dg_http_safe_url(url);
 	int tls = res->failure >= DG_HTTP_TLS_UNTRUSTED && res->failure <= DG_HTTP_TLS_OTHER;
-	dg_finding *fd = dg_findings_add(out, tls ? "ADFS006" : code,
-					 DG_SEV_ERROR, tls && p->auth.tls.ca_file ?
+	dg_finding *fd = dg_findings_add(out, tls ? DGF_ADFS006 : code, tls && p->auth.tls.ca_file ?
 					 "/authentication/tls/caFile" : URL_PATH,
 					 "%s %s: %s%s%s", what, safe, dg_http_failure_str(res->failure),
 					 res->detail ? " — " : "", res->detail ? res->detail : "");
@@ -325,10 +324,10 @@ static int probe_keys(dg_http *h, const dg_profile *p, const char *jwks, dg_find
 	dg_finding *fd;
 
 	if (fetch(h, jwks, &res) < 0) {
-		transport_finding(&res, jwks, "signing keys at", "ADFS010", p, out);
+		transport_finding(&res, jwks, "signing keys at", DGF_ADFS010, p, out);
 	} else if (res.status != 200 ||
 		   (n = dg_adfs_jwks_rsa_keys(res.body.buf, res.body.len, why, sizeof why)) <= 0) {
-		fd = dg_findings_add(out, "ADFS010", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS010, URL_PATH,
 				     "the signing keys at %s: %s", jwks, res.status != 200 ?
 				     "HTTP error" : why);
 		dg_finding_hint(fd, "check the token-signing certificate in AD FS Management > "
@@ -344,7 +343,7 @@ static void reminders(const dg_profile *p, dg_findings *out)
 	dg_finding *fd;
 	if (!p->auth.redirect_uri)
 		return;
-	fd = dg_findings_add(out, "ADFS013", DG_SEV_INFO, "/authentication/redirectUri",
+	fd = dg_findings_add(out, DGF_ADFS013, "/authentication/redirectUri",
 			     "in the AD FS application group, the Web API's identifier must be "
 			     "exactly %s (the redirect URI)", p->auth.redirect_uri);
 	dg_finding_hint(fd, "AD FS Management > Application Groups > MailStore > Web API > "
@@ -368,16 +367,16 @@ int dg_adfs_probe(const dg_profile *p, dg_findings *out)
 	h = dg_http_new(&o);
 	url = dg_xasprintf("%s" DISCOVERY, base);
 	if (fetch(h, url, &res) < 0) {
-		transport_finding(&res, url, "discovery document", "ADFS005", p, out);
+		transport_finding(&res, url, "discovery document", DGF_ADFS005, p, out);
 	} else if (res.status != 200) {
-		fd = dg_findings_add(out, "ADFS005", DG_SEV_ERROR, URL_PATH,
+		fd = dg_findings_add(out, DGF_ADFS005, URL_PATH,
 				     "%s answered HTTP %ld", url, res.status);
 		dg_finding_hint(fd, "check adfsUrl; OpenID Connect needs AD FS 2016 or later");
 	} else if ((jwks = dg_adfs_check_discovery(res.body.buf, res.body.len, base, out))) {
 		keys = probe_keys(h, p, jwks, out);
 	}
 	if (keys > 0 && dg_findings_count(out, DG_SEV_ERROR) == before)
-		dg_findings_add(out, "ADFS012", DG_SEV_INFO, URL_PATH,
+		dg_findings_add(out, DGF_ADFS012, URL_PATH,
 				"AD FS discovery at %s checked: issuer %s/adfs, endpoints on that host, "
 				"%d RSA signing key%s, scopes openid profile allatclaims", url, base,
 				keys, keys == 1 ? "" : "s");

@@ -17,13 +17,13 @@ static void check_adfs_client_id(const char *id, dg_findings *out)
 	dg_finding *fd;
 
 	if (dg_has_space(id)) {
-		fd = dg_findings_add(out, "ADFS003", DG_SEV_WARNING, "/authentication/clientId",
+		fd = dg_findings_add(out, DGF_ADFS003, "/authentication/clientId",
 				     "clientId \"%s\" contains whitespace", id);
 		dg_finding_hint(fd, "Copy the Client Identifier exactly as AD FS Management shows "
 				"it (Application Groups > your group > the native application), "
 				"without spaces or line breaks.");
 	} else if (!dg_is_guid(id)) {
-		fd = dg_findings_add(out, "ADFS014", DG_SEV_INFO, "/authentication/clientId",
+		fd = dg_findings_add(out, DGF_ADFS014, "/authentication/clientId",
 				     "clientId \"%s\" is not a GUID, the form of the client "
 				     "identifiers AD FS generates; fine only if it was set as a custom "
 				     "identifier", id);
@@ -46,7 +46,7 @@ static const dg_auth_need auth_needs[] = {
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_ADFS, "AUTH004", DG_SEV_INFO,
+	{ DG_AUTH_ADFS, DGF_AUTH004,
 	  "users who log in with AD FS cannot use IMAP archive access with their directory "
 	  "password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
@@ -69,12 +69,12 @@ static void adfs_url_parts(CURLU *h, const char *url, dg_findings *out)
 	curl_url_get(h, CURLUPART_QUERY, &query, 0);
 	curl_url_get(h, CURLUPART_FRAGMENT, &frag, 0);
 	if (scheme && strcasecmp(scheme, "https")) {
-		fd = dg_findings_add(out, "ADFS001", DG_SEV_ERROR, "/authentication/adfsUrl",
+		fd = dg_findings_add(out, DGF_ADFS001, "/authentication/adfsUrl",
 				     "adfsUrl \"%s\" uses %s; AD FS OpenID Connect needs https", url,
 				     scheme);
 		dg_finding_hint(fd, "Use https://, e.g. \"https://adfs.contoso.com\".");
 	} else if ((path && !adfs_path_ok(path)) || query || frag) {
-		fd = dg_findings_add(out, "ADFS002", DG_SEV_ERROR, "/authentication/adfsUrl",
+		fd = dg_findings_add(out, DGF_ADFS002, "/authentication/adfsUrl",
 				     "adfsUrl \"%s\" has a path, query or fragment; it must be the "
 				     "AD FS server's base URL", url);
 		dg_finding_hint(fd, "Give only scheme and host, e.g. \"https://adfs.contoso.com\"; "
@@ -93,7 +93,7 @@ static void check_adfs_url(const char *url, dg_findings *out)
 	dg_finding *fd;
 
 	if (rc != CURLUE_OK) {
-		fd = dg_findings_add(out, "ADFS001", DG_SEV_ERROR, "/authentication/adfsUrl",
+		fd = dg_findings_add(out, DGF_ADFS001, "/authentication/adfsUrl",
 				     "adfsUrl \"%s\" is not an absolute URL: %s", url,
 				     curl_url_strerror(rc));
 		dg_finding_hint(fd, "Give the AD FS server's base URL, e.g. "
@@ -114,7 +114,7 @@ static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 
 	if (p->auth.method != DG_AUTH_ADFS || !path)
 		return;
-	fd = dg_findings_add(out, "ADFS004", DG_SEV_WARNING, path,
+	fd = dg_findings_add(out, DGF_ADFS004, path,
 			     "user names are sAMAccountNames, which AD FS does not put into the "
 			     "token by default; without a claim rule MailStore cannot match the "
 			     "token to a user");

@@ -132,7 +132,7 @@ static dg_code refused(live *l, const char *what, const char *url_asked,
 	dg_finding *fd;
 
 	dg_google_api_error(res->body.buf, res->body.len, &reason, &msg);
-	fd = dg_findings_add(l->f, "GOOGLE022", DG_SEV_ERROR, "/directory/adminUser",
+	fd = dg_findings_add(l->f, DGF_GOOGLE022, "/directory/adminUser",
 			     "the Directory API (%s) refused %s: HTTP %ld%s%s%s%.200s", url, what,
 			     res->status, reason.len ? " " : "", reason.buf, msg.len ? ": " : "",
 			     msg.buf);
@@ -160,7 +160,7 @@ static int rate_limited(const dg_http_response *res)
 
 static dg_code gave_up_backing_off(live *l, const char *what, dg_error *err)
 {
-	dg_finding *fd = dg_findings_add(l->f, "GOOGLE030", DG_SEV_ERROR, "/directory",
+	dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE030, "/directory",
 					 "Google kept answering %s with 403 rate limit exceeded "
 					 "(%d attempts with backoff)", what, MAX_BACKOFFS + 1);
 	dg_finding_hint(fd, "Another program may be using the project's Admin SDK quota "
@@ -274,7 +274,7 @@ static dg_code page_read(live *l, enum page_kind kind, size_t sel, int rc, const
 					     ? l->feed.groups[sel].selection : NULL, body))
 		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	if (rc < 0) {
-		dg_finding *fd = dg_findings_add(l->f, "GOOGLE028", DG_SEV_ERROR, "/directory",
+		dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE028, "/directory",
 						 "the Directory API's answer to %s is unusable: %s",
 						 what, why->buf);
 		dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
@@ -338,7 +338,7 @@ static dg_code get_page(live *l, enum page_kind kind, size_t sel, const char *ur
 static dg_code endless(live *l, const char *what, size_t pages, const char *why,
 		       dg_error *err)
 {
-	dg_finding *fd = dg_findings_add(l->f, "GOOGLE029", DG_SEV_ERROR, "/directory",
+	dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE029, "/directory",
 					 "the page chain of %s does not end (stopped after %zu "
 					 "pages: %s)", what, pages, why);
 	dg_finding_hint(fd, "The API kept sending a nextPageToken that repeats, leads to "
@@ -621,7 +621,7 @@ static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, 
 		return;
 	add_names(&s, feed->suspended, &feed->suspended_names);
 	add_names(&a, feed->archived, &feed->archived_names);
-	fd = dg_findings_add(f, "GOOGLE031", DG_SEV_INFO, "/directory/filters/enabledUsersOnly",
+	fd = dg_findings_add(f, DGF_GOOGLE031, "/directory/filters/enabledUsersOnly",
 			     "%zu suspended%s and %zu archived%s users are synchronised like "
 			     "active users", feed->suspended, s.buf, feed->archived, a.buf);
 	dg_finding_hint(fd, "Set \"enabledUsersOnly\": true to skip them (MailStore: Sync "
@@ -649,7 +649,7 @@ static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progre
 		l.stream = dg_page_stream_start(&users_reader, &l, users);
 	l.progress = progress && progress->fn ? progress : NULL;
 	if (l.g->tls.accept_all_certificates == 1) /* said by every run, not only check */
-		dg_findings_add(f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates",
+		dg_findings_add(f, DGF_TLS002, "/directory/tls/acceptAllCertificates",
 				"certificates are not verified: anyone in the middle can read the "
 				"access token and the directory data");
 	if (code == DG_OK && fp)
@@ -1036,7 +1036,7 @@ static dg_code probe_api(live *l, dg_error *err)
 	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
 	code = api_get(l, url.buf, "a one-user listing", 0, NULL, &res, err);
 	if (code == DG_OK)
-		hint_repeat(dg_findings_add(l->f, "GOOGLE024", DG_SEV_INFO, "/directory",
+		hint_repeat(dg_findings_add(l->f, DGF_GOOGLE024, "/directory",
 					    "the Directory API at %s answers and lists users for %s",
 					    api, l->g->admin_user),
 			    l, url.buf);
@@ -1054,7 +1054,7 @@ static void probe_mail_scope(live *l)
 {
 	dg_error err = { 0 };
 	if (dg_google_mail_scope_check(l->http, &l->key, l->g->admin_user, l->f, &err) == DG_OK)
-		dg_findings_add(l->f, "GOOGLE033", DG_SEV_INFO, "/directory/serviceAccountKeyFile",
+		dg_findings_add(l->f, DGF_GOOGLE033, "/directory/serviceAccountKeyFile",
 				"domain-wide delegation for client ID %s includes "
 				DG_GOOGLE_SCOPE_MAIL ", MailStore's own scope", l->key.client_id);
 }
@@ -1068,7 +1068,7 @@ int dg_google_probe(const dg_profile *p, dg_findings *out)
 
 	dg_google_feed_init(&l.feed, &p->directory.google.groups, &none);
 	if (code == DG_OK) {
-		dg_findings_add(out, "GOOGLE021", DG_SEV_INFO, "/directory/adminUser",
+		dg_findings_add(out, DGF_GOOGLE021, "/directory/adminUser",
 				"got an access token for %s through service account %s (client "
 				"ID %s)", l.g->admin_user, l.key.client_email, l.key.client_id);
 		probe_mail_scope(&l);
@@ -1079,7 +1079,7 @@ int dg_google_probe(const dg_profile *p, dg_findings *out)
 	if (code == DG_OK)
 		dg_google_group_findings(&l.feed, "/directory/filters/groups", out);
 	else if (!out->nr || dg_findings_count(out, DG_SEV_ERROR) == 0)
-		dg_findings_add(out, "GOOGLE020", DG_SEV_ERROR, "/directory", "%s", err.message);
+		dg_findings_add(out, DGF_GOOGLE020, "/directory", "%s", err.message);
 	live_close(&l);
 	dg_dir_user_list_clear(&none);
 	return code == DG_OK ? 0 : -1;

@@ -169,19 +169,19 @@ static dg_finding *invalid_grant(const char *desc, const dg_google_key *k, const
 {
 	dg_finding *fd;
 	if (has(desc, "email") || has(desc, "User ID")) {
-		fd = dg_findings_add(out, "GOOGLE018", DG_SEV_ERROR, "/directory/adminUser",
+		fd = dg_findings_add(out, DGF_GOOGLE018, "/directory/adminUser",
 				     "Google does not know the admin user \"%s\" (invalid_grant: %s)",
 				     admin, desc);
 		dg_finding_hint(fd, "Set adminUser to the primary e-mail address of an existing "
 				"Google Workspace administrator (not an alias or a group).");
 	} else if (has(desc, "iat") || has(desc, "exp") || has(desc, "timeframe")) {
-		fd = dg_findings_add(out, "GOOGLE019", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+		fd = dg_findings_add(out, DGF_GOOGLE019, "/directory/serviceAccountKeyFile",
 				     "Google refused the token request's times (invalid_grant: %s); "
 				     "this computer's clock is probably wrong", desc);
 		dg_finding_hint(fd, "Synchronise the clock (NTP, e.g. 'timedatectl set-ntp true'); "
 				"Google accepts assertions issued now and valid at most 60 minutes.");
 	} else {
-		fd = dg_findings_add(out, "GOOGLE020", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+		fd = dg_findings_add(out, DGF_GOOGLE020, "/directory/serviceAccountKeyFile",
 				     "Google refused the token request (invalid_grant: %s)", desc);
 		dg_finding_hint(fd, "\"Invalid JWT Signature\" means the key (id %s) was deleted or "
 				"disabled in the Google Cloud console: create a new JSON key for %s.",
@@ -195,7 +195,7 @@ static dg_finding *token_finding(const char *error, const char *desc, const dg_g
 {
 	dg_finding *fd;
 	if (!strcmp(error, "unauthorized_client")) {
-		fd = dg_findings_add(out, "GOOGLE016", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+		fd = dg_findings_add(out, DGF_GOOGLE016, "/directory/serviceAccountKeyFile",
 				     "domain-wide delegation is missing for service account %s "
 				     "(unauthorized_client: %s)", k->client_email, desc);
 		dg_finding_hint(fd, "In the Admin console (Security > Access and data control > API "
@@ -203,7 +203,7 @@ static dg_finding *token_finding(const char *error, const char *desc, const dg_g
 				"%s — not the e-mail address %s — with the scopes %s.  Changes can "
 				"take up to 24 hours.", k->client_id, k->client_email, scope_list());
 	} else if (!strcmp(error, "access_denied")) {
-		fd = dg_findings_add(out, "GOOGLE017", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+		fd = dg_findings_add(out, DGF_GOOGLE017, "/directory/serviceAccountKeyFile",
 				     "a directory scope dirgate needs (users or groups, read-only) "
 				     "is not authorised for client ID %s (access_denied: %s)",
 				     k->client_id, desc);
@@ -213,7 +213,7 @@ static dg_finding *token_finding(const char *error, const char *desc, const dg_g
 	} else if (!strcmp(error, "invalid_grant")) {
 		fd = invalid_grant(desc, k, admin, out);
 	} else {
-		fd = dg_findings_add(out, "GOOGLE020", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+		fd = dg_findings_add(out, DGF_GOOGLE020, "/directory/serviceAccountKeyFile",
 				     "Google refused the token request (%s%s%s)", error,
 				     *desc ? ": " : "", desc);
 		dg_finding_hint(fd, "invalid_client, deleted_client or disabled_client: the service "
@@ -251,7 +251,7 @@ dg_finding *dg_google_mail_token_finding(const char *error, const char *desc,
 		return dg_google_token_finding(error, desc, k, admin, out);
 	add_clean(&e, error);
 	add_clean(&d, desc ? desc : "");
-	fd = dg_findings_add(out, "GOOGLE032", DG_SEV_ERROR, "/directory/serviceAccountKeyFile",
+	fd = dg_findings_add(out, DGF_GOOGLE032, "/directory/serviceAccountKeyFile",
 			     "domain-wide delegation for client ID %s does not include "
 			     DG_GOOGLE_SCOPE_MAIL ", which MailStore needs (%s%s%s)", k->client_id,
 			     e.buf, d.len ? ": " : "", d.buf);
@@ -275,7 +275,7 @@ dg_finding *dg_google_transport_finding(const dg_http_response *res, const char 
 					const char *url, const dg_error *e, dg_findings *out)
 {
 	char *safe = dg_http_safe_url(url);
-	dg_finding *fd = dg_findings_add(out, "GOOGLE023", DG_SEV_ERROR, "/directory",
+	dg_finding *fd = dg_findings_add(out, DGF_GOOGLE023, "/directory",
 					 "%s (%s) cannot be reached: %s", what, safe,
 					 res->failure != DG_HTTP_OK ? dg_http_failure_str(res->failure)
 								    : e->message);

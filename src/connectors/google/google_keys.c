@@ -46,7 +46,7 @@ static cJSON *parse_google_json(const char *file, const dg_strbuf *data, const c
 	if (root && cJSON_IsObject(root))
 		return root;
 	cJSON_Delete(root);
-	fd = dg_findings_add(out, "GOOGLE004", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_GOOGLE004, path,
 			     "%s is not a JSON object%s", file,
 			     root ? "" : " (JSON syntax error)");
 	if (!root && end && end >= data->buf)
@@ -67,10 +67,10 @@ static int check_google_type(const cJSON *root, const char *file, const char *pa
 		return 0;
 	if (cJSON_GetObjectItemCaseSensitive(root, "installed") ||
 	    cJSON_GetObjectItemCaseSensitive(root, "web"))
-		fd = dg_findings_add(out, "GOOGLE005", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE005, path,
 				     "%s is an OAuth client secret file, not a service account key", file);
 	else
-		fd = dg_findings_add(out, "GOOGLE005", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE005, path,
 				     "%s has type \"%s\", not \"service_account\"", file,
 				     type ? type : "(missing)");
 	dg_finding_hint(fd, "Use a service account key: Google Cloud console > IAM & Admin > "
@@ -90,7 +90,7 @@ static int check_google_required(const cJSON *root, const char *file, const char
 		dg_finding *fd;
 		if (json_str(root, fields[i]))
 			continue;
-		fd = dg_findings_add(out, "GOOGLE006", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE006, path,
 				     "%s has no \"%s\" (or it is empty)", file, fields[i]);
 		dg_finding_hint(fd, "The file is incomplete or edited; download a new JSON key "
 				"for the service account.");
@@ -123,13 +123,13 @@ static void check_google_identity(const cJSON *root, const char *file, const cha
 	dg_finding *fd;
 
 	if (id && !all_digits(id)) {
-		fd = dg_findings_add(out, "GOOGLE007", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE007, path,
 				     "client_id \"%s\" in %s is not all digits", id, file);
 		dg_finding_hint(fd, "A service account's client_id is a number (e.g. "
 				"113145245239342745214); download the key of a service account.");
 	}
 	if (email && (!ends_with(email, ".gserviceaccount.com") || !strchr(email, '@'))) {
-		fd = dg_findings_add(out, "GOOGLE008", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE008, path,
 				     "client_email \"%s\" in %s is not a service account address "
 				     "(…@PROJECT.iam.gserviceaccount.com)", email, file);
 		dg_finding_hint(fd, "Download the JSON key of the service account that has "
@@ -160,21 +160,21 @@ static void check_google_token_uri(const cJSON *root, const char *file, const ch
 	if (!uri || !strcmp(uri, GOOGLE_TOKEN_URI))
 		return;
 	if (!strcmp(uri, GOOGLE_OLD_TOKEN_URI)) {
-		fd = dg_findings_add(out, "GOOGLE010", DG_SEV_WARNING, path,
+		fd = dg_findings_add(out, DGF_GOOGLE010, path,
 				     "token_uri in %s is the older endpoint %s", file, uri);
 		dg_finding_hint(fd, "Set \"token_uri\": \"" GOOGLE_TOKEN_URI "\" in the key file, "
 				"or download a new key.");
 		return;
 	}
 	if (dg_uri_local_https(uri)) {
-		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, path,
+		fd = dg_findings_add(out, DGF_GOOGLE015, path,
 				     "token_uri in %s is \"%s\", an endpoint on this computer "
 				     "(a test emulator), not Google", file, uri);
 		dg_finding_hint(fd, "For production use a key file downloaded from Google "
 				"(token_uri \"" GOOGLE_TOKEN_URI "\").");
 		return;
 	}
-	fd = dg_findings_add(out, "GOOGLE009", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_GOOGLE009, path,
 			     "token_uri in %s is \"%s\", not Google's token endpoint", file, uri);
 	dg_finding_hint(fd, "Set \"token_uri\": \"" GOOGLE_TOKEN_URI "\".");
 }
@@ -192,13 +192,13 @@ static void check_google_private_key(const cJSON *root, const char *file, const 
 	key = dg_keys_read_private_key(pem, strlen(pem), NULL, NULL);
 	if (!key) {
 		dg_keys_ossl_reasons(&reasons);
-		fd = dg_findings_add(out, "GOOGLE011", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE011, path,
 				     "private_key in %s is not a readable PEM private key (OpenSSL: %s)",
 				     file, reasons.buf);
 		dg_finding_hint(fd, "The key must be the unedited \"-----BEGIN PRIVATE KEY-----\" "
 				"text with \\n line breaks; download a new JSON key.");
 	} else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-		fd = dg_findings_add(out, "GOOGLE012", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_GOOGLE012, path,
 				     "private_key in %s is a %s key; Google signs service account "
 				     "tokens with RSA (RS256)", file, OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
 		dg_finding_hint(fd, "Create a new key in the Google Cloud console (it is always RSA).");
@@ -215,7 +215,7 @@ static void add_google_summary(const cJSON *root, const char *path, dg_findings 
 
 	if (!email || !id || !all_digits(id))
 		return;
-	fd = dg_findings_add(out, "GOOGLE013", DG_SEV_INFO, path,
+	fd = dg_findings_add(out, DGF_GOOGLE013, path,
 			     "service account %s, client ID %s, key ID %s", email, id,
 			     json_str(root, "private_key_id") ? json_str(root, "private_key_id") : "(none)");
 	dg_finding_hint(fd, "Domain-wide delegation in the Google Admin console (Security > "

@@ -685,20 +685,20 @@ void dg_google_group_findings(const dg_google_feed *f, const char *path, dg_find
 		dg_strbuf_adds(&p, path);
 		dg_json_pointer_add_index(&p, i);
 		if (!g->matches) {
-			fd = dg_findings_add(out, "GOOGLE025", DG_SEV_ERROR, p.buf,
+			fd = dg_findings_add(out, DGF_GOOGLE025, p.buf,
 					     "group \"%s\" was not found in Google Workspace",
 					     g->selection);
 			dg_finding_hint(fd, "Give the group's e-mail address or its exact name as "
 					"shown in the Admin console (Directory > Groups); the admin "
 					"user must be allowed to read groups.");
 		} else if (g->matches > 1) {
-			fd = dg_findings_add(out, "GOOGLE026", DG_SEV_ERROR, p.buf,
+			fd = dg_findings_add(out, DGF_GOOGLE026, p.buf,
 					     "group name \"%s\" matches %zu groups", g->selection,
 					     g->matches);
 			dg_finding_hint(fd, "Give the group's e-mail address instead of its name "
 					"(e.g. \"%s\"): names are not unique, addresses are.", g->email);
 		} else {
-			dg_findings_add(out, "GOOGLE027", DG_SEV_INFO, p.buf,
+			dg_findings_add(out, DGF_GOOGLE027, p.buf,
 					"group \"%s\" found: %s", g->selection, g->email);
 		}
 		dg_strbuf_release(&p);

@@ -20,14 +20,14 @@ static void check_google_client_id(const char *id, dg_findings *out)
 
 	if (n > m && !strcmp(id + n - m, ".apps.googleusercontent.com") && !dg_has_space(id))
 		return;
-	fd = dg_findings_add(out, "GOOGLE003", DG_SEV_WARNING, "/authentication/clientId",
+	fd = dg_findings_add(out, DGF_GOOGLE003, "/authentication/clientId",
 			     "clientId \"%s\" does not look like a Google OAuth client ID "
 			     "(NUMBER-ID.apps.googleusercontent.com)", id);
 	dg_finding_hint(fd, "Copy the Client ID of the OAuth client of type Web application "
 			"(Google Cloud console > APIs & Services > Credentials).");
 }
 
-static void check_email(const char *s, const char *path, const char *code,
+static void check_email(const char *s, const char *path, dg_finding_code code,
 			const char *what, dg_findings *out)
 {
 	dg_strbuf why = DG_STRBUF_INIT;
@@ -35,7 +35,7 @@ static void check_email(const char *s, const char *path, const char *code,
 
 	if (dg_email_problem(s, &why) == 0)
 		goto done;
-	fd = dg_findings_add(out, code, DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, code, path,
 			     "%s \"%s\" is not an e-mail address: %s", what, s, why.buf);
 	dg_finding_hint(fd, "Give the e-mail address of a Google Workspace administrator, "
 			"e.g. \"admin@example.com\".");
@@ -52,13 +52,13 @@ static void check_google_api_url(const char *url, dg_findings *out)
 	if (!dg_uri_local_https(url) && dg_google_api_url_ok(url))
 		return; /* Google's own */
 	if (dg_uri_local_https(url)) {
-		fd = dg_findings_add(out, "GOOGLE015", DG_SEV_WARNING, "/directory/apiUrl",
+		fd = dg_findings_add(out, DGF_GOOGLE015, "/directory/apiUrl",
 				     "apiUrl \"%s\" is an endpoint on this computer (a test "
 				     "emulator), not Google", url);
 		dg_finding_hint(fd, "For production remove apiUrl (default " GOOGLE_API_URL ").");
 		return;
 	}
-	fd = dg_findings_add(out, "GOOGLE014", DG_SEV_ERROR, "/directory/apiUrl",
+	fd = dg_findings_add(out, DGF_GOOGLE014, "/directory/apiUrl",
 			     "apiUrl \"%s\" is neither Google's Directory API nor an https "
 			     "endpoint on this computer", url);
 	dg_finding_hint(fd, "Remove apiUrl to use " GOOGLE_API_URL "; it exists only to point "
@@ -70,9 +70,9 @@ static void check_ids_google(const dg_dir_google *g, dg_findings *out)
 	if (g->api_url)
 		check_google_api_url(g->api_url, out);
 	if (g->admin_user)
-		check_email(g->admin_user, "/directory/adminUser", "GOOGLE001", "adminUser", out);
+		check_email(g->admin_user, "/directory/adminUser", DGF_GOOGLE001, "adminUser", out);
 	if (g->domain)
-		dg_check_domain(g->domain, "/directory/domain", "GOOGLE002", "example.com", out);
+		dg_check_domain(g->domain, "/directory/domain", DGF_GOOGLE002, "example.com", out);
 }
 
 /* ===== redirect URI ======================================================= */
@@ -98,7 +98,7 @@ static void check_google_psl(dg_uri_ctx *c, const dg_uri_seen *u)
 
 	switch (dg_uri_psl_check(u->ace, 1, NULL)) {
 	case DG_PSL_UNLISTED:
-		fd = dg_uri_add(c, "URI026", "the host %s does not end with a suffix on the "
+		fd = dg_uri_add(c, DGF_URI026, "the host %s does not end with a suffix on the "
 				"Public Suffix List; Google requires one (names such as .local, "
 				".lan, .corp, .internal and single labels are rejected)",
 				dg_uri_shown(&sb, u->host));
@@ -108,12 +108,12 @@ static void check_google_psl(dg_uri_ctx *c, const dg_uri_seen *u)
 				u->want_port, u->want_path);
 		break;
 	case DG_PSL_IS_SUFFIX:
-		fd = dg_uri_add(c, "URI027", "the host %s is itself a public suffix; Google "
+		fd = dg_uri_add(c, DGF_URI027, "the host %s is itself a public suffix; Google "
 				"needs a name below one", dg_uri_shown(&sb, u->host));
 		dg_finding_hint(fd, "use a host name inside your own domain");
 		break;
 	case DG_PSL_UNAVAILABLE:
-		fd = dg_uri_add(c, "URI031", "no Public Suffix List data is available; "
+		fd = dg_uri_add(c, DGF_URI031, "no Public Suffix List data is available; "
 				"Google's public-suffix rule was not checked");
 		dg_finding_hint(fd, "install the publicsuffix package (or a libpsl with built-in "
 				"data)");
@@ -133,7 +133,7 @@ static void check_google_host(dg_uri_ctx *c, const dg_uri_seen *u)
 		return;
 	check_google_psl(c, u);
 	if (under_domain(u->ace, "googleusercontent.com")) {
-		fd = dg_uri_add(c, "URI028", "the host %s is under googleusercontent.com, which "
+		fd = dg_uri_add(c, DGF_URI028, "the host %s is under googleusercontent.com, which "
 				"Google does not accept for redirect URIs",
 				dg_uri_shown(&sb, u->host));
 		dg_finding_hint(fd, "use the MailStore server's own DNS name");
@@ -141,7 +141,7 @@ static void check_google_host(dg_uri_ctx *c, const dg_uri_seen *u)
 	for (size_t i = 0; url_shorteners[i]; i++) {
 		if (!under_domain(u->ace, url_shorteners[i]))
 			continue;
-		fd = dg_uri_add(c, "URI029", "the host %s is a URL shortener domain; Google "
+		fd = dg_uri_add(c, DGF_URI029, "the host %s is a URL shortener domain; Google "
 				"accepts those only from their owner and only with "
 				"/google-callback/ in the path, which MailStore's /oidc/signin is "
 				"not", dg_uri_shown(&sb, u->host));
@@ -165,7 +165,7 @@ static void check_google_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 	check_google_host(c, u);
 	dg_uri_check_wildcard(c, u);
 	if (dg_uri_each_decoding(u->raw, find_traversal, NULL))
-		dg_uri_hint_use(c, dg_uri_add(c, "URI030", "the URI contains a path traversal "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI030, "the URI contains a path traversal "
 					      "(\"/..\" or \"\\..\", possibly percent-encoded); "
 					      "Google rejects it"));
 }
@@ -188,12 +188,12 @@ static const dg_auth_need auth_needs[] = {
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_GOOGLE_OIDC, "AUTH004", DG_SEV_INFO,
+	{ DG_AUTH_GOOGLE_OIDC, DGF_AUTH004,
 	  "users who log in with Google (OpenID Connect) cannot use IMAP archive access with "
 	  "their directory password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
 	  "Client, Web Access and the Outlook add-in." },
-	{ DG_AUTH_GOOGLE_IMAP, "AUTH005", DG_SEV_WARNING,
+	{ DG_AUTH_GOOGLE_IMAP, DGF_AUTH005,
 	  "google-imap is legacy: it logs users in over IMAP, and Google is phasing out "
 	  "less-secure-app access",
 	  "Set \"method\": \"google-oidc\" with clientId, clientSecret and redirectUri." },

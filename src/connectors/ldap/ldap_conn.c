@@ -329,7 +329,7 @@ static int diagnose_certificate(const dg_ldap_conn *c, dg_findings *f)
 			if (X509_verify_cert(ctx) != 1) {
 				int e = X509_STORE_CTX_get_error(ctx);
 				fd = dg_findings_add(
-					f, "LDAP011", DG_SEV_ERROR, tls_path(c),
+					f, DGF_LDAP011, tls_path(c),
 					"the certificate of %s (subject %s, issued by %s) is not "
 					"trusted: %s",
 					c->uri, subj, issuer, X509_verify_cert_error_string(e));
@@ -355,7 +355,7 @@ static int diagnose_certificate(const dg_ldap_conn *c, dg_findings *f)
 		if (expired || early) {
 			dg_strbuf when = DG_STRBUF_INIT;
 			add_time(&when, expired ? na : nb);
-			fd = dg_findings_add(f, "LDAP013", DG_SEV_ERROR, c->server_path,
+			fd = dg_findings_add(f, DGF_LDAP013, c->server_path,
 					     "the certificate of %s (subject %s) %s %s", c->uri,
 					     subj, expired ? "expired on" : "is valid only from",
 					     when.buf);
@@ -374,7 +374,7 @@ static int diagnose_certificate(const dg_ldap_conn *c, dg_findings *f)
 		int ok = is_ip ? X509_check_ip_asc(x, c->host, 0) == 1
 			       : X509_check_host(x, c->host, 0, 0, NULL) == 1;
 		if (!ok) {
-			fd = dg_findings_add(f, "LDAP012", DG_SEV_ERROR, c->server_path,
+			fd = dg_findings_add(f, DGF_LDAP012, c->server_path,
 					     "the certificate of %s (subject %s) is not issued for "
 					     "\"%s\"",
 					     c->uri, subj, c->host);
@@ -416,7 +416,7 @@ static dg_code report_transport(const dg_ldap_conn *c, int rc, double elapsed_ms
 			(rc == LDAP_SERVER_DOWN && elapsed_ms >= c->opts.network_timeout_ms * 0.9);
 
 	if (timed_out) {
-		fd = dg_findings_add(f, "LDAP010", DG_SEV_ERROR, c->server_path,
+		fd = dg_findings_add(f, DGF_LDAP010, c->server_path,
 				     "%s did not answer within %.1f s", c->uri,
 				     (rc == LDAP_TIMEOUT ? c->opts.op_timeout_ms
 							 : c->opts.network_timeout_ms) / 1000.0);
@@ -433,7 +433,7 @@ static dg_code report_transport(const dg_ldap_conn *c, int rc, double elapsed_ms
 			return dg_error_set(err, DG_E_NETWORK,
 					    "%s: the server certificate was rejected", c->uri);
 		if (rc == LDAP_CONNECT_ERROR) {
-			fd = dg_findings_add(f, "LDAP014", DG_SEV_ERROR, tls_path(c),
+			fd = dg_findings_add(f, DGF_LDAP014, tls_path(c),
 					     "TLS with %s failed (%s)", c->uri,
 					     ldap_err2string(rc));
 			dg_finding_hint(fd, "check that the server offers %s on port %d and that "
@@ -444,11 +444,11 @@ static dg_code report_transport(const dg_ldap_conn *c, int rc, double elapsed_ms
 		}
 	}
 	if (!resolves(c->host)) {
-		fd = dg_findings_add(f, "LDAP009", DG_SEV_ERROR, c->server_path,
+		fd = dg_findings_add(f, DGF_LDAP009, c->server_path,
 				     "the host name \"%s\" does not resolve", c->host);
 		dg_finding_hint(fd, "check the spelling of the server name and this machine's DNS");
 	} else {
-		fd = dg_findings_add(f, "LDAP009", DG_SEV_ERROR, c->server_path,
+		fd = dg_findings_add(f, DGF_LDAP009, c->server_path,
 				     "cannot connect to %s (%s)", c->uri, ldap_err2string(rc));
 		dg_finding_hint(fd, "check the server name and port (LDAP and StartTLS use 389, "
 				    "LDAPS 636), that the directory service runs and that no "
@@ -481,33 +481,33 @@ static long ad_data_code(const char *diag)
 
 static const struct ad_bind_code {
 	long data;
-	const char *code;
+	dg_finding_code code;
 	int about_password; /* else about the user */
 	const char *what, *fix;
 } ad_bind_codes[] = {
 	/* fix NULL: report_bind says how to write the bind user (525, 52e). */
-	{ 0x525, "AD004", 0, "the bind user does not exist", NULL },
+	{ 0x525, DGF_AD004, 0, "the bind user does not exist", NULL },
 	/* Samba (nt_status_squash) and, in practice, AD too answer 52e for a user
 	 * that does not exist, so this cannot say which of the two is wrong.
 	 * Seen against Samba 4.17: an unknown user, and a wrong password for a
 	 * disabled or must-change account, all give 52e. */
-	{ 0x52e, "AD005", 1, "the password is wrong or the user does not exist (AD gives "
+	{ 0x52e, DGF_AD005, 1, "the password is wrong or the user does not exist (AD gives "
 			     "one answer for both)",
 	  NULL },
-	{ 0x530, "AD006", 0, "the account may not log on at this time (logon hours)",
+	{ 0x530, DGF_AD006, 0, "the account may not log on at this time (logon hours)",
 	  "allow logons at all hours for the service account (Account > Logon Hours)" },
-	{ 0x531, "AD007", 0, "the account may not log on from this computer",
+	{ 0x531, DGF_AD007, 0, "the account may not log on from this computer",
 	  "remove the workstation restriction of the service account (Account > Log On To)" },
-	{ 0x532, "AD008", 1, "the account's password has expired",
+	{ 0x532, DGF_AD008, 1, "the account's password has expired",
 	  "set a new password and, for a service account, \"Password never expires\"" },
-	{ 0x533, "AD009", 0, "the account is disabled",
+	{ 0x533, DGF_AD009, 0, "the account is disabled",
 	  "enable the account in Active Directory Users and Computers" },
-	{ 0x701, "AD010", 0, "the account has expired",
+	{ 0x701, DGF_AD010, 0, "the account has expired",
 	  "extend the account's expiry date (Account > Account expires)" },
-	{ 0x773, "AD011", 1, "the user must change the password before logging on",
+	{ 0x773, DGF_AD011, 1, "the user must change the password before logging on",
 	  "log on once and set a new password, or clear \"User must change password at next "
 	  "logon\"" },
-	{ 0x775, "AD012", 0, "the account is locked out",
+	{ 0x775, DGF_AD012, 0, "the account is locked out",
 	  "unlock the account and look for whatever keeps using an old password" },
 };
 
@@ -528,7 +528,7 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 			if (ad_bind_codes[i].data == data)
 				ac = &ad_bind_codes[i];
 		if (ac) {
-			fd = dg_findings_add(f, ac->code, DG_SEV_ERROR,
+			fd = dg_findings_add(f, ac->code,
 					     ac->about_password ? pw_path : t->bind_path,
 					     "bind as %s rejected: %s (AD data %lx)", who, ac->what,
 					     data);
@@ -545,7 +545,7 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 								   : "",
 						t->bind_path);
 		} else {
-			fd = dg_findings_add(f, "LDAP015", DG_SEV_ERROR, pw_path,
+			fd = dg_findings_add(f, DGF_LDAP015, pw_path,
 					     "bind as %s rejected: invalid credentials%s%s%s", who,
 					     diag ? " (" : "", diag ? diag : "", diag ? ")" : "");
 			dg_finding_hint(fd, "check the bind %s in %s and the password behind %s",
@@ -555,7 +555,7 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 				   c->uri, who);
 	} else if (rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED) {
 		/* AD and Samba answer 8, OpenLDAP (security simple_bind=N) 13. */
-		fd = dg_findings_add(f, "LDAP016", DG_SEV_ERROR, "/directory/protocol",
+		fd = dg_findings_add(f, DGF_LDAP016, "/directory/protocol",
 				     "%s refuses a simple bind over an unencrypted connection "
 				     "(result %d, %s%s%s)",
 				     c->uri, rc, ldap_err2string(rc), diag ? ": " : "",
@@ -567,7 +567,7 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 		ret = dg_error_set(err, DG_E_INVALID, "%s: strong authentication required",
 				   c->uri);
 	} else {
-		fd = dg_findings_add(f, "LDAP017", DG_SEV_ERROR, t->bind_path,
+		fd = dg_findings_add(f, DGF_LDAP017, t->bind_path,
 				     "bind as %s rejected: %s (result %d)%s%s%s", who,
 				     ldap_err2string(rc), rc, diag ? ": " : "", diag ? diag : "", "");
 		dg_finding_hint(fd, "%s",
@@ -686,7 +686,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 			c->host = dg_xstrdup(t.domain); /* the domain name points at its DCs */
 		if (!c->host) {
 			dg_finding *fd = dg_findings_add(
-				f, "AD013", DG_SEV_ERROR, "/directory/domain",
+				f, DGF_AD013, "/directory/domain",
 				"no domain controller found for %s: neither DNS SRV "
 				"_ldap._tcp.dc._msdcs.%s nor the domain name itself resolves",
 				t.domain, t.domain);
@@ -708,7 +708,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	rc = new_handle(c, c->accept_all ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND, &ld);
 	if (rc != LDAP_SUCCESS) {
 		dg_finding *fd = dg_findings_add(
-			f, "LDAP014", DG_SEV_ERROR, tls_path(c),
+			f, DGF_LDAP014, tls_path(c),
 			"cannot set up the connection to %s: %s", c->uri, ldap_err2string(rc));
 		dg_finding_hint(fd, "check that /directory/tls/caFile is a readable PEM file");
 		code = dg_error_set(err, DG_E_INVALID, "%s: %s", c->uri, ldap_err2string(rc));
@@ -724,7 +724,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 			/* The server answered the StartTLS request with a refusal. */
 			char *diag = diag_message(ld);
 			dg_finding *fd = dg_findings_add(
-				f, "LDAP014", DG_SEV_ERROR, "/directory/protocol",
+				f, DGF_LDAP014, "/directory/protocol",
 				"%s refused StartTLS: %s%s%s", c->uri, ldap_err2string(rc),
 				diag ? ": " : "", diag ? diag : "");
 			dg_finding_hint(fd, "enable TLS on the server, or use \"ldap-ssl\" if it "
@@ -741,7 +741,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	if (c->bind_dn) {
 		if (t.password->kind == DG_SECRET_NONE) {
 			dg_finding *fd = dg_findings_add(
-				f, "LDAP017", DG_SEV_ERROR, "/directory/bind/password",
+				f, DGF_LDAP017, "/directory/bind/password",
 				"a bind %s is given but no password", t.is_ad ? "user" : "DN");
 			dg_finding_hint(fd, "add /directory/bind/password (e.g. {\"env\": "
 					    "\"LDAP_PASSWORD\"}), or remove the bind %s for an "
@@ -885,7 +885,7 @@ static dg_code search_failed(dg_ldap_conn *c, int rc, const char *base, const ch
 	if (is_transport_error(rc))
 		return report_transport(c, rc, 0, 0, f, err);
 	if (rc == LDAP_NO_SUCH_OBJECT) {
-		fd = dg_findings_add(f, "LDAP019", DG_SEV_ERROR, "/directory/baseDn",
+		fd = dg_findings_add(f, DGF_LDAP019, "/directory/baseDn",
 				     "the base DN \"%s\" does not exist on %s%s%s%s", base,
 				     c->uri, matched && *matched ? " (the server knows \"" : "",
 				     matched && *matched ? matched : "",
@@ -894,7 +894,7 @@ static dg_code search_failed(dg_ldap_conn *c, int rc, const char *base, const ch
 				    "contexts (RootDSE namingContexts)");
 		return dg_error_set(err, DG_E_PROTOCOL, "%s: no such object: %s", c->uri, base);
 	}
-	fd = dg_findings_add(f, "LDAP020", DG_SEV_ERROR, "", "search %s below \"%s\" on %s failed: "
+	fd = dg_findings_add(f, DGF_LDAP020, "", "search %s below \"%s\" on %s failed: "
 			     "%s (result %d)%s%s",
 			     filter, base, c->uri, ldap_err2string(rc), rc, diag && *diag ? ": " : "",
 			     diag && *diag ? diag : "");
@@ -929,13 +929,13 @@ const char *dg_ldap_search_base(const dg_profile *p, const dg_entry *rootdse, dg
 		return base;
 	nc = dg_entry_first(rootdse, "defaultNamingContext");
 	if (!nc) {
-		fd = dg_findings_add(out, "AD016", DG_SEV_ERROR, "/directory/baseDn",
+		fd = dg_findings_add(out, DGF_AD016, "/directory/baseDn",
 				     "baseDn is empty and the server's RootDSE has no "
 				     "defaultNamingContext to take it from");
 		dg_finding_hint(fd, "Set \"baseDn\" to the domain's DN, e.g. \"DC=contoso,DC=com\".");
 		return NULL;
 	}
-	fd = dg_findings_add(out, "AD015", DG_SEV_INFO, "/directory/baseDn",
+	fd = dg_findings_add(out, DGF_AD015, "/directory/baseDn",
 			     "baseDn is empty: searching the domain naming context %s from the "
 			     "RootDSE", nc);
 	dg_finding_hint(fd, "That is what MailStore does too; set \"baseDn\" to narrow the search.");
@@ -1036,7 +1036,7 @@ static void complete_ranges(dg_ldap_conn *c, dg_entry *e, dg_findings *f)
 		merge_range(e, i, base);
 		if (!last && fetch_ranges(c, e, base, next) < 0) {
 			dg_finding *fd = dg_findings_add(
-				f, "LDAP018", DG_SEV_ERROR, "",
+				f, DGF_LDAP018, "",
 				"the values of %s of %s could not all be read (ranged "
 				"retrieval stopped): the result is INCOMPLETE", base, e->dn);
 			dg_finding_hint(fd, "Check the bind account's read access to the entry, "
@@ -1103,7 +1103,7 @@ enum { PAGE_MORE, PAGE_DONE, PAGE_AGAIN_UNPAGED };
 static void add_limit_finding(search *s, int res, const char *diag)
 {
 	dg_finding *fd = dg_findings_add(
-		s->f, "LDAP018", DG_SEV_ERROR, "",
+		s->f, DGF_LDAP018, "",
 		"the list is INCOMPLETE: the server stopped the search %s below \"%s\" after "
 		"%zu entries (result %d, %s)%s%s",
 		s->filter, s->base, s->count, res, limit_name(res), diag && *diag ? ": " : "",
@@ -1130,7 +1130,7 @@ static int paging_refused(const search *s, int res, size_t page_entries)
 static void add_refused_finding(search *s, int res, const char *diag)
 {
 	dg_finding *fd = dg_findings_add(
-		s->f, "LDAP034", DG_SEV_WARNING, "",
+		s->f, DGF_LDAP034, "",
 		"%s refused the paged-results control for the search %s below \"%s\" (result %d, "
 		"%s%s%s); dirgate searched again without paging, so the server's size limit "
 		"applies to the whole search",
@@ -1161,7 +1161,7 @@ static int page_control(search *s, LDAPControl **rctrls)
 	if (pc && ldap_parse_pageresponse_control(s->c->ld, pc, &estimate, &s->cookie) ==
 			  LDAP_SUCCESS)
 		return s->cookie.bv_len ? PAGE_MORE : PAGE_DONE;
-	fd = dg_findings_add(s->f, "LDAP033", DG_SEV_ERROR, "",
+	fd = dg_findings_add(s->f, DGF_LDAP033, "",
 			     "the list is INCOMPLETE: %s answered page %d of the search %s below "
 			     "\"%s\" without %s paged-results control, after %zu entries; whether "
 			     "more entries follow cannot be known",
@@ -1204,7 +1204,7 @@ static int page_result(search *s, LDAPMessage *msg, size_t page_entries)
 static dg_code deadline_passed(search *s)
 {
 	dg_finding *fd = dg_findings_add(
-		s->f, "LDAP036", DG_SEV_ERROR, "",
+		s->f, DGF_LDAP036, "",
 		"the list is INCOMPLETE: reading from %s took longer than the deadline of %d s "
 		"(search %s below \"%s\" stopped after %zu entries)",
 		s->c->uri, s->c->opts.deadline_ms / 1000, s->filter, s->base, s->count);
@@ -1217,7 +1217,7 @@ static dg_code deadline_passed(search *s)
 static dg_code message_too_big(search *s)
 {
 	dg_finding *fd = dg_findings_add(
-		s->f, "LDAP035", DG_SEV_ERROR, "",
+		s->f, DGF_LDAP035, "",
 		"the list is INCOMPLETE: %s sent an LDAP message larger than %zu bytes during the "
 		"search %s below \"%s\" (after %zu entries); dirgate does not read it",
 		s->c->uri, s->c->opts.max_message_bytes, s->filter, s->base, s->count);

@@ -100,7 +100,7 @@ typedef struct state {
 	dg_strlist cycles;    /* keys of cycles already reported */
 
 	/* findings */
-	unsigned repeat[64];
+	unsigned repeat[DGF_COUNT_];
 	size_t no_category;
 	dg_strbuf canon, tmp, tmp2;
 } state;
@@ -114,12 +114,12 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* A finding from the connector itself, at most MAX_REPEAT per code. */
-static dg_finding *finding(state *s, const char *code, dg_severity sev, const char *path,
-			   int line, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static dg_finding *finding(state *s, const char *code, dg_severity sev, const char *path,
+static dg_finding *finding(state *s, dg_finding_code code, const char *path,
+			   int line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static dg_finding *finding(state *s, dg_finding_code code, const char *path,
 			   int line, const char *fmt, ...)
 {
-	int idx = atoi(code + 4) & 63;
+	int idx = code;
 	dg_strbuf msg = DG_STRBUF_INIT;
 	dg_finding *fd;
 	va_list ap;
@@ -128,7 +128,7 @@ static dg_finding *finding(state *s, const char *code, dg_severity sev, const ch
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fd = dg_findings_add(&s->out->findings, code, sev, path, "%s", msg.buf);
+	fd = dg_findings_add(&s->out->findings, code, path, "%s", msg.buf);
 	dg_strbuf_release(&msg);
 	if (line)
 		dg_finding_locate(fd, s->file, line, 0);
@@ -264,7 +264,7 @@ static void ad_fill_user(state *s, const dg_entry *e, dg_dir_user *u)
 			u->disabled = (v & 2) ? 1 : 0;
 		} else {
 			dg_finding *fd;
-			fd = finding(s, "SNAP018", DG_SEV_WARNING, SNAP_PATH, e->line,
+			fd = finding(s, DGF_SNAP018, SNAP_PATH, e->line,
 				     "userAccountControl of %s is \"%s\", not a number; whether "
 				     "the account is disabled is unknown", e->dn, uac);
 			hint(fd, "AD writes userAccountControl as a decimal number (512 enabled, "
@@ -377,7 +377,7 @@ static void check_ranged(state *s, const dg_entry *e)
 		n = strlen(r);
 		if (n >= 2 && r[n - 2] == '-' && r[n - 1] == '*')
 			continue;
-		fd = finding(s, "SNAP016", DG_SEV_WARNING, SNAP_PATH, e->line,
+		fd = finding(s, DGF_SNAP016, SNAP_PATH, e->line,
 			     "%s holds only \"%s\": the export stopped after part of the values, "
 			     "so group membership from this snapshot is incomplete",
 			     e->dn, e->attrs[i].name);
@@ -448,7 +448,7 @@ static int on_entry(void *ctx, dg_entry *e)
 
 	s->out->entries_read++;
 	if (dg_dn_canonical(e->dn, strlen(e->dn), &s->canon)) {
-		fd = finding(s, "SNAP008", DG_SEV_ERROR, SNAP_PATH, e->line,
+		fd = finding(s, DGF_SNAP008, SNAP_PATH, e->line,
 			     "\"%s\" is not a valid DN; the entry is skipped", e->dn);
 		hint(fd, "A DN is a list of attribute=value pairs separated by commas, with "
 			 "',', '+', '\"', '\\\\', '<', '>' and ';' in values escaped by a "
@@ -463,7 +463,7 @@ static int on_entry(void *ctx, dg_entry *e)
 	id = dg_graph_node_canonical(&s->graph, s->canon.buf, s->canon.len,
 				     dg_key_hash(s->canon.buf, s->canon.len), 1);
 	if (s->graph.nodes[id].present) {
-		fd = finding(s, "SNAP009", DG_SEV_WARNING, SNAP_PATH, e->line,
+		fd = finding(s, DGF_SNAP009, SNAP_PATH, e->line,
 			     "%s appears more than once; only its first record is used", e->dn);
 		hint(fd, "Two exports were probably concatenated. Export once, or remove the "
 			 "duplicate records.");
@@ -527,7 +527,7 @@ static void search_member(state *s, group *g, const char *v, size_t n, uint32_t 
 	f = dg_filter_parse(s->tmp2.buf, &ferr);
 	if (!f) {
 		if (!s->member_tmpl_bad++) {
-			dg_finding *fd = finding(s, "SNAP010", DG_SEV_ERROR,
+			dg_finding *fd = finding(s, DGF_SNAP010,
 						 "/directory/groups/memberSearchFilter", 0,
 						 "the member search filter cannot be evaluated "
 						 "with \"%s\" filled in: %s (column %d)",
@@ -634,7 +634,7 @@ static void report_cycle(state *s, const dg_graph_frame *st, size_t from, size_t
 			dg_strbuf_adds(&path, " -> ");
 		}
 		dg_strbuf_adds(&path, node_label(s, st[from].node));
-		fd = finding(s, "SNAP013", DG_SEV_WARNING,
+		fd = finding(s, DGF_SNAP013,
 			     s->ad ? "/directory/filters/groups" : "/directory/groups/names", 0,
 			     "nested groups form a cycle: %s", path.buf);
 		hint(fd, "Members of these groups are each counted once, but AD and LDAP tools "
@@ -753,14 +753,14 @@ static void roots_by_dn(state *s, const char *spec, const char *path, dg_idlist 
 	if (k >= 0 && s->ad && s->graph.nodes[k].nkids) {
 		/* no group entry, but users name it in memberOf */
 		dg_idlist_push(roots, (uint32_t)k);
-		fd = finding(s, "SNAP011", DG_SEV_WARNING, path, 0,
+		fd = finding(s, DGF_SNAP021, path, 0,
 			     "the group %s is not in the snapshot; its members are taken from the "
 			     "memberOf values of the entries that are", spec);
 		hint(fd, "Export the group entries too (for ldifde, a base DN that contains the "
 			 "groups) so nested groups are followed.");
 		return;
 	}
-	fd = finding(s, "SNAP011", DG_SEV_ERROR, path, 0,
+	fd = finding(s, DGF_SNAP011, path, 0,
 		     "the selected group %s is not in the snapshot, and no entry names it in "
 		     "memberOf: nobody qualifies through it", spec);
 	hint(fd, "Check the DN against the directory, and that the export's base DN includes "
@@ -799,7 +799,7 @@ static void roots_by_name(state *s, const char *spec, const char *path, dg_idlis
 			dg_strbuf_adds(&list, i ? "; " : "");
 			dg_strbuf_adds(&list, node_label(s, roots->ids[i]));
 		}
-		fd = finding(s, "SNAP012", DG_SEV_WARNING, path, 0,
+		fd = finding(s, DGF_SNAP012, path, 0,
 			     "\"%s\" names %zu groups (%s); members of all of them are counted",
 			     spec, roots->nr, list.buf);
 		hint(fd, "Give the group's distinguished name instead of its name to select "
@@ -812,13 +812,13 @@ static void roots_by_name(state *s, const char *spec, const char *path, dg_idlis
 	if (s->ad)
 		roots_by_memberof_name(s, spec, roots);
 	if (roots->nr) {
-		fd = finding(s, "SNAP011", DG_SEV_WARNING, path, 0,
+		fd = finding(s, DGF_SNAP021, path, 0,
 			     "no group named \"%s\" is in the snapshot; its members are taken "
 			     "from memberOf values naming %s", spec, node_label(s, roots->ids[0]));
 		hint(fd, "Export the group entries too so nested groups are followed.");
 		return;
 	}
-	fd = finding(s, "SNAP011", DG_SEV_ERROR, path, 0,
+	fd = finding(s, DGF_SNAP011, path, 0,
 		     "no group named \"%s\" is in the snapshot: nobody qualifies through it",
 		     spec);
 	hint(fd, "Group names are matched against %s, case-insensitively. Check the spelling, "
@@ -843,7 +843,7 @@ static void select_groups(state *s)
 			roots_by_name(s, spec, ipath, &roots);
 		expand(s, spec, roots.ids, roots.nr, &ws);
 		if (ws.missing) {
-			dg_finding *fd = finding(s, "SNAP019", DG_SEV_INFO, ipath, 0,
+			dg_finding *fd = finding(s, DGF_SNAP019, ipath, 0,
 						 "%zu member%s of \"%s\" (nested groups included) "
 						 "%s not in the snapshot, e.g. %s", ws.missing,
 						 ws.missing == 1 ? "" : "s", spec,
@@ -864,7 +864,7 @@ static void report_ldap_unresolved(state *s)
 		dg_finding *fd;
 		if (!g->unresolved)
 			continue;
-		fd = finding(s, "SNAP019", DG_SEV_INFO, "/directory/groups/membersAttribute",
+		fd = finding(s, DGF_SNAP019, "/directory/groups/membersAttribute",
 			     g->line, "%zu of the %zu members of %s match%s no entry in the "
 			     "snapshot, e.g. \"%s\"", g->unresolved, g->members.nr, g->dn,
 			     g->unresolved == 1 ? "es" : "", g->first_unresolved);
@@ -885,7 +885,7 @@ static dg_filter *parse_profile_filter(state *s, const char *text, const char *p
 	dg_filter_error ferr;
 	dg_filter *f = dg_filter_parse(text, &ferr);
 	if (!f) {
-		dg_finding *fd = finding(s, "SNAP010", DG_SEV_ERROR, path, 0,
+		dg_finding *fd = finding(s, DGF_SNAP010, path, 0,
 					 "the %s \"%s\" cannot be evaluated on the snapshot: %s "
 					 "(column %d)", what, text, ferr.message, ferr.column);
 		hint(fd, "Fix the filter (\"dirgate filter '%s'\" shows where it breaks); no %s "
@@ -915,7 +915,7 @@ static void setup_base(state *s)
 	}
 	if (base && *base) {
 		if (dg_dn_canonical(base, strlen(base), &s->base)) {
-			dg_finding *fd = finding(s, "SNAP008", DG_SEV_ERROR, "/directory/baseDn", 0,
+			dg_finding *fd = finding(s, DGF_SNAP008, "/directory/baseDn", 0,
 						 "the base DN \"%s\" is not a valid DN; the whole "
 						 "snapshot is read", base);
 			hint(fd, "Write it as e.g. DC=contoso,DC=com.");
@@ -957,7 +957,7 @@ static void setup_member_search(state *s)
 	if (!f) {
 		s->member_tmpl_bad = 1;
 		dg_finding *fd;
-		fd = finding(s, "SNAP010", DG_SEV_ERROR, "/directory/groups/memberSearchFilter", 0,
+		fd = finding(s, DGF_SNAP010, "/directory/groups/memberSearchFilter", 0,
 			     "the member search filter \"%s\" cannot be evaluated on the "
 			     "snapshot: %s (column %d)", tmpl, ferr.message, ferr.column);
 		hint(fd, "Fix the filter; group members are not resolved until then.");
@@ -1055,7 +1055,7 @@ static void scope_findings(state *s)
 	if (!s->out_of_scope)
 		return;
 	if (!s->in_scope) {
-		fd = finding(s, "SNAP014", DG_SEV_WARNING, path, 0,
+		fd = finding(s, DGF_SNAP014, path, 0,
 			     "none of the %zu entries in the snapshot is under the base DN %s "
 			     "(the first is %s)", s->out_of_scope, s->base.buf, s->first_outside);
 		hint(fd, "Set /directory/baseDn to the naming context the export was made from "
@@ -1063,7 +1063,7 @@ static void scope_findings(state *s)
 			 "/directory/domain).");
 		return;
 	}
-	fd = finding(s, "SNAP015", DG_SEV_INFO, path, 0,
+	fd = finding(s, DGF_SNAP015, path, 0,
 		     "%zu entries of the snapshot are outside the base DN %s and were ignored "
 		     "(e.g. %s)", s->out_of_scope, s->base.buf, s->first_outside);
 	hint(fd, "MailStore only looks below the base DN; this is expected when the export "
@@ -1085,7 +1085,7 @@ static void finish(state *s)
 		report_ldap_unresolved(s);
 	scope_findings(s);
 	if (s->no_category) {
-		dg_finding *fd = finding(s, "SNAP017", DG_SEV_WARNING, SNAP_PATH, 0,
+		dg_finding *fd = finding(s, DGF_SNAP017, SNAP_PATH, 0,
 					 "%zu user entries have no objectCategory; they were taken "
 					 "as persons because their objectClass is user",
 					 s->no_category);

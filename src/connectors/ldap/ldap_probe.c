@@ -37,7 +37,7 @@ static void check_is_ad(const dg_profile *p, const dg_ldap_conn *c, const dg_ent
 	dg_finding *fd;
 	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY || dg_ldap_rootdse_is_ad(rootdse))
 		return;
-	fd = dg_findings_add(out, "AD014", DG_SEV_WARNING, "/directory/type",
+	fd = dg_findings_add(out, DGF_AD014, "/directory/type",
 			     "%s does not say it is Active Directory (no capability "
 			     "1.2.840.113556.1.4.800 in its RootDSE)", dg_ldap_uri(c));
 	dg_finding_hint(fd, "AD options (exchangeUsersOnly, enabledUsersOnly, userNameFormat) need "
@@ -121,24 +121,24 @@ static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *
 		 * 0 does not mean that the filter selects no one */
 		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
 		if (n.n)
-			fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
+			fd = dg_findings_add(out, DGF_LDAP023, filter_path(p),
 					     "the user filter %s selects at least %ld entries below "
 					     "%s; the exact number is unknown because the search was "
 					     "cut short", filter, n.n, base);
 		else
-			fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
+			fd = dg_findings_add(out, DGF_LDAP023, filter_path(p),
 					     "the user filter %s selects an unknown number of entries "
 					     "below %s: the server stopped the search before sending "
 					     "any", filter, base);
 	} else if (n.n == 0) {
 		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
 		explain_clauses(c, base, filter, &hint, out);
-		fd = dg_findings_add(out, "LDAP022", DG_SEV_ERROR, filter_path(p),
+		fd = dg_findings_add(out, DGF_LDAP022, filter_path(p),
 				     "the user filter %s selects no entries below %s: "
 				     "synchronisation would produce no users", filter, base);
 	} else {
 		dg_strbuf_addf(&hint, "repeat by hand: %s", cmd.buf);
-		fd = dg_findings_add(out, "LDAP023", DG_SEV_INFO, filter_path(p),
+		fd = dg_findings_add(out, DGF_LDAP023, filter_path(p),
 				     "the user filter %s selects %ld entr%s below %s", filter, n.n,
 				     n.n == 1 ? "y" : "ies", base);
 	}
@@ -190,7 +190,7 @@ static int read_schema(dg_ldap_conn *c, const dg_entry *rootdse, dg_strlist *nam
 	dg_entry_release(&schema);
 	if (names->nr)
 		return 0;
-	fd = dg_findings_add(out, "LDAP025", DG_SEV_WARNING, "/directory",
+	fd = dg_findings_add(out, DGF_LDAP025, "/directory",
 			     "the server's schema could not be read%s%s: attribute names were "
 			     "not checked", sub ? " from " : " (the RootDSE names no subschema)",
 			     sub ? sub : "");
@@ -222,7 +222,7 @@ static void check_attr(const char *name, void *ctx)
 		return;
 	}
 	near = dg_suggest_closest(base, (const char *const *)ac->schema->items, ac->schema->nr);
-	fd = dg_findings_add(ac->out, "LDAP024", DG_SEV_ERROR, ac->path,
+	fd = dg_findings_add(ac->out, DGF_LDAP024, ac->path,
 			     "attribute \"%s\" is not in the server's schema%s%s%s", base,
 			     near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
 	dg_finding_hint(fd, "Use the attribute's LDAP name as the server's schema defines it; "
@@ -286,7 +286,7 @@ static void check_ad_schema(const dg_dir_active_directory *ad, const dg_strlist 
 	if (ad->visible_in_address_lists_only != 1 ||
 	    dg_strlist_contains_ci(s, "msExchHideFromAddressLists"))
 		return;
-	fd = dg_findings_add(out, "AD017", DG_SEV_WARNING,
+	fd = dg_findings_add(out, DGF_AD017,
 			     "/directory/filters/visibleInAddressListsOnly",
 			     "msExchHideFromAddressLists is not in this domain's schema (Exchange "
 			     "never extended it): no user can be hidden, the option has no effect");
@@ -345,14 +345,14 @@ static void report_group(const char *path, const char *name, const dg_entry_list
 	dg_finding *fd;
 	dg_strbuf dns = DG_STRBUF_INIT;
 	if (hits->nr == 1) {
-		fd = dg_findings_add(out, "LDAP028", DG_SEV_INFO, path, "group \"%s\" is %s", name,
+		fd = dg_findings_add(out, DGF_LDAP028, path, "group \"%s\" is %s", name,
 				     hits->items[0].dn);
 		if (*cmd)
 			dg_finding_hint(fd, "repeat by hand: %s", cmd);
 		return;
 	}
 	if (!hits->nr) {
-		fd = dg_findings_add(out, "LDAP026", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_LDAP026, path,
 				     "no group named \"%s\" below the base DN: nobody can qualify "
 				     "through it", name);
 		dg_finding_hint(fd, "Check the spelling, the group filter and the base DN, or give "
@@ -361,7 +361,7 @@ static void report_group(const char *path, const char *name, const dg_entry_list
 	}
 	for (size_t i = 0; i < hits->nr && i < 5; i++)
 		dg_strbuf_addf(&dns, "%s%s", i ? "; " : "", hits->items[i].dn);
-	fd = dg_findings_add(out, "LDAP027", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_LDAP027, path,
 			     "\"%s\" names %zu groups: %s%s", name, hits->nr, dns.buf,
 			     hits->nr > 5 ? "; ..." : "");
 	dg_finding_hint(fd, "Give the DN of the group you mean instead of its name.");
@@ -440,12 +440,12 @@ static char *ldap_login_dn(const dg_profile *p, dg_ldap_conn *c, const char *bas
 			dn = dg_xstrdup(hits.items[0].dn);
 		} else {
 			if (hits.nr)
-				fd = dg_findings_add(out, "LDAP030", DG_SEV_ERROR,
+				fd = dg_findings_add(out, DGF_LDAP030,
 						     "/authentication/testUser",
 						     "test user \"%s\" matches %zu entries (%s)", user,
 						     hits.nr, q.buf);
 			else
-				fd = dg_findings_add(out, "LDAP029", DG_SEV_ERROR,
+				fd = dg_findings_add(out, DGF_LDAP029,
 						     "/authentication/testUser",
 						     "test user \"%s\" not found (%s)", user, q.buf);
 			dg_finding_hint(fd, "Give a user name the user filter selects exactly once, "
@@ -468,7 +468,7 @@ static void could_not_run(dg_findings *out, size_t errors_before, const char *pa
 	dg_finding *fd;
 	if (dg_findings_count(out, DG_SEV_ERROR) > errors_before)
 		return;
-	fd = dg_findings_add(out, "LDAP037", DG_SEV_ERROR, path, "%s could not be probed: %s",
+	fd = dg_findings_add(out, DGF_LDAP037, path, "%s could not be probed: %s",
 			     what, err->message[0] ? err->message : "unknown error");
 	dg_finding_hint(fd, "Make the secret available (set the environment variable, create "
 			"the file, or run on a terminal for a prompt) and run the check again; "
@@ -492,7 +492,7 @@ static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
 	who.name = name;
 	errors = dg_findings_count(out, DG_SEV_ERROR);
 	if (dg_ldap_connect_as(p, &who, &tc, out, &err) == DG_OK)
-		dg_findings_add(out, "LDAP031", DG_SEV_INFO, "/authentication/testUser",
+		dg_findings_add(out, DGF_LDAP031, "/authentication/testUser",
 				"test user %s logged on (bound as %s)", user, name);
 	else
 		could_not_run(out, errors, pw->path, "the test user's logon", &err);
@@ -526,7 +526,7 @@ static void probe_samples(const dg_profile *p, dg_findings *out)
 		if (u->emails.nr)
 			dg_strbuf_addf(&list, " <%s>", u->emails.items[0]);
 	}
-	fd = dg_findings_add(out, "LDAP032", DG_SEV_INFO, "/directory",
+	fd = dg_findings_add(out, DGF_LDAP032, "/directory",
 			     "synchronisation would produce %zu users, skip %zu entries and find %zu "
 			     "conflicts%s", pv.nusers, pv.nskipped, pv.nconflicts,
 			     n ? "; the first by user name:" : "");
@@ -549,10 +549,10 @@ int dg_ldap_probe(const dg_profile *p, const char *test_user, dg_findings *out)
 		could_not_run(out, errors, bind_password_path(p), "the directory", &err);
 		return -1;
 	}
-	dg_findings_add(out, "LDAP021", DG_SEV_INFO, "/directory",
+	dg_findings_add(out, DGF_LDAP021, "/directory",
 			"connected to %s and bound as %s", dg_ldap_uri(c), bind_name(p));
 	if (dg_ldap_rootdse(c, &rootdse, &err) != DG_OK) {
-		dg_finding *fd = dg_findings_add(out, "LDAP020", DG_SEV_ERROR, "/directory",
+		dg_finding *fd = dg_findings_add(out, DGF_LDAP020, "/directory",
 						 "reading the RootDSE failed: %s", err.message);
 		dg_finding_hint(fd, "The account may lack read access to the RootDSE; check the "
 				"server's access rules.");

@@ -21,7 +21,7 @@ static void add_dn_finding(const char *dn, const char *path, const char *what,
 
 	if (dg_dn_problem(dn, &why) == 0)
 		goto done;
-	fd = dg_findings_add(out, "LDAP001", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_LDAP001, path,
 			     "%s \"%s\" is not a valid distinguished name: %s", what, dn, why.buf);
 	dg_finding_hint(fd, "Write it as RFC 4514 attribute=value pairs separated by commas, "
 			"e.g. \"ou=People,dc=example,dc=com\"; escape ',' '+' '\"' '\\' '<' '>' ';' "
@@ -37,7 +37,7 @@ static void add_host_finding(const char *host, const char *path, dg_findings *ou
 
 	if (dg_host_problem(host, &why) == 0)
 		goto done;
-	fd = dg_findings_add(out, "LDAP003", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_LDAP003, path,
 			     "server \"%s\" is not a valid host name: %s", host, why.buf);
 	dg_finding_hint(fd, "Give the directory server's DNS name or IP address only, e.g. "
 			"\"dc01.contoso.com\"; the protocol and port have their own fields.");
@@ -60,9 +60,9 @@ static void check_ad_domain(const char *s, dg_findings *out)
 	dg_finding *fd;
 
 	if (dg_dns_name_problem(s, &why) < 0) {
-		dg_check_domain(s, "/directory/domain", "AD001", "contoso.com", out);
+		dg_check_domain(s, "/directory/domain", DGF_AD001, "contoso.com", out);
 	} else if (!strchr(s, '.')) {
-		fd = dg_findings_add(out, "AD002", DG_SEV_WARNING, "/directory/domain",
+		fd = dg_findings_add(out, DGF_AD002, "/directory/domain",
 				     "domain \"%s\" has a single label; it looks like the NetBIOS "
 				     "name, not the DNS domain name", s);
 		dg_finding_hint(fd, "Use the domain's DNS name as shown in Active Directory Domains "
@@ -144,7 +144,7 @@ static void check_ldap_attrs(const dg_dir_ldap *l, dg_findings *out)
 		dg_finding *fd;
 
 		if (name && dg_attr_problem(name, &why) < 0) {
-			fd = dg_findings_add(out, "LDAP002", DG_SEV_ERROR, ldap_attr_fields[i].path,
+			fd = dg_findings_add(out, DGF_LDAP002, ldap_attr_fields[i].path,
 					     "\"%s\" is not a valid LDAP attribute name: %s", name,
 					     why.buf);
 			dg_finding_hint(fd, "Give the attribute's LDAP name (RFC 4512), e.g. \"uid\", "
@@ -217,7 +217,7 @@ static void check_member_substitution(const char *msf, dg_findings *out)
 	}
 	f = dg_filter_parse(text.buf, &err);
 	if (!f) {
-		fd = dg_findings_add(out, "LDAP005", DG_SEV_ERROR,
+		fd = dg_findings_add(out, DGF_LDAP005,
 				     "/directory/groups/memberSearchFilter",
 				     "memberSearchFilter does not parse once {member} is replaced by a "
 				     "value (\"%s\"): %s", text.buf, err.message);
@@ -233,7 +233,7 @@ static void check_member_filter_placeholder(const char *msf, int parse_errors, d
 	dg_finding *fd;
 
 	if (!strstr(msf, "{member}")) {
-		fd = dg_findings_add(out, "LDAP004", DG_SEV_ERROR,
+		fd = dg_findings_add(out, DGF_LDAP004,
 				     "/directory/groups/memberSearchFilter",
 				     "memberSearchFilter \"%s\" does not contain {member}", msf);
 		dg_finding_hint(fd, "MailStore puts each member value where {member} stands, e.g. "
@@ -251,7 +251,7 @@ static void check_member_model(const dg_dir_ldap *l, dg_findings *out)
 	dg_finding *fd;
 
 	if (msf && members_are_dns(attr)) {
-		fd = dg_findings_add(out, "LDAP006", DG_SEV_WARNING,
+		fd = dg_findings_add(out, DGF_LDAP006,
 				     "/directory/groups/memberSearchFilter",
 				     "membersAttribute \"%s\" holds DNs, yet a memberSearchFilter is "
 				     "set; MailStore: \"Group members are returned as Distinguished "
@@ -259,7 +259,7 @@ static void check_member_model(const dg_dir_ldap *l, dg_findings *out)
 		dg_finding_hint(fd, "Set \"memberSearchFilter\": null, or use \"membersAttribute\": "
 				"\"memberUid\" if the groups are posixGroups.");
 	} else if (!msf && !strcasecmp(attr, "memberUid")) {
-		fd = dg_findings_add(out, "LDAP007", DG_SEV_ERROR,
+		fd = dg_findings_add(out, DGF_LDAP007,
 				     "/directory/groups/memberSearchFilter",
 				     "membersAttribute \"memberUid\" holds user names, not DNs, so "
 				     "MailStore needs a memberSearchFilter to find the members");
@@ -284,7 +284,7 @@ static void check_group_filter_needed(const dg_dir_ldap *l, dg_findings *out)
 
 	if (!l->group_names.nr || (l->group_filter && *l->group_filter))
 		return;
-	fd = dg_findings_add(out, "LDAP008", DG_SEV_ERROR, "/directory/groups/filter",
+	fd = dg_findings_add(out, DGF_LDAP008, "/directory/groups/filter",
 			     "groups.names lists %zu group%s but groups.filter is not set, so "
 			     "MailStore cannot find the groups", l->group_names.nr,
 			     l->group_names.nr == 1 ? "" : "s");
@@ -334,7 +334,7 @@ static void check_accept_all(const dg_profile *p, int plain, dg_findings *out)
 	dg_finding *fd;
 
 	if (plain) {
-		fd = dg_findings_add(out, "TLS001", DG_SEV_ERROR,
+		fd = dg_findings_add(out, DGF_TLS001,
 				     "/directory/tls/acceptAllCertificates",
 				     "acceptAllCertificates is true, but the protocol is unencrypted "
 				     "LDAP: there is no certificate to accept");
@@ -357,7 +357,7 @@ static void check_cleartext_bind(const dg_profile *p, dg_findings *out)
 
 	if (!who || !*who || dg_is_loopback_host(server))
 		return;
-	fd = dg_findings_add(out, "TLS011", DG_SEV_WARNING, "/directory/protocol",
+	fd = dg_findings_add(out, DGF_TLS011, "/directory/protocol",
 			     "the protocol is unencrypted LDAP%s: the bind password of %s "
 			     "travels in clear text to %s and can be read by anyone on the way",
 			     (ad ? p->directory.ad.protocol : p->directory.ldap.protocol) ==
@@ -387,7 +387,7 @@ static void check_directory_tls(const dg_profile *p, dg_findings *out)
 	if (tls->accept_all_certificates == 1)
 		check_accept_all(p, plain, out);
 	if (tls->ca_file && plain) {
-		fd = dg_findings_add(out, "TLS003", DG_SEV_WARNING, "/directory/tls/caFile",
+		fd = dg_findings_add(out, DGF_TLS003, "/directory/tls/caFile",
 				     "caFile is set, but the protocol is unencrypted LDAP, so it "
 				     "is not used");
 		dg_finding_hint(fd, "Set \"protocol\" to %s, or remove caFile.",
@@ -405,7 +405,7 @@ static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY ||
 	    ad->visible_in_address_lists_only != 1 || ad->exchange_users_only == 1)
 		return;
-	fd = dg_findings_add(out, "AD003", DG_SEV_ERROR, "/directory/filters/visibleInAddressListsOnly",
+	fd = dg_findings_add(out, DGF_AD003, "/directory/filters/visibleInAddressListsOnly",
 			     "visibleInAddressListsOnly is true, but exchangeUsersOnly is not; "
 			     "MailStore applies \"visible in address lists only\" only together "
 			     "with \"Exchange users only\"");
@@ -421,7 +421,7 @@ static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 #define LDAP_METHOD_NAMES "\"standard\" or \"adfs\""
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_WINDOWS, "AUTH003", DG_SEV_WARNING,
+	{ DG_AUTH_WINDOWS, DGF_AUTH003,
 	  "integrated Windows authentication cannot be checked or used from Linux: it needs "
 	  "Windows clients in the domain and MailStore Server on a domain member",
 	  "dirgate checks the directory side only; after switching, test a login from a "

@@ -24,7 +24,6 @@
 
 #define READ_BLOCK ((size_t)256 << 10)
 #define FINDINGS_PER_CODE 20 /* per code; the rest are counted, not listed */
-#define MAX_CODES 32
 
 typedef struct scratch_val {
 	size_t name_off, name_len; /* in reader.vals */
@@ -78,28 +77,21 @@ typedef struct reader {
 	size_t bvals_alloc;
 
 	/* finding caps, indexed by the code's number */
-	unsigned listed[MAX_CODES];
-	unsigned over[MAX_CODES];
-	long first_over[MAX_CODES];
+	unsigned listed[DGF_COUNT_];
+	unsigned over[DGF_COUNT_];
+	long first_over[DGF_COUNT_];
 } reader;
 
 /* ---- findings ---- */
 
-static int code_index(const char *code)
-{
-	int n = atoi(code + 4); /* "SNAPnnn" */
-	return (n > 0 && n < MAX_CODES) ? n : 0;
-}
-
 /* Adds a SNAP finding at `line`, or returns NULL once this code has been
  * reported FINDINGS_PER_CODE times: a broken 100,000-entry file should give
  * a readable report, not 100,000 lines. */
-static dg_finding *finding(reader *r, const char *code, long line, const char *fmt, ...)
+static dg_finding *finding(reader *r, dg_finding_code code, long line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static dg_finding *finding(reader *r, const char *code, long line, const char *fmt, ...)
+static dg_finding *finding(reader *r, dg_finding_code code, long line, const char *fmt, ...)
 {
-	const dg_code_info *ci = dg_code_lookup(code);
-	int idx = code_index(code);
+	int idx = code;
 	dg_strbuf msg = DG_STRBUF_INIT;
 	dg_finding *fd;
 	va_list ap;
@@ -112,7 +104,7 @@ static dg_finding *finding(reader *r, const char *code, long line, const char *f
 	va_start(ap, fmt);
 	dg_strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	fd = dg_findings_add(r->f, code, ci ? ci->severity : DG_SEV_ERROR, r->jpath, "%s",
+	fd = dg_findings_add(r->f, code, r->jpath, "%s",
 			     msg.buf);
 	dg_strbuf_release(&msg);
 	dg_finding_locate(fd, r->file, (int)line, 0);
@@ -127,15 +119,11 @@ static void hint(dg_finding *fd, const char *text)
 
 static void report_suppressed(reader *r)
 {
-	for (int i = 1; i < MAX_CODES; i++) {
-		char code[16];
-		const dg_code_info *ci;
+	for (int i = 0; i < DGF_COUNT_; i++) {
 		dg_finding *fd;
 		if (!r->over[i])
 			continue;
-		snprintf(code, sizeof(code), "SNAP%03d", i);
-		ci = dg_code_lookup(code);
-		fd = dg_findings_add(r->f, code, ci ? ci->severity : DG_SEV_ERROR, r->jpath,
+		fd = dg_findings_add(r->f, (dg_finding_code)i, r->jpath,
 				     "%u more problems like the ones above are not listed "
 				     "(the first of them at line %ld)",
 				     r->over[i], r->first_over[i]);
@@ -301,7 +289,7 @@ static int decode_value(reader *r, const char *name, size_t nlen, const char *v,
 			n--;
 		if (!dg_base64_decode(v, n, out))
 			return 0;
-		fd = finding(r, "SNAP002", no, "the base64 value of \"%.*s\" cannot be decoded",
+		fd = finding(r, DGF_SNAP002, no, "the base64 value of \"%.*s\" cannot be decoded",
 			     (int)(nlen > 64 ? 64 : nlen), name);
 		hint(fd, "After \"::\" LDIF expects base64 (A-Z a-z 0-9 + /, padded with = to a "
 			 "multiple of four characters); the value was probably cut or edited. "
@@ -309,7 +297,7 @@ static int decode_value(reader *r, const char *name, size_t nlen, const char *v,
 		return -1;
 	}
 	if (n && v[0] == '<') {
-		fd = finding(r, "SNAP003", no, "\"%.*s\" refers to its value by URL (\":<\"), "
+		fd = finding(r, DGF_SNAP003, no, "\"%.*s\" refers to its value by URL (\":<\"), "
 			     "which dirgate does not follow", (int)(nlen > 64 ? 64 : nlen), name);
 		hint(fd, "Export with the values inline (ldapsearch writes them inline unless "
 			 "-t is given); reading files named in a snapshot is not supported.");
@@ -330,7 +318,7 @@ static void version_line(reader *r, const char *v, size_t n, long no)
 		n--;
 	if (name_is(v, n, "1"))
 		return;
-	dg_finding *fd = finding(r, "SNAP005", no, "LDIF version \"%.*s\" is not supported; "
+	dg_finding *fd = finding(r, DGF_SNAP005, no, "LDIF version \"%.*s\" is not supported; "
 				 "reading it as version 1", (int)(n > 32 ? 32 : n), v);
 	hint(fd, "RFC 2849 defines only \"version: 1\".");
 }
@@ -344,7 +332,7 @@ static void dn_line(reader *r, const char *v, size_t n, long no)
 		return;
 	}
 	if (memchr(r->dn.buf, '\0', r->dn.len)) {
-		dg_finding *fd = finding(r, "SNAP008", no, "the DN contains a NUL byte");
+		dg_finding *fd = finding(r, DGF_SNAP008, no, "the DN contains a NUL byte");
 		hint(fd, "A DN is text; a NUL inside it is written \\00. The record is skipped.");
 		r->skip_record = 1;
 		return;
@@ -373,7 +361,7 @@ static void changetype_line(reader *r, const char *name, size_t nlen, const char
 			return;
 	}
 	r->skip_record = 1;
-	fd = finding(r, "SNAP004", no, "the record for \"%.*s\" is a change record (%.*s: %.*s), "
+	fd = finding(r, DGF_SNAP004, no, "the record for \"%.*s\" is a change record (%.*s: %.*s), "
 		     "not directory content; it is skipped",
 		     (int)(r->dn.len > 200 ? 200 : r->dn.len), r->dn.buf, (int)nlen, name,
 		     (int)(r->tmp.len > 32 ? 32 : r->tmp.len), r->tmp.buf);
@@ -386,7 +374,8 @@ static void attr_line(reader *r, const char *s, size_t nlen, const char *v, size
 	scratch_val *sv;
 	size_t name_off, val_off, type = valid_attr_desc(s, nlen);
 	if (!type) {
-		dg_finding *fd = finding(r, "SNAP001", no, "\"%.*s\" is not a valid attribute name",
+		dg_finding *fd = finding(r, DGF_SNAP001,
+					 no, "\"%.*s\" is not a valid attribute name",
 					 (int)(nlen > 64 ? 64 : nlen), s);
 		hint(fd, "An LDIF line is \"attribute: value\"; attribute names are letters, "
 			 "digits and '-' (options after ';'). Was a line break lost inside a "
@@ -607,7 +596,7 @@ static void begin_record(reader *r, const char *s, size_t n, const char *colon, 
 	r->skip_record = 1;
 	if (colon && is_trailer(s, nlen))
 		return;
-	fd = finding(r, "SNAP001", no, "a record must start with \"dn:\", this one starts with "
+	fd = finding(r, DGF_SNAP001, no, "a record must start with \"dn:\", this one starts with "
 		     "\"%.*s\"", (int)(n > 40 ? 40 : n), s);
 	hint(fd, "Records are separated by empty lines and each starts with its DN. The lines up "
 		 "to the next empty line are skipped. Is this an LDIF export at all?");
@@ -626,7 +615,7 @@ static void logical_line(reader *r, const char *s, size_t n, long no)
 	if (r->skip_record)
 		return;
 	if (!colon) {
-		fd = finding(r, "SNAP001", no, "expected \"attribute: value\", found \"%.*s\"",
+		fd = finding(r, DGF_SNAP001, no, "expected \"attribute: value\", found \"%.*s\"",
 			     (int)(n > 40 ? 40 : n), s);
 		hint(fd, "Every line of a record is \"name: value\" (or \"name:: base64\"). A line "
 			 "that continues the previous one must start with exactly one space.");
@@ -634,7 +623,8 @@ static void logical_line(reader *r, const char *s, size_t n, long no)
 	}
 	if (nlen == 2 && name_is(s, nlen, "dn")) {
 		/* Almost always a missing empty line: keep both entries. */
-		fd = finding(r, "SNAP001", no, "a second \"dn:\" inside one record; reading it as "
+		fd = finding(r, DGF_SNAP001,
+			     no, "a second \"dn:\" inside one record; reading it as "
 			     "the start of a new record");
 		hint(fd, "Separate records with an empty line.");
 		end_record(r);
@@ -669,10 +659,12 @@ static void flush_logical(reader *r)
 		dg_finding *fd;
 		r->logical_overlong = 0;
 		if (name_is(s, (size_t)nlen, "dn"))
-			fd = finding(r, "SNAP007", r->logical_no, "the dn: line is longer than %zu "
+			fd = finding(r, DGF_SNAP007,
+				     r->logical_no, "the dn: line is longer than %zu "
 				     "bytes; the record is skipped", r->max_line);
 		else
-			fd = finding(r, "SNAP007", r->logical_no, "the line for \"%.*s\" is longer "
+			fd = finding(r, DGF_SNAP007,
+				     r->logical_no, "the line for \"%.*s\" is longer "
 				     "than %zu bytes; the value is dropped", nlen > 64 ? 64 : nlen,
 				     s, r->max_line);
 		hint(fd, "Leave large binary attributes (jpegPhoto, thumbnailPhoto, "
@@ -700,7 +692,7 @@ static void continuation(reader *r, const char *s, size_t n, int overlong, long 
 		dg_finding *fd;
 		if (all_spaces(s, n))
 			return; /* a line of spaces between records: as good as empty */
-		fd = finding(r, "SNAP001", no, "a continuation line (starting with a space) with "
+		fd = finding(r, DGF_SNAP001, no, "a continuation line (starting with a space) with "
 			     "no line before it to continue");
 		hint(fd, "Remove the leading space, or join the line to the one it belongs to.");
 		return;
@@ -726,7 +718,7 @@ static int bare_cr(reader *r, const char *s, size_t n, long no)
 	dg_finding *fd;
 	if (!memchr(s, '\r', n))
 		return 0;
-	fd = finding(r, "SNAP020", no, "line %ld holds a carriage return (CR) that does not end "
+	fd = finding(r, DGF_SNAP020, no, "line %ld holds a carriage return (CR) that does not end "
 		     "the line: the file uses bare CR line ends, or a value contains a raw CR; "
 		     "the snapshot is not read", no);
 	hint(fd, "Convert the line ends to LF or CR LF (e.g. tr '\\r' '\\n' < in.ldif > out.ldif) "
@@ -922,7 +914,7 @@ static void reader_finish(reader *r)
 		flush_logical(r);
 		end_record(r);
 		if (!r->nentries) {
-			dg_finding *fd = finding(r, "SNAP006", r->lineno ? r->lineno : 1,
+			dg_finding *fd = finding(r, DGF_SNAP006, r->lineno ? r->lineno : 1,
 						 "the snapshot holds no directory entries");
 			hint(fd, "Check that the export ran against the right base DN and filter; "
 				 "an LDIF entry starts with a \"dn:\" line.");

@@ -151,7 +151,7 @@ dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p
 
 	switch (oe->aadsts) {
 	case 700027:
-		fd = dg_findings_add(out, "M365005", DG_SEV_ERROR, CERT_PATH,
+		fd = dg_findings_add(out, DGF_M365005, CERT_PATH,
 				     "Entra ID could not verify the assertion with any certificate of app "
 				     "%s: the certificate with SHA-1 thumbprint %s is not uploaded, or "
 				     "has expired (AADSTS700027)", cid, thumb(pr));
@@ -161,32 +161,32 @@ dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p
 				cid, thumb(pr), m->cert_file ? m->cert_file : "the certificate");
 		return fd;
 	case 7000215:
-		fd = dg_findings_add(out, "M365006", DG_SEV_ERROR, "/directory/clientId",
+		fd = dg_findings_add(out, DGF_M365006, "/directory/clientId",
 				     "Entra ID says the client secret is invalid (AADSTS7000215)");
 		dg_finding_hint(fd, "dirgate and MailStore use the certificate; if a secret is "
 				"configured elsewhere, use the secret's Value, not its Secret ID");
 		return fd;
 	case 700016:
-		fd = dg_findings_add(out, "M365007", DG_SEV_ERROR, "/directory/clientId",
+		fd = dg_findings_add(out, DGF_M365007, "/directory/clientId",
 				     "no application with client ID %s in tenant %s (AADSTS700016)",
 				     cid, tid);
 		dg_finding_hint(fd, "copy Application (client) ID and Directory (tenant) ID from "
 				"the same app registration's Overview page");
 		return fd;
 	case 90002:
-		fd = dg_findings_add(out, "M365008", DG_SEV_ERROR, "/directory/tenantId",
+		fd = dg_findings_add(out, DGF_M365008, "/directory/tenantId",
 				     "tenant %s does not exist (AADSTS90002)", tid);
 		dg_finding_hint(fd, "copy the Directory (tenant) ID from the Entra admin center > "
 				"Overview, or use the tenant's onmicrosoft.com domain");
 		return fd;
 	case 900023:
-		fd = dg_findings_add(out, "M365009", DG_SEV_ERROR, "/directory/tenantId",
+		fd = dg_findings_add(out, DGF_M365009, "/directory/tenantId",
 				     "Entra ID says tenant identifier '%s' is neither a valid DNS name "
 				     "nor a tenant ID (AADSTS900023)", tid);
 		dg_finding_hint(fd, "use the tenant GUID or its onmicrosoft.com domain");
 		return fd;
 	case 700024:
-		fd = dg_findings_add(out, "M365010", DG_SEV_ERROR, "",
+		fd = dg_findings_add(out, DGF_M365010, "",
 				     "Entra ID says the client assertion is not within its valid time "
 				     "range: this machine's clock is off (AADSTS700024)");
 		dg_finding_hint(fd, "synchronise the clock with NTP (e.g. timedatectl set-ntp "
@@ -194,7 +194,7 @@ dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p
 		return fd;
 	default:
 		first_line(desc, sizeof desc, oe->description);
-		fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory",
+		fd = dg_findings_add(out, DGF_M365012, "/directory",
 				     "the token endpoint refused the request: HTTP %ld %s%s%s", oe->status,
 				     oe->error ? oe->error : "(no error code)",
 				     desc[0] ? ": " : "", desc);
@@ -208,7 +208,7 @@ dg_finding *dg_entra_network_finding(dg_http_failure failure, const char *detail
 				     const char *url, const char *what, dg_findings *out)
 {
 	char *safe = dg_http_safe_url(url);
-	dg_finding *fd = dg_findings_add(out, "M365013", DG_SEV_ERROR, "/directory",
+	dg_finding *fd = dg_findings_add(out, DGF_M365013, "/directory",
 					 "%s %s cannot be reached: %s%s%s", what, safe,
 					 dg_http_failure_str(failure), detail ? " — " : "",
 					 detail ? detail : "");
@@ -269,7 +269,7 @@ static dg_code load_key(dg_entra_client *c, const dg_profile *p, dg_findings *ou
 
 	if (m->key_password.kind != DG_SECRET_NONE &&
 	    dg_secret_resolve(&m->key_password, &pw, err) != DG_OK) {
-		fd = dg_findings_add(out, "M365023", DG_SEV_ERROR, "/directory/certificate/keyPassword",
+		fd = dg_findings_add(out, DGF_M365023, "/directory/certificate/keyPassword",
 				     "keyPassword cannot be resolved: %s", err->message);
 		return fail_with(fd, err);
 	}
@@ -279,7 +279,7 @@ static dg_code load_key(dg_entra_client *c, const dg_profile *p, dg_findings *ou
 	dg_secret_free(pw);
 	BIO_free(in);
 	if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-		fd = dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH,
+		fd = dg_findings_add(out, DGF_M365023, KEY_PATH,
 				     "%s is not a readable RSA private key%s",
 				     m->key_file ? m->key_file : "keyFile",
 				     key ? "" : " (missing, not PEM, or keyPassword wrong)");
@@ -317,7 +317,7 @@ dg_code dg_entra_client_init(dg_entra_client *c, const dg_profile *p, dg_http *h
 		return err->code;
 	if (!p->directory.m365.cert_file ||
 	    dg_cert_prints_file(p->directory.m365.cert_file, &c->prints, why, sizeof why) < 0) {
-		fd = dg_findings_add(out, "M365023", DG_SEV_ERROR, CERT_PATH,
+		fd = dg_findings_add(out, DGF_M365023, CERT_PATH,
 				     "the certificate for the assertion's x5t cannot be read: %s",
 				     p->directory.m365.cert_file ? why : "certFile is not set");
 		dg_finding_hint(fd, "certFile must be the PEM certificate uploaded to the app "
@@ -373,7 +373,7 @@ static void note_rs256(const dg_entra_client *c, const dg_oauth_error *ps256_ref
 {
 	char *safe = dg_http_safe_url(c->token_url);
 	long code = ps256_refusal->aadsts;
-	dg_finding *fd = dg_findings_add(out, "M365035", DG_SEV_INFO, CERT_PATH,
+	dg_finding *fd = dg_findings_add(out, DGF_M365035, CERT_PATH,
 					 "the token endpoint %s refused the PS256 assertion "
 					 "(x5t#S256) with %s%s%.0ld%s; the RS256 assertion (x5t) "
 					 "got a token, and dirgate signs with RS256 from now on",
@@ -419,12 +419,12 @@ dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *er
 	} else if (rc == DG_E_INVALID && oe.error) {
 		rc = fail_with(dg_entra_error_finding(&oe, c->profile, &c->prints, out), err);
 	} else if (rc != DG_E_PROTOCOL) {
-		rc = fail_with(dg_findings_add(out, "M365023", DG_SEV_ERROR, KEY_PATH,
+		rc = fail_with(dg_findings_add(out, DGF_M365023, KEY_PATH,
 					       "%s cannot sign the client assertion: %s",
 					       c->profile->directory.m365.key_file, err->message),
 			       err);
 	} else {
-		fd = dg_findings_add(out, "M365012", DG_SEV_ERROR, "/directory", "%s (%s)",
+		fd = dg_findings_add(out, DGF_M365012, "/directory", "%s (%s)",
 				     err->message, c->token_url);
 		dg_finding_hint(fd, "check that login.microsoftonline.com is reached directly, "
 				"not a proxy's error page");

@@ -85,7 +85,7 @@ static dg_code ensure_token(m365_run *r, int force)
 	if (!force && !dg_oauth_token_expiring(&r->entra.token, time(NULL), TOKEN_MARGIN_S))
 		return DG_OK;
 	if (r->entra.tokens_issued && ++r->renewals > DG_M365_MAX_RENEWALS) {
-		dg_finding *fd = dg_findings_add(r->out, "M365015", DG_SEV_ERROR, "/directory",
+		dg_finding *fd = dg_findings_add(r->out, DGF_M365015, "/directory",
 						 "Graph kept refusing fresh tokens (%d renewals)",
 						 DG_M365_MAX_RENEWALS);
 		dg_finding_hint(fd, "check the clocks and that the app's tokens are for "
@@ -144,20 +144,20 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 
 	dg_graph_parse_error(res->body.buf, res->body.len, code, sizeof code, msg, sizeof msg);
 	if (res->status == 403) {
-		fd = dg_findings_add(r->out, "M365011", DG_SEV_ERROR, "/directory/clientId",
+		fd = dg_findings_add(r->out, DGF_M365011, "/directory/clientId",
 				     "Graph answered 403 %s for %s: %s", code[0] ? code : "Forbidden",
 				     safe, msg[0] ? msg : "access denied");
 		dg_finding_hint(fd, "grant the app the Microsoft Graph application permission "
 				"Directory.Read.All and click 'Grant admin consent' (App registrations "
 				"> API permissions)");
 	} else if (res->status == 429 || res->status == 503) {
-		fd = dg_findings_add(r->out, "M365022", DG_SEV_ERROR, "/directory",
+		fd = dg_findings_add(r->out, DGF_M365022, "/directory",
 				     "Graph still answered %ld %s for %s after %d attempts", res->status,
 				     code, safe, res->attempts);
 		dg_finding_hint(fd, "run again later; other apps of the tenant share Graph's "
 				"throttling budget");
 	} else {
-		fd = dg_findings_add(r->out, "M365015", DG_SEV_ERROR, "/directory",
+		fd = dg_findings_add(r->out, DGF_M365015, "/directory",
 				     "Graph answered %ld %s for %s%s%s", res->status,
 				     code[0] ? code : "(no error code)", safe, msg[0] ? ": " : "", msg);
 		dg_finding_hint(fd, "retry later; if it persists check Microsoft 365 service health");
@@ -250,11 +250,11 @@ static dg_code snap_missing(m365_run *r, const char *key)
 {
 	dg_finding *fd;
 	if (!strncmp(key, "users", 5)) {
-		fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+		fd = dg_findings_add(r->out, DGF_M365025, "/directory/snapshot",
 				     "%s has no saved /users pages", r->p->directory.snapshot);
 		dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
 	} else {
-		fd = dg_findings_add(r->out, "M365026", DG_SEV_ERROR, "/directory/filters/groups",
+		fd = dg_findings_add(r->out, DGF_M365026, "/directory/filters/groups",
 				     "%s has no saved pages for %s", r->p->directory.snapshot, key);
 		dg_finding_hint(fd, "the snapshot was written with another group selection: "
 				"write it again with the current profile");
@@ -286,7 +286,7 @@ static dg_code snap_text(m365_run *r, const char *key, size_t idx)
 		r->line.buf[l->len] = '\0';
 		return DG_OK;
 	}
-	fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+	fd = dg_findings_add(r->out, DGF_M365025, "/directory/snapshot",
 			     "%s: page %zu of \"%s\" is unreadable", r->p->directory.snapshot,
 			     idx + 1, key);
 	dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
@@ -298,7 +298,7 @@ static dg_code snap_text(m365_run *r, const char *key, size_t idx)
 static dg_code paging_error(m365_run *r, const char *url, const char *what)
 {
 	char *safe = dg_http_safe_url(url);
-	dg_finding *fd = dg_findings_add(r->out, "M365020", DG_SEV_ERROR, "/directory",
+	dg_finding *fd = dg_findings_add(r->out, DGF_M365020, "/directory",
 					 "Graph paging for %s %s; the result would be incomplete",
 					 safe, what);
 	dg_finding_hint(fd, "run again later; report Graph's request-id to Microsoft if it "
@@ -317,14 +317,14 @@ static dg_code bad_page(m365_run *r, const char *url, const char *key, size_t id
 	char *safe;
 
 	if (r->snap) {
-		fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+		fd = dg_findings_add(r->out, DGF_M365025, "/directory/snapshot",
 				     "%s: page %zu of \"%s\" is %s", r->p->directory.snapshot,
 				     idx + 1, key, why);
 		dg_finding_hint(fd, "write it again with 'dirgate snapshot PROFILE --output FILE'");
 		return fail(r, fd);
 	}
 	safe = dg_http_safe_url(url);
-	fd = dg_findings_add(r->out, "M365021", DG_SEV_ERROR, "/directory",
+	fd = dg_findings_add(r->out, DGF_M365021, "/directory",
 			     "Graph's answer to %s is %s", safe, why);
 	dg_finding_hint(fd, "retry; check proxies between this machine and Graph");
 	free(safe);
@@ -616,16 +616,16 @@ static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
 	if (*rc == DG_OK && lk.nr == 1) {
 		id = dg_xstrdup(lk.items[0]);
 		if (r->probe)
-			hint_repeat(dg_findings_add(r->out, "M365019", DG_SEV_INFO, path,
+			hint_repeat(dg_findings_add(r->out, DGF_M365019, path,
 						    "group \"%s\" found: object ID %s", name, id),
 				    r, url);
 	} else if (*rc == DG_OK && lk.nr == 0) {
-		fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
+		fd = dg_findings_add(r->out, DGF_M365017, path,
 				     "no group has the display name \"%s\"", name);
 		dg_finding_hint(fd, "use the exact display name from the Entra admin center > "
 				"Groups, or the group's object ID");
 	} else if (*rc == DG_OK) {
-		fd = dg_findings_add(r->out, "M365018", DG_SEV_ERROR, path,
+		fd = dg_findings_add(r->out, DGF_M365018, path,
 				     "%zu groups have the display name \"%s\": %s, ...", lk.nr, name,
 				     lk.items[0]);
 		dg_finding_hint(fd, "give the object ID of the one meant instead of the name, or "
@@ -645,7 +645,7 @@ static void group_id_missing(m365_run *r, const char *id, size_t i)
 	char path[64];
 	dg_finding *fd;
 	snprintf(path, sizeof path, "/directory/filters/groups/%zu", i);
-	fd = dg_findings_add(r->out, "M365017", DG_SEV_ERROR, path,
+	fd = dg_findings_add(r->out, DGF_M365017, path,
 			     "no group has the object ID %s (Graph answered 404)", id);
 	dg_finding_hint(fd, "copy the object ID from the Entra admin center > Groups > the "
 			"group's Overview, or give its display name");
@@ -756,7 +756,7 @@ static void grace_finding(m365_run *r)
 		return;
 	for (size_t i = 0; i < r->grace_names.nr; i++)
 		dg_strbuf_addf(&names, "%s%s", i ? ", " : "", r->grace_names.items[i]);
-	fd = dg_findings_add(r->out, "M365027", DG_SEV_INFO, "/directory/filters/exchangeUsersOnly",
+	fd = dg_findings_add(r->out, DGF_M365027, "/directory/filters/exchangeUsersOnly",
 			     "%zu user%s hold%s an Exchange Online licence only in its grace period "
 			     "(capabilityStatus Warning) and %s skipped as unlicensed: %s%s", r->grace,
 			     r->grace == 1 ? "" : "s", r->grace == 1 ? "s" : "", r->grace == 1 ? "is" : "are",
@@ -799,7 +799,7 @@ static int read_domains(m365_run *r, const dg_strbuf *text)
  * preview: a warning says which rule did not run and why. */
 static void domains_unknown(m365_run *r, const char *why, const char *hint)
 {
-	dg_finding *fd = dg_findings_add(r->out, "M365040", DG_SEV_WARNING, "/directory",
+	dg_finding *fd = dg_findings_add(r->out, DGF_M365040, "/directory",
 					 "the tenant's verified domains are not known (%s): e-mail "
 					 "addresses were not checked against them (MAP022)", why);
 	dg_finding_hint(fd, "%s", hint);
@@ -913,7 +913,7 @@ static int header_ok(const char *line, size_t len)
 
 static dg_code snap_bad(m365_run *r, const char *what, size_t lineno)
 {
-	dg_finding *fd = dg_findings_add(r->out, "M365025", DG_SEV_ERROR, "/directory/snapshot",
+	dg_finding *fd = dg_findings_add(r->out, DGF_M365025, "/directory/snapshot",
 					 "%s is not a Microsoft Graph snapshot written by dirgate: %s",
 					 r->p->directory.snapshot, what);
 	if (lineno)
@@ -1068,14 +1068,14 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 	res.users.arena = dg_arena_new();
 	rc = live_open(&r);
 	if (rc == DG_OK && (rc = ensure_token(&r, 0)) == DG_OK)
-		dg_findings_add(out, "M365014", DG_SEV_INFO, "/directory/certificate",
+		dg_findings_add(out, DGF_M365014, "/directory/certificate",
 				"Entra ID issued a Graph token to app %s for the certificate with "
 				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
 				r.entra.prints.sha1_hex,
 				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
 	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK) {
 		char *url = url_of(&r, "/v1.0/users", NULL, "?$select=id&$top=1");
-		hint_repeat(dg_findings_add(out, "M365016", DG_SEV_INFO, "/directory",
+		hint_repeat(dg_findings_add(out, DGF_M365016, "/directory",
 					    "Microsoft Graph answered GET %s/v1.0/users", r.graph),
 			    &r, url);
 		free(url);

@@ -25,7 +25,7 @@ static X509 *parse_entra_cert(const char *file, const char *path, dg_findings *o
 	if (cert)
 		goto done;
 	dg_keys_ossl_reasons(&reasons);
-	fd = dg_findings_add(out, "CERT001", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_CERT001, path,
 			     "%s is not a PEM certificate (OpenSSL: %s)", file, reasons.buf);
 	hint = dg_keys_not_pem_hint(&data, 0);
 	dg_finding_hint(fd, "%s", hint ? hint
@@ -45,26 +45,26 @@ static void report_key_failure(const char *file, const entra_paths *ep, int encr
 	const char *hint;
 
 	if (encrypted && !pw->given) {
-		fd = dg_findings_add(out, "CERT003", DG_SEV_ERROR, ep->password,
+		fd = dg_findings_add(out, DGF_CERT003, ep->password,
 				     "the private key in %s is encrypted, and no keyPassword is set", file);
 		dg_finding_hint(fd, "Set %s to a secret reference, e.g. {\"env\": "
 				"\"M365_KEY_PASSWORD\"}, or store the key unencrypted "
 				"(openssl pkey -in %s -out key.pem) with file mode 0600.",
 				ep->password, file);
 	} else if (encrypted && !pw->value) {
-		fd = dg_findings_add(out, "CERT012", DG_SEV_INFO, ep->key,
+		fd = dg_findings_add(out, DGF_CERT012, ep->key,
 				     "the private key in %s is encrypted and its keyPassword is "
 				     "not available offline; the key was not checked", file);
 		dg_finding_hint(fd, "Run the check with the keyPassword secret available "
 				"(environment variable or file) to check the key offline.");
 	} else if (encrypted) {
-		fd = dg_findings_add(out, "CERT004", DG_SEV_ERROR, ep->password,
+		fd = dg_findings_add(out, DGF_CERT004, ep->password,
 				     "keyPassword does not decrypt the private key in %s (OpenSSL: %s)",
 				     file, reasons);
 		dg_finding_hint(fd, "Check that keyPassword refers to the password this key "
 				"was exported with.");
 	} else {
-		fd = dg_findings_add(out, "CERT002", DG_SEV_ERROR, ep->key,
+		fd = dg_findings_add(out, DGF_CERT002, ep->key,
 				     "%s is not a PEM private key (OpenSSL: %s)", file, reasons);
 		hint = dg_keys_not_pem_hint(data, 1);
 		dg_finding_hint(fd, "%s", hint ? hint
@@ -102,7 +102,7 @@ static void check_cert_rsa(X509 *cert, const char *file, const char *path, dg_fi
 	int bits;
 
 	if (!pub || EVP_PKEY_get_base_id(pub) != EVP_PKEY_RSA) {
-		fd = dg_findings_add(out, "CERT006", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_CERT006, path,
 				     "the certificate in %s has a %s key, not an RSA key", file,
 				     pub ? OBJ_nid2sn(EVP_PKEY_get_base_id(pub)) : "missing");
 		dg_finding_hint(fd, "Create an RSA certificate: dirgate cert new --subject "
@@ -111,7 +111,7 @@ static void check_cert_rsa(X509 *cert, const char *file, const char *path, dg_fi
 	}
 	bits = EVP_PKEY_get_bits(pub);
 	if (bits < 2048) {
-		fd = dg_findings_add(out, "CERT007", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_CERT007, path,
 				     "the certificate in %s has a %d-bit RSA key; at least 2048 bits "
 				     "are needed", file, bits);
 		dg_finding_hint(fd, "Create a new 2048-bit (or larger) certificate: dirgate cert new "
@@ -129,12 +129,12 @@ static void check_cert_dates(X509 *cert, const dg_cert_prints *pr, const char *f
 		char nb[32];
 		time_t t;
 		dg_keys_format_time(X509_get0_notBefore(cert), nb, sizeof(nb), &t);
-		fd = dg_findings_add(out, "CERT009", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_CERT009, path,
 				     "the certificate in %s is not valid before %s", file, nb);
 		dg_finding_hint(fd, "Check this machine's clock, or wait until %s.", nb);
 	}
 	if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
-		fd = dg_findings_add(out, "CERT008", DG_SEV_ERROR, path,
+		fd = dg_findings_add(out, DGF_CERT008, path,
 				     "the certificate in %s expired on %s", file, pr->not_after);
 		dg_finding_hint(fd, "Create a new certificate (dirgate cert new --subject CN=MailStore "
 				"--days 730 --out DIR), upload it under Certificates & secrets, and "
@@ -144,7 +144,7 @@ static void check_cert_dates(X509 *cert, const dg_cert_prints *pr, const char *f
 	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) &&
 	    days < DG_CERT_EXPIRY_WARN_DAYS) {
 		int left = days + (secs > 0);   /* 9 days 23 hours reads as "in 10 days" */
-		fd = dg_findings_add(out, "CERT010", DG_SEV_WARNING, path,
+		fd = dg_findings_add(out, DGF_CERT010, path,
 				     "the certificate in %s expires on %s, in %d day%s", file,
 				     pr->not_after, left, left == 1 ? "" : "s");
 		dg_finding_hint(fd, "Upload a new certificate to the app registration before then "
@@ -154,7 +154,7 @@ static void check_cert_dates(X509 *cert, const dg_cert_prints *pr, const char *f
 
 static void add_prints_info(const dg_cert_prints *pr, const char *path, dg_findings *out)
 {
-	dg_finding *fd = dg_findings_add(out, "CERT011", DG_SEV_INFO, path,
+	dg_finding *fd = dg_findings_add(out, DGF_CERT011, path,
 		"certificate %s: SHA-1 thumbprint %s, SHA-256 thumbprint %s, x5t %s, "
 		"expires %s", pr->subject, pr->sha1_hex, pr->sha256_hex, pr->x5t, pr->not_after);
 	dg_finding_hint(fd, "In the Entra admin center, App registrations > your app > "
@@ -169,7 +169,7 @@ static void check_key_matches(X509 *cert, EVP_PKEY *key, const char *cert_file,
 	if (EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1)
 		return;
 	ERR_clear_error();
-	fd = dg_findings_add(out, "CERT005", DG_SEV_ERROR, path,
+	fd = dg_findings_add(out, DGF_CERT005, path,
 			     "the private key in %s does not belong to the certificate in %s",
 			     key_file, cert_file);
 	dg_finding_hint(fd, "Use the key that was created with this certificate; compare "

@@ -23,7 +23,7 @@ static void check_tenant_id(const char *tenant, dg_findings *out)
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
 		if (strcasecmp(tenant, aliases[i]))
 			continue;
-		fd = dg_findings_add(out, "M365002", DG_SEV_ERROR, "/directory/tenantId",
+		fd = dg_findings_add(out, DGF_M365002, "/directory/tenantId",
 				     "tenantId \"%s\" is a multi-tenant alias; the client "
 				     "credentials grant needs one tenant (AADSTS9001023)", tenant);
 		dg_finding_hint(fd, "Use the Directory (tenant) ID from the Entra admin center > "
@@ -34,7 +34,7 @@ static void check_tenant_id(const char *tenant, dg_findings *out)
 		goto done;
 	dg_strbuf_reset(&why);
 	dg_guid_problem(tenant, &why);
-	fd = dg_findings_add(out, "M365001", DG_SEV_ERROR, "/directory/tenantId",
+	fd = dg_findings_add(out, DGF_M365001, "/directory/tenantId",
 			     "tenantId \"%s\" is neither a GUID nor a DNS domain name: %s", tenant,
 			     why.buf);
 	dg_finding_hint(fd, "Use the Directory (tenant) ID GUID from the Entra admin center > "
@@ -52,7 +52,7 @@ static void check_m365_client_id(const char *id, dg_findings *out)
 	if (dg_is_guid(id))
 		return;
 	dg_guid_problem(id, &why);
-	fd = dg_findings_add(out, "M365003", DG_SEV_ERROR, "/directory/clientId",
+	fd = dg_findings_add(out, DGF_M365003, "/directory/clientId",
 			     "clientId \"%s\" is not a GUID: %s", id, why.buf);
 	dg_finding_hint(fd, "Copy the Application (client) ID from App registrations > your "
 			"app > Overview, e.g. \"8f1c2a4e-0b7d-4c55-9a3e-2f61d0c7b9aa\".");
@@ -76,18 +76,18 @@ static const dg_auth_need auth_needs[] = {
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_M365, "AUTH004", DG_SEV_INFO,
+	{ DG_AUTH_M365, DGF_AUTH004,
 	  "users who log in with Microsoft 365 modern authentication cannot use IMAP archive "
 	  "access with their directory password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
 	  "Client, Web Access and the Outlook add-in." },
-	{ DG_AUTH_M365, "AUTH006", DG_SEV_INFO,
+	{ DG_AUTH_M365, DGF_AUTH006,
 	  "Microsoft 365 modern authentication names MailStore users by their user principal "
 	  "name (UPN, e.g. alice@contoso.com)",
 	  "If the MailStore users came from Active Directory with sAMAccountName user names, "
 	  "they would not match and would get new, empty archives; compare with dirgate plan "
 	  "before switching." },
-	{ DG_AUTH_M365_BASIC, "AUTH007", DG_SEV_WARNING,
+	{ DG_AUTH_M365_BASIC, DGF_AUTH007,
 	  "Microsoft has turned off basic authentication in Exchange Online, so "
 	  "microsoft-365-basic logins fail for most tenants",
 	  "Set \"method\": \"microsoft-365\" (modern authentication) with a redirectUri." },
@@ -131,7 +131,7 @@ static void check_national_tenant(const char *tenant, dg_findings *out)
 
 	if (!cloud)
 		return;
-	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/tenantId",
+	fd = dg_findings_add(out, DGF_M365004, "/directory/tenantId",
 			     "tenantId \"%s\" is a domain of a national cloud (%s); MailStore's "
 			     "modern authentication supports only the global Microsoft cloud",
 			     tenant, cloud);
@@ -150,7 +150,7 @@ static void check_national_cloud(const dg_profile *p, dg_findings *out)
 		check_national_tenant(p->directory.m365.tenant_id, out);
 		return;
 	}
-	fd = dg_findings_add(out, "M365004", DG_SEV_WARNING, "/directory/cloud",
+	fd = dg_findings_add(out, DGF_M365004, "/directory/cloud",
 			     "cloud is \"%s\"; MailStore's modern authentication supports only "
 			     "the global Microsoft cloud", cloud);
 	dg_finding_hint(fd, "Use a tenant in the global cloud (\"cloud\": \"global\"), or keep "
@@ -170,7 +170,7 @@ static void check_entra_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 	dg_finding *fd;
 
 	if (chars > ENTRA_MAX_CHARS) {
-		fd = dg_uri_add(c, "URI023", "the URI has %zu characters; Entra ID allows at "
+		fd = dg_uri_add(c, DGF_URI023, "the URI has %zu characters; Entra ID allows at "
 				"most %d", chars, ENTRA_MAX_CHARS);
 		dg_finding_hint(fd, "use a shorter host name (or SPE instance id)");
 	}
@@ -178,7 +178,7 @@ static void check_entra_uri(dg_uri_ctx *c, const dg_uri_seen *u)
 		if (strchr(u->raw, *p))
 			dg_strbuf_addf(&sb, "%s'%c'", sb.len ? " " : "", *p);
 	if (sb.len)
-		dg_uri_hint_use(c, dg_uri_add(c, "URI024", "the URI contains %s; Entra ID "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI024, "the URI contains %s; Entra ID "
 					      "redirect URIs do not support the characters "
 					      "! $ ' ( ) , ;", sb.buf));
 	dg_strbuf_release(&sb);
@@ -198,12 +198,12 @@ static void note_entra_platform(const char *uri, int flawed, dg_findings *out)
 	dg_finding *fd;
 
 	if (flawed)
-		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+		fd = dg_findings_add(out, DGF_M365024, "/authentication/redirectUri",
 				     "once the redirect URI is corrected (see above), register the "
 				     "corrected URI in the app under Authentication > Web (not "
 				     "Single-page application) and tick \"ID tokens\"");
 	else
-		fd = dg_findings_add(out, "M365024", DG_SEV_INFO, "/authentication/redirectUri",
+		fd = dg_findings_add(out, DGF_M365024, "/authentication/redirectUri",
 				     "register %s in the app under Authentication > Web (not "
 				     "Single-page application) and tick \"ID tokens\"", uri);
 	dg_finding_hint(fd, "Entra admin center > App registrations > the app > Authentication "
