@@ -1,6 +1,7 @@
 /* OAuth 2.0 token requests (see oauth.h). */
 #include "oauth.h"
 
+#include "../core/clock.h"
 #include "../core/secret.h"
 
 #include <cjson/cJSON.h>
@@ -265,13 +266,6 @@ static long retry_wait_ms(const dg_http_response *res, int attempt)
 	return ra >= 0 ? ra : backoff;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* One POST with a freshly built form; the body is wiped afterwards. */
 static dg_code post_once(dg_http *h, const char *token_url, dg_oauth_form_fn make_form,
 			 void *ctx, dg_http_response *res, dg_error *err)
@@ -311,7 +305,7 @@ dg_code dg_oauth_request_token(dg_http *h, const char *token_url,
 			break;
 		explicit_bzero(res.body.buf, res.body.len);
 		dg_http_response_release(&res);
-		sleep_ms(wait);
+		dg_sleep_ms(wait);
 	}
 	if (failure)
 		*failure = res.failure;

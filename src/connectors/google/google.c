@@ -7,7 +7,7 @@
 #include "../../core/strbuf.h"
 #include "google_auth.h"
 #include "google_pages.h"
-#include "../page_stream.h"
+#include "../../net/page_stream.h"
 #include "../snapline.h"
 
 #include <errno.h>

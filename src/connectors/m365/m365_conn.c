@@ -7,7 +7,7 @@
 #include "m365_graph.h"
 #include "../snapline.h"
 
-#include "../page_stream.h"
+#include "../../net/page_stream.h"
 #include "../shell_cmd.h"
 
 #include <cjson/cJSON.h>
