@@ -3,7 +3,7 @@
  * after that is still reported (and which one), a retried page counts
  * once.  The "HTTP layer" here is the request's sink called directly, in
  * small pieces, as curl would. */
-#include "connectors/page_stream.h"
+#include "net/page_stream.h"
 #include "test.h"
 
 /* A toy page format: tokens ending in ';'.  "L:link" is the link to the
