@@ -84,7 +84,10 @@ static dg_code walk_failed(walk_state *s, dg_pager_failure_kind kind, const char
 			   size_t page, const char *why, dg_error *err)
 {
 	dg_pager_failure f = { .kind = kind, .url = url, .first_url = s->w->first_url,
-			       .what = s->w->what, .page = page, .pages = s->idx, .why = why };
+			       .what = s->w->what, .page = page, .why = why };
+
+	/* pages read: the bound stops before page idx, the rest after it */
+	f.pages = kind == DG_PAGER_BOUND ? s->idx : s->idx + 1;
 	return s->pg->hooks->fail(s->pg->ctx, &f, err);
 }
 
