@@ -2,6 +2,7 @@
 #include "oauth.h"
 
 #include "../core/clock.h"
+#include "../core/jsonstr.h"
 #include "../core/secret.h"
 
 #include <cjson/cJSON.h>
@@ -173,12 +174,6 @@ dg_code dg_oauth_sign_ps256(const char *key_pem, size_t key_len,
 	return rc;
 }
 
-static char *json_str(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(v) && v->valuestring ? dg_xstrdup(v->valuestring) : NULL;
-}
-
 /* Entra puts the AADSTS number in error_codes[] and in the description. */
 static long aadsts_of(const cJSON *root, const char *description)
 {
@@ -199,8 +194,8 @@ static long aadsts_of(const cJSON *root, const char *description)
 static dg_code parse_error(const cJSON *root, long status, dg_oauth_error *oerr, dg_error *err)
 {
 	oerr->status = status;
-	oerr->error = json_str(root, "error");
-	oerr->description = json_str(root, "error_description");
+	oerr->error = dg_json_strdup(root, "error");
+	oerr->description = dg_json_strdup(root, "error_description");
 	oerr->aadsts = aadsts_of(root, oerr->description);
 	return dg_error_set(err, DG_E_INVALID, "the token endpoint refused (HTTP %ld, %s)",
 			    status, oerr->error);
@@ -213,7 +208,7 @@ static dg_code parse_token(const cJSON *root, time_t now, dg_oauth_token *tok, d
 		return dg_error_set(err, DG_E_PROTOCOL,
 				    "the token endpoint answered 200 without an access_token");
 	tok->access_token = dg_xstrdup(at->valuestring);
-	tok->token_type = json_str(root, "token_type");
+	tok->token_type = dg_json_strdup(root, "token_type");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
 	double secs = -1;
 	if (cJSON_IsNumber(exp))

@@ -7,6 +7,7 @@
 #include "m365_graph.h"
 #include "../snapline.h"
 
+#include "../../core/sorted.h"
 #include "../../net/pager.h"
 #include "../shell_cmd.h"
 
@@ -641,17 +642,15 @@ static dg_code load_groups(m365_run *r)
 
 /* ---- users ------------------------------------------------------------------ */
 
+static int id_cmp(const void *id, const void *m)
+{
+	return strcmp(id, ((const member *)m)->id);
+}
+
 static const member *first_member(const m365_run *r, const char *id)
 {
-	size_t lo = 0, hi = r->nmembers;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->members[mid].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < r->nmembers && !strcmp(r->members[lo].id, id) ? &r->members[lo] : NULL;
+	size_t i = dg_lower_bound(r->members, r->nmembers, sizeof *r->members, id, id_cmp);
+	return i < r->nmembers && !strcmp(r->members[i].id, id) ? &r->members[i] : NULL;
 }
 
 /* transitiveMembers lists members at any depth without the groups
