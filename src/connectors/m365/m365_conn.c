@@ -57,7 +57,7 @@ typedef struct m365_run {
 	char **group_paths;      /* by group index: its path text, in the users' arena */
 	int groups_selected;
 	/* a group given by object ID: Graph's 404 for its members is "no such
-	 * group" (set by live_text), not a failed request */
+	 * group" (set by walk, from the pager), not a failed request */
 	int missing_ok, missing;
 	/* result */
 	dg_fetch_result *res;
