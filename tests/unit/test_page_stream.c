@@ -1,4 +1,4 @@
-/* Pages read on a second thread (connectors/page_stream.h): the next page
+/* Pages read on a second thread (net/page_stream.h): the next page
  * may be asked for as soon as the reader met its link, a page refused
  * after that is still reported (and which one), a retried page counts
  * once.  The "HTTP layer" here is the request's sink called directly, in
