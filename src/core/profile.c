@@ -385,6 +385,8 @@ static const struct field m365_fields[] = {
 	  .example = "\"certificate\": {\"certFile\": \"keys/app.crt\", \"keyFile\": \"keys/app.key\"}" },
 	{ .key = "filters", .kind = K_OBJECT, .sub = &m365_filter_spec },
 	{ .key = "tls", .kind = K_OBJECT, .off = MS(tls), .sub = &https_tls_spec },
+	{ .key = "apiUrl", .kind = K_STRING, .flags = F_NULL | F_NONEMPTY, .off = MS(api_url) },
+	{ .key = "authorityUrl", .kind = K_STRING, .flags = F_NULL | F_NONEMPTY, .off = MS(authority_url) },
 };
 static const struct objspec m365_spec = SPEC(m365_fields, NULL);
 
@@ -1482,6 +1484,7 @@ static void profile_release(dg_profile *p)
 		&d->google.domain, &d->google.api_url, &d->google.tls.ca_file, &p->auth.adfs_url, &p->auth.client_id, &p->auth.redirect_uri,
 		&p->auth.test_user, &p->target.url, &p->target.instance_id, &p->target.user,
 		&p->target.ca_file, &p->target.pin_sha256, &d->m365.tls.ca_file, &p->auth.tls.ca_file,
+		&d->m365.api_url, &d->m365.authority_url,
 	};
 	dg_secret_ref *const secrets[] = {
 		&d->ad.bind_password, &d->ldap.bind_password, &d->m365.key_password,

@@ -114,6 +114,7 @@ typedef struct dg_dir_m365 {
 	dg_strarr groups;
 	dg_tls_opts tls;               /* caFile only: trust for the token endpoint and
 	                                * Graph (e.g. a TLS-inspecting proxy) */
+	char *api_url, *authority_url; /* tests only: Graph's and Entra ID's origins; NULL: Microsoft's */
 } dg_dir_m365;
 
 typedef struct dg_dir_google {

@@ -1,6 +1,7 @@
 /* MailStore Administration API client: see api.h. */
 #include "api.h"
 
+#include "../core/clock.h"
 #include "../core/jsonexact.h"
 #include "../core/secret.h"
 #include "../core/strbuf.h"
@@ -499,14 +500,6 @@ static dg_code build_form(dg_ms_client *c, const char *fn, const dg_ms_arg *args
 	return DG_OK;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void send_cancel(dg_ms_client *c, const char *token)
 {
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
@@ -542,9 +535,9 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 			c->o.progress(c->o.progress_ctx, env->percent, env->status_text);
 		if (dg_cancel_raised(c->o.cancel) && !c->cancelled) {
 			send_cancel(c, token);
-			deadline = now_ms() + CANCEL_GRACE_MS;
+			deadline = dg_now_ms() + CANCEL_GRACE_MS;
 		}
-		if (deadline && now_ms() > deadline) {
+		if (deadline && dg_now_ms() > deadline) {
 			rc = dg_error_set(err, DG_E_NETWORK,
 					  "%s: the server did not end the job within %ld s of "
 					  "the cancel request", fn, CANCEL_GRACE_MS / 1000);

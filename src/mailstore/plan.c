@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include "../core/jsonexact.h"
+#include "../core/jsonstr.h"
 #include "../core/output.h"
 #include "../core/readfile.h"
 #include "../core/secret.h"
@@ -73,12 +74,6 @@ static const ix_ent *ix_find(const ix *t, const char *key)
 }
 
 /* ---- server state ------------------------------------------------------------ */
-
-static char *json_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? dg_xstrdup(v->valuestring) : NULL;
-}
 
 static void fingerprint(dg_srv_state *st, const cJSON *users)
 {
@@ -344,7 +339,7 @@ size_t dg_srv_drop_vanished(dg_srv_state *st, const size_t *idx, size_t n, const
 static dg_srv_user *add_listed(dg_srv_state *st, const cJSON *u)
 {
 	dg_srv_user *su;
-	char *name = json_str(u, "userName");
+	char *name = dg_json_strdup(u, "userName");
 
 	if (!name)
 		return NULL;
@@ -352,8 +347,8 @@ static dg_srv_user *add_listed(dg_srv_state *st, const cJSON *u)
 	su = &st->users[st->nusers++];
 	memset(su, 0, sizeof(*su));
 	su->user_name = name;
-	su->full_name = json_str(u, "fullName");
-	su->dn = json_str(u, "distinguishedName");
+	su->full_name = dg_json_strdup(u, "fullName");
+	su->dn = dg_json_strdup(u, "distinguishedName");
 	return su;
 }
 

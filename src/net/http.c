@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include "../core/ascii.h"
+#include "../core/clock.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -71,13 +72,6 @@ const char *dg_http_failure_str(dg_http_failure f)
 	if ((unsigned)f >= sizeof(failure_str) / sizeof(failure_str[0]))
 		return "transfer failed";
 	return failure_str[f];
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- small helpers that need no network ---- */
@@ -552,7 +546,7 @@ static void on_done(struct xfer *x, CURLcode rc)
 		x->done = 1;
 		return;
 	}
-	x->retry_at_ms = now_ms() + (wait > 0 ? wait : 1);
+	x->retry_at_ms = dg_now_ms() + (wait > 0 ? wait : 1);
 }
 
 static int cancelled(const dg_http *h)
@@ -645,7 +639,7 @@ static void collect(dg_http *h, struct xfer *xs, size_t n)
  * the next one is due, or -1 when none is waiting. */
 static long wake_retries(struct xfer *xs, size_t n)
 {
-	long now = now_ms(), next = -1;
+	long now = dg_now_ms(), next = -1;
 	for (size_t i = 0; i < n; i++) {
 		struct xfer *x = &xs[i];
 		if (x->done || x->easy || !x->retry_at_ms)

@@ -1,6 +1,8 @@
 /* OAuth 2.0 token requests (see oauth.h). */
 #include "oauth.h"
 
+#include "../core/clock.h"
+#include "../core/jsonstr.h"
 #include "../core/secret.h"
 
 #include <cjson/cJSON.h>
@@ -172,12 +174,6 @@ dg_code dg_oauth_sign_ps256(const char *key_pem, size_t key_len,
 	return rc;
 }
 
-static char *json_str(const cJSON *obj, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	return cJSON_IsString(v) && v->valuestring ? dg_xstrdup(v->valuestring) : NULL;
-}
-
 /* Entra puts the AADSTS number in error_codes[] and in the description. */
 static long aadsts_of(const cJSON *root, const char *description)
 {
@@ -198,8 +194,8 @@ static long aadsts_of(const cJSON *root, const char *description)
 static dg_code parse_error(const cJSON *root, long status, dg_oauth_error *oerr, dg_error *err)
 {
 	oerr->status = status;
-	oerr->error = json_str(root, "error");
-	oerr->description = json_str(root, "error_description");
+	oerr->error = dg_json_strdup(root, "error");
+	oerr->description = dg_json_strdup(root, "error_description");
 	oerr->aadsts = aadsts_of(root, oerr->description);
 	return dg_error_set(err, DG_E_INVALID, "the token endpoint refused (HTTP %ld, %s)",
 			    status, oerr->error);
@@ -212,7 +208,7 @@ static dg_code parse_token(const cJSON *root, time_t now, dg_oauth_token *tok, d
 		return dg_error_set(err, DG_E_PROTOCOL,
 				    "the token endpoint answered 200 without an access_token");
 	tok->access_token = dg_xstrdup(at->valuestring);
-	tok->token_type = json_str(root, "token_type");
+	tok->token_type = dg_json_strdup(root, "token_type");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires_in");
 	double secs = -1;
 	if (cJSON_IsNumber(exp))
@@ -265,13 +261,6 @@ static long retry_wait_ms(const dg_http_response *res, int attempt)
 	return ra >= 0 ? ra : backoff;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* One POST with a freshly built form; the body is wiped afterwards. */
 static dg_code post_once(dg_http *h, const char *token_url, dg_oauth_form_fn make_form,
 			 void *ctx, dg_http_response *res, dg_error *err)
@@ -311,7 +300,7 @@ dg_code dg_oauth_request_token(dg_http *h, const char *token_url,
 			break;
 		explicit_bzero(res.body.buf, res.body.len);
 		dg_http_response_release(&res);
-		sleep_ms(wait);
+		dg_sleep_ms(wait);
 	}
 	if (failure)
 		*failure = res.failure;

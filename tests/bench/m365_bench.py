@@ -56,8 +56,9 @@ with fixture.OidcProvider("entra", tmp, tenant=TENANT, client_id=CLIENT, client_
             "type": "microsoft-365", "tenantId": TENANT, "clientId": CLIENT,
             "certificate": {"certFile": cert, "keyFile": key},
             "filters": {"exchangeUsersOnly": True, "enabledUsersOnly": True},
-            "tls": {"caFile": op.ca_file}}}, open(prof, "w"))
-        env = dict(os.environ, DIRGATE_ENTRA_AUTHORITY=op.authority, DIRGATE_GRAPH_URL=emu.base)
+            "tls": {"caFile": op.ca_file},
+            "authorityUrl": op.authority, "apiUrl": emu.base}}, open(prof, "w"))
+        env = dict(os.environ)
         dg_cmd = [binary, "preview", prof, "--format", "json", "--output", out]
         timed(dg_cmd, env)                       # warm-up: renders and caches the pages
         pages = [emu.base + p for p, st in emu.requests if p.startswith("/v1.0/users")]

@@ -50,8 +50,7 @@ ldif = os.path.join(ROOT, "examples", "demo", "directory.ldif")
 KEYS = os.path.join(ROOT, "examples", "keys")
 CLOSED = "https://127.0.0.1:9"   # the discard port: nothing listens there
 # Microsoft 365: the example certificate; its key is encrypted per form below
-os.environ["DIRGATE_ENTRA_AUTHORITY"] = CLOSED
-os.environ["DIRGATE_GRAPH_URL"] = CLOSED
+# (the token endpoint and Graph: CLOSED, through the test-only profile keys)
 
 
 def m365_key(form, password):
@@ -101,7 +100,8 @@ def profiles(form):
         "clientId": "11111111-2222-3333-4444-555555555555",
         "certificate": {"certFile": os.path.join(KEYS, "mailstore-m365.crt"),
                         "keyFile": m365_key(form, canaries["m365-key-%s" % form]),
-                        "keyPassword": key_pw}},
+                        "keyPassword": key_pw},
+        "authorityUrl": CLOSED, "apiUrl": CLOSED},
         "authentication": {"method": "microsoft-365",
                            "redirectUri": "https://archive.contoso.com:8462/oidc/signin"},
         "target": target(form)}

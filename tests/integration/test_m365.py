@@ -6,7 +6,7 @@ snapshot against them, with Graph's faults and the secret canaries.
 
 Everything listens on 127.0.0.1 with TLS from a test CA made here; dirgate
 trusts it through /directory/tls/caFile and reaches the services through
-the test-only DIRGATE_ENTRA_AUTHORITY and DIRGATE_GRAPH_URL."""
+the test-only profile keys authorityUrl and apiUrl."""
 import hashlib
 import json
 import os
@@ -60,11 +60,16 @@ def new_cert(name):
     return os.path.join(d, "certificate.pem"), os.path.join(d, "private-key.pem")
 
 
+GRAPH = {}      # "api": the Graph emulator's origin, once it runs
+
+
 def profile(name, op, groups=(), filters=None, cert=None, tenant=TENANT, client=CLIENT,
             snapshot=None):
     crt, key = cert or (CERT, KEY)
     d = {"type": "microsoft-365", "tenantId": tenant, "clientId": client,
          "filters": dict(filters or {}, groups=list(groups)), "tls": {"caFile": op.ca_file}}
+    if GRAPH:   # the test-only endpoints: the emulators instead of Microsoft
+        d.update(apiUrl=GRAPH["api"], authorityUrl=op.authority)
     if snapshot:
         d["snapshot"] = snapshot
     else:
@@ -76,6 +81,20 @@ def profile(name, op, groups=(), filters=None, cert=None, tenant=TENANT, client=
                                       "redirectUri": "https://archive.contoso.com:8462/oidc/signin"}},
                   f)
     return path
+
+
+def with_endpoints(path, api=None, authority=None):
+    """A copy of the profile at `path` pointing at other test endpoints."""
+    with open(path) as f:
+        d = json.load(f)
+    if api:
+        d["directory"]["apiUrl"] = api
+    if authority:
+        d["directory"]["authorityUrl"] = authority
+    other = path.replace(".json", "-%d.json" % len(os.listdir(tmp)))
+    with open(other, "w") as f:
+        json.dump(d, f)
+    return other
 
 
 def preview_json(path, env):
@@ -153,7 +172,8 @@ try:
     emu = graph.GraphEmulator(tls, op.jwks_uri, op.ca_file, TENANT, op.issuer,
                               graph.sample_directory()).start()
     servers.append(emu)
-    env = {"DIRGATE_ENTRA_AUTHORITY": op.authority, "DIRGATE_GRAPH_URL": emu.base}
+    GRAPH["api"] = emu.base
+    env = {}
 
     # ---- live preview
     filt = {"exchangeUsersOnly": True, "enabledUsersOnly": True}
@@ -239,8 +259,7 @@ try:
     rs_graph = graph.GraphEmulator(tls, rs_only.jwks_uri, rs_only.ca_file, TENANT,
                                    rs_only.issuer, graph.sample_directory()).start()
     servers.append(rs_graph)
-    p, res = preview_json(prof, {"DIRGATE_ENTRA_AUTHORITY": rs_only.authority,
-                                 "DIRGATE_GRAPH_URL": rs_graph.base})
+    p, res = preview_json(with_endpoints(prof, rs_graph.base, rs_only.authority), env)
     outputs.append(p)
     sent = [(h.get("alg"), h.get("x5t#S256") or h.get("x5t"), st)
             for h, st in rs_only.assertions()]
@@ -416,8 +435,8 @@ try:
     emu.faults.slow_seconds = 0
 
     # ---- TLS and the test-only overrides
-    p = dirgate(["preview", prof], dict(env, DIRGATE_GRAPH_URL=emu.base.replace("https", "http")))
-    t.check(p.returncode == 1 and b"DIRGATE_GRAPH_URL must be an https URL" in p.stderr,
+    p = dirgate(["preview", with_endpoints(prof, emu.base.replace("https", "http"))], env)
+    t.check(p.returncode == 1 and b"/directory/apiUrl must be an https URL" in p.stderr,
             "the Graph override must be https", p.stderr)
     noca = prof.replace(".json", "-noca.json")
     with open(prof) as f:
@@ -460,7 +479,8 @@ try:
     big = graph.GraphEmulator(tls, op.jwks_uri, op.ca_file, TENANT, op.issuer,
                               graph.Directory(graph.generate_users(2500), [])).start()
     servers.append(big)
-    big_env = dict(env, DIRGATE_GRAPH_URL=big.base)
+    big_env = env
+    prof = with_endpoints(prof, big.base)
     p0, whole = preview_json(prof, big_env)
     big.faults.cut_page = 1
     n0 = len(big.requests)

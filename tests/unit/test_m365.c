@@ -212,21 +212,21 @@ static void test_endpoints(void)
 	dg_error err;
 	char *u;
 
-	unsetenv("DIRGATE_ENTRA_AUTHORITY");
-	unsetenv("DIRGATE_GRAPH_URL");
 	u = dg_entra_token_url(p, &err);
 	CHECK_STR(u, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
 	free(u);
-	u = dg_graph_origin(&err);
+	u = dg_graph_origin(p, &err);
 	CHECK_STR(u, "https://graph.microsoft.com");
 	free(u);
-	setenv("DIRGATE_ENTRA_AUTHORITY", "https://127.0.0.1:9443/", 1);
+	p->directory.m365.authority_url = dg_xstrdup("https://127.0.0.1:9443/");
 	u = dg_entra_token_url(p, &err);
 	CHECK_STR(u, "https://127.0.0.1:9443/contoso.onmicrosoft.com/oauth2/v2.0/token");
 	free(u);
-	setenv("DIRGATE_ENTRA_AUTHORITY", "http://127.0.0.1:9443", 1);
+	free(p->directory.m365.authority_url);
+	p->directory.m365.authority_url = dg_xstrdup("http://127.0.0.1:9443");
 	CHECK(dg_entra_token_url(p, &err) == NULL && err.code == DG_E_USAGE);
-	unsetenv("DIRGATE_ENTRA_AUTHORITY");
+	p->directory.m365.api_url = dg_xstrdup("https://graph.example.net");
+	CHECK(dg_graph_origin(p, &err) == NULL && err.code == DG_E_USAGE);
 	dg_profile_free(p);
 }
 

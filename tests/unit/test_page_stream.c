@@ -1,9 +1,9 @@
-/* Pages read on a second thread (connectors/page_stream.h): the next page
+/* Pages read on a second thread (net/page_stream.h): the next page
  * may be asked for as soon as the reader met its link, a page refused
  * after that is still reported (and which one), a retried page counts
  * once.  The "HTTP layer" here is the request's sink called directly, in
  * small pieces, as curl would. */
-#include "connectors/page_stream.h"
+#include "net/page_stream.h"
 #include "test.h"
 
 /* A toy page format: tokens ending in ';'.  "L:link" is the link to the

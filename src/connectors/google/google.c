@@ -7,7 +7,7 @@
 #include "google_auth.h"
 #include "google_keys.h"
 #include "google_pages.h"
-#include "../page_stream.h"
+#include "../../net/pager.h"
 #include "../snapline.h"
 
 #include <errno.h>
@@ -29,16 +29,15 @@
 #define MAX_GROUP_PAGES 10000  /* of 200: 2 million members or groups of one name */
 #define STR_(x) #x
 #define XSTR(x) STR_(x)  /* a bound's number in a message */
-#define MAX_EMPTY_PAGES 10     /* empty pages in a row that still promise more */
-#define MAX_RENEWALS 3         /* token renewals for one request answered 401 */
-#define MAX_BACKOFFS 5         /* 403 rate-limit answers in a row */
-#define BACKOFF_FIRST_MS 500   /* doubled each time: 0.5 + 1 + 2 + 4 + 8 s at most */
 
 /* Partial responses: exactly the fields the mapping reads. */
 #define USER_FIELDS "nextPageToken,users(id,primaryEmail,name/fullName,name/givenName," \
 		    "name/familyName,suspended,archived,aliases)"
 #define MEMBER_FIELDS "nextPageToken,members(id,email,type,status)"
 #define GROUP_FIELDS "nextPageToken,groups(id,email,name,aliases)"
+
+enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
+static const char *const kind_names[] = { "lookup", "members", "users" };
 
 /* What a live run keeps: the HTTP client, the credentials, the snapshot
  * being written (or NULL) and where findings go. */
@@ -52,22 +51,23 @@ typedef struct live {
 	FILE *snap;
 	dg_findings *f;
 	dg_google_feed feed;
+	dg_pager pager;              /* the Directory API's pages */
 	dg_page_stream *stream;      /* users.list pages read while they arrive, or NULL */
+	enum page_kind walking;      /* the chain being walked */
 	const dg_progress *progress; /* NULL: nobody is watching */
 	dg_strlist *queries;         /* curl lines of the first page of each GET, or NULL */
 } live;
 
-enum page_kind { PAGE_LOOKUP, PAGE_MEMBERS, PAGE_USERS };
-static const char *const kind_names[] = { "lookup", "members", "users" };
+
+/* A chain of pages being walked: what they are, and for which selected
+ * group (lookups and members). */
+typedef struct page_walk {
+	live *l;
+	enum page_kind kind;
+	size_t sel;
+} page_walk;
 
 /* ===== requests ============================================================ */
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static dg_code renew_token(live *l, dg_error *err)
 {
@@ -162,79 +162,137 @@ static dg_code gave_up_backing_off(live *l, const char *what, dg_error *err)
 {
 	dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE030, "/directory",
 					 "Google kept answering %s with 403 rate limit exceeded "
-					 "(%d attempts with backoff)", what, MAX_BACKOFFS + 1);
+					 "(%d attempts with backoff)", what, DG_PAGER_MAX_BACKOFFS + 1);
 	dg_finding_hint(fd, "Another program may be using the project's Admin SDK quota "
 			"(2,400 queries per minute per user by default): run again later or "
 			"raise the quota in the Google Cloud console.");
 	return dg_error_set(err, DG_E_NETWORK, "%s [GOOGLE030]", fd->message);
 }
 
-/* GET url; the body on HTTP 200 (and 404 when allowed, status in *status).
- * With `ps`, a 200 answer's body goes to the page stream's reader as it
- * arrives instead.  Backs off on rate limits, renews an expired token, and
- * turns every other failure into a finding plus err. */
-static dg_code api_get(live *l, const char *url, const char *what, int allow_404,
-		       dg_page_stream *ps, dg_http_response *res, dg_error *err)
-{
-	dg_http_request req = { .method = "GET", .url = url, .retry_safe = 1 };
-	int renewals = 0, backoffs = 0;
-	dg_code code;
+/* ===== the Directory API's hooks for the pager ============================= */
 
-	if (l->queries && !strstr(url, "pageToken=")) /* the first page of a chain */
-		dg_strlist_push_owned(l->queries, curl_of(l, url));
-	if (ps)
-		dg_page_stream_begin(ps, &req);
-	for (;;) {
-		/* renewed a minute early: a long run outlives Google's hour */
-		if (dg_oauth_token_expiring(&l->tok, time(NULL), 60) &&
-		    (code = renew_token(l, err)) != DG_OK)
-			return code;
-		req.bearer = l->tok.access_token;
-		dg_http_response_release(res);
-		if ((code = dg_http_send(l->http, &req, res, err)) != DG_OK) {
-			dg_error e = *err;
-			dg_finding *fd = dg_google_transport_finding(res, "the Directory API", url,
-								     &e, l->f);
-			return dg_error_set(err, code, "%s [GOOGLE023]", fd->message);
-		}
-		if (res->status == 200 || (allow_404 && res->status == 404))
-			return DG_OK;
-		if (res->status == 401 && renewals++ < MAX_RENEWALS) {
-			if ((code = renew_token(l, err)) != DG_OK)
-				return code;
-			continue;
-		}
-		if (rate_limited(res)) {
-			if (backoffs == MAX_BACKOFFS)
-				return gave_up_backing_off(l, what, err);
-			sleep_ms(BACKOFF_FIRST_MS << backoffs++);
-			continue;
-		}
-		return refused(l, what, url, res, err);
+static dg_code pager_renew(void *ctx, dg_error *err)
+{
+	return renew_token(ctx, err);
+}
+
+/* 401: the token expired; 403 with a rate-limit reason: back off. */
+static dg_pager_verdict classify(void *ctx, const dg_http_response *res)
+{
+	(void)ctx;
+	if (res->status == 401)
+		return DG_PAGER_RENEW;
+	return rate_limited(res) ? DG_PAGER_BACKOFF : DG_PAGER_REFUSED;
+}
+
+static dg_code unusable(live *l, const char *what, const char *why, dg_error *err)
+{
+	dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE028, "/directory",
+					 "the Directory API's answer to %s is unusable: %s",
+					 what, why);
+	dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
+			"rewrites answers); run again, and report it if it persists.");
+	return dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE028]", fd->message);
+}
+
+static dg_code transport_failed(live *l, const dg_pager_failure *f, dg_error *err)
+{
+	dg_error e = *err;
+	dg_code code = err->code;
+	dg_finding *fd = dg_google_transport_finding(f->res, "the Directory API", f->url, &e,
+						     l->f);
+	return dg_error_set(err, code, "%s [GOOGLE023]", fd->message);
+}
+
+static dg_code endless(live *l, const char *what, size_t pages, const char *why,
+		       dg_error *err);
+
+/* The bound a chain of this kind went past, in words. */
+static const char *bound_text(enum page_kind kind)
+{
+	return kind == PAGE_USERS ? "dirgate follows at most " XSTR(MAX_USER_PAGES)
+				    " users.list pages of " XSTR(USER_PAGE_SIZE)
+				  : "dirgate follows at most " XSTR(MAX_GROUP_PAGES)
+				    " group pages of " XSTR(GROUP_PAGE_SIZE);
+}
+
+/* Each way a request or page chain fails, as its finding. */
+static dg_code pager_fail(void *ctx, const dg_pager_failure *f, dg_error *err)
+{
+	live *l = ctx;
+
+	switch (f->kind) {
+	case DG_PAGER_TRANSPORT:
+		return transport_failed(l, f, err);
+	case DG_PAGER_REFUSAL:
+	case DG_PAGER_RENEWALS:
+		return refused(l, f->what, f->url, f->res, err);
+	case DG_PAGER_RATE_LIMIT:
+		return gave_up_backing_off(l, f->what, err);
+	case DG_PAGER_BAD_PAGE:
+		return unusable(l, f->what, f->why, err);
+	case DG_PAGER_FOREIGN:
+		return unusable(l, f->what, "a page leads to another host", err);
+	case DG_PAGER_REPEAT:
+		return endless(l, f->what, f->pages, "the nextPageToken repeats", err);
+	case DG_PAGER_SAME_PAGE:
+		return endless(l, f->what, f->pages, "a page repeats the page before it under a "
+			       "new nextPageToken", err);
+	case DG_PAGER_EMPTY:
+		return endless(l, f->what, f->pages, "empty pages in a row still promise more",
+			       err);
+	case DG_PAGER_BOUND:
+	default:
+		return endless(l, f->what, f->pages, bound_text(l->walking), err);
 	}
+}
+
+/* The page after: the chain's first URL with the page token. */
+static char *next_url(void *ctx, const char *first_url, const char *token)
+{
+	dg_strbuf url = DG_STRBUF_INIT;
+	(void)ctx;
+	dg_strbuf_adds(&url, first_url);
+	dg_strbuf_adds(&url, "&pageToken=");
+	dg_http_add_escaped(&url, token);
+	return dg_strbuf_detach(&url);
+}
+
+static const dg_pager_hooks directory_hooks = { pager_renew, classify, pager_fail, next_url };
+
+/* The curl line of the first page of each chain, for --show-queries. */
+static void note_query(live *l, const char *url)
+{
+	if (l->queries)
+		dg_strlist_push_owned(l->queries, curl_of(l, url));
+}
+
+/* One GET (the pager's); a 404 is an answer when `flags` say so. */
+static dg_code api_get(live *l, const char *url, const char *what, int flags,
+		       dg_http_response *res, dg_error *err)
+{
+	note_query(l, url);
+	return dg_pager_get(&l->pager, url, what, flags, NULL, res, err);
 }
 
 /* ===== snapshot lines ====================================================== */
 
-/* One line per page: the body exactly as received, its line breaks (only
- * ever whitespace in JSON) turned into spaces. */
+/* One line per page (net/pager.h): {"users":null,"page":...}, or
+ * {"lookup"|"members": SELECTION,"page":...}. */
 static int write_page(FILE *fp, enum page_kind kind, const char *sel, const dg_strbuf *body)
 {
-	dg_strbuf line = DG_STRBUF_INIT;
+	dg_strbuf prefix = DG_STRBUF_INIT, line = DG_STRBUF_INIT;
 	int bad;
 	if (kind == PAGE_USERS) {
-		dg_strbuf_adds(&line, USERS_LINE);
+		dg_strbuf_adds(&prefix, USERS_LINE);
 	} else {
-		dg_strbuf_addf(&line, "{\"%s\":", kind_names[kind]);
-		dg_strbuf_add_json_str(&line, sel);
-		dg_strbuf_adds(&line, ",\"page\":");
+		dg_strbuf_addf(&prefix, "{\"%s\":", kind_names[kind]);
+		dg_strbuf_add_json_str(&prefix, sel);
+		dg_strbuf_adds(&prefix, ",\"page\":");
 	}
-	for (size_t i = 0; i < body->len; i++) {
-		char c = body->buf[i];
-		dg_strbuf_addch(&line, c == '\n' || c == '\r' ? ' ' : c);
-	}
-	dg_strbuf_adds(&line, "}\n");
+	dg_pager_record(&line, prefix.buf, body->buf, body->len);
 	bad = fwrite(line.buf, 1, line.len, fp) != line.len;
+	dg_strbuf_release(&prefix);
 	dg_strbuf_release(&line);
 	return bad ? -1 : 0;
 }
@@ -263,76 +321,41 @@ static void write_header(FILE *fp, const dg_profile *p)
 
 /* ===== the live run ======================================================== */
 
-/* The page has been read (rc, why): progress, the snapshot line, or the
- * finding when the answer was unusable. */
-static dg_code page_read(live *l, enum page_kind kind, size_t sel, int rc, const dg_strbuf *why,
-			 const dg_strbuf *body, const char *what, dg_error *err)
-{
-	if (rc == 0 && kind == PAGE_USERS && l->progress)
-		l->progress->fn(l->progress->ctx, l->feed.entries_read, 0);
-	if (rc == 0 && l->snap && write_page(l->snap, kind, sel < l->feed.ngroups
-					     ? l->feed.groups[sel].selection : NULL, body))
-		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
-	if (rc < 0) {
-		dg_finding *fd = dg_findings_add(l->f, DGF_GOOGLE028, "/directory",
-						 "the Directory API's answer to %s is unusable: %s",
-						 what, why->buf);
-		dg_finding_hint(fd, "This is Google's side or something between (a proxy that "
-				"rewrites answers); run again, and report it if it persists.");
-		return dg_error_set(err, DG_E_PROTOCOL, "%s [GOOGLE028]", fd->message);
-	}
-	return DG_OK;
-}
-
 /* Reads a page received whole: users.list as a stream, group pages as a
- * tree (they are small). */
-static dg_code feed_page(live *l, enum page_kind kind, size_t sel, const dg_http_response *res,
-			 char **next, const char *what, dg_error *err)
+ * tree (they are small).  0 with *next (the page token), or -1 with why. */
+static int read_page(void *ctx, const dg_strbuf *text, char **next, int *stop, dg_strbuf *why)
 {
-	dg_strbuf why = DG_STRBUF_INIT;
-	cJSON *page = NULL;
-	dg_code code;
+	page_walk *w = ctx;
+	dg_google_feed *feed = &w->l->feed;
+	cJSON *page;
 	int rc = -1;
 
-	if (kind == PAGE_USERS) {
-		rc = dg_google_feed_users_text(&l->feed, res->body.buf, res->body.len, next, &why);
-	} else if ((page = dg_google_parse_object(res->body.buf, res->body.len, &why))) {
-		if (kind == PAGE_LOOKUP)
-			rc = dg_google_feed_lookup(&l->feed, sel, page, next, &why);
+	*stop = 0;
+	if (w->kind == PAGE_USERS)
+		return dg_google_feed_users_text(feed, text->buf, text->len, next, why);
+	if ((page = dg_google_parse_object(text->buf, text->len, why))) {
+		if (w->kind == PAGE_LOOKUP)
+			rc = dg_google_feed_lookup(feed, w->sel, page, next, why);
 		else
-			rc = dg_google_feed_members(&l->feed, sel, page, next, &why);
+			rc = dg_google_feed_members(feed, w->sel, page, next, why);
 	}
 	cJSON_Delete(page);
-	code = page_read(l, kind, sel, rc, &why, &res->body, what, err);
-	dg_strbuf_release(&why);
-	return code;
+	return rc;
 }
 
-/* A users.list page read while it arrived: the reader's verdict. */
-static dg_code streamed_page(live *l, char **next, const char *what, dg_error *err)
+/* A page has been read (text NULL when streamed): progress, the snapshot
+ * line. */
+static dg_code page_done(void *ctx, const dg_strbuf *text, dg_error *err)
 {
-	dg_strbuf why = DG_STRBUF_INIT;
-	int rc = dg_page_stream_finish(l->stream, next, &why);
-	dg_code code = page_read(l, PAGE_USERS, 0, rc, &why, NULL, what, err);
-	dg_strbuf_release(&why);
-	return code;
-}
+	page_walk *w = ctx;
+	live *l = w->l;
 
-/* GETs one page and reads it: while it arrives when `ps` is given (the
- * users.list pages of a preview), else once it is whole. */
-static dg_code get_page(live *l, enum page_kind kind, size_t sel, const char *url,
-			dg_page_stream *ps, dg_http_response *res, char **next, const char *what,
-			dg_error *err)
-{
-	dg_code code = api_get(l, url, what, 0, ps, res, err);
-
-	if (ps && code != DG_OK)
-		dg_page_stream_discard(ps);
-	else if (ps)
-		code = streamed_page(l, next, what, err);
-	else if (code == DG_OK)
-		code = feed_page(l, kind, sel, res, next, what, err);
-	return code;
+	if (w->kind == PAGE_USERS && l->progress)
+		l->progress->fn(l->progress->ctx, l->feed.entries_read, 0);
+	if (text && l->snap && write_page(l->snap, w->kind, w->sel < l->feed.ngroups
+					  ? l->feed.groups[w->sel].selection : NULL, text))
+		return dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
+	return DG_OK;
 }
 
 static dg_code endless(live *l, const char *what, size_t pages, const char *why,
@@ -353,76 +376,56 @@ static dg_code endless(live *l, const char *what, size_t pages, const char *why,
 
 /* How many entries the feed holds for this kind of page, to spot pages
  * that promise more but bring nothing. */
-static size_t fed(const live *l, enum page_kind kind, size_t sel)
+static size_t fed(void *ctx)
 {
-	if (kind == PAGE_USERS)
-		return l->feed.entries_read;
-	if (kind == PAGE_MEMBERS)
-		return l->feed.nmembers;
-	return l->feed.groups[sel].matches;
+	const page_walk *w = ctx;
+	if (w->kind == PAGE_USERS)
+		return w->l->feed.entries_read;
+	if (w->kind == PAGE_MEMBERS)
+		return w->l->feed.nmembers;
+	return w->l->feed.groups[w->sel].matches;
 }
 
-/* Why a chain that still promises a `next` page is taken for endless, or
- * NULL.  A page that begins with the same user as the one before is the
- * same page again (users.list lists each user once): said at once, before
- * its users fill memory page after page up to the bound. */
-static const char *chain_broken(const live *l, enum page_kind kind, const char *token,
-				const char *next, size_t empty, size_t pages)
+/* A page that begins with the same user as the one before is the same page
+ * again (users.list lists each user once): said at once, before its users
+ * fill memory page after page up to the bound. */
+static int page_repeats(void *ctx)
 {
-	if (token && !strcmp(token, next))
-		return "the nextPageToken repeats";
-	if (kind == PAGE_USERS && l->feed.page_repeats)
-		return "a page repeats the page before it under a new nextPageToken";
-	if (empty >= MAX_EMPTY_PAGES)
-		return "empty pages in a row still promise more";
-	if (pages >= (kind == PAGE_USERS ? MAX_USER_PAGES : MAX_GROUP_PAGES))
-		return kind == PAGE_USERS ? "dirgate follows at most " XSTR(MAX_USER_PAGES)
-					    " users.list pages of " XSTR(USER_PAGE_SIZE)
-					  : "dirgate follows at most " XSTR(MAX_GROUP_PAGES)
-					    " group pages of " XSTR(GROUP_PAGE_SIZE);
-	return NULL;
+	const page_walk *w = ctx;
+	return w->kind == PAGE_USERS && w->l->feed.page_repeats;
 }
 
-/* Fetches `base` page by page (pageToken appended), feeding each page. */
+/* Fetches `base` page by page (pageToken appended), feeding each page;
+ * users.list pages are read while they arrive (not while a snapshot, which
+ * needs each page whole, is written). */
 static dg_code fetch_pages(live *l, enum page_kind kind, size_t sel, const char *base,
 			   const char *what, dg_error *err)
 {
-	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	dg_strbuf url = DG_STRBUF_INIT;
-	char *token = NULL, *next = NULL;
-	size_t pages = 0, empty = 0, before;
-	const char *why;
-	dg_code code = DG_OK;
-	/* users.list pages are read while they arrive (not while a snapshot,
-	 * which needs each page whole, is written) */
-	dg_page_stream *ps = kind == PAGE_USERS ? l->stream : NULL;
+	page_walk pw = { l, kind, sel };
+	dg_pager_walk w = {
+		.first_url = base, .what = what, .ctx = &pw,
+		.max_pages = kind == PAGE_USERS ? MAX_USER_PAGES : MAX_GROUP_PAGES,
+		.stream = kind == PAGE_USERS ? l->stream : NULL,
+		.read = read_page, .done = page_done, .entries = fed, .repeats = page_repeats,
+	};
 
-	for (;;) {
-		dg_strbuf_reset(&url);
-		dg_strbuf_adds(&url, base);
-		if (token) {
-			dg_strbuf_adds(&url, "&pageToken=");
-			dg_http_add_escaped(&url, token);
-		}
-		before = fed(l, kind, sel);
-		if ((code = get_page(l, kind, sel, url.buf, ps, &res, &next, what, err)) != DG_OK)
-			break;
-		pages++;
-		if (!next)
-			break;
-		empty = fed(l, kind, sel) == before ? empty + 1 : 0;
-		if ((why = chain_broken(l, kind, token, next, empty, pages))) {
-			code = endless(l, what, pages, why, err);
-			break;
-		}
-		free(token);
-		token = next;
-		next = NULL;
-	}
-	free(token);
+	l->walking = kind;
+	note_query(l, base);
+	return dg_pager_walk_chain(&l->pager, &w, err);
+}
+
+/* groups.get's one group resource, read as a lookup page. */
+static dg_code lookup_page(live *l, size_t sel, const dg_strbuf *text, const char *what,
+			   dg_error *err)
+{
+	page_walk pw = { l, PAGE_LOOKUP, sel };
+	dg_strbuf why = DG_STRBUF_INIT;
+	char *next = NULL;
+	int stop;
+	dg_code code = read_page(&pw, text, &next, &stop, &why) < 0 ? unusable(l, what, why.buf, err)
+								   : page_done(&pw, text, err);
 	free(next);
-	dg_strbuf_release(&url);
-	dg_http_response_release(&res);
+	dg_strbuf_release(&why);
 	return code;
 }
 
@@ -445,9 +448,9 @@ static dg_code lookup_group(live *l, size_t sel, dg_error *err)
 		dg_strbuf_addf(&url, "%s" DIR_PATH "/groups/", l->api);
 		add_path_segment(&url, name);
 		dg_strbuf_adds(&url, "?fields=id,email,name,aliases");
-		code = api_get(l, url.buf, what.buf, 1, NULL, &res, err);
+		code = api_get(l, url.buf, what.buf, DG_PAGER_404_OK, &res, err);
 		if (code == DG_OK && res.status == 200)
-			code = feed_page(l, PAGE_LOOKUP, sel, &res, NULL, what.buf, err);
+			code = lookup_page(l, sel, &res.body, what.buf, err);
 	} else {
 		dg_strbuf_adds(&q, "name='");
 		for (const char *s = name; *s; s++) {
@@ -549,6 +552,8 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 	l->g = &p->directory.google;
 	l->api = l->g->api_url ? l->g->api_url : GOOGLE_API;
 	l->f = f;
+	l->pager = (dg_pager){ .hooks = &directory_hooks, .ctx = l, .token = &l->tok,
+			       .origin = l->api };
 	if (!l->g->service_account_key_file || !l->g->admin_user)
 		return dg_error_set(err, DG_E_INVALID, "the profile names no service account key "
 				    "file or admin user (see 'dirgate check')");
@@ -557,6 +562,7 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 	o.max_retries = 4; /* 429 and 503, honouring Retry-After */
 	if (!(l->http = dg_http_new(&o)))
 		return dg_error_set(err, DG_E_INTERNAL, "cannot set up HTTPS (libcurl)");
+	l->pager.http = l->http;
 	if (dg_google_key_load(l->g->service_account_key_file, &l->key, err) != DG_OK)
 		return err->code;
 	/* A signed assertion is good at Google for 50 minutes and a token for an
@@ -1034,7 +1040,7 @@ static dg_code probe_api(live *l, dg_error *err)
 
 	add_users_url(&url, l);
 	dg_strbuf_adds(&url, "&maxResults=1&fields=users(primaryEmail)");
-	code = api_get(l, url.buf, "a one-user listing", 0, NULL, &res, err);
+	code = api_get(l, url.buf, "a one-user listing", 0, &res, err);
 	if (code == DG_OK)
 		hint_repeat(dg_findings_add(l->f, DGF_GOOGLE024, "/directory",
 					    "the Directory API at %s answers and lists users for %s",

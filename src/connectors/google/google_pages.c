@@ -3,6 +3,7 @@
 
 #include "../../core/jsonpos.h"
 #include "../../core/jsonstream.h"
+#include "../../core/sorted.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -230,19 +231,18 @@ static void push_str(dg_google_feed *f, dg_strlist *l, const char *s)
 		dg_strlist_push(l, s);
 }
 
+static int key_cmp(const void *key, const void *m)
+{
+	return strcmp(key, ((const dg_google_member *)m)->key);
+}
+
 static size_t add_groups_of(dg_google_feed *f, dg_dir_user *u, const char *key)
 {
-	size_t lo = 0, hi = f->nmembers, n = 0;
+	size_t lo, n = 0;
 	char *path;
 	if (!key)
 		return 0;
-	while (lo < hi) { /* first member whose key is >= key */
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(f->members[mid].key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = dg_lower_bound(f->members, f->nmembers, sizeof *f->members, key, key_cmp);
 	for (; lo < f->nmembers && !strcmp(f->members[lo].key, key); lo++) {
 		const char *g = f->groups[f->members[lo].group].selection;
 		if (dg_strlist_contains_ci(&u->groups, g))

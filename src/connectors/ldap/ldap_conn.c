@@ -11,6 +11,7 @@
 #include "ldap_conn.h"
 #include "../shell_cmd.h"
 
+#include "../../core/clock.h"
 #include "../../core/secret.h"
 
 #include <arpa/inet.h>
@@ -62,13 +63,6 @@ typedef struct target {
 } target;
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 static struct timeval ms_tv(int ms)
 {
@@ -263,7 +257,7 @@ static int open_conn(const dg_ldap_conn *c, LDAP *ld)
  * left of the connection's deadline (0 or less: the deadline has passed). */
 static int wait_ms(const dg_ldap_conn *c)
 {
-	double left = c->started_ms + c->opts.deadline_ms - now_ms();
+	double left = c->started_ms + c->opts.deadline_ms - dg_now_ms();
 	return left < c->opts.op_timeout_ms ? (int)left : c->opts.op_timeout_ms;
 }
 
@@ -717,7 +711,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	}
 	c->ld = ld;
 
-	t0 = c->started_ms = now_ms();
+	t0 = c->started_ms = dg_now_ms();
 	rc = open_conn(c, ld);
 	if (rc != LDAP_SUCCESS) {
 		if (c->proto == DG_PROTO_LDAP_TLS && !is_transport_error(rc)) {
@@ -732,7 +726,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 			free(diag);
 			code = dg_error_set(err, DG_E_NETWORK, "%s: StartTLS refused", c->uri);
 		} else {
-			code = report_transport(c, rc, now_ms() - t0, 1, f, err);
+			code = report_transport(c, rc, dg_now_ms() - t0, 1, f, err);
 		}
 		dg_ldap_close(c);
 		return code;
@@ -759,12 +753,12 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 		cred.bv_val = secret;
 		cred.bv_len = strlen(secret);
 	}
-	t0 = now_ms();
+	t0 = dg_now_ms();
 	rc = ldap_sasl_bind_s(ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 	dg_secret_free(secret);
 	if (rc != LDAP_SUCCESS) {
 		if (is_transport_error(rc))
-			code = report_transport(c, rc, now_ms() - t0, 0, f, err);
+			code = report_transport(c, rc, dg_now_ms() - t0, 0, f, err);
 		else
 			code = report_bind(c, ld, rc, &t, f, err);
 		dg_ldap_close(c);

@@ -3,6 +3,7 @@
 
 #include "../../core/secret.h"
 #include "../../core/strbuf.h"
+#include "../../core/uri.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/bio.h>
@@ -19,26 +20,36 @@
 
 /* ---- endpoints ------------------------------------------------------------ */
 
-/* A test override of an origin: https only, no trailing slash. */
-static char *origin_from_env(const char *var, const char *dflt, dg_error *err)
+/* The origin a profile's test-only key (`key`, e.g. apiUrl) names, without
+ * a trailing slash, or `vendor`.  Only https, and only Microsoft's own
+ * origin or an endpoint on this computer (a test emulator): dirgate sends
+ * an assertion or a token there. */
+static char *origin_of(const char *url, const char *key, const char *vendor, dg_error *err)
 {
-	const char *v = getenv(var);
 	size_t n;
-	if (!v || !*v)
-		return dg_xstrdup(dflt);
-	if (strncmp(v, "https://", 8)) {
-		dg_error_set(err, DG_E_USAGE, "%s must be an https URL (it is for tests only)", var);
+	if (!url)
+		return dg_xstrdup(vendor);
+	if (strncmp(url, "https://", 8)) {
+		dg_error_set(err, DG_E_USAGE, "/directory/%s must be an https URL (it is for tests "
+			     "only)", key);
 		return NULL;
 	}
-	n = strlen(v);
-	while (n > 8 && v[n - 1] == '/')
+	n = strlen(url);
+	while (n > 8 && url[n - 1] == '/')
 		n--;
-	return dg_xstrndup(v, n);
+	if (!dg_uri_local_https(url) && (strlen(vendor) != n || strncmp(url, vendor, n))) {
+		dg_error_set(err, DG_E_USAGE, "/directory/%s is neither %s nor an https endpoint "
+			     "on this computer; dirgate sends no credential there (it is for tests "
+			     "only)", key, vendor);
+		return NULL;
+	}
+	return dg_xstrndup(url, n);
 }
 
 char *dg_entra_token_url(const dg_profile *p, dg_error *err)
 {
-	char *origin = origin_from_env("DIRGATE_ENTRA_AUTHORITY", DG_ENTRA_AUTHORITY, err);
+	char *origin = origin_of(p->directory.m365.authority_url, "authorityUrl",
+				 DG_ENTRA_AUTHORITY, err);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!origin)
 		return NULL;
@@ -49,9 +60,9 @@ char *dg_entra_token_url(const dg_profile *p, dg_error *err)
 	return dg_strbuf_detach(&sb);
 }
 
-char *dg_graph_origin(dg_error *err)
+char *dg_graph_origin(const dg_profile *p, dg_error *err)
 {
-	return origin_from_env("DIRGATE_GRAPH_URL", DG_GRAPH_ORIGIN, err);
+	return origin_of(p->directory.m365.api_url, "apiUrl", DG_GRAPH_ORIGIN, err);
 }
 
 /* ---- the assertion -------------------------------------------------------- */

@@ -10,9 +10,9 @@
  * own finding (M365005-M365013).
  *
  * Endpoints: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token and
- * https://graph.microsoft.com.  For tests only, the environment variables
- * DIRGATE_ENTRA_AUTHORITY and DIRGATE_GRAPH_URL replace the two origins
- * (https only).  Neither the private key nor any token ever reaches a
+ * https://graph.microsoft.com.  For tests only, the profile keys
+ * /directory/authorityUrl and /directory/apiUrl replace the two origins
+ * (https, and Microsoft's own or an endpoint on this computer).  Neither the private key nor any token ever reaches a
  * message, finding or error. */
 #ifndef DG_ENTRA_TOKEN_H
 #define DG_ENTRA_TOKEN_H
@@ -34,8 +34,9 @@
 
 /* The token endpoint for the profile's tenant (malloc'd), or NULL with err. */
 char *dg_entra_token_url(const dg_profile *p, dg_error *err);
-/* The Graph origin without a trailing slash (malloc'd), or NULL with err. */
-char *dg_graph_origin(dg_error *err);
+/* The profile's Graph origin without a trailing slash (malloc'd), or NULL
+ * with err. */
+char *dg_graph_origin(const dg_profile *p, dg_error *err);
 
 /* The claims of a client assertion for `now`, as JSON (malloc'd).  `jti`
  * NULL: a random GUID. */

@@ -7,7 +7,8 @@
 #include "m365_graph.h"
 #include "../snapline.h"
 
-#include "../page_stream.h"
+#include "../../core/sorted.h"
+#include "../../net/pager.h"
 #include "../shell_cmd.h"
 
 #include <cjson/cJSON.h>
@@ -15,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Renew a token this close to its expiry before using it. */
-#define TOKEN_MARGIN_S 60
 
 typedef struct member {
 	const char *id;       /* in run.arena */
@@ -41,16 +39,16 @@ typedef struct m365_run {
 	dg_entra_client entra;
 	int have_client;
 	char *graph;
-	int renewals;
+	dg_pager pager;       /* Graph's pages, live or saved */
 	size_t grace;            /* users whose Exchange licence is only in its grace period */
 	dg_strlist grace_names;  /* the first few of them */
 	dg_strbuf *rec;       /* snapshot being written, or NULL */
-	const char *rec_key;  /* stream of the pages being recorded */
 	/* snapshot: the file, and where each stream's pages are in it */
 	FILE *snap;
 	snap_line *lines;
 	size_t nlines, lines_alloc;
 	dg_strbuf line;       /* the page being read, reused */
+	dg_strbuf label;      /* a user's label being made (label_entry), reused */
 	dg_page_stream *stream; /* live /users pages read while they arrive, or NULL */
 	/* group selection */
 	dg_arena *arena;
@@ -60,7 +58,7 @@ typedef struct m365_run {
 	char **group_paths;      /* by group index: its path text, in the users' arena */
 	int groups_selected;
 	/* a group given by object ID: Graph's 404 for its members is "no such
-	 * group" (set by live_text), not a failed request */
+	 * group" (set by walk, from the pager), not a failed request */
 	int missing_ok, missing;
 	/* result */
 	dg_fetch_result *res;
@@ -80,19 +78,21 @@ static dg_code fail(m365_run *r, dg_finding *fd)
 
 /* ---- live pages ------------------------------------------------------------ */
 
-static dg_code ensure_token(m365_run *r, int force)
+/* A token for Graph, renewed by a fresh assertion (a jti is never reused). */
+static dg_code renew_token(void *ctx, dg_error *err)
 {
-	if (!force && !dg_oauth_token_expiring(&r->entra.token, time(NULL), TOKEN_MARGIN_S))
-		return DG_OK;
-	if (r->entra.tokens_issued && ++r->renewals > DG_M365_MAX_RENEWALS) {
-		dg_finding *fd = dg_findings_add(r->out, DGF_M365015, "/directory",
-						 "Graph kept refusing fresh tokens (%d renewals)",
-						 DG_M365_MAX_RENEWALS);
-		dg_finding_hint(fd, "check the clocks and that the app's tokens are for "
-				"graph.microsoft.com");
-		return fail(r, fd);
-	}
-	return dg_entra_client_token(&r->entra, r->out, r->err);
+	m365_run *r = ctx;
+	return dg_entra_client_token(&r->entra, r->out, err);
+}
+
+static dg_code renewals_failed(m365_run *r)
+{
+	dg_finding *fd = dg_findings_add(r->out, DGF_M365015, "/directory",
+					 "Graph kept refusing fresh tokens (%d renewals)",
+					 DG_PAGER_MAX_RENEWALS);
+	dg_finding_hint(fd, "check the clocks and that the app's tokens are for "
+			"graph.microsoft.com");
+	return fail(r, fd);
 }
 
 /* The curl line that repeats a Graph GET; the token is $GRAPH_TOKEN. */
@@ -167,81 +167,29 @@ static dg_code graph_error(m365_run *r, const dg_http_response *res, const char 
 	return fail(r, fd);
 }
 
-/* One line per page: {"stream": KEY, "page": <Graph's answer>}.  A line
- * break in the answer can only be JSON whitespace; the page is written
- * compact then, so every page stays on its line. */
-static void rec_page(m365_run *r, const dg_strbuf *body)
+/* One line per page: {"stream": KEY, "page": <Graph's answer>}. */
+static void rec_page(m365_run *r, const char *key, const dg_strbuf *body)
 {
-	cJSON *tree = NULL;
-	char *compact = NULL;
+	dg_strbuf prefix = DG_STRBUF_INIT;
 	if (!r->rec)
 		return;
-	dg_strbuf_adds(r->rec, "{\"stream\": ");
-	dg_strbuf_add_json_str(r->rec, r->rec_key);
-	dg_strbuf_adds(r->rec, ", \"page\": ");
-	if (memchr(body->buf, '\n', body->len) || memchr(body->buf, '\r', body->len)) {
-		tree = cJSON_ParseWithLength(body->buf, body->len);  /* read already: valid */
-		compact = tree ? cJSON_PrintUnformatted(tree) : NULL;
-	}
-	if (compact)
-		dg_strbuf_adds(r->rec, compact);
-	else
-		dg_strbuf_add(r->rec, body->buf, body->len);
-	dg_strbuf_adds(r->rec, "}\n");
-	free(compact);
-	cJSON_Delete(tree);
+	dg_strbuf_adds(&prefix, "{\"stream\": ");
+	dg_strbuf_add_json_str(&prefix, key);
+	dg_strbuf_adds(&prefix, ", \"page\": ");
+	dg_pager_record(r->rec, prefix.buf, body->buf, body->len);
+	dg_strbuf_release(&prefix);
 }
 
-static int expired_token(const dg_http_response *res)
+/* A 401 for an expired token is renewed; anything else is Graph's refusal. */
+static dg_pager_verdict classify(void *ctx, const dg_http_response *res)
 {
 	char code[128], msg[16];
+	(void)ctx;
 	if (res->status != 401)
-		return 0;
+		return DG_PAGER_REFUSED;
 	dg_graph_parse_error(res->body.buf, res->body.len, code, sizeof code, msg, sizeof msg);
-	return !strcmp(code, "InvalidAuthenticationToken") || !code[0];
-}
-
-/* GET one page into `res` (any status), renewing the token when Graph
- * says it expired.  With `ps`, a 200 answer's body goes to the page
- * stream's reader as it arrives instead. */
-static dg_code live_get(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
-{
-	static const char *const headers[] = { "Accept: application/json", NULL };
-	dg_http_request req = { 0 };
-	dg_code rc;
-	int force = 0;
-
-	req.url = url;
-	req.headers = headers;
-	req.retry_safe = 1;
-	if (ps)
-		dg_page_stream_begin(ps, &req);
-	for (;;) {  /* res is reused: its body buffer grows once for all pages */
-		if ((rc = ensure_token(r, force)) != DG_OK)
-			return rc;
-		req.bearer = r->entra.token.access_token;
-		if (dg_http_send(r->http, &req, res, r->err) != DG_OK)
-			return fail(r, dg_entra_network_finding(res->failure, res->detail, url,
-								"Microsoft Graph", r->out));
-		if (!expired_token(res))
-			break;
-		force = 1;  /* the token expired mid-run: renew and ask again */
-	}
-	return DG_OK;
-}
-
-/* live_get, and any answer but 200 is an error finding (a 404 of a lookup
- * that may find nothing, r->missing_ok, is "missing" instead). */
-static dg_code live_text(m365_run *r, const char *url, dg_http_response *res, dg_page_stream *ps)
-{
-	dg_code rc = live_get(r, url, res, ps);
-	if (rc != DG_OK)
-		return rc;
-	if (res->status == 404 && r->missing_ok) {
-		r->missing = 1;
-		return DG_OK;
-	}
-	return res->status == 200 ? DG_OK : graph_error(r, res, url);
+	return !strcmp(code, "InvalidAuthenticationToken") || !code[0] ? DG_PAGER_RENEW
+									 : DG_PAGER_REFUSED;
 }
 
 /* ---- snapshot pages -------------------------------------------------------- */
@@ -331,29 +279,82 @@ static dg_code bad_page(m365_run *r, const char *url, const char *key, size_t id
 	return fail(r, fd);
 }
 
+/* ---- Graph's hooks for the pager ------------------------------------------ */
+
+/* Each way a Graph request or page chain fails, as its finding. */
+static dg_code pager_fail(void *ctx, const dg_pager_failure *f, dg_error *err)
+{
+	m365_run *r = ctx;
+	char what[64];
+
+	(void)err;  /* r->err is the same error */
+	switch (f->kind) {
+	case DG_PAGER_TRANSPORT:
+		return fail(r, dg_entra_network_finding(f->res->failure, f->res->detail, f->url,
+							"Microsoft Graph", r->out));
+	case DG_PAGER_RENEWALS:
+		return renewals_failed(r);
+	case DG_PAGER_REFUSAL:
+	case DG_PAGER_RATE_LIMIT:
+		return graph_error(r, f->res, f->url);
+	case DG_PAGER_BAD_PAGE:
+		return bad_page(r, f->url, f->what, f->page, f->why);
+	case DG_PAGER_FOREIGN:
+		return bad_page(r, f->url, f->what, f->page, "a page whose @odata.nextLink leads "
+				"to another host; dirgate sends its Graph token to Graph only");
+	case DG_PAGER_REPEAT:
+		return paging_error(r, f->first_url, "links back to the page it came from");
+	case DG_PAGER_SAME_PAGE:
+		return paging_error(r, f->first_url, "repeats the page before it");
+	case DG_PAGER_EMPTY:
+		return paging_error(r, f->first_url, "keeps sending empty pages");
+	case DG_PAGER_BOUND:
+	default:
+		snprintf(what, sizeof what, "did not end after %zu pages", f->pages);
+		return paging_error(r, f->first_url, what);
+	}
+}
+
+/* @odata.nextLink is the next page's URL, verbatim (never rebuilt from a
+ * skiptoken). */
+static char *next_url(void *ctx, const char *first_url, const char *next)
+{
+	(void)ctx;
+	(void)first_url;
+	return dg_xstrdup(next);
+}
+
+static const dg_pager_hooks graph_hooks = { renew_token, classify, pager_fail, next_url };
+
 static void apply_groups(m365_run *r, dg_dir_user *u, dg_arena *a);
 
 /* What skipped and conflicting entries show: an object ID alone names
  * nobody an administrator recognises, so the UPN and display name go
- * first.  Called after apply_groups, which matches by the bare ID. */
-static void label_entry(dg_dir_user *u, dg_arena *a)
+ * first.  Called after apply_groups, which matches by the bare ID.  Made
+ * in `sb` (one buffer for all users: this runs 100,000 times a preview,
+ * on the page reader's thread). */
+static void label_entry(dg_strbuf *sb, dg_dir_user *u, dg_arena *a)
 {
 	const char *upn = u->name_value && *u->name_value ? u->name_value : NULL;
 	const char *name = u->full_name && *u->full_name ? u->full_name : NULL;
-	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!upn && !name)
 		return;
+	dg_strbuf_reset(sb);
 	if (upn)
-		dg_strbuf_adds(&sb, upn);
-	if (name)
-		dg_strbuf_addf(&sb, "%s\"%s\"", upn ? " " : "", name);
-	dg_strbuf_addf(&sb, " (id %s)", u->entry);
+		dg_strbuf_adds(sb, upn);
+	if (name) {
+		dg_strbuf_adds(sb, upn ? " \"" : "\"");
+		dg_strbuf_adds(sb, name);
+		dg_strbuf_addch(sb, '"');
+	}
+	dg_strbuf_adds(sb, " (id ");
+	dg_strbuf_adds(sb, u->entry);
+	dg_strbuf_addch(sb, ')');
 	if (a) {
-		u->entry = dg_arena_strdup(a, sb.buf);
-		dg_strbuf_release(&sb);
+		u->entry = dg_arena_strndup(a, sb->buf, sb->len);
 	} else {
 		free(u->entry);
-		u->entry = dg_strbuf_detach(&sb);
+		u->entry = dg_xstrndup(sb->buf, sb->len);
 	}
 }
 
@@ -361,7 +362,7 @@ static void user_read(void *ctx, dg_dir_user *u)
 {
 	m365_run *r = ctx;
 	apply_groups(r, u, r->res->users.arena);
-	label_entry(u, r->res->users.arena);
+	label_entry(&r->label, u, r->res->users.arena);
 }
 
 /* ---- /users pages: one streaming reader, live or saved ------------------- */
@@ -414,38 +415,6 @@ static const dg_page_reader users_reader = {
 	users_open, users_feed, users_finish, users_close, users_next_early,
 };
 
-/* One live /users page, read while it arrives.  Sets *next (malloc'd) as
- * soon as the reader has met it: the next page is fetched while this one
- * is still being read.  A refusal may be of this page or of the one
- * before it (`prev`), whose reading went on meanwhile. */
-static dg_code stream_page(m365_run *r, const char *url, const char *prev, size_t idx,
-			   dg_http_response *res, char **next)
-{
-	dg_strbuf why = DG_STRBUF_INIT;
-	dg_code rc = live_text(r, url, res, r->stream);
-	size_t bad;
-
-	if (rc != DG_OK)
-		dg_page_stream_discard(r->stream);
-	else if (dg_page_stream_end(r->stream, next, &bad, &why) < 0)
-		rc = bad_page(r, bad == idx ? url : prev, "users", bad, why.buf);
-	dg_strbuf_release(&why);
-	return rc;
-}
-
-/* After the last /users page: its reading is over too. */
-static dg_code stream_settle(m365_run *r, const char *url, size_t idx)
-{
-	dg_strbuf why = DG_STRBUF_INIT;
-	dg_code rc = DG_OK;
-	size_t bad;
-
-	if (dg_page_stream_settle(r->stream, &bad, &why) < 0)
-		rc = bad_page(r, url, "users", idx, why.buf);
-	dg_strbuf_release(&why);
-	return rc;
-}
-
 /* A whole /users page (saved, or when no reader thread runs) through the
  * same reader, straight into the result: 999 users, no JSON tree. */
 static int read_users_page(m365_run *r, const dg_strbuf *text, char **next, dg_strbuf *why)
@@ -481,68 +450,60 @@ static int read_page(m365_run *r, page_fn fn, void *ctx, const dg_strbuf *text, 
 	return read_users_page(r, text, next, why);
 }
 
-/* Fetches every page of one stream and reads each (read_page; fn NULL:
- * the /users stream). */
+/* What a walk over one stream of pages reads with: the stream's key
+ * ("users", "members:ID", ...) and, for group pages, what takes their
+ * "value" (fn NULL: the /users stream). */
+typedef struct stream_walk {
+	m365_run *r;
+	const char *key;
+	page_fn fn;
+	void *ctx;
+} stream_walk;
+
+static int walk_read(void *ctx, const dg_strbuf *text, char **next, int *stop, dg_strbuf *why)
+{
+	stream_walk *sw = ctx;
+	return read_page(sw->r, sw->fn, sw->ctx, text, next, stop, why);
+}
+
+static dg_code walk_done(void *ctx, const dg_strbuf *text, dg_error *err)
+{
+	stream_walk *sw = ctx;
+	(void)err;
+	rec_page(sw->r, sw->key, text);
+	return DG_OK;
+}
+
+static const dg_strbuf *walk_saved(void *ctx, size_t idx, dg_code *rc)
+{
+	stream_walk *sw = ctx;
+	*rc = snap_text(sw->r, sw->key, idx);
+	return *rc == DG_OK ? &sw->r->line : NULL;
+}
+
+static int walk_saved_more(void *ctx, size_t idx)
+{
+	stream_walk *sw = ctx;
+	return find_line(sw->r, sw->key, idx) != NULL;
+}
+
+/* Fetches (or replays) every page of one stream and reads each: /users
+ * pages while they arrive when a reader thread runs, the others whole. */
 static dg_code walk(m365_run *r, const char *key, const char *first_url, page_fn fn, void *ctx)
 {
-	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	dg_strbuf why = DG_STRBUF_INIT;
-	char *url = dg_xstrdup(first_url), *prev = NULL, *next = NULL;
-	int streamed = !fn && r->stream, stop;
-	dg_code rc = DG_OK;
-	size_t idx;
+	stream_walk sw = { r, key, fn, ctx };
+	dg_pager_walk w = {
+		.first_url = first_url, .what = key, .max_pages = DG_M365_MAX_PAGES,
+		.flags = r->missing_ok ? DG_PAGER_404_OK : 0, .ctx = &sw,
+		.stream = fn ? NULL : r->stream, .read = walk_read,
+		.done = r->rec ? walk_done : NULL,
+		.saved = r->snap ? walk_saved : NULL, .saved_more = walk_saved_more,
+	};
+	dg_code rc;
 
-	r->rec_key = key;
 	note_query(r, first_url);
-	for (idx = 0;; idx++) {
-		const dg_strbuf *text = r->snap ? &r->line : &res.body;
-		if (idx >= DG_M365_MAX_PAGES) {
-			rc = paging_error(r, first_url, "did not end after " "2000 pages");
-			break;
-		}
-		stop = 0;
-		if (streamed) {
-			if ((rc = stream_page(r, url, prev, idx, &res, &next)) != DG_OK)
-				break;
-		} else {
-			rc = r->snap ? snap_text(r, key, idx) : live_text(r, url, &res, NULL);
-			if (rc != DG_OK || r->missing)
-				break;
-			dg_strbuf_reset(&why);
-			if (read_page(r, fn, ctx, text, &next, &stop, &why) < 0) {
-				rc = bad_page(r, url, key, idx, why.buf);
-				break;
-			}
-			if (r->snap && next && !find_line(r, key, idx + 1)) {
-				rc = bad_page(r, url, key, idx,
-					      "cut short: the last saved page links to another");
-				break;
-			}
-			rec_page(r, text);
-		}
-		if (stop || !next)
-			break;
-		if (!strcmp(next, url)) {
-			rc = paging_error(r, first_url, "links back to the page it came from");
-			break;
-		}
-		if (!r->snap && !dg_http_same_origin(next, r->graph)) {
-			rc = bad_page(r, url, key, idx, "a page whose @odata.nextLink leads to another "
-				      "host; dirgate sends its Graph token to Graph only");
-			break;
-		}
-		free(prev);
-		prev = url;
-		url = next;  /* verbatim: never rebuilt from a skiptoken */
-		next = NULL;
-	}
-	if (rc == DG_OK && streamed)
-		rc = stream_settle(r, url, idx);
-	free(url);
-	free(prev);
-	free(next);
-	dg_strbuf_release(&why);
-	dg_http_response_release(&res);
+	rc = dg_pager_walk_chain(&r->pager, &w, r->err);
+	r->missing = w.missing;
 	return rc;
 }
 
@@ -688,17 +649,15 @@ static dg_code load_groups(m365_run *r)
 
 /* ---- users ------------------------------------------------------------------ */
 
+static int id_cmp(const void *id, const void *m)
+{
+	return strcmp(id, ((const member *)m)->id);
+}
+
 static const member *first_member(const m365_run *r, const char *id)
 {
-	size_t lo = 0, hi = r->nmembers;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->members[mid].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < r->nmembers && !strcmp(r->members[lo].id, id) ? &r->members[lo] : NULL;
+	size_t i = dg_lower_bound(r->members, r->nmembers, sizeof *r->members, id, id_cmp);
+	return i < r->nmembers && !strcmp(r->members[i].id, id) ? &r->members[i] : NULL;
 }
 
 /* transitiveMembers lists members at any depth without the groups
@@ -815,13 +774,13 @@ static dg_code load_domains(m365_run *r)
 	dg_code rc = DG_OK;
 	char why[64];
 
-	r->rec_key = "organization";
 	note_query(r, url);
 	if (r->snap && !find_line(r, "organization", 0)) {
 		domains_unknown(r, "the snapshot does not record them",
 				"write the snapshot again with this version of dirgate");
 	} else if ((rc = r->snap ? snap_text(r, "organization", 0)
-				 : live_get(r, url, &res, NULL)) != DG_OK) {
+				 : dg_pager_get(&r->pager, url, "organization", DG_PAGER_ANY_STATUS,
+						NULL, &res, r->err)) != DG_OK) {
 		/* the connection itself failed: as for every other request */
 	} else if (!r->snap && res.status != 200) {
 		snprintf(why, sizeof why, "Graph answered %ld to GET /v1.0/organization",
@@ -835,7 +794,7 @@ static dg_code load_domains(m365_run *r)
 				"this machine and Graph");
 	} else {
 		r->res->verified_domains_known = 1;
-		rec_page(r, text);
+		rec_page(r, "organization", text);
 	}
 	free(url);
 	dg_http_response_release(&res);
@@ -860,12 +819,18 @@ static dg_code live_open(m365_run *r)
 	dg_http_opts o;
 	dg_code rc;
 
-	if (!(r->graph = dg_graph_origin(r->err)))
+	static const char *const headers[] = { "Accept: application/json", NULL };
+
+	if (!(r->graph = dg_graph_origin(r->p, r->err)))
 		return r->err->code;
 	dg_entra_http_opts(r->p, &o);
 	r->http = dg_http_new(&o);
 	if (!r->http)
 		return dg_error_set(r->err, DG_E_INTERNAL, "cannot set up the HTTP client");
+	r->pager.http = r->http;
+	r->pager.token = &r->entra.token;
+	r->pager.origin = r->graph;
+	r->pager.headers = headers;
 	rc = dg_entra_client_init(&r->entra, r->p, r->http, r->out, r->err);
 	r->have_client = 1;  /* released even when half set up */
 	return rc;
@@ -973,6 +938,7 @@ static void run_release(m365_run *r)
 		free(r->lines[i].key);
 	free(r->lines);
 	dg_strbuf_release(&r->line);
+	dg_strbuf_release(&r->label);
 	free(r->members);
 	dg_arena_free(r->arena);
 	dg_strlist_clear(&r->group_names);
@@ -984,6 +950,7 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 {
 	dg_code rc;
 
+	r->pager = (dg_pager){ .hooks = &graph_hooks, .ctx = r };
 	r->res = res;
 	r->progress = res->progress && res->progress->fn ? res->progress : NULL;
 	r->arena = dg_arena_new();
@@ -1063,11 +1030,12 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 	m365_run r = { .p = p, .out = out, .err = &err, .probe = 1 };
 	dg_code rc;
 
+	r.pager = (dg_pager){ .hooks = &graph_hooks, .ctx = &r };
 	r.res = &res;
 	r.arena = dg_arena_new();
 	res.users.arena = dg_arena_new();
 	rc = live_open(&r);
-	if (rc == DG_OK && (rc = ensure_token(&r, 0)) == DG_OK)
+	if (rc == DG_OK && (rc = renew_token(&r, &err)) == DG_OK)
 		dg_findings_add(out, DGF_M365014, "/directory/certificate",
 				"Entra ID issued a Graph token to app %s for the certificate with "
 				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,

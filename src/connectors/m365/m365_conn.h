@@ -5,7 +5,8 @@
  * with $select of exactly what the rules need and $top=999, following
  * @odata.nextLink verbatim (bounded; a link that repeats is an error).
  * 429/503 are retried by the HTTP layer honouring Retry-After (bounded); a
- * token that expires mid-run is renewed with a fresh assertion.
+ * token that expires mid-run is renewed with a fresh assertion (the
+ * requests and their paging are net/pager.h's).
  *
  * Snapshot: the same Graph pages, saved by `dirgate snapshot`, replayed
  * through the same code, so the offline preview is exactly the live one.
@@ -26,8 +27,6 @@
 #define DG_M365_SNAPSHOT_FORMAT "dirgate-microsoft-graph-snapshot"
 /* No tenant has this many pages of 999 users; a chain this long is broken. */
 #define DG_M365_MAX_PAGES 2000
-/* Token renewals in one run before giving up. */
-#define DG_M365_MAX_RENEWALS 5
 
 extern const dg_connector dg_connector_m365_live;
 extern const dg_connector dg_connector_m365_snapshot;

@@ -104,9 +104,10 @@ int dg_graph_is_guid(const char *s)
  * -> a plan's members (5). */
 
 enum user_field { F_ID, F_UPN, F_NAME, F_MAIL, F_PROXY, F_ENABLED, F_PLANS, F_COUNT };
-static const char *const user_keys[F_COUNT] = {
-	"id", "userPrincipalName", "displayName", "mail", "proxyAddresses",
-	"accountEnabled", "assignedPlans",
+#define KEY(name) { name, sizeof(name) - 1 }
+static const struct user_key { const char *name; size_t len; } user_keys[F_COUNT] = {
+	KEY("id"), KEY("userPrincipalName"), KEY("displayName"), KEY("mail"),
+	KEY("proxyAddresses"), KEY("accountEnabled"), KEY("assignedPlans"),
 };
 #define NO_TEXT ((size_t)-1)
 
@@ -197,10 +198,13 @@ static void draft_commit(dg_graph_users_reader *r)
 		r->fn(r->ctx, u);
 }
 
+/* Called for every member of every user: lengths first, the text only
+ * when they match. */
 static int field_of(const char *key)
 {
+	size_t n = strlen(key);
 	for (int f = 0; f < F_COUNT; f++)
-		if (!strcmp(key, user_keys[f]))
+		if (user_keys[f].len == n && !memcmp(key, user_keys[f].name, n))
 			return f;
 	return -1;
 }

@@ -19,7 +19,7 @@
 
 #include "../core/mapping.h"
 #include "../core/strbuf.h"
-#include "../net/http.h"
+#include "http.h"
 
 typedef struct dg_page_reader {
 	/* A reader for one page that appends its records to the list. */

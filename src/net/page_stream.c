@@ -1,7 +1,7 @@
 /* Live directory pages read on a second thread (page_stream.h). */
 #include "page_stream.h"
 
-#include "../net/bodypipe.h"
+#include "bodypipe.h"
 
 #include <pthread.h>
 #include <stdint.h>
