@@ -3,7 +3,7 @@
  * functions, after writing a backup listing of every user it touches.
  * MailStore knows archives by user name: RenameUser does not rename the
  * archive folder, so the renamed user gets its privileges on the old
- * folder set again explicitly (reference §2.4). */
+ * folder set again explicitly (SetUserPrivilegesOnFolder). */
 #include "cli.h"
 
 #include <getopt.h>

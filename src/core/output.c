@@ -1,5 +1,5 @@
 /* Rendering for people (text, table, HTML) and scripts (JSON, CSV).
- * JSON shapes are the contracts of DESIGN.md "Machine-readable contracts". */
+ * JSON shapes are contracts (docs/output.md, schemas/output/). */
 #include "output.h"
 
 #include <stdio.h>

@@ -23,7 +23,7 @@ typedef enum dg_format {
 /* "error PROF002 /directory/serer: unknown key ..." lines with hints; colour
  * (ANSI) only when `color` is set. Ends with a summary line. */
 void dg_output_findings_text(dg_strbuf *out, const dg_findings *f, int color);
-/* One finding as a JSON object (DESIGN.md contract), no trailing newline. */
+/* One finding as a JSON object (docs/output.md), no trailing newline. */
 void dg_output_finding_json(dg_strbuf *out, const dg_finding *fd);
 /* The findings array, "[...]". */
 void dg_output_findings_json_array(dg_strbuf *out, const dg_findings *f);

@@ -229,7 +229,7 @@ static const struct enumval privilege_vals[] = {
 	{ "modifyExportProfiles", 0, 0 },
 	{ "delete", 0, 0 },
 };
-/* The Administration API's privilege names (reference §2.4.3); the
+/* The Administration API's privilege names (SetUserPrivileges); the
  * aliases catch the UI's wording. */
 static const struct enumalias privilege_aliases[] = {
 	{ "archiveE-mail", "archive", 0 },

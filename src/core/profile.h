@@ -1,5 +1,5 @@
 /* The profile: one JSON file per tenant / per MailStore directory-services
- * configuration (DESIGN.md "The profile", schemas/profile.schema.json).
+ * configuration (docs/configuration.md, schemas/profile.schema.json).
  *
  * dg_profile_load() reads and validates it in one pass: every problem
  * (syntax, unknown key with a did-you-mean, wrong type, bad enum value,

@@ -35,7 +35,7 @@ static char *dup_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? dg_xstrdup(v->valuestring) : NULL;
 }
 
-/* Every answer is JSON behind an optional UTF-8 BOM (reference §1.4).  Its
+/* Every answer is JSON behind an optional UTF-8 byte order mark.  Its
  * numbers keep their text: the configuration object goes back as read. */
 static cJSON *parse_body(const char *body, size_t len, dg_error *err)
 {
@@ -338,7 +338,8 @@ static void add_function(dg_ms_metadata *md, const cJSON *f)
 }
 
 /* The function list inside a parsed answer: the bare array MailStore
- * answers, or an envelope's result (reference §1.7: read both). */
+ * answers, or an envelope's result, the form every other function answers
+ * in: read both. */
 static const cJSON *function_list(const cJSON *root, dg_error *err)
 {
 	const cJSON *v;
@@ -572,7 +573,7 @@ static dg_code wait_job(dg_ms_client *c, const char *fn, dg_ms_envelope *env, dg
 }
 
 /* A job asked to cancel that still succeeded did its work: the caller must
- * not take the cancel for granted (the server decides, reference §1.6). */
+ * not take the cancel for granted (the server decides whether it stops). */
 static dg_code cancel_not_honoured(dg_ms_client *c, const char *fn, dg_error *err)
 {
 	return dg_error_set(err, DG_E_PROTOCOL,

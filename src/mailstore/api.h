@@ -1,5 +1,5 @@
-/* The MailStore Server / SPE Administration API client (reference:
- * mailstore-admin-api.md §1-§3), on top of net/http.h.
+/* The MailStore Server / SPE Administration API client, on top of
+ * net/http.h.
  *
  *   POST <url>/api/invoke/<Function>   form-encoded arguments, HTTP Basic
  *   POST <url>/api/get-metadata        which functions and arguments exist

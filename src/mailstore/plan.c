@@ -153,9 +153,8 @@ typedef struct suspects {
 } suspects;
 
 /* The server answered for this user, and the answer is "failed": the
- * reference (mailstore-admin-api.md 1.5) counts an unknown user among these
- * API-level errors, with no documented message text to tell it from the
- * others.  Transport and HTTP failures never arrive as an envelope. */
+ * Administration API counts an unknown user among these API-level errors,
+ * with no documented message text to tell it from the others.  Transport and HTTP failures never arrive as an envelope. */
 static int answered_failed(dg_code code, const dg_ms_envelope *env)
 {
 	return code && env->status_code && !strcmp(env->status_code, "failed");

@@ -61,7 +61,8 @@ int dg_sync_job_args(const dg_profile *p, const char *name, const char *spec, co
 {
 	*n = 0;
 	args[(*n)++] = (dg_ms_arg){ "name", name };
-	/* The action is a Management API command line (reference §2.5, [JOBS]). */
+	/* A job's action is a Management API command line, not a function
+	 * call: the function's name, then its arguments. */
 	args[(*n)++] = (dg_ms_arg){ "action", "SyncUsersWithDirectoryServices" };
 	args[(*n)++] = (dg_ms_arg){ "owner", p->target.user };
 	args[(*n)++] = (dg_ms_arg){ "timeZoneId", tz };

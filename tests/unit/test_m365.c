@@ -473,11 +473,68 @@ static void test_redirect_note(void)
 	}
 }
 
+/* The findings check --offline gives a profile with these test-only
+ * endpoint keys ("" leaves a key out). */
+static void endpoint_findings(const char *api, const char *authority, dg_findings *f)
+{
+	char *json = dg_xasprintf(
+		"{\"name\": \"t\", \"directory\": {\"type\": \"microsoft-365\", "
+		"\"tenantId\": \"contoso.onmicrosoft.com\", "
+		"\"clientId\": \"8255370c-5d0d-4f37-97e7-30f9bf8a6fbf\", \"snapshot\": \"x.jsonl\""
+		"%s%s%s%s%s%s}}", *api ? ", \"apiUrl\": \"" : "", api, *api ? "\"" : "",
+		*authority ? ", \"authorityUrl\": \"" : "", authority, *authority ? "\"" : "");
+	dg_profile *p = dg_profile_parse(json, strlen(json), "t.json", f);
+	free(json);
+	if (p)
+		dg_check_offline(p, f);
+	dg_profile_free(p);
+}
+
+static const dg_finding *code_at(const dg_findings *f, const char *code, const char *path)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		if (!strcmp(f->items[i].code, code) && !strcmp(f->items[i].path, path))
+			return &f->items[i];
+	return NULL;
+}
+
+/* apiUrl and authorityUrl are for tests: Microsoft's own origin passes,
+ * an emulator on this computer is a warning (M365042), anything else an
+ * error (M365041), before a live command would refuse it. */
+static void test_endpoint_checks(void)
+{
+	dg_findings f = DG_FINDINGS_INIT;
+	const dg_finding *fd;
+
+	endpoint_findings("https://graph.microsoft.com/", "https://login.microsoftonline.com", &f);
+	CHECK(!code_at(&f, "M365041", "/directory/apiUrl") &&
+	      !code_at(&f, "M365042", "/directory/apiUrl") &&
+	      !code_at(&f, "M365041", "/directory/authorityUrl") &&
+	      !code_at(&f, "M365042", "/directory/authorityUrl"));
+	dg_findings_clear(&f);
+
+	endpoint_findings("https://127.0.0.1:9443", "https://localhost:9444/", &f);
+	fd = code_at(&f, "M365042", "/directory/apiUrl");
+	CHECK(fd && fd->severity == DG_SEV_WARNING && strstr(fd->message, "127.0.0.1:9443"));
+	fd = code_at(&f, "M365042", "/directory/authorityUrl");
+	CHECK(fd && fd->severity == DG_SEV_WARNING);
+	dg_findings_clear(&f);
+
+	endpoint_findings("https://graph.example.net", "http://127.0.0.1:9443", &f);
+	fd = code_at(&f, "M365041", "/directory/apiUrl");
+	CHECK(fd && fd->severity == DG_SEV_ERROR && strstr(fd->message, "graph.example.net") &&
+	      fd->hint && strstr(fd->hint, "https://graph.microsoft.com"));
+	fd = code_at(&f, "M365041", "/directory/authorityUrl");
+	CHECK(fd && fd->severity == DG_SEV_ERROR);
+	dg_findings_clear(&f);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 1;
 	RUN(test_redirect_note);
+	RUN(test_endpoint_checks);
 	RUN(test_cert_new);
 	RUN(test_assertion);
 	RUN(test_aadsts_findings);

@@ -1,5 +1,6 @@
 /* Entra ID app-only tokens for Microsoft Graph: the client credentials grant
- * with a certificate client assertion (identity-protocols.md B.1-B.3).
+ * with a certificate client assertion (RFC 7523 JWT bearer client
+ * authentication against the tenant's v2.0 token endpoint).
  *
  * The assertion is a PS256 JWT (RSASSA-PSS, OpenSSL) with header x5t#S256 =
  * base64url(SHA-256(DER certificate)), or, as the fallback Entra also

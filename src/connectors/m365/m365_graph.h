@@ -1,4 +1,4 @@
-/* Microsoft Graph answers, parsed (identity-protocols.md B.4-B.5): a page of
+/* Microsoft Graph answers, parsed (v1.0 collections with @odata.nextLink): a page of
  * /users, /groups or transitiveMembers, a Graph error body, and one user
  * turned into a dg_dir_user the way MailStore reads it.  Pure functions over
  * text (the fuzzers drive them); no network here. */

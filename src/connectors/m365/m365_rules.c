@@ -1,6 +1,7 @@
 /* Offline rules for Microsoft 365 (m365_rules.h). */
 #include "m365_rules.h"
 
+#include "entra_token.h"
 #include "m365_keys.h"
 
 #include "../../core/checks.h"
@@ -9,6 +10,7 @@
 #include "../../core/uri_rules.h"
 #include "../../core/validate.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -59,12 +61,49 @@ static void check_m365_client_id(const char *id, dg_findings *out)
 	dg_strbuf_release(&why);
 }
 
+/* Is `url` the origin `vendor`, give or take trailing slashes? */
+static int is_origin(const char *url, const char *vendor)
+{
+	size_t n = strlen(url);
+
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	return n == strlen(vendor) && !strncmp(url, vendor, n);
+}
+
+/* The test-only origins: dirgate sends its client assertion to
+ * authorityUrl and the token to apiUrl, so only Microsoft's own or an
+ * emulator on this computer will do (the live commands refuse the rest
+ * too; this says so before). */
+static void check_test_endpoint(const char *url, const char *key, const char *vendor,
+				dg_findings *out)
+{
+	char path[32];
+	dg_finding *fd;
+
+	snprintf(path, sizeof(path), "/directory/%s", key);
+	if (dg_uri_local_https(url)) {
+		fd = dg_findings_add(out, DGF_M365042, path, "%s \"%s\" is an endpoint on this "
+				     "computer (a test emulator), not Microsoft", key, url);
+		dg_finding_hint(fd, "For production remove %s (default %s).", key, vendor);
+	} else if (!is_origin(url, vendor)) {
+		fd = dg_findings_add(out, DGF_M365041, path, "%s \"%s\" is neither %s nor an "
+				     "https endpoint on this computer", key, url, vendor);
+		dg_finding_hint(fd, "Remove %s to use %s; it exists only to point tests at a "
+				"local emulator.", key, vendor);
+	}
+}
+
 static void check_ids_m365(const dg_dir_m365 *m, dg_findings *out)
 {
 	if (m->tenant_id)
 		check_tenant_id(m->tenant_id, out);
 	if (m->client_id)
 		check_m365_client_id(m->client_id, out);
+	if (m->api_url)
+		check_test_endpoint(m->api_url, "apiUrl", DG_GRAPH_ORIGIN, out);
+	if (m->authority_url)
+		check_test_endpoint(m->authority_url, "authorityUrl", DG_ENTRA_AUTHORITY, out);
 }
 
 /* ===== login methods ====================================================== */
