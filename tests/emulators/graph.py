@@ -91,6 +91,7 @@ class Faults:
         self.foreign_next = False # /users nextLinks name another host (localhost)
         self.slow_seconds = 0.0
         self.deny = False         # 403 Authorization_RequestDenied
+        self.server_error = {}    # path -> how many 500 generalException before answering
         self.deny_organization = False  # 403 for /v1.0/organization only
         self.page_cap = 0         # serve at most this many items per page (Graph may
                                   # send fewer than $top); 0: $top
@@ -327,6 +328,9 @@ class GraphEmulator:
         if f.deny or "Directory.Read.All" not in claims.get("roles", []):
             return self.send_error(h, 403, "Authorization_RequestDenied",
                                    "Insufficient privileges to complete the operation.")
+        if self._count(f.server_error, url.path):
+            return self.send_error(h, 500, "generalException",
+                                   "An unexpected error occurred.")
         if self._count(f.throttle, url.path):
             return self.send_error(h, 429, "TooManyRequests",
                                    "Too many requests. Please retry after the time specified in Retry-After.",

@@ -428,6 +428,16 @@ try:
     p = dirgate(["check", prof, "--format", "json"], env)
     t.check("M365011" in codes(p), "403 Authorization_RequestDenied: M365011", p.stdout[-600:])
     emu.faults.deny = False
+    # a 500 is no throttling: not retried, M365015 names Graph's answer and
+    # the preview fails instead of showing part of the directory
+    emu.faults.server_error["/v1.0/users"] = 1
+    p, res = preview_json(prof, env)
+    fs = [f for f in res.get("findings", []) if f.get("code") == "M365015"]
+    t.check(p.returncode == 1 and fs and fs[0].get("severity") == "error" and
+            fs[0].get("path") == "/directory" and "500" in fs[0].get("message", "") and
+            "generalException" in fs[0].get("message", "") and not res.get("users"),
+            "500 generalException: M365015, no users", (p.returncode, fs, p.stderr[-400:]))
+    emu.faults.server_error.clear()
     emu.faults.slow_seconds = 0.3
     p, res = preview_json(prof, env)
     t.check(p.returncode == 0 and len(res.get("users", [])) == 6, "slow answers are waited for",
