@@ -190,6 +190,16 @@ static int render_one(const dg_manifest *m, const dg_tenant *t, const char *dir,
 	return rc;
 }
 
+/* The first error among findings that hold one: the code a tenant that
+ * cannot be rendered is marked with, an error whatever came before it. */
+static const dg_finding *first_error(const dg_findings *f)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		if (f->items[i].severity == DG_SEV_ERROR)
+			return &f->items[i];
+	return &f->items[0];
+}
+
 static int render_all(const dg_manifest *m, const struct onboard_args *a)
 {
 	dg_findings all = DG_FINDINGS_INIT;
@@ -207,8 +217,8 @@ static int render_all(const dg_manifest *m, const struct onboard_args *a)
 		if (!dg_findings_count(&t->findings, DG_SEV_ERROR))
 			rc = render_one(m, t, a->render, &all);
 		else   /* its entry is wrong: not rendered, the exit status says so */
-			dg_findings_add(&all, t->findings.items[0].id, "",
-					"tenant %s", t->id);
+			dg_findings_add(&all, first_error(&t->findings)->id, "", "tenant %s",
+					t->id);
 	}
 	if (!rc && dg_findings_count(&all, DG_SEV_ERROR))
 		rc = DG_EXIT_FINDINGS;
