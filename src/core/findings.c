@@ -51,7 +51,7 @@ static dg_finding *append(dg_findings *f, dg_finding_code code, dg_severity sev,
 	fd = &f->items[f->nr++];
 	memset(fd, 0, sizeof(*fd));
 	fd->id = code;
-	if (code < DGF_COUNT_)
+	if (dg_code_info_of(code))
 		strncpy(fd->code, dg_code_info_of(code)->code, sizeof(fd->code) - 1);
 	fd->severity = sev;
 	fd->path = dg_xstrdup(path ? path : "");
@@ -61,7 +61,10 @@ static dg_finding *append(dg_findings *f, dg_finding_code code, dg_severity sev,
 dg_finding *dg_findings_add(dg_findings *f, dg_finding_code code, const char *path,
 			    const char *fmt, ...)
 {
-	dg_finding *fd = append(f, code, dg_code_info_of(code)->severity, path);
+	const dg_code_info *ci = dg_code_info_of(code);
+	/* only a restored finding's id is outside the list (dg_findings_restore);
+	 * passed on here it stays an error rather than a crash */
+	dg_finding *fd = append(f, code, ci ? ci->severity : DG_SEV_ERROR, path);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	va_list ap;
 

@@ -379,15 +379,9 @@ static void caveat_findings(dg_cutover *c, const dg_profile *p)
 static void take_plan_findings(dg_cutover *c, dg_plan *plan)
 {
 	for (size_t i = 0; i < plan->findings.nr; i++) {
-		dg_finding *f = &plan->findings.items[i];
-		dg_finding *fd;
-		if (f->id == DGF_API009)
-			continue;
-		fd = dg_findings_add(&c->findings, f->id, f->path, "%s", f->message);
-		if (f->hint)
-			dg_finding_hint(fd, "%s", f->hint);
-		if (f->file)
-			dg_finding_locate(fd, f->file, f->line, f->column);
+		const dg_finding *f = &plan->findings.items[i];
+		if (f->id != DGF_API009)
+			dg_findings_add_copy(&c->findings, f);
 	}
 	dg_findings_clear(&plan->findings);
 }

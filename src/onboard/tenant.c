@@ -117,13 +117,8 @@ static void add_new_findings(dg_tenant_run *r, dg_findings *src)
 			if (!strcmp(r->findings.items[j].code, fd->code) &&
 			    !strcmp(r->findings.items[j].path, fd->path))
 				break;
-		if (j == r->findings.nr) {
-			dg_finding *n = dg_findings_add(&keep, fd->id, fd->path,
-							"%s", fd->message);
-			if (fd->hint)
-				dg_finding_hint(n, "%s", fd->hint);
-			dg_finding_locate(n, fd->file, fd->line, fd->column);
-		}
+		if (j == r->findings.nr)
+			dg_findings_add_copy(&keep, fd);
 	}
 	dg_findings_move(&r->findings, &keep);
 	dg_findings_clear(src);
@@ -170,14 +165,8 @@ static int step_render(struct tctx *x)
 
 	x->r->dir = dg_xasprintf("%s/%s", x->f->o->artifacts, x->t->id);
 	if (errors_in(&x->t->findings)) {
-		for (size_t i = 0; i < x->t->findings.nr; i++) {
-			const dg_finding *fd = &x->t->findings.items[i];
-			dg_finding *n = dg_findings_add(&found, fd->id, fd->path,
-							"%s", fd->message);
-			if (fd->hint)
-				dg_finding_hint(n, "%s", fd->hint);
-			dg_finding_locate(n, fd->file, fd->line, fd->column);
-		}
+		for (size_t i = 0; i < x->t->findings.nr; i++)
+			dg_findings_add_copy(&found, &x->t->findings.items[i]);
 		dg_findings_move(&x->r->findings, &found);
 		x->r->failed_step = DG_STEP_RENDER;
 		return -1;

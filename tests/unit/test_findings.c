@@ -75,6 +75,37 @@ static void test_incomplete_marks(void)
 	dg_findings_clear(&f);
 }
 
+/* A saved plan's findings come back as data: a code this dirgate does not
+ * know (written by another version) and a severity other than today's
+ * registry's are kept, also through a copy. */
+static void test_restore_and_copy(void)
+{
+	dg_findings f = DG_FINDINGS_INIT, g = DG_FINDINGS_INIT;
+	dg_finding *fd;
+
+	fd = dg_findings_restore(&f, "NEW999", DG_SEV_WARNING, "/x", "from the future");
+	dg_finding_hint(fd, "upgrade");
+	dg_finding_locate(fd, "plan.json", 3, 4);
+	dg_findings_restore(&f, "PROF002", DG_SEV_INFO, NULL, NULL);
+	CHECK_STR(f.items[0].code, "NEW999");
+	CHECK(f.items[0].id == DGF_COUNT_ && f.items[0].severity == DG_SEV_WARNING);
+	CHECK(f.items[1].id == DGF_PROF002 && f.items[1].severity == DG_SEV_INFO);
+	CHECK_STR(f.items[1].path, "");
+	CHECK_STR(f.items[1].message, "");
+	for (size_t i = 0; i < f.nr; i++)
+		dg_findings_add_copy(&g, &f.items[i]);
+	CHECK_INT(g.nr, 2);
+	CHECK_STR(g.items[0].code, "NEW999");
+	CHECK(g.items[0].severity == DG_SEV_WARNING);
+	CHECK_STR(g.items[0].hint, "upgrade");
+	CHECK_STR(g.items[0].file, "plan.json");
+	CHECK(g.items[0].line == 3 && g.items[0].column == 4);
+	CHECK(g.items[1].id == DGF_PROF002 && g.items[1].severity == DG_SEV_INFO);
+	CHECK(!dg_finding_marks_incomplete(&g.items[0]));
+	dg_findings_clear(&f);
+	dg_findings_clear(&g);
+}
+
 int main(void)
 {
 	RUN(test_add_hint_locate);
@@ -82,5 +113,6 @@ int main(void)
 	RUN(test_sort_is_stable);
 	RUN(test_move);
 	RUN(test_incomplete_marks);
+	RUN(test_restore_and_copy);
 	return dg_t_done();
 }
