@@ -26,7 +26,7 @@ typedef enum dg_finding_code {
 
 typedef struct dg_finding {
 	dg_finding_code id;
-	char code[16];  /* the id's name, e.g. DGF_PROF002, for output */
+	char code[16];  /* the id's name, e.g. "PROF002", for output */
 	dg_severity severity;
 	char *path;     /* JSON pointer into the profile; "" when not about a field */
 	char *message;
