@@ -22,10 +22,7 @@ from tap import Tap  # noqa: E402
 
 t = Tap()
 binary = os.path.abspath(sys.argv[1])
-if not shutil.which("ldapsearch") or not (shutil.which("slapd") or
-                                           os.path.exists("/usr/sbin/slapd")):
-    print("1..0 # SKIP slapd or ldap-utils not installed (scripts/install-deps.sh --test)")
-    sys.exit(0)
+slapd.skip_unless_installed()
 
 
 def check(tmp, directory, env_extra=None, auth=None, args=(), no_tty=False):

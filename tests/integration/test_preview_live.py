@@ -19,10 +19,7 @@ from tap import Tap, run_pty  # noqa: E402
 
 t = Tap()
 binary = os.path.abspath(sys.argv[1])
-if not shutil.which("ldapsearch") or not (shutil.which("slapd") or
-                                           os.path.exists("/usr/sbin/slapd")):
-    print("1..0 # SKIP slapd or ldap-utils not installed (scripts/install-deps.sh --test)")
-    sys.exit(0)
+slapd.skip_unless_installed()
 
 env = {k: v for k, v in os.environ.items() if not k.startswith("LDAP")}
 env.update(NO_COLOR="1", LC_ALL="C.UTF-8", DG_IT_PW=slapd.ROOT_PW)
