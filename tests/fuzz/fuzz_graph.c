@@ -3,6 +3,7 @@
  * split), each user through MailStore's rules, and Graph's error body. */
 #include "connectors/m365/m365_graph.h"
 #include "core/mapping.h"
+#include "core/validate.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; i + 1 < q.len; i++)
 		if (q.buf[i] == '\'' && q.buf[++i] != '\'')
 			abort();
-	(void)dg_graph_is_guid(s);
+	(void)dg_is_guid(s);
 	dg_strbuf_release(&q);
 	free(s);
 	return 0;

@@ -9,6 +9,7 @@
 #include "core/profile.h"
 #include "core/secret.h"
 #include "core/strbuf.h"
+#include "core/validate.h"
 #include "test.h"
 
 #include <cjson/cJSON.h>
@@ -145,7 +146,7 @@ static void test_assertion(void)
 			  "8255370c-5d0d-4f37-97e7-30f9bf8a6fbf");
 		CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "sub")),
 			  "8255370c-5d0d-4f37-97e7-30f9bf8a6fbf");
-		CHECK(dg_graph_is_guid(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "jti"))));
+		CHECK(dg_is_guid(cJSON_GetStringValue(cJSON_GetObjectItem(cj, "jti"))));
 		CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "nbf")), now);
 		CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "iat")), now);
 		CHECK_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(cj, "exp")), now + 600);
@@ -413,10 +414,10 @@ static void test_odata(void)
 	dg_graph_odata_quote(&sb, "O'Brien's");
 	CHECK_STR(sb.buf, "'O''Brien''s'");
 	dg_strbuf_release(&sb);
-	CHECK(dg_graph_is_guid("a46e558d-11cb-4400-aab0-9c1ca969e615"));
-	CHECK(!dg_graph_is_guid("a46e558d-11cb-4400-aab0-9c1ca969e61"));
-	CHECK(!dg_graph_is_guid("a46e558d11cb-4400-aab0-9c1ca969e6155"));
-	CHECK(!dg_graph_is_guid("MailStore Users"));
+	CHECK(dg_is_guid("a46e558d-11cb-4400-aab0-9c1ca969e615"));
+	CHECK(!dg_is_guid("a46e558d-11cb-4400-aab0-9c1ca969e61"));
+	CHECK(!dg_is_guid("a46e558d11cb-4400-aab0-9c1ca969e6155"));
+	CHECK(!dg_is_guid("MailStore Users"));
 }
 
 static void cleanup(void)

@@ -8,6 +8,7 @@
 #include "../snapline.h"
 
 #include "../../core/sorted.h"
+#include "../../core/validate.h"
 #include "../../net/pager.h"
 #include "../shell_cmd.h"
 
@@ -569,7 +570,7 @@ static char *resolve_group(m365_run *r, const char *name, size_t i, dg_code *rc)
 	dg_finding *fd;
 
 	snprintf(path, sizeof path, "/directory/filters/groups/%zu", i);
-	if (dg_graph_is_guid(name))
+	if (dg_is_guid(name))
 		return dg_xstrdup(name);  /* an object ID: no lookup needed */
 	key = dg_xasprintf("group:%s", name);
 	url = group_search_url(r, name);
@@ -633,7 +634,7 @@ static dg_code load_groups(m365_run *r)
 		dg_strlist_push(&r->group_names, g->items[i]);
 		key = dg_xasprintf("members:%s", id);
 		url = url_of(r, "/v1.0/groups/", id, "/transitiveMembers?$select=id&$top=999");
-		r->missing_ok = dg_graph_is_guid(g->items[i]);
+		r->missing_ok = dg_is_guid(g->items[i]);
 		rc = walk(r, key, url, collect_members, &gi);
 		if (rc == DG_OK && r->missing)
 			group_id_missing(r, id, i);

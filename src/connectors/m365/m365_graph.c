@@ -3,7 +3,6 @@
 
 #include "../../core/jsonstream.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,19 +81,6 @@ void dg_graph_odata_quote(dg_strbuf *sb, const char *s)
 		dg_strbuf_addch(sb, *s);
 	}
 	dg_strbuf_addch(sb, '\'');
-}
-
-int dg_graph_is_guid(const char *s)
-{
-	static const int groups[] = { 8, 4, 4, 4, 12 };
-	for (size_t g = 0; g < 5; g++) {
-		for (int i = 0; i < groups[g]; i++, s++)
-			if (!isxdigit((unsigned char)*s))
-				return 0;
-		if (g < 4 && *s++ != '-')
-			return 0;
-	}
-	return *s == 0;
 }
 
 /* ---- /users pages as a stream ------------------------------------------------

@@ -68,7 +68,5 @@ int dg_graph_parse_error(const char *body, size_t len, char *code, size_t codele
 /* An OData string literal: 'text' with every ' doubled. */
 void dg_graph_odata_quote(dg_strbuf *sb, const char *s);
 
-/* Looks like a GUID (8-4-4-4-12 hex digits)? */
-int dg_graph_is_guid(const char *s);
 
 #endif
