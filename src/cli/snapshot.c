@@ -135,7 +135,7 @@ static int say_written_json(const dg_profile *p, const dg_snapshot_written *w,
 	dg_strbuf_adds(&sb, "{" DG_JSON_FORMAT_VERSION_FIELD "\"command\":\"snapshot\",\"profile\":");
 	dg_strbuf_add_json_str(&sb, p->name ? p->name : "");
 	dg_strbuf_adds(&sb, ",\"directoryType\":");
-	dg_strbuf_add_json_str(&sb, dg_dir_type_name(p->directory.type));
+	dg_strbuf_add_json_str(&sb, dg_profile_dir_type(p));
 	dg_strbuf_adds(&sb, ",\"output\":");
 	dg_strbuf_add_json_str(&sb, output);
 	dg_strbuf_adds(&sb, ",\"source\":");
@@ -250,7 +250,7 @@ int dg_cmd_snapshot(int argc, char **argv)
 		rc = DG_EXIT_FINDINGS;
 	} else if (!(prov = dg_provider_of(p)) || !prov->snapshot_write) {
 		rc = dg_cli_fail("snapshots of %s directories are not available in this version",
-				 dg_dir_type_name(p->directory.type));
+				 dg_profile_dir_type(p));
 	} else {
 		rc = take_snapshot(prov, p, output, fmt);
 	}

@@ -10,7 +10,7 @@
 const dg_connector *dg_connector_for(const dg_profile *p, dg_error *err)
 {
 	const dg_provider *prov = dg_provider_of(p);
-	const char *type = dg_dir_type_name(p->directory.type);
+	const char *type = dg_profile_dir_type(p);
 
 	if (p->directory.snapshot) {
 		if (prov && prov->snapshot)
@@ -69,7 +69,7 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 	pv->source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
 	pv->source_detail = dg_xstrdup(res.source_detail ? res.source_detail
 							 : p->directory.snapshot);
-	pv->directory_type = dg_xstrdup(dg_dir_type_name(p->directory.type));
+	pv->directory_type = dg_xstrdup(dg_profile_dir_type(p));
 	pv->entries_read = res.entries_read;
 	pv->verified_domains = res.verified_domains;
 	pv->verified_domains_known = res.verified_domains_known;

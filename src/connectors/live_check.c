@@ -24,7 +24,7 @@ void dg_check_live(const dg_profile *p, const char *test_user, dg_findings *find
 	if (!dir || !dir->probe_directory) {
 		dg_strbuf_addf(note, "live probes of %s directories are not part of this "
 			       "version; only offline rules were checked",
-			       dg_dir_type_name(p->directory.type));
+			       dg_profile_dir_type(p));
 		return;
 	}
 	dir->probe_directory(p, test_user ? test_user : p->auth.test_user, findings);

@@ -48,18 +48,17 @@ void dg_check_accept_all(const char *exposed, dg_findings *out)
 			"CA that issued the server's certificate into \"/directory/tls/caFile\".");
 }
 
-void dg_check_method_allowed(const dg_profile *p, unsigned allowed, const char *names,
-			     dg_findings *out)
+void dg_check_method_allowed(const dg_profile *p, const char *names, dg_findings *out)
 {
-	dg_auth_method m = p->auth.method;
 	dg_finding *fd;
 
-	if (m == DG_AUTH_NONE || (allowed & (1u << m)))
+	if (!p->auth.method || !p->directory.kind ||
+	    dg_types_listed(p->auth.method->dir_types, p->directory.kind->type))
 		return;
 	fd = dg_findings_add(out, DGF_AUTH001, "/authentication/method",
 			     "login method \"%s\" is not available with directory type \"%s\"",
-			     dg_auth_method_name(m), dg_dir_type_name(p->directory.type));
-	dg_finding_hint(fd, "With %s, set \"method\" to %s.", dg_dir_type_name(p->directory.type),
+			     dg_profile_method(p), dg_profile_dir_type(p));
+	dg_finding_hint(fd, "With %s, set \"method\" to %s.", dg_profile_dir_type(p),
 			names);
 }
 
@@ -80,22 +79,22 @@ void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, 
 	for (size_t i = 0; i < n; i++) {
 		const dg_auth_need *nd = &needs[i];
 		dg_finding *fd;
-		if (nd->method != a->method || auth_field_set(a, nd))
+		if (!a->method || strcmp(nd->method, a->method->method) || auth_field_set(a, nd))
 			continue;
 		fd = dg_findings_add(out, DGF_AUTH002, nd->path,
-				     "login method \"%s\" needs %s", dg_auth_method_name(a->method),
+				     "login method \"%s\" needs %s", nd->method,
 				     strrchr(nd->path, '/') + 1);
 		dg_finding_hint(fd, "%s", nd->hint);
 	}
 }
 
-void dg_check_method_notes(dg_auth_method m, const dg_method_note *notes, size_t n,
+void dg_check_method_notes(const char *method, const dg_method_note *notes, size_t n,
 			   dg_findings *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		const dg_method_note *nt = &notes[i];
 		dg_finding *fd;
-		if (nt->method != m)
+		if (strcmp(nt->method, method))
 			continue;
 		fd = dg_findings_add(out, nt->code, "/authentication/method", "%s",
 				     nt->message);

@@ -36,16 +36,15 @@ void dg_check_domain(const char *s, const char *path, dg_finding_code code, cons
  * what a man-in-the-middle could read ("bind password", "access token"). */
 void dg_check_accept_all(const char *exposed, dg_findings *out);
 
-/* AUTH001: the profile's login method is not one of `allowed` (a bit per
- * dg_auth_method), the methods MailStore offers with this directory type;
- * `names` lists them for the hint. */
-void dg_check_method_allowed(const dg_profile *p, unsigned allowed, const char *names,
-			     dg_findings *out);
+/* AUTH001: MailStore does not offer the profile's login method with its
+ * directory type (dg_provider_login.dir_types); `names` lists the
+ * methods it does offer, for the hint. */
+void dg_check_method_allowed(const dg_profile *p, const char *names, dg_findings *out);
 
 /* A field of /authentication a login method needs (AUTH002 when not
  * set): a string, or with `secret` a secret reference. */
 typedef struct dg_auth_need {
-	dg_auth_method method;
+	const char *method;
 	size_t field;       /* offsetof(dg_authentication, ...) */
 	int secret;
 	const char *path;
@@ -61,13 +60,13 @@ void dg_check_auth_needs(const dg_authentication *a, const dg_auth_need *needs, 
 /* A fact about a login method itself, not about its settings, reported at
  * /authentication/method whenever the method is chosen. */
 typedef struct dg_method_note {
-	dg_auth_method method;
+	const char *method;
 	dg_finding_code code;
 	const char *message;
 	const char *hint;
 } dg_method_note;
 
-void dg_check_method_notes(dg_auth_method m, const dg_method_note *notes, size_t n,
+void dg_check_method_notes(const char *method, const dg_method_note *notes, size_t n,
 			   dg_findings *out);
 
 /* The redirect URI rules of MailStore and of `provider`, where the URI is

@@ -49,12 +49,21 @@ const dg_provider *dg_provider_for_auth_method(const char *method)
 	return dg_provider_login_find(method, &owner) ? owner : NULL;
 }
 
+int dg_types_listed(const char *types, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *s = types; s && (s = strstr(s, type)); s += n)
+		if ((s == types || s[-1] == ' ') && (s[n] == ' ' || !s[n]))
+			return 1;
+	return 0;
+}
+
 const dg_provider *dg_provider_of(const dg_profile *p)
 {
-	return dg_provider_for_dir_type(dg_dir_type_name(p->directory.type));
+	return dg_provider_for_dir_type(dg_profile_dir_type(p));
 }
 
 const dg_provider *dg_provider_of_login(const dg_profile *p)
 {
-	return dg_provider_for_auth_method(dg_auth_method_name(p->auth.method));
+	return dg_provider_for_auth_method(dg_profile_method(p));
 }

@@ -19,17 +19,25 @@ struct dg_connector;
 struct dg_uri_rules;
 struct dg_progress;
 
-/* A directory.type value a provider serves, with the starting profile
- * `dirgate init --type NAME` writes for it. */
+/* A directory.type value a provider serves: its keys of /directory, the
+ * struct they fill and the starting profile `dirgate init --type NAME`
+ * writes for it. */
 typedef struct dg_provider_dir {
 	const char *type;            /* "active-directory", ... */
 	const char *init_profile;    /* JSON text; "@SCHEMA@" stands for the schema path */
+	const char *const *aliases;  /* spellings people write for it (did-you-mean); ends with NULL */
+	const struct dg_objspec *spec; /* its keys besides type and snapshot (core/profile_fields.h) */
+	size_t opts_size;            /* the struct they fill */
+	const void *defaults;        /* that struct when nothing is given */
 } dg_provider_dir;
 
 /* An authentication.method value a provider serves. */
 typedef struct dg_provider_login {
 	const char *method;          /* "standard", ... */
 	int oidc;                    /* OpenID Connect: users get a token, and lose IMAP */
+	const char *dir_types;       /* the directory types MailStore offers it with, space-separated */
+	const char *const *aliases;  /* spellings people write for it (did-you-mean); ends with NULL */
+	const struct dg_objspec *spec; /* its own keys of /authentication, into dg_authentication */
 } dg_provider_login;
 
 /* What a snapshot write read, for the line or document that says so. */
@@ -111,6 +119,9 @@ extern const dg_provider *const dg_providers[];
  * ("ldap", "standard", ...), or NULL. */
 const dg_provider *dg_provider_for_dir_type(const char *type);
 const dg_provider *dg_provider_for_auth_method(const char *method);
+/* Whether `types`, directory types separated by spaces (as in
+ * dg_provider_login.dir_types), names `type`. */
+int dg_types_listed(const char *types, const char *type);
 /* The ones serving this profile's directory and its login method, or NULL. */
 const dg_provider *dg_provider_of(const dg_profile *p);
 const dg_provider *dg_provider_of_login(const dg_profile *p);

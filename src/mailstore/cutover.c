@@ -35,7 +35,7 @@ static const char *name_format(const dg_profile *p)
 /* OpenID Connect: users log in with a token, and no longer over IMAP. */
 static int is_oidc(const dg_profile *p)
 {
-	const dg_provider_login *l = dg_provider_login_find(dg_auth_method_name(p->auth.method),
+	const dg_provider_login *l = dg_provider_login_find(dg_profile_method(p),
 							    NULL);
 	return l && l->oidc;
 }
@@ -48,7 +48,7 @@ static const char *method_refuses(const dg_profile *p, const char *name, const d
 {
 	const dg_provider *login = dg_provider_of_login(p);
 
-	if (p->auth.method == DG_AUTH_NONE)
+	if (!p->auth.method)
 		return "the profile sets no /authentication/method, so nothing says how "
 		       "directory users log in";
 	if (!login || !login->login_refuses)
@@ -118,7 +118,7 @@ static dg_verdict login_verdict(const dg_profile *p, const dg_srv_user *u, const
 		return DG_CUT_LOSES;
 	}
 	*reason = dg_xasprintf("the directory gives the same name '%s' and %s logs it in",
-			       name, dg_auth_method_name(p->auth.method));
+			       name, dg_profile_method(p));
 	return DG_CUT_KEEPS;
 }
 
@@ -305,7 +305,7 @@ static void summary_findings(dg_cutover *c, const dg_profile *p)
 	dg_finding *fd;
 	char *names;
 
-	if (p->auth.method == DG_AUTH_NONE)
+	if (!p->auth.method)
 		dg_finding_hint(dg_findings_add(&c->findings, DGF_AUTH014,
 						"/authentication/method", "the profile sets no "
 						"login method, so no directory user can be said "
@@ -390,7 +390,7 @@ void dg_cutover_build(const dg_profile *p, dg_plan *plan, const dg_srv_state *st
 		      const dg_cut_opts *o, dg_cutover *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->method = p->auth.method ? dg_auth_method_name(p->auth.method) : "(none)";
+	out->method = p->auth.method ? dg_profile_method(p) : "(none)";
 	out->name_format = name_format(p);
 	existing_users(out, p, plan, st, o);
 	new_users(out, p, plan, o);
@@ -495,7 +495,7 @@ static void text_summary(dg_strbuf *out, const dg_cutover *c)
 void dg_cutover_text(dg_strbuf *out, const dg_cutover *c, const dg_profile *p, int color)
 {
 	dg_strbuf_addf(out, "cut-over to %s: %s directory, user names by %s, login by %s\n\n",
-		       p->name ? p->name : "?", dg_dir_type_name(p->directory.type),
+		       p->name ? p->name : "?", dg_profile_dir_type(p),
 		       c->name_format, c->method);
 	for (size_t i = 0; i < c->nr; i++) {
 		const dg_cut_item *it = &c->items[i];
@@ -523,7 +523,7 @@ void dg_cutover_json(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 	dg_strbuf_adds(out, "{" DG_JSON_FORMAT_VERSION_FIELD "\"profile\":");
 	dg_strbuf_add_json_str(out, p->name ? p->name : "");
 	dg_strbuf_addf(out, ",\"directoryType\":\"%s\",\"userNameFormat\":",
-		       dg_dir_type_name(p->directory.type));
+		       dg_profile_dir_type(p));
 	dg_strbuf_add_json_str(out, c->name_format);
 	dg_strbuf_adds(out, ",\"loginMethod\":");
 	dg_strbuf_add_json_str(out, c->method);
@@ -562,7 +562,7 @@ void dg_cutover_html(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 	dg_output_html_begin(out, "cutover", "Cut-over to", p->name ? p->name : "?");
 	dg_output_html_incomplete(out, &c->findings);
 	text_summary(&sb, c);
-	dg_strbuf_addf(out, "<p>%s directory, user names by ", dg_dir_type_name(p->directory.type));
+	dg_strbuf_addf(out, "<p>%s directory, user names by ", dg_profile_dir_type(p));
 	dg_output_html_text(out, c->name_format);
 	dg_strbuf_addf(out, ", login by %s.</p>\n<p id=\"summary\">", c->method);
 	dg_output_html_text(out, sb.buf);

@@ -186,7 +186,7 @@ size_t dg_cfg_diff_count(const dg_cfg_diff *d)
 
 static int applies(const dg_tmap_entry *e, const dg_profile *p)
 {
-	const char *type = dg_dir_type_name(p->directory.type);
+	const char *type = dg_profile_dir_type(p);
 
 	if (!e->types.nr)
 		return 1;
@@ -207,9 +207,9 @@ static dg_code profile_value(const dg_tmap_entry *e, const dg_profile *p,
 
 	*out = NULL;
 	if (!strcmp(e->profile, "/directory/type"))
-		v = cJSON_CreateString(dg_dir_type_name(p->directory.type));
+		v = cJSON_CreateString(dg_profile_dir_type(p));
 	else if (!strcmp(e->profile, "/authentication/method") && p->auth.method)
-		v = cJSON_CreateString(dg_auth_method_name(p->auth.method));
+		v = cJSON_CreateString(dg_profile_method(p));
 	else if (!raw || cJSON_IsNull(raw))
 		return DG_OK;
 	else

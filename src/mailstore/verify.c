@@ -39,7 +39,7 @@ static int under(const char *ptr, const char *const *fields)
 
 static int applies(const dg_tmap_entry *e, const dg_profile *p)
 {
-	return !e->types.nr || dg_strlist_contains_ci(&e->types, dg_dir_type_name(p->directory.type));
+	return !e->types.nr || dg_strlist_contains_ci(&e->types, dg_profile_dir_type(p));
 }
 
 static const dg_cfg_change *changed_key(const dg_plan *plan, const char *config)

@@ -3,6 +3,7 @@
  * codes.def and located inside the text, and the secret references the
  * profile reports must be the ones it holds. */
 #include "core/findings.h"
+#include "connectors/ldap/ldap_profile.h"
 #include "core/jsonpos.h"
 #include "core/profile.h"
 

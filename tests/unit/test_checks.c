@@ -3,6 +3,10 @@
  * Profiles are built by hand (string literals, never freed with
  * dg_profile_free), so the rules are tested apart from the loader. */
 #include "core/checks.h"
+#include "core/provider.h"
+#include "connectors/google/google_profile.h"
+#include "connectors/m365/m365_profile.h"
+#include "connectors/ldap/ldap_profile.h"
 #include "mailstore/rules.h"
 #include "core/profile.h"
 #include "core/strbuf.h"
@@ -16,6 +20,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The options of a profile built here, for filling in (they are the
+ * profile's own once dg_profile_dir_set gave it a kind). */
+static inline dg_dir_active_directory *ad_opts(const dg_profile *p)
+{
+	return (dg_dir_active_directory *)dg_ad_opts(p);
+}
+
+static inline dg_dir_ldap *ldap_opts(const dg_profile *p)
+{
+	return (dg_dir_ldap *)dg_ldap_opts(p);
+}
+
+static inline dg_dir_m365 *m365_opts(const dg_profile *p)
+{
+	return (dg_dir_m365 *)dg_m365_opts(p);
+}
+
+static inline dg_dir_google *google_opts(const dg_profile *p)
+{
+	return (dg_dir_google *)dg_google_opts(p);
+}
 
 #define S(x) ((char *)(x))
 
@@ -38,26 +64,19 @@ static void rm_tree(const char *dir)
 
 /* ---- profile fixtures -------------------------------------------------- */
 
-static void tls_unset(dg_tls_opts *t)
-{
-	t->accept_all_certificates = -1;
-}
+/* Options given to hand-built profiles, kept reachable: the profiles
+ * themselves are never freed. */
+static void *kept_opts[512];
+static size_t nkept;
 
-/* A profile with every tri-state "not given". */
-static void init_profile(dg_profile *p, dg_dir_type type)
+/* A profile of directory type `type` with every tri-state "not given". */
+static void init_profile(dg_profile *p, const char *type)
 {
 	memset(p, 0, sizeof(*p));
 	p->name = S("test");
-	p->directory.type = type;
-	p->directory.ad.exchange_users_only = -1;
-	p->directory.ad.visible_in_address_lists_only = -1;
-	p->directory.ad.enabled_users_only = -1;
-	tls_unset(&p->directory.ad.tls);
-	tls_unset(&p->directory.ldap.tls);
-	p->directory.ldap.local_part_only = -1;
-	p->directory.m365.exchange_users_only = -1;
-	p->directory.m365.enabled_users_only = -1;
-	p->directory.google.enabled_users_only = -1;
+	if (nkept == sizeof(kept_opts) / sizeof(kept_opts[0]))
+		abort(); /* more hand-built profiles than kept_opts holds */
+	kept_opts[nkept++] = dg_profile_dir_set(p, dg_provider_dir_find(type, NULL));
 	p->sync.delete_users = -1;
 	p->sync.min_users = -1;
 	p->sync.max_deletes = -1;
@@ -67,22 +86,23 @@ static void init_profile(dg_profile *p, dg_dir_type type)
 
 static void ad_profile(dg_profile *p)
 {
-	init_profile(p, DG_DIR_ACTIVE_DIRECTORY);
-	p->directory.ad.server = S("dc01.contoso.com");
-	p->directory.ad.domain = S("contoso.com");
-	p->directory.ad.protocol = DG_PROTO_LDAP_SSL;
-	p->directory.ad.base_dn = S("");
-	p->directory.ad.bind_user = S("svc-mailstore@contoso.com");
-	p->directory.ad.user_name_format = DG_UNF_UPN;
-	p->auth.method = DG_AUTH_STANDARD;
+	init_profile(p, "active-directory");
+	ad_opts(p)->server = S("dc01.contoso.com");
+	ad_opts(p)->domain = S("contoso.com");
+	ad_opts(p)->protocol = DG_PROTO_LDAP_SSL;
+	ad_opts(p)->base_dn = S("");
+	ad_opts(p)->bind_user = S("svc-mailstore@contoso.com");
+	ad_opts(p)->user_name_format = DG_UNF_UPN;
+	p->auth.method = dg_provider_login_find("standard", NULL);
 }
 
 static void ldap_profile(dg_profile *p)
 {
 	static char *names[] = { S("MailStore Users") };
-	dg_dir_ldap *l = &p->directory.ldap;
+	dg_dir_ldap *l;
 
-	init_profile(p, DG_DIR_LDAP);
+	init_profile(p, "ldap");
+	l = ldap_opts(p);
 	l->server = S("ldap.example.com");
 	l->protocol = DG_PROTO_LDAP_TLS;
 	l->bind_dn = S("cn=admin,dc=example,dc=com");
@@ -99,24 +119,24 @@ static void ldap_profile(dg_profile *p)
 				    "(&(objectClass=posixGroup)(cn={member})))");
 	l->group_names.items = names;
 	l->group_names.nr = 1;
-	p->auth.method = DG_AUTH_STANDARD;
+	p->auth.method = dg_provider_login_find("standard", NULL);
 }
 
 static void m365_profile(dg_profile *p)
 {
-	init_profile(p, DG_DIR_M365);
-	p->directory.m365.tenant_id = S("72f988bf-86f1-41af-91ab-2d7cd011db47");
-	p->directory.m365.client_id = S("8f1c2a4e-0b7d-4c55-9a3e-2f61d0c7b9aa");
-	p->auth.method = DG_AUTH_M365;
+	init_profile(p, "microsoft-365");
+	m365_opts(p)->tenant_id = S("72f988bf-86f1-41af-91ab-2d7cd011db47");
+	m365_opts(p)->client_id = S("8f1c2a4e-0b7d-4c55-9a3e-2f61d0c7b9aa");
+	p->auth.method = dg_provider_login_find("microsoft-365", NULL);
 	p->auth.redirect_uri = S("https://archive.contoso.com:8462/oidc/signin");
 }
 
 static void google_profile(dg_profile *p)
 {
-	init_profile(p, DG_DIR_GOOGLE);
-	p->directory.google.admin_user = S("admin@example.com");
-	p->directory.google.domain = S("example.com");
-	p->auth.method = DG_AUTH_GOOGLE_OIDC;
+	init_profile(p, "google-workspace");
+	google_opts(p)->admin_user = S("admin@example.com");
+	google_opts(p)->domain = S("example.com");
+	p->auth.method = dg_provider_login_find("google-oidc", NULL);
 	p->auth.client_id = S("123456789012-abcdefghijklmnop.apps.googleusercontent.com");
 	p->auth.client_secret.kind = DG_SECRET_PROMPT;
 	p->auth.client_secret.path = S("/authentication/clientSecret");
@@ -254,26 +274,26 @@ static void test_tenant_id(void)
 
 	m365_profile(&p);
 	for (size_t i = 0; i < 3; i++) {
-		p.directory.m365.tenant_id = S(good[i]);
+		m365_opts(&p)->tenant_id = S(good[i]);
 		run(&p, &f);
 		EXPECT_NONE(&f, "M365001");
 		EXPECT_NONE(&f, "M365002");
 		dg_findings_clear(&f);
 	}
-	p.directory.m365.tenant_id = S("common");
+	m365_opts(&p)->tenant_id = S("common");
 	run(&p, &f);
 	EXPECT(&f, "M365002", DG_SEV_ERROR, "/directory/tenantId");
 	EXPECT_NONE(&f, "M365001");
 	dg_findings_clear(&f);
-	p.directory.m365.tenant_id = S("Organizations");
+	m365_opts(&p)->tenant_id = S("Organizations");
 	run(&p, &f);
 	EXPECT(&f, "M365002", DG_SEV_ERROR, "/directory/tenantId");
 	dg_findings_clear(&f);
-	p.directory.m365.tenant_id = S("contoso");
+	m365_opts(&p)->tenant_id = S("contoso");
 	run(&p, &f);
 	EXPECT(&f, "M365001", DG_SEV_ERROR, "/directory/tenantId");
 	dg_findings_clear(&f);
-	p.directory.m365.tenant_id = S("{72f988bf-86f1-41af-91ab-2d7cd011db47}");
+	m365_opts(&p)->tenant_id = S("{72f988bf-86f1-41af-91ab-2d7cd011db47}");
 	run(&p, &f);
 	EXPECT(&f, "M365001", DG_SEV_ERROR, "/directory/tenantId");
 	CHECK(strstr(msg(&f, "M365001"), "braces") != NULL);
@@ -289,7 +309,7 @@ static void test_m365_client_id(void)
 	run(&p, &f);
 	EXPECT_NONE(&f, "M365003");
 	dg_findings_clear(&f);
-	p.directory.m365.client_id = S("8f1c2a4e0b7d4c559a3e2f61d0c7b9aa");
+	m365_opts(&p)->client_id = S("8f1c2a4e0b7d4c559a3e2f61d0c7b9aa");
 	run(&p, &f);
 	EXPECT(&f, "M365003", DG_SEV_ERROR, "/directory/clientId");
 	dg_findings_clear(&f);
@@ -298,8 +318,8 @@ static void test_m365_client_id(void)
 static void adfs_profile(dg_profile *p)
 {
 	ad_profile(p);
-	p->auth.method = DG_AUTH_ADFS;
-	p->auth.adfs_url = S("https://adfs.contoso.com");
+	p->auth.method = dg_provider_login_find("adfs", NULL);
+	p->auth.service_url = S("https://adfs.contoso.com");
 	p->auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9");
 	p->auth.redirect_uri = S("https://archive.contoso.com:8462/oidc/signin");
 }
@@ -337,7 +357,7 @@ static void test_adfs_client_id_not_guid(void)
 
 	for (size_t i = 0; i < sizeof(custom) / sizeof(custom[0]); i++) {
 		adfs_profile(&p);
-		p.directory.ad.user_name_format = DG_UNF_UPN;
+		ad_opts(&p)->user_name_format = DG_UNF_UPN;
 		p.auth.client_id = S(custom[i]);
 		run(&p, &f);
 		EXPECT(&f, "ADFS014", DG_SEV_INFO, "/authentication/clientId");
@@ -363,15 +383,15 @@ static void test_google_ids(void)
 	dg_profile p;
 
 	google_profile(&p);
-	p.directory.google.admin_user = S("admin");
-	p.directory.google.domain = S("exa mple.com");
+	google_opts(&p)->admin_user = S("admin");
+	google_opts(&p)->domain = S("exa mple.com");
 	p.auth.client_id = S("mailstore-client");
 	run(&p, &f);
 	EXPECT(&f, "GOOGLE001", DG_SEV_ERROR, "/directory/adminUser");
 	EXPECT(&f, "GOOGLE002", DG_SEV_ERROR, "/directory/domain");
 	EXPECT(&f, "GOOGLE003", DG_SEV_WARNING, "/authentication/clientId");
 	dg_findings_clear(&f);
-	p.directory.google.admin_user = S("admin@example");
+	google_opts(&p)->admin_user = S("admin@example");
 	run(&p, &f);
 	EXPECT(&f, "GOOGLE001", DG_SEV_ERROR, "/directory/adminUser");
 	dg_findings_clear(&f);
@@ -383,17 +403,17 @@ static void test_ad_domain(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.directory.ad.domain = S("contoso_corp.com");
+	ad_opts(&p)->domain = S("contoso_corp.com");
 	run(&p, &f);
 	EXPECT(&f, "AD001", DG_SEV_ERROR, "/directory/domain");
 	CHECK(strstr(msg(&f, "AD001"), "'_'") != NULL);
 	dg_findings_clear(&f);
-	p.directory.ad.domain = S("CONTOSO");
+	ad_opts(&p)->domain = S("CONTOSO");
 	run(&p, &f);
 	EXPECT(&f, "AD002", DG_SEV_WARNING, "/directory/domain");
 	EXPECT_NONE(&f, "AD001");
 	dg_findings_clear(&f);
-	p.directory.ad.domain = S("contoso.local");
+	ad_opts(&p)->domain = S("contoso.local");
 	run(&p, &f);
 	EXPECT_NONE(&f, "AD001");
 	EXPECT_NONE(&f, "AD002");
@@ -412,7 +432,7 @@ static void test_server_names(void)
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		ldap_profile(&p);
-		p.directory.ldap.server = S(good[i]);
+		ldap_opts(&p)->server = S(good[i]);
 		run(&p, &f);
 		if (count_code(&f, "LDAP003"))
 			printf("# good server %s flagged\n", good[i]);
@@ -421,13 +441,13 @@ static void test_server_names(void)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ad_profile(&p);
-		p.directory.ad.server = S(bad[i]);
+		ad_opts(&p)->server = S(bad[i]);
 		run(&p, &f);
 		EXPECT(&f, "LDAP003", DG_SEV_ERROR, "/directory/server");
 		dg_findings_clear(&f);
 	}
 	ad_profile(&p);
-	p.directory.ad.server = S("dc01.contoso.com:636");
+	ad_opts(&p)->server = S("dc01.contoso.com:636");
 	run(&p, &f);
 	CHECK(strstr(msg(&f, "LDAP003"), "port") != NULL);
 	dg_findings_clear(&f);
@@ -441,8 +461,8 @@ static void test_dns(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.base_dn = S("dc example,dc=com");
-	p.directory.ldap.bind_dn = S("cn=Doe, John,dc=example,dc=com");
+	ldap_opts(&p)->base_dn = S("dc example,dc=com");
+	ldap_opts(&p)->bind_dn = S("cn=Doe, John,dc=example,dc=com");
 	run(&p, &f);
 	EXPECT(&f, "LDAP001", DG_SEV_ERROR, "/directory/baseDn");
 	EXPECT(&f, "LDAP001", DG_SEV_ERROR, "/directory/bind/dn");
@@ -452,15 +472,15 @@ static void test_dns(void)
 	      strstr(find_at(&f, "LDAP001", "/directory/bind/dn")->message, "\\,"));
 	dg_findings_clear(&f);
 
-	p.directory.ldap.base_dn = S("ou=a\\zz,dc=example,dc=com");
-	p.directory.ldap.bind_dn = S("cn=Doe\\, John,dc=example,dc=com");
+	ldap_opts(&p)->base_dn = S("ou=a\\zz,dc=example,dc=com");
+	ldap_opts(&p)->bind_dn = S("cn=Doe\\, John,dc=example,dc=com");
 	run(&p, &f);
 	EXPECT(&f, "LDAP001", DG_SEV_ERROR, "/directory/baseDn");
 	CHECK(strstr(msg(&f, "LDAP001"), "bad escape") != NULL);
 	CHECK(!find_at(&f, "LDAP001", "/directory/bind/dn"));
 	dg_findings_clear(&f);
 
-	p.directory.ldap.base_dn = S("dc=example,dc=com,");
+	ldap_opts(&p)->base_dn = S("dc=example,dc=com,");
 	run(&p, &f);
 	CHECK(strstr(msg(&f, "LDAP001"), "ends with") != NULL);
 	dg_findings_clear(&f);
@@ -474,9 +494,9 @@ static void test_ad_group_dns(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.directory.ad.groups.items = groups;
-	p.directory.ad.groups.nr = 3;
-	p.directory.ad.base_dn = S("DC=contoso;DC=com");
+	ad_opts(&p)->groups.items = groups;
+	ad_opts(&p)->groups.nr = 3;
+	ad_opts(&p)->base_dn = S("DC=contoso;DC=com");
 	run(&p, &f);
 	EXPECT(&f, "LDAP001", DG_SEV_ERROR, "/directory/filters/groups/1");
 	EXPECT(&f, "LDAP001", DG_SEV_ERROR, "/directory/baseDn");
@@ -490,16 +510,16 @@ static void test_attribute_names(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.email_attr = S("userCertificate;binary");
-	p.directory.ldap.user_name_attr = S("2.5.4.3");
+	ldap_opts(&p)->email_attr = S("userCertificate;binary");
+	ldap_opts(&p)->user_name_attr = S("2.5.4.3");
 	run(&p, &f);
 	EXPECT_NONE(&f, "LDAP002");
 	dg_findings_clear(&f);
 
-	p.directory.ldap.full_name_attr = S("display name");
-	p.directory.ldap.user_name_attr = S("1uid");
-	p.directory.ldap.email_attr = S("mail;");
-	p.directory.ldap.members_attr = S("member_uid");
+	ldap_opts(&p)->full_name_attr = S("display name");
+	ldap_opts(&p)->user_name_attr = S("1uid");
+	ldap_opts(&p)->email_attr = S("mail;");
+	ldap_opts(&p)->members_attr = S("member_uid");
 	run(&p, &f);
 	EXPECT(&f, "LDAP002", DG_SEV_ERROR, "/directory/users/fullNameAttribute");
 	EXPECT(&f, "LDAP002", DG_SEV_ERROR, "/directory/users/userNameAttribute");
@@ -516,16 +536,16 @@ static void test_filters(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.user_filter = S("(&(objectClass=posixAccount)(mail=*)");
-	p.directory.ldap.group_filter = S("(objectClass=posixGroup))");
+	ldap_opts(&p)->user_filter = S("(&(objectClass=posixAccount)(mail=*)");
+	ldap_opts(&p)->group_filter = S("(objectClass=posixGroup))");
 	run(&p, &f);
 	CHECK(count_prefix(&f, "FILTER", "/directory/users/filter", DG_SEV_ERROR) >= 1);
 	CHECK(count_prefix(&f, "FILTER", "/directory/groups/filter", DG_SEV_ERROR) >= 1);
 	dg_findings_clear(&f);
 
-	p.directory.ldap.user_filter = S("(&(objectClass=posixAccount)(mail=*))");
-	p.directory.ldap.group_filter = S("(objectClass=posixGroup)");
-	p.directory.ldap.member_search_filter = S("(&(objectClass=posixAccount)(uid={member})");
+	ldap_opts(&p)->user_filter = S("(&(objectClass=posixAccount)(mail=*))");
+	ldap_opts(&p)->group_filter = S("(objectClass=posixGroup)");
+	ldap_opts(&p)->member_search_filter = S("(&(objectClass=posixAccount)(uid={member})");
 	run(&p, &f);
 	CHECK(count_prefix(&f, "FILTER", "/directory/groups/memberSearchFilter",
 			   DG_SEV_ERROR) >= 1);
@@ -539,43 +559,43 @@ static void test_member_search_filter(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.member_search_filter = S("(&(objectClass=posixAccount)(uid=member))");
+	ldap_opts(&p)->member_search_filter = S("(&(objectClass=posixAccount)(uid=member))");
 	run(&p, &f);
 	EXPECT(&f, "LDAP004", DG_SEV_ERROR, "/directory/groups/memberSearchFilter");
 	dg_findings_clear(&f);
 
-	p.directory.ldap.member_search_filter = S("(uid={member})");
+	ldap_opts(&p)->member_search_filter = S("(uid={member})");
 	run(&p, &f);
 	EXPECT_NONE(&f, "LDAP004");
 	EXPECT_NONE(&f, "LDAP005");
 	dg_findings_clear(&f);
 
 	/* DN-valued members with a search filter: suspicious */
-	p.directory.ldap.members_attr = S("member");
+	ldap_opts(&p)->members_attr = S("member");
 	run(&p, &f);
 	EXPECT(&f, "LDAP006", DG_SEV_WARNING, "/directory/groups/memberSearchFilter");
 	CHECK(strstr(msg(&f, "LDAP006"), "Distinguished Names") != NULL);
 	dg_findings_clear(&f);
-	p.directory.ldap.members_attr = S("uniqueMember");
+	ldap_opts(&p)->members_attr = S("uniqueMember");
 	run(&p, &f);
 	EXPECT(&f, "LDAP006", DG_SEV_WARNING, "/directory/groups/memberSearchFilter");
 	dg_findings_clear(&f);
-	p.directory.ldap.members_attr = NULL;   /* default: member */
+	ldap_opts(&p)->members_attr = NULL;   /* default: member */
 	run(&p, &f);
 	EXPECT(&f, "LDAP006", DG_SEV_WARNING, "/directory/groups/memberSearchFilter");
 	dg_findings_clear(&f);
-	p.directory.ldap.member_search_filter = NULL;
+	ldap_opts(&p)->member_search_filter = NULL;
 	run(&p, &f);
 	EXPECT_NONE(&f, "LDAP006");
 	EXPECT_NONE(&f, "LDAP007");
 	dg_findings_clear(&f);
 
 	/* memberUid without a search filter: the values are not DNs */
-	p.directory.ldap.members_attr = S("memberUid");
+	ldap_opts(&p)->members_attr = S("memberUid");
 	run(&p, &f);
 	EXPECT(&f, "LDAP007", DG_SEV_ERROR, "/directory/groups/memberSearchFilter");
 	dg_findings_clear(&f);
-	p.directory.ldap.member_search_filter = S("");
+	ldap_opts(&p)->member_search_filter = S("");
 	run(&p, &f);
 	EXPECT(&f, "LDAP007", DG_SEV_ERROR, "/directory/groups/memberSearchFilter");
 	dg_findings_clear(&f);
@@ -587,13 +607,13 @@ static void test_group_filter_needed(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.group_filter = NULL;
+	ldap_opts(&p)->group_filter = NULL;
 	run(&p, &f);
 	EXPECT(&f, "LDAP008", DG_SEV_ERROR, "/directory/groups/filter");
 	CHECK(find_at(&f, "LDAP008", NULL) &&
 	      strstr(find_at(&f, "LDAP008", NULL)->hint, "(objectClass=posixGroup)"));
 	dg_findings_clear(&f);
-	p.directory.ldap.group_names.nr = 0;
+	ldap_opts(&p)->group_names.nr = 0;
 	run(&p, &f);
 	EXPECT_NONE(&f, "LDAP008");
 	dg_findings_clear(&f);
@@ -607,20 +627,20 @@ static void test_accept_all(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.directory.ad.protocol = DG_PROTO_LDAP;
-	p.directory.ad.tls.accept_all_certificates = 1;
+	ad_opts(&p)->protocol = DG_PROTO_LDAP;
+	ad_opts(&p)->tls.accept_all_certificates = 1;
 	run(&p, &f);
 	EXPECT(&f, "TLS001", DG_SEV_ERROR, "/directory/tls/acceptAllCertificates");
 	EXPECT_NONE(&f, "TLS002");
 	CHECK(find_at(&f, "TLS001", NULL) && strstr(find_at(&f, "TLS001", NULL)->hint, "ldaps"));
 	dg_findings_clear(&f);
 
-	p.directory.ad.protocol = DG_PROTO_DEFAULT;   /* default is plain ldap */
+	ad_opts(&p)->protocol = DG_PROTO_DEFAULT;   /* default is plain ldap */
 	run(&p, &f);
 	EXPECT(&f, "TLS001", DG_SEV_ERROR, "/directory/tls/acceptAllCertificates");
 	dg_findings_clear(&f);
 
-	p.directory.ad.protocol = DG_PROTO_LDAP_SSL;
+	ad_opts(&p)->protocol = DG_PROTO_LDAP_SSL;
 	run(&p, &f);
 	EXPECT(&f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates");
 	CHECK(strstr(msg(&f, "TLS002"), "man-in-the-middle") != NULL);
@@ -628,12 +648,12 @@ static void test_accept_all(void)
 	dg_findings_clear(&f);
 
 	ldap_profile(&p);
-	p.directory.ldap.tls.accept_all_certificates = 1;   /* ldap-tls */
+	ldap_opts(&p)->tls.accept_all_certificates = 1;   /* ldap-tls */
 	run(&p, &f);
 	EXPECT(&f, "TLS002", DG_SEV_WARNING, "/directory/tls/acceptAllCertificates");
 	dg_findings_clear(&f);
-	p.directory.ldap.tls.accept_all_certificates = 0;
-	p.directory.ldap.protocol = DG_PROTO_LDAP;
+	ldap_opts(&p)->tls.accept_all_certificates = 0;
+	ldap_opts(&p)->protocol = DG_PROTO_LDAP;
 	run(&p, &f);
 	EXPECT_NONE(&f, "TLS001");
 	EXPECT_NONE(&f, "TLS002");
@@ -649,7 +669,7 @@ static void test_cleartext_bind(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.protocol = DG_PROTO_DEFAULT;
+	ldap_opts(&p)->protocol = DG_PROTO_DEFAULT;
 	run(&p, &f);
 	EXPECT(&f, "TLS011", DG_SEV_WARNING, "/directory/protocol");
 	CHECK(strstr(msg(&f, "TLS011"), "(the default)") != NULL);
@@ -657,26 +677,26 @@ static void test_cleartext_bind(void)
 	CHECK(find_at(&f, "TLS011", NULL) &&
 	      strstr(find_at(&f, "TLS011", NULL)->hint, "StartTLS") != NULL);
 	dg_findings_clear(&f);
-	p.directory.ldap.protocol = DG_PROTO_LDAP_TLS;
+	ldap_opts(&p)->protocol = DG_PROTO_LDAP_TLS;
 	run(&p, &f);
 	EXPECT_NONE(&f, "TLS011");
 	dg_findings_clear(&f);
-	p.directory.ldap.protocol = DG_PROTO_LDAP;
+	ldap_opts(&p)->protocol = DG_PROTO_LDAP;
 	for (size_t i = 0; i < sizeof(local) / sizeof(*local); i++) {
-		p.directory.ldap.server = S(local[i]);
+		ldap_opts(&p)->server = S(local[i]);
 		run(&p, &f);
 		EXPECT_NONE(&f, "TLS011");
 		dg_findings_clear(&f);
 	}
-	p.directory.ldap.server = S("10.0.0.5");
-	p.directory.ldap.bind_dn = NULL; /* anonymous: no password to send */
+	ldap_opts(&p)->server = S("10.0.0.5");
+	ldap_opts(&p)->bind_dn = NULL; /* anonymous: no password to send */
 	run(&p, &f);
 	EXPECT_NONE(&f, "TLS011");
 	dg_findings_clear(&f);
 
 	ad_profile(&p);
-	p.directory.ad.protocol = DG_PROTO_LDAP;
-	p.directory.ad.server = NULL; /* a DC found by DNS */
+	ad_opts(&p)->protocol = DG_PROTO_LDAP;
+	ad_opts(&p)->server = NULL; /* a DC found by DNS */
 	run(&p, &f);
 	EXPECT(&f, "TLS011", DG_SEV_WARNING, "/directory/protocol");
 	CHECK(strstr(msg(&f, "TLS011"), "the domain controller") != NULL);
@@ -692,18 +712,18 @@ static void test_ca_file_directory(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.directory.ldap.protocol = DG_PROTO_LDAP;
-	p.directory.ldap.tls.ca_file = ca;
+	ldap_opts(&p)->protocol = DG_PROTO_LDAP;
+	ldap_opts(&p)->tls.ca_file = ca;
 	run(&p, &f);
 	EXPECT(&f, "TLS003", DG_SEV_WARNING, "/directory/tls/caFile");
 	EXPECT(&f, "TLS007", DG_SEV_INFO, "/directory/tls/caFile");
 	dg_findings_clear(&f);
-	p.directory.ldap.protocol = DG_PROTO_LDAP_SSL;
+	ldap_opts(&p)->protocol = DG_PROTO_LDAP_SSL;
 	run(&p, &f);
 	EXPECT_NONE(&f, "TLS003");
 	EXPECT(&f, "TLS007", DG_SEV_INFO, "/directory/tls/caFile");
 	dg_findings_clear(&f);
-	p.directory.ldap.tls.ca_file = S("/nonexistent/ca.pem");
+	ldap_opts(&p)->tls.ca_file = S("/nonexistent/ca.pem");
 	run(&p, &f);
 	EXPECT(&f, "PROF009", DG_SEV_ERROR, "/directory/tls/caFile");
 	dg_findings_clear(&f);
@@ -765,13 +785,13 @@ static void test_address_lists(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.directory.ad.visible_in_address_lists_only = 1;
+	ad_opts(&p)->visible_in_address_lists_only = 1;
 	run(&p, &f);
 	EXPECT(&f, "AD003", DG_SEV_ERROR, "/directory/filters/visibleInAddressListsOnly");
 	CHECK(find_at(&f, "AD003", NULL) &&
 	      strstr(find_at(&f, "AD003", NULL)->hint, "\"/directory/filters/exchangeUsersOnly\": true"));
 	dg_findings_clear(&f);
-	p.directory.ad.exchange_users_only = 1;
+	ad_opts(&p)->exchange_users_only = 1;
 	run(&p, &f);
 	EXPECT_NONE(&f, "AD003");
 	dg_findings_clear(&f);
@@ -783,7 +803,7 @@ static void test_adfs_claim_rule(void)
 	dg_profile p;
 
 	adfs_profile(&p);
-	p.directory.ad.user_name_format = DG_UNF_DEFAULT;   /* sAMAccountName */
+	ad_opts(&p)->user_name_format = DG_UNF_DEFAULT;   /* sAMAccountName */
 	run(&p, &f);
 	EXPECT(&f, "ADFS004", DG_SEV_WARNING, "/directory/userNameFormat");
 	CHECK(find_at(&f, "ADFS004", NULL) &&
@@ -791,7 +811,7 @@ static void test_adfs_claim_rule(void)
 	      strstr(find_at(&f, "ADFS004", NULL)->hint, "SAM-Account-Name") &&
 	      strstr(find_at(&f, "ADFS004", NULL)->hint, "sAMAccountName"));
 	dg_findings_clear(&f);
-	p.directory.ad.user_name_format = DG_UNF_UPN;
+	ad_opts(&p)->user_name_format = DG_UNF_UPN;
 	run(&p, &f);
 	EXPECT_NONE(&f, "ADFS004");
 	EXPECT(&f, "AUTH004", DG_SEV_INFO, "/authentication/method");
@@ -803,9 +823,9 @@ static void test_adfs_claim_rule(void)
 static void ldap_adfs_profile(dg_profile *p, const char *user_name_attr)
 {
 	ldap_profile(p);
-	p->directory.ldap.user_name_attr = S(user_name_attr);
-	p->auth.method = DG_AUTH_ADFS;
-	p->auth.adfs_url = S("https://adfs.example.com");
+	ldap_opts(p)->user_name_attr = S(user_name_attr);
+	p->auth.method = dg_provider_login_find("adfs", NULL);
+	p->auth.service_url = S("https://adfs.example.com");
 	p->auth.client_id = S("5e1d3c2b-9a8f-4e7d-b6c5-a4f3e2d1c0b9");
 	p->auth.redirect_uri = S("https://archive.example.com:8462/oidc/signin");
 }
@@ -819,7 +839,7 @@ static void test_adfs_claim_rule_ldap(void)
 	dg_profile p;
 
 	adfs_profile(&p);
-	p.directory.ad.user_name_format = DG_UNF_SAM;
+	ad_opts(&p)->user_name_format = DG_UNF_SAM;
 	run(&p, &f);
 	ad_hint = dg_xstrdup(find_at(&f, "ADFS004", NULL) ? find_at(&f, "ADFS004", NULL)->hint : "");
 	dg_findings_clear(&f);
@@ -843,12 +863,12 @@ static void test_adfs_claim_rule_ldap(void)
 	EXPECT_NONE(&f, "ADFS004");
 	dg_findings_clear(&f);
 	ldap_adfs_profile(&p, "sAMAccountName");
-	p.directory.ldap.user_name_attr = NULL;        /* default: uid */
+	ldap_opts(&p)->user_name_attr = NULL;        /* default: uid */
 	run(&p, &f);
 	EXPECT_NONE(&f, "ADFS004");
 	dg_findings_clear(&f);
 	ldap_profile(&p);                               /* no AD FS: no claims at all */
-	p.directory.ldap.user_name_attr = S("sAMAccountName");
+	ldap_opts(&p)->user_name_attr = S("sAMAccountName");
 	run(&p, &f);
 	EXPECT_NONE(&f, "ADFS004");
 	EXPECT_CLEAN(&f);
@@ -862,7 +882,7 @@ static void test_method_notes(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.auth.method = DG_AUTH_WINDOWS;
+	p.auth.method = dg_provider_login_find("windows", NULL);
 	run(&p, &f);
 	EXPECT(&f, "AUTH003", DG_SEV_WARNING, "/authentication/method");
 	CHECK(strstr(msg(&f, "AUTH003"), "Linux") != NULL);
@@ -873,7 +893,7 @@ static void test_method_notes(void)
 	EXPECT(&f, "AUTH004", DG_SEV_INFO, "/authentication/method");
 	EXPECT(&f, "AUTH006", DG_SEV_INFO, "/authentication/method");
 	dg_findings_clear(&f);
-	p.auth.method = DG_AUTH_M365_BASIC;
+	p.auth.method = dg_provider_login_find("microsoft-365-basic", NULL);
 	p.auth.redirect_uri = NULL;
 	run(&p, &f);
 	EXPECT(&f, "AUTH007", DG_SEV_WARNING, "/authentication/method");
@@ -885,7 +905,7 @@ static void test_method_notes(void)
 	EXPECT(&f, "AUTH004", DG_SEV_INFO, "/authentication/method");
 	EXPECT_NONE(&f, "AUTH005");
 	dg_findings_clear(&f);
-	p.auth.method = DG_AUTH_GOOGLE_IMAP;
+	p.auth.method = dg_provider_login_find("google-imap", NULL);
 	p.auth.client_id = NULL;
 	p.auth.client_secret.kind = DG_SECRET_NONE;
 	p.auth.redirect_uri = NULL;
@@ -907,24 +927,24 @@ static void test_method_allowed(void)
 	dg_profile p;
 
 	ldap_profile(&p);
-	p.auth.method = DG_AUTH_WINDOWS;
+	p.auth.method = dg_provider_login_find("windows", NULL);
 	run(&p, &f);
 	EXPECT(&f, "AUTH001", DG_SEV_ERROR, "/authentication/method");
 	CHECK(find_at(&f, "AUTH001", NULL) &&
 	      strstr(find_at(&f, "AUTH001", NULL)->hint, "\"standard\" or \"adfs\""));
 	dg_findings_clear(&f);
 	google_profile(&p);
-	p.auth.method = DG_AUTH_M365;
+	p.auth.method = dg_provider_login_find("microsoft-365", NULL);
 	run(&p, &f);
 	EXPECT(&f, "AUTH001", DG_SEV_ERROR, "/authentication/method");
 	dg_findings_clear(&f);
 	m365_profile(&p);
-	p.auth.method = DG_AUTH_STANDARD;
+	p.auth.method = dg_provider_login_find("standard", NULL);
 	run(&p, &f);
 	EXPECT(&f, "AUTH001", DG_SEV_ERROR, "/authentication/method");
 	dg_findings_clear(&f);
 	ad_profile(&p);
-	p.auth.method = DG_AUTH_NONE;
+	p.auth.method = NULL;
 	run(&p, &f);
 	EXPECT_NONE(&f, "AUTH001");
 	dg_findings_clear(&f);
@@ -936,7 +956,7 @@ static void test_method_needs(void)
 	dg_profile p;
 
 	adfs_profile(&p);
-	p.auth.adfs_url = NULL;
+	p.auth.service_url = NULL;
 	p.auth.client_id = NULL;
 	p.auth.redirect_uri = NULL;
 	run(&p, &f);
@@ -970,27 +990,27 @@ static void test_adfs_url(void)
 	dg_profile p;
 
 	adfs_profile(&p);
-	p.directory.ad.user_name_format = DG_UNF_UPN;
+	ad_opts(&p)->user_name_format = DG_UNF_UPN;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		p.auth.adfs_url = S(good[i]);
+		p.auth.service_url = S(good[i]);
 		run(&p, &f);
 		EXPECT_NONE(&f, "ADFS001");
 		EXPECT_NONE(&f, "ADFS002");
 		dg_findings_clear(&f);
 	}
-	p.auth.adfs_url = S("http://adfs.contoso.com");
+	p.auth.service_url = S("http://adfs.contoso.com");
 	run(&p, &f);
 	EXPECT(&f, "ADFS001", DG_SEV_ERROR, "/authentication/adfsUrl");
 	dg_findings_clear(&f);
-	p.auth.adfs_url = S("adfs.contoso.com");
+	p.auth.service_url = S("adfs.contoso.com");
 	run(&p, &f);
 	EXPECT(&f, "ADFS001", DG_SEV_ERROR, "/authentication/adfsUrl");
 	dg_findings_clear(&f);
-	p.auth.adfs_url = S("https://adfs.contoso.com/adfs/ls");
+	p.auth.service_url = S("https://adfs.contoso.com/adfs/ls");
 	run(&p, &f);
 	EXPECT(&f, "ADFS002", DG_SEV_ERROR, "/authentication/adfsUrl");
 	dg_findings_clear(&f);
-	p.auth.adfs_url = S("https://adfs.contoso.com/adfs/.well-known/openid-configuration");
+	p.auth.service_url = S("https://adfs.contoso.com/adfs/.well-known/openid-configuration");
 	run(&p, &f);
 	EXPECT(&f, "ADFS002", DG_SEV_ERROR, "/authentication/adfsUrl");
 	dg_findings_clear(&f);
@@ -1002,12 +1022,12 @@ static void test_national_cloud(void)
 	dg_profile p;
 
 	m365_profile(&p);
-	p.directory.m365.cloud = S("usgov");
+	m365_opts(&p)->cloud = S("usgov");
 	run(&p, &f);
 	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/cloud");
 	CHECK(strstr(msg(&f, "M365004"), "only the global Microsoft cloud") != NULL);
 	dg_findings_clear(&f);
-	p.directory.m365.cloud = S("global");
+	m365_opts(&p)->cloud = S("global");
 	run(&p, &f);
 	EXPECT_NONE(&f, "M365004");
 	dg_findings_clear(&f);
@@ -1035,7 +1055,7 @@ static void test_national_cloud_tenant(void)
 
 	m365_profile(&p);
 	for (size_t i = 0; i < sizeof(national) / sizeof(national[0]); i++) {
-		p.directory.m365.tenant_id = S(national[i].tenant);
+		m365_opts(&p)->tenant_id = S(national[i].tenant);
 		run(&p, &f);
 		EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
 		CHECK_INT(count_code(&f, "M365004"), 1);
@@ -1044,12 +1064,12 @@ static void test_national_cloud_tenant(void)
 		EXPECT_NONE(&f, "M365001");
 		dg_findings_clear(&f);
 	}
-	p.directory.m365.tenant_id = S("contoso.onmicrosoft.us");
-	p.directory.m365.cloud = S("global");          /* the domain still tells */
+	m365_opts(&p)->tenant_id = S("contoso.onmicrosoft.us");
+	m365_opts(&p)->cloud = S("global");          /* the domain still tells */
 	run(&p, &f);
 	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/tenantId");
 	dg_findings_clear(&f);
-	p.directory.m365.cloud = S("usgov");           /* said once, at the cloud field */
+	m365_opts(&p)->cloud = S("usgov");           /* said once, at the cloud field */
 	run(&p, &f);
 	EXPECT(&f, "M365004", DG_SEV_WARNING, "/directory/cloud");
 	CHECK_INT(count_code(&f, "M365004"), 1);
@@ -1057,7 +1077,7 @@ static void test_national_cloud_tenant(void)
 
 	m365_profile(&p);
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
-		p.directory.m365.tenant_id = S(global[i]);
+		m365_opts(&p)->tenant_id = S(global[i]);
 		run(&p, &f);
 		EXPECT_NONE(&f, "M365004");
 		dg_findings_clear(&f);
@@ -1195,18 +1215,18 @@ static void test_entra_key_material(void)
 	dg_profile p;
 
 	m365_profile(&p);
-	p.directory.m365.cert_file = cert;
-	p.directory.m365.key_file = key;
+	m365_opts(&p)->cert_file = cert;
+	m365_opts(&p)->key_file = key;
 	run(&p, &f);
 	EXPECT(&f, "CERT011", DG_SEV_INFO, "/directory/certificate/certFile");
 	EXPECT_CLEAN(&f);
 	dg_findings_clear(&f);
 
 	/* an encrypted key whose password comes from the environment */
-	p.directory.m365.key_file = enc;
-	p.directory.m365.key_password.kind = DG_SECRET_ENV;
-	p.directory.m365.key_password.ref = S("DG_TEST_CHECKS_KEY_PW");
-	p.directory.m365.key_password.path = S("/directory/certificate/keyPassword");
+	m365_opts(&p)->key_file = enc;
+	m365_opts(&p)->key_password.kind = DG_SECRET_ENV;
+	m365_opts(&p)->key_password.ref = S("DG_TEST_CHECKS_KEY_PW");
+	m365_opts(&p)->key_password.path = S("/directory/certificate/keyPassword");
 	setenv("DG_TEST_CHECKS_KEY_PW", "pw-1234", 1);
 	run(&p, &f);
 	EXPECT_CLEAN(&f);
@@ -1219,7 +1239,7 @@ static void test_entra_key_material(void)
 	dg_findings_clear(&f);
 	unsetenv("DG_TEST_CHECKS_KEY_PW");
 
-	p.directory.m365.key_password.kind = DG_SECRET_NONE;
+	m365_opts(&p)->key_password.kind = DG_SECRET_NONE;
 	run(&p, &f);
 	EXPECT(&f, "CERT003", DG_SEV_ERROR, "/directory/certificate/keyPassword");
 	dg_findings_clear(&f);
@@ -1235,14 +1255,14 @@ static void test_files_readable(void)
 	dg_profile p;
 
 	google_profile(&p);
-	p.directory.google.service_account_key_file = S("/nonexistent/sa.json");
+	google_opts(&p)->service_account_key_file = S("/nonexistent/sa.json");
 	p.directory.snapshot = S("/nonexistent/snapshot.ldif");
 	run(&p, &f);
 	EXPECT(&f, "PROF009", DG_SEV_ERROR, "/directory/serviceAccountKeyFile");
 	EXPECT(&f, "PROF009", DG_SEV_ERROR, "/directory/snapshot");
 	dg_findings_clear(&f);
 	p.directory.snapshot = snap;
-	p.directory.google.service_account_key_file = NULL;
+	google_opts(&p)->service_account_key_file = NULL;
 	run(&p, &f);
 	EXPECT_NONE(&f, "PROF009");
 	dg_findings_clear(&f);
@@ -1396,9 +1416,9 @@ static void test_secrets(void)
 	dg_profile p;
 
 	ad_profile(&p);
-	p.directory.ad.bind_password.kind = DG_SECRET_ENV;
-	p.directory.ad.bind_password.ref = S("DG_TEST_CHECKS_SURELY_UNSET");
-	p.directory.ad.bind_password.path = S("/directory/bind/password");
+	ad_opts(&p)->bind_password.kind = DG_SECRET_ENV;
+	ad_opts(&p)->bind_password.ref = S("DG_TEST_CHECKS_SURELY_UNSET");
+	ad_opts(&p)->bind_password.path = S("/directory/bind/password");
 	unsetenv("DG_TEST_CHECKS_SURELY_UNSET");
 	run(&p, &f);
 	CHECK(count_prefix(&f, "SECRET", "/directory/bind/password", DG_SEV_ERROR) +

@@ -2,6 +2,7 @@
  * (decoded and verified with the certificate's public key), the AADSTS
  * findings, endpoint overrides, and the Graph page / user parsers. */
 #include "connectors/m365/entra_token.h"
+#include "connectors/m365/m365_profile.h"
 #include "connectors/m365/m365_graph.h"
 #include "core/cert.h"
 #include "core/checks.h"
@@ -210,6 +211,7 @@ static void test_aadsts_findings(void)
 static void test_endpoints(void)
 {
 	dg_profile *p = m365_profile();
+	dg_dir_m365 *m = p->directory.opts; /* parsed: the profile's own */
 	dg_error err;
 	char *u;
 
@@ -219,14 +221,14 @@ static void test_endpoints(void)
 	u = dg_graph_origin(p, &err);
 	CHECK_STR(u, "https://graph.microsoft.com");
 	free(u);
-	p->directory.m365.authority_url = dg_xstrdup("https://127.0.0.1:9443/");
+	m->authority_url = dg_xstrdup("https://127.0.0.1:9443/");
 	u = dg_entra_token_url(p, &err);
 	CHECK_STR(u, "https://127.0.0.1:9443/contoso.onmicrosoft.com/oauth2/v2.0/token");
 	free(u);
-	free(p->directory.m365.authority_url);
-	p->directory.m365.authority_url = dg_xstrdup("http://127.0.0.1:9443");
+	free(m->authority_url);
+	m->authority_url = dg_xstrdup("http://127.0.0.1:9443");
 	CHECK(dg_entra_token_url(p, &err) == NULL && err.code == DG_E_USAGE);
-	p->directory.m365.api_url = dg_xstrdup("https://graph.example.net");
+	m->api_url = dg_xstrdup("https://graph.example.net");
 	CHECK(dg_graph_origin(p, &err) == NULL && err.code == DG_E_USAGE);
 	dg_profile_free(p);
 }

@@ -1,4 +1,8 @@
 #include "core/error.h"
+#include "core/provider.h"
+#include "connectors/google/google_profile.h"
+#include "connectors/m365/m365_profile.h"
+#include "connectors/ldap/ldap_profile.h"
 #include "core/profile.h"
 #include "test.h"
 
@@ -92,9 +96,9 @@ static void test_example_active_directory(void)
 	}
 	CHECK_INT(f.nr, 0);
 	dump(&f);
-	ad = &p->directory.ad;
+	ad = dg_ad_opts(p);
 	CHECK_STR(p->name, "contoso");
-	CHECK_INT(p->directory.type, DG_DIR_ACTIVE_DIRECTORY);
+	CHECK_STR(dg_profile_dir_type(p), "active-directory");
 	CHECK(p->directory.snapshot == NULL);
 	CHECK_STR(ad->server, "dc01.contoso.com");
 	CHECK_STR(ad->domain, "contoso.com");
@@ -118,8 +122,8 @@ static void test_example_active_directory(void)
 	CHECK_INT(dg_profile_ldap_protocol(p), DG_PROTO_LDAP_SSL);
 	CHECK_INT(dg_profile_ldap_port(p), 636);
 	CHECK_INT(dg_profile_user_name_format(p), DG_UNF_UPN);
-	CHECK_INT(p->auth.method, DG_AUTH_ADFS);
-	CHECK_STR(p->auth.adfs_url, "https://adfs.contoso.com");
+	CHECK_STR(dg_profile_method(p), "adfs");
+	CHECK_STR(p->auth.service_url, "https://adfs.contoso.com");
 	CHECK_STR(p->auth.client_id, "a44b1e3f-d303-4f31-a40d-0f439fbb7b44");
 	CHECK_STR(p->auth.redirect_uri, "https://archive.contoso.com:8462/oidc/signin");
 	CHECK_INT(p->sync.delete_users, 0);
@@ -150,8 +154,8 @@ static void test_example_ldap(void)
 		return;
 	}
 	CHECK_INT(f.nr, 0);
-	l = &p->directory.ldap;
-	CHECK_INT(p->directory.type, DG_DIR_LDAP);
+	l = dg_ldap_opts(p);
+	CHECK_STR(dg_profile_dir_type(p), "ldap");
 	CHECK_STR(l->server, "ldap.example.com");
 	CHECK_INT(l->protocol, DG_PROTO_LDAP_TLS);
 	CHECK_INT(dg_profile_ldap_port(p), 389);
@@ -169,7 +173,7 @@ static void test_example_ldap(void)
 	CHECK_STR(l->members_attr, "memberUid");
 	CHECK(l->member_search_filter && strstr(l->member_search_filter, "(uid={member})"));
 	CHECK_INT(l->group_names.nr, 1);
-	CHECK_INT(p->auth.method, DG_AUTH_STANDARD);
+	CHECK_STR(dg_profile_method(p), "standard");
 	CHECK_INT(dg_profile_user_name_format(p), DG_UNF_DEFAULT);
 	CHECK(ends_with(p->target.ca_file, "/examples/keys/example-ca.pem"));
 	dg_findings_clear(&f);
@@ -182,18 +186,18 @@ static void test_example_cloud(void)
 	dg_profile *p = load_example("microsoft-365.json", &f);
 	if (p) {
 		CHECK_INT(f.nr, 0);
-		CHECK_INT(p->directory.type, DG_DIR_M365);
-		CHECK_STR(p->directory.m365.tenant_id, "015b1e55-614a-4fea-a7ff-59a9f85ebb1a");
-		CHECK_STR(p->directory.m365.client_id, "8255370c-5d0d-4f37-97e7-30f9bf8a6fbf");
-		CHECK_STR(p->directory.m365.cloud, "global");
-		CHECK(ends_with(p->directory.m365.cert_file, "/examples/keys/mailstore-m365.crt"));
-		CHECK(ends_with(p->directory.m365.key_file, "/examples/keys/mailstore-m365.key"));
-		CHECK(access(p->directory.m365.cert_file, R_OK) == 0);
-		CHECK_INT(p->directory.m365.key_password.kind, DG_SECRET_NONE);
-		CHECK_INT(p->directory.m365.exchange_users_only, 1);
-		CHECK_INT(p->directory.m365.groups.nr, 0);
-		CHECK(p->directory.m365.groups.items != NULL);
-		CHECK_INT(p->auth.method, DG_AUTH_M365);
+		CHECK_STR(dg_profile_dir_type(p), "microsoft-365");
+		CHECK_STR(dg_m365_opts(p)->tenant_id, "015b1e55-614a-4fea-a7ff-59a9f85ebb1a");
+		CHECK_STR(dg_m365_opts(p)->client_id, "8255370c-5d0d-4f37-97e7-30f9bf8a6fbf");
+		CHECK_STR(dg_m365_opts(p)->cloud, "global");
+		CHECK(ends_with(dg_m365_opts(p)->cert_file, "/examples/keys/mailstore-m365.crt"));
+		CHECK(ends_with(dg_m365_opts(p)->key_file, "/examples/keys/mailstore-m365.key"));
+		CHECK(access(dg_m365_opts(p)->cert_file, R_OK) == 0);
+		CHECK_INT(dg_m365_opts(p)->key_password.kind, DG_SECRET_NONE);
+		CHECK_INT(dg_m365_opts(p)->exchange_users_only, 1);
+		CHECK_INT(dg_m365_opts(p)->groups.nr, 0);
+		CHECK(dg_m365_opts(p)->groups.items != NULL);
+		CHECK_STR(dg_profile_method(p), "microsoft-365");
 		CHECK_INT(dg_profile_ldap_protocol(p), DG_PROTO_DEFAULT);
 		CHECK_INT(dg_profile_ldap_port(p), 0);
 		dg_profile_free(p);
@@ -203,13 +207,13 @@ static void test_example_cloud(void)
 	p = load_example("google-workspace.json", &f);
 	if (p) {
 		CHECK_INT(f.nr, 0);
-		CHECK_INT(p->directory.type, DG_DIR_GOOGLE);
-		CHECK(ends_with(p->directory.google.service_account_key_file,
+		CHECK_STR(dg_profile_dir_type(p), "google-workspace");
+		CHECK(ends_with(dg_google_opts(p)->service_account_key_file,
 				"/examples/keys/google-service-account.json"));
-		CHECK_STR(p->directory.google.admin_user, "admin@example.com");
-		CHECK_STR(p->directory.google.domain, "example.com");
-		CHECK_INT(p->directory.google.enabled_users_only, 1);
-		CHECK_INT(p->auth.method, DG_AUTH_GOOGLE_OIDC);
+		CHECK_STR(dg_google_opts(p)->admin_user, "admin@example.com");
+		CHECK_STR(dg_google_opts(p)->domain, "example.com");
+		CHECK_INT(dg_google_opts(p)->enabled_users_only, 1);
+		CHECK_STR(dg_profile_method(p), "google-oidc");
 		CHECK_INT(p->auth.client_secret.kind, DG_SECRET_ENV);
 		CHECK_STR(p->auth.client_secret.path, "/authentication/clientSecret");
 		dg_profile_free(p);
@@ -235,22 +239,22 @@ static void test_defaults(void)
 	dg_profile *p = parse("{\"name\": \"n\", \"directory\": {\"type\": \"active-directory\", "
 			      "\"domain\": \"contoso.com\"}}", &f);
 	CHECK_INT(f.nr, 0);
-	CHECK_INT(p->directory.ad.protocol, DG_PROTO_DEFAULT);
+	CHECK_INT(dg_ad_opts(p)->protocol, DG_PROTO_DEFAULT);
 	CHECK_INT(dg_profile_ldap_protocol(p), DG_PROTO_LDAP);
 	CHECK_INT(dg_profile_ldap_port(p), 389);
-	CHECK_INT(p->directory.ad.user_name_format, DG_UNF_DEFAULT);
+	CHECK_INT(dg_ad_opts(p)->user_name_format, DG_UNF_DEFAULT);
 	CHECK_INT(dg_profile_user_name_format(p), DG_UNF_SAM);
-	CHECK(p->directory.ad.base_dn == NULL);
-	CHECK_INT(p->directory.ad.tls.accept_all_certificates, -1);
-	CHECK_INT(p->directory.ad.exchange_users_only, -1);
-	CHECK_INT(p->directory.ad.visible_in_address_lists_only, -1);
-	CHECK_INT(p->directory.ad.enabled_users_only, -1);
+	CHECK(dg_ad_opts(p)->base_dn == NULL);
+	CHECK_INT(dg_ad_opts(p)->tls.accept_all_certificates, -1);
+	CHECK_INT(dg_ad_opts(p)->exchange_users_only, -1);
+	CHECK_INT(dg_ad_opts(p)->visible_in_address_lists_only, -1);
+	CHECK_INT(dg_ad_opts(p)->enabled_users_only, -1);
 	CHECK_INT(p->sync.delete_users, -1);
 	CHECK_INT(p->sync.min_users, -1);
 	CHECK_INT(p->sync.max_deletes, DG_SYNC_DEFAULT_MAX_DELETES); /* guards hold by default */
 	CHECK_INT(p->sync.max_deletes_defaulted, 1);
 	CHECK(p->sync.max_drop_percent < 0);
-	CHECK_INT(p->auth.method, DG_AUTH_NONE);
+	CHECK_STR(dg_profile_method(p), "none");
 	CHECK_INT(p->target.present, 0);
 	CHECK_INT(p->target.insecure, -1);
 	CHECK_INT(p->target.product, DG_PRODUCT_DEFAULT);
@@ -290,21 +294,25 @@ static void test_effective_ports(void)
 	}
 }
 
+/* The registry offers every directory type and login method profiles
+ * use, and a profile that gives neither names none. */
 static void test_names(void)
 {
-	CHECK_STR(dg_dir_type_name(DG_DIR_ACTIVE_DIRECTORY), "active-directory");
-	CHECK_STR(dg_dir_type_name(DG_DIR_LDAP), "ldap");
-	CHECK_STR(dg_dir_type_name(DG_DIR_M365), "microsoft-365");
-	CHECK_STR(dg_dir_type_name(DG_DIR_GOOGLE), "google-workspace");
-	CHECK_STR(dg_dir_type_name(DG_DIR_NONE), "none");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_STANDARD), "standard");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_WINDOWS), "windows");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_ADFS), "adfs");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_M365), "microsoft-365");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_M365_BASIC), "microsoft-365-basic");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_GOOGLE_OIDC), "google-oidc");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_GOOGLE_IMAP), "google-imap");
-	CHECK_STR(dg_auth_method_name(DG_AUTH_NONE), "none");
+	static const char *const types[] = {
+		"active-directory", "ldap", "microsoft-365", "google-workspace",
+	};
+	static const char *const methods[] = {
+		"standard", "windows", "adfs", "microsoft-365", "microsoft-365-basic",
+		"google-oidc", "google-imap",
+	};
+	dg_profile empty;
+	memset(&empty, 0, sizeof(empty));
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		CHECK(dg_provider_dir_find(types[i], NULL) != NULL);
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		CHECK(dg_provider_login_find(methods[i], NULL) != NULL);
+	CHECK_STR(dg_profile_dir_type(&empty), "none");
+	CHECK_STR(dg_profile_method(&empty), "none");
 }
 
 /* ---- every kind of finding, exactly -------------------------------------- */
@@ -431,7 +439,7 @@ static void test_prof004_enum(void)
 	CHECK_INT(f.nr, 1);
 	if (f.nr)
 		CHECK_STR(f.items[0].hint, "write \"userPrincipalName\" (values are case-sensitive)");
-	CHECK_INT(p->directory.ad.user_name_format, DG_UNF_DEFAULT);
+	CHECK_INT(dg_ad_opts(p)->user_name_format, DG_UNF_DEFAULT);
 	dg_findings_clear(&f);
 	dg_profile_free(p);
 	/* and the protocol hint names the dialect */
@@ -569,7 +577,7 @@ static void test_prof008_duplicate(void)
 	/* the first one is used, and the repeat is not validated again */
 	p = parse("{\"name\": \"n\", \"directory\": {\"type\": \"active-directory\", \"domain\": \"first.com\", \"domain\": 5}}", &f);
 	CHECK_INT(f.nr, 1);
-	CHECK_STR(p->directory.ad.domain, "first.com");
+	CHECK_STR(dg_ad_opts(p)->domain, "first.com");
 	dg_findings_clear(&f);
 	dg_profile_free(p);
 }
@@ -583,7 +591,7 @@ static void test_prof010_method_fields(void)
 	expect_one("{\"name\": \"n\", \"directory\": {\"type\": \"microsoft-365\", \"tenantId\": \"t\", \"clientId\": \"c\", \"snapshot\": \"s\"}, "
 		   "\"authentication\": {\"method\": \"microsoft-365\", \"clientId\": \"c\"}}",
 		   "PROF010", "/authentication/clientId", 1, 152,
-		   "\"clientId\" does not apply to authentication method \"microsoft-365\" (only to adfs, google-oidc)");
+		   "\"clientId\" does not apply to authentication method \"microsoft-365\" (only to google-oidc, adfs)");
 }
 
 /* ---- secrets -------------------------------------------------------------- */
@@ -609,9 +617,9 @@ static void test_secret_forms(void)
 		CHECK(!strstr(fd->message, CANARY));
 		CHECK(!fd->hint || !strstr(fd->hint, CANARY));
 	}
-	CHECK_INT(p->directory.ldap.bind_password.kind, DG_SECRET_FILE);
-	CHECK_STR(p->directory.ldap.bind_password.ref, "/profiles/secrets/../ldap.pw");
-	CHECK_STR(p->directory.ldap.bind_password.path, "/directory/bind/password");
+	CHECK_INT(dg_ldap_opts(p)->bind_password.kind, DG_SECRET_FILE);
+	CHECK_STR(dg_ldap_opts(p)->bind_password.ref, "/profiles/secrets/../ldap.pw");
+	CHECK_STR(dg_ldap_opts(p)->bind_password.path, "/directory/bind/password");
 	CHECK_INT(p->auth.test_password.kind, DG_SECRET_PROMPT);
 	CHECK(p->auth.test_password.ref == NULL);
 	CHECK_STR(p->auth.test_password.path, "/authentication/testPassword");
@@ -652,8 +660,8 @@ static void test_secret_malformed(void)
 			dg_t_cur_failed = 1;
 		}
 		CHECK_INT(dg_findings_count(&f, DG_SEV_ERROR), 1);
-		CHECK_INT(p->directory.ad.bind_password.kind, DG_SECRET_NONE);
-		CHECK(p->directory.ad.bind_password.ref == NULL);
+		CHECK_INT(dg_ad_opts(p)->bind_password.kind, DG_SECRET_NONE);
+		CHECK(dg_ad_opts(p)->bind_password.ref == NULL);
 		CHECK_INT(dg_profile_secrets(p, NULL, 0), 0);
 		dg_findings_clear(&f);
 		dg_profile_free(p);
@@ -714,8 +722,8 @@ static void test_paths_resolved(void)
 	CHECK_STR(p->file, "conf/tenants/a.json");
 	/* below the working directory: kept relative to it (what messages show) */
 	CHECK_STR(p->directory.snapshot, "conf/tenants/snaps/graph.json");
-	CHECK_STR(p->directory.m365.cert_file, "/etc/dg/app.crt");
-	CHECK_STR(p->directory.m365.key_file, "conf/tenants/keys/app.key");
+	CHECK_STR(dg_m365_opts(p)->cert_file, "/etc/dg/app.crt");
+	CHECK_STR(dg_m365_opts(p)->key_file, "conf/tenants/keys/app.key");
 	dg_profile_free(p);
 
 	/* a bare file name lives in the current directory */
@@ -724,7 +732,7 @@ static void test_paths_resolved(void)
 	dg_profile_free(p);
 	p = dg_profile_parse(text, strlen(text), "/a.json", &f);
 	CHECK_STR(p->dir, "/");
-	CHECK_STR(p->directory.m365.key_file, "/keys/app.key");
+	CHECK_STR(dg_m365_opts(p)->key_file, "/keys/app.key");
 	dg_profile_free(p);
 	dg_findings_clear(&f);
 }
@@ -740,12 +748,12 @@ static void test_filled_despite_findings(void)
 			      "\"sync\": {\"deleteUsers\": true, \"guards\": {\"minUsers\": -5, \"maxDeletes\": 3}}}", &f);
 	CHECK(dg_findings_count(&f, DG_SEV_ERROR) == 5);
 	CHECK_STR(p->name, "partial");
-	CHECK_INT(p->directory.type, DG_DIR_LDAP);
-	CHECK_STR(p->directory.ldap.server, "ldap.example.com");
-	CHECK_INT(p->directory.ldap.port, 0);
+	CHECK_STR(dg_profile_dir_type(p), "ldap");
+	CHECK_STR(dg_ldap_opts(p)->server, "ldap.example.com");
+	CHECK_INT(dg_ldap_opts(p)->port, 0);
 	CHECK_INT(dg_profile_ldap_port(p), 636);
-	CHECK_STR(p->directory.ldap.user_name_attr, "uid");
-	CHECK_INT(p->directory.ldap.local_part_only, -1);
+	CHECK_STR(dg_ldap_opts(p)->user_name_attr, "uid");
+	CHECK_INT(dg_ldap_opts(p)->local_part_only, -1);
 	CHECK_INT(p->sync.delete_users, 1);
 	CHECK_INT(p->sync.min_users, -1);
 	CHECK_INT(p->sync.max_deletes, 3);

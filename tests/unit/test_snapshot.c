@@ -1,6 +1,8 @@
 /* The LDIF snapshot connector: Active Directory and generic LDAP semantics
  * over small exports written by the tests (profiles built by hand). */
 #include "connectors/ldap/snapshot_ldap.h"
+#include "core/provider.h"
+#include "connectors/ldap/ldap_profile.h"
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_engine.h"
 #include "connectors/ldap/ldif.h"
@@ -9,6 +11,18 @@
 
 #include <stdarg.h>
 #include <unistd.h>
+
+/* The options of a profile built here, for filling in (they are the
+ * profile's own once dg_profile_dir_set gave it a kind). */
+static inline dg_dir_active_directory *ad_opts(const dg_profile *p)
+{
+	return (dg_dir_active_directory *)dg_ad_opts(p);
+}
+
+static inline dg_dir_ldap *ldap_opts(const dg_profile *p)
+{
+	return (dg_dir_ldap *)dg_ldap_opts(p);
+}
 
 #define PERSON "objectCategory: CN=Person,CN=Schema,CN=Configuration,DC=contoso,DC=com\n"
 #define USER_OC "objectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\n" \
@@ -33,9 +47,8 @@ static void set_list(dg_strarr *a, ...)
 static dg_profile *ad_profile(void)
 {
 	dg_profile *p = dg_xcalloc(1, sizeof(*p));
-	dg_dir_active_directory *ad = &p->directory.ad;
+	dg_dir_active_directory *ad = dg_profile_dir_set(p, dg_provider_dir_find("active-directory", NULL));
 	p->name = dg_xstrdup("test");
-	p->directory.type = DG_DIR_ACTIVE_DIRECTORY;
 	ad->base_dn = dg_xstrdup("DC=contoso,DC=com");
 	ad->exchange_users_only = ad->visible_in_address_lists_only = ad->enabled_users_only = -1;
 	ad->user_name_format = DG_UNF_SAM;
@@ -45,9 +58,8 @@ static dg_profile *ad_profile(void)
 static dg_profile *ldap_profile(void)
 {
 	dg_profile *p = dg_xcalloc(1, sizeof(*p));
-	dg_dir_ldap *l = &p->directory.ldap;
+	dg_dir_ldap *l = dg_profile_dir_set(p, dg_provider_dir_find("ldap", NULL));
 	p->name = dg_xstrdup("test");
-	p->directory.type = DG_DIR_LDAP;
 	l->base_dn = dg_xstrdup("dc=example,dc=com");
 	l->local_part_only = -1;
 	return p;
@@ -264,7 +276,7 @@ static void test_ad_user_flags(void)
 	dg_fetch_result_release(&r);
 
 	/* the user name attribute follows userNameFormat */
-	p->directory.ad.user_name_format = DG_UNF_UPN_LOCAL;
+	ad_opts(p)->user_name_format = DG_UNF_UPN_LOCAL;
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK((u = user(&r, "CN=Alice")) && u->name_value && !strcmp(u->name_value, "alice@contoso.com"));
 	dg_fetch_result_release(&r);
@@ -292,7 +304,7 @@ static void test_ad_odd_entries(void)
 		"member;range=1500-*: CN=Twice,OU=Staff,DC=contoso,DC=com\n\n"
 		"dn: CN=Bad Line,DC=contoso,DC=com\nthis is not ldif\n";
 	/* ranged values are only read when groups are selected */
-	set_list(&p->directory.ad.groups, "Whole", NULL);
+	set_list(&ad_opts(p)->groups, "Whole", NULL);
 	CHECK_INT(run(p, ldif, &r), DG_OK);
 	CHECK_INT(r.users.nr, 3);
 	CHECK(user(&r, "CN=NoCat,"));
@@ -353,7 +365,7 @@ static void test_ad_nested_groups_and_cycle(void)
 	const dg_finding *fd;
 	build_groups_ldif(&sb);
 	/* two selections reaching the same cycle: still reported once */
-	set_list(&p->directory.ad.groups, "MailStore Users", "CN=Support Tier 2,OU=Groups,DC=contoso,DC=com", NULL);
+	set_list(&ad_opts(p)->groups, "MailStore Users", "CN=Support Tier 2,OU=Groups,DC=contoso,DC=com", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 5);
 	CHECK(in_group(user(&r, "CN=Anna"), "MailStore Users"));
@@ -377,7 +389,7 @@ static void test_ad_nested_groups_and_cycle(void)
 	/* only the inner group selected */
 	dg_profile_free(p);
 	p = ad_profile();
-	set_list(&p->directory.ad.groups, "sales emea", NULL);
+	set_list(&ad_opts(p)->groups, "sales emea", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK(in_group(user(&r, "CN=Doe\\, John"), "sales emea"));
 	CHECK(user(&r, "CN=Anna") && user(&r, "CN=Anna")->in_groups == 0);
@@ -397,7 +409,7 @@ static void test_ad_group_not_found_or_ambiguous(void)
 	build_groups_ldif(&sb);
 	ad_group(&sb, "CN=Sales,OU=Old,DC=contoso,DC=com", "Sales",
 		 "member: CN=Outsider,OU=Staff,DC=contoso,DC=com\n");
-	set_list(&p->directory.ad.groups, "Nonexistent Group", "Sales",
+	set_list(&ad_opts(p)->groups, "Nonexistent Group", "Sales",
 		 "CN=Missing,OU=Groups,DC=contoso,DC=com", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(count_code(&r.findings, "SNAP011"), 2);
@@ -430,7 +442,7 @@ static void test_ad_memberof_without_groups(void)
 		"memberOf: CN=Other,OU=Groups,DC=contoso,DC=com\n");
 	ad_user(&sb, "CN=Cleo,OU=Staff,DC=contoso,DC=com", "cleo", 512, "cleo@contoso.com",
 		"memberOf: CN=Archive Users,OU=Groups,DC=contoso,DC=com\n");
-	set_list(&p->directory.ad.groups, "MailStore Users",
+	set_list(&ad_opts(p)->groups, "MailStore Users",
 		 "cn=archive users,ou=groups,dc=contoso,dc=com", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK(in_group(user(&r, "CN=Anna"), "MailStore Users"));
@@ -449,7 +461,7 @@ static void test_ad_memberof_without_groups(void)
 		"memberOf: CN=MailStore Users,OU=Groups,DC=contoso,DC=com\n");
 	dg_profile_free(p);
 	p = ad_profile();
-	set_list(&p->directory.ad.groups, "MailStore Users", NULL);
+	set_list(&ad_opts(p)->groups, "MailStore Users", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK(in_group(user(&r, "CN=Anna"), "MailStore Users"));
 	CHECK_INT(r.findings.nr, 0);
@@ -472,8 +484,8 @@ static void test_base_dn_scope(void)
 	ad_user(&sb, "CN=Sam,OU=Sales,DC=contoso,DC=com", "sam", 512, "sam@c", NULL);
 	ad_user(&sb, "CN=Max,OU=Marketing,DC=contoso,DC=com", "max", 512, "max@c", NULL);
 	ad_user(&sb, "CN=Eve,OU=Sales\\, Marketing,DC=fabrikam,DC=com", "eve", 512, "eve@c", NULL);
-	free(p->directory.ad.base_dn);
-	p->directory.ad.base_dn = dg_xstrdup("OU=Sales\\, Marketing,DC=contoso,DC=com");
+	free(ad_opts(p)->base_dn);
+	ad_opts(p)->base_dn = dg_xstrdup("OU=Sales\\, Marketing,DC=contoso,DC=com");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.entries_read, 6);
 	CHECK_INT(r.users.nr, 2);
@@ -486,19 +498,19 @@ static void test_base_dn_scope(void)
 	dg_fetch_result_release(&r);
 
 	/* an empty baseDn is the domain's naming context */
-	free(p->directory.ad.base_dn);
-	p->directory.ad.base_dn = dg_xstrdup("");
-	p->directory.ad.domain = dg_xstrdup("fabrikam.com");
+	free(ad_opts(p)->base_dn);
+	ad_opts(p)->base_dn = dg_xstrdup("");
+	ad_opts(p)->domain = dg_xstrdup("fabrikam.com");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 1);
 	CHECK(user(&r, "CN=Eve"));
 	dg_fetch_result_release(&r);
 
 	/* nothing under the base: say so */
-	free(p->directory.ad.domain);
-	p->directory.ad.domain = NULL;
-	free(p->directory.ad.base_dn);
-	p->directory.ad.base_dn = dg_xstrdup("DC=northwind,DC=local");
+	free(ad_opts(p)->domain);
+	ad_opts(p)->domain = NULL;
+	free(ad_opts(p)->base_dn);
+	ad_opts(p)->base_dn = dg_xstrdup("DC=northwind,DC=local");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 0);
 	CHECK_INT(count_code(&r.findings, "SNAP014"), 1);
@@ -507,8 +519,8 @@ static void test_base_dn_scope(void)
 	dg_fetch_result_release(&r);
 
 	/* no base at all: everything */
-	free(p->directory.ad.base_dn);
-	p->directory.ad.base_dn = NULL;
+	free(ad_opts(p)->base_dn);
+	ad_opts(p)->base_dn = NULL;
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 6);
 	dg_fetch_result_release(&r);
@@ -561,9 +573,9 @@ static void test_ldap_users(void)
 	dg_fetch_result_release(&r);
 
 	/* attributes and filter from the profile */
-	p->directory.ldap.user_filter = dg_xstrdup("(&(objectClass=posixAccount)(mail=*))");
-	p->directory.ldap.full_name_attr = dg_xstrdup("displayName");
-	p->directory.ldap.user_name_attr = dg_xstrdup("mail");
+	ldap_opts(p)->user_filter = dg_xstrdup("(&(objectClass=posixAccount)(mail=*))");
+	ldap_opts(p)->full_name_attr = dg_xstrdup("displayName");
+	ldap_opts(p)->user_name_attr = dg_xstrdup("mail");
 	CHECK_INT(run(p, ldap_people, &r), DG_OK);
 	CHECK_INT(r.users.nr, 3);
 	u = user(&r, "uid=alice");
@@ -572,8 +584,8 @@ static void test_ldap_users(void)
 	dg_fetch_result_release(&r);
 
 	/* a filter that cannot be evaluated */
-	free(p->directory.ldap.user_filter);
-	p->directory.ldap.user_filter = dg_xstrdup("(&(objectClass=posixAccount)(mail=*)");
+	free(ldap_opts(p)->user_filter);
+	ldap_opts(p)->user_filter = dg_xstrdup("(&(objectClass=posixAccount)(mail=*)");
 	CHECK_INT(run(p, ldap_people, &r), DG_OK);
 	CHECK_INT(r.users.nr, 0);
 	CHECK_INT(r.entries_read, 6);
@@ -586,7 +598,7 @@ static void test_ldap_users(void)
 
 static void posix_profile(dg_profile *p)
 {
-	dg_dir_ldap *l = &p->directory.ldap;
+	dg_dir_ldap *l = ldap_opts(p);
 	l->user_filter = dg_xstrdup("(objectClass=posixAccount)");
 	l->group_filter = dg_xstrdup("(objectClass=posixGroup)");
 	l->members_attr = dg_xstrdup("memberUid");
@@ -610,7 +622,7 @@ static void test_ldap_memberuid(void)
 		"dn: cn=loop,ou=groups,dc=example,dc=com\nobjectClass: posixGroup\n"
 		"cn: loop\ngidNumber: 5002\nmemberUid: staff\n\n");
 	posix_profile(p);
-	set_list(&p->directory.ldap.group_names, "MailStore", NULL);
+	set_list(&ldap_opts(p)->group_names, "MailStore", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 4);
 	CHECK(in_group(user(&r, "uid=alice"), "MailStore"));   /* case-insensitive uid */
@@ -671,8 +683,8 @@ static void test_ldap_groupofnames(void)
 		"member: uid=gone,ou=people,dc=example,dc=com\n\n"
 		"dn: cn=Nested,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\n"
 		"cn: Nested\nmember: uid=bob,ou=people,dc=example,dc=com\n\n");
-	p->directory.ldap.group_filter = dg_xstrdup("(objectClass=groupOfNames)");
-	set_list(&p->directory.ldap.group_names, "mailstore users", NULL);
+	ldap_opts(p)->group_filter = dg_xstrdup("(objectClass=groupOfNames)");
+	set_list(&ldap_opts(p)->group_names, "mailstore users", NULL);
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK(in_group(user(&r, "uid=alice"), "mailstore users"));
 	CHECK(in_group(user(&r, "uid=bob"), "mailstore users"));
@@ -683,7 +695,7 @@ static void test_ldap_groupofnames(void)
 	dg_fetch_result_release(&r);
 
 	/* a name that is no group */
-	dg_strarr *names = &p->directory.ldap.group_names;
+	dg_strarr *names = &ldap_opts(p)->group_names;
 	free(names->items[0]);
 	names->items[0] = dg_xstrdup("Nobody's Group");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
@@ -702,10 +714,10 @@ static void test_in_chain_filter(void)
 	dg_profile *p = ldap_profile();
 	dg_fetch_result r;
 	build_groups_ldif(&sb);
-	free(p->directory.ldap.base_dn);
-	p->directory.ldap.base_dn = dg_xstrdup("DC=contoso,DC=com");
-	p->directory.ldap.user_name_attr = dg_xstrdup("sAMAccountName");
-	p->directory.ldap.user_filter = dg_xstrdup(
+	free(ldap_opts(p)->base_dn);
+	ldap_opts(p)->base_dn = dg_xstrdup("DC=contoso,DC=com");
+	ldap_opts(p)->user_name_attr = dg_xstrdup("sAMAccountName");
+	ldap_opts(p)->user_filter = dg_xstrdup(
 		"(&(objectClass=user)(memberOf:1.2.840.113556.1.4.1941:=CN=Sales,OU=Groups,DC=contoso,DC=com))");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 2);
@@ -715,8 +727,8 @@ static void test_in_chain_filter(void)
 	dg_fetch_result_release(&r);
 
 	/* the cycle does not loop */
-	free(p->directory.ldap.user_filter);
-	p->directory.ldap.user_filter = dg_xstrdup(
+	free(ldap_opts(p)->user_filter);
+	ldap_opts(p)->user_filter = dg_xstrdup(
 		"(&(objectClass=user)(memberOf:1.2.840.113556.1.4.1941:=CN=Support,OU=Groups,DC=contoso,DC=com))");
 	CHECK_INT(run(p, sb.buf, &r), DG_OK);
 	CHECK_INT(r.users.nr, 2);
@@ -804,7 +816,7 @@ static void test_feed_equals_file(void)
 	dg_strbuf_adds(&sb, "dn: CN=Extra,OU=Staff,DC=contoso,DC=com\n" USER_OC PERSON
 			    "sAMAccountName: extra\nuserAccountControl: 512\nmail: x@contoso.com\n"
 			    "description: not read\nmember;range=0-1: CN=Anna,OU=Staff,DC=contoso,DC=com\n\n");
-	set_list(&p->directory.ad.groups, "MailStore Users", NULL);
+	set_list(&ad_opts(p)->groups, "MailStore Users", NULL);
 	expect_feed_equals_file(p, sb.buf);
 	dg_profile_free(p);
 	/* without a group selection the reader skips member: so must the feed
@@ -825,7 +837,7 @@ static void test_feed_equals_file(void)
 		"cn: loop\ngidNumber: 5002\nmemberUid: staff\n\n");
 	p = ldap_profile();
 	posix_profile(p);
-	set_list(&p->directory.ldap.group_names, "MailStore", NULL);
+	set_list(&ldap_opts(p)->group_names, "MailStore", NULL);
 	expect_feed_equals_file(p, sb.buf);
 	dg_profile_free(p);
 	dg_strbuf_release(&sb);

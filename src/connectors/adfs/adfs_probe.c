@@ -354,7 +354,7 @@ int dg_adfs_probe(const dg_profile *p, dg_findings *out)
 {
 	dg_http_opts o = { 0 };
 	dg_http_response res = DG_HTTP_RESPONSE_INIT;
-	char *base = dg_adfs_base(p->auth.adfs_url), *url, *jwks = NULL;
+	char *base = dg_adfs_base(p->auth.service_url), *url, *jwks = NULL;
 	size_t before = dg_findings_count(out, DG_SEV_ERROR);
 	dg_http *h;
 	dg_finding *fd;

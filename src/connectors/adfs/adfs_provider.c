@@ -1,20 +1,16 @@
 /* The adfs provider: AD FS login (OpenID Connect) for active-directory and
  * ldap directories.  It serves no directory, only the login method. */
 #include "../../core/provider.h"
+#include "adfs_profile.h"
 #include "adfs_rules.h"
 #include "adfs_probe.h"
 
-static const dg_provider_dir dirs[] = { { NULL, NULL } };
-
-static const dg_provider_login logins[] = {
-	{ "adfs", 1 },
-	{ NULL, 0 },
-};
+static const dg_provider_dir no_dirs[] = { { NULL } };
 
 /* Without an adfsUrl there is nothing to probe (the offline rules say so). */
 static int probe_login(const dg_profile *p, dg_findings *out)
 {
-	return p->auth.adfs_url ? dg_adfs_probe(p, out) : 0;
+	return p->auth.service_url ? dg_adfs_probe(p, out) : 0;
 }
 
 /* AD FS puts upn (and unique_name) into its tokens by default; a user
@@ -38,8 +34,8 @@ const dg_provider dg_provider_adfs = {
 	.name = "adfs",
 	.redirect_uri = &dg_adfs_uri_rules,
 	.check_offline = dg_adfs_check_offline,
-	.dirs = dirs,
-	.logins = logins,
+	.dirs = no_dirs,
+	.logins = dg_adfs_logins,
 	.probe_login = probe_login,
 	.login_refuses = login_refuses,
 };

@@ -35,18 +35,18 @@ static void check_adfs_client_id(const char *id, dg_findings *out)
 }
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_ADFS, DG_AUTH_STRING(adfs_url), "/authentication/adfsUrl",
+	{ "adfs", DG_AUTH_STRING(service_url), "/authentication/adfsUrl",
 	  "Set it to the AD FS server's base URL, e.g. \"https://adfs.contoso.com\"." },
-	{ DG_AUTH_ADFS, DG_AUTH_STRING(client_id), "/authentication/clientId",
+	{ "adfs", DG_AUTH_STRING(client_id), "/authentication/clientId",
 	  "Set it to the Client Identifier of the native application in the AD FS "
 	  "application group (AD FS Management > Application Groups)." },
-	{ DG_AUTH_ADFS, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
+	{ "adfs", DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as registered in AD FS." },
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_ADFS, DGF_AUTH004,
+	{ "adfs", DGF_AUTH004,
 	  "users who log in with AD FS cannot use IMAP archive access with their directory "
 	  "password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
@@ -112,7 +112,7 @@ static void check_adfs_claim_rule(const dg_profile *p, dg_findings *out)
 	const char *path = dir && dir->sam_user_name_field ? dir->sam_user_name_field(p) : NULL;
 	dg_finding *fd;
 
-	if (p->auth.method != DG_AUTH_ADFS || !path)
+	if (!dg_profile_method_is(p, "adfs") || !path)
 		return;
 	fd = dg_findings_add(out, DGF_ADFS004, path,
 			     "user names are sAMAccountNames, which AD FS does not put into the "
@@ -133,15 +133,15 @@ void dg_adfs_check_offline(const dg_profile *p, dg_findings *out)
 {
 	const dg_authentication *a = &p->auth;
 
-	if (a->method != DG_AUTH_ADFS)
+	if (!dg_profile_method_is(p, "adfs"))
 		return;
 	if (a->client_id)
 		check_adfs_client_id(a->client_id, out);
 	dg_check_auth_needs(a, auth_needs, sizeof(auth_needs) / sizeof(auth_needs[0]), out);
-	if (a->adfs_url && *a->adfs_url)
-		check_adfs_url(a->adfs_url, out);
+	if (a->service_url && *a->service_url)
+		check_adfs_url(a->service_url, out);
 	check_adfs_claim_rule(p, out);
-	dg_check_method_notes(a->method, method_notes,
+	dg_check_method_notes("adfs", method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
 	dg_check_redirect_uri(p, &dg_adfs_uri_rules, out);
 }

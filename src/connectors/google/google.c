@@ -1,5 +1,6 @@
 /* The google-workspace connector (see google.h). */
 #include "google.h"
+#include "google_profile.h"
 #include "../shell_cmd.h"
 
 #include "../../core/jsonpos.h"
@@ -299,7 +300,7 @@ static int write_page(FILE *fp, enum page_kind kind, const char *sel, const dg_s
 
 static void write_header(FILE *fp, const dg_profile *p)
 {
-	const dg_dir_google *g = &p->directory.google;
+	const dg_dir_google *g = dg_google_opts(p);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	dg_strbuf_adds(&sb, "{\"dirgate\":\"" SNAPSHOT_MAGIC "\",\"version\":1,\"adminUser\":");
 	dg_strbuf_add_json_str(&sb, g->admin_user ? g->admin_user : "");
@@ -549,7 +550,7 @@ static dg_code live_open(live *l, const dg_profile *p, dg_findings *f, dg_error 
 
 	memset(l, 0, sizeof(*l));
 	l->p = p;
-	l->g = &p->directory.google;
+	l->g = dg_google_opts(p);
 	l->api = l->g->api_url ? l->g->api_url : GOOGLE_API;
 	l->f = f;
 	l->pager = (dg_pager){ .hooks = &directory_hooks, .ctx = l, .token = &l->tok,
@@ -649,7 +650,7 @@ static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progre
 		dg_strlist_push_owned(queries, token_note(&l));
 	}
 
-	dg_google_feed_init(&l.feed, &p->directory.google.groups, users);
+	dg_google_feed_init(&l.feed, &dg_google_opts(p)->groups, users);
 	l.snap = fp;
 	if (code == DG_OK && !fp)
 		l.stream = dg_page_stream_start(&users_reader, &l, users);
@@ -741,7 +742,7 @@ static int same_selection(const cJSON *groups, const dg_strarr *sel)
 
 static dg_code snap_header(snap_reader *r, const cJSON *line, dg_error *err)
 {
-	const dg_dir_google *g = &r->p->directory.google;
+	const dg_dir_google *g = dg_google_opts(r->p);
 	const cJSON *magic = cJSON_GetObjectItemCaseSensitive(line, "dirgate");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(line, "version");
 	const cJSON *dom = cJSON_GetObjectItemCaseSensitive(line, "domain");
@@ -872,7 +873,7 @@ static dg_code snap_finish(snap_reader *r, dg_fetch_result *out, dg_error *err)
 	if (!r->seen_header)
 		return snap_fail(r, err, "the snapshot is empty");
 	dg_google_group_findings(&r->feed, "/directory/filters/groups", &out->findings);
-	status_findings(&r->feed, &r->p->directory.google, &out->findings);
+	status_findings(&r->feed, dg_google_opts(r->p), &out->findings);
 	out->entries_read = r->feed.entries_read;
 	if (r->progress)
 		r->progress->fn(r->progress->ctx, r->feed.entries_read, 1);
@@ -944,7 +945,7 @@ dg_code dg_google_snapshot_read_mem(const dg_profile *p, const char *text, size_
 
 	if (!out->users.arena)
 		out->users.arena = dg_arena_new();
-	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
+	dg_google_feed_init(&r.feed, &dg_google_opts(p)->groups, &out->users);
 	if (plain)
 		code = plain_pages(&r, text, len, err);
 	for (size_t i = 0; i <= len && code == DG_OK && !plain; i++) {
@@ -998,7 +999,7 @@ static dg_code snap_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 		return dg_error_set(err, DG_E_IO, "cannot read snapshot %s: %s", path,
 				    strerror(errno));
 	out->users.arena = dg_arena_new();
-	dg_google_feed_init(&r.feed, &p->directory.google.groups, &out->users);
+	dg_google_feed_init(&r.feed, &dg_google_opts(p)->groups, &out->users);
 	dg_snapline_init(&in, fp);
 	for (int first = 1; code == DG_OK && (n = dg_snapline_read(&in, &buf, DG_SNAPLINE_MAX)) > 0;
 	     first = 0) {
@@ -1072,7 +1073,7 @@ int dg_google_probe(const dg_profile *p, dg_findings *out)
 	dg_code code = live_open(&l, p, out, &err);
 	dg_dir_user_list none = DG_DIR_USER_LIST_INIT;
 
-	dg_google_feed_init(&l.feed, &p->directory.google.groups, &none);
+	dg_google_feed_init(&l.feed, &dg_google_opts(p)->groups, &none);
 	if (code == DG_OK) {
 		dg_findings_add(out, DGF_GOOGLE021, "/directory/adminUser",
 				"got an access token for %s through service account %s (client "

@@ -1,23 +1,11 @@
 /* The google-workspace provider: users from the Admin SDK Directory API,
  * live or from saved pages, with Google login. */
 #include "../../core/provider.h"
+#include "google_profile.h"
 #include "google_rules.h"
 #include "google.h"
 
 #include <string.h>
-
-extern const char dg_init_google_workspace[];
-
-static const dg_provider_dir dirs[] = {
-	{ "google-workspace", dg_init_google_workspace },
-	{ NULL, NULL },
-};
-
-static const dg_provider_login logins[] = {
-	{ "google-oidc", 1 },
-	{ "google-imap", 0 },
-	{ NULL, 0 },
-};
 
 static int probe_directory(const dg_profile *p, const char *test_user, dg_findings *out)
 {
@@ -40,7 +28,7 @@ static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *
  * skipped along with suspended ones. */
 static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 {
-	o->enabled_only = p->directory.google.enabled_users_only == 1;
+	o->enabled_only = dg_google_opts(p)->enabled_users_only == 1;
 	o->skip_archived = 1;
 	o->suspended_words = 1;
 }
@@ -56,7 +44,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 				 char **buf)
 {
 	(void)claim_rule;
-	if (p->auth.method != DG_AUTH_GOOGLE_OIDC || strchr(name, '@'))
+	if (!dg_profile_method_is(p, "google-oidc") || strchr(name, '@'))
 		return NULL;
 	*buf = dg_xasprintf("Google names the user in its token by e-mail address, which "
 			    "'%s' is not", name);
@@ -65,7 +53,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 static const dg_tls_opts *directory_tls(const dg_profile *p)
 {
-	return &p->directory.google.tls;
+	return &dg_google_opts(p)->tls;
 }
 
 const dg_provider dg_provider_google = {
@@ -73,8 +61,8 @@ const dg_provider dg_provider_google = {
 	.redirect_uri = &dg_google_uri_rules,
 	.check_offline = dg_google_check_offline,
 	.directory_tls = directory_tls,
-	.dirs = dirs,
-	.logins = logins,
+	.dirs = dg_google_dirs,
+	.logins = dg_google_logins,
 	.probe_directory = probe_directory,
 	.live = &dg_connector_google_live,
 	.snapshot = &dg_connector_google_snapshot,

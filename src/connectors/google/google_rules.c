@@ -1,5 +1,6 @@
 /* Offline rules for Google Workspace (google_rules.h). */
 #include "google_rules.h"
+#include "google_profile.h"
 
 #include "google_keys.h"
 
@@ -177,29 +178,28 @@ const dg_uri_rules dg_google_uri_rules = {
 /* ===== login methods ====================================================== */
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_STRING(client_id), "/authentication/clientId",
+	{ "google-oidc", DG_AUTH_STRING(client_id), "/authentication/clientId",
 	  "Set it to the Client ID of the OAuth client of type Web application." },
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_SECRET(client_secret), "/authentication/clientSecret",
+	{ "google-oidc", DG_AUTH_SECRET(client_secret), "/authentication/clientSecret",
 	  "Set it to a secret reference for the OAuth client's secret, e.g. "
 	  "{\"env\": \"GOOGLE_CLIENT_SECRET\"}." },
-	{ DG_AUTH_GOOGLE_OIDC, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
+	{ "google-oidc", DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as in the OAuth client's Authorized redirect URIs." },
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_GOOGLE_OIDC, DGF_AUTH004,
+	{ "google-oidc", DGF_AUTH004,
 	  "users who log in with Google (OpenID Connect) cannot use IMAP archive access with "
 	  "their directory password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
 	  "Client, Web Access and the Outlook add-in." },
-	{ DG_AUTH_GOOGLE_IMAP, DGF_AUTH005,
+	{ "google-imap", DGF_AUTH005,
 	  "google-imap is legacy: it logs users in over IMAP, and Google is phasing out "
 	  "less-secure-app access",
 	  "Set \"method\": \"google-oidc\" with clientId, clientSecret and redirectUri." },
 };
 
-#define GOOGLE_METHODS (1u << DG_AUTH_GOOGLE_OIDC | 1u << DG_AUTH_GOOGLE_IMAP)
 #define GOOGLE_METHOD_NAMES "\"google-oidc\" or \"google-imap\""
 
 /* ===== entry point ======================================================== */
@@ -209,9 +209,9 @@ static const dg_method_note method_notes[] = {
  * URI, key file. */
 void dg_google_check_offline(const dg_profile *p, dg_findings *out)
 {
-	const dg_dir_google *g = &p->directory.google;
-	int dir = p->directory.type == DG_DIR_GOOGLE;
-	int oidc = p->auth.method == DG_AUTH_GOOGLE_OIDC;
+	const dg_dir_google *g = dg_google_opts(p);
+	int dir = dg_profile_is_google(p);
+	int oidc = dg_profile_method_is(p, "google-oidc");
 
 	if (dir)
 		check_ids_google(g, out);
@@ -220,10 +220,10 @@ void dg_google_check_offline(const dg_profile *p, dg_findings *out)
 	if (dir && g->tls.accept_all_certificates == 1)
 		dg_check_accept_all("access token", out); /* Google is always https */
 	if (dir)
-		dg_check_method_allowed(p, GOOGLE_METHODS, GOOGLE_METHOD_NAMES, out);
+		dg_check_method_allowed(p, GOOGLE_METHOD_NAMES, out);
 	dg_check_auth_needs(&p->auth, auth_needs, sizeof(auth_needs) / sizeof(auth_needs[0]),
 			    out);
-	dg_check_method_notes(p->auth.method, method_notes,
+	dg_check_method_notes(dg_profile_method(p), method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
 	if (oidc)
 		dg_check_redirect_uri(p, &dg_google_uri_rules, out);

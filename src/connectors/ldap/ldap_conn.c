@@ -9,6 +9,7 @@
  * certificate (LDAP_OPT_X_TLS_PEERCERT) and OpenSSL checks it against the
  * same CA file, the clock and the host name. */
 #include "ldap_conn.h"
+#include "ldap_profile.h"
 #include "../shell_cmd.h"
 
 #include "../../core/clock.h"
@@ -581,8 +582,8 @@ static dg_code report_bind(const dg_ldap_conn *c, LDAP *ld, int rc, const target
 static void target_from_profile(const dg_profile *p, target *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY) {
-		const dg_dir_active_directory *ad = &p->directory.ad;
+	if (dg_profile_is_ad(p)) {
+		const dg_dir_active_directory *ad = dg_ad_opts(p);
 		t->is_ad = 1;
 		t->server = ad->server && *ad->server ? ad->server : NULL;
 		t->domain = ad->domain;
@@ -592,7 +593,7 @@ static void target_from_profile(const dg_profile *p, target *t)
 		t->tls = &ad->tls;
 		t->limits = &ad->limits;
 	} else {
-		const dg_dir_ldap *l = &p->directory.ldap;
+		const dg_dir_ldap *l = dg_ldap_opts(p);
 		t->server = l->server && *l->server ? l->server : NULL;
 		t->bind = l->bind_dn && *l->bind_dn ? l->bind_dn : NULL;
 		t->bind_path = "/directory/bind/dn";
@@ -637,7 +638,7 @@ static dg_code connect_target(const dg_profile *p, const dg_ldap_options *opts,
 	dg_code code;
 
 	*out = NULL;
-	if (p->directory.type != DG_DIR_LDAP && p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
+	if (!dg_profile_is_ldap(p) && !dg_profile_is_ad(p))
 		return dg_error_set(err, DG_E_UNSUPPORTED, "the profile's directory is not LDAP");
 	target_from_profile(p, &t);
 	if (who) { /* e.g. a test user instead of the service account */
@@ -916,9 +917,9 @@ const char *dg_ldap_search_base(const dg_profile *p, const dg_entry *rootdse, dg
 	const char *base, *nc;
 	dg_finding *fd;
 
-	if (p->directory.type == DG_DIR_LDAP)
-		return p->directory.ldap.base_dn;
-	base = p->directory.ad.base_dn;
+	if (dg_profile_is_ldap(p))
+		return dg_ldap_opts(p)->base_dn;
+	base = dg_ad_opts(p)->base_dn;
 	if (base && *base)
 		return base;
 	nc = dg_entry_first(rootdse, "defaultNamingContext");

@@ -18,6 +18,7 @@
  * as DNs or through the member search filter (filter_plan.h).  A selected
  * group's users are the user nodes reachable from it. */
 #include "ldap_engine.h"
+#include "ldap_profile.h"
 #include "attr_table.h"
 #include "dn.h"
 #include "filter_plan.h"
@@ -290,7 +291,7 @@ static void add_user(state *s, uint32_t id, const dg_entry *e)
 	else
 		ldap_fill_user(s, e, u);
 	/* with a group selection, membership decides later */
-	u->in_groups = (s->ad ? s->p->directory.ad.groups.nr : s->p->directory.ldap.group_names.nr)
+	u->in_groups = (s->ad ? dg_ad_opts(s->p)->groups.nr : dg_ldap_opts(s->p)->group_names.nr)
 			       ? 0 : 1;
 	s->graph.nodes[id].user = (int32_t)(s->out->users.nr - 1);
 }
@@ -828,8 +829,8 @@ static void roots_by_name(state *s, const char *spec, const char *path, dg_idlis
 
 static void select_groups(state *s)
 {
-	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
-				     : &s->p->directory.ldap.group_names;
+	const dg_strarr *sel = s->ad ? &dg_ad_opts(s->p)->groups
+				     : &dg_ldap_opts(s->p)->group_names;
 	const char *path = s->ad ? "/directory/filters/groups" : "/directory/groups/names";
 	for (size_t i = 0; i < sel->nr; i++) {
 		const char *spec = sel->items[i];
@@ -897,13 +898,13 @@ static dg_filter *parse_profile_filter(state *s, const char *text, const char *p
 
 static void setup_base(state *s)
 {
-	const dg_directory *d = &s->p->directory;
-	const char *base = s->ad ? d->ad.base_dn : d->ldap.base_dn;
+	const dg_dir_active_directory *ad = dg_ad_opts(s->p);
+	const char *base = s->ad ? ad->base_dn : dg_ldap_opts(s->p)->base_dn;
 	dg_strbuf derived = DG_STRBUF_INIT;
-	if ((!base || !*base) && s->ad && d->ad.domain && *d->ad.domain) {
+	if ((!base || !*base) && s->ad && ad->domain && *ad->domain) {
 		/* MailStore derives the base DN from the domain: contoso.com ->
 		 * DC=contoso,DC=com (what RootDSE would also say). */
-		const char *p = d->ad.domain;
+		const char *p = ad->domain;
 		while (*p) {
 			const char *dot = strchr(p, '.');
 			size_t n = dot ? (size_t)(dot - p) : strlen(p);
@@ -941,7 +942,7 @@ static void setup_ad(state *s)
 	s->user_filter = dg_filter_parse(dg_profile_user_filter(s->p), &ferr);
 	if (!s->user_filter)
 		s->user_filter_bad = 1; /* only if the filter parser itself is broken */
-	s->graph_edges = s->p->directory.ad.groups.nr > 0;
+	s->graph_edges = dg_ad_opts(s->p)->groups.nr > 0;
 }
 
 static void setup_member_search(state *s)
@@ -949,7 +950,7 @@ static void setup_member_search(state *s)
 	dg_strbuf probe = DG_STRBUF_INIT;
 	dg_filter_error ferr;
 	dg_filter *f;
-	const char *tmpl = s->p->directory.ldap.member_search_filter;
+	const char *tmpl = dg_ldap_opts(s->p)->member_search_filter;
 	s->member_tmpl = dg_xstrdup(tmpl);
 	s->keep_members = 1;
 	fill_template(tmpl, MEMBER_TOKEN, strlen(MEMBER_TOKEN), &probe);
@@ -972,7 +973,7 @@ static void setup_member_search(state *s)
 
 static void setup_ldap(state *s)
 {
-	const dg_dir_ldap *l = &s->p->directory.ldap;
+	const dg_dir_ldap *l = dg_ldap_opts(s->p);
 	const char *uf = dg_profile_user_filter(s->p);
 	const char *gf = l->group_filter;
 	s->name_attr = l->user_name_attr ? l->user_name_attr : "uid";
@@ -1072,8 +1073,8 @@ static void scope_findings(state *s)
 
 static void finish(state *s)
 {
-	const dg_strarr *sel = s->ad ? &s->p->directory.ad.groups
-				     : &s->p->directory.ldap.group_names;
+	const dg_strarr *sel = s->ad ? &dg_ad_opts(s->p)->groups
+				     : &dg_ldap_opts(s->p)->group_names;
 	if (s->deferred)
 		classify_deferred(s);
 	if (s->keep_members && !s->member_tmpl_bad)
@@ -1130,7 +1131,7 @@ static void state_begin(state *s, const dg_profile *p, const char *file, dg_fetc
 {
 	memset(s, 0, sizeof(*s));
 	s->p = p;
-	s->ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
+	s->ad = dg_profile_is_ad(p);
 	s->out = out;
 	s->file = file;
 	dg_strbuf_init(&s->base);
@@ -1147,10 +1148,10 @@ static void state_begin(state *s, const dg_profile *p, const char *file, dg_fetc
 
 static dg_code check_type(const dg_profile *p, dg_error *err)
 {
-	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY && p->directory.type != DG_DIR_LDAP)
+	if (!dg_profile_is_ad(p) && !dg_profile_is_ldap(p))
 		return dg_error_set(err, DG_E_UNSUPPORTED, "LDIF snapshots are for "
 				    "active-directory and ldap profiles, not %s",
-				    dg_dir_type_name(p->directory.type));
+				    dg_profile_dir_type(p));
 	return DG_OK;
 }
 

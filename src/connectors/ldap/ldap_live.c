@@ -1,5 +1,6 @@
 /* Live ldap / active-directory directories (see ldap_live.h). */
 #include "ldap_live.h"
+#include "ldap_profile.h"
 
 #include "../../core/filter.h"
 #include "ldif.h"
@@ -55,7 +56,7 @@ static void fill_member(const char *tmpl, const char *esc, dg_strbuf *out)
  * test (so the LDAP engine can evaluate them offline). */
 static void ldap_attrs(const dg_profile *p, dg_strlist *l)
 {
-	const dg_dir_ldap *d = &p->directory.ldap;
+	const dg_dir_ldap *d = dg_ldap_opts(p);
 	const char *named[] = { "objectClass",
 				d->user_name_attr ? d->user_name_attr : "uid",
 				d->full_name_attr ? d->full_name_attr : "cn",
@@ -88,7 +89,7 @@ static void add_filter(dg_strbuf *q, const char *f)
 static char *fetch_filter(const dg_profile *p)
 {
 	dg_strbuf q = DG_STRBUF_INIT;
-	if (!p->directory.ldap.group_names.nr || p->directory.type != DG_DIR_LDAP) {
+	if (!dg_ldap_opts(p)->group_names.nr || !dg_profile_is_ldap(p)) {
 		add_filter(&q, dg_profile_user_filter(p));
 		return dg_strbuf_detach(&q);
 	}
@@ -140,7 +141,7 @@ static dg_code live_open(const dg_profile *p, live *l, dg_findings *f, dg_error 
 		return code;
 	if (!(l->base = dg_ldap_search_base(p, &l->rootdse, f)))
 		return dg_error_set(err, DG_E_INVALID, "no base DN to search (see the findings)");
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+	if (dg_profile_is_ad(p))
 		for (size_t i = 0; ad_attrs[i]; i++)
 			dg_strlist_push(&l->attrs, ad_attrs[i]);
 	else
@@ -166,7 +167,7 @@ static void live_close(live *l)
 static int is_selected_group(const dg_profile *p, const dg_entry *e)
 {
 	static const char *const name_attrs[] = { "cn", "name", "sAMAccountName" };
-	const dg_strarr *sel = &p->directory.ad.groups;
+	const dg_strarr *sel = &dg_ad_opts(p)->groups;
 	for (size_t k = 0; k < sizeof(name_attrs) / sizeof(*name_attrs); k++) {
 		const dg_attr *a = dg_entry_attr(e, name_attrs[k]);
 		for (size_t i = 0; a && i < a->nvals; i++)
@@ -236,7 +237,7 @@ static char *in_chain_filter(const dg_profile *p, const dg_strlist *dns)
  * and the engine says which group is missing. */
 static dg_code ad_in_chain(live *l, dg_findings *f, dg_error *err)
 {
-	const dg_strarr *sel = &l->p->directory.ad.groups;
+	const dg_strarr *sel = &dg_ad_opts(l->p)->groups;
 	dg_strlist dns = DG_STRLIST_INIT;
 	dg_strbuf gf = DG_STRBUF_INIT, canon = DG_STRBUF_INIT;
 	char *uf;
@@ -382,7 +383,7 @@ static dg_code ldap_member_walk(live *l, dg_findings *f, dg_error *err)
 	const char *mattr;
 	memset(&w, 0, sizeof(w));
 	w.l = l;
-	w.d = &l->p->directory.ldap;
+	w.d = dg_ldap_opts(l->p);
 	add_filter(&gf, dg_profile_group_filter(l->p));
 	l->groups = &w.groups;
 	note_search(l, l->base, gf.buf);
@@ -417,9 +418,9 @@ static int member_search_selected(const dg_profile *p)
 	dg_filter_error ferr;
 	dg_strbuf t = DG_STRBUF_INIT;
 	dg_filter *f;
-	const dg_dir_ldap *d = &p->directory.ldap;
+	const dg_dir_ldap *d = dg_ldap_opts(p);
 	int ok;
-	if (p->directory.type != DG_DIR_LDAP || !d->group_names.nr || !d->member_search_filter)
+	if (!dg_profile_is_ldap(p) || !d->group_names.nr || !d->member_search_filter)
 		return 0;
 	fill_member(d->member_search_filter, "x", &t);
 	f = dg_filter_parse(t.buf, &ferr); /* a broken one: the engine says so (SNAP010) */
@@ -436,7 +437,7 @@ static dg_code live_run(live *l, dg_ldap_entry_fn sink, void *ctx, dg_findings *
 	dg_code code;
 	l->sink = sink;
 	l->sink_ctx = ctx;
-	if (l->p->directory.type == DG_DIR_ACTIVE_DIRECTORY && l->p->directory.ad.groups.nr)
+	if (dg_profile_is_ad(l->p) && dg_ad_opts(l->p)->groups.nr)
 		code = ad_in_chain(l, f, err);
 	else if (member_search_selected(l->p))
 		code = ldap_member_walk(l, f, err);
@@ -517,17 +518,17 @@ static int feed_one(void *ctx, dg_entry *e)
 static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *err)
 {
 	dg_profile view = *p; /* shallow: only the base changes */
+	dg_dir_active_directory ad = *dg_ad_opts(p);
+	dg_dir_ldap ld = *dg_ldap_opts(p);
 	live l;
 	dg_ldap_engine *feed = NULL;
 	dg_code code = live_open(p, &l, &out->findings, err);
 
 	l.progress = out->progress && out->progress->fn ? out->progress : NULL;
 	if (code == DG_OK) {
-		/* the view is only read; the profile type has no const fields */
-		if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
-			view.directory.ad.base_dn = (char *)l.base;
-		else
-			view.directory.ldap.base_dn = (char *)l.base;
+		/* the view is only read; the option structs have no const fields */
+		ad.base_dn = ld.base_dn = (char *)l.base;
+		view.directory.opts = dg_profile_is_ad(p) ? (void *)&ad : (void *)&ld;
 		code = dg_ldap_engine_begin(&view, NULL, out, &feed, err);
 	}
 	if (code == DG_OK) {

@@ -1,5 +1,6 @@
 /* Live probes for ldap / active-directory profiles (see ldap_probe.h). */
 #include "ldap_probe.h"
+#include "ldap_profile.h"
 
 #include "../../core/filter.h"
 #include "../../core/strbuf.h"
@@ -18,16 +19,16 @@ static const char *const no_attrs[] = { "1.1", NULL };
 
 static const char *bind_password_path(const dg_profile *p)
 {
-	const dg_secret_ref *pw = p->directory.type == DG_DIR_ACTIVE_DIRECTORY
-					  ? &p->directory.ad.bind_password
-					  : &p->directory.ldap.bind_password;
+	const dg_secret_ref *pw = dg_profile_is_ad(p)
+					  ? &dg_ad_opts(p)->bind_password
+					  : &dg_ldap_opts(p)->bind_password;
 	return pw->path ? pw->path : "/directory/bind/password";
 }
 
 static const char *bind_name(const dg_profile *p)
 {
-	const char *who = p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? p->directory.ad.bind_user
-									: p->directory.ldap.bind_dn;
+	const char *who = dg_profile_is_ad(p) ? dg_ad_opts(p)->bind_user
+									: dg_ldap_opts(p)->bind_dn;
 	return who && *who ? who : "anonymous";
 }
 
@@ -35,7 +36,7 @@ static void check_is_ad(const dg_profile *p, const dg_ldap_conn *c, const dg_ent
 			dg_findings *out)
 {
 	dg_finding *fd;
-	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY || dg_ldap_rootdse_is_ad(rootdse))
+	if (!dg_profile_is_ad(p) || dg_ldap_rootdse_is_ad(rootdse))
 		return;
 	fd = dg_findings_add(out, DGF_AD014, "/directory/type",
 			     "%s does not say it is Active Directory (no capability "
@@ -102,7 +103,7 @@ static void explain_clauses(dg_ldap_conn *c, const char *base, const char *filte
 
 static const char *filter_path(const dg_profile *p)
 {
-	return p->directory.type == DG_DIR_LDAP ? "/directory/users/filter" : "/directory/type";
+	return dg_profile_is_ldap(p) ? "/directory/users/filter" : "/directory/type";
 }
 
 static void probe_user_filter(const dg_profile *p, dg_ldap_conn *c, const char *base,
@@ -299,10 +300,10 @@ static void probe_schema(const dg_profile *p, dg_ldap_conn *c, const dg_entry *r
 {
 	dg_strlist names = DG_STRLIST_INIT;
 	if (read_schema(c, rootdse, &names, out) == 0) {
-		if (p->directory.type == DG_DIR_LDAP)
-			check_ldap_schema(&p->directory.ldap, &names, out);
+		if (dg_profile_is_ldap(p))
+			check_ldap_schema(dg_ldap_opts(p), &names, out);
 		else
-			check_ad_schema(&p->directory.ad, &names, out);
+			check_ad_schema(dg_ad_opts(p), &names, out);
 	}
 	dg_strlist_clear(&names);
 }
@@ -322,9 +323,9 @@ static int looks_like_dn(const char *v)
 static char *group_query(const dg_profile *p, const char *name)
 {
 	static const char *const ad_attrs[] = { "cn", "name", "sAMAccountName", NULL };
-	const char *ldap_attrs[] = { p->directory.ldap.group_name_attr ?
-				     p->directory.ldap.group_name_attr : "cn", NULL };
-	const char *const *attrs = p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? ad_attrs
+	const char *ldap_attrs[] = { dg_ldap_opts(p)->group_name_attr ?
+				     dg_ldap_opts(p)->group_name_attr : "cn", NULL };
+	const char *const *attrs = dg_profile_is_ad(p) ? ad_attrs
 										 : ldap_attrs;
 	const char *gf = dg_profile_group_filter(p);
 	dg_strbuf q = DG_STRBUF_INIT, esc = DG_STRBUF_INIT;
@@ -397,9 +398,9 @@ done:
 static void probe_groups(const dg_profile *p, dg_ldap_conn *c, const char *base,
 			 dg_findings *out)
 {
-	const dg_strarr *g = p->directory.type == DG_DIR_LDAP ? &p->directory.ldap.group_names
-							      : &p->directory.ad.groups;
-	const char *prefix = p->directory.type == DG_DIR_LDAP ? "/directory/groups/names"
+	const dg_strarr *g = dg_profile_is_ldap(p) ? &dg_ldap_opts(p)->group_names
+							      : &dg_ad_opts(p)->groups;
+	const char *prefix = dg_profile_is_ldap(p) ? "/directory/groups/names"
 							      : "/directory/filters/groups";
 	for (size_t i = 0; i < g->nr; i++) {
 		char path[96];
@@ -413,7 +414,7 @@ static void probe_groups(const dg_profile *p, dg_ldap_conn *c, const char *base,
 /* AD logs users on by user principal name; a bare name gets the domain. */
 static char *ad_login_name(const dg_profile *p, const char *user)
 {
-	const char *domain = p->directory.ad.domain;
+	const char *domain = dg_ad_opts(p)->domain;
 	if (strpbrk(user, "@\\=") || !domain || !*domain)
 		return dg_xstrdup(user);
 	return dg_xasprintf("%s@%s", user, domain);
@@ -424,7 +425,7 @@ static char *ad_login_name(const dg_profile *p, const char *user)
 static char *ldap_login_dn(const dg_profile *p, dg_ldap_conn *c, const char *base,
 			   const char *user, dg_findings *out)
 {
-	const dg_dir_ldap *l = &p->directory.ldap;
+	const dg_dir_ldap *l = dg_ldap_opts(p);
 	dg_strbuf q = DG_STRBUF_INIT, esc = DG_STRBUF_INIT;
 	dg_entry_list hits = DG_ENTRY_LIST_INIT;
 	dg_error err = { 0 };
@@ -485,7 +486,7 @@ static void probe_login(const dg_profile *p, dg_ldap_conn *c, const char *base,
 	dg_ldap_conn *tc = NULL;
 	dg_error err = { 0 };
 	size_t errors;
-	char *name = p->directory.type == DG_DIR_ACTIVE_DIRECTORY
+	char *name = dg_profile_is_ad(p)
 			     ? ad_login_name(p, user) : ldap_login_dn(p, c, base, user, out);
 	if (!name)
 		return;

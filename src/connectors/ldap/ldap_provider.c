@@ -1,6 +1,7 @@
 /* The ldap provider: active-directory and ldap directories, read live over
  * LDAP or from an LDIF snapshot, with standard or Windows login. */
 #include "../../core/provider.h"
+#include "ldap_profile.h"
 #include "ldap_rules.h"
 #include "ldap_live.h"
 #include "ldap_probe.h"
@@ -8,19 +9,14 @@
 
 #include <strings.h>
 
-extern const char dg_init_active_directory[], dg_init_ldap[];
-
-static const dg_provider_dir dirs[] = {
-	{ "active-directory", dg_init_active_directory },
-	{ "ldap", dg_init_ldap },
-	{ NULL, NULL },
-};
+static const char *const standard_aliases[] = { "password", NULL };
+static const char *const windows_aliases[] = { "integrated", "kerberos", NULL };
 
 /* Both log users on with the directory's own password check. */
 static const dg_provider_login logins[] = {
-	{ "standard", 0 },
-	{ "windows", 0 },
-	{ NULL, 0 },
+	{ "standard", 0, "active-directory ldap", standard_aliases, NULL },
+	{ "windows", 0, "active-directory", windows_aliases, NULL },
+	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *progress,
@@ -38,23 +34,23 @@ static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *
 /* Tri-state profile switches: only an explicit true turns one on. */
 static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 {
-	const dg_directory *d = &p->directory;
+	const dg_dir_active_directory *ad = dg_ad_opts(p);
 
-	if (d->type == DG_DIR_ACTIVE_DIRECTORY) {
+	if (dg_profile_is_ad(p)) {
 		o->local_part_only = dg_profile_user_name_format(p) == DG_UNF_UPN_LOCAL;
-		o->enabled_only = d->ad.enabled_users_only == 1;
-		o->exchange_only = d->ad.exchange_users_only == 1;
-		o->visible_only = d->ad.visible_in_address_lists_only == 1;
+		o->enabled_only = ad->enabled_users_only == 1;
+		o->exchange_only = ad->exchange_users_only == 1;
+		o->visible_only = ad->visible_in_address_lists_only == 1;
 	} else {
-		o->local_part_only = d->ldap.local_part_only == 1;
+		o->local_part_only = dg_ldap_opts(p)->local_part_only == 1;
 	}
 }
 
 static const char *user_name_source(const dg_profile *p)
 {
-	const char *attr = p->directory.ldap.user_name_attr;
+	const char *attr = dg_ldap_opts(p)->user_name_attr;
 
-	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY)
+	if (!dg_profile_is_ad(p))
 		return attr ? attr : "?";
 	switch (dg_profile_user_name_format(p)) {
 	case DG_UNF_UPN: return "userPrincipalName";
@@ -65,24 +61,24 @@ static const char *user_name_source(const dg_profile *p)
 
 static int user_name_is_upn(const dg_profile *p)
 {
-	const char *attr = p->directory.ldap.user_name_attr;
+	const char *attr = dg_ldap_opts(p)->user_name_attr;
 
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+	if (dg_profile_is_ad(p))
 		return dg_profile_user_name_format(p) != DG_UNF_SAM;
 	return attr && !strcasecmp(attr, "userPrincipalName");
 }
 
 static const dg_tls_opts *directory_tls(const dg_profile *p)
 {
-	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? &p->directory.ad.tls
-							    : &p->directory.ldap.tls;
+	return dg_profile_is_ad(p) ? &dg_ad_opts(p)->tls
+							    : &dg_ldap_opts(p)->tls;
 }
 
 const dg_provider dg_provider_ldap = {
 	.name = "ldap",
 	.check_offline = dg_ldap_check_offline,
 	.directory_tls = directory_tls,
-	.dirs = dirs,
+	.dirs = dg_ldap_dirs,
 	.logins = logins,
 	.probe_directory = dg_ldap_probe,
 	.live = &dg_connector_ldap_live,

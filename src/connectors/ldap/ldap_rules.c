@@ -1,5 +1,6 @@
 /* Offline rules for LDAP and Active Directory profiles (ldap_rules.h). */
 #include "ldap_rules.h"
+#include "ldap_profile.h"
 
 #include "../../core/checks.h"
 #include "../../core/filter.h"
@@ -81,10 +82,10 @@ static void check_ids_ad(const dg_dir_active_directory *ad, dg_findings *out)
 
 static void check_identifiers(const dg_profile *p, dg_findings *out)
 {
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
-		check_ids_ad(&p->directory.ad, out);
-	else if (p->directory.ldap.server)
-		add_host_finding(p->directory.ldap.server, "/directory/server", out);
+	if (dg_profile_is_ad(p))
+		check_ids_ad(dg_ad_opts(p), out);
+	else if (dg_ldap_opts(p)->server)
+		add_host_finding(dg_ldap_opts(p)->server, "/directory/server", out);
 }
 
 /* ===== DNs, attribute names, filters, groups ============================== */
@@ -302,16 +303,16 @@ static void check_ldap_groups(const dg_dir_ldap *l, int msf_errors, dg_findings 
 
 static void check_directory_ldap(const dg_profile *p, dg_findings *out)
 {
-	const dg_directory *d = &p->directory;
+	const dg_dir_ldap *l = dg_ldap_opts(p);
 
-	if (d->type == DG_DIR_ACTIVE_DIRECTORY) {
-		check_ad_dns(&d->ad, out);
-	} else if (d->type == DG_DIR_LDAP) {
+	if (dg_profile_is_ad(p)) {
+		check_ad_dns(dg_ad_opts(p), out);
+	} else if (dg_profile_is_ldap(p)) {
 		int msf_errors;
-		check_ldap_dns(&d->ldap, out);
-		check_ldap_attrs(&d->ldap, out);
-		msf_errors = check_ldap_filters(&d->ldap, out);
-		check_ldap_groups(&d->ldap, msf_errors, out);
+		check_ldap_dns(l, out);
+		check_ldap_attrs(l, out);
+		msf_errors = check_ldap_filters(l, out);
+		check_ldap_groups(l, msf_errors, out);
 	}
 }
 
@@ -319,13 +320,13 @@ static void check_directory_ldap(const dg_profile *p, dg_findings *out)
 
 static const dg_tls_opts *directory_tls(const dg_profile *p)
 {
-	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? &p->directory.ad.tls
-							    : &p->directory.ldap.tls;
+	return dg_profile_is_ad(p) ? &dg_ad_opts(p)->tls
+							    : &dg_ldap_opts(p)->tls;
 }
 
 static const char *encrypted_protocols(const dg_profile *p)
 {
-	return p->directory.type == DG_DIR_ACTIVE_DIRECTORY ? "\"ldaps\" or \"ldap-tls\""
+	return dg_profile_is_ad(p) ? "\"ldaps\" or \"ldap-tls\""
 							    : "\"ldap-tls\" or \"ldap-ssl\"";
 }
 
@@ -350,9 +351,9 @@ static void check_accept_all(const dg_profile *p, int plain, dg_findings *out)
  * is: anyone on the path can read it. */
 static void check_cleartext_bind(const dg_profile *p, dg_findings *out)
 {
-	int ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
-	const char *server = ad ? p->directory.ad.server : p->directory.ldap.server;
-	const char *who = ad ? p->directory.ad.bind_user : p->directory.ldap.bind_dn;
+	int ad = dg_profile_is_ad(p);
+	const char *server = ad ? dg_ad_opts(p)->server : dg_ldap_opts(p)->server;
+	const char *who = ad ? dg_ad_opts(p)->bind_user : dg_ldap_opts(p)->bind_dn;
 	dg_finding *fd;
 
 	if (!who || !*who || dg_is_loopback_host(server))
@@ -360,7 +361,7 @@ static void check_cleartext_bind(const dg_profile *p, dg_findings *out)
 	fd = dg_findings_add(out, DGF_TLS011, "/directory/protocol",
 			     "the protocol is unencrypted LDAP%s: the bind password of %s "
 			     "travels in clear text to %s and can be read by anyone on the way",
-			     (ad ? p->directory.ad.protocol : p->directory.ldap.protocol) ==
+			     (ad ? dg_ad_opts(p)->protocol : dg_ldap_opts(p)->protocol) ==
 					     DG_PROTO_DEFAULT
 				     ? " (the default)"
 				     : "",
@@ -399,10 +400,10 @@ static void check_directory_tls(const dg_profile *p, dg_findings *out)
 
 static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 {
-	const dg_dir_active_directory *ad = &p->directory.ad;
+	const dg_dir_active_directory *ad = dg_ad_opts(p);
 	dg_finding *fd;
 
-	if (p->directory.type != DG_DIR_ACTIVE_DIRECTORY ||
+	if (!dg_profile_is_ad(p) ||
 	    ad->visible_in_address_lists_only != 1 || ad->exchange_users_only == 1)
 		return;
 	fd = dg_findings_add(out, DGF_AD003, "/directory/filters/visibleInAddressListsOnly",
@@ -415,13 +416,11 @@ static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 
 /* Which login methods MailStore offers with Active Directory and LDAP
  * (docs/profile-keys.md). */
-#define AD_METHODS (1u << DG_AUTH_STANDARD | 1u << DG_AUTH_WINDOWS | 1u << DG_AUTH_ADFS)
 #define AD_METHOD_NAMES "\"standard\", \"windows\" or \"adfs\""
-#define LDAP_METHODS (1u << DG_AUTH_STANDARD | 1u << DG_AUTH_ADFS)
 #define LDAP_METHOD_NAMES "\"standard\" or \"adfs\""
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_WINDOWS, DGF_AUTH003,
+	{ "windows", DGF_AUTH003,
 	  "integrated Windows authentication cannot be checked or used from Linux: it needs "
 	  "Windows clients in the domain and MailStore Server on a domain member",
 	  "dirgate checks the directory side only; after switching, test a login from a "
@@ -437,10 +436,10 @@ static int is_sam_attribute(const char *attr)
 
 const char *dg_ldap_sam_user_name_path(const dg_profile *p)
 {
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY)
+	if (dg_profile_is_ad(p))
 		return dg_profile_user_name_format(p) == DG_UNF_SAM ? "/directory/userNameFormat"
 								    : NULL;
-	if (p->directory.type == DG_DIR_LDAP && is_sam_attribute(p->directory.ldap.user_name_attr))
+	if (dg_profile_is_ldap(p) && is_sam_attribute(dg_ldap_opts(p)->user_name_attr))
 		return "/directory/users/userNameAttribute";
 	return NULL;
 }
@@ -449,22 +448,21 @@ const char *dg_ldap_sam_user_name_path(const dg_profile *p)
 
 static void check_directory(const dg_profile *p, dg_findings *out)
 {
-	int ad = p->directory.type == DG_DIR_ACTIVE_DIRECTORY;
+	int ad = dg_profile_is_ad(p);
 
 	check_identifiers(p, out);
 	check_directory_ldap(p, out);
 	check_directory_tls(p, out);
 	check_ad_address_lists(p, out);
-	dg_check_method_allowed(p, ad ? AD_METHODS : LDAP_METHODS,
-				ad ? AD_METHOD_NAMES : LDAP_METHOD_NAMES, out);
+	dg_check_method_allowed(p, ad ? AD_METHOD_NAMES : LDAP_METHOD_NAMES, out);
 }
 
 /* The login method's note comes whatever the directory type: a method that
  * does not fit it is AUTH001, and still worth its note. */
 void dg_ldap_check_offline(const dg_profile *p, dg_findings *out)
 {
-	if (p->directory.type == DG_DIR_ACTIVE_DIRECTORY || p->directory.type == DG_DIR_LDAP)
+	if (dg_profile_is_ad(p) || dg_profile_is_ldap(p))
 		check_directory(p, out);
-	dg_check_method_notes(p->auth.method, method_notes,
+	dg_check_method_notes(dg_profile_method(p), method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
 }

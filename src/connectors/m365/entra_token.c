@@ -1,5 +1,6 @@
 /* Entra ID client credentials with a certificate assertion (entra_token.h). */
 #include "entra_token.h"
+#include "m365_profile.h"
 
 #include "../../core/secret.h"
 #include "../../core/strbuf.h"
@@ -48,13 +49,13 @@ static char *origin_of(const char *url, const char *key, const char *vendor, dg_
 
 char *dg_entra_token_url(const dg_profile *p, dg_error *err)
 {
-	char *origin = origin_of(p->directory.m365.authority_url, "authorityUrl",
+	char *origin = origin_of(dg_m365_opts(p)->authority_url, "authorityUrl",
 				 DG_ENTRA_AUTHORITY, err);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (!origin)
 		return NULL;
 	dg_strbuf_addf(&sb, "%s/", origin);
-	dg_http_add_escaped(&sb, p->directory.m365.tenant_id ? p->directory.m365.tenant_id : "");
+	dg_http_add_escaped(&sb, dg_m365_opts(p)->tenant_id ? dg_m365_opts(p)->tenant_id : "");
 	dg_strbuf_adds(&sb, "/oauth2/v2.0/token");
 	free(origin);
 	return dg_strbuf_detach(&sb);
@@ -62,7 +63,7 @@ char *dg_entra_token_url(const dg_profile *p, dg_error *err)
 
 char *dg_graph_origin(const dg_profile *p, dg_error *err)
 {
-	return origin_of(p->directory.m365.api_url, "apiUrl", DG_GRAPH_ORIGIN, err);
+	return origin_of(dg_m365_opts(p)->api_url, "apiUrl", DG_GRAPH_ORIGIN, err);
 }
 
 /* ---- the assertion -------------------------------------------------------- */
@@ -155,7 +156,7 @@ static void first_line(char *dst, size_t n, const char *src)
 dg_finding *dg_entra_error_finding(const dg_oauth_error *oe, const dg_profile *p,
 				   const dg_cert_prints *pr, dg_findings *out)
 {
-	const dg_dir_m365 *m = &p->directory.m365;
+	const dg_dir_m365 *m = dg_m365_opts(p);
 	char desc[512];
 	const char *cid = m->client_id ? m->client_id : "", *tid = m->tenant_id ? m->tenant_id : "";
 	dg_finding *fd;
@@ -238,7 +239,7 @@ dg_finding *dg_entra_network_finding(dg_http_failure failure, const char *detail
 void dg_entra_http_opts(const dg_profile *p, dg_http_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	o->ca_file = p->directory.m365.tls.ca_file;
+	o->ca_file = dg_m365_opts(p)->tls.ca_file;
 	o->connect_timeout_ms = 15000;
 	o->timeout_ms = 120000;
 	o->max_retries = 4;
@@ -270,7 +271,7 @@ static int pw_cb(char *buf, int size, int rwflag, void *u)
 static dg_code load_key(dg_entra_client *c, const dg_profile *p, dg_findings *out,
 			dg_error *err)
 {
-	const dg_dir_m365 *m = &p->directory.m365;
+	const dg_dir_m365 *m = dg_m365_opts(p);
 	char *pw = NULL;
 	BIO *in = NULL, *mem = NULL;
 	EVP_PKEY *key = NULL;
@@ -326,11 +327,11 @@ dg_code dg_entra_client_init(dg_entra_client *c, const dg_profile *p, dg_http *h
 	c->profile = p;
 	if (!(c->token_url = dg_entra_token_url(p, err)))
 		return err->code;
-	if (!p->directory.m365.cert_file ||
-	    dg_cert_prints_file(p->directory.m365.cert_file, &c->prints, why, sizeof why) < 0) {
+	if (!dg_m365_opts(p)->cert_file ||
+	    dg_cert_prints_file(dg_m365_opts(p)->cert_file, &c->prints, why, sizeof why) < 0) {
 		fd = dg_findings_add(out, DGF_M365023, CERT_PATH,
 				     "the certificate for the assertion's x5t cannot be read: %s",
-				     p->directory.m365.cert_file ? why : "certFile is not set");
+				     dg_m365_opts(p)->cert_file ? why : "certFile is not set");
 		dg_finding_hint(fd, "certFile must be the PEM certificate uploaded to the app "
 				"registration ('dirgate cert new' makes one)");
 		return fail_with(fd, err);
@@ -340,7 +341,7 @@ dg_code dg_entra_client_init(dg_entra_client *c, const dg_profile *p, dg_http *h
 
 static void token_form(const dg_entra_client *c, const char *assertion, dg_strbuf *form)
 {
-	dg_http_form_add(form, "client_id", c->profile->directory.m365.client_id);
+	dg_http_form_add(form, "client_id", dg_m365_opts(c->profile)->client_id);
 	dg_http_form_add(form, "scope", DG_GRAPH_SCOPE);
 	dg_http_form_add(form, "client_assertion_type",
 			 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
@@ -353,7 +354,7 @@ static void token_form(const dg_entra_client *c, const char *assertion, dg_strbu
 static dg_code make_token_form(void *ctx, dg_strbuf *form, dg_error *err)
 {
 	dg_entra_client *c = ctx;
-	const char *cid = c->profile->directory.m365.client_id;
+	const char *cid = dg_m365_opts(c->profile)->client_id;
 	char *a = c->rs256 ? dg_entra_assertion(c->key_pem, c->key_len, c->prints.x5t, cid,
 						c->token_url, NULL, time(NULL), err)
 			   : dg_entra_assertion_ps256(c->key_pem, c->key_len, c->prints.x5t_s256,
@@ -432,7 +433,7 @@ dg_code dg_entra_client_token(dg_entra_client *c, dg_findings *out, dg_error *er
 	} else if (rc != DG_E_PROTOCOL) {
 		rc = fail_with(dg_findings_add(out, DGF_M365023, KEY_PATH,
 					       "%s cannot sign the client assertion: %s",
-					       c->profile->directory.m365.key_file, err->message),
+					       dg_m365_opts(c->profile)->key_file, err->message),
 			       err);
 	} else {
 		fd = dg_findings_add(out, DGF_M365012, "/directory", "%s (%s)",

@@ -2,6 +2,7 @@
  * (m365_conn.h).  One walk over "streams" of pages serves both, so a
  * snapshot previews exactly as the live directory did. */
 #include "m365_conn.h"
+#include "m365_profile.h"
 
 #include "entra_token.h"
 #include "m365_graph.h"
@@ -100,7 +101,7 @@ static dg_code renewals_failed(m365_run *r)
 static char *curl_of(const m365_run *r, const char *url)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_curl_command(&sb, url, "GRAPH_TOKEN", r->p->directory.m365.tls.ca_file, 0);
+	dg_curl_command(&sb, url, "GRAPH_TOKEN", dg_m365_opts(r->p)->tls.ca_file, 0);
 	return dg_strbuf_detach(&sb);
 }
 
@@ -111,8 +112,8 @@ static char *token_note(const m365_run *r)
 			    "in tenant %s (e.g. 'az login --service-principal' with the app's "
 			    "certificate, then 'az account get-access-token --resource "
 			    "https://graph.microsoft.com')",
-			    r->p->directory.m365.client_id ? r->p->directory.m365.client_id : "?",
-			    r->p->directory.m365.tenant_id ? r->p->directory.m365.tenant_id : "?");
+			    dg_m365_opts(r->p)->client_id ? dg_m365_opts(r->p)->client_id : "?",
+			    dg_m365_opts(r->p)->tenant_id ? dg_m365_opts(r->p)->tenant_id : "?");
 }
 
 /* Appends "Repeat by hand: CURL" to the finding's hint. */
@@ -622,7 +623,7 @@ static int cmp_member(const void *a, const void *b)
 
 static dg_code load_groups(m365_run *r)
 {
-	const dg_strarr *g = &r->p->directory.m365.groups;
+	const dg_strarr *g = &dg_m365_opts(r->p)->groups;
 	dg_code rc = DG_OK;
 
 	r->groups_selected = g->nr > 0;
@@ -712,7 +713,7 @@ static void grace_finding(m365_run *r)
 	dg_strbuf names = DG_STRBUF_INIT;
 	dg_finding *fd;
 
-	if (!r->grace || r->p->directory.m365.exchange_users_only != 1)
+	if (!r->grace || dg_m365_opts(r->p)->exchange_users_only != 1)
 		return;
 	for (size_t i = 0; i < r->grace_names.nr; i++)
 		dg_strbuf_addf(&names, "%s%s", i ? ", " : "", r->grace_names.items[i]);
@@ -967,7 +968,7 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 		rc = load_users(r);
 	if (rc == DG_OK)
 		res->source_detail = snapshot ? dg_xstrdup(r->p->directory.snapshot)
-			: dg_xasprintf("%s/v1.0 (tenant %s)", r->graph, r->p->directory.m365.tenant_id);
+			: dg_xasprintf("%s/v1.0 (tenant %s)", r->graph, dg_m365_opts(r->p)->tenant_id);
 	return rc;
 }
 
@@ -1010,7 +1011,7 @@ dg_code dg_m365_snapshot(const dg_profile *p, FILE *fp, const dg_progress *progr
 
 	dg_strbuf_adds(&rec, "{\"format\": \"" DG_M365_SNAPSHOT_FORMAT "\", \"version\": 1, "
 		       "\"tenantId\": ");
-	dg_strbuf_add_json_str(&rec, p->directory.m365.tenant_id ? p->directory.m365.tenant_id : "");
+	dg_strbuf_add_json_str(&rec, dg_m365_opts(p)->tenant_id ? dg_m365_opts(p)->tenant_id : "");
 	dg_strbuf_adds(&rec, "}\n");
 	rc = run_fetch(&r, &res, 0);
 	*users = res.users.nr;
@@ -1039,7 +1040,7 @@ int dg_m365_probe(const dg_profile *p, dg_findings *out)
 	if (rc == DG_OK && (rc = renew_token(&r, &err)) == DG_OK)
 		dg_findings_add(out, DGF_M365014, "/directory/certificate",
 				"Entra ID issued a Graph token to app %s for the certificate with "
-				"SHA-1 thumbprint %s (valid %ld minutes)", p->directory.m365.client_id,
+				"SHA-1 thumbprint %s (valid %ld minutes)", dg_m365_opts(p)->client_id,
 				r.entra.prints.sha1_hex,
 				(long)(r.entra.token.expires_at - time(NULL) + 30) / 60);
 	if (rc == DG_OK && (rc = load_users(&r)) == DG_OK) {

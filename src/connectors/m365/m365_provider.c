@@ -1,23 +1,11 @@
 /* The microsoft-365 provider: Entra ID users through Microsoft Graph, live
  * or from saved Graph pages, with Microsoft 365 login. */
 #include "../../core/provider.h"
+#include "m365_profile.h"
 #include "m365_rules.h"
 #include "m365_conn.h"
 
 #include <string.h>
-
-extern const char dg_init_microsoft_365[];
-
-static const dg_provider_dir dirs[] = {
-	{ "microsoft-365", dg_init_microsoft_365 },
-	{ NULL, NULL },
-};
-
-static const dg_provider_login logins[] = {
-	{ "microsoft-365", 1 },
-	{ "microsoft-365-basic", 0 },
-	{ NULL, 0 },
-};
 
 static int probe_directory(const dg_profile *p, const char *test_user, dg_findings *out)
 {
@@ -29,7 +17,7 @@ static int probe_directory(const dg_profile *p, const char *test_user, dg_findin
 static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *progress,
 			      dg_snapshot_written *w, dg_findings *f, dg_error *err)
 {
-	const char *tenant = p->directory.m365.tenant_id;
+	const char *tenant = dg_m365_opts(p)->tenant_id;
 	dg_code code = dg_m365_snapshot(p, fp, progress, &w->count, f, err);
 
 	w->counted = "users";
@@ -42,8 +30,8 @@ static dg_code snapshot_write(const dg_profile *p, FILE *fp, const dg_progress *
 
 static void mapping_opts(const dg_profile *p, dg_mapping_opts *o)
 {
-	o->enabled_only = p->directory.m365.enabled_users_only == 1;
-	o->exchange_only = p->directory.m365.exchange_users_only == 1;
+	o->enabled_only = dg_m365_opts(p)->enabled_users_only == 1;
+	o->exchange_only = dg_m365_opts(p)->exchange_users_only == 1;
 }
 
 static const char *user_name_source(const dg_profile *p)
@@ -57,7 +45,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 				 char **buf)
 {
 	(void)claim_rule;
-	if (p->auth.method == DG_AUTH_M365_BASIC)
+	if (dg_profile_method_is(p, "microsoft-365-basic"))
 		return "Microsoft has turned off basic authentication in Exchange Online "
 		       "(AUTH007)";
 	if (strchr(name, '@'))
@@ -69,7 +57,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 
 static void app_certificate(const dg_profile *p, dg_app_certificate *c)
 {
-	const dg_dir_m365 *m = &p->directory.m365;
+	const dg_dir_m365 *m = dg_m365_opts(p);
 
 	c->cert_file = m->cert_file;
 	c->key_file = m->key_file;
@@ -82,8 +70,8 @@ const dg_provider dg_provider_m365 = {
 	.name = "microsoft-365",
 	.redirect_uri = &dg_m365_uri_rules,
 	.check_offline = dg_m365_check_offline,
-	.dirs = dirs,
-	.logins = logins,
+	.dirs = dg_m365_dirs,
+	.logins = dg_m365_logins,
 	.probe_directory = probe_directory,
 	.live = &dg_connector_m365_live,
 	.snapshot = &dg_connector_m365_snapshot,

@@ -1,5 +1,6 @@
 /* Offline rules for Microsoft 365 (m365_rules.h). */
 #include "m365_rules.h"
+#include "m365_profile.h"
 
 #include "entra_token.h"
 #include "m365_keys.h"
@@ -109,30 +110,29 @@ static void check_ids_m365(const dg_dir_m365 *m, dg_findings *out)
 /* ===== login methods ====================================================== */
 
 static const dg_auth_need auth_needs[] = {
-	{ DG_AUTH_M365, DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
+	{ "microsoft-365", DG_AUTH_STRING(redirect_uri), "/authentication/redirectUri",
 	  "Set it to MailStore's redirect URI, e.g. \"" DG_REDIRECT_EXAMPLE "\", the same "
 	  "string as registered for the app (platform Web)." },
 };
 
 static const dg_method_note method_notes[] = {
-	{ DG_AUTH_M365, DGF_AUTH004,
+	{ "microsoft-365", DGF_AUTH004,
 	  "users who log in with Microsoft 365 modern authentication cannot use IMAP archive "
 	  "access with their directory password",
 	  "Tell users who read their archive over IMAP before switching; they keep MailStore "
 	  "Client, Web Access and the Outlook add-in." },
-	{ DG_AUTH_M365, DGF_AUTH006,
+	{ "microsoft-365", DGF_AUTH006,
 	  "Microsoft 365 modern authentication names MailStore users by their user principal "
 	  "name (UPN, e.g. alice@contoso.com)",
 	  "If the MailStore users came from Active Directory with sAMAccountName user names, "
 	  "they would not match and would get new, empty archives; compare with dirgate plan "
 	  "before switching." },
-	{ DG_AUTH_M365_BASIC, DGF_AUTH007,
+	{ "microsoft-365-basic", DGF_AUTH007,
 	  "Microsoft has turned off basic authentication in Exchange Online, so "
 	  "microsoft-365-basic logins fail for most tenants",
 	  "Set \"method\": \"microsoft-365\" (modern authentication) with a redirectUri." },
 };
 
-#define M365_METHODS (1u << DG_AUTH_M365 | 1u << DG_AUTH_M365_BASIC)
 #define M365_METHOD_NAMES "\"microsoft-365\" or \"microsoft-365-basic\""
 
 /* The initial domains Microsoft gives tenants of its national clouds. */
@@ -180,13 +180,13 @@ static void check_national_tenant(const char *tenant, dg_findings *out)
 
 static void check_national_cloud(const dg_profile *p, dg_findings *out)
 {
-	const char *cloud = p->directory.m365.cloud;
+	const char *cloud = dg_m365_opts(p)->cloud;
 	dg_finding *fd;
 
-	if (p->directory.type != DG_DIR_M365)
+	if (!dg_profile_is_m365(p))
 		return;
 	if (!cloud || !strcasecmp(cloud, "global")) {
-		check_national_tenant(p->directory.m365.tenant_id, out);
+		check_national_tenant(dg_m365_opts(p)->tenant_id, out);
 		return;
 	}
 	fd = dg_findings_add(out, DGF_M365004, "/directory/cloud",
@@ -284,21 +284,21 @@ static void check_entra_keys(const dg_dir_m365 *m, dg_findings *out)
  * URI, key files. */
 void dg_m365_check_offline(const dg_profile *p, dg_findings *out)
 {
-	int dir = p->directory.type == DG_DIR_M365;
-	int modern = p->auth.method == DG_AUTH_M365;
+	int dir = dg_profile_is_m365(p);
+	int modern = dg_profile_method_is(p, "microsoft-365");
 
 	if (dir) {
-		check_ids_m365(&p->directory.m365, out);
-		dg_check_method_allowed(p, M365_METHODS, M365_METHOD_NAMES, out);
+		check_ids_m365(dg_m365_opts(p), out);
+		dg_check_method_allowed(p, M365_METHOD_NAMES, out);
 	}
 	dg_check_auth_needs(&p->auth, auth_needs, sizeof(auth_needs) / sizeof(auth_needs[0]),
 			    out);
-	dg_check_method_notes(p->auth.method, method_notes,
+	dg_check_method_notes(dg_profile_method(p), method_notes,
 			      sizeof(method_notes) / sizeof(method_notes[0]), out);
 	if (dir)
 		check_national_cloud(p, out);
 	if (modern)
 		check_redirect_uri(p, out);
 	if (dir)
-		check_entra_keys(&p->directory.m365, out);
+		check_entra_keys(dg_m365_opts(p), out);
 }
