@@ -3,8 +3,10 @@
 #include "cli.h"
 
 #include "../core/filter.h"
+#include "../core/quality.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -24,35 +26,13 @@ static const char usage_text[] =
 	"  3   the filter has errors\n"
 	"  64  usage error\n";
 
-/* Length of the valid UTF-8 character at p, 0 when it is not one. */
-static size_t utf8_char(const unsigned char *p)
-{
-	size_t n = *p < 0x80 ? 1 : *p < 0xc2 ? 0 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : *p < 0xf5 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0))) ||
-	    (n == 4 && ((*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))))
-		return 0;
-	return n;
-}
-
 /* A JSON string of text that may not be valid UTF-8 (argv is bytes): bad
  * bytes become U+FFFD so the output always parses. */
 static void add_json_text(dg_strbuf *out, const char *s)
 {
-	dg_strbuf clean = DG_STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t n = utf8_char(p);
-		if (n)
-			dg_strbuf_add(&clean, p, n);
-		else
-			dg_strbuf_adds(&clean, "\xef\xbf\xbd");
-		p += n ? n : 1;
-	}
-	dg_strbuf_add_json_str(out, clean.buf);
-	dg_strbuf_release(&clean);
+	char *fixed = dg_quality_utf8_fixed(s);
+	dg_strbuf_add_json_str(out, fixed ? fixed : s);
+	free(fixed);
 }
 
 static void add_attr(const char *attr, void *ctx)

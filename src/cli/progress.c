@@ -3,23 +3,17 @@
  * so that nothing is left between the command's real output. */
 #include "cli.h"
 
+#include "../core/clock.h"
+
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PROGRESS_INTERVAL 0.25 /* seconds between two updates */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress_fn(void *ctx, size_t entries, int done)
 {
 	dg_cli_progress *pr = ctx;
-	double t = now_s(), rate;
+	double t = dg_now_s(), rate;
 	if (done) {
 		if (pr->shown)
 			fputs("\r\033[K", stderr);
@@ -39,7 +33,7 @@ static void progress_fn(void *ctx, size_t entries, int done)
 const dg_progress *dg_cli_progress_start(dg_cli_progress *pr, const char *what)
 {
 	pr->what = what;
-	pr->start = pr->last = now_s();
+	pr->start = pr->last = dg_now_s();
 	pr->shown = 0;
 	pr->cb.fn = progress_fn;
 	pr->cb.ctx = pr;

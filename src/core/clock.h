@@ -7,5 +7,7 @@ void dg_sleep_ms(long ms);
 /* Milliseconds on the monotonic clock: for intervals only (it does not
  * jump when the wall clock is set). */
 long dg_now_ms(void);
+/* The same clock in seconds, to the nanosecond: for rates and durations. */
+double dg_now_s(void);
 
 #endif

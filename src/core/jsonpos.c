@@ -1,5 +1,6 @@
 #include "jsonpos.h"
 #include "ascii.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -168,27 +169,6 @@ static long read_hex4(scan *sc)
 	return v;
 }
 
-static void put_utf8(dg_strbuf *out, unsigned long cp)
-{
-	if (!out)
-		return;
-	if (cp < 0x80) {
-		dg_strbuf_addch(out, (int)cp);
-	} else if (cp < 0x800) {
-		dg_strbuf_addch(out, (int)(0xC0 | (cp >> 6)));
-		dg_strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		dg_strbuf_addch(out, (int)(0xE0 | (cp >> 12)));
-		dg_strbuf_addch(out, (int)(0x80 | ((cp >> 6) & 0x3F)));
-		dg_strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	} else {
-		dg_strbuf_addch(out, (int)(0xF0 | (cp >> 18)));
-		dg_strbuf_addch(out, (int)(0x80 | ((cp >> 12) & 0x3F)));
-		dg_strbuf_addch(out, (int)(0x80 | ((cp >> 6) & 0x3F)));
-		dg_strbuf_addch(out, (int)(0x80 | (cp & 0x3F)));
-	}
-}
-
 /* A \uXXXX escape, surrogate pairs joined; sc->i is on the 'u'.  NUL is
  * refused: C strings (cJSON's and ours) would silently cut the text there. */
 static int scan_unicode_escape(scan *sc, dg_strbuf *out)
@@ -204,7 +184,8 @@ static int scan_unicode_escape(scan *sc, dg_strbuf *out)
 	if (hi >= 0xDC00 && hi <= 0xDFFF)
 		return fail_at(sc, line, col, off, "invalid \\u escape: a low surrogate without a high one");
 	if (hi < 0xD800 || hi > 0xDBFF) {
-		put_utf8(out, (unsigned long)hi);
+		if (out)
+			dg_utf8_put(out, (uint32_t)hi);
 		return 0;
 	}
 	if (peek(sc) != '\\' || sc->i + 1 >= sc->len || sc->s[sc->i + 1] != 'u')
@@ -217,7 +198,8 @@ static int scan_unicode_escape(scan *sc, dg_strbuf *out)
 	if (lo < 0xDC00 || lo > 0xDFFF)
 		return fail_at(sc, line, col, off, "invalid \\u escape: "
 			       "a high surrogate must be followed by a low one");
-	put_utf8(out, 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00));
+	if (out)
+		dg_utf8_put(out, 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00));
 	return 0;
 }
 
@@ -237,40 +219,6 @@ static int scan_escape(scan *sc, dg_strbuf *out)
 		dg_strbuf_addch(out, to[p - from]);
 	adv(sc);
 	return 0;
-}
-
-/* Length of the valid UTF-8 sequence at s[i], or 0 (overlong forms,
- * surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *s, size_t len, size_t i)
-{
-	unsigned char c = s[i];
-	size_t n;
-	unsigned long cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (i + n > len)
-		return 0;
-	for (size_t k = 1; k < n; k++) {
-		if ((s[i + k] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i + k] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
 }
 
 /* A string; sc->i is on the opening quote.  Decoded into `out` if given. */
@@ -298,7 +246,7 @@ static int scan_string(scan *sc, dg_strbuf *out)
 				       "before the end of the line");
 		if (c < 0x20)
 			return fail(sc, "control character in string (write it escaped, e.g. \\n or \\t): found");
-		if (!(n = utf8_seq(sc->s, sc->len, sc->i)))
+		if (!(n = dg_utf8_len(sc->s + sc->i, sc->len - sc->i)))
 			return fail(sc, "invalid UTF-8 in string (the profile must be UTF-8 encoded)");
 		if (out)
 			dg_strbuf_add(out, sc->s + sc->i, n);

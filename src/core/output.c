@@ -2,6 +2,8 @@
  * JSON shapes are contracts (docs/output.md, schemas/output/). */
 #include "output.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,9 +372,7 @@ static void cell_text(dg_strbuf *out, const char *s, size_t width, int last)
 	size_t used = 0;
 	const char *p = s;
 	while (*p) {
-		const char *q = p + 1;
-		while ((*q & 0xC0) == 0x80)
-			q++;
+		const char *q = dg_utf8_next(p);
 		char tmp[8] = { 0 };
 		memcpy(tmp, p, (size_t)(q - p) < sizeof(tmp) ? (size_t)(q - p) : sizeof(tmp) - 1);
 		size_t cw = dg_output_width(tmp);

@@ -34,11 +34,13 @@ char *dg_read_file(const char *path, size_t max_bytes, const char *what, size_t 
 			dg_error_set(err, DG_E_IO, "cannot read %s%s%s: larger than %zu MiB, not a%s%s",
 				     what, sep, path, max_bytes >> 20, *what ? " " : " file", what);
 			fclose(fp);
+			explicit_bzero(buf, sizeof(buf));
 			wipe(&sb);
 			return NULL;
 		}
 		dg_strbuf_add(&sb, buf, n);
 	}
+	explicit_bzero(buf, sizeof(buf)); /* the last chunk read, a key's end perhaps */
 	if (ferror(fp)) {
 		dg_error_set(err, DG_E_IO, "cannot read %s%s%s: %s", what, sep, path, strerror(errno));
 		fclose(fp);
@@ -59,6 +61,7 @@ cJSON *dg_json_read_file(const char *path, size_t max_bytes, const char *what, d
 	if (!text)
 		return NULL;
 	root = dg_json_parse_exact(text, len, NULL);
+	explicit_bzero(text, len);
 	free(text);
 	if (!root)
 		dg_error_set(err, DG_E_PARSE, "%s is not valid JSON", path);

@@ -13,12 +13,13 @@
  * "cannot read PATH: ...").  A file longer than max_bytes (0: no bound) is
  * refused as "larger than N MiB, not a WHAT" before it is all read.  On
  * failure NULL with err set; what was read is wiped first, as a profile
- * may hold literal secrets. */
+ * may hold literal secrets (on success the caller wipes the text). */
 char *dg_read_file(const char *path, size_t max_bytes, const char *what, size_t *len,
 		   dg_error *err);
 
 /* dg_read_file, then dg_json_parse_exact: the document, or NULL with err
- * set ("PATH is not valid JSON" when it does not parse). */
+ * set ("PATH is not valid JSON" when it does not parse).  The text is
+ * wiped once parsed. */
 cJSON *dg_json_read_file(const char *path, size_t max_bytes, const char *what, dg_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "ascii.h"
 #include "provider.h"
 #include "uri_rules.h"
+#include "utf8.h"
 
 #include "strbuf.h"
 
@@ -88,55 +89,11 @@ static char *ascii_lower_dup(const char *s)
 	return r;
 }
 
-/* Length of the UTF-8 sequence at s, or 0 when it is not valid UTF-8
- * (overlong forms, surrogates and values above U+10FFFF included);
- * *cp gets the code point. */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-	size_t n;
-	uint32_t v, min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2, v = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3, v = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
-
-static int utf8_valid(const char *s)
-{
-	uint32_t cp;
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_seq(p, &cp);
-		if (!n)
-			return 0;
-		p += n;
-	}
-	return 1;
-}
-
 size_t dg_uri_utf8_chars(const char *s)
 {
 	size_t count = 0;
-	uint32_t cp;
 	for (const unsigned char *p = (const unsigned char *)s; *p; count++) {
-		size_t n = utf8_seq(p, &cp);
+		size_t n = dg_utf8_len(p, SIZE_MAX);
 		p += n ? n : 1;
 	}
 	return count;
@@ -148,9 +105,8 @@ static void add_shown(dg_strbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
-		uint32_t cp;
-		size_t k = *p ? utf8_seq(p, &cp) : 0;
-		if (!k || p + k > end || is_ctl(*p)) {
+		size_t k = *p ? dg_utf8_len(p, (size_t)(end - p)) : 0;
+		if (!k || is_ctl(*p)) {
 			dg_strbuf_addf(sb, "\\x%02X", *p);
 			p++;
 			continue;
@@ -164,7 +120,8 @@ static void add_shown(dg_strbuf *sb, const char *s, size_t n)
 
 /* Folds the overlong two-byte UTF-8 forms old decoders accepted (C0 AE
  * '.', C0 AF '/', C1 9C '\', C0 80 NUL) into their ASCII byte, in place;
- * returns the new length. */
+ * returns the new length.  dg_utf8_len refuses these forms, so the lead
+ * bytes are matched here and only the arithmetic is shared. */
 static size_t fold_overlong(char *r, size_t len)
 {
 	size_t w = 0;
@@ -172,7 +129,7 @@ static size_t fold_overlong(char *r, size_t len)
 		unsigned char a = (unsigned char)r[i];
 		unsigned char b = i + 1 < len ? (unsigned char)r[i + 1] : 0;
 		if ((a == 0xc0 || a == 0xc1) && (b & 0xc0) == 0x80) {
-			r[w++] = (char)(((a & 0x1f) << 6) | (b & 0x3f));
+			r[w++] = (char)dg_utf8_decode((const unsigned char *)r + i, 2);
 			i++;
 		} else {
 			r[w++] = (char)a;
@@ -268,7 +225,7 @@ static char *percent_decoded(const char *s)
 static char *host_to_ace(const char *host)
 {
 	char *ace = NULL, *r;
-	if (!utf8_valid(host))
+	if (!dg_utf8_valid(host, strlen(host)))
 		return NULL;
 	if (idn2_to_ascii_8z(host, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
 		idn2_free(ace);
@@ -284,7 +241,7 @@ static char *host_to_ace(const char *host)
 static char *host_lower(const char *host)
 {
 	char *l = NULL, *r;
-	if (has_non_ascii(host) && utf8_valid(host) &&
+	if (has_non_ascii(host) && dg_utf8_valid(host, strlen(host)) &&
 	    psl_str_to_utf8lower(host, "utf-8", NULL, &l) == PSL_SUCCESS && l) {
 		r = dg_xstrdup(l);
 		psl_free_string(l);
@@ -322,7 +279,7 @@ dg_psl_status dg_uri_psl_check(const char *host, int listed_only, char **registr
 	char *name;
 	if (registrable)
 		*registrable = NULL;
-	if (!host || !*host || !utf8_valid(host))
+	if (!host || !*host || !dg_utf8_valid(host, strlen(host)))
 		return DG_PSL_INVALID;
 	pthread_once(&psl_once, psl_load);
 	if (!psl_ctx)

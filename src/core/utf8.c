@@ -57,6 +57,14 @@ size_t dg_utf8_count(const char *s)
 	return n;
 }
 
+const char *dg_utf8_next(const char *s)
+{
+	do
+		s++;
+	while (((unsigned char)*s & 0xC0) == 0x80);
+	return s;
+}
+
 void dg_utf8_put(dg_strbuf *out, uint32_t cp)
 {
 	char b[4];

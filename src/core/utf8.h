@@ -17,7 +17,9 @@
  * because a NUL is never a continuation byte. */
 size_t dg_utf8_len(const unsigned char *s, size_t n);
 
-/* The code point of the sequence of length `len` (from dg_utf8_len) at s. */
+/* The code point of the sequence of length `len` (from dg_utf8_len) at s.
+ * It checks nothing, so it also gives the value of an overlong form, which
+ * uri.c folds on purpose. */
 uint32_t dg_utf8_decode(const unsigned char *s, size_t len);
 
 /* Is s[0..len) valid UTF-8 throughout? */
@@ -25,6 +27,11 @@ int dg_utf8_valid(const char *s, size_t len);
 
 /* Characters in the NUL-terminated s (continuation bytes not counted). */
 size_t dg_utf8_count(const char *s);
+
+/* Where the character at s ends (s is not at the NUL): past s[0] and the
+ * continuation bytes after it, valid sequence or not, so that text with
+ * bad bytes still splits into pieces that make up the whole of it. */
+const char *dg_utf8_next(const char *s);
 
 /* Appends code point cp to out as UTF-8. */
 void dg_utf8_put(dg_strbuf *out, uint32_t cp);

@@ -118,6 +118,15 @@ static void *reader_main(void *arg)
 	}
 }
 
+/* A pipe whose thread is gone, or never ran. */
+static void pipe_free(dg_bodypipe *p)
+{
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->wake);
+	pthread_cond_destroy(&p->room);
+	free(p);
+}
+
 dg_bodypipe *dg_bodypipe_start(const dg_body_reader *rd, void *ctx)
 {
 	dg_bodypipe *p = dg_xcalloc(1, sizeof *p);
@@ -127,10 +136,7 @@ dg_bodypipe *dg_bodypipe_start(const dg_body_reader *rd, void *ctx)
 	pthread_cond_init(&p->wake, NULL);
 	pthread_cond_init(&p->room, NULL);
 	if (pthread_create(&p->thread, NULL, reader_main, p)) {
-		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->wake);
-		pthread_cond_destroy(&p->room);
-		free(p);
+		pipe_free(p);
 		return NULL;
 	}
 	return p;
@@ -227,8 +233,5 @@ void dg_bodypipe_stop(dg_bodypipe *p)
 		return;
 	put_marker(p, B_STOP);
 	pthread_join(p->thread, NULL);  /* STOP is the last block: the queue is empty */
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->wake);
-	pthread_cond_destroy(&p->room);
-	free(p);
+	pipe_free(p);
 }

@@ -4,6 +4,7 @@
 #include "../connectors/connector.h"
 #include "../connectors/live_check.h"
 #include "../core/cert.h"
+#include "../core/clock.h"
 #include "../core/jsonexact.h"
 #include "../core/outfile.h"
 #include "../core/output.h"
@@ -22,7 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* SPE: how long a started instance may take to report "running". */
@@ -49,14 +49,6 @@ struct tctx {
 static int cancelled(const struct tctx *x)
 {
 	return dg_cancel_raised(x->f->o->cancel);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void dg_tenant_run_init(dg_tenant_run *r, const dg_tenant *t)
@@ -289,7 +281,7 @@ static int spa_refused(const char *message)
 static int wait_running(struct tctx *x)
 {
 	const cJSON *t = onboard_opt(x, "instance", "startTimeoutSeconds");
-	double limit = now_s() + (cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_START_TIMEOUT_S);
+	double limit = dg_now_s() + (cJSON_IsNumber(t) ? t->valuedouble : DEFAULT_START_TIMEOUT_S);
 	dg_error err = { 0 };
 	char *status = NULL;
 
@@ -298,7 +290,7 @@ static int wait_running(struct tctx *x)
 			return fail(x, DG_STEP_INSTANCE, DGF_FLEET008, "%s", err.message);
 		if (status && !strcmp(status, "running"))
 			break;
-		if (now_s() > limit || cancelled(x)) {
+		if (dg_now_s() > limit || cancelled(x)) {
 			fail(x, DG_STEP_INSTANCE, DGF_FLEET008, "instance '%s' is %s, not running, "
 			     "after StartInstances", x->p->target.instance_id,
 			     status ? status : "gone");
@@ -886,7 +878,7 @@ static int run_steps(struct tctx *x)
 void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r)
 {
 	struct tctx x = { 0 };
-	double t0 = now_s();
+	double t0 = dg_now_s();
 	int rc;
 
 	x.f = f;
@@ -908,7 +900,7 @@ void dg_tenant_run_steps(dg_fleet *f, dg_tenant_run *r)
 	dg_profile_free(x.p);
 	dg_rendered_release(&x.rd);
 	dg_strlist_clear(&x.dir_users);
-	r->seconds = now_s() - t0;
+	r->seconds = dg_now_s() - t0;
 }
 
 void dg_tenant_run_not_started(dg_fleet *f, dg_tenant_run *r)

@@ -1,18 +1,20 @@
 /* Google service-account authentication (see google_auth.h). */
 #include "google_auth.h"
 
+#include "../../core/jsonstr.h"
+#include "../../core/readfile.h"
 #include "../../core/secret.h"
 #include "../../core/strbuf.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <openssl/crypto.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define ASSERTION_LIFETIME 3000 /* s; Google allows 3600 after iat */
+/* Key files are a few KiB: the bound the key checks use (core/keys.c). */
+#define KEY_FILE_MAX (4u << 20)
 
 static void wipe_free(char *s, size_t n)
 {
@@ -32,29 +34,8 @@ void dg_google_key_free(dg_google_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static int read_all(const char *file, dg_strbuf *sb, dg_error *err)
-{
-	FILE *fp = fopen(file, "rb");
-	char buf[4096];
-	size_t n;
-
-	if (!fp) {
-		dg_error_set(err, DG_E_IO, "cannot read the service account key file %s: %s", file,
-			     strerror(errno));
-		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		dg_strbuf_add(sb, buf, n);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	if (ferror(fp)) {
-		fclose(fp);
-		dg_error_set(err, DG_E_IO, "cannot read the service account key file %s", file);
-		return -1;
-	}
-	fclose(fp);
-	return 0;
-}
-
+/* A member that is a non-empty string, else NULL: an empty value is as
+ * good as none. */
 static const char *field(const cJSON *root, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -65,7 +46,6 @@ static dg_code take_fields(const cJSON *root, const char *file, dg_google_key *k
 {
 	static const char *const need[] = { "client_email", "client_id", "private_key",
 					    "token_uri" };
-	const char *pk;
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++)
 		if (!field(root, need[i]))
@@ -77,33 +57,30 @@ static dg_code take_fields(const cJSON *root, const char *file, dg_google_key *k
 		return dg_error_set(err, DG_E_INVALID,
 				    "token_uri in %s is not an https URL; the token request "
 				    "carries a signed credential and must be encrypted", file);
-	k->client_email = dg_xstrdup(field(root, "client_email"));
-	k->client_id = dg_xstrdup(field(root, "client_id"));
-	k->token_uri = dg_xstrdup(field(root, "token_uri"));
-	k->private_key_id = field(root, "private_key_id")
-				    ? dg_xstrdup(field(root, "private_key_id")) : NULL;
-	pk = field(root, "private_key");
-	k->private_key_len = strlen(pk);
-	k->private_key = dg_xstrdup(pk);
+	k->client_email = dg_json_strdup(root, "client_email");
+	k->client_id = dg_json_strdup(root, "client_id");
+	k->token_uri = dg_json_strdup(root, "token_uri");
+	/* an empty id is none: the assertion then goes without a "kid" */
+	k->private_key_id = field(root, "private_key_id") ? dg_json_strdup(root, "private_key_id")
+							  : NULL;
+	k->private_key = dg_json_strdup(root, "private_key");
+	k->private_key_len = strlen(k->private_key);
 	return DG_OK;
 }
 
 dg_code dg_google_key_load(const char *file, dg_google_key *k, dg_error *err)
 {
-	dg_strbuf sb = DG_STRBUF_INIT;
+	size_t len;
+	char *text;
 	cJSON *root, *pk;
 	dg_code code;
 
 	memset(k, 0, sizeof(*k));
-	if (read_all(file, &sb, err) < 0) {
-		OPENSSL_cleanse(sb.buf, sb.alloc);
-		dg_strbuf_release(&sb);
+	if (!(text = dg_read_file(file, KEY_FILE_MAX, "service account key file", &len, err)))
 		return err ? err->code : DG_E_IO;
-	}
-	root = cJSON_ParseWithLength(sb.buf, sb.len);
-	if (sb.alloc)
-		OPENSSL_cleanse(sb.buf, sb.alloc);
-	dg_strbuf_release(&sb);
+	root = cJSON_ParseWithLength(text, len);
+	explicit_bzero(text, len);
+	free(text);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return dg_error_set(err, DG_E_PARSE, "service account key file %s is not a JSON "
