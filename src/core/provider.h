@@ -101,6 +101,13 @@ typedef struct dg_provider {
 	/* For a directory read by an app registration with a certificate,
 	 * which `onboard` can generate: fills *c (release upload_to). */
 	void (*app_certificate)(const dg_profile *p, dg_app_certificate *c);
+
+	/* What the help of `check` and `snapshot` says about this provider,
+	 * as a phrase the command puts after the directory types it serves
+	 * (or, serving none, its login methods): what the live probes look
+	 * at, what a snapshot holds.  NULL without those operations. */
+	const char *probes_about;    /* "connect and bind, RootDSE, ..." */
+	const char *snapshot_about;  /* "the ... pages as JSON" */
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends

@@ -42,4 +42,5 @@ const dg_provider dg_provider_adfs = {
 	.logins = logins,
 	.probe_login = probe_login,
 	.login_refuses = login_refuses,
+	.probes_about = "the AD FS discovery document, issuer, endpoints, keys and scopes",
 };

@@ -92,4 +92,7 @@ const dg_provider dg_provider_m365 = {
 	.user_name_source = user_name_source,
 	.login_refuses = login_refuses,
 	.app_certificate = app_certificate,
+	.probes_about = "an Entra ID token with the certificate, Graph, each selected group "
+			"found exactly once",
+	.snapshot_about = "the Microsoft Graph pages as JSON",
 };
