@@ -108,6 +108,13 @@ typedef struct dg_provider {
 	 * at, what a snapshot holds.  NULL without those operations. */
 	const char *probes_about;    /* "connect and bind, RootDSE, ..." */
 	const char *snapshot_about;  /* "the ... pages as JSON" */
+	/* `dirgate cert new` reads no profile, so what it says about the app
+	 * registration `app_certificate` is for comes from here: which one it
+	 * is, what its portal calls the SHA-1 thumbprint, and what to do
+	 * with the two files (a sentence without its full stop). */
+	const char *app_registration;    /* "a ... app registration" */
+	const char *app_cert_thumbprint; /* "the ... portal's \"Thumbprint\"" */
+	const char *app_cert_next;       /* "upload the certificate ..., then ..." */
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends

@@ -95,4 +95,9 @@ const dg_provider dg_provider_m365 = {
 	.probes_about = "an Entra ID token with the certificate, Graph, each selected group "
 			"found exactly once",
 	.snapshot_about = "the Microsoft Graph pages as JSON",
+	.app_registration = "a Microsoft Entra ID app registration",
+	.app_cert_thumbprint = "the Entra portal's \"Thumbprint\"",
+	.app_cert_next = "upload the certificate to the app registration (Certificates & "
+			 "secrets > Certificates > Upload certificate), then set certFile and "
+			 "keyFile in the profile",
 };
