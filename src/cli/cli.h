@@ -55,7 +55,9 @@ int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
  * answers --help/-h with `usage` on stdout, and turns an unknown option or a
  * missing value into the usage error; those come back as DG_CLI_OPT_EXIT
  * with the exit code in *exit_code.  `shortopts` lists the command's own
- * short options ("h" and the leading ':' are added). */
+ * short options ("h" and the leading ':' are added).  An entry of
+ * `longopts` that `usage` does not describe is an older spelling kept for
+ * scripts: it is accepted, but neither completed nor suggested. */
 #define DG_CLI_OPT_EXIT (-2)
 struct option;
 int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,

@@ -115,6 +115,9 @@ typedef struct dg_provider {
 	const char *app_registration;    /* "a ... app registration" */
 	const char *app_cert_thumbprint; /* "the ... portal's \"Thumbprint\"" */
 	const char *app_cert_next;       /* "upload the certificate ..., then ..." */
+	/* An older spelling of `cutover --claim-rule` (without the dashes)
+	 * that scripts written for this login service may still use, or NULL. */
+	const char *claim_rule_alias;
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends
