@@ -1,10 +1,11 @@
 /* dirgate cert new --subject CN --days N --out DIR [--format text|json]
- * Creates the key pair and self-signed certificate for an Entra ID app
- * registration and prints what the portal shows, so the administrator can
- * compare the uploaded certificate with the one in the profile. */
+ * Creates the key pair and self-signed certificate for an app registration
+ * and prints what its portal shows, so the administrator can compare the
+ * uploaded certificate with the one in the profile. */
 #include "cli.h"
 
 #include "../core/cert.h"
+#include "../core/provider.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,16 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"usage: dirgate cert new --subject CN --days N --out DIR [--format text|json]\n"
-	"\n"
-	"Creates an RSA 2048 private key and a self-signed certificate (SHA-256) for\n"
-	"the Microsoft Entra ID app registration that a microsoft-365 profile uses,\n"
-	"like MailStore's credential manager does.  Writes DIR/" DG_CERT_FILE " (upload\n"
-	"it under Certificates & secrets) and DIR/" DG_CERT_KEY_FILE " (mode 0600;\n"
-	"never upload or share it), and prints the SHA-1 thumbprint (the portal's\n"
-	"\"Thumbprint\" column), the SHA-256 thumbprint and the expiry.  Existing\n"
-	"files are never overwritten.\n"
+static const char usage_tail[] =
 	"\n"
 	"options:\n"
 	"  --subject CN         the certificate's common name (\"CN=\" optional)\n"
@@ -34,6 +26,60 @@ static const char usage_text[] =
 	"  0   created\n"
 	"  1   could not create (e.g. a file exists)\n"
 	"  64  usage error\n";
+
+static const char *registration_of(const dg_provider *pv) { return pv->app_registration; }
+static const char *thumbprint_of(const dg_provider *pv) { return pv->app_cert_thumbprint; }
+static const char *next_of(const dg_provider *pv) { return pv->app_cert_next; }
+
+/* "for TYPE profiles, <what `field` gives>; ..." for each provider whose
+ * app registration has words for it (provider.h); nothing when none has.
+ * The caller knows no provider: `cert new` reads no profile. */
+static void add_per_provider(dg_strbuf *sb, const char *(*field)(const dg_provider *))
+{
+	int n = 0;
+
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++) {
+		if (!field(*pp))
+			continue;
+		dg_strbuf_adds(sb, n++ ? "; for " : "for ");
+		dg_cli_add_dir_types(sb, *pp, "or");
+		dg_strbuf_addf(sb, " profiles, %s", field(*pp));
+	}
+}
+
+/* The help, with the app registrations the registry's providers sign in
+ * with; built once, it lives as long as the program. */
+static const char *usage(void)
+{
+	static dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf para = DG_STRBUF_INIT, words = DG_STRBUF_INIT;
+
+	if (sb.len)
+		return sb.buf;
+	dg_strbuf_adds(&sb, "usage: dirgate cert new --subject CN --days N --out DIR "
+		       "[--format text|json]\n"
+		       "\n");
+	dg_strbuf_adds(&para, "Creates an RSA 2048 private key and a self-signed certificate "
+		       "(SHA-256) for an app registration to sign in with, like MailStore's "
+		       "credential manager does");
+	add_per_provider(&words, registration_of);
+	if (words.len)
+		dg_strbuf_addf(&para, " (%s)", words.buf);
+	dg_strbuf_adds(&para, ".  Writes DIR/" DG_CERT_FILE " (to upload to the app "
+		       "registration) and DIR/" DG_CERT_KEY_FILE " (mode 0600; never upload or "
+		       "share it), and prints the SHA-1 thumbprint");
+	dg_strbuf_reset(&words);
+	add_per_provider(&words, thumbprint_of);
+	if (words.len)
+		dg_strbuf_addf(&para, " (%s)", words.buf);
+	dg_strbuf_adds(&para, ", the SHA-256 thumbprint and the expiry.  Existing files are "
+		       "never overwritten.");
+	dg_cli_add_filled(&sb, para.buf, 0);
+	dg_strbuf_adds(&sb, usage_tail);
+	dg_strbuf_release(&words);
+	dg_strbuf_release(&para);
+	return sb.buf;
+}
 
 struct cert_args {
 	dg_cert_new_opts o;
@@ -67,7 +113,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
 	static const char *const formats[] = { "text", "json", NULL };
 	int c, rc;
 
-	while ((c = dg_cli_getopt("cert", argc, argv, "", longopts, usage_text, &rc)) != -1) {
+	while ((c = dg_cli_getopt("cert", argc, argv, "", longopts, usage(), &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 's': a->o.subject = optarg; break;
@@ -92,17 +138,23 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
 
 static void render_text(dg_strbuf *out, const dg_cert_new_result *r)
 {
+	dg_strbuf words = DG_STRBUF_INIT;
+
 	dg_strbuf_addf(out, "certificate:        %s\n", r->cert_file);
 	dg_strbuf_addf(out, "private key:        %s (mode 0600: keep it secret, never upload it)\n",
 		       r->key_file);
 	dg_strbuf_addf(out, "subject:            %s\n", r->prints.subject);
-	dg_strbuf_addf(out, "SHA-1 thumbprint:   %s (the Entra portal's \"Thumbprint\")\n",
-		       r->prints.sha1_hex);
-	dg_strbuf_addf(out, "SHA-256 thumbprint: %s\n", r->prints.sha256_hex);
+	dg_strbuf_addf(out, "SHA-1 thumbprint:   %s", r->prints.sha1_hex);
+	add_per_provider(&words, thumbprint_of);
+	if (words.len)
+		dg_strbuf_addf(out, " (%s)", words.buf);
+	dg_strbuf_addf(out, "\nSHA-256 thumbprint: %s\n", r->prints.sha256_hex);
 	dg_strbuf_addf(out, "expires:            %s\n", r->prints.not_after);
-	dg_strbuf_adds(out, "\nnext: upload the certificate to the app registration (Certificates & "
-		       "secrets > Certificates > Upload certificate), then set certFile and keyFile "
-		       "in the profile.\n");
+	dg_strbuf_reset(&words);
+	add_per_provider(&words, next_of);
+	if (words.len)
+		dg_strbuf_addf(out, "\nnext: %s.\n", words.buf);
+	dg_strbuf_release(&words);
 }
 
 static void json_field(dg_strbuf *out, const char *name, const char *value, int last)
@@ -134,7 +186,7 @@ int dg_cmd_cert(int argc, char **argv)
 	int rc;
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(usage_text, stdout);
+		fputs(usage(), stdout);
 		return DG_EXIT_OK;
 	}
 	if (argc < 2 || strcmp(argv[1], "new"))

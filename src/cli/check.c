@@ -4,25 +4,17 @@
 #include "../connectors/live_check.h"
 #include "../core/error.h"
 #include "../core/profile.h"
+#include "../core/provider.h"
 #include "../mailstore/rules.h"
 
 #include <getopt.h>
 #include <string.h>
 
-static const char usage_text[] =
+static const char usage_head[] =
 	"usage: dirgate check PROFILE [--offline] [--test-user NAME] [--format text|json]\n"
-	"\n"
-	"Checks a profile: the file itself (syntax, keys, types), then every rule\n"
-	"that needs no network (redirect URIs, LDAP filters, DNs, identifiers, key\n"
-	"files, certificates, option combinations).  Each finding has a stable code,\n"
-	"the profile path it is about, what is wrong and how to fix it\n"
-	"('dirgate explain CODE').  Without --offline, ldap and active-directory\n"
-	"profiles are also probed live (connect and bind, RootDSE, base DN, what the\n"
-	"user filter selects); google-workspace profiles: a token by domain-wide\n"
-	"delegation, the Directory API, the selected groups; microsoft-365 profiles:\n"
-	"an Entra ID token with the certificate, Graph, each selected group found\n"
-	"exactly once; with authentication method adfs: the AD FS discovery\n"
-	"document, issuer, endpoints, keys and scopes.\n"
+	"\n";
+
+static const char usage_tail[] =
 	"\n"
 	"A live probe that cannot run (a secret that cannot be read, no terminal to\n"
 	"prompt on) is an error (LDAP037), and a count from a search the server cut\n"
@@ -42,6 +34,61 @@ static const char usage_text[] =
 	"  1   the profile could not be read\n"
 	"  3   errors found\n"
 	"  64  usage error\n";
+
+/* "active-directory and ldap profiles: connect and bind, ...; ...", what
+ * each provider's live probes look at; a provider serving no directory
+ * is probed for its login methods. */
+static void add_probes(dg_strbuf *sb)
+{
+	int n = 0;
+
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++) {
+		const dg_provider *pv = *pp;
+		dg_strlist methods = DG_STRLIST_INIT;
+
+		if (!pv->probes_about)
+			continue;
+		if (n++)
+			dg_strbuf_adds(sb, "; ");
+		if (pv->dirs[0].type) {
+			dg_cli_add_dir_types(sb, pv, "and");
+			dg_strbuf_adds(sb, " profiles");
+		} else {
+			for (const dg_provider_login *l = pv->logins; l->method; l++)
+				dg_strlist_push(&methods, l->method);
+			dg_strbuf_adds(sb, "with authentication method ");
+			dg_cli_add_choice(sb, &methods, "or");
+			dg_strlist_clear(&methods);
+		}
+		dg_strbuf_addf(sb, ": %s", pv->probes_about);
+	}
+}
+
+/* The help, with what the registry's providers probe; built once, it lives
+ * as long as the program. */
+static const char *usage(void)
+{
+	static dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf para = DG_STRBUF_INIT, probes = DG_STRBUF_INIT;
+
+	if (sb.len)
+		return sb.buf;
+	dg_strbuf_adds(&sb, usage_head);
+	dg_strbuf_adds(&para, "Checks a profile: the file itself (syntax, keys, types), then "
+		       "every rule that needs no network (redirect URIs, LDAP filters, DNs, "
+		       "identifiers, key files, certificates, option combinations).  Each "
+		       "finding has a stable code, the profile path it is about, what is wrong "
+		       "and how to fix it ('dirgate explain CODE').");
+	add_probes(&probes);
+	if (probes.len)
+		dg_strbuf_addf(&para, "  Without --offline, the profile's directory and login "
+			       "service are also probed live (%s).", probes.buf);
+	dg_cli_add_filled(&sb, para.buf, 0);
+	dg_strbuf_adds(&sb, usage_tail);
+	dg_strbuf_release(&probes);
+	dg_strbuf_release(&para);
+	return sb.buf;
+}
 
 static void run_live_probes(const dg_profile *p, const char *test_user, dg_findings *findings)
 {
@@ -70,7 +117,7 @@ int dg_cmd_check(int argc, char **argv)
 	dg_strbuf out = DG_STRBUF_INIT;
 	dg_profile *p;
 
-	while ((c = dg_cli_getopt("check", argc, argv, "", opts, usage_text, &rc)) != -1) {
+	while ((c = dg_cli_getopt("check", argc, argv, "", opts, usage(), &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': offline = 1; break;

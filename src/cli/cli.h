@@ -55,11 +55,28 @@ int dg_cli_usage_error(const char *cmd, const char *fmt, ...)
  * answers --help/-h with `usage` on stdout, and turns an unknown option or a
  * missing value into the usage error; those come back as DG_CLI_OPT_EXIT
  * with the exit code in *exit_code.  `shortopts` lists the command's own
- * short options ("h" and the leading ':' are added). */
+ * short options ("h" and the leading ':' are added).  An entry of
+ * `longopts` that `usage` does not describe is an older spelling kept for
+ * scripts: it is accepted, but neither completed nor suggested. */
 #define DG_CLI_OPT_EXIT (-2)
 struct option;
 int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		  const struct option *longopts, const char *usage, int *exit_code);
+
+/* Help text from the registry (helptext.c), for what each provider does:
+ * commands loop over the providers instead of naming them. */
+#define DG_CLI_HELP_WIDTH 76
+struct dg_provider;
+/* Appends `text` filled to lines of at most DG_CLI_HELP_WIDTH columns, the
+ * first continuing sb's last line, the others indented by `indent` spaces,
+ * then a newline.  A double space between sentences stays as it is,
+ * unless the line breaks there; a quoted command line ('dirgate ...')
+ * is not broken. */
+void dg_cli_add_filled(dg_strbuf *sb, const char *text, size_t indent);
+/* "a, b or c": the items of `l`, `last` ("or", "and") before the last. */
+void dg_cli_add_choice(dg_strbuf *sb, const dg_strlist *l, const char *last);
+/* The directory.type values `pv` serves, as dg_cli_add_choice joins them. */
+void dg_cli_add_dir_types(dg_strbuf *sb, const struct dg_provider *pv, const char *last);
 
 /* After the options: exactly one operand named `what` ("PROFILE").  Returns
  * 0, or the usage error's exit code. */

@@ -247,6 +247,16 @@ static dg_strbuf option_description(const char *usage, const char *name)
 	return desc;
 }
 
+/* Whether the help describes `--name`; an option it does not is an older
+ * spelling, kept for scripts but not offered (dg_cli_getopt). */
+static int described(const char *usage, const char *name)
+{
+	dg_strbuf d = option_description(usage, name);
+	int yes = d.len > 0;
+	dg_strbuf_release(&d);
+	return yes;
+}
+
 /* `dirgate CMD --completion-helper`: the command's long options, one per
  * line as "--name" ("--name=" when it takes a value), a tab and the help's
  * description.  The shell completions (completions/) ask this, so they
@@ -255,14 +265,16 @@ static void print_completion_options(const struct option *longopts, const char *
 {
 	for (const struct option *o = longopts; o && o->name; o++) {
 		dg_strbuf d = option_description(usage, o->name);
-		printf("--%s%s\t%s\n", o->name, o->has_arg == required_argument ? "=" : "",
-		       d.len ? d.buf : "");
+		if (d.len)
+			printf("--%s%s\t%s\n", o->name,
+			       o->has_arg == required_argument ? "=" : "", d.buf);
 		dg_strbuf_release(&d);
 	}
 }
 
 /* "unknown option '--ofline'; did you mean '--offline'?" */
-static int unknown_option(const char *cmd, const char *arg, const struct option *longopts)
+static int unknown_option(const char *cmd, const char *arg, const struct option *longopts,
+			  const char *usage)
 {
 	const char *cands[64];
 	size_t n = 0;
@@ -270,7 +282,8 @@ static int unknown_option(const char *cmd, const char *arg, const struct option 
 	if (!strncmp(arg, "--", 2)) {
 		char *word = dg_xstrndup(arg + 2, strcspn(arg + 2, "="));
 		for (const struct option *o = longopts; o && o->name && n < 64; o++)
-			cands[n++] = o->name;
+			if (described(usage, o->name))
+				cands[n++] = o->name;
 		best = dg_suggest_closest(word, cands, n);
 		free(word);
 	}
@@ -310,7 +323,7 @@ int dg_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		*exit_code = dg_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		break;
 	case '?':
-		*exit_code = unknown_option(cmd, argv[optind - 1], longopts);
+		*exit_code = unknown_option(cmd, argv[optind - 1], longopts, usage);
 		break;
 	default:
 		return c;

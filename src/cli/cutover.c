@@ -2,6 +2,7 @@
  * MailStore server switches to the profile (src/mailstore/cutover.h). */
 #include "cli.h"
 
+#include "../core/provider.h"
 #include "../mailstore/cutover.h"
 
 #include <getopt.h>
@@ -11,7 +12,7 @@
 static const char usage_text[] =
 	"usage: dirgate cutover PROFILE [--format text|json|html] [--output FILE]\n"
 	"                       [--users USERS [--config PULL]] [--renames FILE]\n"
-	"                       [--adfs-claim-rule] [--parallel N]\n"
+	"                       [--claim-rule] [--parallel N]\n"
 	"\n"
 	"For every existing MailStore user, what switching to the profile's directory,\n"
 	"user-name format and login method does to their login: keeps-login, renamed\n"
@@ -27,8 +28,9 @@ static const char usage_text[] =
 	"  --config PULL            offline: the configuration from 'dirgate pull PROFILE'\n"
 	"  --renames FILE           write the renames that keep the archives as old=new\n"
 	"                           lines for 'dirgate migrate'\n"
-	"  --adfs-claim-rule        the AD FS claim rule that sends the user-name attribute\n"
-	"                           is in place (dirgate cannot read AD FS rules)\n"
+	"  --claim-rule             the login service's claim rule that sends the\n"
+	"                           user-name attribute is in place (dirgate cannot\n"
+	"                           read claim rules)\n"
 	"  --parallel N             GetUserInfo requests in flight (default 8, at most 64)\n"
 	"  -h, --help               show this help\n"
 	"\n"
@@ -143,20 +145,43 @@ static int run_offline(const char *profile, const struct cut_args *a)
 	return rc;
 }
 
-int dg_cmd_cutover(int argc, char **argv)
+/* The option table: cutover's own options, then the older spellings of
+ * --claim-rule that login providers still accept from existing scripts
+ * (claim_rule_alias, core/provider.h).  The help does not describe those,
+ * so they are neither completed nor suggested.  Built once, it lives as
+ * long as the program. */
+static const struct option *option_table(void)
 {
-	static const char *const formats[] = { "text", "json", "html", NULL };
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "users", required_argument, NULL, 'u' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "renames", required_argument, NULL, 'r' },
-		{ "adfs-claim-rule", no_argument, NULL, 'a' },
+		{ "claim-rule", no_argument, NULL, 'a' },
 		{ "parallel", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
 	};
+	static struct option *all;
+	size_t n = sizeof(own) / sizeof(*own), i = n;
+
+	if (all)
+		return all;
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		n += (*pp)->claim_rule_alias != NULL;
+	all = dg_xcalloc(n + 1, sizeof(*all)); /* ends with { NULL } */
+	memcpy(all, own, sizeof(own));
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		if ((*pp)->claim_rule_alias)
+			all[i++] = (struct option){ (*pp)->claim_rule_alias, no_argument,
+						    NULL, 'a' };
+	return all;
+}
+
+int dg_cmd_cutover(int argc, char **argv)
+{
+	static const char *const formats[] = { "text", "json", "html", NULL };
+	const struct option *opts = option_table();
 	struct cut_args a = { DG_FMT_TEXT, 8, NULL, NULL, NULL, NULL, { 0 } };
 	char *end;
 	int c, rc;

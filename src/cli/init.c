@@ -9,18 +9,8 @@
 #include <getopt.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"usage: dirgate init --type active-directory|ldap|microsoft-365|google-workspace\n"
-	"                    [--out FILE] [--format raw|json]\n"
+static const char usage_tail[] =
 	"\n"
-	"Writes a starting profile for a directory of TYPE (active-directory, ldap,\n"
-	"microsoft-365 or google-workspace).  Each field is preceded by a \"//\" key,\n"
-	"a comment dirgate ignores, that names the field in MailStore's Directory\n"
-	"Services dialog.  The fields to fill in are \"\": until they are,\n"
-	"'dirgate check --offline FILE' names each of them (PROF007).\n"
-	"\n"
-	"options:\n"
-	"  --type TYPE          active-directory, ldap, microsoft-365 or google-workspace\n"
 	"  --out FILE           write the profile there (never replacing a file);\n"
 	"                       default: standard output\n"
 	"  --format raw|json    raw (default): the profile itself; json: a document on\n"
@@ -41,14 +31,38 @@ static void list_types(dg_strlist *types)
 			dg_strlist_push(types, d->type);
 }
 
-/* "a, b, c or d" */
-static void add_type_choice(dg_strbuf *sb, const dg_strlist *types)
+/* The help, with the types the registry has templates for; built once, it
+ * lives as long as the program. */
+static const char *usage(void)
 {
-	for (size_t i = 0; i < types->nr; i++) {
-		if (i)
-			dg_strbuf_adds(sb, i + 1 < types->nr ? ", " : " or ");
-		dg_strbuf_adds(sb, types->items[i]);
-	}
+	static dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strlist types = DG_STRLIST_INIT;
+	dg_strbuf para = DG_STRBUF_INIT;
+
+	if (sb.len)
+		return sb.buf;
+	list_types(&types);
+	dg_strbuf_adds(&sb, "usage: dirgate init --type ");
+	for (size_t i = 0; i < types.nr; i++)
+		dg_strbuf_addf(&sb, "%s%s", i ? "|" : "", types.items[i]);
+	dg_strbuf_adds(&sb, "\n"
+		       "                    [--out FILE] [--format raw|json]\n"
+		       "\n");
+	dg_strbuf_adds(&para, "Writes a starting profile for a directory of TYPE (");
+	dg_cli_add_choice(&para, &types, "or");
+	dg_strbuf_adds(&para, ").  Each field is preceded by a \"//\" key, a comment dirgate "
+		       "ignores, that names the field in MailStore's Directory Services dialog.  "
+		       "The fields to fill in are \"\": until they are, 'dirgate check "
+		       "--offline FILE' names each of them (PROF007).");
+	dg_cli_add_filled(&sb, para.buf, 0);
+	dg_strbuf_adds(&sb, "\n"
+		       "options:\n"
+		       "  --type TYPE          ");
+	dg_cli_add_choice(&sb, &types, "or");
+	dg_strbuf_adds(&sb, usage_tail);
+	dg_strbuf_release(&para);
+	dg_strlist_clear(&types);
+	return sb.buf;
 }
 
 /* The usage error for a missing or unknown --type (`type` NULL: missing). */
@@ -60,7 +74,7 @@ static int type_usage_error(const char *type)
 	int rc;
 
 	list_types(&types);
-	add_type_choice(&choice, &types);
+	dg_cli_add_choice(&choice, &types, "or");
 	if (type)
 		best = dg_suggest_closest(type, (const char *const *)types.items, types.nr);
 	if (!type)
@@ -124,7 +138,7 @@ int dg_cmd_init(int argc, char **argv)
 	dg_strbuf out = DG_STRBUF_INIT;
 	int fmt = DG_FMT_RAW, c, rc;
 
-	while ((c = dg_cli_getopt("init", argc, argv, "", opts, usage_text, &rc)) != -1) {
+	while ((c = dg_cli_getopt("init", argc, argv, "", opts, usage(), &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 't': type = optarg; break;

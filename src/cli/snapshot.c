@@ -11,20 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_text[] =
+static const char usage_head[] =
 	"usage: dirgate snapshot PROFILE --output FILE [--format text|json]\n"
-	"\n"
-	"Reads the profile's ldap or active-directory directory live and writes the\n"
-	"entries synchronisation looks at (users, and the groups a group selection\n"
-	"needs, with the attributes MailStore reads) as an LDIF snapshot; for a\n"
-	"microsoft-365 directory, the Microsoft Graph pages as JSON; for\n"
-	"google-workspace, the Admin SDK pages as read (JSON Lines).  Set\n"
-	"/directory/snapshot to it to preview offline: the result is exactly the\n"
-	"live one.  For support cases and for previews without network access.\n"
-	"A snapshot is complete or not written at all: when the server cuts the\n"
-	"search short (a size or time limit) or reading fails, no file is left and\n"
-	"nothing goes to standard output (it is held in a temporary file until the\n"
-	"directory has been read in full).  The file is private (mode 0600).\n"
+	"\n";
+
+static const char usage_tail[] =
 	"\n"
 	"options:\n"
 	"  -o, --output FILE    where to write the snapshot (required; '-' for stdout)\n"
@@ -39,6 +30,38 @@ static const char usage_text[] =
 	"  3   the profile has errors, the directory refused or the result would be\n"
 	"      incomplete (findings on stderr)\n"
 	"  64  usage error\n";
+
+/* The help, with what each of the registry's providers puts into a
+ * snapshot; built once, it lives as long as the program. */
+static const char *usage(void)
+{
+	static dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strbuf para = DG_STRBUF_INIT;
+	int n = 0;
+
+	if (sb.len)
+		return sb.buf;
+	dg_strbuf_adds(&sb, usage_head);
+	dg_strbuf_adds(&para, "Reads the profile's directory live and writes a snapshot of it");
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++) {
+		if (!(*pp)->snapshot_about)
+			continue;
+		dg_strbuf_adds(&para, n++ ? "; for " : ": for ");
+		dg_cli_add_dir_types(&para, *pp, "or");
+		dg_strbuf_addf(&para, ", %s", (*pp)->snapshot_about);
+	}
+	dg_strbuf_adds(&para, ".  Set /directory/snapshot to it to preview offline: the result "
+		       "is exactly the live one.  For support cases and for previews without "
+		       "network access.  A snapshot is complete or not written at all: when the "
+		       "server cuts the search short (a size or time limit) or reading fails, no "
+		       "file is left and nothing goes to standard output (it is held in a "
+		       "temporary file until the directory has been read in full).  The file is "
+		       "private (mode 0600).");
+	dg_cli_add_filled(&sb, para.buf, 0);
+	dg_strbuf_adds(&sb, usage_tail);
+	dg_strbuf_release(&para);
+	return sb.buf;
+}
 
 static int report(const dg_findings *f)
 {
@@ -223,7 +246,7 @@ int dg_cmd_snapshot(int argc, char **argv)
 	dg_profile *p;
 	int c, rc;
 
-	while ((c = dg_cli_getopt("snapshot", argc, argv, "o:", opts, usage_text, &rc)) != -1) {
+	while ((c = dg_cli_getopt("snapshot", argc, argv, "o:", opts, usage(), &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'o': output = optarg; break;

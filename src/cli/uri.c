@@ -1,27 +1,16 @@
-/* dirgate uri URI [--provider entra|google|adfs] [--instance ID]
- *                 [--format text|json]
+/* dirgate uri URI [--provider NAME] [--instance ID] [--format text|json]
  * Checks one OpenID Connect redirect URI against MailStore's pattern and the
  * rules of the identity provider it is registered at. */
 #include "cli.h"
 
+#include "../core/provider.h"
 #include "../core/uri.h"
 #include "../core/uri_rules.h"
 
 #include <getopt.h>
 #include <string.h>
 
-static const char usage_text[] =
-	"usage: dirgate uri URI [--provider entra|google|adfs] [--instance ID]\n"
-	"                       [--format text|json]\n"
-	"\n"
-	"Checks one redirect URI the way the profile checks do: MailStore's pattern\n"
-	"https://<fqdn>[:port]/oidc/signin (SPE: https://<fqdn>[:port]/<instanceid>/oidc/signin)\n"
-	"and, with --provider, the registration rules of Microsoft Entra ID, Google\n"
-	"or AD FS.  The URI is compared case-sensitively, so every finding's hint\n"
-	"shows the corrected URI when it can be derived.\n"
-	"\n"
-	"options:\n"
-	"  --provider NAME      also apply the rules of entra, google or adfs\n"
+static const char usage_tail[] =
 	"  --instance ID        MailStore SPE: the path must be /ID/oidc/signin\n"
 	"  --format text|json   output format (default: text)\n"
 	"  -h, --help           show this help\n"
@@ -30,6 +19,47 @@ static const char usage_text[] =
 	"  0   no errors (warnings allowed)\n"
 	"  3   the URI has errors\n"
 	"  64  usage error\n";
+
+/* The help, with the providers whose rules --provider applies (their
+ * dg_uri_rules names and labels); built once, it lives as long as the
+ * program. */
+static const char *usage(void)
+{
+	static dg_strbuf sb = DG_STRBUF_INIT;
+	dg_strlist names = DG_STRLIST_INIT, labels = DG_STRLIST_INIT;
+	dg_strbuf para = DG_STRBUF_INIT, joined = DG_STRBUF_INIT;
+
+	if (sb.len)
+		return sb.buf;
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++) {
+		if (!(*pp)->redirect_uri)
+			continue;
+		dg_strlist_push(&names, (*pp)->redirect_uri->name);
+		dg_strlist_push(&labels, (*pp)->redirect_uri->label);
+	}
+	dg_uri_rules_names(&joined, "|");
+	dg_strbuf_addf(&sb, "usage: dirgate uri URI [--provider %s] [--instance ID]\n"
+		       "                       [--format text|json]\n"
+		       "\n"
+		       "Checks one redirect URI the way the profile checks do: MailStore's pattern\n"
+		       "https://<fqdn>[:port]/oidc/signin (SPE: https://<fqdn>[:port]/<instanceid>/oidc/signin)\n",
+		       joined.buf);
+	dg_strbuf_adds(&para, "and, with --provider, the registration rules of ");
+	dg_cli_add_choice(&para, &labels, "or");
+	dg_strbuf_adds(&para, ".  The URI is compared case-sensitively, so every finding's "
+		       "hint shows the corrected URI when it can be derived.");
+	dg_cli_add_filled(&sb, para.buf, 0);
+	dg_strbuf_adds(&sb, "\n"
+		       "options:\n"
+		       "  --provider NAME      also apply the rules of ");
+	dg_cli_add_choice(&sb, &names, "or");
+	dg_strbuf_addf(&sb, "\n%s", usage_tail);
+	dg_strbuf_release(&joined);
+	dg_strbuf_release(&para);
+	dg_strlist_clear(&labels);
+	dg_strlist_clear(&names);
+	return sb.buf;
+}
 
 struct uri_args {
 	const char *uri;
@@ -96,7 +126,7 @@ static int parse_args(int argc, char **argv, struct uri_args *a)
 	static const char *const formats[] = { "text", "json", NULL };
 	int c, rc;
 
-	while ((c = dg_cli_getopt("uri", argc, argv, "", longopts, usage_text, &rc)) != -1) {
+	while ((c = dg_cli_getopt("uri", argc, argv, "", longopts, usage(), &rc)) != -1) {
 		switch (c) {
 		case DG_CLI_OPT_EXIT: return rc;
 		case 'p':

@@ -1,4 +1,5 @@
-/* dirgate cert new: RSA 2048 key + self-signed certificate for Entra ID. */
+/* dirgate cert new: RSA 2048 key + self-signed certificate for an app
+ * registration. */
 #include "cert.h"
 
 #include "strbuf.h"
@@ -23,7 +24,8 @@ static const char *strip_cn(const char *subject)
 	return strncasecmp(subject, "CN=", 3) ? subject : subject + 3;
 }
 
-/* Printable, no control characters: the CN ends up in the Entra portal. */
+/* Printable, no control characters: the CN ends up in the identity
+ * platform's portal. */
 static int cn_ok(const char *cn)
 {
 	for (const unsigned char *p = (const unsigned char *)cn; *p; p++)
@@ -39,7 +41,7 @@ static dg_code check_opts(const dg_cert_new_opts *o, dg_error *err)
 
 	if (!*cn)
 		return dg_error_set(err, DG_E_USAGE, "--subject is empty: give a common name, "
-				    "e.g. --subject \"MailStore Entra ID\"");
+				    "e.g. --subject \"MailStore Directory Services\"");
 	if (strlen(cn) > DG_CERT_MAX_CN)
 		return dg_error_set(err, DG_E_USAGE, "--subject is %zu characters long; "
 				    "a common name has at most %d", strlen(cn), DG_CERT_MAX_CN);

@@ -1,8 +1,9 @@
-/* `dirgate cert new`: a key pair and self-signed certificate for an Entra ID
- * app registration, the kind MailStore's credential manager creates for its
- * Microsoft 365 credentials (RSA 2048, SHA-256, self-signed, for client
+/* `dirgate cert new`: a key pair and self-signed certificate for an app
+ * registration, the kind MailStore's credential manager creates for the
+ * cloud directories it reads (RSA 2048, SHA-256, self-signed, for client
  * authentication).  The certificate is uploaded to the app registration; the
- * private key stays with MailStore / dirgate.
+ * private key stays with MailStore / dirgate.  What a provider's portal
+ * calls the files is the provider's to say (core/provider.h).
  *
  * Files are created exclusively (O_EXCL): an existing file is never
  * overwritten, so a key that is already registered cannot be lost.  The key
@@ -13,8 +14,8 @@
 #include "error.h"
 #include "keys.h"
 
-/* Accepted validity, in days.  Entra ID accepts longer, but a certificate
- * outliving its administrator helps nobody. */
+/* Accepted validity, in days.  Identity platforms accept longer ones, but
+ * a certificate outliving its administrator helps nobody. */
 #define DG_CERT_MIN_DAYS 1
 #define DG_CERT_MAX_DAYS 3650
 /* X.509 upper bound for a common name (RFC 5280 ub-common-name). */

@@ -109,6 +109,23 @@ typedef struct dg_provider {
 	/* For a directory read by an app registration with a certificate,
 	 * which `onboard` can generate: fills *c (release upload_to). */
 	void (*app_certificate)(const dg_profile *p, dg_app_certificate *c);
+
+	/* What the help of `check` and `snapshot` says about this provider,
+	 * as a phrase the command puts after the directory types it serves
+	 * (or, serving none, its login methods): what the live probes look
+	 * at, what a snapshot holds.  NULL without those operations. */
+	const char *probes_about;    /* "connect and bind, RootDSE, ..." */
+	const char *snapshot_about;  /* "the ... pages as JSON" */
+	/* `dirgate cert new` reads no profile, so what it says about the app
+	 * registration `app_certificate` is for comes from here: which one it
+	 * is, what its portal calls the SHA-1 thumbprint, and what to do
+	 * with the two files (a sentence without its full stop). */
+	const char *app_registration;    /* "a ... app registration" */
+	const char *app_cert_thumbprint; /* "the ... portal's \"Thumbprint\"" */
+	const char *app_cert_next;       /* "upload the certificate ..., then ..." */
+	/* An older spelling of `cutover --claim-rule` (without the dashes)
+	 * that scripts written for this login service may still use, or NULL. */
+	const char *claim_rule_alias;
 } dg_provider;
 
 /* The registry: every provider, in the order commands list them; ends

@@ -4,6 +4,7 @@ every command (options and exit status) checked against the real option
 tables (--completion-helper), did-you-mean for commands and options, and
 'dirgate explain CODE' for every registered code.
 usage: test_help.py DIRGATE"""
+import glob
 import os
 import re
 import sys
@@ -149,5 +150,17 @@ t.check(out(["explain"])[0] == 64 and out(["explain", "A", "B"])[0] == 64,
         "explain needs exactly one CODE")
 rc, so, se = out(["explain", "PROF001" + "X" * 40])
 t.check(rc == 64 and not so, "explain: an overlong code is unknown", se)
+
+# What the help says about each provider comes from the registry
+# (core/provider.h), so the commands, and the certificate generator that
+# 'cert new' and 'onboard' share, name none (docs/ARCHITECTURE.md).
+named = []
+for sub, pattern in (("cli", "*.[ch]"), ("core", "cert.[ch]")):
+    for path in sorted(glob.glob(os.path.join(ROOT, "src", sub, pattern))):
+        with open(path, encoding="utf-8") as f:
+            named += ["%s:%d: %s" % (os.path.relpath(path, ROOT), n, line.strip())
+                      for n, line in enumerate(f, 1)
+                      if re.search(r"google|m365|entra|adfs", line, re.I)]
+t.check(not named, "src/cli and src/core/cert.* name no provider", "\n".join(named))
 
 t.done()

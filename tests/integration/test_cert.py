@@ -4,6 +4,7 @@ no overwriting, usage errors, the private key never printed, and a
 microsoft-365 profile using the new pair passes the offline key checks."""
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -70,6 +71,14 @@ so = p.stdout.decode()
 t.check(p.returncode == 0 and "SHA-1 thumbprint:" in so and "expires:" in so
         and fingerprint(os.path.join(out_text, "certificate.pem"), "sha1") in so,
         "text output shows thumbprints and expiry", so + p.stderr.decode())
+# What to do with the files comes from the providers whose app registration
+# signs in with a certificate (microsoft-365): each named by its type.
+t.check(re.search(r'^SHA-1 thumbprint: +[0-9A-F]{40} \(for microsoft-365 profiles, the Entra '
+                  r'portal\'s "Thumbprint"\)$', so, re.M) and
+        re.search(r"^next: for microsoft-365 profiles, upload the certificate to the app "
+                  r"registration \(Certificates & secrets > Certificates > Upload certificate\), "
+                  r"then set certFile and keyFile in the profile\.$", so, re.M),
+        "text output: the portal's name for the thumbprint and the next step, per provider", so)
 t.check("Subject: CN = contoso" in openssl("x509", "-in", os.path.join(out_text, "certificate.pem"),
                                              "-noout", "-text"), "a leading CN= is accepted")
 

@@ -186,7 +186,7 @@ with Emulator(password=API_PW, users=[ADMIN] + as_server(samrep), certs=certs, t
          "every sAMAccountName user loses login")
     t.ok("ADFS004" in v[samrep[0]["userName"]]["reason"], "the reason names the claim rule")
     t.ok("AUTH009" in codes(rep), "AUTH009 counts them")
-    rc, rep, err = cutover(sam, "--adfs-claim-rule")
+    rc, rep, err = cutover(sam, "--claim-rule")
     t.eq(rc, 0, "with the claim rule in place: exit 0", err)
     t.eq(rep["summary"]["keeps-login"], len(samrep), "with the claim rule everybody keeps login")
 

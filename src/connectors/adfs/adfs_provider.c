@@ -25,7 +25,7 @@ static const char *login_refuses(const dg_profile *p, const char *name, int clai
 		return NULL;
 	*buf = dg_xasprintf("AD FS sends no %s claim without a claim rule, so MailStore "
 			    "cannot match the token to '%s' (ADFS004); once the rule is "
-			    "in place, say so with --adfs-claim-rule", dir->user_name_source(p),
+			    "in place, say so with --claim-rule", dir->user_name_source(p),
 			    name);
 	return *buf;
 }
@@ -38,4 +38,6 @@ const dg_provider dg_provider_adfs = {
 	.logins = dg_adfs_logins,
 	.probe_login = probe_login,
 	.login_refuses = login_refuses,
+	.probes_about = "the AD FS discovery document, issuer, endpoints, keys and scopes",
+	.claim_rule_alias = "adfs-claim-rule",
 };

@@ -70,4 +70,7 @@ const dg_provider dg_provider_google = {
 	.mapping_opts = mapping_opts,
 	.user_name_source = user_name_source,
 	.login_refuses = login_refuses,
+	.probes_about = "a token by domain-wide delegation, the Directory API, the selected "
+			"groups",
+	.snapshot_about = "the Admin SDK pages as read (JSON Lines)",
 };

@@ -88,4 +88,7 @@ const dg_provider dg_provider_ldap = {
 	.user_name_source = user_name_source,
 	.user_name_is_upn = user_name_is_upn,
 	.sam_user_name_field = dg_ldap_sam_user_name_path,
+	.probes_about = "connect and bind, RootDSE, base DN, what the user filter selects",
+	.snapshot_about = "the entries synchronisation looks at (users, and the groups a "
+			  "group selection needs, with the attributes MailStore reads) as LDIF",
 };

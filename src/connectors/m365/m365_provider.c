@@ -80,4 +80,12 @@ const dg_provider dg_provider_m365 = {
 	.user_name_source = user_name_source,
 	.login_refuses = login_refuses,
 	.app_certificate = app_certificate,
+	.probes_about = "an Entra ID token with the certificate, Graph, each selected group "
+			"found exactly once",
+	.snapshot_about = "the Microsoft Graph pages as JSON",
+	.app_registration = "a Microsoft Entra ID app registration",
+	.app_cert_thumbprint = "the Entra portal's \"Thumbprint\"",
+	.app_cert_next = "upload the certificate to the app registration (Certificates & "
+			 "secrets > Certificates > Upload certificate), then set certFile and "
+			 "keyFile in the profile",
 };
