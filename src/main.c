@@ -26,7 +26,7 @@ static const struct command {
 	{ "push", dg_cmd_push, "set the server's directory-services configuration" },
 	{ "sync", dg_cmd_sync, "run MailStore's directory synchronisation" },
 	{ "migrate", dg_cmd_migrate, "rename MailStore users from an old=new list" },
-	{ "cert", dg_cmd_cert, "create the certificate for an Entra ID app registration" },
+	{ "cert", dg_cmd_cert, "create the key pair and certificate for an app registration" },
 	{ "cutover", dg_cmd_cutover, "who keeps, loses or changes their login in a switch" },
 	{ "verify", dg_cmd_verify, "after a sync: the server's users against the preview" },
 	{ "onboard", dg_cmd_onboard, "onboard many tenants from one manifest" },
@@ -145,9 +145,9 @@ int main(int argc, char **argv)
 	 * faults).  Tuning only: nothing depends on it. */
 	(void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	/* Fixing the mmap threshold also fixes the trim threshold at 128 KiB,
-	 * so the heap top went back to the kernel after every Graph page
+	 * so the heap top went back to the kernel after every cloud API page
 	 * (cJSON's many small nodes, the 400 KB body) and was faulted in again
-	 * for the next one: a third of a 100,000-user M365 preview.  Keep up
+	 * for the next one: a third of a 100,000-user cloud preview.  Keep up
 	 * to 64 MiB of freed heap instead.  Tuning only, like the line above. */
 	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	setlocale(LC_CTYPE, "");
