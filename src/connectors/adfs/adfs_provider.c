@@ -5,7 +5,7 @@
 #include "adfs_rules.h"
 #include "adfs_probe.h"
 
-static const dg_provider_dir no_dirs[] = { { NULL } };
+static const dg_provider_dir no_dirs[] = { { .type = NULL } };
 
 /* Without an adfsUrl there is nothing to probe (the offline rules say so). */
 static int probe_login(const dg_profile *p, dg_findings *out)
