@@ -2,7 +2,8 @@
  * does with it, as one table of operations (after git's ref storage
  * back ends and SSSD's provider handlers).  Each provider fills its table
  * in its own folder, src/connectors/<name>/<name>_provider.c; the registry
- * (src/connectors/registry.c) lists them, one line each.  Commands loop
+ * lists them, written at build time from the provider list in
+ * src/meson.build.  Commands loop
  * over the registry or ask it, and never name a provider.  Any operation
  * a provider does not have is NULL. */
 #ifndef DG_PROVIDER_H
