@@ -1,55 +1,99 @@
+/* Whole files into memory: readfile.h.  One buffer sized from fstat and
+ * plain read(2), so a secret file's bytes are never left behind in memory
+ * freed on the way (a realloc'd buffer's old block, stdio's buffer). */
 #include "readfile.h"
 
 #include "jsonexact.h"
 #include "strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-static void wipe(dg_strbuf *sb)
+/* What a file that is not regular (a pipe, /dev/stdin) starts with. */
+#define FIRST_ALLOC 8192
+
+static void too_large(const char *path, size_t max_bytes, const char *what, dg_error *err)
 {
-	if (sb->alloc)
-		explicit_bzero(sb->buf, sb->len);
-	dg_strbuf_release(sb);
+	dg_error_set(err, DG_E_IO, "cannot read %s%s%s: larger than %zu MiB, not a%s%s", what,
+		     *what ? " " : "", path, max_bytes >> 20, *what ? " " : " file", what);
+}
+
+/* Moves buf into a block of `cap` + 1 bytes, wiping the old one. */
+static char *grow(char *buf, size_t used, size_t cap)
+{
+	char *bigger = dg_xmalloc(cap + 1);
+	memcpy(bigger, buf, used);
+	explicit_bzero(buf, used);
+	free(buf);
+	return bigger;
+}
+
+static void discard(char *buf, size_t used)
+{
+	explicit_bzero(buf, used);
+	free(buf);
+}
+
+/* The size to read into: the file's, when it says; never more than one
+ * byte past max_bytes, which is enough to tell it is too large. */
+static size_t first_cap(int fd, size_t max_bytes)
+{
+	struct stat st;
+	size_t cap = FIRST_ALLOC;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		cap = (size_t)st.st_size;
+	if (max_bytes && cap > max_bytes)
+		cap = max_bytes + 1;
+	return cap ? cap : 1;
 }
 
 char *dg_read_file(const char *path, size_t max_bytes, const char *what, size_t *len,
 		   dg_error *err)
 {
 	const char *sep = what ? " " : "";
-	FILE *fp = fopen(path, "rb");
-	dg_strbuf sb = DG_STRBUF_INIT;
-	char buf[8192];
-	size_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap, used = 0;
+	char *buf;
 
 	what = what ? what : "";
-	if (!fp) {
+	if (fd < 0) {
 		dg_error_set(err, DG_E_IO, "cannot read %s%s%s: %s", what, sep, path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (max_bytes && sb.len + n > max_bytes) {
-			dg_error_set(err, DG_E_IO, "cannot read %s%s%s: larger than %zu MiB, not a%s%s",
-				     what, sep, path, max_bytes >> 20, *what ? " " : " file", what);
-			fclose(fp);
-			explicit_bzero(buf, sizeof(buf));
-			wipe(&sb);
-			return NULL;
+	cap = first_cap(fd, max_bytes);
+	buf = dg_xmalloc(cap + 1);
+	for (;;) {
+		ssize_t n;
+		if (max_bytes && used > max_bytes) {
+			too_large(path, max_bytes, what, err);
+			break;
 		}
-		dg_strbuf_add(&sb, buf, n);
+		if (used == cap) /* the file grew, or does not say its size */
+			buf = grow(buf, used, cap *= 2);
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			dg_error_set(err, DG_E_IO, "cannot read %s%s%s: %s", what, sep, path,
+				     strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			close(fd);
+			buf[used] = '\0';
+			*len = used;
+			return buf;
+		}
+		used += (size_t)n;
 	}
-	explicit_bzero(buf, sizeof(buf)); /* the last chunk read, a key's end perhaps */
-	if (ferror(fp)) {
-		dg_error_set(err, DG_E_IO, "cannot read %s%s%s: %s", what, sep, path, strerror(errno));
-		fclose(fp);
-		wipe(&sb);
-		return NULL;
-	}
-	fclose(fp);
-	*len = sb.len;
-	return dg_strbuf_detach(&sb);
+	close(fd);
+	discard(buf, used);
+	return NULL;
 }
 
 cJSON *dg_json_read_file(const char *path, size_t max_bytes, const char *what, dg_error *err)
