@@ -48,8 +48,25 @@ void dg_check_accept_all(const char *exposed, dg_findings *out)
 			"CA that issued the server's certificate into \"/directory/tls/caFile\".");
 }
 
-void dg_check_method_allowed(const dg_profile *p, const char *names, dg_findings *out)
+/* The login methods MailStore offers with directory type `type`, quoted:
+ * "a", "b" or "c". */
+static void add_offered_methods(dg_strbuf *sb, const char *type)
 {
+	const dg_provider_login *offered[32];
+	size_t n = 0;
+
+	for (const dg_provider *const *pp = dg_providers; *pp; pp++)
+		for (const dg_provider_login *l = (*pp)->logins; l->method; l++)
+			if (dg_types_listed(l->dir_types, type) && n < 32)
+				offered[n++] = l;
+	for (size_t i = 0; i < n; i++)
+		dg_strbuf_addf(sb, "%s\"%s\"", !i ? "" : i == n - 1 ? " or " : ", ",
+			       offered[i]->method);
+}
+
+void dg_check_method_allowed(const dg_profile *p, dg_findings *out)
+{
+	dg_strbuf names = DG_STRBUF_INIT;
 	dg_finding *fd;
 
 	if (!p->auth.method || !p->directory.kind ||
@@ -58,8 +75,10 @@ void dg_check_method_allowed(const dg_profile *p, const char *names, dg_findings
 	fd = dg_findings_add(out, DGF_AUTH001, "/authentication/method",
 			     "login method \"%s\" is not available with directory type \"%s\"",
 			     dg_profile_method(p), dg_profile_dir_type(p));
+	add_offered_methods(&names, p->directory.kind->type);
 	dg_finding_hint(fd, "With %s, set \"method\" to %s.", dg_profile_dir_type(p),
-			names);
+			names.buf ? names.buf : "");
+	dg_strbuf_release(&names);
 }
 
 static int auth_field_set(const dg_authentication *a, const dg_auth_need *nd)

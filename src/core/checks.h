@@ -37,9 +37,9 @@ void dg_check_domain(const char *s, const char *path, dg_finding_code code, cons
 void dg_check_accept_all(const char *exposed, dg_findings *out);
 
 /* AUTH001: MailStore does not offer the profile's login method with its
- * directory type (dg_provider_login.dir_types); `names` lists the
- * methods it does offer, for the hint. */
-void dg_check_method_allowed(const dg_profile *p, const char *names, dg_findings *out);
+ * directory type (dg_provider_login.dir_types); the hint lists the
+ * methods it does offer. */
+void dg_check_method_allowed(const dg_profile *p, dg_findings *out);
 
 /* A field of /authentication a login method needs (AUTH002 when not
  * set): a string, or with `secret` a secret reference. */

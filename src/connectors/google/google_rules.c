@@ -200,7 +200,6 @@ static const dg_method_note method_notes[] = {
 	  "Set \"method\": \"google-oidc\" with clientId, clientSecret and redirectUri." },
 };
 
-#define GOOGLE_METHOD_NAMES "\"google-oidc\" or \"google-imap\""
 
 /* ===== entry point ======================================================== */
 
@@ -220,7 +219,7 @@ void dg_google_check_offline(const dg_profile *p, dg_findings *out)
 	if (dir && g->tls.accept_all_certificates == 1)
 		dg_check_accept_all("access token", out); /* Google is always https */
 	if (dir)
-		dg_check_method_allowed(p, GOOGLE_METHOD_NAMES, out);
+		dg_check_method_allowed(p, out);
 	dg_check_auth_needs(&p->auth, auth_needs, sizeof(auth_needs) / sizeof(auth_needs[0]),
 			    out);
 	dg_check_method_notes(dg_profile_method(p), method_notes,

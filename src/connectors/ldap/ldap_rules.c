@@ -414,10 +414,6 @@ static void check_ad_address_lists(const dg_profile *p, dg_findings *out)
 			"\"visibleInAddressListsOnly\": false.");
 }
 
-/* Which login methods MailStore offers with Active Directory and LDAP
- * (docs/profile-keys.md). */
-#define AD_METHOD_NAMES "\"standard\", \"windows\" or \"adfs\""
-#define LDAP_METHOD_NAMES "\"standard\" or \"adfs\""
 
 static const dg_method_note method_notes[] = {
 	{ "windows", DGF_AUTH003,
@@ -448,13 +444,11 @@ const char *dg_ldap_sam_user_name_path(const dg_profile *p)
 
 static void check_directory(const dg_profile *p, dg_findings *out)
 {
-	int ad = dg_profile_is_ad(p);
-
 	check_identifiers(p, out);
 	check_directory_ldap(p, out);
 	check_directory_tls(p, out);
 	check_ad_address_lists(p, out);
-	dg_check_method_allowed(p, ad ? AD_METHOD_NAMES : LDAP_METHOD_NAMES, out);
+	dg_check_method_allowed(p, out);
 }
 
 /* The login method's note comes whatever the directory type: a method that

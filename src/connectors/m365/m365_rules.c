@@ -133,7 +133,6 @@ static const dg_method_note method_notes[] = {
 	  "Set \"method\": \"microsoft-365\" (modern authentication) with a redirectUri." },
 };
 
-#define M365_METHOD_NAMES "\"microsoft-365\" or \"microsoft-365-basic\""
 
 /* The initial domains Microsoft gives tenants of its national clouds. */
 static const struct national_domain {
@@ -289,7 +288,7 @@ void dg_m365_check_offline(const dg_profile *p, dg_findings *out)
 
 	if (dir) {
 		check_ids_m365(dg_m365_opts(p), out);
-		dg_check_method_allowed(p, M365_METHOD_NAMES, out);
+		dg_check_method_allowed(p, out);
 	}
 	dg_check_auth_needs(&p->auth, auth_needs, sizeof(auth_needs) / sizeof(auth_needs[0]),
 			    out);
