@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"  -o, --out PLAN       save the plan; 'dirgate push PLAN' applies exactly it\n"
 	"  --renames FILE       write the renames as old=new lines for 'dirgate migrate'\n"
 	"  --detailed-exitcode  exit 0 when nothing would change, 2 when changes are\n"
-	"                       pending (3, always, when a finding is an error)\n"
+	"                       pending (3, always, when there is an error)\n"
 	"  --parallel N         GetUserInfo requests in flight (default 8, at most 64)\n"
 	"  -h, --help           show this help\n"
 	"\n"
@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"  0   plan made (with --detailed-exitcode: nothing would change)\n"
 	"  1   the directory or the server could not be read\n"
 	"  2   with --detailed-exitcode: changes are pending\n"
-	"  3   the profile has errors or a guard refuses\n"
+	"  3   the profile has errors, a guard refuses or a user has a data-quality\n"
+	"      error\n"
 	"  64  usage error\n";
 
 static int save_plan(const char *path, dg_plan_run *r, dg_ms_session *s)
@@ -118,8 +119,10 @@ int dg_cmd_plan(int argc, char **argv)
 		rc = dg_cli_fail("%s", err.message);
 	} else {
 		rc = write_outputs(&r, &s, fmt, out, renames);
-		/* an error finding (a guard that trips) is never an OK */
-		if (!rc && dg_findings_count(&r.plan.findings, DG_SEV_ERROR))
+		/* an error finding (a guard that trips) or a data-quality error
+		 * (which preview exits 3 for) is never an OK */
+		if (!rc && (dg_findings_count(&r.plan.findings, DG_SEV_ERROR) ||
+			    dg_quality_count(&r.preview.quality, DG_SEV_ERROR)))
 			rc = DG_EXIT_FINDINGS;
 		else if (!rc && detailed && dg_plan_has_changes(&r.plan))
 			rc = DG_EXIT_CHANGES;

@@ -313,6 +313,29 @@ def test_guards():
         t.check(rc == 3 and "GUARD004" in err, "guard: a saved plan keeps its guards", err)
 
 
+def test_plan_quality():
+    """A user with a data-quality error (MAP025) makes plan exit 3, as it
+    makes preview: the plan is written, and it is not an OK."""
+    with open(os.path.join(root, "tests/data/quality/profile.json")) as f:
+        qdir = json.load(f)["directory"]
+    qdir["snapshot"] = os.path.join(root, "tests/data/quality/quality.ldif")
+    with emulator() as emu:
+        prof = write_profile("quality", emu, directory=qdir,
+                             authentication={"method": "standard"},
+                             **{"sync/guards": {"minUsers": 1, "maxDeletes": 1000,
+                                                "maxDropPercent": 100}})
+        rc, out, err = run(["plan", prof, "--format", "json"])
+        doc = json.loads(out) if out.startswith("{") else {}
+        errors = [f for f in doc.get("findings", []) if f.get("severity") == "error"]
+        t.check(rc == 3 and doc.get("quality", {}).get("errors", 0) >= 1 and not errors and
+                doc.get("users"),
+                "plan: a data-quality error exits 3, with the plan written",
+                "%s %s %s" % (rc, json.dumps(doc.get("quality"))[:300], err))
+        rc, _, _ = run(["plan", prof, "--detailed-exitcode"])
+        t.check(rc == 3, "plan --detailed-exitcode: 3 wins over 2 for a data-quality error",
+                str(rc))
+
+
 def test_migrate():
     with emulator() as emu:
         prof = write_profile("mig", emu)
@@ -966,7 +989,7 @@ def test_lost_answer():
                 "Set answer lost and the read-back fails too: 'unknown', never a guess", err)
 
 
-for fn in (test_pipeline, test_guards, test_migrate, test_cancel, test_cancel_not_honoured,
+for fn in (test_pipeline, test_guards, test_plan_quality, test_migrate, test_cancel, test_cancel_not_honoured,
            test_faults,
            test_vanished_user, test_tls,
            test_spe, test_metadata, test_profile_problems, test_sync_output,
