@@ -222,8 +222,9 @@ static int schedule(dg_ms_session *s, const char *spec, const char *tz, int yes,
 
 	if (dg_sync_job_args(s->profile, name, spec, tz, args, &n, when, sizeof(when))) {
 		free(name);
-		return dg_cli_usage_error("sync", "--schedule '%s' is not every:MINUTES, "
-					  "daily@HH:MM or weekly:DAY@HH:MM", spec);
+		return dg_cli_usage_error("sync", "--schedule '%s' is not every:MINUTES (5, 10, 15, "
+					  "20, 30, 60, 120, 180, 240, 360 or 720), daily@HH:MM or "
+					  "weekly:DAY@HH:MM", spec);
 	}
 	unguarded_warning(s);
 	if (!yes && fmt == DG_FMT_JSON) {

@@ -30,13 +30,16 @@ static int parse_schedule(const char *spec, dg_ms_arg *args, size_t *n, char *bu
 	char tail;
 
 	if (!strncmp(spec, "every:", 6)) {
-		char *end;
-		long v = strtol(spec + 6, &end, 10);
-		if (*end || v <= 0)
-			return -1;
-		snprintf(buf, len, "%ld", v);
-		args[(*n)++] = (dg_ms_arg){ "interval", buf };
-		return 0;
+		/* The intervals MailStore's job scheduler offers; CreateJob
+		 * refuses any other. */
+		static const char *const minutes[] = { "5", "10", "15", "20", "30", "60",
+						       "120", "180", "240", "360", "720" };
+		for (size_t i = 0; i < sizeof(minutes) / sizeof(minutes[0]); i++)
+			if (!strcmp(spec + 6, minutes[i])) {
+				args[(*n)++] = (dg_ms_arg){ "interval", minutes[i] };
+				return 0;
+			}
+		return -1;
 	}
 	if (!at || sscanf(at + 1, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh > 23 || mm > 59 ||
 	    hh < 0 || mm < 0)

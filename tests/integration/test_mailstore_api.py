@@ -628,6 +628,12 @@ def test_metadata():
                 "sync --schedule creates a MailStore job", out + err)
         rc, out, err = run(["sync", prof, "--schedule", "weekly:Friday@25:00"])
         t.check(rc == 64, "a bad --schedule is a usage error", err)
+        before = len(emu.state()["jobs"])
+        for bad in ("every:7", "every:0", "every:60x", "every:+60", "every:060"):
+            rc, out, err = run(["sync", prof, "--schedule", bad, "--yes"])
+            t.check(rc == 64 and "5, 10, 15" in err and len(emu.state()["jobs"]) == before,
+                    "--schedule %s: an interval MailStore does not offer is a usage error"
+                    % bad, err)
         rc, out, err = run(["sync", prof, "--schedule", "weekly:friday@03:15", "--yes"])
         jobs = emu.state()["jobs"]
         t.check(rc == 0 and jobs[-1].get("dayOfWeek") == "Friday" and
