@@ -33,6 +33,9 @@ run_suite() { # label (no spaces), build-dir, meson setup options...
 		meson setup "$dir" "$@" >/dev/null || return 1
 	fi
 	ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
+	# every finding code a test produces lands here (src/core/findings.h)
+	rm -f "$dir/findings-produced.txt"
+	DG_FINDINGS_RECORD="$PWD/$dir/findings-produced.txt" \
 	meson test -C "$dir" --print-errorlogs --num-processes 2 >"$dir/test-summary.txt" 2>&1
 	tail -12 "$dir/test-summary.txt"
 	logs="$logs $label=$dir/meson-logs/testlog.json"
@@ -42,6 +45,12 @@ run_suite() { # label (no spaces), build-dir, meson setup options...
 # and a new warning fails the run rather than scrolling past.
 echo "== plain build"
 run_suite plain build -Dwerror=true || exit 1
+# Each finding code produced by some test, not merely named by one
+# (tests/cli/test_codes.py checks the naming).
+python3 scripts/codes-produced.py build/findings-produced.txt build/meson-logs/testlog.json \
+	>build/codes-produced.txt
+grep '^not ok' build/codes-produced.txt || true
+logs="$logs codes=build/codes-produced.txt"
 echo "== ASan/UBSan build"
 run_suite asan-ubsan build-asan -Dwerror=true -Db_sanitize=address,undefined \
 	-Db_lundef=false || exit 1

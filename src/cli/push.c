@@ -100,6 +100,7 @@ static int tell_outcome(dg_ms_session *s, const dg_push_result *res, const dg_er
 			       "back: the server kept every key\n", s->profile->target.url);
 		return DG_EXIT_OK;
 	case DG_PUSH_LOST:
+		dg_code_record(DGF_API014);
 		dg_cli_say_error("error API014: the answer to SetDirectoryServicesConfiguration "
 				 "was lost (%s); %s.\n  to put the previous configuration back: "
 				 "'dirgate push %s --restore %s --yes'", err->message,
@@ -109,6 +110,7 @@ static int tell_outcome(dg_ms_session *s, const dg_push_result *res, const dg_er
 		return dg_cli_fail("the configuration was sent, but reading it back failed: %s",
 				   err->message);
 	case DG_PUSH_NOT_KEPT:
+		dg_code_record(DGF_API010);
 		dg_cli_say_error("error API010: the server did not keep what was sent (keys: "
 				 "%s);\n  restore the previous configuration with 'dirgate push "
 				 "%s --restore %s --yes'", res->keys.buf, s->profile->file, backup);
@@ -245,6 +247,7 @@ static int push_plan(const char *path, struct push_opts *po)
 		goto out;
 	}
 	if (strcmp(r.state.fingerprint, sp.fingerprint)) {
+		dg_code_record(DGF_API011);
 		dg_cli_say_error("error API011: the server changed since the plan %s was made "
 				 "(configuration or users differ); nothing was changed.\n"
 				 "  make a new plan: dirgate plan %s --out %s", path, sp.profile_path,
@@ -308,6 +311,7 @@ static int push_restore(const char *profile, struct push_opts *po)
 	if (!env.result)
 		env.result = cJSON_CreateObject();
 	if (dg_tmap_has_mask(cfg)) {
+		dg_code_record(DGF_API012);
 		fprintf(stderr, "warning API012: %s holds masked secrets; the server's current "
 			"values are kept for them\n", po->restore);
 		dg_tmap_unmask(cfg, env.result);

@@ -135,6 +135,7 @@ static void *fail(parser *ps, const char *at, dg_finding_code code, const char *
 	if (ps->failed)
 		return NULL;
 	ps->failed = 1;
+	dg_code_record(code);
 	ps->err->column = col_at(ps, at);
 	ps->err->offset = (size_t)(at - ps->text);
 	ps->err->code = code;

@@ -87,6 +87,12 @@ typedef struct dg_code_info {
 /* The entry of a code, or NULL for a name no codes.def lists. */
 const dg_code_info *dg_code_lookup(const char *code);
 const dg_code_info *dg_code_info_of(dg_finding_code code);
+/* Notes that `code` was produced (dg_findings_add and the data-quality
+ * rules call it).  For the test suite only: with the environment variable
+ * DG_FINDINGS_RECORD naming a file, each code a process produces is
+ * appended to it once, so the suite can tell every code is produced by
+ * some test, not merely named (scripts/codes-produced.py). */
+void dg_code_record(dg_finding_code code);
 /* Every entry, in the order of the dg_finding_code constants. */
 const dg_code_info *dg_code_table(size_t *count);
 

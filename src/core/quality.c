@@ -31,6 +31,7 @@ static void add_issue(dg_quality_list *l, const dg_preview *pv, size_t user, dg_
 	memset(q, 0, sizeof(*q));
 	snprintf(q->code, sizeof(q->code), "%s", info->code);
 	q->severity = info->severity;
+	dg_code_record(code);
 	q->user = user;
 	q->entry = u->entry ? u->entry : "";
 	q->user_name = u->user_name;

@@ -1756,11 +1756,13 @@ dg_code dg_plan_fill_secrets(cJSON *cfg, const dg_tmap *map, const dg_profile *p
 		if (e->secret && cJSON_IsString(ph) && !strcmp(ph->valuestring, e->profile))
 			rc = fill_one(cfg, e->config, e->profile, p, err);
 	}
-	if (!rc && find_placeholder(cfg, &where))
+	if (!rc && find_placeholder(cfg, &where)) {
+		dg_code_record(DGF_API016);
 		rc = dg_error_set(err, DG_E_INVALID, "API016: the plan puts a secret "
 				  "placeholder at %s, where the target map puts no such "
 				  "secret; nothing was changed: make a new plan with "
 				  "'dirgate plan --out'", where.len ? where.buf : "/");
+	}
 	dg_strbuf_release(&where);
 	return rc;
 }
@@ -1824,20 +1826,24 @@ dg_code dg_saved_plan_verify(const dg_saved_plan *sp, const char *path, dg_error
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(sp->root, "digest");
 	char hex[65] = "";
 
-	if (!cJSON_IsString(d) || strncmp(d->valuestring, DIGEST_PREFIX, strlen(DIGEST_PREFIX)))
+	if (!cJSON_IsString(d) || strncmp(d->valuestring, DIGEST_PREFIX, strlen(DIGEST_PREFIX))) {
+		dg_code_record(DGF_API015);
 		return dg_error_set(err, DG_E_INVALID, "API015: %s has no digest (an older "
 				    "dirgate or an edit removed it); nothing was changed: make "
 				    "a new plan with 'dirgate plan %s --out %s'", path,
 				    sp->profile_path, path);
+	}
 	if (plan_digest(sp->root, sp->profile_path, hex, err))
 		return err->code;
 	if (strlen(d->valuestring) != strlen(DIGEST_PREFIX) + 64 ||
-	    CRYPTO_memcmp(hex, d->valuestring + strlen(DIGEST_PREFIX), 64))
+	    CRYPTO_memcmp(hex, d->valuestring + strlen(DIGEST_PREFIX), 64)) {
+		dg_code_record(DGF_API015);
 		return dg_error_set(err, DG_E_INVALID, "API015: %s does not match its digest: "
 				    "the plan was edited, or its profile %s changed since the "
 				    "plan was made; nothing was changed: make a new plan with "
 				    "'dirgate plan %s --out %s'", path, sp->profile_path,
 				    sp->profile_path, path);
+	}
 	return DG_OK;
 }
 

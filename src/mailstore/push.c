@@ -118,6 +118,7 @@ static dg_code read_back(dg_ms_client *c, const dg_tmap *map, const cJSON *cfg,
 	if (!cJSON_Compare(want, got, 1)) {
 		dg_push_differing_keys(map, cfg, env.result ? env.result : got, &res->keys, NULL);
 		res->outcome = DG_PUSH_NOT_KEPT;
+		dg_code_record(DGF_API010);
 		rc = dg_error_set(err, DG_E_PROTOCOL, "API010: the server did not keep what "
 				  "was sent (keys: %s)", res->keys.buf);
 	}

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The finding codes as a contract: every code some codes.def lists is
 explained in docs/findings.md and named by some test, so a code nobody
-ever produces under test cannot slip in.  Codes no test names yet are listed
+ever produces under test cannot slip in.  Naming is not producing: a test
+may name a code only to say it must not appear, so scripts/test.sh also
+records the codes the suite's processes produce and
+scripts/codes-produced.py fails each one no test produced.  Codes no test names yet are listed
 below; the list may only shrink (a listed code that a test names fails too,
 so the list stays true).
 usage: test_codes.py DIRGATE"""

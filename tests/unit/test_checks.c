@@ -570,6 +570,16 @@ static void test_member_search_filter(void)
 	EXPECT_NONE(&f, "LDAP005");
 	dg_findings_clear(&f);
 
+	/* {member} where no value can go: it parses as a name, not as a value,
+	 * and LDAP005 says so instead of a syntax error about its braces */
+	ldap_opts(&p)->member_search_filter = S("(&(objectClass=posixAccount)({member}=x))");
+	run(&p, &f);
+	EXPECT(&f, "LDAP005", DG_SEV_ERROR, "/directory/groups/memberSearchFilter");
+	CHECK(count_prefix(&f, "FILTER", "/directory/groups/memberSearchFilter", DG_SEV_ERROR) == 0);
+	CHECK(find_at(&f, "LDAP005", NULL) &&
+	      strstr(find_at(&f, "LDAP005", NULL)->message, "(j\\2adoe=x)"));
+	dg_findings_clear(&f);
+
 	/* DN-valued members with a search filter: suspicious */
 	ldap_opts(&p)->members_attr = S("member");
 	run(&p, &f);

@@ -165,24 +165,21 @@ static const struct filter_field {
 	{ offsetof(dg_dir_ldap, member_search_filter), "/directory/groups/memberSearchFilter", 1 },
 };
 
-/* Returns the number of filter errors in the member search filter, so the
- * substitution test only runs on a filter that parses as written. */
-static int check_ldap_filters(const dg_dir_ldap *l, dg_findings *out)
-{
-	int msf_errors = 0;
+static int check_member_position(const char *msf, dg_findings *out);
 
+static void check_ldap_filters(const dg_dir_ldap *l, dg_findings *out)
+{
 	for (size_t i = 0; i < sizeof(ldap_filter_fields) / sizeof(ldap_filter_fields[0]); i++) {
 		const struct filter_field *f = &ldap_filter_fields[i];
 		const char *text = field_at(l, f->offset);
-		int errors;
 
 		if (!text || (f->optional && !*text))
 			continue;
-		errors = dg_filter_lint(text, f->path, out);
-		if (f->offset == offsetof(dg_dir_ldap, member_search_filter))
-			msf_errors = errors;
+		if (f->offset == offsetof(dg_dir_ldap, member_search_filter) &&
+		    check_member_position(text, out))
+			continue; /* LDAP005 says what is wrong better than the syntax */
+		dg_filter_lint(text, f->path, out);
 	}
-	return msf_errors;
 }
 
 static const char *effective_members_attr(const dg_dir_ldap *l)
@@ -195,17 +192,11 @@ static int members_are_dns(const char *attr)
 	return !strcasecmp(attr, "member") || !strcasecmp(attr, "uniqueMember");
 }
 
-/* MailStore replaces {member} with each (escaped) member value; a filter
- * that parses with the placeholder but not with a value is broken. */
-static void check_member_substitution(const char *msf, dg_findings *out)
+/* `msf` with every {member} replaced by `with`. */
+static char *fill_member(const char *msf, const char *with)
 {
-	static const char dummy[] = "j\\2adoe";   /* "j*doe", escaped as MailStore would */
 	dg_strbuf text = DG_STRBUF_INIT;
-	dg_filter_error err;
-	dg_filter *f;
-	dg_finding *fd;
 
-	memset(&err, 0, sizeof(err));
 	for (const char *p = msf; *p;) {
 		const char *hit = strstr(p, "{member}");
 		if (!hit) {
@@ -213,23 +204,58 @@ static void check_member_substitution(const char *msf, dg_findings *out)
 			break;
 		}
 		dg_strbuf_add(&text, p, (size_t)(hit - p));
-		dg_strbuf_adds(&text, dummy);
+		dg_strbuf_adds(&text, with);
 		p = hit + strlen("{member}");
 	}
-	f = dg_filter_parse(text.buf, &err);
-	if (!f) {
-		fd = dg_findings_add(out, DGF_LDAP005,
-				     "/directory/groups/memberSearchFilter",
-				     "memberSearchFilter does not parse once {member} is replaced by a "
-				     "value (\"%s\"): %s", text.buf, err.message);
-		dg_finding_hint(fd, "Put {member} only where an attribute value goes, e.g. "
-				"\"(&(objectClass=posixAccount)(uid={member}))\".");
-	}
-	dg_filter_free(f);
-	dg_strbuf_release(&text);
+	return dg_strbuf_detach(&text);
 }
 
-static void check_member_filter_placeholder(const char *msf, int parse_errors, dg_findings *out)
+/* Whether `text` parses; err (may be NULL) says why not. */
+static int parses(const char *text, dg_filter_error *err)
+{
+	dg_filter_error ignored;
+	dg_filter *f;
+
+	memset(&ignored, 0, sizeof(ignored));
+	if (err)
+		memset(err, 0, sizeof(*err));
+	f = dg_filter_parse(text, err ? err : &ignored);
+	dg_filter_free(f);
+	return f != NULL;
+}
+
+/* MailStore puts each member value, RFC 4515-escaped, where {member}
+ * stands.  A filter that parses when {member} stands for a name but not
+ * for such a value has it where no value can go (an attribute name, a
+ * matching rule): LDAP005, which says so where the placeholder's own
+ * braces would only raise a syntax error.  Returns 1 when reported. */
+static int check_member_position(const char *msf, dg_findings *out)
+{
+	static const char value[] = "j\\2adoe";   /* "j*doe", escaped as MailStore would */
+	char *as_name, *as_value;
+	dg_filter_error err;
+	int misplaced = 0;
+
+	if (!strstr(msf, "{member}"))
+		return 0;
+	as_name = fill_member(msf, "member");
+	as_value = fill_member(msf, value);
+	if ((parses(msf, NULL) || parses(as_name, NULL)) && !parses(as_value, &err)) {
+		dg_finding *fd = dg_findings_add(out, DGF_LDAP005,
+						 "/directory/groups/memberSearchFilter",
+						 "memberSearchFilter does not parse once {member} is "
+						 "replaced by a value (\"%s\"): %s", as_value,
+						 err.message);
+		dg_finding_hint(fd, "Put {member} only where an attribute value goes, e.g. "
+				"\"(&(objectClass=posixAccount)(uid={member}))\".");
+		misplaced = 1;
+	}
+	free(as_name);
+	free(as_value);
+	return misplaced;
+}
+
+static void check_member_filter_placeholder(const char *msf, dg_findings *out)
 {
 	dg_finding *fd;
 
@@ -239,8 +265,6 @@ static void check_member_filter_placeholder(const char *msf, int parse_errors, d
 				     "memberSearchFilter \"%s\" does not contain {member}", msf);
 		dg_finding_hint(fd, "MailStore puts each member value where {member} stands, e.g. "
 				"\"(&(objectClass=posixAccount)(uid={member}))\".");
-	} else if (!parse_errors) {
-		check_member_substitution(msf, out);
 	}
 }
 
@@ -293,10 +317,10 @@ static void check_group_filter_needed(const dg_dir_ldap *l, dg_findings *out)
 			"\"%s\".", group_class_for(effective_members_attr(l)));
 }
 
-static void check_ldap_groups(const dg_dir_ldap *l, int msf_errors, dg_findings *out)
+static void check_ldap_groups(const dg_dir_ldap *l, dg_findings *out)
 {
 	if (l->member_search_filter && *l->member_search_filter)
-		check_member_filter_placeholder(l->member_search_filter, msf_errors, out);
+		check_member_filter_placeholder(l->member_search_filter, out);
 	check_member_model(l, out);
 	check_group_filter_needed(l, out);
 }
@@ -308,11 +332,10 @@ static void check_directory_ldap(const dg_profile *p, dg_findings *out)
 	if (dg_profile_is_ad(p)) {
 		check_ad_dns(dg_ad_opts(p), out);
 	} else if (dg_profile_is_ldap(p)) {
-		int msf_errors;
 		check_ldap_dns(l, out);
 		check_ldap_attrs(l, out);
-		msf_errors = check_ldap_filters(l, out);
-		check_ldap_groups(l, msf_errors, out);
+		check_ldap_filters(l, out);
+		check_ldap_groups(l, out);
 	}
 }
 
