@@ -566,8 +566,10 @@ void dg_cutover_html(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 	dg_output_html_text(out, c->name_format);
 	dg_strbuf_addf(out, ", login by %s.</p>\n<p id=\"summary\">", c->method);
 	dg_output_html_text(out, sb.buf);
-	dg_strbuf_adds(out, "</p>\n<h2>Users</h2><table id=\"users\">\n");
+	/* sortable and filterable like the preview's and the plan's tables */
+	dg_strbuf_adds(out, "</p>\n<h2>Users</h2><table id=\"users\" class=\"dg-sortable\"><thead>\n");
 	dg_output_html_row(out, head, 4, "th");
+	dg_strbuf_adds(out, "</thead><tbody>\n");
 	for (size_t i = 0; i < c->nr; i++) {
 		const dg_cut_item *it = &c->items[i];
 		const char *cells[] = { item_name(it), it->at_risk ? "admin (AT RISK)"
@@ -585,7 +587,7 @@ void dg_cutover_html(dg_strbuf *out, const dg_cutover *c, const dg_profile *p)
 		}
 		dg_strbuf_adds(out, "</tr>\n");
 	}
-	dg_strbuf_adds(out, "</table>\n");
+	dg_strbuf_adds(out, "</tbody></table>\n");
 	dg_output_html_findings(out, &c->findings);
 	dg_strbuf_adds(out, "</body></html>\n");
 	dg_strbuf_release(&sb);

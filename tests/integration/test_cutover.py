@@ -12,6 +12,7 @@ differs from the preview."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -274,6 +275,24 @@ with Emulator(password=API_PW, users=ad_users, certs=certs, tmp=fresh("e3")) as 
          "Chromium: the admin at risk is marked in the DOM")
     t.ok(br.title == "dirgate cutover: to-m365" and "AUTH008" in dom,
          "Chromium: title and findings in the DOM")
+    # the table sorts and filters as the preview's does: a script run after
+    # the page's clicks 'User name' twice and records the order it sees
+    driver = ("<script>window.addEventListener('load',function(){"
+              "var t=document.getElementById('users'),th=t.tHead.rows[0].cells[0];"
+              "th.click();th.click();document.body.setAttribute('data-order',"
+              "Array.prototype.map.call(t.tBodies[0].rows,function(r){"
+              "return r.cells[0].textContent;}).join(','));});</script>")
+    with open(page) as f:
+        driven = f.read().replace("</body>", driver + "</body>")
+    with open(page, "w") as f:
+        f.write(driven)
+    dom = chromium_dom(page)
+    m = re.search(r'<body[^>]*\sdata-order="([^"]*)"', dom)
+    names = [u["userName"] for u in rep["users"]]
+    t.ok('data-dg-script="ready"' in dom and 'class="dg-filter"' in dom and m and
+         m.group(1).split(",") == sorted(names, key=str.lower, reverse=True),
+         "Chromium: the users table sorts by a click on its heading and has a filter box",
+         (m.group(1) if m else dom[-600:]))
 
     # offline: the users export and a saved pull give the same report
     rc, _, err = run(["pull", new, "--output", os.path.join(tmp, "pull.json"),
