@@ -43,18 +43,47 @@ dg_code dg_connector_preview(const dg_profile *p, dg_preview *pv, dg_error *err)
 	return dg_connector_preview_progress(p, NULL, pv, err);
 }
 
+/* The mapping of a preview, begun with the first records that arrive. */
+typedef struct preview_map {
+	dg_mapping m;
+	dg_mapping_opts opts;
+	dg_preview *pv;
+	int begun;
+} preview_map;
+
+static void map_begin(preview_map *pm, int in_arena)
+{
+	if (!pm->begun)
+		dg_mapping_begin(&pm->m, &pm->opts, pm->pv, in_arena);
+	pm->begun = 1;
+}
+
+/* A settled page's records, mapped while the connector reads the next. */
+static void map_settled(void *ctx, dg_dir_user *items, size_t nr, int in_arena)
+{
+	preview_map *pm = ctx;
+	map_begin(pm, in_arena);
+	dg_mapping_add_records(&pm->m, items, nr, in_arena);
+}
+
 dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *progress,
 				      dg_preview *pv, dg_error *err)
 {
 	const dg_connector *conn = dg_connector_for(p, err);
 	dg_fetch_result res = { 0 };
-	dg_mapping_opts mopts;
+	preview_map pm = { .pv = pv };
 	dg_code code;
 
 	res.progress = progress;
 	if (!conn)
 		return err ? err->code : DG_E_UNSUPPORTED;
+	dg_connector_mapping_opts(p, &pm.opts);
+	res.settled = map_settled;
+	res.settled_ctx = &pm;
 	if ((code = conn->fetch(p, &res, err)) != DG_OK) {
+		/* never a part of the directory presented as a preview */
+		if (pm.begun)
+			dg_mapping_abort(&pm.m);
 		/* The findings say why it stopped, with the fix: keep them, and
 		 * the queries that repeat what was asked. */
 		dg_findings_move(&pv->findings, &res.findings);
@@ -63,8 +92,9 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 		dg_fetch_result_release(&res);
 		return code;
 	}
-	dg_connector_mapping_opts(p, &mopts);
-	dg_mapping_run_take(&res.users, &mopts, pv);
+	map_begin(&pm, res.users.arena != NULL);
+	dg_mapping_add_list(&pm.m, &res.users);
+	dg_mapping_finish(&pm.m);
 	pv->profile_name = dg_xstrdup(p->name ? p->name : "");
 	pv->source_type = dg_xstrdup(p->directory.snapshot ? "snapshot" : "live");
 	pv->source_detail = dg_xstrdup(res.source_detail ? res.source_detail
