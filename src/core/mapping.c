@@ -480,13 +480,16 @@ static void permute_users(dg_ms_user *users, size_t n, const size_t *perm)
 /* Puts the users in sorted order, collapsing runs of one user name into
  * the first entry and reporting them: "case-only" when the directory
  * values differ only in letter case (raw[] holds them, by user index),
- * "same-user-name" otherwise (e.g. two UPNs with the same local part). */
-static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
-			   char *const *raw)
+ * "same-user-name" otherwise (e.g. two UPNs with the same local part).
+ * Returns where the users went (malloc'd, NULL for none): new user k -
+ * base was user perm[k] + base, and from out->nusers - base on come
+ * those collapsed. */
+static size_t *collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
+			      char *const *raw)
 {
 	size_t *perm, w = 0, tail = n;
 	if (!n)
-		return; /* no users: out->users may be NULL, no pointer to offset */
+		return NULL; /* no users: out->users may be NULL, no pointer to offset */
 	perm = dg_xmalloc(n * sizeof(*perm));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
@@ -514,7 +517,7 @@ static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t
 	}
 	permute_users(out->users + base, n, perm);
 	out->nusers = base + w;
-	free(perm);
+	return perm;
 }
 
 typedef struct addr_ref {
@@ -659,6 +662,7 @@ struct dg_mapping_rank {
 	ranked *r;
 	char **raw;  /* by user - base; each one the preview's (sfree at the end) */
 	size_t n, alloc, raw_alloc;
+	dg_quality_list issues;  /* per-user quality rules' (dg_mapping_quality) */
 };
 
 void dg_mapping_begin(dg_mapping *m, const dg_mapping_opts *opts, dg_preview *out, int arena)
@@ -691,8 +695,13 @@ static void add(dg_mapping *m, dg_dir_user *items, size_t nr, int take, int in_a
 	for (size_t i = 0; i < nr; i++) {
 		char *raw;
 		/* a copied record may be freed below: its value is copied too */
-		if (map_one(&items[i], take, &m->opts, out, &k->r[k->n], &raw))
+		if (!map_one(&items[i], take, &m->opts, out, &k->r[k->n], &raw)) {
+			/* skipped */
+		} else {
 			k->raw[k->n++] = take ? raw : sdup(out->arena, raw, strlen(raw));
+			if (m->quality)
+				dg_quality_user(out, out->nusers - 1, &m->qopts, &k->issues);
+		}
 		if (release)
 			dir_user_release(&items[i], in_arena);
 	}
@@ -732,8 +741,53 @@ static void rank_free(dg_mapping *m)
 		sfree(m->out->arena, k->raw[i]);
 	free(k->raw);
 	free(k->r);
+	dg_quality_list_clear(&k->issues);
 	free(k);
 	m->rank = NULL;
+}
+
+void dg_mapping_quality(dg_mapping *m, const dg_quality_opts *o)
+{
+	m->quality = 1;
+	m->qopts = *o;
+}
+
+/* The per-user issues into out->quality, renumbered to the users' sorted
+ * places and in their order, each user's in the order its rules ran:
+ * what dg_quality_run's first loop gives.  A collapsed user's go. */
+static void place_issues(dg_mapping *m, const size_t *perm)
+{
+	dg_quality_list *from = &m->rank->issues, *to = &m->out->quality;
+	size_t n = m->rank->n, kept = m->out->nusers - m->base, moved = 0;
+	size_t *where = dg_xmalloc((n ? n : 1) * sizeof(*where));
+	size_t *start = dg_xcalloc(kept + 1, sizeof(*start));
+	for (size_t k = 0; k < n; k++)
+		where[perm[k]] = k < kept ? k : SIZE_MAX;
+	for (size_t i = 0; i < from->nr; i++) {
+		size_t w = where[from->items[i].user - m->base];
+		if (w == SIZE_MAX) {
+			free(from->items[i].message);
+			from->items[i].message = NULL;
+			continue;
+		}
+		start[w + 1]++;
+		moved++;
+	}
+	for (size_t k = 0; k < kept; k++)
+		start[k + 1] += start[k];
+	DG_ALLOC_GROW(to->items, to->nr + moved, to->alloc);
+	for (size_t i = 0; i < from->nr; i++) {
+		dg_quality_issue q = from->items[i];
+		size_t w = where[q.user - m->base];
+		if (w == SIZE_MAX)
+			continue;
+		q.user = m->base + w;
+		to->items[to->nr + start[w]++] = q;
+	}
+	to->nr += moved;
+	from->nr = 0;  /* moved: their messages are to's now */
+	free(start);
+	free(where);
 }
 
 /* What needs every user at once: the sort by name, the collapsing of one
@@ -741,8 +795,12 @@ static void rank_free(dg_mapping *m)
 void dg_mapping_finish(dg_mapping *m)
 {
 	struct dg_mapping_rank *k = m->rank;
+	size_t *perm;
 	qsort(k->r, k->n, sizeof(*k->r), cmp_ranked);
-	collapse_names(m->out, m->base, k->r, k->n, k->raw);
+	perm = collapse_names(m->out, m->base, k->r, k->n, k->raw);
+	if (m->quality)
+		place_issues(m, perm);
+	free(perm);
 	rank_free(m);
 	find_duplicate_emails(m->out);
 }
@@ -781,6 +839,11 @@ void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_p
 	dg_mapping_begin(&m, opts, out, in->arena != NULL);
 	dg_mapping_add_list(&m, in);
 	dg_mapping_finish(&m);
+}
+
+void dg_preview_finish_quality(dg_preview *p)
+{
+	dg_quality_across(p, &p->quality, 0);
 }
 
 void dg_preview_check_quality(dg_preview *p)

@@ -138,6 +138,8 @@ typedef struct dg_mapping {
 	dg_preview *out;
 	size_t base, skipped_base;  /* out's users and skipped before begin */
 	int own_arena;              /* begin gave out its arena */
+	int quality;                /* dg_mapping_quality was called */
+	dg_quality_opts qopts;
 	struct dg_mapping_rank *rank;
 } dg_mapping;
 /* `arena`: the records will have their strings in an arena (an empty
@@ -154,6 +156,12 @@ void dg_mapping_adopt(dg_mapping *m, dg_arena *a);
  * empty, without an arena. */
 void dg_mapping_add_list(dg_mapping *m, dg_dir_user_list *in);
 void dg_mapping_finish(dg_mapping *m);
+/* After begin, before the first record: the per-user data-quality rules
+ * (dg_quality_user) run on each user as it is mapped, with `o` (what it
+ * points to must stay unchanged until finish), and finish leaves their
+ * issues in out->quality, which must be empty; dg_preview_finish_quality
+ * then completes what dg_preview_check_quality would give. */
+void dg_mapping_quality(dg_mapping *m, const dg_quality_opts *o);
 /* Instead of finish, when the input failed half-way: out loses what the
  * mapping added to it, as if it had never begun (strings already moved
  * from an arena not yet adopted stay that arena's). */
@@ -168,6 +176,9 @@ void dg_preview_release(dg_preview *p);
 /* Runs the data-quality rules over p's users into p->quality (replacing
  * what was there), with p's verified domains when known. */
 void dg_preview_check_quality(dg_preview *p);
+/* The rest of dg_preview_check_quality after a mapping that ran the
+ * per-user rules (dg_mapping_quality) with p's verified domains. */
+void dg_preview_finish_quality(dg_preview *p);
 
 /* Helpers the rules are built from, exposed for unit tests. */
 /* Lower-cases ASCII and, for UTF-8, the Latin-1/Latin Extended-A/Greek/Cyrillic
