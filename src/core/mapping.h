@@ -97,7 +97,8 @@ typedef struct dg_preview {
 	dg_conflict *conflicts; size_t nconflicts, conflicts_alloc;
 	dg_findings findings;
 	/* Data-quality issues (quality.h), sorted by user; malloc'd.  The
-	 * mapping leaves them empty; dg_preview_check_quality fills them. */
+	 * mapping leaves them empty (or, asked to, holding the per-user ones:
+	 * dg_mapping_quality); dg_preview_check_quality fills them. */
 	dg_quality_list quality;
 	/* The tenant's verified domains when the directory has them (known = 1);
 	 * malloc'd items. */
