@@ -55,7 +55,9 @@ typedef struct preview_map {
 	dg_strlist domains;
 } preview_map;
 
-static void map_begin(preview_map *pm, int in_arena)
+/* `during`: the fetch goes on, and the per-user quality rules may as
+ * well run with the mapping; after it they run as one pass, as before. */
+static void map_begin(preview_map *pm, int in_arena, int during)
 {
 	const dg_fetch_result *res = pm->res;
 	dg_quality_opts q = { NULL };
@@ -64,7 +66,7 @@ static void map_begin(preview_map *pm, int in_arena)
 		return;
 	pm->begun = 1;
 	dg_mapping_begin(&pm->m, &pm->opts, pm->pv, in_arena);
-	if (pm->pv->quality.nr)
+	if (!during || pm->pv->quality.nr)
 		return;  /* a caller's own: the rules run once over all, at the end */
 	pm->known = res->verified_domains_known;
 	for (size_t i = 0; pm->known && i < res->verified_domains.nr; i++)
@@ -101,7 +103,7 @@ static void finish_quality(preview_map *pm)
 static void map_settled(void *ctx, dg_dir_user *items, size_t nr, int in_arena)
 {
 	preview_map *pm = ctx;
-	map_begin(pm, in_arena);
+	map_begin(pm, in_arena, 1);
 	dg_mapping_add_records(&pm->m, items, nr, in_arena);
 }
 
@@ -132,7 +134,7 @@ dg_code dg_connector_preview_progress(const dg_profile *p, const dg_progress *pr
 		dg_fetch_result_release(&res);
 		return code;
 	}
-	map_begin(&pm, res.users.arena != NULL);
+	map_begin(&pm, res.users.arena != NULL, 0);
 	dg_mapping_add_list(&pm.m, &res.users);
 	dg_mapping_finish(&pm.m);
 	pv->profile_name = dg_xstrdup(p->name ? p->name : "");
