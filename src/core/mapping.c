@@ -796,7 +796,8 @@ void dg_mapping_finish(dg_mapping *m)
 {
 	struct dg_mapping_rank *k = m->rank;
 	size_t *perm;
-	qsort(k->r, k->n, sizeof(*k->r), cmp_ranked);
+	if (k->n)  /* no users: k->r may be NULL, which qsort must not get */
+		qsort(k->r, k->n, sizeof(*k->r), cmp_ranked);
 	perm = collapse_names(m->out, m->base, k->r, k->n, k->raw);
 	if (m->quality)
 		place_issues(m, perm);

@@ -88,6 +88,8 @@ static void forget_page(dg_page_stream *s)
 static void move_ready(dg_page_stream *s)
 {
 	size_t n = s->users->nr - s->mark;
+	if (!n)
+		return;  /* an empty page: the list's array may not exist yet */
 	DG_ALLOC_GROW(s->ready, s->nready + n, s->ready_alloc);
 	memcpy(s->ready + s->nready, s->users->items + s->mark, n * sizeof(*s->ready));
 	s->nready += n;
