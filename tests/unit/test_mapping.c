@@ -588,10 +588,10 @@ static void test_replay_and_abort(void)
 	dg_mapping m;
 	varied(&l1);
 	varied(&l2);
-	to_arena(&l2);
 	user(&l2, "cn=half", "half", "h@x.com");  /* a retried page's first try */
 	user(&l2, "cn=half2", "alice", "h2@x.com");
 	dg_dir_user_list_truncate(&l2, l2.nr - 2);
+	to_arena(&l2);
 	dg_mapping_run(&l1, &o, &p1);
 	dg_preview_check_quality(&p1);
 	map_in_batches(&l2, 4, &q, &p2);
