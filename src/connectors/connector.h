@@ -20,7 +20,7 @@ typedef struct dg_progress {
 typedef struct dg_fetch_result {
 	/* The records' strings live in users.arena when the connector set one
 	 * (the snapshot connector does; ownership rule in mapping.h), so
-	 * dg_mapping_run_take can hand the whole arena to the preview. */
+	 * the mapping can hand the whole arena to the preview. */
 	dg_dir_user_list users;
 	size_t entries_read;     /* entries looked at, users or not */
 	char *source_detail;     /* e.g. the snapshot path, for reports */
