@@ -20,12 +20,18 @@ typedef struct dg_progress {
 typedef struct dg_fetch_result {
 	/* The records' strings live in users.arena when the connector set one
 	 * (the snapshot connector does; ownership rule in mapping.h), so
-	 * dg_mapping_run_take can hand the whole arena to the preview. */
+	 * the mapping can hand the whole arena to the preview. */
 	dg_dir_user_list users;
 	size_t entries_read;     /* entries looked at, users or not */
 	char *source_detail;     /* e.g. the snapshot path, for reports */
 	dg_findings findings;    /* e.g. LDIF problems, incomplete results */
 	const dg_progress *progress; /* set by the caller, or NULL */
+	/* Set by the caller, or NULL: a connector that reads pages on a second
+	 * thread may hand each read page's records here, on the fetch's
+	 * thread, while later pages are still read; they come before those
+	 * left in `users`, in order.  Their strings stay in users.arena. */
+	dg_dir_users_fn settled;
+	void *settled_ctx;
 	/* The tenant's verified e-mail domains, lower case, when the directory
 	 * has such a notion and they were read (known = 1); the data-quality
 	 * rules judge addresses against them. */

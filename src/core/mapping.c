@@ -57,6 +57,12 @@ void dg_dir_user_list_clear(dg_dir_user_list *l)
 	l->arena = NULL;
 }
 
+void dg_dir_users_release(dg_dir_user *items, size_t nr, int in_arena)
+{
+	for (size_t i = 0; i < nr; i++)
+		dir_user_release(&items[i], in_arena);
+}
+
 void dg_dir_user_list_truncate(dg_dir_user_list *l, size_t nr)
 {
 	while (l->nr > nr)
@@ -474,13 +480,16 @@ static void permute_users(dg_ms_user *users, size_t n, const size_t *perm)
 /* Puts the users in sorted order, collapsing runs of one user name into
  * the first entry and reporting them: "case-only" when the directory
  * values differ only in letter case (raw[] holds them, by user index),
- * "same-user-name" otherwise (e.g. two UPNs with the same local part). */
-static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
-			   char *const *raw)
+ * "same-user-name" otherwise (e.g. two UPNs with the same local part).
+ * Returns where the users went (malloc'd, NULL for none): new user k -
+ * base was user perm[k] + base, and from out->nusers - base on come
+ * those collapsed. */
+static size_t *collapse_names(dg_preview *out, size_t base, const ranked *r, size_t n,
+			      char *const *raw)
 {
 	size_t *perm, w = 0, tail = n;
 	if (!n)
-		return; /* no users: out->users may be NULL, no pointer to offset */
+		return NULL; /* no users: out->users may be NULL, no pointer to offset */
 	perm = dg_xmalloc(n * sizeof(*perm));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
@@ -508,7 +517,7 @@ static void collapse_names(dg_preview *out, size_t base, const ranked *r, size_t
 	}
 	permute_users(out->users + base, n, perm);
 	out->nusers = base + w;
-	free(perm);
+	return perm;
 }
 
 typedef struct addr_ref {
@@ -638,36 +647,7 @@ static int map_one(dg_dir_user *u, int take, const dg_mapping_opts *opts, dg_pre
 	return 1;
 }
 
-/* The one implementation behind both entry points.  With `take`, strings
- * move from the records into the preview and each record is freed as soon
- * as it has been read, so the directory is never held twice (`in_arena`:
- * the records' strings are an arena's, not theirs).  Strings the preview
- * gets are allocated in out->arena, or malloc'd without one. */
-static void run(dg_dir_user *items, size_t nr, int take, int in_arena,
-		const dg_mapping_opts *opts, dg_preview *out)
-{
-	ranked *r;
-	char **raw; /* user-name values as the directory holds them, by user */
-	size_t n = 0, base;
-	/* at most one user per record: no grow-and-copy steps */
-	DG_ALLOC_GROW(out->users, out->nusers + nr, out->users_alloc);
-	base = out->nusers; /* 0 but for a caller that adds to a preview */
-	r = dg_xmalloc((nr ? nr : 1) * sizeof(*r));
-	raw = dg_xmalloc((nr ? nr : 1) * sizeof(*raw));
-	for (size_t i = 0; i < nr; i++) {
-		n += map_one(&items[i], take, opts, out, &r[n], &raw[out->nusers - base]);
-		if (take)
-			dir_user_release(&items[i], in_arena);
-	}
-	qsort(r, n, sizeof(*r), cmp_ranked);
-	collapse_names(out, base, r, n, raw);
-	if (take)
-		for (size_t i = 0; i < n; i++)
-			sfree(out->arena, raw[i]);
-	free(raw);
-	free(r);
-	find_duplicate_emails(out);
-}
+/* ---- the run, record by record ---- */
 
 /* A preview nobody has filled yet may get an arena; one with malloc'd
  * records must stay without (see dg_preview.arena). */
@@ -676,36 +656,195 @@ static int preview_empty(const dg_preview *out)
 	return !out->arena && !out->nusers && !out->nskipped;
 }
 
+/* What the users need for the end: their names in input order (sorted at
+ * the end) and their user-name values as the directory holds them. */
+struct dg_mapping_rank {
+	ranked *r;
+	char **raw;  /* by user - base; each one the preview's (sfree at the end) */
+	size_t n, alloc, raw_alloc;
+	dg_quality_list issues;  /* per-user quality rules' (dg_mapping_quality) */
+};
+
+void dg_mapping_begin(dg_mapping *m, const dg_mapping_opts *opts, dg_preview *out, int arena)
+{
+	memset(m, 0, sizeof(*m));
+	m->opts = *opts;
+	m->out = out;
+	if (arena && preview_empty(out)) {
+		out->arena = dg_arena_new();
+		m->own_arena = 1;
+	}
+	m->base = out->nusers;  /* 0 but for a caller that adds to a preview */
+	m->skipped_base = out->nskipped;
+	m->rank = dg_xcalloc(1, sizeof(*m->rank));
+}
+
+/* Records through the rules, in input order.  With `take`, strings move
+ * from the records into the preview; without, they are copied.  Each
+ * record is freed once read when `release` (`in_arena`: its strings are
+ * an arena's), so the directory is never held twice. */
+static void add(dg_mapping *m, dg_dir_user *items, size_t nr, int take, int in_arena,
+		int release)
+{
+	struct dg_mapping_rank *k = m->rank;
+	dg_preview *out = m->out;
+	/* at most one user per record: no grow-and-copy steps */
+	DG_ALLOC_GROW(out->users, out->nusers + nr, out->users_alloc);
+	DG_ALLOC_GROW(k->r, k->n + nr, k->alloc);
+	DG_ALLOC_GROW(k->raw, k->n + nr, k->raw_alloc);
+	for (size_t i = 0; i < nr; i++) {
+		char *raw;
+		/* a copied record may be freed below: its value is copied too */
+		if (!map_one(&items[i], take, &m->opts, out, &k->r[k->n], &raw)) {
+			/* skipped */
+		} else {
+			k->raw[k->n++] = take ? raw : sdup(out->arena, raw, strlen(raw));
+			if (m->quality)
+				dg_quality_user(out, out->nusers - 1, &m->qopts, &k->issues);
+		}
+		if (release)
+			dir_user_release(&items[i], in_arena);
+	}
+}
+
+/* Strings move only to where the preview keeps its own: arena strings
+ * into a preview with an arena, malloc'd ones into one without; otherwise
+ * (mixed ownership, rare) they are copied. */
+void dg_mapping_add_records(dg_mapping *m, dg_dir_user *items, size_t nr, int in_arena)
+{
+	int take = in_arena == (m->out->arena != NULL);
+	add(m, items, nr, take, in_arena, 1);
+}
+
+void dg_mapping_adopt(dg_mapping *m, dg_arena *a)
+{
+	if (m->out->arena)
+		dg_arena_adopt(m->out->arena, a);
+	else
+		dg_arena_free(a);  /* its strings were copied */
+}
+
+void dg_mapping_add_list(dg_mapping *m, dg_dir_user_list *in)
+{
+	dg_mapping_add_records(m, in->items, in->nr, in->arena != NULL);
+	free(in->items);
+	in->items = NULL;
+	in->nr = in->alloc = 0;
+	dg_mapping_adopt(m, in->arena);
+	in->arena = NULL;
+}
+
+static void rank_free(dg_mapping *m)
+{
+	struct dg_mapping_rank *k = m->rank;
+	for (size_t i = 0; i < k->n; i++)
+		sfree(m->out->arena, k->raw[i]);
+	free(k->raw);
+	free(k->r);
+	dg_quality_list_clear(&k->issues);
+	free(k);
+	m->rank = NULL;
+}
+
+void dg_mapping_quality(dg_mapping *m, const dg_quality_opts *o)
+{
+	m->quality = 1;
+	m->qopts = *o;
+}
+
+/* The per-user issues into out->quality, renumbered to the users' sorted
+ * places and in their order, each user's in the order its rules ran:
+ * what dg_quality_run's first loop gives.  A collapsed user's go. */
+static void place_issues(dg_mapping *m, const size_t *perm)
+{
+	dg_quality_list *from = &m->rank->issues, *to = &m->out->quality;
+	size_t n = m->rank->n, kept = m->out->nusers - m->base, moved = 0;
+	size_t *where = dg_xmalloc((n ? n : 1) * sizeof(*where));
+	size_t *start = dg_xcalloc(kept + 1, sizeof(*start));
+	for (size_t k = 0; k < n; k++)
+		where[perm[k]] = k < kept ? k : SIZE_MAX;
+	for (size_t i = 0; i < from->nr; i++) {
+		size_t w = where[from->items[i].user - m->base];
+		if (w == SIZE_MAX) {
+			free(from->items[i].message);
+			from->items[i].message = NULL;
+			continue;
+		}
+		start[w + 1]++;
+		moved++;
+	}
+	for (size_t k = 0; k < kept; k++)
+		start[k + 1] += start[k];
+	DG_ALLOC_GROW(to->items, to->nr + moved, to->alloc);
+	for (size_t i = 0; i < from->nr; i++) {
+		dg_quality_issue q = from->items[i];
+		size_t w = where[q.user - m->base];
+		if (w == SIZE_MAX)
+			continue;
+		q.user = m->base + w;
+		to->items[to->nr + start[w]++] = q;
+	}
+	to->nr += moved;
+	from->nr = 0;  /* moved: their messages are to's now */
+	free(start);
+	free(where);
+}
+
+/* What needs every user at once: the sort by name, the collapsing of one
+ * name's users, the duplicate addresses. */
+void dg_mapping_finish(dg_mapping *m)
+{
+	struct dg_mapping_rank *k = m->rank;
+	size_t *perm;
+	if (k->n)  /* no users: k->r may be NULL, which qsort must not get */
+		qsort(k->r, k->n, sizeof(*k->r), cmp_ranked);
+	perm = collapse_names(m->out, m->base, k->r, k->n, k->raw);
+	if (m->quality)
+		place_issues(m, perm);
+	free(perm);
+	rank_free(m);
+	find_duplicate_emails(m->out);
+}
+
+void dg_mapping_abort(dg_mapping *m)
+{
+	dg_preview *out = m->out;
+	rank_free(m);
+	for (size_t i = m->base; i < out->nusers; i++)
+		release_ms_user(&out->users[i], out->arena);
+	for (size_t i = m->skipped_base; out->arena == NULL && i < out->nskipped; i++) {
+		free(out->skipped[i].entry);
+		free(out->skipped[i].reason);
+		free(out->skipped[i].detail);
+	}
+	out->nusers = m->base;
+	out->nskipped = m->skipped_base;
+	if (m->own_arena) {
+		dg_arena_free(out->arena);
+		out->arena = NULL;
+	}
+}
+
 void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
 {
-	if (preview_empty(out))
-		out->arena = dg_arena_new();
+	dg_mapping m;
+	dg_mapping_begin(&m, opts, out, 1);
 	/* take == 0 never writes to the records */
-	run((dg_dir_user *)in->items, in->nr, 0, 0, opts, out);
+	add(&m, (dg_dir_user *)in->items, in->nr, 0, 0, 0);
+	dg_mapping_finish(&m);
 }
 
 void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out)
 {
-	if (in->arena && (out->arena || preview_empty(out))) {
-		/* the strings stay where they are; the preview owns their arena */
-		if (out->arena) {
-			dg_arena_adopt(out->arena, in->arena);
-		} else {
-			out->arena = in->arena;
-		}
-		in->arena = NULL;
-		run(in->items, in->nr, 1, 1, opts, out);
-	} else if (!in->arena && !out->arena) {
-		run(in->items, in->nr, 1, 0, opts, out); /* malloc'd strings move */
-	} else {
-		/* mixed ownership (rare): copy, then free the input */
-		run(in->items, in->nr, 0, 0, opts, out);
-		dg_dir_user_list_clear(in);
-		return;
-	}
-	free(in->items);
-	in->items = NULL;
-	in->nr = in->alloc = 0;
+	dg_mapping m;
+	dg_mapping_begin(&m, opts, out, in->arena != NULL);
+	dg_mapping_add_list(&m, in);
+	dg_mapping_finish(&m);
+}
+
+void dg_preview_finish_quality(dg_preview *p)
+{
+	dg_quality_across(p, &p->quality, 0);
 }
 
 void dg_preview_check_quality(dg_preview *p)

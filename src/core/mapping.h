@@ -97,7 +97,8 @@ typedef struct dg_preview {
 	dg_conflict *conflicts; size_t nconflicts, conflicts_alloc;
 	dg_findings findings;
 	/* Data-quality issues (quality.h), sorted by user; malloc'd.  The
-	 * mapping leaves them empty; dg_preview_check_quality fills them. */
+	 * mapping leaves them empty (or, asked to, holding the per-user ones:
+	 * dg_mapping_quality); dg_preview_check_quality fills them. */
 	dg_quality_list quality;
 	/* The tenant's verified domains when the directory has them (known = 1);
 	 * malloc'd items. */
@@ -125,10 +126,60 @@ void dg_mapping_run(const dg_dir_user_list *in, const dg_mapping_opts *opts, dg_
  * twice; a list with an arena hands the arena itself to `out` (see
  * dg_preview.arena).  `in` is left empty, without an arena. */
 void dg_mapping_run_take(dg_dir_user_list *in, const dg_mapping_opts *opts, dg_preview *out);
+
+/* The same run in steps, for records that arrive in batches (a cloud
+ * directory's pages): each record goes through the rules as it is added
+ * (skip reasons, user name, e-mail addresses), and what compares users
+ * with each other (the sort, same-name and case-only conflicts, duplicate
+ * addresses) waits for finish.  Batches added in input order give the
+ * preview one run over all of them gives.  dg_mapping_run_take is begin,
+ * add_list, finish. */
+typedef struct dg_mapping {
+	dg_mapping_opts opts;
+	dg_preview *out;
+	size_t base, skipped_base;  /* out's users and skipped before begin */
+	int own_arena;              /* begin gave out its arena */
+	int quality;                /* dg_mapping_quality was called */
+	dg_quality_opts qopts;
+	struct dg_mapping_rank *rank;
+} dg_mapping;
+/* `arena`: the records will have their strings in an arena (an empty
+ * preview then gets one of its own, see dg_preview.arena). */
+void dg_mapping_begin(dg_mapping *m, const dg_mapping_opts *opts, dg_preview *out, int arena);
+/* Takes the records: their strings move into out and each record is freed
+ * once read.  With `in_arena` the strings are an arena's, which must reach
+ * out by dg_mapping_adopt before finish (until then it may still be
+ * another thread's to allocate from: the mapping allocates in out's own). */
+void dg_mapping_add_records(dg_mapping *m, dg_dir_user *items, size_t nr, int in_arena);
+/* out takes arena `a` (NULL is fine), whose strings it may hold now. */
+void dg_mapping_adopt(dg_mapping *m, dg_arena *a);
+/* add_records over the whole list, then adopt its arena; `in` is left
+ * empty, without an arena. */
+void dg_mapping_add_list(dg_mapping *m, dg_dir_user_list *in);
+void dg_mapping_finish(dg_mapping *m);
+/* After begin, before the first record: the per-user data-quality rules
+ * (dg_quality_user) run on each user as it is mapped, with `o` (what it
+ * points to must stay unchanged until finish), and finish leaves their
+ * issues in out->quality, which must be empty; dg_preview_finish_quality
+ * then completes what dg_preview_check_quality would give. */
+void dg_mapping_quality(dg_mapping *m, const dg_quality_opts *o);
+/* Instead of finish, when the input failed half-way: out loses what the
+ * mapping added to it, as if it had never begun (strings already moved
+ * from an arena not yet adopted stay that arena's). */
+void dg_mapping_abort(dg_mapping *m);
+/* Frees records that were handed over and never added (`in_arena` as for
+ * add_records); the array itself stays the caller's. */
+void dg_dir_users_release(dg_dir_user *items, size_t nr, int in_arena);
+/* Who takes batches of records as they are settled (see dg_fetch_result):
+ * the records become its own, as for dg_mapping_add_records. */
+typedef void (*dg_dir_users_fn)(void *ctx, dg_dir_user *items, size_t nr, int in_arena);
 void dg_preview_release(dg_preview *p);
 /* Runs the data-quality rules over p's users into p->quality (replacing
  * what was there), with p's verified domains when known. */
 void dg_preview_check_quality(dg_preview *p);
+/* The rest of dg_preview_check_quality after a mapping that ran the
+ * per-user rules (dg_mapping_quality) with p's verified domains. */
+void dg_preview_finish_quality(dg_preview *p);
 
 /* Helpers the rules are built from, exposed for unit tests. */
 /* Lower-cases ASCII and, for UTF-8, the Latin-1/Latin Extended-A/Greek/Cyrillic

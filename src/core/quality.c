@@ -429,16 +429,26 @@ static int cmp_issue(const void *a, const void *b)
 	return c ? c : strcmp(x->message, y->message);
 }
 
+void dg_quality_user(const dg_preview *pv, size_t i, const dg_quality_opts *o,
+		     dg_quality_list *out)
+{
+	const dg_ms_user *u = &pv->users[i];
+	check_user_name(pv, i, out);
+	check_full_name(pv, i, out);
+	for (size_t j = 0; j < u->emails.nr; j++)
+		check_address(pv, i, u->emails.items[j], o, out);
+}
+
 void dg_quality_run(const dg_preview *pv, const dg_quality_opts *o, dg_quality_list *out)
 {
 	size_t base = out->nr;
-	for (size_t i = 0; i < pv->nusers; i++) {
-		const dg_ms_user *u = &pv->users[i];
-		check_user_name(pv, i, out);
-		check_full_name(pv, i, out);
-		for (size_t j = 0; j < u->emails.nr; j++)
-			check_address(pv, i, u->emails.items[j], o, out);
-	}
+	for (size_t i = 0; i < pv->nusers; i++)
+		dg_quality_user(pv, i, o, out);
+	dg_quality_across(pv, out, base);
+}
+
+void dg_quality_across(const dg_preview *pv, dg_quality_list *out, size_t base)
+{
 	check_across_users(pv, out);
 	/* qsort is not stable: the message decides between equal codes; and
 	 * it must not be given the NULL array of an empty list */

@@ -51,6 +51,13 @@ typedef struct dg_quality_opts {
 /* Runs every rule over pv->users and appends the issues to `out` (sorted by
  * user, then code).  Only reads pv: `cutover` calls it on its own preview. */
 void dg_quality_run(const struct dg_preview *pv, const dg_quality_opts *o, dg_quality_list *out);
+/* dg_quality_run in two parts, so the first can run as users are mapped:
+ * the rules that look at user `user` alone (issues appended in rule
+ * order), then, with every user's issues in `out` from `base` on in user
+ * order, the rules across users and the sort. */
+void dg_quality_user(const struct dg_preview *pv, size_t user, const dg_quality_opts *o,
+		     dg_quality_list *out);
+void dg_quality_across(const struct dg_preview *pv, dg_quality_list *out, size_t base);
 void dg_quality_list_clear(dg_quality_list *l);
 size_t dg_quality_count(const dg_quality_list *l, dg_severity sev);
 /* The issues of user index `user`: *first is set to the first one (or

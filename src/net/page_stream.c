@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NO_PAGE SIZE_MAX
 
@@ -28,6 +29,12 @@ struct dg_page_stream {
 	dg_strbuf fail_why;
 	size_t next_page;     /* the page `next` belongs to, or NO_PAGE */
 	char *next;           /* where the page after it is */
+	/* read pages' records, moved out of the list for `settled` */
+	dg_dir_user *ready;
+	size_t nready, ready_alloc;
+	/* set before the first page, then only read */
+	dg_dir_users_fn settled;
+	void *settled_ctx;
 };
 
 /* ---- on the pipe's thread ------------------------------------------------ */
@@ -76,6 +83,19 @@ static void forget_page(dg_page_stream *s)
 	s->page = NULL;
 }
 
+/* The page read has its verdict: no retry will drop its records now, so
+ * they move to the connector's side (the lock is held). */
+static void move_ready(dg_page_stream *s)
+{
+	size_t n = s->users->nr - s->mark;
+	if (!n)
+		return;  /* an empty page: the list's array may not exist yet */
+	DG_ALLOC_GROW(s->ready, s->nready + n, s->ready_alloc);
+	memcpy(s->ready + s->nready, s->users->items + s->mark, n * sizeof(*s->ready));
+	s->nready += n;
+	s->users->nr = s->mark;  /* moved, not freed */
+}
+
 static int ps_end(void *ctx)
 {
 	dg_page_stream *s = ctx;
@@ -86,6 +106,8 @@ static int ps_end(void *ctx)
 	if (rc < 0)
 		dg_dir_user_list_truncate(s->users, s->mark);
 	pthread_mutex_lock(&s->mu);
+	if (rc == 0 && s->settled)
+		move_ready(s);
 	if (rc == 0 && !s->published)
 		set_next(s, s->done, next);
 	else
@@ -136,12 +158,39 @@ void dg_page_stream_stop(dg_page_stream *s)
 	if (!s)
 		return;
 	dg_bodypipe_stop(s->pipe);  /* reads what is queued, discards a page still open */
+	/* a walk that failed leaves read pages nobody took */
+	dg_dir_users_release(s->ready, s->nready, s->users->arena != NULL);
+	free(s->ready);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->news);
 	dg_strbuf_release(&s->why);
 	dg_strbuf_release(&s->fail_why);
 	free(s->next);
 	free(s);
+}
+
+void dg_page_stream_handoff(dg_page_stream *s, dg_dir_users_fn fn, void *ctx)
+{
+	s->settled = fn;
+	s->settled_ctx = ctx;
+}
+
+/* Gives the records of read pages to `settled`, without the lock (the
+ * lock is held on entry and on return): 1 when there were some. */
+static int hand_over(dg_page_stream *s)
+{
+	dg_dir_user *items = s->ready;
+	size_t n = s->nready;
+
+	if (!n)
+		return 0;
+	s->ready = NULL;
+	s->nready = s->ready_alloc = 0;
+	pthread_mutex_unlock(&s->mu);
+	s->settled(s->settled_ctx, items, n, s->users->arena != NULL);
+	free(items);
+	pthread_mutex_lock(&s->mu);
+	return 1;
 }
 
 static void sink_put(void *ctx, const char *data, size_t len)
@@ -185,7 +234,8 @@ int dg_page_stream_end(dg_page_stream *s, char **next, size_t *bad, dg_strbuf *w
 	/* every page before this one read, and this one read or its link known */
 	while (s->failed_page == NO_PAGE &&
 	       !(s->done >= page && (s->done > page || s->next_page == page)))
-		pthread_cond_wait(&s->news, &s->mu);
+		if (!hand_over(s))  /* the wait is the time to take them */
+			pthread_cond_wait(&s->news, &s->mu);
 	if (s->failed_page != NO_PAGE)
 		return refused(s, bad, why);
 	if (s->next_page == page) {
@@ -201,9 +251,12 @@ int dg_page_stream_settle(dg_page_stream *s, size_t *bad, dg_strbuf *why)
 {
 	pthread_mutex_lock(&s->mu);
 	while (s->failed_page == NO_PAGE && s->done < s->ended)
-		pthread_cond_wait(&s->news, &s->mu);
+		if (!hand_over(s))
+			pthread_cond_wait(&s->news, &s->mu);
 	if (s->failed_page != NO_PAGE)
 		return refused(s, bad, why);
+	while (hand_over(s))  /* every page read: the last ones */
+		;
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }

@@ -44,6 +44,12 @@ typedef struct dg_page_stream dg_page_stream;
 dg_page_stream *dg_page_stream_start(const dg_page_reader *rd, void *ctx,
 				     dg_dir_user_list *users);
 void dg_page_stream_stop(dg_page_stream *s);
+/* Before the first page: the records of each page read (once its verdict
+ * is in, so no retry can drop them) leave the list for `fn`, which gets
+ * them on the connector's thread while it waits in end or settle for the
+ * reader, in list order; the list then holds only the page being read.
+ * settle hands over the last ones; those of a walk that fails are freed. */
+void dg_page_stream_handoff(dg_page_stream *s, dg_dir_users_fn fn, void *ctx);
 
 /* A page starts: its 2xx body will go from `req` to the reader. */
 void dg_page_stream_begin(dg_page_stream *s, dg_http_request *req);

@@ -443,6 +443,178 @@ static void test_many_proxy_addresses(void)
 	dg_strlist_clear(&out);
 }
 
+/* Every part of two previews alike, the quality issues too. */
+static void check_same_preview(const dg_preview *a, const dg_preview *b)
+{
+	CHECK_INT(a->nusers, b->nusers);
+	for (size_t i = 0; i < a->nusers && i < b->nusers; i++) {
+		CHECK_STR(a->users[i].user_name, b->users[i].user_name);
+		CHECK_STR(a->users[i].entry, b->users[i].entry);
+		CHECK_STR(a->users[i].full_name, b->users[i].full_name);
+		CHECK(same_opt(a->users[i].name_raw, b->users[i].name_raw));
+		check_same_strlist(&a->users[i].emails, &b->users[i].emails);
+	}
+	CHECK_INT(a->nskipped, b->nskipped);
+	for (size_t i = 0; i < a->nskipped && i < b->nskipped; i++) {
+		CHECK_STR(a->skipped[i].entry, b->skipped[i].entry);
+		CHECK_STR(a->skipped[i].reason, b->skipped[i].reason);
+	}
+	CHECK_INT(a->nconflicts, b->nconflicts);
+	for (size_t i = 0; i < a->nconflicts && i < b->nconflicts; i++) {
+		CHECK_STR(a->conflicts[i].user_name, b->conflicts[i].user_name);
+		CHECK_STR(a->conflicts[i].reason, b->conflicts[i].reason);
+		check_same_strlist(&a->conflicts[i].entries, &b->conflicts[i].entries);
+	}
+	CHECK_INT(a->quality.nr, b->quality.nr);
+	for (size_t i = 0; i < a->quality.nr && i < b->quality.nr; i++) {
+		const dg_quality_issue *x = &a->quality.items[i], *y = &b->quality.items[i];
+		CHECK_STR(x->code, y->code);
+		CHECK_INT(x->user, y->user);
+		CHECK_STR(x->entry, y->entry);
+		CHECK_STR(x->user_name, y->user_name);
+		CHECK_STR(x->message, y->message);
+	}
+}
+
+/* varied() and some more that the quality rules and the collapsing see:
+ * a collapsed user with an issue of its own, an alias that is another
+ * user's primary address, a domain that is not verified. */
+static void varied_more(dg_dir_user_list *l)
+{
+	dg_dir_user *u;
+	varied(l);
+	u = user(l, "cn=a3", "ALICE@z.com", "bad address@x.com");
+	u = user(l, "cn=d", "dave", "dave@x.com");
+	dg_strlist_push(&u->proxy_addresses, "smtp:Primary@x.com");
+	u = user(l, "cn=e", " eve ", "eve@unverified.example");
+	u->full_name = dg_xstrdup("Eve\nSmith");
+}
+
+/* Pages of `per` records leave the list as the page stream moves them
+ * (records copied out, the list cut back without freeing them). */
+static void map_in_batches(dg_dir_user_list *l, size_t per, const dg_quality_opts *q,
+			   dg_preview *p)
+{
+	dg_mapping_opts o = { .local_part_only = 1, .exchange_only = 1 };
+	dg_mapping m;
+	size_t total = l->nr;
+	dg_mapping_begin(&m, &o, p, l->arena != NULL);
+	dg_mapping_quality(&m, q);
+	for (size_t at = 0; at < total; at += per) {
+		size_t n = total - at < per ? total - at : per;
+		dg_dir_user *page = dg_xmalloc(n * sizeof(*page));
+		memcpy(page, l->items + at, n * sizeof(*page));
+		dg_mapping_add_records(&m, page, n, l->arena != NULL);
+		free(page);
+	}
+	l->nr = 0;  /* every record handed over */
+	dg_mapping_add_list(&m, l);
+	dg_mapping_finish(&m);
+	dg_preview_finish_quality(p);
+}
+
+/* One run over all records and batches of any size give one preview,
+ * conflicts that span batches and the quality issues included; with
+ * strings in an arena (the cloud connectors) and without. */
+static void test_batches_match_one_run(void)
+{
+	dg_mapping_opts o = { .local_part_only = 1, .exchange_only = 1 };
+	dg_strlist domains = DG_STRLIST_INIT;
+	dg_quality_opts q = { &domains };
+	dg_strlist_push(&domains, "x.com");
+	for (int arena = 0; arena < 2; arena++) {
+		for (size_t per = 1; per <= 13; per++) {
+			dg_dir_user_list l1 = DG_DIR_USER_LIST_INIT, l2 = DG_DIR_USER_LIST_INIT;
+			dg_preview p1 = { 0 }, p2 = { 0 };
+			varied_more(&l1);
+			varied_more(&l2);
+			if (arena)
+				to_arena(&l2);
+			dg_mapping_run(&l1, &o, &p1);
+			p1.verified_domains_known = 1;
+			dg_strlist_push(&p1.verified_domains, "x.com");
+			dg_preview_check_quality(&p1);
+			map_in_batches(&l2, per, &q, &p2);
+			CHECK(l2.arena == NULL && l2.items == NULL);
+			check_same_preview(&p1, &p2);
+			dg_preview_release(&p1);
+			dg_preview_release(&p2);
+			dg_dir_user_list_clear(&l1);
+		}
+	}
+	dg_strlist_clear(&domains);
+}
+
+/* The expected answers for the batches, so that both cannot be wrong
+ * alike: the collisions across batches and the issues renumbered. */
+static void test_batches_answers(void)
+{
+	dg_dir_user_list l = DG_DIR_USER_LIST_INIT;
+	dg_strlist domains = DG_STRLIST_INIT;
+	dg_quality_opts q = { &domains };
+	dg_preview p = { 0 };
+	int alice3 = 0, alias = 0, unverified = 0, a3_issue = 0;
+	dg_strlist_push(&domains, "x.com");
+	varied_more(&l);
+	to_arena(&l);
+	map_in_batches(&l, 2, &q, &p);
+	for (size_t i = 0; i < p.nconflicts; i++)
+		alice3 |= !strcmp(p.conflicts[i].user_name, "alice") &&
+			  p.conflicts[i].entries.nr == 3;
+	for (size_t i = 0; i < p.quality.nr; i++) {
+		const dg_quality_issue *x = &p.quality.items[i];
+		CHECK_STR(x->user_name, p.users[x->user].user_name);
+		alias |= !strcmp(x->code, "MAP028") && !strcmp(x->user_name, "dave");
+		unverified |= !strcmp(x->code, "MAP022") && !strcmp(x->user_name, "eve");
+		a3_issue |= !strcmp(x->entry, "cn=a3");
+	}
+	CHECK(alice3);
+	CHECK(alias);
+	CHECK(unverified);
+	CHECK(!a3_issue);  /* collapsed into cn=a: its issues go with it */
+	dg_preview_release(&p);
+	dg_strlist_clear(&domains);
+}
+
+/* A page that failed half-way is dropped and read again before it is
+ * handed over; a fetch that fails after some pages were mapped leaves
+ * the preview as it was before the mapping began. */
+static void test_replay_and_abort(void)
+{
+	dg_mapping_opts o = { .local_part_only = 1, .exchange_only = 1 };
+	dg_dir_user_list l1 = DG_DIR_USER_LIST_INIT, l2 = DG_DIR_USER_LIST_INIT;
+	dg_preview p1 = { 0 }, p2 = { 0 }, p3 = { 0 };
+	dg_quality_opts q = { NULL };
+	dg_mapping m;
+	varied(&l1);
+	varied(&l2);
+	user(&l2, "cn=half", "half", "h@x.com");  /* a retried page's first try */
+	user(&l2, "cn=half2", "alice", "h2@x.com");
+	dg_dir_user_list_truncate(&l2, l2.nr - 2);
+	to_arena(&l2);
+	dg_mapping_run(&l1, &o, &p1);
+	dg_preview_check_quality(&p1);
+	map_in_batches(&l2, 4, &q, &p2);
+	check_same_preview(&p1, &p2);
+
+	dg_dir_user_list_clear(&l1);
+	varied(&l1);
+	to_arena(&l1);
+	dg_mapping_begin(&m, &o, &p3, 1);
+	dg_mapping_quality(&m, &q);
+	dg_mapping_add_records(&m, l1.items, 5, 1);
+	dg_mapping_abort(&m);
+	CHECK_INT(p3.nusers, 0);
+	CHECK_INT(p3.nskipped, 0);
+	CHECK(p3.arena == NULL);
+	dg_dir_users_release(l1.items + 5, l1.nr - 5, 1);
+	l1.nr = 0;
+	dg_preview_release(&p1);
+	dg_preview_release(&p2);
+	dg_preview_release(&p3);
+	dg_dir_user_list_clear(&l1);
+}
+
 int main(void)
 {
 	RUN(test_empty_directory);
@@ -459,5 +631,8 @@ int main(void)
 	RUN(test_many_users_stay_sorted);
 	RUN(test_take_matches_copy);
 	RUN(test_take_from_arena);
+	RUN(test_batches_match_one_run);
+	RUN(test_batches_answers);
+	RUN(test_replay_and_abort);
 	return dg_t_done();
 }

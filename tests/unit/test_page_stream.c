@@ -6,6 +6,8 @@
 #include "net/page_stream.h"
 #include "test.h"
 
+#include <pthread.h>
+
 /* A toy page format: tokens ending in ';'.  "L:link" is the link to the
  * next page (met early), "U:name" a user, "BAD" a page that is not what
  * the service sends. */
@@ -240,11 +242,114 @@ static void test_read_whole_first(void)
 	dg_strbuf_release(&why);
 }
 
+/* What a preview's mapping would get: the records handed over, moved into
+ * a list of its own, on which thread and in how many batches. */
+typedef struct taken {
+	dg_dir_user_list got;
+	pthread_t thread;
+	int elsewhere;
+	size_t batches;
+} taken;
+
+static void take(void *ctx, dg_dir_user *items, size_t nr, int in_arena)
+{
+	taken *t = ctx;
+	(void)in_arena;
+	t->batches++;
+	t->elsewhere |= !pthread_equal(pthread_self(), t->thread);
+	DG_ALLOC_GROW(t->got.items, t->got.nr + nr, t->got.alloc);
+	memcpy(t->got.items + t->got.nr, items, nr * sizeof(*items));
+	t->got.nr += nr;
+}
+
+/* With a handoff, the retried page's records still come once, in order,
+ * on the connector's thread, and the list keeps none of them. */
+static void test_handoff_retry(void)
+{
+	toy t = { DG_DIR_USER_LIST_INIT, 0 };
+	taken k = { DG_DIR_USER_LIST_INIT, pthread_self(), 0, 0 };
+	dg_page_stream *s = dg_page_stream_start(&toy_reader, &t, &t.users);
+	char *p0 = page_text("p1", "a", 4000, NULL), *p1 = page_text(NULL, "b", 4000, NULL);
+	dg_strbuf why = DG_STRBUF_INIT;
+	dg_http_request req = { 0 };
+	char *next = NULL;
+	size_t bad = 99;
+
+	dg_page_stream_handoff(s, take, &k);
+	receive(s, p0, (size_t)-1);
+	CHECK_INT(dg_page_stream_end(s, &next, &bad, &why), 0);
+	free(next);
+	dg_page_stream_begin(s, &req);
+	req.sink(req.sink_ctx, p1, strlen(p1) / 2);
+	req.sink_restart(req.sink_ctx);
+	req.sink(req.sink_ctx, p1, strlen(p1));
+	CHECK_INT(dg_page_stream_end(s, &next, &bad, &why), 0);
+	CHECK_INT(dg_page_stream_settle(s, &bad, &why), 0);
+	CHECK_INT(t.users.nr, 0);
+	CHECK_INT(k.got.nr, 8000);
+	if (k.got.nr == 8000) {
+		CHECK_STR(k.got.items[0].entry, "a0");
+		CHECK_STR(k.got.items[4000].entry, "b0");
+		CHECK_STR(k.got.items[7999].entry, "b3999");
+	}
+	CHECK(k.batches >= 1 && k.batches <= 2);
+	CHECK(!k.elsewhere);
+	dg_page_stream_stop(s);
+	free(p0);
+	free(p1);
+	dg_dir_user_list_clear(&t.users);
+	dg_dir_user_list_clear(&k.got);
+	dg_strbuf_release(&why);
+}
+
+/* A refused page's records are never handed over; read pages nobody took
+ * before the walk failed are freed by stop (the sanitizers check). */
+static void test_handoff_refused(void)
+{
+	toy t = { DG_DIR_USER_LIST_INIT, 0 };
+	taken k = { DG_DIR_USER_LIST_INIT, pthread_self(), 0, 0 };
+	dg_page_stream *s = dg_page_stream_start(&toy_reader, &t, &t.users);
+	char *p0 = page_text("p1", "a", 3000, NULL), *p1 = page_text("p2", "b", 20000, "BAD;");
+	char *p2 = page_text(NULL, "c", 3, NULL);
+	dg_strbuf why = DG_STRBUF_INIT;
+	char *next = NULL;
+	size_t bad = 99;
+	int rc, got_b = 0;
+
+	dg_page_stream_handoff(s, take, &k);
+	receive(s, p0, (size_t)-1);
+	CHECK_INT(dg_page_stream_end(s, &next, &bad, &why), 0);
+	free(next);
+	next = NULL;
+	receive(s, p1, (size_t)-1);
+	rc = dg_page_stream_end(s, &next, &bad, &why);
+	if (rc == 0) {
+		free(next);
+		next = NULL;
+		receive(s, p2, (size_t)-1);
+		rc = dg_page_stream_end(s, &next, &bad, &why);
+	}
+	CHECK_INT(rc, -1);
+	CHECK_INT(bad, 1);
+	for (size_t i = 0; i < k.got.nr; i++)
+		got_b |= k.got.items[i].entry[0] != 'a';
+	CHECK(!got_b);
+	dg_page_stream_stop(s);
+	free(p0);
+	free(p1);
+	free(p2);
+	dg_dir_user_list_clear(&t.users);
+	dg_dir_user_list_clear(&k.got);
+	dg_strbuf_release(&why);
+}
+
 int main(void)
 {
 	RUN(test_pipelined_pages);
 	RUN(test_refused_after_link);
 	RUN(test_retry_while_pipelined);
 	RUN(test_read_whole_first);
+	RUN(test_handoff_retry);
+	RUN(test_handoff_refused);
 	return dg_t_done();
 }

@@ -637,10 +637,12 @@ static void status_findings(const dg_google_feed *feed, const dg_dir_google *g, 
 	dg_strbuf_release(&a);
 }
 
-/* The whole live run; users land in `users`, the snapshot (if fp) in fp. */
+/* The whole live run; users land in `users` (read pages' records in
+ * `hand`'s settled hook, when it is given and has one), the snapshot (if
+ * fp) in fp. */
 static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progress,
 			dg_dir_user_list *users, size_t *count, char **source, dg_findings *f,
-			dg_strlist *queries, dg_error *err)
+			dg_strlist *queries, const dg_fetch_result *hand, dg_error *err)
 {
 	live l;
 	dg_code code = live_open(&l, p, f, err);
@@ -654,6 +656,8 @@ static dg_code live_run(const dg_profile *p, FILE *fp, const dg_progress *progre
 	l.snap = fp;
 	if (code == DG_OK && !fp)
 		l.stream = dg_page_stream_start(&users_reader, &l, users);
+	if (l.stream && hand && hand->settled)
+		dg_page_stream_handoff(l.stream, hand->settled, hand->settled_ctx);
 	l.progress = progress && progress->fn ? progress : NULL;
 	if (l.g->tls.accept_all_certificates == 1) /* said by every run, not only check */
 		dg_findings_add(f, DGF_TLS002, "/directory/tls/acceptAllCertificates",
@@ -684,7 +688,7 @@ dg_code dg_google_live_snapshot(const dg_profile *p, FILE *fp, const dg_progress
 	dg_dir_user_list users = DG_DIR_USER_LIST_INIT;
 	dg_code code;
 	users.arena = dg_arena_new();
-	code = live_run(p, fp, progress, &users, count, source, f, NULL, err);
+	code = live_run(p, fp, progress, &users, count, source, f, NULL, NULL, err);
 	if (code == DG_OK && (fflush(fp) || ferror(fp)))
 		code = dg_error_set(err, DG_E_IO, "cannot write the snapshot: %s", strerror(errno));
 	dg_dir_user_list_clear(&users);
@@ -695,7 +699,7 @@ static dg_code live_fetch(const dg_profile *p, dg_fetch_result *out, dg_error *e
 {
 	out->users.arena = dg_arena_new();
 	return live_run(p, NULL, out->progress, &out->users, &out->entries_read,
-			&out->source_detail, &out->findings, &out->queries, err);
+			&out->source_detail, &out->findings, &out->queries, out, err);
 }
 
 const dg_connector dg_connector_google_live = { "google-live", live_fetch };

@@ -960,6 +960,8 @@ static dg_code run_fetch(m365_run *r, dg_fetch_result *res, int snapshot)
 	rc = snapshot ? snap_open(r) : live_open(r);
 	if (rc == DG_OK && !snapshot && !r->rec)  /* writing a snapshot needs whole pages */
 		r->stream = dg_page_stream_start(&users_reader, r, &res->users);
+	if (r->stream && res->settled)
+		dg_page_stream_handoff(r->stream, res->settled, res->settled_ctx);
 	if (rc == DG_OK)
 		rc = load_groups(r);
 	if (rc == DG_OK)
