@@ -241,7 +241,8 @@ class Slapd:
             if self._start_once():
                 return
             self.ldap_port, self.ldaps_port = free_port(), free_port()
-        raise RuntimeError("slapd %s: its ports were taken %d times in a row; see %s"
+        raise RuntimeError("slapd %s: its ports were taken %d times in a row (or it cannot "
+                           "bind for another reason); see %s"
                            % (self.name, PORT_ATTEMPTS, self.log.name))
 
     def _start_once(self):
@@ -260,8 +261,17 @@ class Slapd:
                 self.log.close()
                 if any(_listening_inodes(p) for p in self._ports()):
                     return False   # it died because another process has a port
-                raise RuntimeError("slapd %s exited with %d; see %s" % (
-                    self.name, self.proc.returncode, self.log.name))
+                # slapd -d0 says nothing either way; a configuration that
+                # tests good means a port was taken and given back between
+                # its bind and the look above (another test's short-lived
+                # socket): try new ports
+                check = subprocess.run(["slaptest", "-Q", "-u", "-f", self.conf],
+                                       capture_output=True)
+                if check.returncode == 0:
+                    return False
+                raise RuntimeError("slapd %s exited with %d; slaptest says: %s" % (
+                    self.name, self.proc.returncode,
+                    (check.stdout + check.stderr).decode(errors="replace")[-800:]))
             if self._ours() and self._answers():
                 return True
             time.sleep(0.05)
