@@ -76,23 +76,13 @@ static void map_begin(preview_map *pm, int in_arena, int during)
 	dg_mapping_quality(&pm->m, &q);
 }
 
-static int same_domains(const dg_strlist *a, const dg_strlist *b)
-{
-	if (a->nr != b->nr)
-		return 0;
-	for (size_t i = 0; i < a->nr; i++)
-		if (strcmp(a->items[i], b->items[i]))
-			return 0;
-	return 1;
-}
-
 /* The quality rules' rest, or all of them again when the verified
  * domains changed after the mapping began (no connector does that yet). */
 static void finish_quality(preview_map *pm)
 {
 	dg_preview *pv = pm->pv;
 	if (pm->m.quality && pm->known == pv->verified_domains_known &&
-	    (!pm->known || same_domains(&pm->domains, &pv->verified_domains)))
+	    (!pm->known || dg_strlist_equal(&pm->domains, &pv->verified_domains)))
 		dg_preview_finish_quality(pv);
 	else
 		dg_preview_check_quality(pv);

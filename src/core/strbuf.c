@@ -270,6 +270,16 @@ int dg_strlist_contains_ci(const dg_strlist *l, const char *s)
 	return 0;
 }
 
+int dg_strlist_equal(const dg_strlist *a, const dg_strlist *b)
+{
+	if (a->nr != b->nr)
+		return 0;
+	for (size_t i = 0; i < a->nr; i++)
+		if (strcmp(a->items[i], b->items[i]))
+			return 0;
+	return 1;
+}
+
 void dg_strlist_clear(dg_strlist *l)
 {
 	for (size_t i = 0; i < l->nr; i++)

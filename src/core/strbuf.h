@@ -65,6 +65,8 @@ typedef struct dg_strlist {
 void dg_strlist_push(dg_strlist *l, const char *s);       /* copies s */
 void dg_strlist_push_owned(dg_strlist *l, char *s);       /* takes s */
 int dg_strlist_contains_ci(const dg_strlist *l, const char *s);
+/* The same strings in the same order. */
+int dg_strlist_equal(const dg_strlist *a, const dg_strlist *b);
 void dg_strlist_clear(dg_strlist *l);
 /* Appends the list as a JSON array of strings. */
 void dg_strbuf_add_json_strlist(dg_strbuf *sb, const dg_strlist *l);

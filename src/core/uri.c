@@ -448,24 +448,7 @@ struct dg_uri_ctx {
 	char *templ;          /* the pattern with placeholders for what is missing */
 };
 
-static dg_finding *add(struct dg_uri_ctx *c, dg_finding_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 dg_finding *dg_uri_add(dg_uri_ctx *c, dg_finding_code code, const char *fmt, ...)
-{
-	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_finding *fd;
-	va_list ap;
-
-	va_start(ap, fmt);
-	dg_strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	fd = add(c, code, "%s", sb.buf);
-	dg_strbuf_release(&sb);
-	return fd;
-}
-
-static dg_finding *add(struct dg_uri_ctx *c, dg_finding_code code, const char *fmt, ...)
 {
 	dg_severity sev = dg_code_info_of(code)->severity;
 	dg_strbuf sb = DG_STRBUF_INIT;
@@ -766,16 +749,16 @@ static void check_whitespace(struct dg_uri_ctx *c)
 	if (!count)
 		return;
 	if (count == 1 && r[first] == ' ' && (first == 0 || first == len - 1))
-		fd = add(c, DGF_URI016, "the URI has a %s space (copied with the text around it?)",
-			 first ? "trailing" : "leading");
+		fd = dg_uri_add(c, DGF_URI016, "the URI has a %s space (copied with the text around it?)",
+				first ? "trailing" : "leading");
 	else if (is_space_or_ctl(r[0]) || is_space_or_ctl(r[len - 1]))
-		fd = add(c, DGF_URI016, "the URI has leading or trailing whitespace or control "
-			 "characters (%zu in all); the redirect URI is compared as a string", count);
+		fd = dg_uri_add(c, DGF_URI016, "the URI has leading or trailing whitespace or control "
+				"characters (%zu in all); the redirect URI is compared as a string", count);
 	else
-		fd = add(c, DGF_URI016, "the URI contains %s (byte 0x%02X at position %zu%s); "
-			 "whitespace and non-printable characters are not allowed",
-			 r[first] == ' ' ? "a space" : "a non-printable character",
-			 r[first], first + 1, count > 1 ? ", and more" : "");
+		fd = dg_uri_add(c, DGF_URI016, "the URI contains %s (byte 0x%02X at position %zu%s); "
+				"whitespace and non-printable characters are not allowed",
+				r[first] == ' ' ? "a space" : "a non-printable character",
+				r[first], first + 1, count > 1 ? ", and more" : "");
 	dg_uri_hint_use(c, fd);
 }
 
@@ -794,7 +777,7 @@ static int find_encoded_ctl(const char *s, size_t len, void *arg)
 static void check_encoded_ctl(struct dg_uri_ctx *c)
 {
 	if (dg_uri_each_decoding(c->raw, find_encoded_ctl, NULL))
-		dg_uri_hint_use(c, add(c, DGF_URI016, "the URI contains a percent-encoded control "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI016, "the URI contains a percent-encoded control "
 				"character (such as %%0A or %%0D)"));
 }
 
@@ -818,9 +801,9 @@ static void check_not_in_uri(struct dg_uri_ctx *c)
 		dg_strbuf_addf(&chars, "%snon-ASCII characters outside the host",
 			       chars.len ? " and " : "");
 	if (chars.len) {
-		fd = add(c, DGF_URI017, "the URI contains %s, which a URI cannot contain "
-			 "unencoded%s", chars.buf,
-			 strchr(c->raw, '\\') ? " (browsers turn '\\' into '/')" : "");
+		fd = dg_uri_add(c, DGF_URI017, "the URI contains %s, which a URI cannot contain "
+				"unencoded%s", chars.buf,
+				strchr(c->raw, '\\') ? " (browsers turn '\\' into '/')" : "");
 		dg_uri_hint_use(c, fd);
 	}
 	dg_strbuf_release(&chars);
@@ -838,9 +821,9 @@ static void check_percent(struct dg_uri_ctx *c)
 		dg_strbuf_addch(&sb, '"');
 		add_shown(&sb, r + i, strnlen(r + i, 3));
 		dg_strbuf_addch(&sb, '"');
-		dg_finding_hint(add(c, DGF_URI018, "invalid percent-encoding %s at position %zu: "
-				    "'%%' must be followed by two hexadecimal digits",
-				    sb.buf, i + 1),
+		dg_finding_hint(dg_uri_add(c, DGF_URI018, "invalid percent-encoding %s at position %zu: "
+					   "'%%' must be followed by two hexadecimal digits",
+					   sb.buf, i + 1),
 				"write a literal '%%' as %%25, or remove it");
 		break;
 	}
@@ -861,7 +844,7 @@ static int find_null(const char *s, size_t len, void *arg)
 static void check_null(struct dg_uri_ctx *c)
 {
 	if (dg_uri_each_decoding(c->raw, find_null, NULL))
-		dg_uri_hint_use(c, add(c, DGF_URI019, "the URI contains an encoded null character "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI019, "the URI contains an encoded null character "
 				"(%%00 or %%C0%%80)"));
 }
 
@@ -871,16 +854,16 @@ static void check_form(struct dg_uri_ctx *c)
 {
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (c->no_scheme)
-		dg_uri_hint_use(c, add(c, DGF_URI001, "%s is not an absolute URI: the scheme "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI001, "%s is not an absolute URI: the scheme "
 				"\"https://\" is missing", dg_uri_shown(&sb, c->clean)));
 	else if (c->no_slashes)
-		dg_uri_hint_use(c, add(c, DGF_URI001, "\"//\" must follow \"%s:\"", c->p.scheme));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI001, "\"//\" must follow \"%s:\"", c->p.scheme));
 	else if (c->no_authority)
-		dg_uri_hint_use(c, add(c, DGF_URI001,
-				       "%s has no \"//host\" part; a redirect URI is "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI001,
+					      "%s has no \"//host\" part; a redirect URI is "
 				"https://<fqdn>[:port]/oidc/signin", dg_uri_shown(&sb, c->clean)));
 	else if (c->kind == HOST_NONE)
-		dg_uri_hint_use(c, add(c, DGF_URI001, "the URI has no host"));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI001, "the URI has no host"));
 	dg_strbuf_release(&sb);
 }
 
@@ -890,7 +873,7 @@ static void check_form(struct dg_uri_ctx *c)
 static void check_curl_verdict(struct dg_uri_ctx *c)
 {
 	if (c->curl_rc != CURLUE_OK && !c->errors && !c->no_authority)
-		dg_uri_hint_use(c, add(c, DGF_URI001, "the URI cannot be parsed: %s", c->curl_err));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI001, "the URI cannot be parsed: %s", c->curl_err));
 }
 
 static void check_scheme(struct dg_uri_ctx *c)
@@ -906,7 +889,7 @@ static void check_scheme(struct dg_uri_ctx *c)
 			dg_strbuf_addf(&note, ", even for localhost (%s alone would accept http "
 				       "there)", c->rules->label);
 	}
-	dg_uri_hint_use(c, add(c, DGF_URI002, "the scheme is %s; MailStore requires https%s",
+	dg_uri_hint_use(c, dg_uri_add(c, DGF_URI002, "the scheme is %s; MailStore requires https%s",
 			dg_uri_shown(&sb, s), note.buf));
 	dg_strbuf_release(&sb);
 	dg_strbuf_release(&note);
@@ -918,33 +901,33 @@ static void check_host(struct dg_uri_ctx *c)
 	const char *raw = c->p.host;
 	switch (c->kind) {
 	case HOST_IP:
-		dg_uri_hint_use(c, add(c, DGF_URI003,
-				       "the host %s is an IP address; MailStore needs the "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI003,
+					      "the host %s is an IP address; MailStore needs the "
 				"server's fully qualified DNS name (and the certificate is issued "
 				"for that name)", dg_uri_shown(&sb, raw)));
 		break;
 	case HOST_LOCALHOST:
-		dg_finding_hint(add(c, DGF_URI005, "the host %s is only reachable from a browser "
-				    "on the MailStore server itself", dg_uri_shown(&sb, raw)),
+		dg_finding_hint(dg_uri_add(c, DGF_URI005, "the host %s is only reachable from a browser "
+					   "on the MailStore server itself", dg_uri_shown(&sb, raw)),
 				"use the server's fully qualified DNS name that every client "
 				"resolves: %s", c->templ);
 		break;
 	case HOST_BAD:
-		dg_uri_hint_use(c, add(c, DGF_URI004,
-				       "the host %s %s", dg_uri_shown(&sb, raw), c->host_bad));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI004,
+					      "the host %s %s", dg_uri_shown(&sb, raw), c->host_bad));
 		break;
 	case HOST_NAME:
 		if (c->single_label)
-			dg_finding_hint(add(c, DGF_URI004, "the host %s is not fully qualified; "
-					    "MailStore needs machine name and DNS domain, such as "
-					    "mailstore.example.com", dg_uri_shown(&sb, raw)),
+			dg_finding_hint(dg_uri_add(c, DGF_URI004, "the host %s is not fully qualified; "
+						   "MailStore needs machine name and DNS domain, such as "
+						   "mailstore.example.com", dg_uri_shown(&sb, raw)),
 					"use the pattern %s", c->templ);
 		else if (c->host_encoded)
-			dg_uri_hint_use(c, add(c, DGF_URI004,
-					       "the host %s is percent-encoded (it means "
+			dg_uri_hint_use(c, dg_uri_add(c, DGF_URI004,
+						      "the host %s is percent-encoded (it means "
 					"\"%s\")", dg_uri_shown(&sb, raw), c->host));
 		else if (c->trailing_dot)
-			dg_uri_hint_use(c, add(c, DGF_URI004, "the host %s ends with a dot",
+			dg_uri_hint_use(c, dg_uri_add(c, DGF_URI004, "the host %s ends with a dot",
 					dg_uri_shown(&sb, raw)));
 		break;
 	default:
@@ -960,7 +943,7 @@ static void check_case(struct dg_uri_ctx *c)
 	const char *what = s && h ? "scheme and host have" : s ? "scheme has" : "host has";
 	if (!s && !h)
 		return;
-	dg_uri_hint_use(c, add(c, DGF_URI020, "the %s upper-case letters; the redirect URI is "
+	dg_uri_hint_use(c, dg_uri_add(c, DGF_URI020, "the %s upper-case letters; the redirect URI is "
 			"compared as a string, so write it in lower case and enter exactly "
 			"the same text at the identity provider and in MailStore", what));
 }
@@ -970,8 +953,8 @@ static void check_idn(struct dg_uri_ctx *c)
 	if (c->kind != HOST_NAME || !c->host || !has_non_ascii(c->host))
 		return;
 	dg_strbuf sb = DG_STRBUF_INIT;
-	dg_finding *fd = add(c, DGF_URI021, "the host %s is an internationalised domain "
-			     "name; its ASCII form is %s", dg_uri_shown(&sb, c->host), c->ace);
+	dg_finding *fd = dg_uri_add(c, DGF_URI021, "the host %s is an internationalised domain "
+				    "name; its ASCII form is %s", dg_uri_shown(&sb, c->host), c->ace);
 	if (c->sugg) {
 		char *at = strstr(c->sugg, c->host);
 		if (at)
@@ -989,25 +972,25 @@ static void check_port(struct dg_uri_ctx *c)
 	if (!p)
 		return;
 	if (!*p)
-		dg_uri_hint_use(c, add(c, DGF_URI006,
-				       "':' after the host is not followed by a port"));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI006,
+					      "':' after the host is not followed by a port"));
 	else if (c->port < 0)
-		dg_finding_hint(add(c, DGF_URI007, "the port %s is not a number from 1 to 65535",
-				    dg_uri_shown(&sb, p)),
+		dg_finding_hint(dg_uri_add(c, DGF_URI007, "the port %s is not a number from 1 to 65535",
+					   dg_uri_shown(&sb, p)),
 				"use the MailStore Web Access HTTPS port (default 8462), e.g. "
 				"https://%s:8462%s", c->usable_host ? c->host : "<server FQDN>",
 				c->want_path);
 	else if (c->port == 443)
-		dg_uri_hint_use(c, add(c, DGF_URI006,
-				       "the port %s is the https default; MailStore's "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI006,
+					      "the port %s is the https default; MailStore's "
 				"pattern gives the port only when it is not 443", dg_uri_shown(&sb, p)));
 	else if (p[0] == '0')
-		dg_uri_hint_use(c, add(c, DGF_URI006,
-				       "the port %s has leading zeros", dg_uri_shown(&sb, p)));
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI006,
+					      "the port %s has leading zeros", dg_uri_shown(&sb, p)));
 	if (c->port == (c->opts->spe ? 8474 : 8463))
-		dg_finding_hint(add(c, DGF_URI022, "port %ld is the MailStore%s Administration API "
-				    "port, not the Web Access port users sign in on", c->port,
-				    c->opts->spe ? " SPE" : ""),
+		dg_finding_hint(dg_uri_add(c, DGF_URI022, "port %ld is the MailStore%s Administration API "
+					   "port, not the Web Access port users sign in on", c->port,
+					   c->opts->spe ? " SPE" : ""),
 				"use the MailStore Web Access HTTPS port (default 8462)");
 	dg_strbuf_release(&sb);
 }
@@ -1015,8 +998,8 @@ static void check_port(struct dg_uri_ctx *c)
 static void check_userinfo(struct dg_uri_ctx *c)
 {
 	if (c->p.userinfo)
-		dg_uri_hint_use(c, add(c, DGF_URI015,
-				       "the URI contains user information (\"...@\" before "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI015,
+					      "the URI contains user information (\"...@\" before "
 				"the host)"));
 }
 
@@ -1025,10 +1008,10 @@ static void check_query_fragment(struct dg_uri_ctx *c)
 	const char *prov = provider_label(c);
 	dg_strbuf sb = DG_STRBUF_INIT;
 	if (c->p.query)
-		dg_uri_hint_use(c, add(c, DGF_URI013, "the URI has a query string %s; MailStore's "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI013, "the URI has a query string %s; MailStore's "
 				"redirect URI has none", shown_part(&sb, '?', c->p.query)));
 	if (c->p.fragment)
-		dg_uri_hint_use(c, add(c, DGF_URI014, "the URI has a fragment %s; a redirect URI "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI014, "the URI has a fragment %s; a redirect URI "
 				"cannot have one (RFC 6749 §3.1.2%s%s%s)",
 				shown_part(&sb, '#', c->p.fragment), prov ? "; " : "",
 				prov ? prov : "", prov ? " rejects it" : ""));
@@ -1065,7 +1048,7 @@ static void check_instance(struct dg_uri_ctx *c, const char *seg, size_t n)
 	dg_strbuf_adds(&sb, "\", not \"");
 	add_shown(&sb, want, strlen(want));
 	dg_strbuf_addch(&sb, '"');
-	dg_uri_hint_use(c, add(c, DGF_URI012, "the instance id in the path is %s%s", sb.buf,
+	dg_uri_hint_use(c, dg_uri_add(c, DGF_URI012, "the instance id in the path is %s%s", sb.buf,
 			strlen(want) == n && !strncasecmp(seg, want, n) ?
 			" (it differs in letter case, and the URI is compared case-sensitively)" : ""));
 	dg_strbuf_release(&sb);
@@ -1082,24 +1065,24 @@ static void check_path_shape(struct dg_uri_ctx *c, const char *path)
 		segs += *p == '/';
 	if (tail && (!strcmp(tail, SIGNIN) || !strcasecmp(tail, SIGNIN)) && segs <= 3) {
 		if (strcmp(tail, SIGNIN))
-			dg_uri_hint_use(c, add(c, DGF_URI010,
-					       "the path %s does not end with /oidc/signin in "
+			dg_uri_hint_use(c, dg_uri_add(c, DGF_URI010,
+						      "the path %s does not end with /oidc/signin in "
 					"exactly this letter case; the redirect URI is compared "
 					"case-sensitively", dg_uri_shown(&sb, c->p.path)));
 		if (c->opts->spe && (segs == 2 || n == sl + 1))
-			dg_uri_hint_use(c, add(c, DGF_URI011,
-					       "MailStore SPE needs the instance id in the "
+			dg_uri_hint_use(c, dg_uri_add(c, DGF_URI011,
+						      "MailStore SPE needs the instance id in the "
 					"path: /<instanceid>/oidc/signin"));
 		else if (segs == 3 && !c->opts->spe)
-			dg_uri_hint_use(c, add(c, DGF_URI008,
-					       "the path %s has an extra segment before "
+			dg_uri_hint_use(c, dg_uri_add(c, DGF_URI008,
+						      "the path %s has an extra segment before "
 					"/oidc/signin; that is the SPE form (/<instanceid>/oidc/signin), "
 					"MailStore Server expects /oidc/signin (give the instance id to "
 					"check an SPE URI)", dg_uri_shown(&sb, c->p.path)));
 		else if (segs == 3)
 			check_instance(c, path + 1, n - sl - 1);
 	} else {
-		dg_uri_hint_use(c, add(c, DGF_URI008, "the path is %s; MailStore expects \"%s\"",
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI008, "the path is %s; MailStore expects \"%s\"",
 				dg_uri_shown(&sb, c->p.path),
 				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
 	}
@@ -1115,14 +1098,14 @@ static void check_path(struct dg_uri_ctx *c)
 	if (!raw)
 		return;
 	if (!*raw || !strcmp(raw, "/")) {
-		dg_uri_hint_use(c, add(c, DGF_URI008,
-				       "the path is missing; the URI must end with %s",
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI008,
+					      "the path is missing; the URI must end with %s",
 				c->opts->spe ? "/<instanceid>/oidc/signin" : SIGNIN));
 		return;
 	}
 	if (has_dot_segment(raw)) {
-		dg_uri_hint_use(c, add(c, DGF_URI008,
-				       "the path %s has \".\" or \"..\" segments; MailStore "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI008,
+					      "the path %s has \".\" or \"..\" segments; MailStore "
 				"compares the path exactly", dg_uri_shown(&sb, raw)));
 		dg_strbuf_release(&sb);
 		return;
@@ -1132,14 +1115,14 @@ static void check_path(struct dg_uri_ctx *c)
 	if (n > 1 && t[n - 1] == '/') {
 		while (n > 1 && t[n - 1] == '/')
 			t[--n] = '\0';
-		dg_uri_hint_use(c, add(c, DGF_URI009,
-				       "the path %s has a trailing '/'; the redirect URI "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI009,
+					      "the path %s has a trailing '/'; the redirect URI "
 				"must end with /oidc/signin exactly", dg_uri_shown(&sb, raw)));
 	}
 	d = percent_decoded(t);
 	if (d && (!strcmp(d, SIGNIN) || strstr(d, SIGNIN)))
-		dg_uri_hint_use(c, add(c, DGF_URI008,
-				       "the path %s is percent-encoded; write it as plain "
+		dg_uri_hint_use(c, dg_uri_add(c, DGF_URI008,
+					      "the path %s is percent-encoded; write it as plain "
 				"text", dg_uri_shown(&sb, raw)));
 	check_path_shape(c, d ? d : t);
 	free(d);
@@ -1152,8 +1135,8 @@ static void check_path(struct dg_uri_ctx *c)
 void dg_uri_check_wildcard(dg_uri_ctx *c, const dg_uri_seen *u)
 {
 	if (strchr(u->raw, '*'))
-		dg_finding_hint(add(c, DGF_URI025, "the URI contains a wildcard '*'; %s needs the "
-				    "exact redirect URI", provider_label(c)),
+		dg_finding_hint(dg_uri_add(c, DGF_URI025, "the URI contains a wildcard '*'; %s needs the "
+					   "exact redirect URI", provider_label(c)),
 				"register the exact URI, for example %s", u->example);
 }
 
@@ -1224,7 +1207,7 @@ int dg_uri_check(const char *uri, const dg_uri_opts *opts, dg_findings *out)
 	c.rules = c.opts->rules;
 	c.out = out;
 	if (!*c.raw) {
-		dg_finding_hint(add(&c, DGF_URI001, "the redirect URI is empty"),
+		dg_finding_hint(dg_uri_add(&c, DGF_URI001, "the redirect URI is empty"),
 				"use the pattern https://<server FQDN>[:port]/oidc/signin");
 		return c.errors;
 	}

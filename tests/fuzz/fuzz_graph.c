@@ -31,16 +31,6 @@ static int read_users(const uint8_t *data, size_t size, size_t cut, dg_dir_user_
 	return rc;
 }
 
-static int same_list(const dg_strlist *a, const dg_strlist *b)
-{
-	if (a->nr != b->nr)
-		return 0;
-	for (size_t i = 0; i < a->nr; i++)
-		if (strcmp(a->items[i], b->items[i]))
-			return 0;
-	return 1;
-}
-
 static int same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -64,8 +54,8 @@ static void users_of(const uint8_t *data, size_t size, const dg_graph_page *pg)
 	for (size_t i = 0; i < l.nr; i++) {
 		const dg_dir_user *x = &l.items[i], *y = &m.items[i];
 		if (!*x->entry || strcmp(x->entry, y->entry) || !same_str(x->name_value, y->name_value) ||
-		    !same_str(x->full_name, y->full_name) || !same_list(&x->mails, &y->mails) ||
-		    !same_list(&x->proxy_addresses, &y->proxy_addresses) ||
+		    !same_str(x->full_name, y->full_name) || !dg_strlist_equal(&x->mails, &y->mails) ||
+		    !dg_strlist_equal(&x->proxy_addresses, &y->proxy_addresses) ||
 		    x->disabled != y->disabled || x->exchange != y->exchange)
 			abort();
 	}

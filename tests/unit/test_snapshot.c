@@ -763,16 +763,6 @@ static dg_code feed_run(dg_profile *p, const char *ldif, dg_fetch_result *r)
 	return rc;
 }
 
-static int same_list(const dg_strlist *a, const dg_strlist *b)
-{
-	if (a->nr != b->nr)
-		return 0;
-	for (size_t i = 0; i < a->nr; i++)
-		if (strcmp(a->items[i], b->items[i]))
-			return 0;
-	return 1;
-}
-
 static int same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -792,8 +782,8 @@ static void expect_feed_equals_file(dg_profile *p, const char *ldif)
 		const dg_dir_user *x = &a.users.items[i], *y = &b.users.items[i];
 		CHECK_STR(y->entry, x->entry);
 		CHECK(same_str(x->name_value, y->name_value) && same_str(x->full_name, y->full_name));
-		CHECK(same_list(&x->mails, &y->mails) && same_list(&x->groups, &y->groups));
-		CHECK(same_list(&x->proxy_addresses, &y->proxy_addresses));
+		CHECK(dg_strlist_equal(&x->mails, &y->mails) && dg_strlist_equal(&x->groups, &y->groups));
+		CHECK(dg_strlist_equal(&x->proxy_addresses, &y->proxy_addresses));
 		CHECK(x->disabled == y->disabled && x->hidden == y->hidden &&
 		      x->exchange == y->exchange && x->in_groups == y->in_groups);
 	}

@@ -53,6 +53,24 @@ static void test_strlist(void)
 	CHECK_INT(l.nr, 0);
 }
 
+/* Equal: the same strings in the same order, letter case included. */
+static void test_strlist_equal(void)
+{
+	dg_strlist a = DG_STRLIST_INIT, b = DG_STRLIST_INIT;
+	CHECK(dg_strlist_equal(&a, &b));
+	dg_strlist_push(&a, "x");
+	dg_strlist_push(&a, "y");
+	dg_strlist_push(&b, "x");
+	CHECK(!dg_strlist_equal(&a, &b));
+	dg_strlist_push(&b, "Y");
+	CHECK(!dg_strlist_equal(&a, &b));
+	free(b.items[1]);
+	b.items[1] = dg_xstrdup("y");
+	CHECK(dg_strlist_equal(&a, &b));
+	dg_strlist_clear(&a);
+	dg_strlist_clear(&b);
+}
+
 /* Arena strings: copied, NUL-terminated, bigger-than-a-block ones too, and
  * freed all at once (ASan builds check that nothing leaks). */
 static void test_arena(void)
@@ -87,6 +105,7 @@ int main(void)
 	RUN(test_empty_is_string);
 	RUN(test_json_escape);
 	RUN(test_grow_large);
+	RUN(test_strlist_equal);
 	RUN(test_strlist);
 	RUN(test_arena);
 	return dg_t_done();
